@@ -1,0 +1,113 @@
+//! Genesys Cloud Platform API v2: the HTTP client (OAuth client credentials, one shared request
+//! budget, retries) and typed endpoint wrappers. Everything that touches the network lives here.
+
+pub mod client;
+pub mod region;
+pub mod users;
+
+pub use client::{ApiResponse, Client, ClientConfig, Method};
+
+use std::fmt;
+use std::time::Duration;
+
+/// Why a Genesys Cloud call failed, after the client's own retries. `Display` gives a sentence an
+/// admin can act on; it never contains a secret or a token.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiError {
+    /// The connection failed or timed out (after bounded retries).
+    Transport {
+        /// What went wrong, e.g. "connection refused".
+        message: String,
+    },
+    /// Genesys Cloud asked us to wait longer than `max_retry_after` (or 429s outlasted the retry
+    /// bound); the object is retried later.
+    RateLimited {
+        /// How long Genesys Cloud asked to wait.
+        retry_after: Duration,
+    },
+    /// A non-success HTTP status that is not retried (400, 403, 404, 409, ...), or a 5xx that
+    /// outlasted the retry bound.
+    Status {
+        /// HTTP status.
+        status: u16,
+        /// `ErrorBody.code`, e.g. `general.conflict` (empty when the body had none).
+        code: String,
+        /// `ErrorBody.message` (or a short body excerpt).
+        message: String,
+        /// `ININ-Correlation-Id` header or `ErrorBody.contextId`.
+        correlation_id: Option<String>,
+    },
+    /// The login service rejected the OAuth client (wrong id/secret, wrong region, disabled client).
+    Auth {
+        /// The `error`/`error_description` text of the token endpoint, never the credentials.
+        message: String,
+    },
+    /// The client configuration is unusable (bad URL, unreadable CA bundle, bad proxy).
+    Config {
+        /// What to fix.
+        message: String,
+    },
+}
+
+impl ApiError {
+    /// The HTTP status, when the failure was an HTTP response.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Whether this is an HTTP failure with the given status and (if non-empty) error code.
+    pub fn is(&self, want_status: u16, want_code: &str) -> bool {
+        matches!(self, ApiError::Status { status, code, .. }
+            if *status == want_status && (want_code.is_empty() || code == want_code))
+    }
+
+    /// Whether retrying the same object later could succeed without an admin changing anything.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ApiError::Transport { .. } | ApiError::RateLimited { .. } => true,
+            ApiError::Status { status, .. } => *status >= 500 || *status == 429 || *status == 408,
+            ApiError::Auth { .. } | ApiError::Config { .. } => false,
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::Transport { message } => {
+                write!(f, "could not reach Genesys Cloud: {message}")
+            }
+            ApiError::RateLimited { retry_after } => write!(
+                f,
+                "Genesys Cloud rate limit: asked to wait {} s; will retry later",
+                retry_after.as_secs()
+            ),
+            ApiError::Status {
+                status,
+                code,
+                message,
+                correlation_id,
+            } => {
+                write!(f, "Genesys Cloud answered {status}")?;
+                if !code.is_empty() {
+                    write!(f, " {code}")?;
+                }
+                if !message.is_empty() {
+                    write!(f, ": {message}")?;
+                }
+                if let Some(id) = correlation_id {
+                    write!(f, " (correlation id {id})")?;
+                }
+                Ok(())
+            }
+            ApiError::Auth { message } => write!(
+                f,
+                "Genesys Cloud login failed: {message}; check client_id, client_secret and region"
+            ),
+            ApiError::Config { message } => write!(f, "connection settings unusable: {message}"),
+        }
+    }
+}
