@@ -1,0 +1,189 @@
+//! Fault injection: random faults ([`Faults`]) and scripted ones ([`InjectedFault`]).
+
+use crate::errors::ApiError;
+use crate::util::{http_date, unix_now, Rng};
+use serde::{Deserialize, Serialize};
+
+/// Random faults applied to every API and login request (never to `/__emulator/...`).
+/// JSON form (control endpoint): the field names below, all optional.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Faults {
+    /// Sleep this long before answering (outside the state lock).
+    pub latency_ms: u64,
+    /// Probability (0..1) of answering 503 `service.unavailable`.
+    pub error_5xx_rate: f64,
+    /// Probability (0..1) of answering 429 `too.many.requests`.
+    pub rate_429: f64,
+    /// `Retry-After` seconds sent with random 429s (default 1).
+    pub retry_after_secs: u64,
+    /// Probability (0..1) of closing the connection without answering.
+    pub drop_rate: f64,
+    /// Seed for the fault dice; [`crate::Emulator::set_faults`] reseeds, so runs are repeatable.
+    pub seed: u64,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Faults {
+            latency_ms: 0,
+            error_5xx_rate: 0.0,
+            rate_429: 0.0,
+            retry_after_secs: 1,
+            drop_rate: 0.0,
+            seed: 0,
+        }
+    }
+}
+
+/// The `Retry-After` header of an injected fault.
+/// JSON: `{"Seconds": 5}`, `{"HttpDate": 5}` or `"Absent"`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RetryAfter {
+    /// `Retry-After: <n>`.
+    Seconds(u64),
+    /// `Retry-After: <IMF-fixdate n seconds from now>`.
+    HttpDate(u64),
+    /// No header.
+    #[default]
+    Absent,
+}
+
+/// A scripted fault: the first `count` requests matching `method` and `route` get it.
+/// Entries are consulted in insertion order; the first match is consumed.
+/// JSON: the field names below; all but `status` optional (method/route default `*`,
+/// count 1, code derived from the status).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct InjectedFault {
+    /// `"PATCH"` etc., or `"*"` for any method.
+    pub method: String,
+    /// Route template (e.g. `/api/v2/users/{userId}`, `/oauth/token`) or `"*"`.
+    pub route: String,
+    /// HTTP status to answer with.
+    pub status: u16,
+    /// ErrorBody `code`; empty means a typical code for the status.
+    pub code: String,
+    /// `Retry-After` header.
+    pub retry_after: RetryAfter,
+    /// How many matching requests get this fault.
+    pub count: u32,
+    /// Close the connection without answering instead of sending `status`.
+    pub drop_connection: bool,
+}
+
+impl Default for InjectedFault {
+    fn default() -> Self {
+        InjectedFault {
+            method: "*".into(),
+            route: "*".into(),
+            status: 503,
+            code: String::new(),
+            retry_after: RetryAfter::Absent,
+            count: 1,
+            drop_connection: false,
+        }
+    }
+}
+
+impl InjectedFault {
+    /// One-shot fault with the typical code for `status` and no `Retry-After`.
+    pub fn new(method: &str, route: &str, status: u16) -> InjectedFault {
+        InjectedFault {
+            method: method.into(),
+            route: route.into(),
+            status,
+            ..Default::default()
+        }
+    }
+
+    fn matches(&self, method: &str, route: &str) -> bool {
+        (self.method == "*" || self.method.eq_ignore_ascii_case(method))
+            && (self.route == "*" || self.route == route)
+    }
+}
+
+/// The typical ErrorBody code for a status.
+pub fn default_code(status: u16) -> &'static str {
+    match status {
+        400 => "bad.request",
+        401 => "authentication.required",
+        403 => "missing.permissions",
+        404 => "not.found",
+        408 | 504 => "request.timeout",
+        409 => "general.conflict",
+        415 => "unsupported.media.type",
+        429 => "too.many.requests",
+        503 => "service.unavailable",
+        _ => "internal.server.error",
+    }
+}
+
+/// What to do instead of handling a request.
+pub enum FaultAction {
+    /// Close the connection without answering.
+    Drop,
+    /// Answer with this error.
+    Error(ApiError),
+}
+
+/// Consume the first injected fault matching the request, if any.
+pub fn take_injected(
+    list: &mut Vec<InjectedFault>,
+    method: &str,
+    route: &str,
+) -> Option<FaultAction> {
+    let i = list
+        .iter()
+        .position(|f| f.count > 0 && f.matches(method, route))?;
+    let f = list[i].clone();
+    list[i].count -= 1;
+    if list[i].count == 0 {
+        list.remove(i);
+    }
+    if f.drop_connection {
+        return Some(FaultAction::Drop);
+    }
+    let code = if f.code.is_empty() {
+        default_code(f.status)
+    } else {
+        &f.code
+    };
+    let mut e = ApiError::new(
+        f.status,
+        code,
+        format!("Injected fault ({} {})", f.status, code),
+    );
+    match f.retry_after {
+        RetryAfter::Seconds(n) => e = e.with_header("Retry-After", &n.to_string()),
+        RetryAfter::HttpDate(n) => e = e.with_header("Retry-After", &http_date(unix_now() + n)),
+        RetryAfter::Absent => {}
+    }
+    Some(FaultAction::Error(e))
+}
+
+/// Roll the random-fault dice (drop, then 5xx, then 429).
+pub fn roll(f: &Faults, rng: &mut Rng) -> Option<FaultAction> {
+    if f.drop_rate > 0.0 && rng.next_f64() < f.drop_rate {
+        return Some(FaultAction::Drop);
+    }
+    if f.error_5xx_rate > 0.0 && rng.next_f64() < f.error_5xx_rate {
+        return Some(FaultAction::Error(ApiError::new(
+            503,
+            "service.unavailable",
+            "The service is currently unavailable (random fault)",
+        )));
+    }
+    if f.rate_429 > 0.0 && rng.next_f64() < f.rate_429 {
+        let secs = f.retry_after_secs;
+        return Some(FaultAction::Error(
+            ApiError::new(
+                429,
+                "too.many.requests",
+                "Rate limit exceeded (random fault)",
+            )
+            .with_header("Retry-After", &secs.to_string()),
+        ));
+    }
+    None
+}

@@ -1,0 +1,212 @@
+//! A strict Genesys Cloud emulator for gcsync's tests and demo.
+//!
+//! One loopback HTTP server plays both hosts: the login host (`POST /oauth/token`) and the API
+//! host (`/api/v2/...`). Requests are validated against the embedded `openapi-subset.json`
+//! (unknown fields, wrong types, bad enums and missing required fields are rejected) before the
+//! handlers run. See `README.md` for the emulated behaviour and decisions taken.
+//!
+//! ```no_run
+//! let emu = gc_emulator::Emulator::start(Default::default()).unwrap();
+//! let url = emu.base_url(); // http://127.0.0.1:PORT
+//! # drop(url);
+//! ```
+
+#![warn(missing_docs)]
+
+mod auth;
+mod control;
+mod errors;
+mod faults;
+mod http;
+mod org;
+pub mod schema;
+mod server;
+mod users;
+mod util;
+
+pub use errors::ApiError;
+pub use faults::{Faults, InjectedFault, RetryAfter};
+pub use org::LoggedRequest;
+
+use http::{HttpServer, Reply};
+use serde_json::Value;
+use server::Shared;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Start-up configuration.
+#[derive(Clone, Debug)]
+pub struct EmulatorConfig {
+    /// Address to bind; must be loopback. Default `127.0.0.1:0` (any free port).
+    pub bind: String,
+    /// Accepted OAuth clients `(client_id, client_secret)`. Default `[("gcsync-test", "test-secret")]`.
+    pub clients: Vec<(String, String)>,
+    /// `expires_in` of issued tokens, seconds. Default 86 400.
+    pub token_lifetime_secs: u64,
+    /// Requests per token per sliding 60 s window before 429. Default 300.
+    pub rate_limit_per_minute: u32,
+    /// Random faults active from the start.
+    pub faults: Faults,
+    /// The org's home division (the only division). Default `5f4ae2b8-1d3c-4e7a-9b60-0c8d2e1f3a47`.
+    pub home_division_id: String,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            bind: "127.0.0.1:0".into(),
+            clients: vec![("gcsync-test".into(), "test-secret".into())],
+            token_lifetime_secs: 86_400,
+            rate_limit_per_minute: 300,
+            faults: Faults::default(),
+            home_division_id: "5f4ae2b8-1d3c-4e7a-9b60-0c8d2e1f3a47".into(),
+        }
+    }
+}
+
+/// A running emulator. Stops (and joins its threads) on [`Emulator::stop`] or drop.
+pub struct Emulator {
+    shared: Arc<Shared>,
+    server: Option<HttpServer>,
+    addr: SocketAddr,
+}
+
+impl Emulator {
+    /// Bind (loopback only), spawn the server threads and return once listening.
+    pub fn start(cfg: EmulatorConfig) -> std::io::Result<Emulator> {
+        let addrs: Vec<SocketAddr> = cfg.bind.to_socket_addrs()?.collect();
+        if addrs.is_empty() || addrs.iter().any(|a| !a.ip().is_loopback()) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("refusing to bind to non-loopback address {}", cfg.bind),
+            ));
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        let shared = Arc::new(Shared {
+            org: Mutex::new(org::Org::new(cfg.faults.clone())),
+            cfg: cfg.clone(),
+            stop: stop.clone(),
+        });
+        let sh = shared.clone();
+        let handler: http::Handler = Arc::new(move |req| -> Reply { server::handle(&sh, req) });
+        let server = HttpServer::start(&addrs[0].to_string(), handler, stop)?;
+        let addr = server.local_addr();
+        Ok(Emulator {
+            shared,
+            server: Some(server),
+            addr,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`: serves both `/oauth/token` and `/api/v2/...`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The configuration the emulator runs with.
+    pub fn config(&self) -> &EmulatorConfig {
+        &self.shared.cfg
+    }
+
+    /// Replace the random-fault settings (reseeds the dice with `f.seed`).
+    pub fn set_faults(&self, f: Faults) {
+        let mut org = self.shared.lock();
+        org.fault_rng = util::Rng::new(f.seed);
+        org.faults = f;
+    }
+
+    /// Queue a scripted fault; entries are matched in insertion order, first match consumed.
+    pub fn inject(&self, f: InjectedFault) {
+        self.shared.lock().injected.push(f);
+    }
+
+    /// Expire every issued token: the next API call with one gets 401 `authentication.required`.
+    pub fn expire_all_tokens(&self) {
+        auth::expire_all(&mut self.shared.lock());
+    }
+
+    /// Every user (any state) as `GET /api/v2/users/{userId}` JSON, in creation order.
+    pub fn users(&self) -> Vec<Value> {
+        self.shared
+            .lock()
+            .users
+            .iter()
+            .map(|u| u.to_json())
+            .collect()
+    }
+
+    /// One user by id (any state).
+    pub fn user(&self, id: &str) -> Option<Value> {
+        self.shared.lock().user(id).map(|u| u.to_json())
+    }
+
+    /// User by email, case-insensitive, any state.
+    pub fn user_by_email(&self, email: &str) -> Option<Value> {
+        self.shared.lock().user_by_email(email).map(|u| u.to_json())
+    }
+
+    /// Create a user directly (no request logged). `state`: active | inactive | deleted.
+    /// Panics on a bad state or a taken email (test set-up error). Returns the new id.
+    pub fn seed_user(&self, name: &str, email: &str, state: &str) -> String {
+        let home = self.shared.cfg.home_division_id.clone();
+        control::seed_user(&mut self.shared.lock(), &home, name, email, state)
+            .unwrap_or_else(|e| panic!("seed_user: {e}"))
+    }
+
+    /// Simulate a concurrent edit by someone else: the user's version goes up by one.
+    pub fn bump_user_version(&self, id: &str) {
+        if let Some(u) = self.shared.lock().user_mut(id) {
+            u.version += 1;
+        }
+    }
+
+    /// The request log (API and login requests; control endpoints are not logged).
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.shared.lock().log.clone()
+    }
+
+    /// How many logged requests had this method (case-insensitive) and route template.
+    pub fn call_count(&self, method: &str, route: &str) -> usize {
+        let org = self.shared.lock();
+        org.log
+            .iter()
+            .filter(|r| r.method.eq_ignore_ascii_case(method) && r.route == route)
+            .count()
+    }
+
+    /// Empty the request log.
+    pub fn clear_requests(&self) {
+        self.shared.lock().log.clear();
+    }
+
+    /// True once shutdown was requested (`POST /__emulator/shutdown` or [`Emulator::stop`]).
+    pub fn is_stopping(&self) -> bool {
+        self.shared.stop.load(Ordering::SeqCst)
+    }
+
+    /// Block until shutdown is requested via `POST /__emulator/shutdown`.
+    pub fn wait_for_shutdown(&self) {
+        while !self.is_stopping() {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Stop serving and join all threads (also done on drop).
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(mut s) = self.server.take() {
+            s.shutdown();
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}

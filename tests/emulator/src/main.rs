@@ -1,0 +1,61 @@
+//! `gc-emulator`: run the Genesys Cloud emulator as a standalone loopback server.
+
+use gc_emulator::{Emulator, EmulatorConfig};
+use std::io::Write;
+use std::process::exit;
+
+const USAGE: &str = "usage: gc-emulator [--bind 127.0.0.1:0] [--client-id ID] [--client-secret S] \
+[--token-lifetime SECS] [--rate-limit N] [--latency-ms N] [--error-rate F] [--rate-429 F] \
+[--drop-rate F] [--port-file PATH]";
+
+fn fail(msg: &str) -> ! {
+    eprintln!("gc-emulator: {msg}\n{USAGE}");
+    exit(2)
+}
+
+fn num<T: std::str::FromStr>(flag: &str, v: &str) -> T {
+    v.parse()
+        .unwrap_or_else(|_| fail(&format!("{flag}: invalid value '{v}'")))
+}
+
+fn main() {
+    let mut cfg = EmulatorConfig::default();
+    let (mut id, mut secret) = (cfg.clients[0].0.clone(), cfg.clients[0].1.clone());
+    let mut port_file = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        if flag == "--help" || flag == "-h" {
+            println!("{USAGE}");
+            return;
+        }
+        let v = args
+            .next()
+            .unwrap_or_else(|| fail(&format!("{flag} needs a value")));
+        match flag.as_str() {
+            "--bind" => cfg.bind = v,
+            "--client-id" => id = v,
+            "--client-secret" => secret = v,
+            "--token-lifetime" => cfg.token_lifetime_secs = num(&flag, &v),
+            "--rate-limit" => cfg.rate_limit_per_minute = num(&flag, &v),
+            "--latency-ms" => cfg.faults.latency_ms = num(&flag, &v),
+            "--error-rate" => cfg.faults.error_5xx_rate = num(&flag, &v),
+            "--rate-429" => cfg.faults.rate_429 = num(&flag, &v),
+            "--drop-rate" => cfg.faults.drop_rate = num(&flag, &v),
+            "--port-file" => port_file = Some(v),
+            _ => fail(&format!("unknown option {flag}")),
+        }
+    }
+    cfg.clients = vec![(id, secret)];
+    let emu = Emulator::start(cfg).unwrap_or_else(|e| fail(&e.to_string()));
+    let url = emu.base_url();
+    if let Some(p) = port_file {
+        if let Err(e) = std::fs::write(&p, format!("{url}\n")) {
+            fail(&format!("cannot write port file {p}: {e}"));
+        }
+    }
+    println!("gc-emulator listening on {url}");
+    let _ = std::io::stdout().flush();
+    // SIGTERM / ctrl-c terminate the process with the default disposition; nothing to clean up.
+    emu.wait_for_shutdown();
+    emu.stop();
+}

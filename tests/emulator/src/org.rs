@@ -1,0 +1,160 @@
+//! The emulated organisation's state (everything behind the one `Mutex`).
+
+use crate::faults::{Faults, InjectedFault};
+use crate::util::Rng;
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+use std::collections::{HashMap, VecDeque};
+use std::time::Instant;
+
+/// One logged API / login request (control endpoints are not logged).
+#[derive(Clone, Debug, Serialize)]
+pub struct LoggedRequest {
+    /// Upper-case method.
+    pub method: String,
+    /// Path without the query string.
+    pub path: String,
+    /// Raw query string (without `?`).
+    pub query: String,
+    /// Matched route template (e.g. `/api/v2/users/{userId}`, `/oauth/token`); the raw path when
+    /// no route matched.
+    pub route: String,
+    /// Status answered; 0 when the connection was dropped.
+    pub status: u16,
+    /// The JSON body, if any parsed (never logged for `/oauth/token`).
+    pub body: Option<Value>,
+    /// `"Bearer"` / `"Basic"` (the scheme only, never the credential).
+    pub authorization_scheme: Option<String>,
+}
+
+/// An issued access token.
+pub struct TokenRec {
+    /// When it stops being accepted.
+    pub expires: Instant,
+    /// Accepted request times in the last 60 s (rate limiting).
+    pub hits: VecDeque<Instant>,
+}
+
+/// A stored user.
+#[derive(Clone, Debug)]
+pub struct UserRec {
+    /// GUID.
+    pub id: String,
+    /// Full name.
+    pub name: String,
+    /// Primary email (also the username).
+    pub email: String,
+    /// active | inactive | deleted.
+    pub state: String,
+    /// Optimistic-concurrency version, starts at 1.
+    pub version: i64,
+    /// Division id.
+    pub division_id: String,
+    /// Phone contacts as stored (with server-set `display`).
+    pub addresses: Vec<Value>,
+    /// Other accepted fields (department, title, preferredName, manager, ...), stored verbatim.
+    pub extra: Map<String, Value>,
+}
+
+impl UserRec {
+    /// The `User` JSON as `GET /api/v2/users/{userId}` returns it.
+    pub fn to_json(&self) -> Value {
+        let mut v = json!({
+            "id": self.id,
+            "name": self.name,
+            "division": {"id": self.division_id, "name": "Home",
+                          "selfUri": format!("/api/v2/authorization/divisions/{}", self.division_id)},
+            "chat": {"jabberId": format!("{}@gcsync-emulator.orgspan.com", self.id.replace('-', ""))},
+            "email": self.email,
+            "primaryContactInfo": [{"address": self.email, "mediaType": "EMAIL", "type": "PRIMARY"}],
+            "addresses": self.addresses,
+            "state": self.state,
+            "username": self.email,
+            "version": self.version,
+            "acdAutoAnswer": false,
+            "selfUri": format!("/api/v2/users/{}", self.id),
+        });
+        let obj = v.as_object_mut().expect("object");
+        for (k, val) in &self.extra {
+            let val = if k == "manager" {
+                json!({"id": val, "selfUri": format!("/api/v2/users/{}", val.as_str().unwrap_or(""))})
+            } else {
+                val.clone()
+            };
+            obj.insert(k.clone(), val);
+        }
+        v
+    }
+}
+
+/// All mutable emulator state.
+pub struct Org {
+    /// Users in creation order.
+    pub users: Vec<UserRec>,
+    /// Issued tokens.
+    pub tokens: HashMap<String, TokenRec>,
+    /// Request log.
+    pub log: Vec<LoggedRequest>,
+    /// Random-fault settings.
+    pub faults: Faults,
+    /// Dice for random faults (reseeded by `set_faults`).
+    pub fault_rng: Rng,
+    /// Scripted faults, consumed in order.
+    pub injected: Vec<InjectedFault>,
+    /// Generator for ids and tokens.
+    pub rng: Rng,
+}
+
+impl Org {
+    /// Empty org with the given faults.
+    pub fn new(faults: Faults) -> Org {
+        Org {
+            users: Vec::new(),
+            tokens: HashMap::new(),
+            log: Vec::new(),
+            fault_rng: Rng::new(faults.seed),
+            faults,
+            injected: Vec::new(),
+            rng: Rng::from_entropy(),
+        }
+    }
+
+    /// User by id, any state.
+    pub fn user(&self, id: &str) -> Option<&UserRec> {
+        self.users.iter().find(|u| u.id == id)
+    }
+
+    /// Mutable user by id, any state.
+    pub fn user_mut(&mut self, id: &str) -> Option<&mut UserRec> {
+        self.users.iter_mut().find(|u| u.id == id)
+    }
+
+    /// User by email (case-insensitive), any state.
+    pub fn user_by_email(&self, email: &str) -> Option<&UserRec> {
+        self.users
+            .iter()
+            .find(|u| u.email.eq_ignore_ascii_case(email))
+    }
+
+    /// Create a user record directly (used by seeding and by `POST /api/v2/users`).
+    pub fn insert_user(
+        &mut self,
+        name: &str,
+        email: &str,
+        state: &str,
+        division_id: &str,
+    ) -> String {
+        let id = self.rng.guid();
+        self.users.push(UserRec {
+            id: id.clone(),
+            name: name.to_string(),
+            email: email.to_string(),
+            state: state.to_string(),
+            version: 1,
+            division_id: division_id.to_string(),
+            addresses: Vec::new(),
+            extra: Map::new(),
+        });
+        id
+    }
+}

@@ -1,0 +1,230 @@
+//! Request dispatch: control endpoints, faults, login, auth, rate limit, validation, routing,
+//! and the request log.
+
+use crate::errors::ApiError;
+use crate::faults::{roll, take_injected, FaultAction};
+use crate::http::{HttpRequest, HttpResponse, Reply};
+use crate::org::{LoggedRequest, Org};
+use crate::schema::Spec;
+use crate::util::parse_query;
+use crate::{auth, control, users, EmulatorConfig};
+use serde_json::Value;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// State shared by the connection threads and the [`crate::Emulator`] handle.
+pub struct Shared {
+    /// The org (all mutable state).
+    pub org: Mutex<Org>,
+    /// Start-up configuration.
+    pub cfg: EmulatorConfig,
+    /// Set to stop the server.
+    pub stop: Arc<AtomicBool>,
+}
+
+impl Shared {
+    /// Lock the org, recovering from a poisoned lock (a panicking handler must not wedge tests).
+    pub fn lock(&self) -> MutexGuard<'_, Org> {
+        self.org.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Handler result: the JSON body for a 200, or an error.
+pub type ApiResult = Result<Value, ApiError>;
+
+/// What an API handler gets to see.
+pub struct Ctx<'a> {
+    /// Path parameters by template name.
+    pub params: &'a [(String, String)],
+    /// Decoded query pairs.
+    pub query: &'a [(String, String)],
+    /// The validated JSON body, if the operation takes one.
+    pub body: Option<&'a Value>,
+    /// Configuration.
+    pub cfg: &'a EmulatorConfig,
+}
+
+impl Ctx<'_> {
+    /// A path parameter ("" if absent).
+    pub fn param(&self, name: &str) -> &str {
+        self.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    /// First value of a query parameter.
+    pub fn q(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// All values of a repeated query parameter.
+    pub fn q_all(&self, name: &str) -> Vec<&str> {
+        self.query
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
+type ApiHandler = fn(&mut Org, &Ctx) -> ApiResult;
+
+/// Implemented operations: (method, spec path template, handler).
+const ROUTES: &[(&str, &str, ApiHandler)] = &[
+    ("POST", "/api/v2/users", users::create),
+    ("GET", "/api/v2/users", users::list),
+    ("POST", "/api/v2/users/search", users::search),
+    ("GET", "/api/v2/users/{userId}", users::get),
+    ("PATCH", "/api/v2/users/{userId}", users::patch),
+    ("DELETE", "/api/v2/users/{userId}", users::delete),
+];
+
+/// The route template used in the log and for fault matching.
+fn route_of(req: &HttpRequest) -> String {
+    if req.path == "/oauth/token" {
+        return req.path.clone();
+    }
+    match Spec::global().match_path(&req.path) {
+        Some((t, _)) => t.to_string(),
+        None => req.path.clone(),
+    }
+}
+
+/// Entry point for every request.
+pub fn handle(sh: &Shared, req: HttpRequest) -> Reply {
+    let corr = sh.lock().rng.guid();
+    if req.path.starts_with("/__emulator/") {
+        let resp = control::handle(sh, &req, &corr);
+        return Reply::Respond(resp.with_header("ININ-Correlation-Id", &corr));
+    }
+    let route = route_of(&req);
+    let latency = sh.lock().faults.latency_ms;
+    if latency > 0 {
+        std::thread::sleep(Duration::from_millis(latency));
+    }
+    let mut guard = sh.lock();
+    let org = &mut *guard;
+    let fault = take_injected(&mut org.injected, &req.method, &route)
+        .or_else(|| roll(&org.faults, &mut org.fault_rng));
+    let is_oauth = req.path == "/oauth/token";
+    let body_json = if is_oauth {
+        None
+    } else {
+        serde_json::from_slice::<Value>(&req.body).ok()
+    };
+    let resp = match fault {
+        Some(FaultAction::Drop) => None,
+        Some(FaultAction::Error(e)) => Some(e.to_response(&corr)),
+        None if is_oauth => {
+            let (status, v) = auth::token_endpoint(org, &sh.cfg, &req);
+            Some(HttpResponse::json(status, &v))
+        }
+        None => Some(match api(org, &sh.cfg, &req, body_json.as_ref()) {
+            Ok(v) => HttpResponse::json(200, &v),
+            Err(e) => e.to_response(&corr),
+        }),
+    };
+    org.log.push(LoggedRequest {
+        method: req.method.clone(),
+        path: req.path.clone(),
+        query: req.query.clone(),
+        route,
+        status: resp.as_ref().map_or(0, |r| r.status),
+        body: body_json,
+        authorization_scheme: req
+            .header("authorization")
+            .and_then(|h| h.split_whitespace().next())
+            .map(str::to_string),
+    });
+    drop(guard);
+    match resp {
+        Some(r) => Reply::Respond(r.with_header("ININ-Correlation-Id", &corr)),
+        None => Reply::Drop,
+    }
+}
+
+fn media_type(req: &HttpRequest) -> String {
+    let ct = req.header("content-type").unwrap_or("");
+    ct.split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+fn api(org: &mut Org, cfg: &EmulatorConfig, req: &HttpRequest, body: Option<&Value>) -> ApiResult {
+    if !req.path.starts_with("/api/") {
+        return Err(ApiError::new(
+            404,
+            "not.found",
+            format!("No resource at {}", req.path),
+        ));
+    }
+    let token = auth::check_bearer(org, req)?;
+    auth::rate_limit(org, &token, cfg.rate_limit_per_minute)?;
+    let spec = Spec::global();
+    let no_op = || {
+        ApiError::new(
+            404,
+            "not.found",
+            format!("No operation {} {}", req.method, req.path),
+        )
+    };
+    let op = spec.operation(&req.method, &req.path).ok_or_else(no_op)?;
+    let handler = ROUTES
+        .iter()
+        .find(|(m, t, _)| *m == req.method && *t == op.template)
+        .map(|(_, _, h)| *h)
+        .ok_or_else(|| {
+            ApiError::new(
+                404,
+                "not.found",
+                format!("{} {} is not emulated (yet)", req.method, op.template),
+            )
+        })?;
+    let query = parse_query(&req.query);
+    spec.validate_query(op.op, &query)
+        .map_err(ApiError::bad_request)?;
+    let body = match spec.body_schema(op.op) {
+        None => None,
+        Some(_) if req.body_too_large => {
+            return Err(ApiError::new(
+                413,
+                "request.too.large",
+                "Request body exceeds 512000 bytes",
+            ))
+        }
+        Some((_, true)) if req.body.is_empty() => {
+            return Err(ApiError::bad_request("A request body is required"))
+        }
+        Some(_) if req.body.is_empty() => None,
+        Some((schema, _)) => {
+            if media_type(req) != "application/json" {
+                return Err(ApiError::new(
+                    415,
+                    "unsupported.media.type",
+                    "Content-Type must be application/json",
+                ));
+            }
+            let Some(v) = body else {
+                let err = serde_json::from_slice::<Value>(&req.body).err();
+                let why = err.map_or(String::new(), |e| e.to_string());
+                return Err(ApiError::bad_request(format!("Malformed JSON body: {why}")));
+            };
+            spec.validate(schema, v).map_err(ApiError::bad_request)?;
+            Some(v)
+        }
+    };
+    let ctx = Ctx {
+        params: &op.params,
+        query: &query,
+        body,
+        cfg,
+    };
+    handler(org, &ctx)
+}
