@@ -67,7 +67,7 @@ pub enum GcsyncResult {
 
 impl GcsyncResult {
     /// All codes, for tables and tests.
-    pub const ALL: [GcsyncResult; 24] = [
+    pub(crate) const ALL: [GcsyncResult; 24] = [
         Self::Ok,
         Self::Panic,
         Self::NullParameter,

@@ -1,0 +1,114 @@
+//! Typed wrappers for the Genesys Cloud user endpoints gcsync uses (API-FACTS §2).
+
+use super::{ApiError, Client, Method};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// One entry of a Genesys user's `addresses` (a `Contact`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Contact {
+    /// Phone number or email address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// Internal extension (instead of `address`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extension: Option<String>,
+    /// `PHONE`, `EMAIL` or `SMS`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<String>,
+    /// `WORK`, `WORK2`, `HOME`, `MOBILE`, `OTHER`, `PRIMARY`, ...
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Country code, when Genesys keeps one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country_code: Option<String>,
+}
+
+/// The parts of a Genesys `User` gcsync reads.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GcUser {
+    /// Genesys user id (GUID).
+    pub id: String,
+    /// Full display name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Email / login name.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// `active`, `inactive` or `deleted`.
+    #[serde(default)]
+    pub state: Option<String>,
+    /// Current version, required by PATCH.
+    #[serde(default)]
+    pub version: i64,
+    /// Contact addresses (phones; the primary email is server-managed).
+    #[serde(default)]
+    pub addresses: Vec<Contact>,
+}
+
+impl GcUser {
+    /// The user's state, `active` when Genesys omitted it.
+    pub fn state(&self) -> &str {
+        self.state.as_deref().unwrap_or("active")
+    }
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(v: Value, what: &str) -> Result<T, ApiError> {
+    serde_json::from_value(v).map_err(|e| ApiError::Status {
+        status: 200,
+        code: "gcsync.unexpected.response".into(),
+        message: format!("unexpected {what} response from Genesys Cloud: {e}"),
+        correlation_id: None,
+    })
+}
+
+/// `GET /api/v2/users/{id}` (with `state=deleted` when `deleted`); `Ok(None)` on 404.
+pub fn get(client: &mut Client, id: &str, deleted: bool) -> Result<Option<GcUser>, ApiError> {
+    let query: &[(&str, &str)] = if deleted { &[("state", "deleted")] } else { &[] };
+    match client.request(Method::Get, &format!("/api/v2/users/{id}"), query, None) {
+        Ok(r) => parse(r.body, "user").map(Some),
+        Err(e) if e.status() == Some(404) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// `POST /api/v2/users/search` for an exact email, optionally restricted to one state.
+pub fn search_by_email(
+    client: &mut Client,
+    email: &str,
+    state: Option<&str>,
+) -> Result<Vec<GcUser>, ApiError> {
+    let mut query = vec![json!({"type": "EXACT", "fields": ["email"], "value": email})];
+    if let Some(s) = state {
+        query.push(json!({"type": "EXACT", "fields": ["state"], "value": s}));
+    }
+    let body = json!({"query": query, "pageSize": 25, "pageNumber": 1});
+    let r = client.request(Method::Post, "/api/v2/users/search", &[], Some(&body))?;
+    let results = r.body.get("results").cloned().unwrap_or(Value::Array(vec![]));
+    let users: Vec<GcUser> = parse(results, "user search")?;
+    Ok(users
+        .into_iter()
+        .filter(|u| u.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email)))
+        .collect())
+}
+
+/// `POST /api/v2/users` with a `CreateUser` body.
+pub fn create(client: &mut Client, body: &Value) -> Result<GcUser, ApiError> {
+    let r = client.request(Method::Post, "/api/v2/users", &[], Some(body))?;
+    parse(r.body, "create user")
+}
+
+/// `PATCH /api/v2/users/{id}` with an `UpdateUser` body (which must carry `version`).
+pub fn patch(client: &mut Client, id: &str, body: &Value) -> Result<GcUser, ApiError> {
+    let r = client.request(Method::Patch, &format!("/api/v2/users/{id}"), &[], Some(body))?;
+    parse(r.body, "update user")
+}
+
+/// `DELETE /api/v2/users/{id}` (a soft delete).
+pub fn delete(client: &mut Client, id: &str) -> Result<(), ApiError> {
+    client
+        .request(Method::Delete, &format!("/api/v2/users/{id}"), &[], None)
+        .map(|_| ())
+}

@@ -1,0 +1,115 @@
+//! Bridges the `log` crate to the host's log callback. gcsync never writes to stdout or stderr.
+//!
+//! The logger is installed once per process (the `log` crate allows one); each `gcsync_init`
+//! connects it to the new host and `gcsync_shutdown` disconnects it, waiting for calls in
+//! progress, so no log call reaches the host after shutdown returns. The client secret is scrubbed
+//! from every line as a last line of defence.
+
+use crate::host::{GcsyncLogLevel, Host};
+use std::ffi::CString;
+use std::sync::{Once, RwLock};
+
+struct Sink {
+    host: Host,
+    redact: Vec<String>,
+}
+
+struct Bridge {
+    sink: RwLock<Option<Sink>>,
+}
+
+static BRIDGE: Bridge = Bridge {
+    sink: RwLock::new(None),
+};
+static INSTALL: Once = Once::new();
+
+fn level(l: log::Level) -> GcsyncLogLevel {
+    match l {
+        log::Level::Error => GcsyncLogLevel::Error,
+        log::Level::Warn => GcsyncLogLevel::Warn,
+        log::Level::Info => GcsyncLogLevel::Info,
+        log::Level::Debug => GcsyncLogLevel::Debug,
+        log::Level::Trace => GcsyncLogLevel::Trace,
+    }
+}
+
+/// Replaces every secret in `line` with `[redacted]`.
+pub fn scrub(line: &str, secrets: &[String]) -> String {
+    let mut out = line.to_string();
+    for s in secrets.iter().filter(|s| s.len() >= 4) {
+        out = out.replace(s.as_str(), "[redacted]");
+    }
+    out
+}
+
+impl log::Log for Bridge {
+    fn enabled(&self, _: &log::Metadata) -> bool {
+        true
+    }
+
+    fn log(&self, record: &log::Record) {
+        let Ok(guard) = self.sink.read() else { return };
+        let Some(sink) = guard.as_ref() else { return };
+        let Some(cb) = sink.host.0.log else { return };
+        let line = scrub(&format!("{}: {}", record.target(), record.args()), &sink.redact);
+        let c = CString::new(line.replace('\0', " ")).unwrap_or_default();
+        // SAFETY: c is NUL-terminated and outlives the call.
+        unsafe { cb(sink.host.0.userdata, level(record.level()), c.as_ptr(), c.as_bytes().len()) };
+    }
+
+    fn flush(&self) {}
+}
+
+/// Connects logging to a host at `max` level, scrubbing `redact` from every line.
+pub fn connect(host: Host, max: log::LevelFilter, redact: Vec<String>) {
+    INSTALL.call_once(|| {
+        if log::set_logger(&BRIDGE).is_err() {
+            // Another logger owns the process (a Rust host); gcsync's lines go there instead.
+        }
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let connected = BRIDGE.sink.read().map(|g| g.is_some()).unwrap_or(false);
+            if connected {
+                log::error!(target: "gcsync::panic", "caught panic: {info}");
+            } else {
+                previous(info);
+            }
+        }));
+    });
+    set_level(max);
+    if let Ok(mut g) = BRIDGE.sink.write() {
+        *g = Some(Sink { host, redact });
+    }
+}
+
+/// Changes the level and the scrub list (after a settings change).
+pub fn update(max: log::LevelFilter, redact: Vec<String>) {
+    set_level(max);
+    if let Ok(mut g) = BRIDGE.sink.write() {
+        if let Some(s) = g.as_mut() {
+            s.redact = redact;
+        }
+    }
+}
+
+fn set_level(max: log::LevelFilter) {
+    log::set_max_level(max);
+}
+
+/// Disconnects the host; returns once no log call is in progress.
+pub fn disconnect() {
+    if let Ok(mut g) = BRIDGE.sink.write() {
+        *g = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scrub_removes_every_occurrence() {
+        let s = scrub("a=s3cret b=s3cret", &["s3cret".into()]);
+        assert_eq!(s, "a=[redacted] b=[redacted]");
+    }
+}

@@ -1,0 +1,48 @@
+//! Object kinds and keys shared by the queue, the store and the C API.
+
+use serde::{Deserialize, Serialize};
+
+/// The kinds of PureConnect object gcsync syncs. Later versions add workgroups, skills and
+/// wrap-up codes; numbers are never reused.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum GcsyncObjectKind {
+    /// A CIC user → Genesys Cloud user.
+    User = 1,
+}
+
+impl GcsyncObjectKind {
+    /// Maps a number from the host; `None` when unknown.
+    pub fn from_u32(v: u32) -> Option<GcsyncObjectKind> {
+        match v {
+            1 => Some(GcsyncObjectKind::User),
+            _ => None,
+        }
+    }
+
+    /// The lower-case name used in JSON (`"user"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            GcsyncObjectKind::User => "user",
+        }
+    }
+}
+
+/// One object: its kind and CIC id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ObjectKey {
+    /// Kind of object.
+    pub kind: GcsyncObjectKind,
+    /// CIC id (user name, workgroup name, ...).
+    pub id: String,
+}
+
+impl ObjectKey {
+    /// A user key.
+    pub fn user(id: impl Into<String>) -> ObjectKey {
+        ObjectKey {
+            kind: GcsyncObjectKind::User,
+            id: id.into(),
+        }
+    }
+}

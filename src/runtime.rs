@@ -1,0 +1,339 @@
+//! The plugin's process-global lifecycle (not initialised → running → shut down → running ...)
+//! and the operations behind every export. Functions here take and return Rust types; `ffi.rs`
+//! does the C conversions.
+//!
+//! Locking: `LIFECYCLE` is an `RwLock` held only to clone or swap an `Arc`, never across I/O;
+//! `TRANSITION` serialises init and shutdown (which do I/O) without blocking hooks.
+
+use crate::cic::{self, check_id};
+use crate::clock::{format_utc, unix_now};
+use crate::host::{GcsyncHost, Host, GCSYNC_ABI_VERSION};
+use crate::logging;
+use crate::metrics::Metrics;
+use crate::object::{GcsyncObjectKind, ObjectKey};
+use crate::queue::{Change, Priority, WorkQueue};
+use crate::result::{Failure, GcsyncResult};
+use crate::settings::Settings;
+use crate::status::{status_json, SyncState};
+use crate::store::Store;
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// State shared by the hooks, the queries and the worker of one running instance.
+pub struct Shared {
+    /// The work queue.
+    pub queue: WorkQueue,
+    /// Persistent state.
+    pub store: Store,
+    /// Counters.
+    pub metrics: Arc<Metrics>,
+    /// The host callbacks.
+    pub host: Host,
+    settings: Mutex<(u64, Arc<Settings>)>,
+    stop: Mutex<Option<Instant>>,
+    last_run: AtomicU64,
+}
+
+impl Shared {
+    /// The current settings and their generation number.
+    pub fn settings(&self) -> (u64, Arc<Settings>) {
+        let g = self.settings.lock().unwrap_or_else(|p| p.into_inner());
+        (g.0, g.1.clone())
+    }
+
+    /// When shutdown was requested: the time by which the worker must stop.
+    pub fn stop_deadline(&self) -> Option<Instant> {
+        *self.stop.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Records that the worker finished an item now.
+    pub fn touch_last_run(&self) {
+        self.last_run.store(unix_now(), Ordering::Relaxed);
+    }
+}
+
+struct Running {
+    shared: Arc<Shared>,
+    worker: Mutex<Option<JoinHandle<()>>>,
+}
+
+enum Lifecycle {
+    NotInitialized,
+    Running(Arc<Running>),
+    ShutDown,
+}
+
+static LIFECYCLE: RwLock<Lifecycle> = RwLock::new(Lifecycle::NotInitialized);
+static TRANSITION: Mutex<()> = Mutex::new(());
+
+fn current() -> Result<Arc<Shared>, Failure> {
+    let g = LIFECYCLE.read().unwrap_or_else(|p| p.into_inner());
+    match &*g {
+        Lifecycle::Running(r) => Ok(r.shared.clone()),
+        Lifecycle::NotInitialized => Err(Failure::new(
+            GcsyncResult::NotInitialized,
+            "call gcsync_init first",
+        )),
+        Lifecycle::ShutDown => Err(Failure::new(
+            GcsyncResult::ShutDown,
+            "gcsync has been shut down; call gcsync_init to start it again",
+        )),
+    }
+}
+
+fn load_settings(host: &Host) -> Result<Settings, Failure> {
+    let map = host.read_settings()?;
+    Settings::load(&|k| map.get(k).cloned())
+}
+
+fn redactions(s: &Settings) -> Vec<String> {
+    vec![s.client_secret.expose().to_string()]
+}
+
+/// Starts the plugin: validates the host struct and the settings, opens the store, re-queues
+/// unfinished work and starts the worker thread.
+pub fn init(host: &GcsyncHost) -> Result<(), Failure> {
+    let _t = TRANSITION.lock().unwrap_or_else(|p| p.into_inner());
+    if matches!(&*LIFECYCLE.read().unwrap_or_else(|p| p.into_inner()), Lifecycle::Running(_)) {
+        return Err(Failure::new(
+            GcsyncResult::AlreadyInitialized,
+            "gcsync is already running; call gcsync_shutdown first",
+        ));
+    }
+    if host.abi_version != GCSYNC_ABI_VERSION {
+        return Err(Failure::new(
+            GcsyncResult::AbiVersionMismatch,
+            format!(
+                "host declares ABI version {}; this library speaks {GCSYNC_ABI_VERSION}",
+                host.abi_version
+            ),
+        ));
+    }
+    let host = Host(*host);
+    let settings = load_settings(&host)?;
+    settings.client_config()?;
+    let store = Store::open(&settings.data_dir)?;
+    logging::connect(host, settings.log_level, redactions(&settings));
+    let queue = WorkQueue::new(settings.max_pending_objects);
+    let leftover = std::mem::take(&mut store.lock().pending);
+    let resumed = leftover.len();
+    for (key, change) in leftover {
+        if let Err(f) = queue.enqueue(key, change, Priority::Normal) {
+            log::error!("could not resume a pending change: {}", f.message);
+        }
+    }
+    let shared = Arc::new(Shared {
+        queue,
+        store,
+        metrics: Arc::new(Metrics::default()),
+        host,
+        settings: Mutex::new((1, Arc::new(settings))),
+        stop: Mutex::new(None),
+        last_run: AtomicU64::new(0),
+    });
+    let for_worker = shared.clone();
+    let handle = std::thread::Builder::new()
+        .name("gcsync-worker".into())
+        .spawn(move || crate::worker::run(for_worker))
+        .map_err(|e| {
+            logging::disconnect();
+            Failure::new(GcsyncResult::InternalError, format!("cannot start the worker thread: {e}"))
+        })?;
+    log::info!("gcsync {} started; {resumed} unfinished change(s) resumed", env!("CARGO_PKG_VERSION"));
+    *LIFECYCLE.write().unwrap_or_else(|p| p.into_inner()) = Lifecycle::Running(Arc::new(Running {
+        shared,
+        worker: Mutex::new(Some(handle)),
+    }));
+    Ok(())
+}
+
+/// Stops intake, lets the worker drain for up to `timeout`, saves what is left, joins the worker
+/// and disconnects logging. Afterwards no gcsync thread runs.
+pub fn shutdown(timeout: Duration) -> Result<(), Failure> {
+    let _t = TRANSITION.lock().unwrap_or_else(|p| p.into_inner());
+    let running = {
+        let mut g = LIFECYCLE.write().unwrap_or_else(|p| p.into_inner());
+        match std::mem::replace(&mut *g, Lifecycle::ShutDown) {
+            Lifecycle::Running(r) => r,
+            Lifecycle::NotInitialized => {
+                *g = Lifecycle::NotInitialized;
+                return Err(Failure::new(GcsyncResult::NotInitialized, "gcsync was never started"));
+            }
+            Lifecycle::ShutDown => {
+                return Err(Failure::new(GcsyncResult::ShutDown, "gcsync is already shut down"))
+            }
+        }
+    };
+    let shared = running.shared.clone();
+    shared.queue.close();
+    *shared.stop.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now() + timeout);
+    let handle = running.worker.lock().unwrap_or_else(|p| p.into_inner()).take();
+    if let Some(h) = handle {
+        let _ = h.join();
+    }
+    let left = shared.queue.snapshot().len();
+    shared.store.lock().pending = shared.queue.snapshot();
+    let saved = shared.store.save();
+    log::info!("gcsync stopped; {left} unfinished change(s) saved for the next start");
+    logging::disconnect();
+    saved?;
+    if left > 0 {
+        return Err(Failure::new(
+            GcsyncResult::ShutdownTimedOut,
+            format!("{left} change(s) were not synced before the timeout; they were saved and resume at the next start"),
+        ));
+    }
+    Ok(())
+}
+
+/// Queues a changed CIC user.
+pub fn user_changed(json: &str) -> Result<(), Failure> {
+    let shared = current()?;
+    check_size(&shared, json.len())?;
+    let user = cic::parse_user(json)?;
+    let key = ObjectKey::user(user.id.clone());
+    shared
+        .queue
+        .enqueue(key, Change::UpsertUser { user, force: false }, Priority::Normal)
+}
+
+/// Queues the removal of a CIC user.
+pub fn user_deleted(id: &str) -> Result<(), Failure> {
+    let shared = current()?;
+    check_id(id)?;
+    shared
+        .queue
+        .enqueue(ObjectKey::user(id), Change::RemoveUser, Priority::Normal)
+}
+
+/// Queues a forced re-verification of every user in the snapshot.
+pub fn force_sync(json: &str) -> Result<(), Failure> {
+    let shared = current()?;
+    check_size(&shared, json.len())?;
+    let snap = cic::parse_snapshot(json)?;
+    let total = snap.users.len();
+    for user in snap.users {
+        let key = ObjectKey::user(user.id.clone());
+        shared
+            .queue
+            .enqueue(key, Change::UpsertUser { user, force: true }, Priority::Normal)?;
+    }
+    shared.queue.retry_delayed_now();
+    log::info!("force complete sync queued for {total} user(s)");
+    Ok(())
+}
+
+/// Re-reads the settings from the host and hands them to the worker.
+pub fn settings_changed() -> Result<(), Failure> {
+    let shared = current()?;
+    let new = load_settings(&shared.host)?;
+    new.client_config()?;
+    let mut g = shared.settings.lock().unwrap_or_else(|p| p.into_inner());
+    if new.data_dir != g.1.data_dir {
+        return Err(Failure::new(
+            GcsyncResult::InvalidSetting,
+            "data_dir cannot change while gcsync runs; shut down and start again to move it",
+        ));
+    }
+    logging::update(new.log_level, redactions(&new));
+    *g = (g.0 + 1, Arc::new(new));
+    log::info!("settings reloaded");
+    Ok(())
+}
+
+fn check_size(shared: &Shared, len: usize) -> Result<(), Failure> {
+    let max = shared.settings().1.max_payload_bytes;
+    if len > max {
+        return Err(Failure::new(
+            GcsyncResult::PayloadTooLarge,
+            format!("payload is {len} bytes; max_payload_bytes is {max}"),
+        ));
+    }
+    Ok(())
+}
+
+/// The payload limit in force (for the C layer, before it validates UTF-8).
+pub fn max_payload() -> Result<usize, Failure> {
+    Ok(current()?.settings().1.max_payload_bytes)
+}
+
+/// Waits until the queue is idle.
+pub fn wait_idle(timeout: Duration) -> Result<(), Failure> {
+    let shared = current()?;
+    if shared.queue.wait_idle(timeout) {
+        Ok(())
+    } else {
+        Err(Failure::new(
+            GcsyncResult::Timeout,
+            "changes are still pending after the timeout",
+        ))
+    }
+}
+
+/// One object's status JSON.
+pub fn object_status(kind: GcsyncObjectKind, id: &str) -> Result<String, Failure> {
+    let shared = current()?;
+    let key = ObjectKey { kind, id: id.to_string() };
+    let pending = shared.queue.is_pending(&key);
+    let status = shared.store.lock().users.get(id).map(|r| r.status.clone());
+    Ok(status_json(&key, status.as_ref(), pending).to_string())
+}
+
+/// Every object's status of one kind, as a JSON array.
+pub fn list_status(kind: GcsyncObjectKind) -> Result<String, Failure> {
+    let shared = current()?;
+    let statuses: Vec<(String, crate::status::ObjectStatus)> = {
+        let store = shared.store.lock();
+        store.users.iter().map(|(id, r)| (id.clone(), r.status.clone())).collect()
+    };
+    let items: Vec<Value> = statuses
+        .into_iter()
+        .map(|(id, s)| {
+            let key = ObjectKey { kind, id };
+            let pending = shared.queue.is_pending(&key);
+            status_json(&key, Some(&s), pending)
+        })
+        .collect();
+    Ok(Value::Array(items).to_string())
+}
+
+/// The overview JSON.
+pub fn overview() -> Result<String, Failure> {
+    let shared = current()?;
+    let (waiting, delayed, in_flight) = shared.queue.depth();
+    let (mut synced, mut error, mut not_synced, mut removed) = (0u64, 0u64, 0u64, 0u64);
+    for r in shared.store.lock().users.values() {
+        match (r.status.removed, r.status.state) {
+            (true, _) => removed += 1,
+            (_, SyncState::Synced) => synced += 1,
+            (_, SyncState::Error) => error += 1,
+            (_, SyncState::NotSynced) => not_synced += 1,
+        }
+    }
+    let m = &shared.metrics;
+    let settings = shared.settings().1;
+    let last_run = shared.last_run.load(Ordering::Relaxed);
+    Ok(json!({
+        "queue_depth": waiting + delayed + in_flight,
+        "pending": waiting,
+        "retry_scheduled": delayed,
+        "in_flight": in_flight,
+        "objects": {"synced": synced, "error": error, "not_synced": not_synced, "removed": removed},
+        "api_calls": Metrics::get(&m.api_calls),
+        "retries": Metrics::get(&m.retries),
+        "rate_limited": Metrics::get(&m.rate_limited),
+        "tokens_issued": Metrics::get(&m.tokens_issued),
+        "processed": Metrics::get(&m.processed),
+        "worker_panics": Metrics::get(&m.worker_panics),
+        "last_error": m.last_error(),
+        "worker_alive": m.worker_alive.load(Ordering::SeqCst),
+        "last_run": (last_run > 0).then(|| format_utc(last_run)),
+        "sync_user_objects": settings.sync_user_objects,
+        "sync_advanced_platform_objects": settings.sync_advanced_platform_objects,
+        "api_base_url": settings.api_base_url,
+    })
+    .to_string())
+}

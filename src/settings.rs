@@ -1,0 +1,320 @@
+//! Plugin settings, read from the host's key → value callback and validated as a whole.
+//!
+//! Every key is listed in [`KEYS`] and documented in README.md. Loading is a pure function of a
+//! lookup closure, so it is tested without a host.
+
+use crate::genesys::region::region_urls;
+use crate::genesys::ClientConfig;
+use crate::result::{Failure, GcsyncResult};
+use crate::secret::Secret;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// What happens in Genesys Cloud when a user is deleted in PureConnect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RemovalPolicy {
+    /// Set the Genesys user's state to `inactive` (default; reversible).
+    Deactivate,
+    /// Soft-delete the Genesys user (`DELETE /api/v2/users/{id}`; restorable for a while).
+    Delete,
+}
+
+/// Every setting key gcsync reads.
+pub const KEYS: [&str; 24] = [
+    "region",
+    "client_id",
+    "client_secret",
+    "api_base_url",
+    "login_base_url",
+    "sync_user_objects",
+    "sync_advanced_platform_objects",
+    "data_dir",
+    "requests_per_minute",
+    "user_removal_policy",
+    "http_proxy",
+    "ca_bundle",
+    "connect_timeout_ms",
+    "request_timeout_ms",
+    "max_retries",
+    "retry_base_ms",
+    "max_retry_after_s",
+    "version_conflict_retries",
+    "conflict_backoff_ms",
+    "retry_later_s",
+    "max_payload_bytes",
+    "max_pending_objects",
+    "log_level",
+    "division_id",
+];
+
+/// The validated settings of one plugin instance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// Region name as configured (informational; the URLs below are what is used).
+    pub region: Option<String>,
+    /// Genesys Cloud API base URL, e.g. `https://api.mypurecloud.com`.
+    pub api_base_url: String,
+    /// Genesys Cloud login base URL, e.g. `https://login.mypurecloud.com`.
+    pub login_base_url: String,
+    /// OAuth client id (client-credentials grant).
+    pub client_id: String,
+    /// OAuth client secret.
+    pub client_secret: Secret,
+    /// Sync User Objects (default on).
+    pub sync_user_objects: bool,
+    /// Sync Advanced Platform Objects (default off; needs users on).
+    pub sync_advanced_platform_objects: bool,
+    /// Where the plugin keeps its state (id links, last applied values, pending work).
+    pub data_dir: PathBuf,
+    /// Shared request budget per minute (default 240, below Genesys' 300 per token).
+    pub requests_per_minute: u32,
+    /// What a PureConnect user deletion does in Genesys Cloud.
+    pub user_removal_policy: RemovalPolicy,
+    /// Explicit HTTP proxy URL; environment proxy variables are never used.
+    pub http_proxy: Option<String>,
+    /// Extra CA certificates (PEM file) trusted besides the built-in Mozilla roots.
+    pub ca_bundle: Option<PathBuf>,
+    /// TCP connect timeout.
+    pub connect_timeout: Duration,
+    /// Whole-request timeout.
+    pub request_timeout: Duration,
+    /// Retries for 5xx, transport errors and short 429s.
+    pub max_retries: u32,
+    /// Exponential backoff base.
+    pub retry_base: Duration,
+    /// Longest Retry-After gcsync waits inline; longer becomes a visible error retried later.
+    pub max_retry_after: Duration,
+    /// GET → PATCH attempts on 409 version conflicts.
+    pub version_conflict_retries: u32,
+    /// Backoff step between version-conflict attempts (multiplied by the attempt number).
+    pub conflict_backoff: Duration,
+    /// First delay before an object that failed transiently is tried again (doubles, max 1 h).
+    pub retry_later: Duration,
+    /// Largest JSON payload a hook accepts.
+    pub max_payload_bytes: usize,
+    /// Most distinct objects that may wait in the queue at once.
+    pub max_pending_objects: usize,
+    /// Log level forwarded to the host: error, warn, info, debug, trace, off.
+    pub log_level: log::LevelFilter,
+    /// Division for created users (home division when unset).
+    pub division_id: Option<String>,
+}
+
+type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+fn invalid(key: &str, value: &str, want: &str) -> Failure {
+    Failure::new(
+        GcsyncResult::InvalidSetting,
+        format!("setting {key}={value:?} is invalid: expected {want}"),
+    )
+}
+
+fn text(get: Lookup, key: &str) -> Option<String> {
+    get(key)
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+fn required(get: Lookup, key: &str, what: &str) -> Result<String, Failure> {
+    text(get, key).ok_or_else(|| {
+        Failure::new(
+            GcsyncResult::MissingSetting,
+            format!("setting {key} is required: {what}"),
+        )
+    })
+}
+
+fn boolean(get: Lookup, key: &str, default: bool) -> Result<bool, Failure> {
+    match text(get, key) {
+        None => Ok(default),
+        Some(v) => match v.to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => Ok(true),
+            "0" | "false" | "no" | "off" => Ok(false),
+            _ => Err(invalid(key, &v, "true or false")),
+        },
+    }
+}
+
+fn number(get: Lookup, key: &str, default: u64, min: u64, max: u64) -> Result<u64, Failure> {
+    match text(get, key) {
+        None => Ok(default),
+        Some(v) => match v.parse::<u64>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(n),
+            _ => Err(invalid(key, &v, &format!("a whole number from {min} to {max}"))),
+        },
+    }
+}
+
+fn millis(get: Lookup, key: &str, default: u64, min: u64, max: u64) -> Result<Duration, Failure> {
+    number(get, key, default, min, max).map(Duration::from_millis)
+}
+
+/// Whether a URL is acceptable: https anywhere, plain http only to a loopback host.
+pub fn url_allowed(url: &str) -> bool {
+    if url.starts_with("https://") {
+        return url.len() > "https://".len();
+    }
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.split('/').next().unwrap_or("");
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        authority.split(':').next().unwrap_or("")
+    };
+    host == "localhost" || host == "::1" || host.starts_with("127.")
+}
+
+fn base_url(get: Lookup, key: &str) -> Result<Option<String>, Failure> {
+    match text(get, key) {
+        None => Ok(None),
+        Some(v) if url_allowed(&v) => Ok(Some(v.trim_end_matches('/').to_string())),
+        Some(v) => Err(invalid(
+            key,
+            &v,
+            "an https:// URL (plain http:// only for a loopback host)",
+        )),
+    }
+}
+
+fn level(get: Lookup) -> Result<log::LevelFilter, Failure> {
+    match text(get, "log_level") {
+        None => Ok(log::LevelFilter::Info),
+        Some(v) => v
+            .parse::<log::LevelFilter>()
+            .map_err(|_| invalid("log_level", &v, "off, error, warn, info, debug or trace")),
+    }
+}
+
+impl Settings {
+    /// Reads and validates every setting through `get` (returns `None` for an unset key).
+    pub fn load(get: Lookup) -> Result<Settings, Failure> {
+        let region = text(get, "region");
+        let from_region = match &region {
+            Some(r) => Some(region_urls(r).ok_or_else(|| {
+                invalid("region", r, "a Genesys Cloud region such as us_east_1 (see README)")
+            })?),
+            None => None,
+        };
+        let api = base_url(get, "api_base_url")?;
+        let login = base_url(get, "login_base_url")?;
+        let (api_base_url, login_base_url) = match (api, login, from_region) {
+            (Some(a), Some(l), _) => (a, l),
+            (a, l, Some((ra, rl))) => (a.unwrap_or(ra), l.unwrap_or(rl)),
+            (Some(_), None, None) | (None, Some(_), None) => {
+                return Err(Failure::new(
+                    GcsyncResult::MissingSetting,
+                    "set region, or both api_base_url and login_base_url",
+                ))
+            }
+            (None, None, None) => {
+                return Err(Failure::new(
+                    GcsyncResult::MissingSetting,
+                    "setting region is required (e.g. us_east_1), or both api_base_url and login_base_url",
+                ))
+            }
+        };
+        let sync_user_objects = boolean(get, "sync_user_objects", true)?;
+        let sync_advanced_platform_objects =
+            boolean(get, "sync_advanced_platform_objects", false)?;
+        if sync_advanced_platform_objects && !sync_user_objects {
+            return Err(Failure::new(
+                GcsyncResult::ConflictingSettings,
+                "sync_advanced_platform_objects requires sync_user_objects=true \
+                 (Sync Advanced Platform Objects is only available with Sync User Objects)",
+            ));
+        }
+        let user_removal_policy = match text(get, "user_removal_policy").as_deref() {
+            None | Some("deactivate") => RemovalPolicy::Deactivate,
+            Some("delete") => RemovalPolicy::Delete,
+            Some(v) => return Err(invalid("user_removal_policy", v, "deactivate or delete")),
+        };
+        let http_proxy = match text(get, "http_proxy") {
+            None => None,
+            Some(p) if p.starts_with("http://") || p.starts_with("socks5://") => Some(p),
+            Some(p) => {
+                return Err(invalid(
+                    "http_proxy",
+                    &p,
+                    "a proxy URL such as http://proxy:3128",
+                ))
+            }
+        };
+        Ok(Settings {
+            region,
+            api_base_url,
+            login_base_url,
+            client_id: required(get, "client_id", "the OAuth client id of a client-credentials client")?,
+            client_secret: Secret::new(
+                get("client_secret").filter(|s| !s.is_empty()).ok_or_else(|| {
+                    Failure::new(
+                        GcsyncResult::MissingSetting,
+                        "setting client_secret is required: the OAuth client's secret",
+                    )
+                })?,
+            ),
+            sync_user_objects,
+            sync_advanced_platform_objects,
+            data_dir: PathBuf::from(required(
+                get,
+                "data_dir",
+                "a directory where gcsync keeps its state",
+            )?),
+            requests_per_minute: number(get, "requests_per_minute", 240, 1, 100_000)? as u32,
+            user_removal_policy,
+            http_proxy,
+            ca_bundle: text(get, "ca_bundle").map(PathBuf::from),
+            connect_timeout: millis(get, "connect_timeout_ms", 10_000, 100, 300_000)?,
+            request_timeout: millis(get, "request_timeout_ms", 30_000, 100, 600_000)?,
+            max_retries: number(get, "max_retries", 5, 0, 20)? as u32,
+            retry_base: millis(get, "retry_base_ms", 500, 1, 60_000)?,
+            max_retry_after: Duration::from_secs(number(get, "max_retry_after_s", 180, 0, 86_400)?),
+            version_conflict_retries: number(get, "version_conflict_retries", 10, 1, 50)? as u32,
+            conflict_backoff: millis(get, "conflict_backoff_ms", 500, 0, 60_000)?,
+            retry_later: Duration::from_secs(number(get, "retry_later_s", 30, 1, 3600)?),
+            max_payload_bytes: number(get, "max_payload_bytes", 1 << 20, 1024, 64 << 20)? as usize,
+            max_pending_objects: number(get, "max_pending_objects", 1_000_000, 1, 100_000_000)?
+                as usize,
+            log_level: level(get)?,
+            division_id: text(get, "division_id"),
+        })
+    }
+
+    /// The Genesys client configuration these settings describe (reads the CA bundle file).
+    pub fn client_config(&self) -> Result<ClientConfig, Failure> {
+        let ca_bundle_pem = match &self.ca_bundle {
+            None => None,
+            Some(p) => Some(std::fs::read(p).map_err(|e| {
+                Failure::new(
+                    GcsyncResult::InvalidSetting,
+                    format!("setting ca_bundle: cannot read {}: {e}", p.display()),
+                )
+            })?),
+        };
+        Ok(ClientConfig {
+            api_base_url: self.api_base_url.clone(),
+            login_base_url: self.login_base_url.clone(),
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+            requests_per_minute: self.requests_per_minute,
+            proxy: self.http_proxy.clone(),
+            ca_bundle_pem,
+            connect_timeout: self.connect_timeout,
+            request_timeout: self.request_timeout,
+            max_retries: self.max_retries,
+            retry_base: self.retry_base,
+            max_retry_after: self.max_retry_after,
+        })
+    }
+
+    /// Whether two settings need a new Genesys client (endpoint, credentials or transport changed).
+    pub fn connection_differs(&self, other: &Settings) -> bool {
+        self.client_config().ok().map(|c| format!("{c:?}"))
+            != other.client_config().ok().map(|c| format!("{c:?}"))
+            || self.client_secret != other.client_secret
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,91 @@
+//! Per-object sync status as the admin sees it (Synced / Error / Not synced).
+
+use crate::clock::format_utc;
+use crate::object::ObjectKey;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// The three states Interaction Administrator shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum SyncState {
+    /// The object reached Genesys Cloud as it is now in CIC.
+    Synced,
+    /// The last attempt failed; `reason` says why.
+    Error,
+    /// No successful attempt yet.
+    #[default]
+    #[serde(rename = "Not synced")]
+    NotSynced,
+}
+
+impl SyncState {
+    /// The admin-facing label.
+    pub fn label(self) -> &'static str {
+        match self {
+            SyncState::Synced => "Synced",
+            SyncState::Error => "Error",
+            SyncState::NotSynced => "Not synced",
+        }
+    }
+}
+
+/// The status fields of one object, persisted with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ObjectStatus {
+    /// Current state.
+    pub state: SyncState,
+    /// Unix seconds of the last successful sync.
+    pub last_synchronized: Option<u64>,
+    /// Why the last attempt failed or why the object is not synced.
+    pub reason: Option<String>,
+    /// Genesys Cloud id, once known.
+    pub genesys_id: Option<String>,
+    /// Whether the object was removed in CIC (and the removal applied in Genesys Cloud).
+    #[serde(default)]
+    pub removed: bool,
+}
+
+/// Renders one object's status as the JSON the C API returns.
+pub fn status_json(key: &ObjectKey, status: Option<&ObjectStatus>, pending: bool) -> Value {
+    let default = ObjectStatus::default();
+    let s = status.unwrap_or(&default);
+    json!({
+        "kind": key.kind.name(),
+        "id": key.id,
+        "state": s.state.label(),
+        "pending": pending,
+        "last_synchronized": s.last_synchronized.map(format_utc),
+        "genesys_id": s.genesys_id,
+        "reason": s.reason,
+        "removed": s.removed,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_object_reads_as_not_synced() {
+        let v = status_json(&ObjectKey::user("x"), None, true);
+        assert_eq!(v["state"], "Not synced");
+        assert_eq!(v["pending"], true);
+        assert!(v["last_synchronized"].is_null());
+    }
+
+    #[test]
+    fn synced_object_shows_time_and_id() {
+        let s = ObjectStatus {
+            state: SyncState::Synced,
+            last_synchronized: Some(0),
+            reason: None,
+            genesys_id: Some("g".into()),
+            removed: false,
+        };
+        let v = status_json(&ObjectKey::user("x"), Some(&s), false);
+        assert_eq!(v["state"], "Synced");
+        assert_eq!(v["last_synchronized"], "1970-01-01T00:00:00Z");
+        assert_eq!(v["genesys_id"], "g");
+        assert_eq!(serde_json::to_value(SyncState::NotSynced).unwrap(), "Not synced");
+    }
+}

@@ -1,0 +1,239 @@
+//! Applying one desired user to Genesys Cloud: match before create, restore instead of
+//! duplicating, versioned PATCH with bounded conflict retries, and removal by policy.
+//!
+//! These functions do network I/O through [`Client`]; what to send is decided by the pure
+//! functions in [`crate::diff`].
+
+use crate::diff::{create_body, user_patch};
+use crate::genesys::users::{self, GcUser};
+use crate::genesys::{ApiError, Client};
+use crate::mapping::DesiredUser;
+use crate::metrics::Metrics;
+use crate::settings::{RemovalPolicy, Settings};
+use crate::store::Origin;
+use serde_json::{json, Map, Value};
+use std::fmt;
+
+/// Why a user could not be synced.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SyncError {
+    /// Genesys Cloud refused or could not be reached.
+    Api(ApiError),
+    /// A situation only an admin can resolve; the text says what to do.
+    NeedsAdmin(String),
+    /// A condition that should clear by itself (e.g. search index lag); retried later.
+    Transient(String),
+}
+
+impl SyncError {
+    /// Whether retrying later may succeed without anyone changing anything.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            SyncError::Api(e) => e.is_transient(),
+            SyncError::NeedsAdmin(_) => false,
+            SyncError::Transient(_) => true,
+        }
+    }
+}
+
+impl From<ApiError> for SyncError {
+    fn from(e: ApiError) -> SyncError {
+        SyncError::Api(e)
+    }
+}
+
+impl fmt::Display for SyncError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SyncError::Api(e) => e.fmt(f),
+            SyncError::NeedsAdmin(s) | SyncError::Transient(s) => f.write_str(s),
+        }
+    }
+}
+
+/// The context one sync step runs in.
+pub struct Ctx<'a> {
+    /// The Genesys client (owned by the worker).
+    pub client: &'a mut Client,
+    /// Current settings.
+    pub settings: &'a Settings,
+    /// Shared counters.
+    pub metrics: &'a Metrics,
+}
+
+/// The result of a successful upsert.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    /// The Genesys user id.
+    pub genesys_id: String,
+    /// How the link came about (kept when it already existed).
+    pub origin: Origin,
+}
+
+fn is_version_conflict(e: &ApiError) -> bool {
+    match e {
+        ApiError::Status {
+            status: 409 | 408, ..
+        } => true,
+        ApiError::Status {
+            status: 400,
+            message,
+            ..
+        } => message.to_ascii_lowercase().contains("version"),
+        _ => false,
+    }
+}
+
+/// GET → PATCH → on a version conflict re-GET and retry, at most `version_conflict_retries`
+/// times with a growing pause. `make` returns the fields to change (without `version`), or
+/// `None` when the user already matches.
+fn patch_versioned(
+    ctx: &mut Ctx,
+    mut current: GcUser,
+    deleted: bool,
+    make: &dyn Fn(&GcUser) -> Option<Map<String, Value>>,
+) -> Result<GcUser, SyncError> {
+    let max = ctx.settings.version_conflict_retries.max(1);
+    for attempt in 1..=max {
+        let Some(mut body) = make(&current) else {
+            return Ok(current);
+        };
+        body.insert("version".into(), json!(current.version));
+        match users::patch(ctx.client, &current.id, &Value::Object(body)) {
+            Ok(u) => return Ok(u),
+            Err(e) if is_version_conflict(&e) && attempt < max => {
+                Metrics::bump(&ctx.metrics.retries);
+                log::info!(
+                    "version conflict on Genesys user {} (attempt {attempt}/{max}); re-reading",
+                    current.id
+                );
+                std::thread::sleep(ctx.settings.conflict_backoff * attempt);
+                current = users::get(ctx.client, &current.id, deleted)?.ok_or_else(|| {
+                    SyncError::Transient(format!(
+                        "Genesys user {} disappeared during an update; will retry",
+                        current.id
+                    ))
+                })?;
+            }
+            Err(e) if is_version_conflict(&e) => {
+                return Err(SyncError::Transient(format!(
+                    "Genesys user {} kept changing during {max} update attempts (version conflict); will retry",
+                    current.id
+                )))
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    unreachable!("the loop returns on its last attempt")
+}
+
+fn set_state(ctx: &mut Ctx, user: GcUser, state: &str, deleted: bool) -> Result<GcUser, SyncError> {
+    let want = state.to_string();
+    patch_versioned(ctx, user, deleted, &move |u| {
+        (u.state() != want).then(|| {
+            let mut m = Map::new();
+            m.insert("state".into(), json!(want));
+            m
+        })
+    })
+}
+
+fn reconcile(ctx: &mut Ctx, desired: &DesiredUser, user: GcUser) -> Result<GcUser, SyncError> {
+    let user = if user.state() != "active" {
+        set_state(ctx, user, "active", false)?
+    } else {
+        user
+    };
+    patch_versioned(ctx, user, false, &|u| user_patch(desired, u))
+}
+
+fn check_owner(
+    found: &GcUser,
+    cic_id: &str,
+    owner_of: &dyn Fn(&str) -> Option<String>,
+    email: &str,
+) -> Result<(), SyncError> {
+    match owner_of(&found.id) {
+        Some(other) if other != cic_id => Err(SyncError::NeedsAdmin(format!(
+            "business email {email} is already used by CIC user {other}; give each user a distinct email"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Makes Genesys Cloud hold `desired` for CIC user `cic_id`. `link` is the Genesys id gcsync
+/// already knows, with its origin; `owner_of` tells which CIC user (if any) a Genesys id is
+/// linked to, so two CIC users never share one Genesys user.
+pub fn upsert(
+    ctx: &mut Ctx,
+    cic_id: &str,
+    desired: &DesiredUser,
+    link: Option<(&str, Origin)>,
+    owner_of: &dyn Fn(&str) -> Option<String>,
+) -> Result<Applied, SyncError> {
+    let email = desired.email.as_str();
+    if let Some((id, origin)) = link {
+        if let Some(u) = users::get(ctx.client, id, false)? {
+            let u = reconcile(ctx, desired, u)?;
+            return Ok(Applied { genesys_id: u.id, origin });
+        }
+        if let Some(u) = users::get(ctx.client, id, true)? {
+            let u = set_state(ctx, u, "active", true)?;
+            let u = reconcile(ctx, desired, u)?;
+            return Ok(Applied {
+                genesys_id: u.id,
+                origin: Origin::Restored,
+            });
+        }
+        log::warn!("Genesys user {id} linked to CIC user {cic_id} no longer exists; matching by email");
+    }
+    if let Some(found) = users::search_by_email(ctx.client, email, None)?.into_iter().next() {
+        check_owner(&found, cic_id, owner_of, email)?;
+        log::info!("adopting existing Genesys user {} for CIC user {cic_id}", found.id);
+        let u = reconcile(ctx, desired, found)?;
+        return Ok(Applied {
+            genesys_id: u.id,
+            origin: Origin::Adopted,
+        });
+    }
+    let body = create_body(desired, ctx.settings.division_id.as_deref());
+    match users::create(ctx.client, &body) {
+        Ok(u) => Ok(Applied {
+            genesys_id: u.id,
+            origin: Origin::Created,
+        }),
+        Err(e) if e.status() == Some(409) => {
+            let deleted = users::search_by_email(ctx.client, email, Some("deleted"))?;
+            let Some(found) = deleted.into_iter().next() else {
+                return Err(SyncError::Transient(format!(
+                    "business email {email} already belongs to a Genesys Cloud user gcsync cannot see yet \
+                     (search index lag, or a division the OAuth client cannot read); will retry"
+                )));
+            };
+            check_owner(&found, cic_id, owner_of, email)?;
+            log::info!("restoring soft-deleted Genesys user {} for CIC user {cic_id}", found.id);
+            let u = set_state(ctx, found, "active", true)?;
+            let u = reconcile(ctx, desired, u)?;
+            Ok(Applied {
+                genesys_id: u.id,
+                origin: Origin::Restored,
+            })
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Applies the removal policy to a linked Genesys user. A user that is already gone (or already
+/// in the target state) counts as done.
+pub fn remove(ctx: &mut Ctx, genesys_id: &str) -> Result<(), SyncError> {
+    match ctx.settings.user_removal_policy {
+        RemovalPolicy::Deactivate => match users::get(ctx.client, genesys_id, false)? {
+            None => Ok(()),
+            Some(u) => set_state(ctx, u, "inactive", false).map(|_| ()),
+        },
+        RemovalPolicy::Delete => match users::delete(ctx.client, genesys_id) {
+            Err(e) if e.status() == Some(404) => Ok(()),
+            other => other.map_err(SyncError::from),
+        },
+    }
+}

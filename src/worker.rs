@@ -1,0 +1,375 @@
+//! The worker thread: drains the queue, maps, plans and calls Genesys Cloud, records status,
+//! saves the store, and survives its own panics.
+
+use crate::clock::{format_utc, unix_now};
+use crate::genesys::Client;
+use crate::mapping::desired_user;
+use crate::metrics::Metrics;
+use crate::object::{GcsyncObjectKind, ObjectKey};
+use crate::queue::{Change, Pending, Priority};
+use crate::runtime::Shared;
+use crate::settings::Settings;
+use crate::status::{ObjectStatus, SyncState};
+use crate::store::UserRecord;
+use crate::user_sync::{self, Ctx, SyncError};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const TICK: Duration = Duration::from_millis(100);
+const SAVE_EVERY: Duration = Duration::from_millis(500);
+
+struct Worker {
+    shared: Arc<Shared>,
+    settings: Arc<Settings>,
+    settings_gen: u64,
+    client: Option<Result<Client, String>>,
+    last_save: Instant,
+    saved_gen: u64,
+    dirty: bool,
+}
+
+/// Runs the worker loop until shutdown; called on the worker thread.
+pub fn run(shared: Arc<Shared>) {
+    shared.metrics.worker_alive.store(true, Ordering::SeqCst);
+    let (settings_gen, settings) = shared.settings();
+    let mut w = Worker {
+        shared: shared.clone(),
+        settings,
+        settings_gen,
+        client: None,
+        last_save: Instant::now(),
+        saved_gen: u64::MAX,
+        dirty: true,
+    };
+    loop {
+        match catch_unwind(AssertUnwindSafe(|| w.run_until_stopped())) {
+            Ok(()) => break,
+            Err(_) => {
+                Metrics::bump(&shared.metrics.worker_panics);
+                shared.metrics.set_last_error("the worker recovered from an internal panic");
+                log::error!("worker loop panicked; restarting it");
+            }
+        }
+    }
+    w.save();
+    shared.metrics.worker_alive.store(false, Ordering::SeqCst);
+}
+
+impl Worker {
+    fn run_until_stopped(&mut self) {
+        loop {
+            if let Some(deadline) = self.shared.stop_deadline() {
+                let (waiting, _, _) = self.shared.queue.depth();
+                if waiting == 0 || Instant::now() >= deadline {
+                    return;
+                }
+            }
+            self.refresh_settings();
+            if let Some((key, pending)) = self.shared.queue.next(TICK) {
+                self.process_guarded(key, pending);
+            }
+            if self.last_save.elapsed() >= SAVE_EVERY {
+                self.save();
+            }
+        }
+    }
+
+    /// Saves the store (with the unfinished queue) when anything changed since the last save.
+    fn save(&mut self) {
+        let gen = self.shared.queue.generation();
+        if !self.dirty && gen == self.saved_gen {
+            self.last_save = Instant::now();
+            return;
+        }
+        let snapshot = self.shared.queue.snapshot();
+        self.shared.store.lock().pending = snapshot;
+        match self.shared.store.save() {
+            Ok(()) => {
+                self.dirty = false;
+                self.saved_gen = gen;
+            }
+            Err(f) => {
+                log::error!("{}", f.message);
+                self.shared.metrics.set_last_error(f.message);
+            }
+        }
+        self.last_save = Instant::now();
+    }
+
+    fn refresh_settings(&mut self) {
+        let (gen, new) = self.shared.settings();
+        if gen == self.settings_gen {
+            return;
+        }
+        if new.connection_differs(&self.settings) {
+            self.client = None;
+        }
+        let users_turned_on = new.sync_user_objects && !self.settings.sync_user_objects;
+        self.settings = new;
+        self.settings_gen = gen;
+        self.shared.queue.retry_delayed_now();
+        if users_turned_on {
+            self.requeue_unsynced_users();
+        }
+    }
+
+    /// After Sync User Objects is turned on: queue every user whose CIC data is not in Genesys.
+    fn requeue_unsynced_users(&self) {
+        let work: Vec<(String, Change)> = {
+            let store = self.shared.store.lock();
+            store
+                .users
+                .iter()
+                .filter_map(|(id, r)| match (&r.source, &r.status.genesys_id) {
+                    (Some(u), _) if r.status.state != SyncState::Synced => Some((
+                        id.clone(),
+                        Change::UpsertUser {
+                            user: u.clone(),
+                            force: false,
+                        },
+                    )),
+                    (None, Some(_)) if !r.status.removed => Some((id.clone(), Change::RemoveUser)),
+                    _ => None,
+                })
+                .collect()
+        };
+        for (id, change) in work {
+            if let Err(f) = self.shared.queue.enqueue(ObjectKey::user(id), change, Priority::Normal) {
+                log::warn!("could not queue a user after settings change: {}", f.message);
+            }
+        }
+    }
+
+    fn process_guarded(&mut self, key: ObjectKey, pending: Pending) {
+        let retry = pending.clone();
+        match catch_unwind(AssertUnwindSafe(|| self.process(&key, &pending))) {
+            Ok(Outcome::Done) => self.shared.queue.finish(),
+            Ok(Outcome::RetryAt(at)) => self.shared.queue.defer(key.clone(), retry, at),
+            Err(_) => {
+                Metrics::bump(&self.shared.metrics.worker_panics);
+                log::error!("internal panic while syncing {} {}; will retry", key.kind.name(), key.id);
+                let at = Instant::now() + self.backoff(retry.attempts);
+                self.set_status(&key, |s| {
+                    s.state = SyncState::Error;
+                    s.reason = Some("internal error in gcsync while syncing; will retry".into());
+                });
+                self.shared.queue.defer(key.clone(), retry, at);
+            }
+        }
+        Metrics::bump(&self.shared.metrics.processed);
+        self.shared.touch_last_run();
+        self.dirty = true;
+        self.shared.host.status_changed(key.kind, &key.id);
+    }
+
+    fn backoff(&self, attempts: u32) -> Duration {
+        let base = self.settings.retry_later;
+        (base * 2u32.saturating_pow(attempts.min(16))).min(Duration::from_secs(3600))
+    }
+
+    fn set_status(&self, key: &ObjectKey, f: impl FnOnce(&mut ObjectStatus)) {
+        let mut store = self.shared.store.lock();
+        let rec = store.users.entry(key.id.clone()).or_default();
+        f(&mut rec.status);
+    }
+
+    fn client(&mut self) -> Result<&mut Client, String> {
+        if self.client.is_none() {
+            let built = self
+                .settings
+                .client_config()
+                .map_err(|f| f.message)
+                .and_then(|cfg| {
+                    Client::new(cfg, self.shared.metrics.clone()).map_err(|e| e.to_string())
+                });
+            self.client = Some(built);
+        }
+        match self.client.as_mut() {
+            Some(Ok(c)) => Ok(c),
+            Some(Err(e)) => Err(e.clone()),
+            None => Err("no client".into()),
+        }
+    }
+
+    fn process(&mut self, key: &ObjectKey, pending: &Pending) -> Outcome {
+        match key.kind {
+            GcsyncObjectKind::User => self.process_user(key, pending),
+        }
+    }
+
+    fn process_user(&mut self, key: &ObjectKey, pending: &Pending) -> Outcome {
+        let (source, force) = match &pending.change {
+            Change::UpsertUser { user, force } => (Some(user.clone()), *force),
+            Change::RemoveUser => (None, false),
+        };
+        let record: UserRecord = {
+            let mut store = self.shared.store.lock();
+            let rec = store.users.entry(key.id.clone()).or_default();
+            rec.source = source.clone();
+            rec.clone()
+        };
+        if !self.settings.sync_user_objects {
+            let why = match source {
+                Some(_) => "Sync User Objects is turned off",
+                None => "Sync User Objects is turned off; the removal applies when it is turned on",
+            };
+            self.set_status(key, |s| {
+                s.state = SyncState::NotSynced;
+                s.reason = Some(why.into());
+            });
+            return Outcome::Done;
+        }
+        match source {
+            Some(user) => self.upsert_user(key, &record, &user, force, pending),
+            None => self.remove_user(key, &record, pending),
+        }
+    }
+
+    fn upsert_user(
+        &mut self,
+        key: &ObjectKey,
+        record: &UserRecord,
+        user: &crate::cic::CicUser,
+        force: bool,
+        pending: &Pending,
+    ) -> Outcome {
+        let desired = match desired_user(user) {
+            Ok(d) => d,
+            Err(e) => {
+                self.set_status(key, |s| {
+                    s.state = SyncState::Error;
+                    s.reason = Some(e.0);
+                });
+                return Outcome::Done;
+            }
+        };
+        let link = record.status.genesys_id.clone().zip(record.origin);
+        if !force
+            && link.is_some()
+            && record.status.state == SyncState::Synced
+            && !record.status.removed
+            && record.applied.as_ref() == Some(&desired)
+        {
+            return Outcome::Done;
+        }
+        let shared = self.shared.clone();
+        let owner_of = move |gid: &str| -> Option<String> {
+            let store = shared.store.lock();
+            store
+                .users
+                .iter()
+                .find(|(_, r)| r.status.genesys_id.as_deref() == Some(gid) && !r.status.removed)
+                .map(|(id, _)| id.clone())
+        };
+        let settings = self.settings.clone();
+        let metrics = self.shared.metrics.clone();
+        let result = match self.client() {
+            Err(e) => Err(SyncError::NeedsAdmin(e)),
+            Ok(client) => {
+                let mut ctx = Ctx {
+                    client,
+                    settings: &settings,
+                    metrics: &metrics,
+                };
+                user_sync::upsert(
+                    &mut ctx,
+                    &key.id,
+                    &desired,
+                    link.as_ref().map(|(id, o)| (id.as_str(), *o)),
+                    &owner_of,
+                )
+            }
+        };
+        match result {
+            Ok(applied) => {
+                let mut store = self.shared.store.lock();
+                let rec = store.users.entry(key.id.clone()).or_default();
+                rec.applied = Some(desired);
+                rec.origin = Some(applied.origin);
+                rec.status = ObjectStatus {
+                    state: SyncState::Synced,
+                    last_synchronized: Some(unix_now()),
+                    reason: None,
+                    genesys_id: Some(applied.genesys_id),
+                    removed: false,
+                };
+                Outcome::Done
+            }
+            Err(e) => self.failed(key, e, pending),
+        }
+    }
+
+    fn remove_user(&mut self, key: &ObjectKey, record: &UserRecord, pending: &Pending) -> Outcome {
+        let Some(gid) = record.status.genesys_id.clone().filter(|_| !record.status.removed) else {
+            self.set_status(key, |s| {
+                s.removed = true;
+                s.reason = None;
+                if s.state == SyncState::Error {
+                    s.state = SyncState::NotSynced;
+                }
+            });
+            return Outcome::Done;
+        };
+        let settings = self.settings.clone();
+        let metrics = self.shared.metrics.clone();
+        let result = match self.client() {
+            Err(e) => Err(SyncError::NeedsAdmin(e)),
+            Ok(client) => {
+                let mut ctx = Ctx {
+                    client,
+                    settings: &settings,
+                    metrics: &metrics,
+                };
+                user_sync::remove(&mut ctx, &gid)
+            }
+        };
+        match result {
+            Ok(()) => {
+                log::info!("CIC user {} removed; Genesys user {gid} {:?}", key.id, settings.user_removal_policy);
+                self.set_status(key, |s| {
+                    s.state = SyncState::Synced;
+                    s.removed = true;
+                    s.reason = None;
+                    s.last_synchronized = Some(unix_now());
+                });
+                let mut store = self.shared.store.lock();
+                if let Some(r) = store.users.get_mut(&key.id) {
+                    r.applied = None;
+                }
+                Outcome::Done
+            }
+            Err(e) => self.failed(key, e, pending),
+        }
+    }
+
+    fn failed(&mut self, key: &ObjectKey, e: SyncError, pending: &Pending) -> Outcome {
+        let text = e.to_string();
+        log::warn!("{} {}: {text}", key.kind.name(), key.id);
+        self.shared.metrics.set_last_error(format!("{} {}: {text}", key.kind.name(), key.id));
+        if e.is_transient() {
+            let mut wait = self.backoff(pending.attempts);
+            if let SyncError::Api(crate::genesys::ApiError::RateLimited { retry_after }) = &e {
+                wait = wait.max(*retry_after);
+            }
+            let when = format_utc(unix_now() + wait.as_secs());
+            self.set_status(key, |s| {
+                s.state = SyncState::Error;
+                s.reason = Some(format!("{text}; next attempt at {when}"));
+            });
+            Outcome::RetryAt(Instant::now() + wait)
+        } else {
+            self.set_status(key, |s| {
+                s.state = SyncState::Error;
+                s.reason = Some(text);
+            });
+            Outcome::Done
+        }
+    }
+}
+
+enum Outcome {
+    Done,
+    RetryAt(Instant),
+}
