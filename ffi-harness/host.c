@@ -607,7 +607,9 @@ static const char *setting_get(const char *key)
 /* Contract violations seen inside callbacks; checked after each session. */
 static atomic_long g_settings_wrong_thread, g_settings_calls, g_log_lines, g_log_bad, g_log_after_shutdown;
 static atomic_long g_status_calls, g_status_bad, g_status_after_shutdown, g_status_query_bad;
-static atomic_bool g_shutdown_returned;
+static atomic_uint g_status_query_bad_rc; /* the last unexpected code, for the report */
+static atomic_bool g_shutdown_returned, g_shutdown_started;
+static atomic_long g_status_during_shutdown; /* notifications while gcsync_shutdown ran */
 static pthread_t g_settings_thread;
 static int g_userdata_tag; /* &g_userdata_tag is the userdata we pass */
 
@@ -659,8 +661,16 @@ static void cb_status_changed(void *userdata, gcsync_object_kind kind, const cha
         char buf[2048];
         size_t out = 0;
         gcsync_result rc = G.gcsync_object_status(kind, object_id, object_id_len, buf, sizeof buf, &out);
-        if ((rc != RC_OK && rc != RC_BUFFER_TOO_SMALL) || (rc == RC_OK && strlen(buf) != out))
+        /* While gcsync_shutdown runs, the queries answer SHUT_DOWN ("after shutdown or while it ran"). */
+        bool stopping = atomic_load(&g_shutdown_started);
+        if (stopping)
+            atomic_fetch_add(&g_status_during_shutdown, 1);
+        if (rc == RC_SHUT_DOWN && stopping)
+            return;
+        if ((rc != RC_OK && rc != RC_BUFFER_TOO_SMALL) || (rc == RC_OK && strlen(buf) != out)) {
             atomic_fetch_add(&g_status_query_bad, 1);
+            atomic_store(&g_status_query_bad_rc, (unsigned)rc);
+        }
     }
 }
 
@@ -675,7 +685,10 @@ static void reset_callback_counters(void)
     atomic_store(&g_status_bad, 0);
     atomic_store(&g_status_after_shutdown, 0);
     atomic_store(&g_status_query_bad, 0);
+    atomic_store(&g_status_query_bad_rc, 0);
     atomic_store(&g_shutdown_returned, false);
+    atomic_store(&g_shutdown_started, false);
+    atomic_store(&g_status_during_shutdown, 0);
 }
 
 static gcsync_host make_host(void)
@@ -694,11 +707,13 @@ static gcsync_result do_init(const gcsync_host *h)
 {
     g_settings_thread = pthread_self();
     atomic_store(&g_shutdown_returned, false);
+    atomic_store(&g_shutdown_started, false);
     return G.gcsync_init(h);
 }
 
 static gcsync_result do_shutdown(void)
 {
+    atomic_store(&g_shutdown_started, true);
     gcsync_result rc = G.gcsync_shutdown(O.timeout_ms);
     atomic_store(&g_shutdown_returned, true);
     return rc;
@@ -715,11 +730,14 @@ static void check_callback_contract(const char *when)
     check(atomic_load(&g_log_after_shutdown) == 0, "%s: no log line after gcsync_shutdown returned (saw %ld)",
           when, atomic_load(&g_log_after_shutdown));
     check(atomic_load(&g_status_bad) == 0 && atomic_load(&g_status_after_shutdown) == 0,
-          "%s: %ld status notifications, all well-formed and before shutdown returned (bad %ld, late %ld)", when,
-          atomic_load(&g_status_calls), atomic_load(&g_status_bad), atomic_load(&g_status_after_shutdown));
+          "%s: %ld status notifications (%ld while shutdown ran), all well-formed and before shutdown returned "
+          "(bad %ld, late %ld)",
+          when, atomic_load(&g_status_calls), atomic_load(&g_status_during_shutdown), atomic_load(&g_status_bad),
+          atomic_load(&g_status_after_shutdown));
+    unsigned bad_rc = atomic_load(&g_status_query_bad_rc);
     check(atomic_load(&g_status_query_bad) == 0,
-          "%s: gcsync_object_status from inside the status callback worked (bad: %ld)", when,
-          atomic_load(&g_status_query_bad));
+          "%s: gcsync_object_status from inside the status callback worked (bad: %ld%s%s)", when,
+          atomic_load(&g_status_query_bad), bad_rc ? ", last got " : "", bad_rc ? rname(bad_rc) : "");
 }
 
 /* ---- loading and unloading ------------------------------------------------------------------ */
