@@ -1,0 +1,187 @@
+mod common;
+use common::*;
+use gc_emulator::{Faults, InjectedFault, RetryAfter};
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+const U: &str = "/api/v2/users";
+
+#[test]
+fn injected_faults_in_order() {
+    let emu = start();
+    let tok = token(&emu);
+    let id = emu.seed_user("Ann", "ann@example.com", "active");
+    let route = "/api/v2/users/{userId}";
+    emu.inject(InjectedFault {
+        code: "general.conflict".into(),
+        retry_after: RetryAfter::Seconds(3),
+        count: 2,
+        ..InjectedFault::new("PATCH", route, 409)
+    });
+    emu.inject(InjectedFault {
+        retry_after: RetryAfter::HttpDate(30),
+        ..InjectedFault::new("*", "*", 429)
+    });
+    let p = format!("{U}/{id}");
+    // A GET matches only the wildcard entry.
+    let r = api(&emu, &tok, "GET", &p, None);
+    assert_eq!((r.status, r.code().as_str()), (429, "too.many.requests"));
+    let date = r.header("Retry-After").unwrap();
+    assert!(date.ends_with(" GMT") && date.len() == 29, "{date}");
+    for _ in 0..2 {
+        let r = api(
+            &emu,
+            &tok,
+            "PATCH",
+            &p,
+            Some(json!({"version": 1, "name": "X"})),
+        );
+        assert_eq!((r.status, r.code().as_str()), (409, "general.conflict"));
+        assert_eq!(r.header("Retry-After"), Some("3"));
+    }
+    let r = api(
+        &emu,
+        &tok,
+        "PATCH",
+        &p,
+        Some(json!({"version": 1, "name": "X"})),
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(emu.call_count("PATCH", route), 3);
+    let statuses: Vec<u16> = emu.requests().iter().map(|r| r.status).collect();
+    assert_eq!(statuses, vec![200, 429, 409, 409, 200]);
+}
+
+#[test]
+fn injected_drop_and_login_faults() {
+    let emu = start();
+    emu.inject(InjectedFault {
+        drop_connection: true,
+        ..InjectedFault::new("POST", "/oauth/token", 0)
+    });
+    let r = login_with_result(&emu);
+    assert!(r.is_err(), "connection should be closed without an answer");
+    assert_eq!(emu.requests()[0].status, 0);
+    emu.inject(InjectedFault::new("POST", "/oauth/token", 503));
+    let r = login_with(
+        &emu,
+        "gcsync-test",
+        "test-secret",
+        "grant_type=client_credentials",
+    );
+    assert_eq!((r.status, r.code().as_str()), (503, "service.unavailable"));
+    token(&emu);
+    emu.clear_requests();
+    assert!(emu.requests().is_empty());
+}
+
+fn login_with_result(emu: &gc_emulator::Emulator) -> std::io::Result<Resp> {
+    let basic = format!("Basic {}", b64("gcsync-test:test-secret"));
+    request(
+        &emu.base_url(),
+        "POST",
+        "/oauth/token",
+        &[
+            ("Authorization", &basic),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        Some(b"grant_type=client_credentials"),
+    )
+}
+
+#[test]
+fn random_faults_and_latency() {
+    let emu = start();
+    let tok = token(&emu);
+    emu.set_faults(Faults {
+        rate_429: 1.0,
+        retry_after_secs: 7,
+        ..Default::default()
+    });
+    let r = api(&emu, &tok, "GET", U, None);
+    assert_eq!((r.status, r.header("Retry-After")), (429, Some("7")));
+    emu.set_faults(Faults {
+        error_5xx_rate: 1.0,
+        ..Default::default()
+    });
+    assert_eq!(api(&emu, &tok, "GET", U, None).status, 503);
+    emu.set_faults(Faults {
+        error_5xx_rate: 0.5,
+        seed: 42,
+        ..Default::default()
+    });
+    let n = (0..40)
+        .filter(|_| api(&emu, &tok, "GET", U, None).status == 503)
+        .count();
+    assert!((5..35).contains(&n), "{n} of 40 failed");
+    emu.set_faults(Faults {
+        latency_ms: 150,
+        ..Default::default()
+    });
+    let t = Instant::now();
+    assert_eq!(api(&emu, &tok, "GET", U, None).status, 200);
+    assert!(t.elapsed() >= Duration::from_millis(150));
+    // Control endpoints ignore faults.
+    emu.set_faults(Faults {
+        drop_rate: 1.0,
+        ..Default::default()
+    });
+    let r = request(&emu.base_url(), "GET", "/__emulator/counts", &[], None).unwrap();
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["GET /api/v2/users"], 43);
+}
+
+#[test]
+fn control_endpoints() {
+    let emu = start();
+    let base = emu.base_url();
+    let post = |path: &str, body: serde_json::Value| {
+        request(
+            &base,
+            "POST",
+            path,
+            &[("Content-Type", "application/json")],
+            Some(body.to_string().as_bytes()),
+        )
+        .unwrap()
+    };
+    let r = post(
+        "/__emulator/users",
+        json!({"name": "Ann", "email": "ann@example.com", "state": "inactive"}),
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        post(
+            "/__emulator/users",
+            json!({"name": "A", "email": "ANN@example.com"})
+        )
+        .status,
+        409
+    );
+    let r = post(
+        "/__emulator/inject",
+        json!({"method": "GET", "route": "/api/v2/users", "status": 429,
+        "retry_after": {"Seconds": 2}}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        post("/__emulator/faults", json!({"latency_ms": 0})).status,
+        200
+    );
+    let tok = token(&emu);
+    let r = api(&emu, &tok, "GET", U, None);
+    assert_eq!((r.status, r.header("Retry-After")), (429, Some("2")));
+    let users = request(&base, "GET", "/__emulator/users", &[], None)
+        .unwrap()
+        .json();
+    assert_eq!(users[0]["state"], "inactive");
+    let log = request(&base, "GET", "/__emulator/requests", &[], None)
+        .unwrap()
+        .json();
+    assert_eq!(log.as_array().unwrap().len(), 2);
+    assert_eq!(post("/__emulator/expire-tokens", json!({})).status, 200);
+    assert_eq!(api(&emu, &tok, "GET", U, None).status, 401);
+    assert_eq!(post("/__emulator/shutdown", json!({})).status, 200);
+    assert!(emu.is_stopping());
+    emu.stop();
+}
