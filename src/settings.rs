@@ -163,7 +163,10 @@ pub fn url_allowed(url: &str) -> bool {
     } else {
         authority.split(':').next().unwrap_or("")
     };
-    host == "localhost" || host == "::1" || host.starts_with("127.")
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn base_url(get: Lookup, key: &str) -> Result<Option<String>, Failure> {
