@@ -1,0 +1,225 @@
+//! Shared test host: plays the CIC server through gcsync's real C API (the rlib exports), against
+//! an in-process Genesys Cloud emulator. Settings and captured log lines live in statics because
+//! the plugin is process-global; a mutex serialises tests that share one process (plain
+//! `cargo test`), while nextest gives each test its own process.
+#![allow(dead_code)]
+
+use gc_emulator::{Emulator, EmulatorConfig};
+use gcsync::ffi::*;
+use gcsync::host::{GcsyncHost, GcsyncLogLevel, GCSYNC_ABI_VERSION};
+use gcsync::object::GcsyncObjectKind;
+use gcsync::result::GcsyncResult;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::ffi::{c_char, c_void, CStr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+pub const CLIENT_ID: &str = "gcsync-test";
+pub const CLIENT_SECRET: &str = "test-secret-7f3a9c";
+
+static SETTINGS: Mutex<Option<HashMap<String, String>>> = Mutex::new(None);
+static LOGS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+static SERIAL: Mutex<()> = Mutex::new(());
+pub static STATUS_EVENTS: AtomicUsize = AtomicUsize::new(0);
+
+unsafe extern "C" fn get_setting(_: *mut c_void, key: *const c_char, buf: *mut c_char, len: usize) -> i64 {
+    let key = unsafe { CStr::from_ptr(key) }.to_str().unwrap().to_string();
+    let g = SETTINGS.lock().unwrap();
+    let Some(v) = g.as_ref().and_then(|m| m.get(&key)) else {
+        return -1;
+    };
+    let bytes = v.as_bytes();
+    if bytes.len() < len {
+        unsafe {
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), buf.cast::<u8>(), bytes.len());
+            *buf.add(bytes.len()) = 0;
+        }
+    }
+    bytes.len() as i64
+}
+
+unsafe extern "C" fn log_line(_: *mut c_void, _level: GcsyncLogLevel, msg: *const c_char, len: usize) {
+    let bytes = unsafe { std::slice::from_raw_parts(msg.cast::<u8>(), len) };
+    LOGS.lock().unwrap().push(String::from_utf8_lossy(bytes).into_owned());
+}
+
+unsafe extern "C" fn status_changed(_: *mut c_void, _: GcsyncObjectKind, _: *const c_char, _: usize) {
+    STATUS_EVENTS.fetch_add(1, Ordering::SeqCst);
+}
+
+pub fn host() -> GcsyncHost {
+    GcsyncHost {
+        abi_version: GCSYNC_ABI_VERSION,
+        userdata: std::ptr::null_mut(),
+        get_setting: Some(get_setting),
+        log: Some(log_line),
+        status_changed: Some(status_changed),
+    }
+}
+
+pub fn set(key: &str, value: &str) {
+    SETTINGS
+        .lock()
+        .unwrap()
+        .get_or_insert_with(HashMap::new)
+        .insert(key.into(), value.into());
+}
+
+pub fn unset(key: &str) {
+    if let Some(m) = SETTINGS.lock().unwrap().as_mut() {
+        m.remove(key);
+    }
+}
+
+pub fn logs() -> Vec<String> {
+    LOGS.lock().unwrap().clone()
+}
+
+/// One test's world: emulator, data dir, settings. Shuts gcsync down and checks the captured
+/// log lines for secrets when dropped.
+pub struct World {
+    pub emu: Emulator,
+    pub dir: tempfile::TempDir,
+    _serial: MutexGuard<'static, ()>,
+}
+
+pub fn emulator_config() -> EmulatorConfig {
+    EmulatorConfig {
+        clients: vec![(CLIENT_ID.into(), CLIENT_SECRET.into())],
+        ..EmulatorConfig::default()
+    }
+}
+
+impl World {
+    /// Starts an emulator and writes settings pointing at it (gcsync not started yet).
+    pub fn new() -> World {
+        Self::with_emulator(emulator_config())
+    }
+
+    pub fn with_emulator(cfg: EmulatorConfig) -> World {
+        let serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+        let emu = Emulator::start(cfg).expect("emulator starts");
+        let dir = tempfile::tempdir().unwrap();
+        *SETTINGS.lock().unwrap() = Some(HashMap::new());
+        LOGS.lock().unwrap().clear();
+        set("api_base_url", &emu.base_url());
+        set("login_base_url", &emu.base_url());
+        set("client_id", CLIENT_ID);
+        set("client_secret", CLIENT_SECRET);
+        set("data_dir", dir.path().to_str().unwrap());
+        set("retry_base_ms", "5");
+        set("conflict_backoff_ms", "5");
+        set("retry_later_s", "1");
+        set("request_timeout_ms", "5000");
+        set("log_level", "debug");
+        World {
+            emu,
+            dir,
+            _serial: serial,
+        }
+    }
+
+    pub fn start(&self) {
+        assert_eq!(init(), GcsyncResult::Ok, "init: {}", last_error());
+    }
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        let _ = gcsync_shutdown(5_000);
+        assert_no_secrets();
+    }
+}
+
+/// Fails if any captured log line holds the client secret, an Authorization header value or a
+/// bearer token the emulator issued.
+pub fn assert_no_secrets() {
+    for line in logs() {
+        assert!(!line.contains(CLIENT_SECRET), "secret in log: {line}");
+        assert!(!line.contains("Bearer "), "bearer header in log: {line}");
+        assert!(!line.contains("Basic "), "basic header in log: {line}");
+        assert!(!line.contains("access_token"), "token in log: {line}");
+    }
+}
+
+pub fn init() -> GcsyncResult {
+    let h = host();
+    unsafe { gcsync_init(&h) }
+}
+
+pub fn last_error() -> String {
+    let mut buf = vec![0u8; 1024];
+    let n = unsafe { gcsync_last_error_message(buf.as_mut_ptr().cast(), buf.len()) };
+    String::from_utf8_lossy(&buf[..n.min(1023)]).into_owned()
+}
+
+pub fn user_changed(json: &str) -> GcsyncResult {
+    unsafe { gcsync_on_user_changed(json.as_ptr().cast(), json.len()) }
+}
+
+pub fn user_deleted(id: &str) -> GcsyncResult {
+    unsafe { gcsync_on_user_deleted(id.as_ptr().cast(), id.len()) }
+}
+
+pub fn force_sync(json: &str) -> GcsyncResult {
+    unsafe { gcsync_on_force_sync(json.as_ptr().cast(), json.len()) }
+}
+
+pub fn wait_idle() {
+    assert_eq!(gcsync_wait_idle(30_000), GcsyncResult::Ok, "queue did not drain");
+}
+
+fn read_json(f: impl Fn(*mut c_char, usize, *mut usize) -> GcsyncResult) -> Value {
+    let mut need = 0usize;
+    let r = f(std::ptr::null_mut(), 0, &mut need);
+    assert!(matches!(r, GcsyncResult::BufferTooSmall | GcsyncResult::Ok), "{r:?}");
+    let mut buf = vec![0u8; need + 1];
+    let r = f(buf.as_mut_ptr().cast(), buf.len(), &mut need);
+    assert_eq!(r, GcsyncResult::Ok);
+    serde_json::from_slice(&buf[..need]).unwrap()
+}
+
+pub fn status(id: &str) -> Value {
+    read_json(|b, l, o| unsafe {
+        gcsync_object_status(GcsyncObjectKind::User as u32, id.as_ptr().cast(), id.len(), b, l, o)
+    })
+}
+
+pub fn overview() -> Value {
+    read_json(|b, l, o| unsafe { gcsync_overview(b, l, o) })
+}
+
+pub fn list_status() -> Value {
+    read_json(|b, l, o| unsafe { gcsync_list_status(GcsyncObjectKind::User as u32, b, l, o) })
+}
+
+/// A CIC user JSON with the given id, display name and email (None → no email).
+pub fn cic_user(id: &str, name: &str, email: Option<&str>) -> String {
+    serde_json::json!({"id": id, "display_name": name, "business_email": email}).to_string()
+}
+
+/// The emulator's user with this email (any state).
+pub fn gc_user(emu: &Emulator, email: &str) -> Value {
+    emu.user_by_email(email)
+        .unwrap_or_else(|| panic!("no Genesys user with email {email}"))
+}
+
+/// The phone address of one type on a Genesys user JSON.
+pub fn phone(user: &Value, kind: &str) -> Option<String> {
+    user["addresses"].as_array()?.iter().find_map(|c| {
+        (c["mediaType"] == "PHONE" && c["type"] == kind).then(|| c["address"].as_str().unwrap().to_string())
+    })
+}
+
+/// Polls until `f` is true or 10 s pass.
+pub fn eventually(what: &str, f: impl Fn() -> bool) {
+    for _ in 0..200 {
+        if f() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("timed out waiting for: {what}");
+}

@@ -1,0 +1,161 @@
+//! Init, shutdown, re-init, calls outside the running window, settings, persistence.
+
+mod common;
+
+use common::*;
+use gcsync::ffi::*;
+use gcsync::result::GcsyncResult;
+
+#[test]
+fn calls_before_init_and_after_shutdown_get_their_own_codes() {
+    let w = World::new();
+    let mut need = 0usize;
+    assert_eq!(user_changed(&cic_user("a", "A", None)), GcsyncResult::NotInitialized);
+    assert_eq!(user_deleted("a"), GcsyncResult::NotInitialized);
+    assert_eq!(force_sync(r#"{"users":[]}"#), GcsyncResult::NotInitialized);
+    assert_eq!(gcsync_on_settings_changed(), GcsyncResult::NotInitialized);
+    assert_eq!(gcsync_wait_idle(10), GcsyncResult::NotInitialized);
+    assert_eq!(unsafe { gcsync_overview(std::ptr::null_mut(), 0, &mut need) }, GcsyncResult::NotInitialized);
+    assert_eq!(gcsync_shutdown(10), GcsyncResult::NotInitialized);
+    assert_eq!(unsafe { gcsync_init(std::ptr::null()) }, GcsyncResult::NullParameter);
+    w.start();
+    assert_eq!(init(), GcsyncResult::AlreadyInitialized);
+    assert_eq!(gcsync_shutdown(1000), GcsyncResult::Ok);
+    assert_eq!(user_changed(&cic_user("a", "A", None)), GcsyncResult::ShutDown);
+    assert_eq!(user_deleted("a"), GcsyncResult::ShutDown);
+    assert_eq!(gcsync_on_settings_changed(), GcsyncResult::ShutDown);
+    assert_eq!(unsafe { gcsync_overview(std::ptr::null_mut(), 0, &mut need) }, GcsyncResult::ShutDown);
+    assert_eq!(gcsync_shutdown(10), GcsyncResult::ShutDown);
+    assert!(last_error().contains("gcsync_init"));
+}
+
+#[test]
+fn wrong_abi_and_bad_settings_are_refused_with_the_key_named() {
+    let _w = World::new();
+    let mut h = host();
+    h.abi_version = 99;
+    assert_eq!(unsafe { gcsync_init(&h) }, GcsyncResult::AbiVersionMismatch);
+    set("sync_user_objects", "false");
+    set("sync_advanced_platform_objects", "true");
+    assert_eq!(init(), GcsyncResult::ConflictingSettings);
+    set("sync_user_objects", "true");
+    set("requests_per_minute", "lots");
+    assert_eq!(init(), GcsyncResult::InvalidSetting);
+    assert!(last_error().contains("requests_per_minute"));
+    set("requests_per_minute", "100");
+    unset("client_id");
+    assert_eq!(init(), GcsyncResult::MissingSetting);
+    set("client_id", CLIENT_ID);
+    set("api_base_url", "http://10.1.2.3:80");
+    assert_eq!(init(), GcsyncResult::InvalidSetting, "plain http only to loopback");
+    let mut h = host();
+    h.get_setting = None;
+    assert_eq!(unsafe { gcsync_init(&h) }, GcsyncResult::NullParameter);
+}
+
+#[test]
+fn init_shutdown_cycles_keep_state_and_threads_end() {
+    let w = World::new();
+    for round in 0..5 {
+        w.start();
+        let u = cic_user(&format!("u{round}"), "U", Some(&format!("u{round}@example.com")));
+        assert_eq!(user_changed(&u), GcsyncResult::Ok);
+        wait_idle();
+        assert_eq!(overview()["worker_alive"], true);
+        assert_eq!(gcsync_shutdown(5000), GcsyncResult::Ok);
+        assert!(
+            !thread_names().iter().any(|n| n.starts_with("gcsync")),
+            "no gcsync thread after shutdown: {:?}",
+            thread_names()
+        );
+    }
+    w.start();
+    // Everything synced before is remembered: re-sending costs nothing.
+    w.emu.clear_requests();
+    for round in 0..5 {
+        let u = cic_user(&format!("u{round}"), "U", Some(&format!("u{round}@example.com")));
+        assert_eq!(user_changed(&u), GcsyncResult::Ok);
+    }
+    wait_idle();
+    assert!(w.emu.requests().is_empty());
+    assert_eq!(overview()["objects"]["synced"], 5);
+}
+
+#[test]
+fn pending_work_survives_a_restart() {
+    let w = World::new();
+    // Point at a closed port: nothing can be synced.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_url = format!("http://{}", dead.local_addr().unwrap());
+    drop(dead);
+    set("api_base_url", &dead_url);
+    set("login_base_url", &dead_url);
+    set("max_retries", "0");
+    set("retry_later_s", "3600");
+    w.start();
+    assert_eq!(user_changed(&cic_user("later", "Later", Some("later@example.com"))), GcsyncResult::Ok);
+    wait_idle();
+    let s = status("later");
+    assert_eq!(s["state"], "Error");
+    assert!(s["reason"].as_str().unwrap().contains("could not reach Genesys Cloud"), "{s}");
+    assert_eq!(gcsync_shutdown(200), GcsyncResult::ShutdownTimedOut);
+    let saved = std::fs::read_to_string(w.dir.path().join("state.json")).unwrap();
+    assert!(saved.contains("later@example.com"));
+    // Restart against the live emulator: the saved change is applied without the host resending.
+    set("api_base_url", &w.emu.base_url());
+    set("login_base_url", &w.emu.base_url());
+    w.start();
+    wait_idle();
+    assert_eq!(status("later")["state"], "Synced");
+    assert_eq!(gc_user(&w.emu, "later@example.com")["name"], "Later");
+}
+
+#[test]
+fn settings_change_applies_without_restart() {
+    let w = World::new();
+    set("sync_user_objects", "false");
+    w.start();
+    assert_eq!(user_changed(&cic_user("s", "S", Some("s@example.com"))), GcsyncResult::Ok);
+    wait_idle();
+    let s = status("s");
+    assert_eq!(s["state"], "Not synced");
+    assert!(s["reason"].as_str().unwrap().contains("Sync User Objects"));
+    assert!(w.emu.requests().is_empty());
+    // An invalid change is refused and the old settings stay.
+    set("sync_advanced_platform_objects", "true");
+    assert_eq!(gcsync_on_settings_changed(), GcsyncResult::ConflictingSettings);
+    set("sync_advanced_platform_objects", "false");
+    set("sync_user_objects", "true");
+    assert_eq!(gcsync_on_settings_changed(), GcsyncResult::Ok);
+    eventually("user synced after users turned on", || status("s")["state"] == "Synced");
+    assert_eq!(overview()["sync_user_objects"], true);
+    set("data_dir", "/tmp/elsewhere");
+    assert_eq!(gcsync_on_settings_changed(), GcsyncResult::InvalidSetting);
+}
+
+#[test]
+fn status_callback_and_overview_report_activity() {
+    let w = World::new();
+    w.start();
+    let before = STATUS_EVENTS.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(user_changed(&cic_user("a", "A", Some("a@example.com"))), GcsyncResult::Ok);
+    assert_eq!(user_changed(&cic_user("b", "B", None)), GcsyncResult::Ok);
+    wait_idle();
+    assert!(STATUS_EVENTS.load(std::sync::atomic::Ordering::SeqCst) >= before + 2);
+    let o = overview();
+    assert_eq!(o["objects"]["synced"], 1);
+    assert_eq!(o["objects"]["error"], 1);
+    assert_eq!(o["queue_depth"], 0);
+    assert!(o["api_calls"].as_u64().unwrap() >= 3);
+    assert_eq!(o["worker_alive"], true);
+    assert!(o["last_error"].as_str().unwrap().contains("business email required"));
+    assert_eq!(list_status().as_array().unwrap().len(), 2);
+}
+
+fn thread_names() -> Vec<String> {
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|e| std::fs::read_to_string(e.ok()?.path().join("comm")).ok())
+        .map(|s| s.trim().to_string())
+        .collect()
+}
