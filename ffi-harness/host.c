@@ -608,7 +608,8 @@ static const char *setting_get(const char *key)
 static atomic_long g_settings_wrong_thread, g_settings_calls, g_log_lines, g_log_bad, g_log_after_shutdown;
 static atomic_long g_status_calls, g_status_bad, g_status_after_shutdown, g_status_query_bad;
 static atomic_uint g_status_query_bad_rc; /* the last unexpected code, for the report */
-static atomic_bool g_shutdown_returned, g_shutdown_started;
+static atomic_bool g_shutdown_returned, g_shutdown_started, g_init_returned;
+static atomic_long g_status_during_init; /* notifications before gcsync_init returned */
 static atomic_long g_status_during_shutdown; /* notifications while gcsync_shutdown ran */
 static pthread_t g_settings_thread;
 static int g_userdata_tag; /* &g_userdata_tag is the userdata we pass */
@@ -663,6 +664,8 @@ static void cb_status_changed(void *userdata, gcsync_object_kind kind, const cha
         gcsync_result rc = G.gcsync_object_status(kind, object_id, object_id_len, buf, sizeof buf, &out);
         /* While gcsync_shutdown runs, the queries answer SHUT_DOWN ("after shutdown or while it ran"). */
         bool stopping = atomic_load(&g_shutdown_started);
+        if (!atomic_load(&g_init_returned))
+            atomic_fetch_add(&g_status_during_init, 1);
         if (stopping)
             atomic_fetch_add(&g_status_during_shutdown, 1);
         if (rc == RC_SHUT_DOWN && stopping)
@@ -689,6 +692,8 @@ static void reset_callback_counters(void)
     atomic_store(&g_shutdown_returned, false);
     atomic_store(&g_shutdown_started, false);
     atomic_store(&g_status_during_shutdown, 0);
+    atomic_store(&g_status_during_init, 0);
+    atomic_store(&g_init_returned, false);
 }
 
 static gcsync_host make_host(void)
@@ -708,7 +713,10 @@ static gcsync_result do_init(const gcsync_host *h)
     g_settings_thread = pthread_self();
     atomic_store(&g_shutdown_returned, false);
     atomic_store(&g_shutdown_started, false);
-    return G.gcsync_init(h);
+    atomic_store(&g_init_returned, false);
+    gcsync_result rc = G.gcsync_init(h);
+    atomic_store(&g_init_returned, true);
+    return rc;
 }
 
 static gcsync_result do_shutdown(void)
@@ -730,9 +738,10 @@ static void check_callback_contract(const char *when)
     check(atomic_load(&g_log_after_shutdown) == 0, "%s: no log line after gcsync_shutdown returned (saw %ld)",
           when, atomic_load(&g_log_after_shutdown));
     check(atomic_load(&g_status_bad) == 0 && atomic_load(&g_status_after_shutdown) == 0,
-          "%s: %ld status notifications (%ld while shutdown ran), all well-formed and before shutdown returned "
-          "(bad %ld, late %ld)",
-          when, atomic_load(&g_status_calls), atomic_load(&g_status_during_shutdown), atomic_load(&g_status_bad),
+          "%s: %ld status notifications (%ld before gcsync_init returned, %ld while shutdown ran), all well-formed "
+          "and before shutdown returned (bad %ld, late %ld)",
+          when, atomic_load(&g_status_calls), atomic_load(&g_status_during_init),
+          atomic_load(&g_status_during_shutdown), atomic_load(&g_status_bad),
           atomic_load(&g_status_after_shutdown));
     unsigned bad_rc = atomic_load(&g_status_query_bad_rc);
     check(atomic_load(&g_status_query_bad) == 0,

@@ -9,7 +9,10 @@ use std::sync::Arc;
 
 #[test]
 fn eight_threads_times_ten_thousand_calls() {
-    let w = World::new();
+    let w = World::with_emulator(gc_emulator::EmulatorConfig {
+        rate_limit_per_minute: 1_000_000,
+        ..emulator_config()
+    });
     set("requests_per_minute", "100000");
     w.start();
     const THREADS: usize = 8;
