@@ -1,9 +1,14 @@
 //! Genesys Cloud Platform API v2: the HTTP client (OAuth client credentials, one shared request
 //! budget, retries) and typed endpoint wrappers. Everything that touches the network lives here.
 
+pub mod auth;
+pub mod budget;
 pub mod client;
 pub mod region;
+pub mod retry;
+pub mod setup;
 pub mod users;
+pub mod wire;
 
 pub use client::{ApiResponse, Client, ClientConfig, Method};
 
