@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The C-ABI test suite: builds the debug library, the emulator and both hosts, then runs
-#   (a) demo mode, 8 threads x 50 repeats      (b) abuse mode      (c) lifecycle mode, 5 lives
+#   (a) demo mode, 8 threads x 50 repeats (plus stress mode: queries, reloads, force sync during intake)
+#   (b) abuse mode      (c) lifecycle mode, 5 lives
 #   (d) the same three under AddressSanitizer + UBSan (host-asan, LeakSanitizer on)
 #   (e) demo and abuse mode of the plain host under Valgrind memcheck
 # Each run gets its own emulator and a fresh data dir. Ends with "harness: N passed, M failed"
@@ -94,6 +95,7 @@ run() {
 
 # (a)-(c) plain host
 run a-demo 1 "$HOST" --mode demo --threads 8 --repeat 50 "${EXPECT[@]}"
+run a-stress 0 "$HOST" --mode stress --threads 8 --repeat 20 "${EXPECT[@]}"
 run b-abuse 0 "$HOST" --mode abuse
 run c-lifecycle 0 "$HOST" --mode lifecycle --repeat 5 "${EXPECT[@]}"
 
