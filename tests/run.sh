@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The test command (README): every Rust test (each in its own process: the plugin is
+# process-global), then the C host in plain, ASan+UBSan and Valgrind builds.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cargo build --workspace --all-targets
+if cargo nextest --version >/dev/null 2>&1; then
+    cargo nextest run --workspace --no-fail-fast
+else
+    echo "cargo-nextest not found; using cargo test (tests serialise on a mutex)"
+    cargo test --workspace --no-fail-fast
+fi
+bash ffi-harness/test.sh
