@@ -65,12 +65,18 @@ fn json_failure(e: serde_json::Error) -> Failure {
 /// Validates an object id from the host.
 pub fn check_id(id: &str) -> Result<(), Failure> {
     if id.trim().is_empty() {
-        return Err(Failure::new(GcsyncResult::MissingField, "id must not be empty"));
+        return Err(Failure::new(
+            GcsyncResult::MissingField,
+            "id must not be empty",
+        ));
     }
     if id.len() > GCSYNC_MAX_ID_LEN {
         return Err(Failure::new(
             GcsyncResult::InvalidField,
-            format!("id is {} bytes; at most {GCSYNC_MAX_ID_LEN} are allowed", id.len()),
+            format!(
+                "id is {} bytes; at most {GCSYNC_MAX_ID_LEN} are allowed",
+                id.len()
+            ),
         ));
     }
     if id.chars().any(char::is_control) {
@@ -147,6 +153,12 @@ mod tests {
             parse_snapshot(r#"{"users":[],"x":1}"#).unwrap_err().code,
             GcsyncResult::UnknownField
         );
-        assert_eq!(parse_snapshot(r#"{"users":[{"id":"a"}]}"#).unwrap().users.len(), 1);
+        assert_eq!(
+            parse_snapshot(r#"{"users":[{"id":"a"}]}"#)
+                .unwrap()
+                .users
+                .len(),
+            1
+        );
     }
 }

@@ -95,7 +95,9 @@ mod tests {
         DesiredUser {
             name: "Jane".into(),
             email: "jane@example.com".into(),
-            phones: [("WORK".to_string(), "+1555".to_string())].into_iter().collect(),
+            phones: [("WORK".to_string(), "+1555".to_string())]
+                .into_iter()
+                .collect(),
         }
     }
 
@@ -125,7 +127,11 @@ mod tests {
             ..Contact::default()
         };
         let work3 = phone_contact("WORK3", "+1777");
-        let mut a = actual(vec![phone_contact("HOME", "+1000"), sms.clone(), work3.clone()]);
+        let mut a = actual(vec![
+            phone_contact("HOME", "+1000"),
+            sms.clone(),
+            work3.clone(),
+        ]);
         a.name = Some("Old".into());
         let p = user_patch(&desired(), &a).unwrap();
         assert_eq!(p["name"], json!("Jane"));

@@ -29,9 +29,10 @@ fn set_last_error(text: &str) {
 /// Runs `$body` (an expression of type `Result<(), Failure>`) behind the panic boundary.
 macro_rules! ffi_boundary {
     ($body:expr) => {{
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(
-            || -> Result<(), Failure> { $body },
-        ));
+        let outcome =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Result<(), Failure> {
+                $body
+            }));
         match outcome {
             Ok(Ok(())) => {
                 set_last_error("");
@@ -60,7 +61,12 @@ fn null(name: &str) -> Failure {
 ///
 /// # Safety
 /// `ptr` must be NULL or point to `len` readable bytes that stay valid during the call.
-unsafe fn str_arg<'a>(ptr: *const c_char, len: usize, name: &str, max: usize) -> Result<&'a str, Failure> {
+unsafe fn str_arg<'a>(
+    ptr: *const c_char,
+    len: usize,
+    name: &str,
+    max: usize,
+) -> Result<&'a str, Failure> {
     if ptr.is_null() {
         return Err(null(name));
     }
@@ -75,7 +81,10 @@ unsafe fn str_arg<'a>(ptr: *const c_char, len: usize, name: &str, max: usize) ->
     std::str::from_utf8(bytes).map_err(|e| {
         Failure::new(
             GcsyncResult::InvalidUtf8,
-            format!("{name} is not valid UTF-8 (first bad byte at offset {})", e.valid_up_to()),
+            format!(
+                "{name} is not valid UTF-8 (first bad byte at offset {})",
+                e.valid_up_to()
+            ),
         )
     })
 }
@@ -104,7 +113,12 @@ unsafe fn copy_out(text: &str, buf: *mut c_char, buf_len: usize) -> usize {
 ///
 /// # Safety
 /// As for [`copy_out`]; `out_len` must be NULL or writable.
-unsafe fn write_json(text: &str, buf: *mut c_char, buf_len: usize, out_len: *mut usize) -> Result<(), Failure> {
+unsafe fn write_json(
+    text: &str,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> Result<(), Failure> {
     if out_len.is_null() {
         return Err(null("out_len"));
     }
@@ -118,7 +132,10 @@ unsafe fn write_json(text: &str, buf: *mut c_char, buf_len: usize, out_len: *mut
     if text.len() >= buf_len {
         return Err(Failure::new(
             GcsyncResult::BufferTooSmall,
-            format!("the output needs {} bytes plus the NUL; the buffer holds {buf_len}", text.len()),
+            format!(
+                "the output needs {} bytes plus the NUL; the buffer holds {buf_len}",
+                text.len()
+            ),
         ));
     }
     Ok(())
@@ -126,7 +143,10 @@ unsafe fn write_json(text: &str, buf: *mut c_char, buf_len: usize, out_len: *mut
 
 fn kind_arg(kind: u32) -> Result<GcsyncObjectKind, Failure> {
     GcsyncObjectKind::from_u32(kind).ok_or_else(|| {
-        Failure::new(GcsyncResult::UnknownObjectKind, format!("object kind {kind} is unknown"))
+        Failure::new(
+            GcsyncResult::UnknownObjectKind,
+            format!("object kind {kind} is unknown"),
+        )
     })
 }
 
@@ -175,7 +195,10 @@ pub extern "C" fn gcsync_shutdown(timeout_ms: u32) -> GcsyncResult {
 /// # Safety
 /// `user_json` must be NULL or readable for `user_json_len` bytes.
 #[no_mangle]
-pub unsafe extern "C" fn gcsync_on_user_changed(user_json: *const c_char, user_json_len: usize) -> GcsyncResult {
+pub unsafe extern "C" fn gcsync_on_user_changed(
+    user_json: *const c_char,
+    user_json_len: usize,
+) -> GcsyncResult {
     ffi_boundary!({
         let max = runtime::max_payload()?;
         // SAFETY: forwarded caller guarantee.
@@ -190,10 +213,20 @@ pub unsafe extern "C" fn gcsync_on_user_changed(user_json: *const c_char, user_j
 /// # Safety
 /// `user_id` must be NULL or readable for `user_id_len` bytes.
 #[no_mangle]
-pub unsafe extern "C" fn gcsync_on_user_deleted(user_id: *const c_char, user_id_len: usize) -> GcsyncResult {
+pub unsafe extern "C" fn gcsync_on_user_deleted(
+    user_id: *const c_char,
+    user_id_len: usize,
+) -> GcsyncResult {
     ffi_boundary!({
         // SAFETY: forwarded caller guarantee.
-        let id = unsafe { str_arg(user_id, user_id_len, "user_id", crate::cic::GCSYNC_MAX_ID_LEN) }?;
+        let id = unsafe {
+            str_arg(
+                user_id,
+                user_id_len,
+                "user_id",
+                crate::cic::GCSYNC_MAX_ID_LEN,
+            )
+        }?;
         runtime::user_deleted(id)
     })
 }
@@ -212,7 +245,10 @@ pub extern "C" fn gcsync_on_settings_changed() -> GcsyncResult {
 /// # Safety
 /// `snapshot_json` must be NULL or readable for `snapshot_json_len` bytes.
 #[no_mangle]
-pub unsafe extern "C" fn gcsync_on_force_sync(snapshot_json: *const c_char, snapshot_json_len: usize) -> GcsyncResult {
+pub unsafe extern "C" fn gcsync_on_force_sync(
+    snapshot_json: *const c_char,
+    snapshot_json_len: usize,
+) -> GcsyncResult {
     ffi_boundary!({
         let max = runtime::max_payload()?;
         // SAFETY: forwarded caller guarantee.
@@ -246,7 +282,14 @@ pub unsafe extern "C" fn gcsync_object_status(
     ffi_boundary!({
         let kind = kind_arg(kind)?;
         // SAFETY: forwarded caller guarantee.
-        let id = unsafe { str_arg(object_id, object_id_len, "object_id", crate::cic::GCSYNC_MAX_ID_LEN) }?;
+        let id = unsafe {
+            str_arg(
+                object_id,
+                object_id_len,
+                "object_id",
+                crate::cic::GCSYNC_MAX_ID_LEN,
+            )
+        }?;
         let text = runtime::object_status(kind, id)?;
         // SAFETY: forwarded caller guarantee.
         unsafe { write_json(&text, buf, buf_len, out_len) }
@@ -259,7 +302,12 @@ pub unsafe extern "C" fn gcsync_object_status(
 /// # Safety
 /// As for `gcsync_object_status`.
 #[no_mangle]
-pub unsafe extern "C" fn gcsync_list_status(kind: u32, buf: *mut c_char, buf_len: usize, out_len: *mut usize) -> GcsyncResult {
+pub unsafe extern "C" fn gcsync_list_status(
+    kind: u32,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> GcsyncResult {
     ffi_boundary!({
         let kind = kind_arg(kind)?;
         let text = runtime::list_status(kind)?;
@@ -274,7 +322,11 @@ pub unsafe extern "C" fn gcsync_list_status(kind: u32, buf: *mut c_char, buf_len
 /// # Safety
 /// As for `gcsync_object_status`.
 #[no_mangle]
-pub unsafe extern "C" fn gcsync_overview(buf: *mut c_char, buf_len: usize, out_len: *mut usize) -> GcsyncResult {
+pub unsafe extern "C" fn gcsync_overview(
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> GcsyncResult {
     ffi_boundary!({
         let text = runtime::overview()?;
         // SAFETY: forwarded caller guarantee.
@@ -289,7 +341,11 @@ pub unsafe extern "C" fn gcsync_overview(buf: *mut c_char, buf_len: usize, out_l
 /// # Safety
 /// `buf` must be NULL (with `buf_len == 0`) or writable for `buf_len` bytes.
 #[no_mangle]
-pub unsafe extern "C" fn gcsync_result_message(result: u32, buf: *mut c_char, buf_len: usize) -> usize {
+pub unsafe extern "C" fn gcsync_result_message(
+    result: u32,
+    buf: *mut c_char,
+    buf_len: usize,
+) -> usize {
     std::panic::catch_unwind(|| {
         let text = GcsyncResult::from_u32(result).message();
         // SAFETY: forwarded caller guarantee.

@@ -104,7 +104,14 @@ impl Host {
         let mut buf = vec![0u8; 256];
         for _ in 0..4 {
             // SAFETY: buf is writable for buf.len() bytes; ckey is NUL-terminated.
-            let n = unsafe { get(self.0.userdata, ckey.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+            let n = unsafe {
+                get(
+                    self.0.userdata,
+                    ckey.as_ptr(),
+                    buf.as_mut_ptr().cast(),
+                    buf.len(),
+                )
+            };
             if n < 0 {
                 return Ok(None);
             }

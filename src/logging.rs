@@ -43,18 +43,33 @@ pub fn scrub(line: &str, secrets: &[String]) -> String {
 }
 
 impl log::Log for Bridge {
-    fn enabled(&self, _: &log::Metadata) -> bool {
-        true
+    fn enabled(&self, meta: &log::Metadata) -> bool {
+        // Dependencies (ureq, rustls) dump raw requests at trace level, Authorization headers
+        // included: only gcsync's own records may be more detailed than debug.
+        meta.level() <= log::Level::Debug || meta.target().starts_with("gcsync")
     }
 
     fn log(&self, record: &log::Record) {
+        if !self.enabled(record.metadata()) {
+            return;
+        }
         let Ok(guard) = self.sink.read() else { return };
         let Some(sink) = guard.as_ref() else { return };
         let Some(cb) = sink.host.0.log else { return };
-        let line = scrub(&format!("{}: {}", record.target(), record.args()), &sink.redact);
+        let line = scrub(
+            &format!("{}: {}", record.target(), record.args()),
+            &sink.redact,
+        );
         let c = CString::new(line.replace('\0', " ")).unwrap_or_default();
         // SAFETY: c is NUL-terminated and outlives the call.
-        unsafe { cb(sink.host.0.userdata, level(record.level()), c.as_ptr(), c.as_bytes().len()) };
+        unsafe {
+            cb(
+                sink.host.0.userdata,
+                level(record.level()),
+                c.as_ptr(),
+                c.as_bytes().len(),
+            )
+        };
     }
 
     fn flush(&self) {}
@@ -106,6 +121,15 @@ pub fn disconnect() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dependency_trace_records_are_dropped() {
+        use log::Log;
+        let meta = |level, target| log::Metadata::builder().level(level).target(target).build();
+        assert!(!BRIDGE.enabled(&meta(log::Level::Trace, "ureq_proto::util")));
+        assert!(BRIDGE.enabled(&meta(log::Level::Debug, "ureq::unversioned")));
+        assert!(BRIDGE.enabled(&meta(log::Level::Trace, "gcsync::worker")));
+    }
 
     #[test]
     fn scrub_removes_every_occurrence() {

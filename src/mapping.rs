@@ -81,7 +81,9 @@ pub fn desired_user(user: &CicUser) -> Result<DesiredUser, MappingError> {
             "business email {email:?} is not a valid email address"
         )));
     }
-    let name = present(&user.display_name).unwrap_or(user.id.trim()).to_string();
+    let name = present(&user.display_name)
+        .unwrap_or(user.id.trim())
+        .to_string();
     let fields = [
         ("Business phone", &user.business_phone),
         ("Business 2 phone", &user.business_phone_2),
@@ -92,9 +94,8 @@ pub fn desired_user(user: &CicUser) -> Result<DesiredUser, MappingError> {
     let mut phones = BTreeMap::new();
     for ((label, value), gtype) in fields.iter().zip(MANAGED_PHONE_TYPES) {
         if let Some(raw) = present(value) {
-            let number = normalize_phone(raw).ok_or_else(|| {
-                MappingError(format!("{label} {raw:?} is not a phone number"))
-            })?;
+            let number = normalize_phone(raw)
+                .ok_or_else(|| MappingError(format!("{label} {raw:?} is not a phone number")))?;
             phones.insert(gtype.to_string(), number);
         }
     }
@@ -163,14 +164,20 @@ mod tests {
         u.business_email = Some("".into());
         assert_eq!(desired_user(&u).unwrap_err().0, "business email required");
         u.business_email = Some("not-an-email".into());
-        assert!(desired_user(&u).unwrap_err().0.contains("not a valid email"));
+        assert!(desired_user(&u)
+            .unwrap_err()
+            .0
+            .contains("not a valid email"));
     }
 
     #[test]
     fn a_bad_phone_names_the_field() {
         let mut u = user("x");
         u.home_phone = Some("call me".into());
-        assert_eq!(desired_user(&u).unwrap_err().0, "Home phone \"call me\" is not a phone number");
+        assert_eq!(
+            desired_user(&u).unwrap_err().0,
+            "Home phone \"call me\" is not a phone number"
+        );
         assert_eq!(normalize_phone("12"), None);
         assert_eq!(normalize_phone("+1-800-FLOWERS"), None);
     }

@@ -111,7 +111,12 @@ impl WorkQueue {
 
     /// Adds a change; never blocks beyond a short mutex hold. Fails after [`WorkQueue::close`]
     /// and when `max_pending` distinct objects already wait.
-    pub fn enqueue(&self, key: ObjectKey, change: Change, priority: Priority) -> Result<(), Failure> {
+    pub fn enqueue(
+        &self,
+        key: ObjectKey,
+        change: Change,
+        priority: Priority,
+    ) -> Result<(), Failure> {
         let mut g = self.lock();
         if g.closed {
             return Err(Failure::new(
@@ -262,7 +267,11 @@ impl WorkQueue {
     /// (waiting now, waiting for a retry time, in flight).
     pub fn depth(&self) -> (usize, usize, usize) {
         let g = self.lock();
-        (g.pending.len(), g.delayed.len(), usize::from(g.in_flight.is_some()))
+        (
+            g.pending.len(),
+            g.delayed.len(),
+            usize::from(g.in_flight.is_some()),
+        )
     }
 
     /// A counter that changes whenever a change is accepted (lets the worker skip saving an
@@ -278,7 +287,11 @@ impl WorkQueue {
             .pending
             .iter()
             .map(|(k, p)| (k.clone(), p.change.clone()))
-            .chain(g.delayed.iter().map(|(k, (_, p))| (k.clone(), p.change.clone())))
+            .chain(
+                g.delayed
+                    .iter()
+                    .map(|(k, (_, p))| (k.clone(), p.change.clone())),
+            )
             .collect();
         if let Some((k, c)) = &g.in_flight {
             if !g.pending.contains_key(k) && !g.delayed.contains_key(k) {

@@ -97,7 +97,10 @@ fn redactions(s: &Settings) -> Vec<String> {
 /// unfinished work and starts the worker thread.
 pub fn init(host: &GcsyncHost) -> Result<(), Failure> {
     let _t = TRANSITION.lock().unwrap_or_else(|p| p.into_inner());
-    if matches!(&*LIFECYCLE.read().unwrap_or_else(|p| p.into_inner()), Lifecycle::Running(_)) {
+    if matches!(
+        &*LIFECYCLE.read().unwrap_or_else(|p| p.into_inner()),
+        Lifecycle::Running(_)
+    ) {
         return Err(Failure::new(
             GcsyncResult::AlreadyInitialized,
             "gcsync is already running; call gcsync_shutdown first",
@@ -140,9 +143,15 @@ pub fn init(host: &GcsyncHost) -> Result<(), Failure> {
         .spawn(move || crate::worker::run(for_worker))
         .map_err(|e| {
             logging::disconnect();
-            Failure::new(GcsyncResult::InternalError, format!("cannot start the worker thread: {e}"))
+            Failure::new(
+                GcsyncResult::InternalError,
+                format!("cannot start the worker thread: {e}"),
+            )
         })?;
-    log::info!("gcsync {} started; {resumed} unfinished change(s) resumed", env!("CARGO_PKG_VERSION"));
+    log::info!(
+        "gcsync {} started; {resumed} unfinished change(s) resumed",
+        env!("CARGO_PKG_VERSION")
+    );
     *LIFECYCLE.write().unwrap_or_else(|p| p.into_inner()) = Lifecycle::Running(Arc::new(Running {
         shared,
         worker: Mutex::new(Some(handle)),
@@ -160,17 +169,27 @@ pub fn shutdown(timeout: Duration) -> Result<(), Failure> {
             Lifecycle::Running(r) => r,
             Lifecycle::NotInitialized => {
                 *g = Lifecycle::NotInitialized;
-                return Err(Failure::new(GcsyncResult::NotInitialized, "gcsync was never started"));
+                return Err(Failure::new(
+                    GcsyncResult::NotInitialized,
+                    "gcsync was never started",
+                ));
             }
             Lifecycle::ShutDown => {
-                return Err(Failure::new(GcsyncResult::ShutDown, "gcsync is already shut down"))
+                return Err(Failure::new(
+                    GcsyncResult::ShutDown,
+                    "gcsync is already shut down; call gcsync_init to start it again",
+                ))
             }
         }
     };
     let shared = running.shared.clone();
     shared.queue.close();
     *shared.stop.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now() + timeout);
-    let handle = running.worker.lock().unwrap_or_else(|p| p.into_inner()).take();
+    let handle = running
+        .worker
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take();
     if let Some(h) = handle {
         let _ = h.join();
     }
@@ -195,9 +214,11 @@ pub fn user_changed(json: &str) -> Result<(), Failure> {
     check_size(&shared, json.len())?;
     let user = cic::parse_user(json)?;
     let key = ObjectKey::user(user.id.clone());
-    shared
-        .queue
-        .enqueue(key, Change::UpsertUser { user, force: false }, Priority::Normal)
+    shared.queue.enqueue(
+        key,
+        Change::UpsertUser { user, force: false },
+        Priority::Normal,
+    )
 }
 
 /// Queues the removal of a CIC user.
@@ -217,9 +238,11 @@ pub fn force_sync(json: &str) -> Result<(), Failure> {
     let total = snap.users.len();
     for user in snap.users {
         let key = ObjectKey::user(user.id.clone());
-        shared
-            .queue
-            .enqueue(key, Change::UpsertUser { user, force: true }, Priority::Normal)?;
+        shared.queue.enqueue(
+            key,
+            Change::UpsertUser { user, force: true },
+            Priority::Normal,
+        )?;
     }
     shared.queue.retry_delayed_now();
     log::info!("force complete sync queued for {total} user(s)");
@@ -276,7 +299,10 @@ pub fn wait_idle(timeout: Duration) -> Result<(), Failure> {
 /// One object's status JSON.
 pub fn object_status(kind: GcsyncObjectKind, id: &str) -> Result<String, Failure> {
     let shared = current()?;
-    let key = ObjectKey { kind, id: id.to_string() };
+    let key = ObjectKey {
+        kind,
+        id: id.to_string(),
+    };
     let pending = shared.queue.is_pending(&key);
     let status = shared.store.lock().users.get(id).map(|r| r.status.clone());
     Ok(status_json(&key, status.as_ref(), pending).to_string())
@@ -287,7 +313,11 @@ pub fn list_status(kind: GcsyncObjectKind) -> Result<String, Failure> {
     let shared = current()?;
     let statuses: Vec<(String, crate::status::ObjectStatus)> = {
         let store = shared.store.lock();
-        store.users.iter().map(|(id, r)| (id.clone(), r.status.clone())).collect()
+        store
+            .users
+            .iter()
+            .map(|(id, r)| (id.clone(), r.status.clone()))
+            .collect()
     };
     let items: Vec<Value> = statuses
         .into_iter()

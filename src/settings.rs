@@ -140,7 +140,11 @@ fn number(get: Lookup, key: &str, default: u64, min: u64, max: u64) -> Result<u6
         None => Ok(default),
         Some(v) => match v.parse::<u64>() {
             Ok(n) if (min..=max).contains(&n) => Ok(n),
-            _ => Err(invalid(key, &v, &format!("a whole number from {min} to {max}"))),
+            _ => Err(invalid(
+                key,
+                &v,
+                &format!("a whole number from {min} to {max}"),
+            )),
         },
     }
 }
@@ -196,7 +200,11 @@ impl Settings {
         let region = text(get, "region");
         let from_region = match &region {
             Some(r) => Some(region_urls(r).ok_or_else(|| {
-                invalid("region", r, "a Genesys Cloud region such as us_east_1 (see README)")
+                invalid(
+                    "region",
+                    r,
+                    "a Genesys Cloud region such as us_east_1 (see README)",
+                )
             })?),
             None => None,
         };
@@ -219,8 +227,7 @@ impl Settings {
             }
         };
         let sync_user_objects = boolean(get, "sync_user_objects", true)?;
-        let sync_advanced_platform_objects =
-            boolean(get, "sync_advanced_platform_objects", false)?;
+        let sync_advanced_platform_objects = boolean(get, "sync_advanced_platform_objects", false)?;
         if sync_advanced_platform_objects && !sync_user_objects {
             return Err(Failure::new(
                 GcsyncResult::ConflictingSettings,
@@ -248,15 +255,19 @@ impl Settings {
             region,
             api_base_url,
             login_base_url,
-            client_id: required(get, "client_id", "the OAuth client id of a client-credentials client")?,
-            client_secret: Secret::new(
-                get("client_secret").filter(|s| !s.is_empty()).ok_or_else(|| {
+            client_id: required(
+                get,
+                "client_id",
+                "the OAuth client id of a client-credentials client",
+            )?,
+            client_secret: Secret::new(get("client_secret").filter(|s| !s.is_empty()).ok_or_else(
+                || {
                     Failure::new(
                         GcsyncResult::MissingSetting,
                         "setting client_secret is required: the OAuth client's secret",
                     )
-                })?,
-            ),
+                },
+            )?),
             sync_user_objects,
             sync_advanced_platform_objects,
             data_dir: PathBuf::from(required(

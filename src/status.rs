@@ -86,6 +86,9 @@ mod tests {
         assert_eq!(v["state"], "Synced");
         assert_eq!(v["last_synchronized"], "1970-01-01T00:00:00Z");
         assert_eq!(v["genesys_id"], "g");
-        assert_eq!(serde_json::to_value(SyncState::NotSynced).unwrap(), "Not synced");
+        assert_eq!(
+            serde_json::to_value(SyncState::NotSynced).unwrap(),
+            "Not synced"
+        );
     }
 }

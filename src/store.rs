@@ -84,9 +84,13 @@ impl Store {
             Ok(bytes) => match serde_json::from_slice::<StoreData>(&bytes) {
                 Ok(d) => d,
                 Err(e) => {
-                    log::error!("{} is unreadable ({e}); moved aside, starting afresh", path.display());
+                    log::error!(
+                        "{} is unreadable ({e}); moved aside, starting afresh",
+                        path.display()
+                    );
                     let aside = dir.join("state.json.corrupt");
-                    fs::rename(&path, &aside).map_err(|e| storage("cannot move aside", &path, e))?;
+                    fs::rename(&path, &aside)
+                        .map_err(|e| storage("cannot move aside", &path, e))?;
                     StoreData::default()
                 }
             },
@@ -149,7 +153,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(dir.path()).unwrap();
         s.lock().users.insert("jdoe".into(), UserRecord::default());
-        s.lock().pending.push((ObjectKey::user("x"), Change::RemoveUser));
+        s.lock()
+            .pending
+            .push((ObjectKey::user("x"), Change::RemoveUser));
         s.save().unwrap();
         let mode = fs::metadata(s.path()).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);

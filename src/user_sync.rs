@@ -175,7 +175,10 @@ pub fn upsert(
     if let Some((id, origin)) = link {
         if let Some(u) = users::get(ctx.client, id, false)? {
             let u = reconcile(ctx, desired, u)?;
-            return Ok(Applied { genesys_id: u.id, origin });
+            return Ok(Applied {
+                genesys_id: u.id,
+                origin,
+            });
         }
         if let Some(u) = users::get(ctx.client, id, true)? {
             let u = set_state(ctx, u, "active", true)?;
@@ -185,11 +188,19 @@ pub fn upsert(
                 origin: Origin::Restored,
             });
         }
-        log::warn!("Genesys user {id} linked to CIC user {cic_id} no longer exists; matching by email");
+        log::warn!(
+            "Genesys user {id} linked to CIC user {cic_id} no longer exists; matching by email"
+        );
     }
-    if let Some(found) = users::search_by_email(ctx.client, email, None)?.into_iter().next() {
+    if let Some(found) = users::search_by_email(ctx.client, email, None)?
+        .into_iter()
+        .next()
+    {
         check_owner(&found, cic_id, owner_of, email)?;
-        log::info!("adopting existing Genesys user {} for CIC user {cic_id}", found.id);
+        log::info!(
+            "adopting existing Genesys user {} for CIC user {cic_id}",
+            found.id
+        );
         let u = reconcile(ctx, desired, found)?;
         return Ok(Applied {
             genesys_id: u.id,
@@ -211,7 +222,10 @@ pub fn upsert(
                 )));
             };
             check_owner(&found, cic_id, owner_of, email)?;
-            log::info!("restoring soft-deleted Genesys user {} for CIC user {cic_id}", found.id);
+            log::info!(
+                "restoring soft-deleted Genesys user {} for CIC user {cic_id}",
+                found.id
+            );
             let u = set_state(ctx, found, "active", true)?;
             let u = reconcile(ctx, desired, u)?;
             Ok(Applied {

@@ -48,7 +48,9 @@ pub fn run(shared: Arc<Shared>) {
             Ok(()) => break,
             Err(_) => {
                 Metrics::bump(&shared.metrics.worker_panics);
-                shared.metrics.set_last_error("the worker recovered from an internal panic");
+                shared
+                    .metrics
+                    .set_last_error("the worker recovered from an internal panic");
                 log::error!("worker loop panicked; restarting it");
             }
         }
@@ -136,8 +138,15 @@ impl Worker {
                 .collect()
         };
         for (id, change) in work {
-            if let Err(f) = self.shared.queue.enqueue(ObjectKey::user(id), change, Priority::Normal) {
-                log::warn!("could not queue a user after settings change: {}", f.message);
+            if let Err(f) = self
+                .shared
+                .queue
+                .enqueue(ObjectKey::user(id), change, Priority::Normal)
+            {
+                log::warn!(
+                    "could not queue a user after settings change: {}",
+                    f.message
+                );
             }
         }
     }
@@ -149,7 +158,11 @@ impl Worker {
             Ok(Outcome::RetryAt(at)) => self.shared.queue.defer(key.clone(), retry, at),
             Err(_) => {
                 Metrics::bump(&self.shared.metrics.worker_panics);
-                log::error!("internal panic while syncing {} {}; will retry", key.kind.name(), key.id);
+                log::error!(
+                    "internal panic while syncing {} {}; will retry",
+                    key.kind.name(),
+                    key.id
+                );
                 let at = Instant::now() + self.backoff(retry.attempts);
                 self.set_status(&key, |s| {
                     s.state = SyncState::Error;
@@ -238,6 +251,9 @@ impl Worker {
         let desired = match desired_user(user) {
             Ok(d) => d,
             Err(e) => {
+                self.shared
+                    .metrics
+                    .set_last_error(format!("user {}: {}", key.id, e.0));
                 self.set_status(key, |s| {
                     s.state = SyncState::Error;
                     s.reason = Some(e.0);
@@ -302,7 +318,12 @@ impl Worker {
     }
 
     fn remove_user(&mut self, key: &ObjectKey, record: &UserRecord, pending: &Pending) -> Outcome {
-        let Some(gid) = record.status.genesys_id.clone().filter(|_| !record.status.removed) else {
+        let Some(gid) = record
+            .status
+            .genesys_id
+            .clone()
+            .filter(|_| !record.status.removed)
+        else {
             self.set_status(key, |s| {
                 s.removed = true;
                 s.reason = None;
@@ -327,7 +348,11 @@ impl Worker {
         };
         match result {
             Ok(()) => {
-                log::info!("CIC user {} removed; Genesys user {gid} {:?}", key.id, settings.user_removal_policy);
+                log::info!(
+                    "CIC user {} removed; Genesys user {gid} {:?}",
+                    key.id,
+                    settings.user_removal_policy
+                );
                 self.set_status(key, |s| {
                     s.state = SyncState::Synced;
                     s.removed = true;
@@ -347,7 +372,9 @@ impl Worker {
     fn failed(&mut self, key: &ObjectKey, e: SyncError, pending: &Pending) -> Outcome {
         let text = e.to_string();
         log::warn!("{} {}: {text}", key.kind.name(), key.id);
-        self.shared.metrics.set_last_error(format!("{} {}: {text}", key.kind.name(), key.id));
+        self.shared
+            .metrics
+            .set_last_error(format!("{} {}: {text}", key.kind.name(), key.id));
         if e.is_transient() {
             let mut wait = self.backoff(pending.attempts);
             if let SyncError::Api(crate::genesys::ApiError::RateLimited { retry_after }) = &e {

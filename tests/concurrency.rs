@@ -52,7 +52,15 @@ fn eight_threads_times_ten_thousand_calls() {
     }
     let o = overview();
     assert_eq!(o["objects"]["synced"], (THREADS * USERS_PER_THREAD) as u64);
-    assert_eq!(w.emu.users().len(), THREADS * USERS_PER_THREAD, "no duplicates");
+    assert_eq!(
+        w.emu.users().len(),
+        THREADS * USERS_PER_THREAD,
+        "no duplicates"
+    );
     let processed = o["processed"].as_u64().unwrap();
-    assert!(processed < (THREADS * CALLS) as u64, "coalesced: {processed} items for {} calls", THREADS * CALLS);
+    assert!(
+        processed < (THREADS * CALLS) as u64,
+        "coalesced: {processed} items for {} calls",
+        THREADS * CALLS
+    );
 }

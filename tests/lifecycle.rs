@@ -10,21 +10,36 @@ use gcsync::result::GcsyncResult;
 fn calls_before_init_and_after_shutdown_get_their_own_codes() {
     let w = World::new();
     let mut need = 0usize;
-    assert_eq!(user_changed(&cic_user("a", "A", None)), GcsyncResult::NotInitialized);
+    assert_eq!(
+        user_changed(&cic_user("a", "A", None)),
+        GcsyncResult::NotInitialized
+    );
     assert_eq!(user_deleted("a"), GcsyncResult::NotInitialized);
     assert_eq!(force_sync(r#"{"users":[]}"#), GcsyncResult::NotInitialized);
     assert_eq!(gcsync_on_settings_changed(), GcsyncResult::NotInitialized);
     assert_eq!(gcsync_wait_idle(10), GcsyncResult::NotInitialized);
-    assert_eq!(unsafe { gcsync_overview(std::ptr::null_mut(), 0, &mut need) }, GcsyncResult::NotInitialized);
+    assert_eq!(
+        unsafe { gcsync_overview(std::ptr::null_mut(), 0, &mut need) },
+        GcsyncResult::NotInitialized
+    );
     assert_eq!(gcsync_shutdown(10), GcsyncResult::NotInitialized);
-    assert_eq!(unsafe { gcsync_init(std::ptr::null()) }, GcsyncResult::NullParameter);
+    assert_eq!(
+        unsafe { gcsync_init(std::ptr::null()) },
+        GcsyncResult::NullParameter
+    );
     w.start();
     assert_eq!(init(), GcsyncResult::AlreadyInitialized);
     assert_eq!(gcsync_shutdown(1000), GcsyncResult::Ok);
-    assert_eq!(user_changed(&cic_user("a", "A", None)), GcsyncResult::ShutDown);
+    assert_eq!(
+        user_changed(&cic_user("a", "A", None)),
+        GcsyncResult::ShutDown
+    );
     assert_eq!(user_deleted("a"), GcsyncResult::ShutDown);
     assert_eq!(gcsync_on_settings_changed(), GcsyncResult::ShutDown);
-    assert_eq!(unsafe { gcsync_overview(std::ptr::null_mut(), 0, &mut need) }, GcsyncResult::ShutDown);
+    assert_eq!(
+        unsafe { gcsync_overview(std::ptr::null_mut(), 0, &mut need) },
+        GcsyncResult::ShutDown
+    );
     assert_eq!(gcsync_shutdown(10), GcsyncResult::ShutDown);
     assert!(last_error().contains("gcsync_init"));
 }
@@ -47,7 +62,11 @@ fn wrong_abi_and_bad_settings_are_refused_with_the_key_named() {
     assert_eq!(init(), GcsyncResult::MissingSetting);
     set("client_id", CLIENT_ID);
     set("api_base_url", "http://10.1.2.3:80");
-    assert_eq!(init(), GcsyncResult::InvalidSetting, "plain http only to loopback");
+    assert_eq!(
+        init(),
+        GcsyncResult::InvalidSetting,
+        "plain http only to loopback"
+    );
     let mut h = host();
     h.get_setting = None;
     assert_eq!(unsafe { gcsync_init(&h) }, GcsyncResult::NullParameter);
@@ -58,7 +77,11 @@ fn init_shutdown_cycles_keep_state_and_threads_end() {
     let w = World::new();
     for round in 0..5 {
         w.start();
-        let u = cic_user(&format!("u{round}"), "U", Some(&format!("u{round}@example.com")));
+        let u = cic_user(
+            &format!("u{round}"),
+            "U",
+            Some(&format!("u{round}@example.com")),
+        );
         assert_eq!(user_changed(&u), GcsyncResult::Ok);
         wait_idle();
         assert_eq!(overview()["worker_alive"], true);
@@ -73,7 +96,11 @@ fn init_shutdown_cycles_keep_state_and_threads_end() {
     // Everything synced before is remembered: re-sending costs nothing.
     w.emu.clear_requests();
     for round in 0..5 {
-        let u = cic_user(&format!("u{round}"), "U", Some(&format!("u{round}@example.com")));
+        let u = cic_user(
+            &format!("u{round}"),
+            "U",
+            Some(&format!("u{round}@example.com")),
+        );
         assert_eq!(user_changed(&u), GcsyncResult::Ok);
     }
     wait_idle();
@@ -93,11 +120,20 @@ fn pending_work_survives_a_restart() {
     set("max_retries", "0");
     set("retry_later_s", "3600");
     w.start();
-    assert_eq!(user_changed(&cic_user("later", "Later", Some("later@example.com"))), GcsyncResult::Ok);
+    assert_eq!(
+        user_changed(&cic_user("later", "Later", Some("later@example.com"))),
+        GcsyncResult::Ok
+    );
     wait_idle();
     let s = status("later");
     assert_eq!(s["state"], "Error");
-    assert!(s["reason"].as_str().unwrap().contains("could not reach Genesys Cloud"), "{s}");
+    assert!(
+        s["reason"]
+            .as_str()
+            .unwrap()
+            .contains("could not reach Genesys Cloud"),
+        "{s}"
+    );
     assert_eq!(gcsync_shutdown(200), GcsyncResult::ShutdownTimedOut);
     let saved = std::fs::read_to_string(w.dir.path().join("state.json")).unwrap();
     assert!(saved.contains("later@example.com"));
@@ -115,7 +151,10 @@ fn settings_change_applies_without_restart() {
     let w = World::new();
     set("sync_user_objects", "false");
     w.start();
-    assert_eq!(user_changed(&cic_user("s", "S", Some("s@example.com"))), GcsyncResult::Ok);
+    assert_eq!(
+        user_changed(&cic_user("s", "S", Some("s@example.com"))),
+        GcsyncResult::Ok
+    );
     wait_idle();
     let s = status("s");
     assert_eq!(s["state"], "Not synced");
@@ -123,11 +162,16 @@ fn settings_change_applies_without_restart() {
     assert!(w.emu.requests().is_empty());
     // An invalid change is refused and the old settings stay.
     set("sync_advanced_platform_objects", "true");
-    assert_eq!(gcsync_on_settings_changed(), GcsyncResult::ConflictingSettings);
+    assert_eq!(
+        gcsync_on_settings_changed(),
+        GcsyncResult::ConflictingSettings
+    );
     set("sync_advanced_platform_objects", "false");
     set("sync_user_objects", "true");
     assert_eq!(gcsync_on_settings_changed(), GcsyncResult::Ok);
-    eventually("user synced after users turned on", || status("s")["state"] == "Synced");
+    eventually("user synced after users turned on", || {
+        status("s")["state"] == "Synced"
+    });
     assert_eq!(overview()["sync_user_objects"], true);
     set("data_dir", "/tmp/elsewhere");
     assert_eq!(gcsync_on_settings_changed(), GcsyncResult::InvalidSetting);
@@ -138,7 +182,10 @@ fn status_callback_and_overview_report_activity() {
     let w = World::new();
     w.start();
     let before = STATUS_EVENTS.load(std::sync::atomic::Ordering::SeqCst);
-    assert_eq!(user_changed(&cic_user("a", "A", Some("a@example.com"))), GcsyncResult::Ok);
+    assert_eq!(
+        user_changed(&cic_user("a", "A", Some("a@example.com"))),
+        GcsyncResult::Ok
+    );
     assert_eq!(user_changed(&cic_user("b", "B", None)), GcsyncResult::Ok);
     wait_idle();
     assert!(STATUS_EVENTS.load(std::sync::atomic::Ordering::SeqCst) >= before + 2);
@@ -148,7 +195,10 @@ fn status_callback_and_overview_report_activity() {
     assert_eq!(o["queue_depth"], 0);
     assert!(o["api_calls"].as_u64().unwrap() >= 3);
     assert_eq!(o["worker_alive"], true);
-    assert!(o["last_error"].as_str().unwrap().contains("business email required"));
+    assert!(o["last_error"]
+        .as_str()
+        .unwrap()
+        .contains("business email required"));
     assert_eq!(list_status().as_array().unwrap().len(), 2);
 }
 

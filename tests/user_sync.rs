@@ -7,7 +7,14 @@ use gc_emulator::{InjectedFault, RetryAfter};
 use gcsync::result::GcsyncResult;
 use serde_json::json;
 
-fn fault(method: &str, route: &str, status: u16, code: &str, retry_after: RetryAfter, count: u32) -> InjectedFault {
+fn fault(
+    method: &str,
+    route: &str,
+    status: u16,
+    code: &str,
+    retry_after: RetryAfter,
+    count: u32,
+) -> InjectedFault {
     InjectedFault {
         method: method.into(),
         route: route.into(),
@@ -54,14 +61,21 @@ fn every_mapped_field_reaches_genesys() {
     assert_eq!(g["name"], "Jane Q. Doe");
     assert_eq!(phone(&g, "OTHER"), None);
     assert_eq!(phone(&g, "WORK").as_deref(), Some("+13175550100"));
-    assert_eq!(w.emu.call_count("POST", "/api/v2/users"), 1, "updated, not recreated");
+    assert_eq!(
+        w.emu.call_count("POST", "/api/v2/users"),
+        1,
+        "updated, not recreated"
+    );
 }
 
 #[test]
 fn display_name_falls_back_to_user_id() {
     let w = World::new();
     w.start();
-    assert_eq!(user_changed(r#"{"id":"nodisplay","business_email":"nd@example.com"}"#), GcsyncResult::Ok);
+    assert_eq!(
+        user_changed(r#"{"id":"nodisplay","business_email":"nd@example.com"}"#),
+        GcsyncResult::Ok
+    );
     wait_idle();
     assert_eq!(gc_user(&w.emu, "nd@example.com")["name"], "nodisplay");
 }
@@ -70,12 +84,19 @@ fn display_name_falls_back_to_user_id() {
 fn user_without_email_is_an_error_and_costs_no_api_call() {
     let w = World::new();
     w.start();
-    assert_eq!(user_changed(&cic_user("noemail", "No Email", None)), GcsyncResult::Ok);
+    assert_eq!(
+        user_changed(&cic_user("noemail", "No Email", None)),
+        GcsyncResult::Ok
+    );
     wait_idle();
     let s = status("noemail");
     assert_eq!(s["state"], "Error");
     assert_eq!(s["reason"], "business email required");
-    assert!(w.emu.requests().is_empty(), "no request at all, not even a token: {:?}", w.emu.requests().len());
+    assert!(
+        w.emu.requests().is_empty(),
+        "no request at all, not even a token: {:?}",
+        w.emu.requests().len()
+    );
     assert_eq!(overview()["api_calls"], 0);
 }
 
@@ -98,9 +119,14 @@ fn unchanged_user_costs_no_api_call() {
 #[test]
 fn existing_user_is_adopted_by_email_not_duplicated() {
     let w = World::new();
-    let id = w.emu.seed_user("Old Name", "Adopt.Me@example.com", "active");
+    let id = w
+        .emu
+        .seed_user("Old Name", "Adopt.Me@example.com", "active");
     w.start();
-    assert_eq!(user_changed(&cic_user("adopt", "New Name", Some("adopt.me@example.com"))), GcsyncResult::Ok);
+    assert_eq!(
+        user_changed(&cic_user("adopt", "New Name", Some("adopt.me@example.com"))),
+        GcsyncResult::Ok
+    );
     wait_idle();
     assert_eq!(w.emu.call_count("POST", "/api/v2/users"), 0);
     let s = status("adopt");
@@ -115,7 +141,10 @@ fn soft_deleted_user_is_restored_not_recreated() {
     let w = World::new();
     let id = w.emu.seed_user("Gone", "gone@example.com", "deleted");
     w.start();
-    assert_eq!(user_changed(&cic_user("gone", "Back Again", Some("gone@example.com"))), GcsyncResult::Ok);
+    assert_eq!(
+        user_changed(&cic_user("gone", "Back Again", Some("gone@example.com"))),
+        GcsyncResult::Ok
+    );
     wait_idle();
     let s = status("gone");
     assert_eq!(s["state"], "Synced", "{s}");
@@ -130,13 +159,25 @@ fn soft_deleted_user_is_restored_not_recreated() {
 fn two_cic_users_with_one_email_do_not_share_a_genesys_user() {
     let w = World::new();
     w.start();
-    assert_eq!(user_changed(&cic_user("first", "First", Some("shared@example.com"))), GcsyncResult::Ok);
+    assert_eq!(
+        user_changed(&cic_user("first", "First", Some("shared@example.com"))),
+        GcsyncResult::Ok
+    );
     wait_idle();
-    assert_eq!(user_changed(&cic_user("second", "Second", Some("shared@example.com"))), GcsyncResult::Ok);
+    assert_eq!(
+        user_changed(&cic_user("second", "Second", Some("shared@example.com"))),
+        GcsyncResult::Ok
+    );
     wait_idle();
     let s = status("second");
     assert_eq!(s["state"], "Error");
-    assert!(s["reason"].as_str().unwrap().contains("already used by CIC user first"), "{s}");
+    assert!(
+        s["reason"]
+            .as_str()
+            .unwrap()
+            .contains("already used by CIC user first"),
+        "{s}"
+    );
     assert_eq!(gc_user(&w.emu, "shared@example.com")["name"], "First");
 }
 
@@ -144,16 +185,33 @@ fn two_cic_users_with_one_email_do_not_share_a_genesys_user() {
 fn version_conflict_is_retried_after_rereading() {
     let w = World::new();
     w.start();
-    assert_eq!(user_changed(&cic_user("v", "One", Some("v@example.com"))), GcsyncResult::Ok);
+    assert_eq!(
+        user_changed(&cic_user("v", "One", Some("v@example.com"))),
+        GcsyncResult::Ok
+    );
     wait_idle();
-    w.emu.inject(fault("PATCH", "/api/v2/users/{userId}", 409, "general.conflict", RetryAfter::Absent, 2));
+    w.emu.inject(fault(
+        "PATCH",
+        "/api/v2/users/{userId}",
+        409,
+        "general.conflict",
+        RetryAfter::Absent,
+        2,
+    ));
     w.emu.clear_requests();
-    assert_eq!(user_changed(&cic_user("v", "Two", Some("v@example.com"))), GcsyncResult::Ok);
+    assert_eq!(
+        user_changed(&cic_user("v", "Two", Some("v@example.com"))),
+        GcsyncResult::Ok
+    );
     wait_idle();
     assert_eq!(status("v")["state"], "Synced");
     assert_eq!(gc_user(&w.emu, "v@example.com")["name"], "Two");
     assert_eq!(w.emu.call_count("PATCH", "/api/v2/users/{userId}"), 3);
-    assert_eq!(w.emu.call_count("GET", "/api/v2/users/{userId}"), 3, "one read, then a re-read per conflict");
+    assert_eq!(
+        w.emu.call_count("GET", "/api/v2/users/{userId}"),
+        3,
+        "one read, then a re-read per conflict"
+    );
     assert!(overview()["retries"].as_u64().unwrap() >= 2);
 }
 
@@ -161,13 +219,22 @@ fn version_conflict_is_retried_after_rereading() {
 fn real_concurrent_edit_conflict_is_resolved() {
     let w = World::new();
     w.start();
-    assert_eq!(user_changed(&cic_user("c", "One", Some("c@example.com"))), GcsyncResult::Ok);
+    assert_eq!(
+        user_changed(&cic_user("c", "One", Some("c@example.com"))),
+        GcsyncResult::Ok
+    );
     wait_idle();
     let id = status("c")["genesys_id"].as_str().unwrap().to_string();
     // Someone edits the user in Genesys Cloud: gcsync's remembered state is stale, a forced
     // sync reads the current version and overwrites the mapped fields.
     w.emu.bump_user_version(&id);
-    assert_eq!(force_sync(&format!(r#"{{"users":[{}]}}"#, cic_user("c", "Two", Some("c@example.com")))), GcsyncResult::Ok);
+    assert_eq!(
+        force_sync(&format!(
+            r#"{{"users":[{}]}}"#,
+            cic_user("c", "Two", Some("c@example.com"))
+        )),
+        GcsyncResult::Ok
+    );
     wait_idle();
     assert_eq!(w.emu.user(&id).unwrap()["name"], "Two");
 }
@@ -176,11 +243,17 @@ fn real_concurrent_edit_conflict_is_resolved() {
 fn expired_token_is_renewed_and_the_call_replayed() {
     let w = World::new();
     w.start();
-    assert_eq!(user_changed(&cic_user("t", "One", Some("t@example.com"))), GcsyncResult::Ok);
+    assert_eq!(
+        user_changed(&cic_user("t", "One", Some("t@example.com"))),
+        GcsyncResult::Ok
+    );
     wait_idle();
     assert_eq!(w.emu.call_count("POST", "/oauth/token"), 1);
     w.emu.expire_all_tokens();
-    assert_eq!(user_changed(&cic_user("t", "Two", Some("t@example.com"))), GcsyncResult::Ok);
+    assert_eq!(
+        user_changed(&cic_user("t", "Two", Some("t@example.com"))),
+        GcsyncResult::Ok
+    );
     wait_idle();
     assert_eq!(status("t")["state"], "Synced");
     assert_eq!(gc_user(&w.emu, "t@example.com")["name"], "Two");
@@ -194,12 +267,18 @@ fn wrong_credentials_show_an_actionable_error() {
     let w = World::new();
     set("client_secret", "wrong-secret-123");
     w.start();
-    assert_eq!(user_changed(&cic_user("x", "X", Some("x@example.com"))), GcsyncResult::Ok);
+    assert_eq!(
+        user_changed(&cic_user("x", "X", Some("x@example.com"))),
+        GcsyncResult::Ok
+    );
     wait_idle();
     let s = status("x");
     assert_eq!(s["state"], "Error");
     let reason = s["reason"].as_str().unwrap();
-    assert!(reason.contains("login failed") && reason.contains("client_secret"), "{reason}");
+    assert!(
+        reason.contains("login failed") && reason.contains("client_secret"),
+        "{reason}"
+    );
     assert!(!reason.contains("wrong-secret-123"));
     assert!(!logs().iter().any(|l| l.contains("wrong-secret-123")));
 }
@@ -208,9 +287,19 @@ fn wrong_credentials_show_an_actionable_error() {
 fn rate_limit_with_retry_after_seconds_is_honoured() {
     let w = World::new();
     w.start();
-    w.emu.inject(fault("POST", "/api/v2/users", 429, "too.many.requests", RetryAfter::Seconds(1), 1));
+    w.emu.inject(fault(
+        "POST",
+        "/api/v2/users",
+        429,
+        "too.many.requests",
+        RetryAfter::Seconds(1),
+        1,
+    ));
     let t0 = std::time::Instant::now();
-    assert_eq!(user_changed(&cic_user("r", "R", Some("r@example.com"))), GcsyncResult::Ok);
+    assert_eq!(
+        user_changed(&cic_user("r", "R", Some("r@example.com"))),
+        GcsyncResult::Ok
+    );
     wait_idle();
     assert!(t0.elapsed() >= std::time::Duration::from_millis(950));
     assert_eq!(status("r")["state"], "Synced");
@@ -222,11 +311,25 @@ fn rate_limit_with_retry_after_seconds_is_honoured() {
 fn rate_limit_with_retry_after_http_date_is_honoured() {
     let w = World::new();
     w.start();
-    w.emu.inject(fault("POST", "/api/v2/users/search", 429, "too.many.requests", RetryAfter::HttpDate(2), 1));
+    w.emu.inject(fault(
+        "POST",
+        "/api/v2/users/search",
+        429,
+        "too.many.requests",
+        RetryAfter::HttpDate(2),
+        1,
+    ));
     let t0 = std::time::Instant::now();
-    assert_eq!(user_changed(&cic_user("d", "D", Some("d@example.com"))), GcsyncResult::Ok);
+    assert_eq!(
+        user_changed(&cic_user("d", "D", Some("d@example.com"))),
+        GcsyncResult::Ok
+    );
     wait_idle();
-    assert!(t0.elapsed() >= std::time::Duration::from_millis(900), "{:?}", t0.elapsed());
+    assert!(
+        t0.elapsed() >= std::time::Duration::from_millis(900),
+        "{:?}",
+        t0.elapsed()
+    );
     assert_eq!(status("d")["state"], "Synced");
     assert_eq!(overview()["rate_limited"], 1);
 }
@@ -235,8 +338,18 @@ fn rate_limit_with_retry_after_http_date_is_honoured() {
 fn very_long_retry_after_becomes_a_visible_error_retried_later() {
     let w = World::new();
     w.start();
-    w.emu.inject(fault("POST", "/api/v2/users/search", 429, "too.many.requests", RetryAfter::Seconds(600), 1));
-    assert_eq!(user_changed(&cic_user("l", "L", Some("l@example.com"))), GcsyncResult::Ok);
+    w.emu.inject(fault(
+        "POST",
+        "/api/v2/users/search",
+        429,
+        "too.many.requests",
+        RetryAfter::Seconds(600),
+        1,
+    ));
+    assert_eq!(
+        user_changed(&cic_user("l", "L", Some("l@example.com"))),
+        GcsyncResult::Ok
+    );
     wait_idle();
     let s = status("l");
     assert_eq!(s["state"], "Error");
@@ -244,7 +357,13 @@ fn very_long_retry_after_becomes_a_visible_error_retried_later() {
     assert_eq!(s["pending"], true, "retry scheduled");
     assert_eq!(overview()["retry_scheduled"], 1);
     // A force sync retries at once (the fault is used up) and succeeds.
-    assert_eq!(force_sync(&format!(r#"{{"users":[{}]}}"#, cic_user("l", "L", Some("l@example.com")))), GcsyncResult::Ok);
+    assert_eq!(
+        force_sync(&format!(
+            r#"{{"users":[{}]}}"#,
+            cic_user("l", "L", Some("l@example.com"))
+        )),
+        GcsyncResult::Ok
+    );
     wait_idle();
     assert_eq!(status("l")["state"], "Synced");
 }
@@ -253,8 +372,18 @@ fn very_long_retry_after_becomes_a_visible_error_retried_later() {
 fn server_errors_back_off_and_succeed() {
     let w = World::new();
     w.start();
-    w.emu.inject(fault("POST", "/api/v2/users", 503, "service.unavailable", RetryAfter::Absent, 2));
-    assert_eq!(user_changed(&cic_user("b", "B", Some("b@example.com"))), GcsyncResult::Ok);
+    w.emu.inject(fault(
+        "POST",
+        "/api/v2/users",
+        503,
+        "service.unavailable",
+        RetryAfter::Absent,
+        2,
+    ));
+    assert_eq!(
+        user_changed(&cic_user("b", "B", Some("b@example.com"))),
+        GcsyncResult::Ok
+    );
     wait_idle();
     assert_eq!(status("b")["state"], "Synced");
     assert_eq!(w.emu.call_count("POST", "/api/v2/users"), 3);
@@ -267,13 +396,26 @@ fn persistent_server_errors_end_in_a_transient_error_with_retry() {
     let w = World::new();
     set("max_retries", "2");
     w.start();
-    w.emu.inject(fault("*", "*", 503, "service.unavailable", RetryAfter::Absent, 3));
-    assert_eq!(user_changed(&cic_user("p", "P", Some("p@example.com"))), GcsyncResult::Ok);
+    w.emu.inject(fault(
+        "*",
+        "*",
+        503,
+        "service.unavailable",
+        RetryAfter::Absent,
+        3,
+    ));
+    assert_eq!(
+        user_changed(&cic_user("p", "P", Some("p@example.com"))),
+        GcsyncResult::Ok
+    );
     wait_idle();
     let s = status("p");
     assert_eq!(s["state"], "Error");
     assert!(s["reason"].as_str().unwrap().contains("503"), "{s}");
-    assert!(s["reason"].as_str().unwrap().contains("next attempt"), "{s}");
+    assert!(
+        s["reason"].as_str().unwrap().contains("next attempt"),
+        "{s}"
+    );
     // retry_later_s=1: the worker tries again by itself and succeeds.
     eventually("retry later succeeds", || status("p")["state"] == "Synced");
 }
@@ -282,14 +424,20 @@ fn persistent_server_errors_end_in_a_transient_error_with_retry() {
 fn removal_deactivates_by_default_and_reappearance_reactivates() {
     let w = World::new();
     w.start();
-    assert_eq!(user_changed(&cic_user("rm", "Rm", Some("rm@example.com"))), GcsyncResult::Ok);
+    assert_eq!(
+        user_changed(&cic_user("rm", "Rm", Some("rm@example.com"))),
+        GcsyncResult::Ok
+    );
     wait_idle();
     assert_eq!(user_deleted("rm"), GcsyncResult::Ok);
     wait_idle();
     assert_eq!(gc_user(&w.emu, "rm@example.com")["state"], "inactive");
     let s = status("rm");
     assert_eq!(s["removed"], true);
-    assert_eq!(user_changed(&cic_user("rm", "Rm", Some("rm@example.com"))), GcsyncResult::Ok);
+    assert_eq!(
+        user_changed(&cic_user("rm", "Rm", Some("rm@example.com"))),
+        GcsyncResult::Ok
+    );
     wait_idle();
     assert_eq!(gc_user(&w.emu, "rm@example.com")["state"], "active");
     assert_eq!(w.emu.users().len(), 1);
@@ -300,7 +448,10 @@ fn removal_policy_delete_soft_deletes() {
     let w = World::new();
     set("user_removal_policy", "delete");
     w.start();
-    assert_eq!(user_changed(&cic_user("del", "Del", Some("del@example.com"))), GcsyncResult::Ok);
+    assert_eq!(
+        user_changed(&cic_user("del", "Del", Some("del@example.com"))),
+        GcsyncResult::Ok
+    );
     wait_idle();
     assert_eq!(user_deleted("del"), GcsyncResult::Ok);
     wait_idle();
@@ -324,7 +475,10 @@ fn foreign_contacts_on_an_adopted_user_are_kept() {
     let w = World::new();
     let id = w.emu.seed_user("Keep", "keep@example.com", "active");
     w.start();
-    assert_eq!(user_changed(&cic_user("keep", "Keep", Some("keep@example.com"))), GcsyncResult::Ok);
+    assert_eq!(
+        user_changed(&cic_user("keep", "Keep", Some("keep@example.com"))),
+        GcsyncResult::Ok
+    );
     wait_idle();
     let u = json!({"id":"keep","display_name":"Keep","business_email":"keep@example.com","home_phone":"+15550001"});
     assert_eq!(user_changed(&u.to_string()), GcsyncResult::Ok);

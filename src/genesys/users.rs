@@ -66,7 +66,11 @@ fn parse<T: for<'de> Deserialize<'de>>(v: Value, what: &str) -> Result<T, ApiErr
 
 /// `GET /api/v2/users/{id}` (with `state=deleted` when `deleted`); `Ok(None)` on 404.
 pub fn get(client: &mut Client, id: &str, deleted: bool) -> Result<Option<GcUser>, ApiError> {
-    let query: &[(&str, &str)] = if deleted { &[("state", "deleted")] } else { &[] };
+    let query: &[(&str, &str)] = if deleted {
+        &[("state", "deleted")]
+    } else {
+        &[]
+    };
     match client.request(Method::Get, &format!("/api/v2/users/{id}"), query, None) {
         Ok(r) => parse(r.body, "user").map(Some),
         Err(e) if e.status() == Some(404) => Ok(None),
@@ -86,11 +90,19 @@ pub fn search_by_email(
     }
     let body = json!({"query": query, "pageSize": 25, "pageNumber": 1});
     let r = client.request(Method::Post, "/api/v2/users/search", &[], Some(&body))?;
-    let results = r.body.get("results").cloned().unwrap_or(Value::Array(vec![]));
+    let results = r
+        .body
+        .get("results")
+        .cloned()
+        .unwrap_or(Value::Array(vec![]));
     let users: Vec<GcUser> = parse(results, "user search")?;
     Ok(users
         .into_iter()
-        .filter(|u| u.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email)))
+        .filter(|u| {
+            u.email
+                .as_deref()
+                .is_some_and(|e| e.eq_ignore_ascii_case(email))
+        })
         .collect())
 }
 
@@ -102,7 +114,12 @@ pub fn create(client: &mut Client, body: &Value) -> Result<GcUser, ApiError> {
 
 /// `PATCH /api/v2/users/{id}` with an `UpdateUser` body (which must carry `version`).
 pub fn patch(client: &mut Client, id: &str, body: &Value) -> Result<GcUser, ApiError> {
-    let r = client.request(Method::Patch, &format!("/api/v2/users/{id}"), &[], Some(body))?;
+    let r = client.request(
+        Method::Patch,
+        &format!("/api/v2/users/{id}"),
+        &[],
+        Some(body),
+    )?;
     parse(r.body, "update user")
 }
 

@@ -58,8 +58,14 @@ fn overrides_win_and_plain_http_is_loopback_only() {
     ])
     .unwrap();
     assert_eq!(s.api_base_url, "http://127.0.0.1:8080");
-    assert_eq!(code(&[("api_base_url", "http://example.com")]), GcsyncResult::InvalidSetting);
-    assert_eq!(code(&[("api_base_url", "ftp://x")]), GcsyncResult::InvalidSetting);
+    assert_eq!(
+        code(&[("api_base_url", "http://example.com")]),
+        GcsyncResult::InvalidSetting
+    );
+    assert_eq!(
+        code(&[("api_base_url", "ftp://x")]),
+        GcsyncResult::InvalidSetting
+    );
     assert!(url_allowed("http://[::1]:9/"));
     assert!(!url_allowed("http://127.example.com"));
     assert_eq!(
@@ -75,8 +81,11 @@ fn required_and_conflicting_settings_are_named() {
     assert!(f.message.contains("client_id"));
     assert_eq!(code(&[("client_secret", "")]), GcsyncResult::MissingSetting);
     assert_eq!(code(&[("data_dir", "")]), GcsyncResult::MissingSetting);
-    let f = load(&[("sync_user_objects", "false"), ("sync_advanced_platform_objects", "true")])
-        .unwrap_err();
+    let f = load(&[
+        ("sync_user_objects", "false"),
+        ("sync_advanced_platform_objects", "true"),
+    ])
+    .unwrap_err();
     assert_eq!(f.code, GcsyncResult::ConflictingSettings);
     assert!(f.message.contains("sync_user_objects"));
 }
@@ -96,7 +105,11 @@ fn invalid_values_are_rejected_with_the_key() {
         assert_eq!(f.code, GcsyncResult::InvalidSetting, "{k}={v}");
         assert!(f.message.contains(k), "{}", f.message);
     }
-    let s = load(&[("user_removal_policy", "delete"), ("sync_user_objects", "off")]).unwrap();
+    let s = load(&[
+        ("user_removal_policy", "delete"),
+        ("sync_user_objects", "off"),
+    ])
+    .unwrap();
     assert_eq!(s.user_removal_policy, RemovalPolicy::Delete);
     assert!(!s.sync_user_objects);
 }

@@ -24,7 +24,12 @@ static LOGS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 static SERIAL: Mutex<()> = Mutex::new(());
 pub static STATUS_EVENTS: AtomicUsize = AtomicUsize::new(0);
 
-unsafe extern "C" fn get_setting(_: *mut c_void, key: *const c_char, buf: *mut c_char, len: usize) -> i64 {
+unsafe extern "C" fn get_setting(
+    _: *mut c_void,
+    key: *const c_char,
+    buf: *mut c_char,
+    len: usize,
+) -> i64 {
     let key = unsafe { CStr::from_ptr(key) }.to_str().unwrap().to_string();
     let g = SETTINGS.lock().unwrap();
     let Some(v) = g.as_ref().and_then(|m| m.get(&key)) else {
@@ -40,12 +45,24 @@ unsafe extern "C" fn get_setting(_: *mut c_void, key: *const c_char, buf: *mut c
     bytes.len() as i64
 }
 
-unsafe extern "C" fn log_line(_: *mut c_void, _level: GcsyncLogLevel, msg: *const c_char, len: usize) {
+unsafe extern "C" fn log_line(
+    _: *mut c_void,
+    _level: GcsyncLogLevel,
+    msg: *const c_char,
+    len: usize,
+) {
     let bytes = unsafe { std::slice::from_raw_parts(msg.cast::<u8>(), len) };
-    LOGS.lock().unwrap().push(String::from_utf8_lossy(bytes).into_owned());
+    LOGS.lock()
+        .unwrap()
+        .push(String::from_utf8_lossy(bytes).into_owned());
 }
 
-unsafe extern "C" fn status_changed(_: *mut c_void, _: GcsyncObjectKind, _: *const c_char, _: usize) {
+unsafe extern "C" fn status_changed(
+    _: *mut c_void,
+    _: GcsyncObjectKind,
+    _: *const c_char,
+    _: usize,
+) {
     STATUS_EVENTS.fetch_add(1, Ordering::SeqCst);
 }
 
@@ -113,7 +130,7 @@ impl World {
         set("conflict_backoff_ms", "5");
         set("retry_later_s", "1");
         set("request_timeout_ms", "5000");
-        set("log_level", "debug");
+        set("log_level", "trace");
         World {
             emu,
             dir,
@@ -168,13 +185,20 @@ pub fn force_sync(json: &str) -> GcsyncResult {
 }
 
 pub fn wait_idle() {
-    assert_eq!(gcsync_wait_idle(30_000), GcsyncResult::Ok, "queue did not drain");
+    assert_eq!(
+        gcsync_wait_idle(30_000),
+        GcsyncResult::Ok,
+        "queue did not drain"
+    );
 }
 
 fn read_json(f: impl Fn(*mut c_char, usize, *mut usize) -> GcsyncResult) -> Value {
     let mut need = 0usize;
     let r = f(std::ptr::null_mut(), 0, &mut need);
-    assert!(matches!(r, GcsyncResult::BufferTooSmall | GcsyncResult::Ok), "{r:?}");
+    assert!(
+        matches!(r, GcsyncResult::BufferTooSmall | GcsyncResult::Ok),
+        "{r:?}"
+    );
     let mut buf = vec![0u8; need + 1];
     let r = f(buf.as_mut_ptr().cast(), buf.len(), &mut need);
     assert_eq!(r, GcsyncResult::Ok);
@@ -183,7 +207,14 @@ fn read_json(f: impl Fn(*mut c_char, usize, *mut usize) -> GcsyncResult) -> Valu
 
 pub fn status(id: &str) -> Value {
     read_json(|b, l, o| unsafe {
-        gcsync_object_status(GcsyncObjectKind::User as u32, id.as_ptr().cast(), id.len(), b, l, o)
+        gcsync_object_status(
+            GcsyncObjectKind::User as u32,
+            id.as_ptr().cast(),
+            id.len(),
+            b,
+            l,
+            o,
+        )
     })
 }
 
@@ -209,7 +240,8 @@ pub fn gc_user(emu: &Emulator, email: &str) -> Value {
 /// The phone address of one type on a Genesys user JSON.
 pub fn phone(user: &Value, kind: &str) -> Option<String> {
     user["addresses"].as_array()?.iter().find_map(|c| {
-        (c["mediaType"] == "PHONE" && c["type"] == kind).then(|| c["address"].as_str().unwrap().to_string())
+        (c["mediaType"] == "PHONE" && c["type"] == kind)
+            .then(|| c["address"].as_str().unwrap().to_string())
     })
 }
 
