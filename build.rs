@@ -36,7 +36,10 @@ fn main() {
         ("GcsyncObjectKind", "gcsync_object_kind"),
         ("GcsyncGetSettingCallback", "gcsync_get_setting_callback"),
         ("GcsyncLogCallback", "gcsync_log_callback"),
-        ("GcsyncStatusChangedCallback", "gcsync_status_changed_callback"),
+        (
+            "GcsyncStatusChangedCallback",
+            "gcsync_status_changed_callback",
+        ),
     ] {
         config.export.rename.insert(rust.into(), c.into());
     }
