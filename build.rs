@@ -46,7 +46,12 @@ fn main() {
     let out = Path::new(&crate_dir).join("include").join("gcsync.h");
     match cbindgen::Builder::new()
         .with_config(config)
-        .with_src(Path::new(&crate_dir).join("src/lib.rs"))
+        // Only the files that define the C API: internal constants stay out of the header.
+        .with_src(Path::new(&crate_dir).join("src/result.rs"))
+        .with_src(Path::new(&crate_dir).join("src/host.rs"))
+        .with_src(Path::new(&crate_dir).join("src/object.rs"))
+        .with_src(Path::new(&crate_dir).join("src/cic.rs"))
+        .with_src(Path::new(&crate_dir).join("src/ffi.rs"))
         .generate()
     {
         Ok(bindings) => {

@@ -8,24 +8,14 @@
 #include <stdint.h>
 
 /**
- * Longest CIC object id accepted, in bytes (longer ids get `GCSYNC_RESULT_INVALID_FIELD`).
- */
-#define GCSYNC_MAX_ID_LEN 256
-
-/**
- * Largest burst the smoothing bucket allows.
- */
-#define MAX_BURST 10
-
-/**
- * Largest response body read (a 500-user page is a few MB).
- */
-#define MAX_BODY_BYTES ((32 * 1024) * 1024)
-
-/**
  * The ABI version this library speaks; the host puts it in `gcsync_host.abi_version`.
  */
 #define GCSYNC_ABI_VERSION 1
+
+/**
+ * Longest CIC object id accepted, in bytes (longer ids get `GCSYNC_RESULT_INVALID_FIELD`).
+ */
+#define GCSYNC_MAX_ID_LEN 256
 
 /**
  * Result of every `gcsync_*` call. `GCSYNC_OK` (8000) is success; anything else is an error whose
