@@ -47,6 +47,7 @@
 #define RC_SHUT_DOWN GCSYNC_RESULT_SHUT_DOWN
 #define RC_ABI_VERSION_MISMATCH GCSYNC_RESULT_ABI_VERSION_MISMATCH
 #define RC_TIMEOUT GCSYNC_RESULT_TIMEOUT
+#define RC_SHUTDOWN_TIMED_OUT GCSYNC_RESULT_SHUTDOWN_TIMED_OUT
 #define RC_STORAGE_ERROR GCSYNC_RESULT_STORAGE_ERROR
 #define RC_UNKNOWN GCSYNC_RESULT_UNKNOWN
 #define RC_MALFORMED_JSON GCSYNC_RESULT_MALFORMED_JSON
@@ -719,12 +720,17 @@ static gcsync_result do_init(const gcsync_host *h)
     return rc;
 }
 
-static gcsync_result do_shutdown(void)
+static gcsync_result do_shutdown_within(uint32_t timeout_ms)
 {
     atomic_store(&g_shutdown_started, true);
-    gcsync_result rc = G.gcsync_shutdown(O.timeout_ms);
+    gcsync_result rc = G.gcsync_shutdown(timeout_ms);
     atomic_store(&g_shutdown_returned, true);
     return rc;
+}
+
+static gcsync_result do_shutdown(void)
+{
+    return do_shutdown_within(O.timeout_ms);
 }
 
 static void check_callback_contract(const char *when)
@@ -1145,17 +1151,25 @@ static struct counts report(bool print)
         struct span *el = NULL;
         struct span ls = { list, strlen(list) };
         long n = array_elements(ls, &el);
-        long synced = 0, error = 0;
+        long synced = 0, error = 0, others = 0;
         for (long i = 0; i < n; i++) {
-            char *st = field_text(el[i], "state");
-            synced += strcmp(st, "Synced") == 0;
-            error += strcmp(st, "Error") == 0;
+            char *st = field_text(el[i], "state"), *oid = field_text(el[i], "id");
+            bool ours = false; /* the data dir may also hold objects from earlier runs */
+            for (size_t k = 0; k < g_nusers && !ours; k++)
+                ours = strcmp(oid, g_users[k].id) == 0;
+            if (ours) {
+                synced += strcmp(st, "Synced") == 0;
+                error += strcmp(st, "Error") == 0;
+            } else {
+                others++;
+            }
             free(st);
+            free(oid);
         }
         check(n >= 0 && synced == c.synced && error == c.error,
-              "gcsync_list_status is a JSON array of %ld objects; Synced %ld / Error %ld agree with per-object "
-              "status (%ld / %ld)",
-              n, synced, error, c.synced, c.error);
+              "gcsync_list_status is a JSON array of %ld objects (%ld not from this dataset); for the dataset's ids "
+              "Synced %ld / Error %ld agree with per-object status (%ld / %ld)",
+              n, others, synced, error, c.synced, c.error);
         free(el);
         free(list);
     }
@@ -1487,13 +1501,33 @@ static void mode_abuse(void)
         char *j = query(Q_OBJECT, id, &src);
         check(j != NULL, "second life: gcsync_object_status(%s) -> %s", id, j ? j : rname(src));
         free(j);
-        snprintf(what, sizeof what, "second life: gcsync_shutdown(%u)", O.timeout_ms);
-        expect_rc(do_shutdown(), RC_OK, what);
+        /* Queue the whole dataset and stop at once: what is left must be saved and resumed. */
+        for (size_t i = 0; i < g_nusers; i++)
+            G.gcsync_on_user_changed(g_users[i].json, g_users[i].len);
+        rc = do_shutdown_within(0);
+        check(rc == RC_OK || rc == RC_SHUTDOWN_TIMED_OUT,
+              "second life: gcsync_shutdown(0) right after queueing %zu users -> %u %s (OK or SHUTDOWN_TIMED_OUT)",
+              g_nusers, (unsigned)rc, rname(rc));
+        check_threads("after gcsync_shutdown(0)");
+        check_callback_contract("abuse second life");
+
+        say("== abuse: third life resumes the saved work");
+        reset_callback_counters();
+        if (expect_rc(do_init(&host), RC_OK, "third gcsync_init")) {
+            expect_rc(G.gcsync_wait_idle(O.timeout_ms), RC_OK, "gcsync_wait_idle");
+            struct counts c = report(false);
+            check(c.synced + c.error == (long)g_nusers,
+                  "every dataset user was processed after the resume (Synced %ld + Error %ld == %zu)", c.synced,
+                  c.error, g_nusers);
+            check_expectations(c, "third life");
+            snprintf(what, sizeof what, "third life: gcsync_shutdown(%u)", O.timeout_ms);
+            expect_rc(do_shutdown(), RC_OK, what);
+        }
     }
-    check_threads("after the second gcsync_shutdown");
+    check_threads("after the last gcsync_shutdown");
     unload_library();
     check_threads("after dlclose");
-    check_callback_contract("abuse second life");
+    check_callback_contract("abuse third life");
 }
 
 /* ---- main ----------------------------------------------------------------------------------- */
