@@ -7,6 +7,7 @@
 
 #![deny(missing_docs)]
 
+pub mod cancel;
 pub mod cic;
 pub mod clock;
 pub mod diff;

@@ -5,6 +5,7 @@
 //! Locking: `LIFECYCLE` is an `RwLock` held only to clone or swap an `Arc`, never across I/O;
 //! `TRANSITION` serialises init and shutdown (which do I/O) without blocking hooks.
 
+use crate::cancel::Cancel;
 use crate::cic::{self, check_id};
 use crate::clock::{format_utc, unix_now};
 use crate::host::{GcsyncHost, Host, GCSYNC_ABI_VERSION};
@@ -32,6 +33,8 @@ pub struct Shared {
     pub metrics: Arc<Metrics>,
     /// The host callbacks.
     pub host: Host,
+    /// Raised when shutdown's timeout passes: in-flight waits end at once.
+    pub cancel: Cancel,
     settings: Mutex<(u64, Arc<Settings>)>,
     stop: Mutex<Option<Instant>>,
     last_run: AtomicU64,
@@ -133,29 +136,39 @@ pub fn init(host: &GcsyncHost) -> Result<(), Failure> {
         store,
         metrics: Arc::new(Metrics::default()),
         host,
+        cancel: Cancel::default(),
         settings: Mutex::new((1, Arc::new(settings))),
         stop: Mutex::new(None),
         last_run: AtomicU64::new(0),
     });
-    let for_worker = shared.clone();
-    let handle = std::thread::Builder::new()
+    // Publish the running state before the worker starts: work it resumes may notify the host,
+    // whose callback may query gcsync before gcsync_init has returned.
+    let running = Arc::new(Running {
+        shared: shared.clone(),
+        worker: Mutex::new(None),
+    });
+    let previous = std::mem::replace(
+        &mut *LIFECYCLE.write().unwrap_or_else(|p| p.into_inner()),
+        Lifecycle::Running(running.clone()),
+    );
+    let spawned = std::thread::Builder::new()
         .name("gcsync-worker".into())
-        .spawn(move || crate::worker::run(for_worker))
-        .map_err(|e| {
+        .spawn(move || crate::worker::run(shared));
+    match spawned {
+        Ok(handle) => *running.worker.lock().unwrap_or_else(|p| p.into_inner()) = Some(handle),
+        Err(e) => {
+            *LIFECYCLE.write().unwrap_or_else(|p| p.into_inner()) = previous;
             logging::disconnect();
-            Failure::new(
+            return Err(Failure::new(
                 GcsyncResult::InternalError,
                 format!("cannot start the worker thread: {e}"),
-            )
-        })?;
+            ));
+        }
+    }
     log::info!(
         "gcsync {} started; {resumed} unfinished change(s) resumed",
         env!("CARGO_PKG_VERSION")
     );
-    *LIFECYCLE.write().unwrap_or_else(|p| p.into_inner()) = Lifecycle::Running(Arc::new(Running {
-        shared,
-        worker: Mutex::new(Some(handle)),
-    }));
     Ok(())
 }
 
@@ -191,6 +204,12 @@ pub fn shutdown(timeout: Duration) -> Result<(), Failure> {
         .unwrap_or_else(|p| p.into_inner())
         .take();
     if let Some(h) = handle {
+        let deadline = Instant::now() + timeout;
+        while !h.is_finished() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        // Past the timeout: end whatever wait the worker is in (rate-limit pause, backoff).
+        shared.cancel.cancel();
         let _ = h.join();
     }
     let left = shared.queue.snapshot().len();
@@ -254,15 +273,18 @@ pub fn settings_changed() -> Result<(), Failure> {
     let shared = current()?;
     let new = load_settings(&shared.host)?;
     new.client_config()?;
-    let mut g = shared.settings.lock().unwrap_or_else(|p| p.into_inner());
-    if new.data_dir != g.1.data_dir {
-        return Err(Failure::new(
-            GcsyncResult::InvalidSetting,
-            "data_dir cannot change while gcsync runs; shut down and start again to move it",
-        ));
+    let (level, redact) = (new.log_level, redactions(&new));
+    {
+        let mut g = shared.settings.lock().unwrap_or_else(|p| p.into_inner());
+        if new.data_dir != g.1.data_dir {
+            return Err(Failure::new(
+                GcsyncResult::InvalidSetting,
+                "data_dir cannot change while gcsync runs; shut down and start again to move it",
+            ));
+        }
+        *g = (g.0 + 1, Arc::new(new));
     }
-    logging::update(new.log_level, redactions(&new));
-    *g = (g.0 + 1, Arc::new(new));
+    logging::update(level, redact);
     log::info!("settings reloaded");
     Ok(())
 }

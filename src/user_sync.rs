@@ -98,22 +98,36 @@ fn patch_versioned(
         let Some(mut body) = make(&current) else {
             return Ok(current);
         };
-        body.insert("version".into(), json!(current.version));
+        let sent_version = current.version;
+        let changes_email = body
+            .get("email")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        body.insert("version".into(), json!(sent_version));
         match users::patch(ctx.client, &current.id, &Value::Object(body)) {
             Ok(u) => return Ok(u),
             Err(e) if is_version_conflict(&e) && attempt < max => {
                 Metrics::bump(&ctx.metrics.retries);
                 log::info!(
-                    "version conflict on Genesys user {} (attempt {attempt}/{max}); re-reading",
+                    "409 on Genesys user {} (attempt {attempt}/{max}); re-reading",
                     current.id
                 );
-                std::thread::sleep(ctx.settings.conflict_backoff * attempt);
+                if !ctx.client.cancel().sleep(ctx.settings.conflict_backoff * attempt) {
+                    return Err(SyncError::Transient("gcsync is shutting down".into()));
+                }
                 current = users::get(ctx.client, &current.id, deleted)?.ok_or_else(|| {
                     SyncError::Transient(format!(
                         "Genesys user {} disappeared during an update; will retry",
                         current.id
                     ))
                 })?;
+                if let (Some(email), true) = (changes_email, current.version == sent_version) {
+                    // Same version: the 409 was not a race but the new email being taken.
+                    return Err(SyncError::NeedsAdmin(format!(
+                        "business email {email} is already used by another Genesys Cloud user \
+                         (active, inactive or deleted); change it in CIC or free it in Genesys Cloud ({e})"
+                    )));
+                }
             }
             Err(e) if is_version_conflict(&e) => {
                 return Err(SyncError::Transient(format!(

@@ -196,6 +196,10 @@ impl Worker {
                 .map_err(|f| f.message)
                 .and_then(|cfg| {
                     Client::new(cfg, self.shared.metrics.clone()).map_err(|e| e.to_string())
+                })
+                .map(|mut c| {
+                    c.set_cancel(self.shared.cancel.clone());
+                    c
                 });
             self.client = Some(built);
         }
@@ -370,6 +374,10 @@ impl Worker {
     }
 
     fn failed(&mut self, key: &ObjectKey, e: SyncError, pending: &Pending) -> Outcome {
+        if self.shared.cancel.is_cancelled() {
+            // Interrupted by shutdown, not a real failure: keep the status, save the change.
+            return Outcome::RetryAt(Instant::now());
+        }
         let text = e.to_string();
         log::warn!("{} {}: {text}", key.kind.name(), key.id);
         self.shared

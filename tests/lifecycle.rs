@@ -209,3 +209,37 @@ fn thread_names() -> Vec<String> {
         .map(|s| s.trim().to_string())
         .collect()
 }
+
+#[test]
+fn shutdown_interrupts_a_long_rate_limit_wait_and_saves_the_change() {
+    let w = World::new();
+    set("max_retry_after_s", "600");
+    w.start();
+    w.emu.inject(gc_emulator::InjectedFault {
+        method: "POST".into(),
+        route: "/api/v2/users/search".into(),
+        status: 429,
+        code: "too.many.requests".into(),
+        retry_after: gc_emulator::RetryAfter::Seconds(300),
+        count: 1,
+        drop_connection: false,
+    });
+    assert_eq!(
+        user_changed(&cic_user("slow", "Slow", Some("slow@example.com"))),
+        GcsyncResult::Ok
+    );
+    eventually("the worker is waiting out the 429", || {
+        w.emu.requests().iter().any(|r| r.status == 429)
+    });
+    let t0 = std::time::Instant::now();
+    assert_eq!(gcsync_shutdown(300), GcsyncResult::ShutdownTimedOut);
+    assert!(
+        t0.elapsed() < std::time::Duration::from_secs(3),
+        "took {:?}",
+        t0.elapsed()
+    );
+    w.start();
+    wait_idle();
+    assert_eq!(status("slow")["state"], "Synced");
+    assert_eq!(w.emu.users().len(), 1);
+}

@@ -487,3 +487,34 @@ fn foreign_contacts_on_an_adopted_user_are_kept() {
     assert_eq!(phone(&g, "HOME").as_deref(), Some("+15550001"));
     assert_eq!(g["email"], "keep@example.com");
 }
+
+#[test]
+fn email_change_to_a_taken_email_is_an_actionable_error() {
+    let w = World::new();
+    w.emu
+        .seed_user("Someone Else", "taken@example.com", "deleted");
+    w.start();
+    assert_eq!(
+        user_changed(&cic_user("mover", "Mover", Some("mover@example.com"))),
+        GcsyncResult::Ok
+    );
+    wait_idle();
+    assert_eq!(
+        user_changed(&cic_user("mover", "Mover", Some("taken@example.com"))),
+        GcsyncResult::Ok
+    );
+    wait_idle();
+    let s = status("mover");
+    assert_eq!(s["state"], "Error");
+    let reason = s["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("taken@example.com is already used by another Genesys Cloud user"),
+        "{reason}"
+    );
+    assert_eq!(
+        s["pending"], false,
+        "needs the admin, not retried in a loop"
+    );
+    assert!(w.emu.call_count("PATCH", "/api/v2/users/{userId}") <= 2);
+    assert_eq!(gc_user(&w.emu, "mover@example.com")["state"], "active");
+}

@@ -83,12 +83,17 @@ impl Budget {
         Ok(())
     }
 
-    /// Blocks the calling thread until a start is allowed, then records it.
-    pub fn acquire(&mut self) {
+    /// Blocks the calling thread until a start is allowed, then records it. Returns `false`
+    /// (without recording) when `cancel` is raised while waiting.
+    pub fn acquire(&mut self, cancel: &crate::cancel::Cancel) -> bool {
         loop {
             match self.try_start(Instant::now()) {
-                Ok(()) => return,
-                Err(wait) => std::thread::sleep(wait),
+                Ok(()) => return true,
+                Err(wait) => {
+                    if !cancel.sleep(wait) {
+                        return false;
+                    }
+                }
             }
         }
     }

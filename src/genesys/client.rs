@@ -26,6 +26,7 @@ use super::budget::Budget;
 use super::retry::{self, Jitter, BACKOFF_CAP, DEFAULT_RETRY_AFTER};
 use super::wire::{self, correlation_id, json_body, status_error, Outgoing, Raw};
 use super::{setup, ApiError};
+use crate::cancel::Cancel;
 use crate::metrics::Metrics;
 use crate::secret::Secret;
 
@@ -129,6 +130,13 @@ pub struct Client {
     jitter: Jitter,
     basic: Secret,
     token: Option<Token>,
+    cancel: Cancel,
+}
+
+fn shutting_down() -> ApiError {
+    ApiError::Transport {
+        message: "gcsync is shutting down; the request was not completed".into(),
+    }
 }
 
 impl Client {
@@ -158,10 +166,22 @@ impl Client {
             basic: auth::basic_auth(cfg.client_id.trim(), &cfg.client_secret),
             jitter: Jitter::from_time(),
             token: None,
+            cancel: Cancel::default(),
             agent,
             metrics,
             cfg,
         })
+    }
+
+    /// Shares a cancellation flag: once raised, waits end and no new request starts (the call
+    /// fails with a transient `Transport` error).
+    pub fn set_cancel(&mut self, cancel: Cancel) {
+        self.cancel = cancel;
+    }
+
+    /// The cancellation flag (for callers that pause between requests).
+    pub fn cancel(&self) -> &Cancel {
+        &self.cancel
     }
 
     /// Drops the cached access token; the next call fetches a new one.
@@ -259,7 +279,9 @@ impl Client {
     fn exchange(&mut self, out: &Outgoing) -> Result<Raw, ApiError> {
         let mut retries = 0u32;
         loop {
-            self.budget.acquire();
+            if self.cancel.is_cancelled() || !self.budget.acquire(&self.cancel) {
+                return Err(shutting_down());
+            }
             Metrics::bump(&self.metrics.api_calls);
             let (wait, reason) = match wire::send_once(&self.agent, out) {
                 Ok(raw) if raw.status == 429 => {
@@ -297,7 +319,9 @@ impl Client {
             Metrics::bump(&self.metrics.retries);
             debug!(target: LOG, "{} {}: {reason}; retry {retries}/{} in {} ms",
                 out.method.as_str(), out.path, self.cfg.max_retries, wait.as_millis());
-            std::thread::sleep(wait);
+            if !self.cancel.sleep(wait) {
+                return Err(shutting_down());
+            }
         }
     }
 
