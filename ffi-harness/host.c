@@ -607,6 +607,7 @@ static const char *setting_get(const char *key)
 
 /* Contract violations seen inside callbacks; checked after each session. */
 static atomic_long g_settings_wrong_thread, g_settings_calls, g_log_lines, g_log_bad, g_log_after_shutdown;
+static atomic_long g_log_secret; /* lines holding the client secret or an Authorization value */
 static atomic_long g_status_calls, g_status_bad, g_status_after_shutdown, g_status_query_bad;
 static atomic_uint g_status_query_bad_rc; /* the last unexpected code, for the report */
 static atomic_bool g_shutdown_returned, g_shutdown_started, g_init_returned;
@@ -646,6 +647,10 @@ static void cb_log(void *userdata, gcsync_log_level level, const char *message, 
         atomic_fetch_add(&g_log_bad, 1);
     if (!message)
         return;
+    const char *secret = setting_get("client_secret");
+    if ((secret && *secret && strstr(message, secret)) || strstr(message, "Bearer ") ||
+        strstr(message, "Basic ") || strstr(message, "access_token"))
+        atomic_fetch_add(&g_log_secret, 1);
     fprintf(stderr, "[gcsync %-5s] %.*s\n", names[lv >= 1 && lv <= 5 ? lv : 0], (int)message_len, message);
 }
 
@@ -684,6 +689,7 @@ static void reset_callback_counters(void)
     atomic_store(&g_settings_calls, 0);
     atomic_store(&g_log_lines, 0);
     atomic_store(&g_log_bad, 0);
+    atomic_store(&g_log_secret, 0);
     atomic_store(&g_log_after_shutdown, 0);
     atomic_store(&g_status_calls, 0);
     atomic_store(&g_status_bad, 0);
@@ -738,6 +744,9 @@ static void check_callback_contract(const char *when)
     check(atomic_load(&g_settings_wrong_thread) == 0,
           "%s: get_setting called %ld times, always on the init/settings thread with our userdata", when,
           atomic_load(&g_settings_calls));
+    check(atomic_load(&g_log_secret) == 0,
+          "%s: no log line holds the client secret, a token or an Authorization value (bad: %ld)", when,
+          atomic_load(&g_log_secret));
     check(atomic_load(&g_log_bad) == 0,
           "%s: %ld log lines, all with a valid level, userdata and NUL at message[len] (bad: %ld)", when,
           atomic_load(&g_log_lines), atomic_load(&g_log_bad));

@@ -94,7 +94,7 @@ run() {
 }
 
 # (a)-(c) plain host
-run a-demo 1 "$HOST" --mode demo --threads 8 --repeat 50 "${EXPECT[@]}"
+run a-demo 1 "$HOST" --mode demo --threads 8 --repeat 50 --set log_level=trace "${EXPECT[@]}"
 run a-stress 0 "$HOST" --mode stress --threads 8 --repeat 20 "${EXPECT[@]}"
 run b-abuse 0 "$HOST" --mode abuse
 run c-lifecycle 0 "$HOST" --mode lifecycle --repeat 5 "${EXPECT[@]}"

@@ -369,3 +369,28 @@ pub unsafe extern "C" fn gcsync_last_error_message(buf: *mut c_char, buf_len: us
     })
     .unwrap_or(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_inside_the_boundary_becomes_a_result_code() {
+        let r = ffi_boundary!({
+            if GcsyncResult::Ok as u32 == 8000 {
+                panic!("boom");
+            }
+            Ok(())
+        });
+        assert_eq!(r, GcsyncResult::Panic);
+        let mut buf = [0u8; 128];
+        // SAFETY: buf is writable for its length.
+        let n = unsafe { gcsync_last_error_message(buf.as_mut_ptr().cast(), buf.len()) };
+        assert!(std::str::from_utf8(&buf[..n]).unwrap().contains("panic"));
+        assert_eq!(ffi_boundary!(Ok(())), GcsyncResult::Ok);
+        assert_eq!(
+            unsafe { gcsync_last_error_message(std::ptr::null_mut(), 0) },
+            0
+        );
+    }
+}

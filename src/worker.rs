@@ -211,6 +211,10 @@ impl Worker {
     }
 
     fn process(&mut self, key: &ObjectKey, pending: &Pending) -> Outcome {
+        #[cfg(test)]
+        if tests::PANIC_FOR.lock().unwrap().as_deref() == Some(key.id.as_str()) {
+            panic!("injected test panic");
+        }
         match key.kind {
             GcsyncObjectKind::User => self.process_user(key, pending),
         }
@@ -408,3 +412,6 @@ enum Outcome {
     Done,
     RetryAt(Instant),
 }
+
+#[cfg(test)]
+mod tests;
