@@ -210,6 +210,22 @@ impl Worker {
         }
     }
 
+    /// Runs one sync step with the Genesys client; an unusable client configuration is an error
+    /// the admin must fix.
+    fn with_ctx<T>(
+        &mut self,
+        step: impl FnOnce(&mut Ctx) -> Result<T, SyncError>,
+    ) -> Result<T, SyncError> {
+        let settings = self.settings.clone();
+        let metrics = self.shared.metrics.clone();
+        let client = self.client().map_err(SyncError::NeedsAdmin)?;
+        step(&mut Ctx {
+            client,
+            settings: &settings,
+            metrics: &metrics,
+        })
+    }
+
     fn process(&mut self, key: &ObjectKey, pending: &Pending) -> Outcome {
         #[cfg(test)]
         if tests::PANIC_FOR.lock().unwrap().as_deref() == Some(key.id.as_str()) {
@@ -287,25 +303,15 @@ impl Worker {
                 .find(|(_, r)| r.status.genesys_id.as_deref() == Some(gid) && !r.status.removed)
                 .map(|(id, _)| id.clone())
         };
-        let settings = self.settings.clone();
-        let metrics = self.shared.metrics.clone();
-        let result = match self.client() {
-            Err(e) => Err(SyncError::NeedsAdmin(e)),
-            Ok(client) => {
-                let mut ctx = Ctx {
-                    client,
-                    settings: &settings,
-                    metrics: &metrics,
-                };
-                user_sync::upsert(
-                    &mut ctx,
-                    &key.id,
-                    &desired,
-                    link.as_ref().map(|(id, o)| (id.as_str(), *o)),
-                    &owner_of,
-                )
-            }
-        };
+        let result = self.with_ctx(|ctx| {
+            user_sync::upsert(
+                ctx,
+                &key.id,
+                &desired,
+                link.as_ref().map(|(id, o)| (id.as_str(), *o)),
+                &owner_of,
+            )
+        });
         match result {
             Ok(applied) => {
                 let mut store = self.shared.store.lock();
@@ -341,25 +347,13 @@ impl Worker {
             });
             return Outcome::Done;
         };
-        let settings = self.settings.clone();
-        let metrics = self.shared.metrics.clone();
-        let result = match self.client() {
-            Err(e) => Err(SyncError::NeedsAdmin(e)),
-            Ok(client) => {
-                let mut ctx = Ctx {
-                    client,
-                    settings: &settings,
-                    metrics: &metrics,
-                };
-                user_sync::remove(&mut ctx, &gid)
-            }
-        };
+        let result = self.with_ctx(|ctx| user_sync::remove(ctx, &gid));
         match result {
             Ok(()) => {
                 log::info!(
                     "CIC user {} removed; Genesys user {gid} {:?}",
                     key.id,
-                    settings.user_removal_policy
+                    self.settings.user_removal_policy
                 );
                 self.set_status(key, |s| {
                     s.state = SyncState::Synced;
