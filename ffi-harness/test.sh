@@ -17,7 +17,7 @@ cd "$ROOT" || exit 2
 
 echo "== building (debug library and emulator, host, host-asan)"
 cargo build -q -p gcsync -p gc-emulator || { echo "harness: 0 passed, 1 failed"; exit 1; }
-make -s -C "$HERE" host host-asan || { echo "harness: 0 passed, 1 failed"; exit 1; }
+make -s -C "$HERE" header-check host host-asan || { echo "harness: 0 passed, 1 failed"; exit 1; }
 
 LIB=$ROOT/target/debug/libgcsync.so
 EMU=$ROOT/target/debug/gc-emulator
