@@ -506,3 +506,32 @@ fn email_change_to_a_taken_email_is_an_actionable_error() {
     assert!(w.emu.call_count("PATCH", "/api/v2/users/{userId}") <= 2);
     assert_eq!(gc_user(&w.emu, "mover@example.com")["state"], "active");
 }
+
+#[test]
+fn search_index_lag_never_causes_a_duplicate() {
+    let w = World::new();
+    let id = w.emu.seed_user("Fresh", "fresh@example.com", "active");
+    w.emu.set_faults(gc_emulator::Faults {
+        search_lag_ms: 1500,
+        ..gc_emulator::Faults::default()
+    });
+    w.start();
+    assert_eq!(
+        user_changed(&cic_user("fresh", "Fresh", Some("fresh@example.com"))),
+        GcsyncResult::Ok
+    );
+    wait_idle();
+    // The search missed the new user, the create hit 409, and the deleted-user search found
+    // nothing: a transient error, retried later.
+    let s = status("fresh");
+    assert_eq!(s["state"], "Error", "{s}");
+    assert!(
+        s["reason"].as_str().unwrap().contains("cannot see yet"),
+        "{s}"
+    );
+    eventually("adopted once the index caught up", || {
+        status("fresh")["state"] == "Synced"
+    });
+    assert_eq!(status("fresh")["genesys_id"], id.as_str());
+    assert_eq!(w.emu.users().len(), 1);
+}

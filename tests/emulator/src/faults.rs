@@ -19,6 +19,9 @@ pub struct Faults {
     pub retry_after_secs: u64,
     /// Probability (0..1) of closing the connection without answering.
     pub drop_rate: f64,
+    /// Search-index lag: a user's changes become visible to `POST /api/v2/users/search` this
+    /// long after they happen (the real index is eventually consistent). 0 = immediate.
+    pub search_lag_ms: u64,
     /// Seed for the fault dice; [`crate::Emulator::set_faults`] reseeds, so runs are repeatable.
     pub seed: u64,
 }
@@ -31,6 +34,7 @@ impl Default for Faults {
             rate_429: 0.0,
             retry_after_secs: 1,
             drop_rate: 0.0,
+            search_lag_ms: 0,
             seed: 0,
         }
     }

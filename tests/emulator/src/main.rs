@@ -6,7 +6,7 @@ use std::process::exit;
 
 const USAGE: &str = "usage: gc-emulator [--bind 127.0.0.1:0] [--client-id ID] [--client-secret S] \
 [--token-lifetime SECS] [--rate-limit N] [--latency-ms N] [--error-rate F] [--rate-429 F] \
-[--drop-rate F] [--port-file PATH]";
+[--drop-rate F] [--search-lag-ms N] [--port-file PATH]";
 
 fn fail(msg: &str) -> ! {
     eprintln!("gc-emulator: {msg}\n{USAGE}");
@@ -41,6 +41,7 @@ fn main() {
             "--error-rate" => cfg.faults.error_5xx_rate = num(&flag, &v),
             "--rate-429" => cfg.faults.rate_429 = num(&flag, &v),
             "--drop-rate" => cfg.faults.drop_rate = num(&flag, &v),
+            "--search-lag-ms" => cfg.faults.search_lag_ms = num(&flag, &v),
             "--port-file" => port_file = Some(v),
             _ => fail(&format!("unknown option {flag}")),
         }

@@ -5,7 +5,7 @@ use crate::util::Rng;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::collections::{HashMap, VecDeque};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// One logged API / login request (control endpoints are not logged).
 #[derive(Clone, Debug, Serialize)]
@@ -103,6 +103,17 @@ pub struct Org {
     pub injected: Vec<InjectedFault>,
     /// Generator for ids and tokens.
     pub rng: Rng,
+    /// Search-index bookkeeping per user id: when it last changed and what search showed before.
+    pub index: HashMap<String, IndexEntry>,
+}
+
+/// What the (eventually consistent) search index knows of one user.
+#[derive(Clone, Debug)]
+pub struct IndexEntry {
+    /// When the user last changed.
+    pub changed_at: Instant,
+    /// The user as search showed it before that change (`None`: not indexed yet).
+    pub previous: Option<Value>,
 }
 
 impl Org {
@@ -116,6 +127,7 @@ impl Org {
             faults,
             injected: Vec::new(),
             rng: Rng::from_entropy(),
+            index: HashMap::new(),
         }
     }
 
@@ -125,8 +137,32 @@ impl Org {
     }
 
     /// Mutable user by id, any state.
+    /// Every mutable access counts as a write for the search index.
     pub fn user_mut(&mut self, id: &str) -> Option<&mut UserRec> {
-        self.users.iter_mut().find(|u| u.id == id)
+        let lag = self.search_lag();
+        let u = self.users.iter_mut().find(|u| u.id == id)?;
+        let entry = self.index.entry(id.to_string()).or_insert(IndexEntry {
+            changed_at: Instant::now().checked_sub(lag).unwrap_or_else(Instant::now),
+            previous: None,
+        });
+        if entry.changed_at.elapsed() >= lag {
+            entry.previous = Some(u.to_json());
+        }
+        entry.changed_at = Instant::now();
+        Some(u)
+    }
+
+    fn search_lag(&self) -> Duration {
+        Duration::from_millis(self.faults.search_lag_ms)
+    }
+
+    /// The user as search sees it now: its current state once `search_lag_ms` has passed since
+    /// its last change, the state before that change until then (`None`: not indexed yet).
+    pub fn search_view(&self, u: &UserRec) -> Option<Value> {
+        match self.index.get(&u.id) {
+            Some(e) if e.changed_at.elapsed() < self.search_lag() => e.previous.clone(),
+            _ => Some(u.to_json()),
+        }
     }
 
     /// User by email (case-insensitive), any state.
@@ -145,6 +181,13 @@ impl Org {
         division_id: &str,
     ) -> String {
         let id = self.rng.guid();
+        self.index.insert(
+            id.clone(),
+            IndexEntry {
+                changed_at: Instant::now(),
+                previous: None,
+            },
+        );
         self.users.push(UserRec {
             id: id.clone(),
             name: name.to_string(),

@@ -260,8 +260,8 @@ pub fn search(org: &mut Org, ctx: &Ctx) -> ApiResult {
     let mut hits: Vec<Value> = org
         .users
         .iter()
-        .filter(|u| state_given || u.state != "deleted")
-        .map(|u| u.to_json())
+        .filter_map(|u| org.search_view(u))
+        .filter(|u| state_given || u["state"] != "deleted")
         .filter(|u| criteria.iter().all(|c| matches(u, c)))
         .collect();
     sorted_by_name(&mut hits, b["sortOrder"] == "DESC");

@@ -185,3 +185,43 @@ fn control_endpoints() {
     assert!(emu.is_stopping());
     emu.stop();
 }
+
+#[test]
+fn search_lags_behind_writes_when_configured() {
+    let emu = start();
+    emu.set_faults(Faults {
+        search_lag_ms: 400,
+        ..Faults::default()
+    });
+    let tok = token(&emu);
+    let id = emu.seed_user("Lagging", "lag@example.com", "active");
+    let by_email =
+        json!({"query": [{"type": "EXACT", "fields": ["email"], "value": "lag@example.com"}]});
+    let hits = |emu: &gc_emulator::Emulator| {
+        let r = api(
+            emu,
+            &tok,
+            "POST",
+            "/api/v2/users/search",
+            Some(by_email.clone()),
+        );
+        assert_eq!(r.status, 200);
+        r.json()["total"].as_i64().unwrap()
+    };
+    assert_eq!(hits(&emu), 0, "a new user is not indexed yet");
+    // GET by id is read-after-write consistent.
+    assert_eq!(
+        api(&emu, &tok, "GET", &format!("/api/v2/users/{id}"), None).status,
+        200
+    );
+    std::thread::sleep(Duration::from_millis(450));
+    assert_eq!(hits(&emu), 1);
+    // A deletion is seen by search only after the lag: until then the user still looks active.
+    assert_eq!(
+        api(&emu, &tok, "DELETE", &format!("/api/v2/users/{id}"), None).status,
+        200
+    );
+    assert_eq!(hits(&emu), 1);
+    std::thread::sleep(Duration::from_millis(450));
+    assert_eq!(hits(&emu), 0);
+}
