@@ -535,3 +535,58 @@ fn search_index_lag_never_causes_a_duplicate() {
     assert_eq!(status("fresh")["genesys_id"], id.as_str());
     assert_eq!(w.emu.users().len(), 1);
 }
+
+#[test]
+fn dropped_connections_are_retried_without_duplicates() {
+    let w = World::new();
+    w.start();
+    let mut drop = fault("POST", "/api/v2/users", 0, "", RetryAfter::Absent, 1);
+    drop.drop_connection = true;
+    w.emu.inject(drop);
+    assert_eq!(
+        user_changed(&cic_user("dc", "Dc", Some("dc@example.com"))),
+        GcsyncResult::Ok
+    );
+    wait_idle();
+    assert_eq!(status("dc")["state"], "Synced");
+    assert_eq!(w.emu.users().len(), 1);
+    assert!(
+        w.emu.requests().iter().any(|r| r.status == 0),
+        "the drop happened"
+    );
+}
+
+#[test]
+fn a_storm_of_random_faults_ends_with_every_user_synced_once() {
+    let w = World::new();
+    set("retry_later_s", "1");
+    w.emu.set_faults(gc_emulator::Faults {
+        error_5xx_rate: 0.15,
+        rate_429: 0.05,
+        retry_after_secs: 1,
+        drop_rate: 0.05,
+        seed: 7,
+        ..gc_emulator::Faults::default()
+    });
+    w.start();
+    for i in 0..15 {
+        let u = cic_user(
+            &format!("s{i}"),
+            &format!("Storm {i}"),
+            Some(&format!("s{i}@example.com")),
+        );
+        assert_eq!(user_changed(&u), GcsyncResult::Ok);
+    }
+    eventually("all synced through the storm", || {
+        overview()["objects"]["synced"] == 15
+    });
+    assert_eq!(w.emu.users().len(), 15, "no duplicates");
+    for i in 0..15 {
+        assert_eq!(
+            gc_user(&w.emu, &format!("s{i}@example.com"))["name"],
+            format!("Storm {i}")
+        );
+    }
+    let o = overview();
+    assert!(o["retries"].as_u64().unwrap() > 0, "{o}");
+}

@@ -245,9 +245,9 @@ pub fn phone(user: &Value, kind: &str) -> Option<String> {
     })
 }
 
-/// Polls until `f` is true or 10 s pass.
+/// Polls until `f` is true or 60 s pass (it returns as soon as `f` holds).
 pub fn eventually(what: &str, f: impl Fn() -> bool) {
-    for _ in 0..200 {
+    for _ in 0..1200 {
         if f() {
             return;
         }
