@@ -71,6 +71,8 @@ struct Inner {
     pending: HashMap<ObjectKey, Pending>,
     delayed: HashMap<ObjectKey, (Instant, Pending)>,
     in_flight: Option<(ObjectKey, Change)>,
+    /// From `next` until `settled`: the worker is still reporting on the item it took.
+    settling: bool,
     closed: bool,
     generation: u64,
 }
@@ -174,13 +176,20 @@ impl WorkQueue {
         let mut g = self.lock();
         let p = g.pending.remove(&key)?;
         g.in_flight = Some((key.clone(), p.change.clone()));
+        g.settling = true;
         Some((key, p))
     }
 
     /// Marks the in-flight object done (successfully or with a final error).
     pub fn finish(&self) {
+        self.lock().in_flight = None;
+    }
+
+    /// The worker has finished reporting on the item it took (status saved, host notified):
+    /// only now can [`WorkQueue::wait_idle`] return.
+    pub fn settled(&self) {
         let mut g = self.lock();
-        g.in_flight = None;
+        g.settling = false;
         if g.pending.is_empty() {
             self.idle.notify_all();
         }
@@ -193,9 +202,6 @@ impl WorkQueue {
         if !g.pending.contains_key(&key) {
             pending.attempts += 1;
             g.delayed.insert(key, (at, pending));
-        }
-        if g.pending.is_empty() {
-            self.idle.notify_all();
         }
     }
 
@@ -235,13 +241,14 @@ impl WorkQueue {
         self.lock().closed = true;
     }
 
-    /// Waits until nothing is pending or in flight (delayed retries do not count), up to
+    /// Waits until nothing is pending or in flight and the worker has reported on the last item
+    /// (delayed retries do not count), up to
     /// `timeout`. Returns whether the queue became idle.
     pub fn wait_idle(&self, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
         let mut g = self.lock();
         loop {
-            if g.pending.is_empty() && g.in_flight.is_none() {
+            if g.pending.is_empty() && g.in_flight.is_none() && !g.settling {
                 return true;
             }
             let now = Instant::now();

@@ -175,6 +175,7 @@ impl Worker {
         self.shared.touch_last_run();
         self.dirty = true;
         self.shared.host.status_changed(key.kind, &key.id);
+        self.shared.queue.settled();
     }
 
     fn backoff(&self, attempts: u32) -> Duration {

@@ -103,6 +103,7 @@ fn deferred_objects_return_when_due_or_when_new_data_arrives() {
         .unwrap();
     let (k, p) = q.next(T).unwrap();
     q.defer(k, p, Instant::now() + Duration::from_secs(3600));
+    q.settled();
     assert_eq!(q.depth(), (0, 1, 0));
     assert!(q.wait_idle(T), "delayed work does not count as busy");
     assert!(q.is_pending(&ObjectKey::user("a")));
@@ -126,6 +127,8 @@ fn snapshot_includes_in_flight_work_and_wait_idle_sees_it() {
     assert_eq!(q.snapshot(), vec![(ObjectKey::user("a"), user("a", "1"))]);
     assert!(!q.wait_idle(T));
     q.finish();
+    assert!(!q.wait_idle(T), "not idle until the worker has reported");
+    q.settled();
     assert!(q.wait_idle(T));
     assert!(q.snapshot().is_empty());
 }
