@@ -322,11 +322,10 @@ impl Settings {
         })
     }
 
-    /// Whether two settings need a new Genesys client (endpoint, credentials or transport changed).
+    /// Whether two settings need a new Genesys client (endpoint, credentials, budget, timeouts,
+    /// proxy or CA bundle changed).
     pub fn connection_differs(&self, other: &Settings) -> bool {
-        self.client_config().ok().map(|c| format!("{c:?}"))
-            != other.client_config().ok().map(|c| format!("{c:?}"))
-            || self.client_secret != other.client_secret
+        self.client_config().ok() != other.client_config().ok()
     }
 }
 

@@ -104,8 +104,12 @@ fn patch_versioned(
             .and_then(Value::as_str)
             .map(str::to_string);
         body.insert("version".into(), json!(sent_version));
+        let fields: Vec<String> = body.keys().filter(|k| *k != "version").cloned().collect();
         match users::patch(ctx.client, &current.id, &Value::Object(body)) {
-            Ok(u) => return Ok(u),
+            Ok(u) => {
+                log::info!("updated Genesys user {}: {}", u.id, fields.join(", "));
+                return Ok(u);
+            }
             Err(e) if is_version_conflict(&e) && attempt < max => {
                 Metrics::bump(&ctx.metrics.retries);
                 log::info!(
@@ -223,10 +227,13 @@ pub fn upsert(
     }
     let body = create_body(desired, ctx.settings.division_id.as_deref());
     match users::create(ctx.client, &body) {
-        Ok(u) => Ok(Applied {
-            genesys_id: u.id,
-            origin: Origin::Created,
-        }),
+        Ok(u) => {
+            log::info!("created Genesys user {} for CIC user {cic_id}", u.id);
+            Ok(Applied {
+                genesys_id: u.id,
+                origin: Origin::Created,
+            })
+        }
         Err(e) if e.status() == Some(409) => {
             let deleted = users::search_by_email(ctx.client, email, Some("deleted"))?;
             let Some(found) = deleted.into_iter().next() else {

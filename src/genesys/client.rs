@@ -61,7 +61,7 @@ impl Method {
 }
 
 /// Everything the client needs; checked by [`Client::new`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ClientConfig {
     /// API base, e.g. `https://api.mypurecloud.com` (plain `http` only to loopback).
     pub api_base_url: String,
