@@ -153,35 +153,21 @@ fn millis(get: Lookup, key: &str, default: u64, min: u64, max: u64) -> Result<Du
     number(get, key, default, min, max).map(Duration::from_millis)
 }
 
-/// Whether a URL is acceptable: https anywhere, plain http only to a loopback host.
-pub fn url_allowed(url: &str) -> bool {
-    if url.starts_with("https://") {
-        return url.len() > "https://".len();
-    }
-    let Some(rest) = url.strip_prefix("http://") else {
-        return false;
-    };
-    let authority = rest.split('/').next().unwrap_or("");
-    let host = if let Some(v6) = authority.strip_prefix('[') {
-        v6.split(']').next().unwrap_or("")
-    } else {
-        authority.split(':').next().unwrap_or("")
-    };
-    host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
 fn base_url(get: Lookup, key: &str) -> Result<Option<String>, Failure> {
     match text(get, key) {
         None => Ok(None),
-        Some(v) if url_allowed(&v) => Ok(Some(v.trim_end_matches('/').to_string())),
-        Some(v) => Err(invalid(
-            key,
-            &v,
-            "an https:// URL (plain http:// only for a loopback host)",
-        )),
+        Some(v) => crate::genesys::setup::check_base_url(key, &v)
+            .map(Some)
+            .map_err(|e| {
+                let why = match e {
+                    crate::genesys::ApiError::Config { message } => message,
+                    other => other.to_string(),
+                };
+                Failure::new(
+                    GcsyncResult::InvalidSetting,
+                    format!("setting {why} (got {v:?})"),
+                )
+            }),
     }
 }
 

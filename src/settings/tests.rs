@@ -66,8 +66,11 @@ fn overrides_win_and_plain_http_is_loopback_only() {
         code(&[("api_base_url", "ftp://x")]),
         GcsyncResult::InvalidSetting
     );
-    assert!(url_allowed("http://[::1]:9/"));
-    assert!(!url_allowed("http://127.example.com"));
+    load(&[("api_base_url", "http://[::1]:9/")]).unwrap();
+    assert_eq!(
+        code(&[("api_base_url", "http://127.example.com")]),
+        GcsyncResult::InvalidSetting
+    );
     assert_eq!(
         code(&[("region", ""), ("api_base_url", "https://api.x.com")]),
         GcsyncResult::MissingSetting
