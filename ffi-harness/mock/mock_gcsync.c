@@ -1,4 +1,4 @@
-/* A throwaway stand-in for libgcsync.so, used only to exercise host.c before the real library
+/* A throwaway stand-in for libgcsync.so, used only to exercise the host before the real library
  * builds (make mock). It keeps statuses in memory, "syncs" on a worker thread, and follows the
  * result-code contract loosely. Not a model of the real behaviour. */
 #define _GNU_SOURCE
