@@ -92,6 +92,19 @@ fn load_settings(host: &Host) -> Result<Settings, Failure> {
     Settings::load(&|k| map.get(k).cloned())
 }
 
+/// Builds (without network I/O) the client the settings describe, so a bad proxy, CA bundle or
+/// URL is refused at once rather than shown later on every object.
+fn check_connection(s: &Settings) -> Result<(), Failure> {
+    crate::genesys::Client::new(s.client_config()?, Arc::new(Metrics::default()))
+        .map(|_| ())
+        .map_err(|e| {
+            Failure::new(
+                GcsyncResult::InvalidSetting,
+                format!("settings: {}", e.into_reason()),
+            )
+        })
+}
+
 fn redactions(s: &Settings) -> Vec<String> {
     vec![s.client_secret.expose().to_string()]
 }
@@ -120,7 +133,7 @@ pub fn init(host: &GcsyncHost) -> Result<(), Failure> {
     }
     let host = Host(*host);
     let settings = load_settings(&host)?;
-    settings.client_config()?;
+    check_connection(&settings)?;
     let store = Store::open(&settings.data_dir)?;
     logging::connect(host, settings.log_level, redactions(&settings));
     let queue = WorkQueue::new(settings.max_pending_objects);
@@ -272,7 +285,7 @@ pub fn force_sync(json: &str) -> Result<(), Failure> {
 pub fn settings_changed() -> Result<(), Failure> {
     let shared = current()?;
     let new = load_settings(&shared.host)?;
-    new.client_config()?;
+    check_connection(&new)?;
     let (level, redact) = (new.log_level, redactions(&new));
     {
         let mut g = shared.settings.lock().unwrap_or_else(|p| p.into_inner());

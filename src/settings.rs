@@ -159,13 +159,9 @@ fn base_url(get: Lookup, key: &str) -> Result<Option<String>, Failure> {
         Some(v) => crate::genesys::setup::check_base_url(key, &v)
             .map(Some)
             .map_err(|e| {
-                let why = match e {
-                    crate::genesys::ApiError::Config { message } => message,
-                    other => other.to_string(),
-                };
                 Failure::new(
                     GcsyncResult::InvalidSetting,
-                    format!("setting {why} (got {v:?})"),
+                    format!("setting {} (got {v:?})", e.into_reason()),
                 )
             }),
     }

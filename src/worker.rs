@@ -28,6 +28,7 @@ struct Worker {
     last_save: Instant,
     saved_gen: u64,
     dirty: bool,
+    save_error: Option<String>,
 }
 
 /// Runs the worker loop until shutdown; called on the worker thread.
@@ -42,6 +43,7 @@ pub fn run(shared: Arc<Shared>) {
         last_save: Instant::now(),
         saved_gen: u64::MAX,
         dirty: true,
+        save_error: None,
     };
     loop {
         match catch_unwind(AssertUnwindSafe(|| w.run_until_stopped())) {
@@ -78,7 +80,8 @@ impl Worker {
         }
     }
 
-    /// Saves the store (with the unfinished queue) when anything changed since the last save.
+    /// Saves the store (with the unfinished queue) when anything changed since the last save. A
+    /// failure is logged once per distinct message, not on every attempt.
     fn save(&mut self) {
         let gen = self.shared.queue.generation();
         if !self.dirty && gen == self.saved_gen {
@@ -91,11 +94,14 @@ impl Worker {
             Ok(()) => {
                 self.dirty = false;
                 self.saved_gen = gen;
+                self.save_error = None;
             }
-            Err(f) => {
+            Err(f) if self.save_error.as_deref() != Some(f.message.as_str()) => {
                 log::error!("{}", f.message);
-                self.shared.metrics.set_last_error(f.message);
+                self.shared.metrics.set_last_error(f.message.clone());
+                self.save_error = Some(f.message);
             }
+            Err(_) => {}
         }
         self.last_save = Instant::now();
     }
@@ -108,16 +114,16 @@ impl Worker {
         if new.connection_differs(&self.settings) {
             self.client = None;
         }
-        let users_turned_on = new.sync_user_objects && !self.settings.sync_user_objects;
         self.settings = new;
         self.settings_gen = gen;
+        // New settings may be what the admin changed to fix an error (credentials, region,
+        // proxy, Sync User Objects turned on): try everything that is not synced again now.
         self.shared.queue.retry_delayed_now();
-        if users_turned_on {
-            self.requeue_unsynced_users();
-        }
+        self.requeue_unsynced_users();
     }
 
-    /// After Sync User Objects is turned on: queue every user whose CIC data is not in Genesys.
+    /// Queues every user whose CIC state has not reached Genesys Cloud (Error or Not synced, or a
+    /// removal not applied yet). Users whose mapping fails cost no API call when retried.
     fn requeue_unsynced_users(&self) {
         let work: Vec<(String, Change)> = {
             let store = self.shared.store.lock();

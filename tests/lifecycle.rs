@@ -243,3 +243,48 @@ fn shutdown_interrupts_a_long_rate_limit_wait_and_saves_the_change() {
     assert_eq!(status("slow")["state"], "Synced");
     assert_eq!(w.emu.users().len(), 1);
 }
+
+#[test]
+fn fixing_credentials_in_settings_resyncs_the_users_in_error() {
+    let w = World::new();
+    set("client_secret", "not-the-right-one");
+    w.start();
+    for id in ["f1", "f2"] {
+        assert_eq!(
+            user_changed(&cic_user(id, id, Some(&format!("{id}@example.com")))),
+            GcsyncResult::Ok
+        );
+    }
+    wait_idle();
+    assert_eq!(status("f1")["state"], "Error");
+    assert_eq!(status("f2")["state"], "Error");
+    set("client_secret", CLIENT_SECRET);
+    assert_eq!(gcsync_on_settings_changed(), GcsyncResult::Ok);
+    eventually("both users synced after the fix", || {
+        status("f1")["state"] == "Synced" && status("f2")["state"] == "Synced"
+    });
+    assert_eq!(w.emu.users().len(), 2);
+}
+
+#[test]
+fn an_unusable_proxy_or_ca_bundle_is_refused_up_front() {
+    let w = World::new();
+    set("http_proxy", "http://proxy host:3128");
+    assert_eq!(init(), GcsyncResult::InvalidSetting);
+    assert!(last_error().contains("proxy"), "{}", last_error());
+    unset("http_proxy");
+    let bundle = w.dir.path().join("ca.pem");
+    std::fs::write(&bundle, "not a certificate").unwrap();
+    set("ca_bundle", bundle.to_str().unwrap());
+    assert_eq!(init(), GcsyncResult::InvalidSetting);
+    assert!(last_error().contains("CA bundle"), "{}", last_error());
+    set("ca_bundle", "/nonexistent/ca.pem");
+    assert_eq!(init(), GcsyncResult::InvalidSetting);
+    assert!(
+        last_error().contains("/nonexistent/ca.pem"),
+        "{}",
+        last_error()
+    );
+    unset("ca_bundle");
+    w.start();
+}

@@ -69,6 +69,15 @@ impl ApiError {
             if *status == want_status && (want_code.is_empty() || code == want_code))
     }
 
+    /// The text to show for a configuration problem: the bare reason for `Config`, the full
+    /// sentence otherwise.
+    pub fn into_reason(self) -> String {
+        match self {
+            ApiError::Config { message } => message,
+            other => other.to_string(),
+        }
+    }
+
     /// Whether retrying the same object later could succeed without an admin changing anything.
     pub fn is_transient(&self) -> bool {
         match self {
