@@ -74,7 +74,8 @@ struct Inner {
     /// From `next` until `settled`: the worker is still reporting on the item it took.
     settling: bool,
     closed: bool,
-    generation: u64,
+    /// Bumped by every change to what is waiting or in flight (drives saving).
+    version: u64,
 }
 
 /// The coalescing, prioritised work queue. Shared by hooks (any thread) and the worker.
@@ -126,7 +127,7 @@ impl WorkQueue {
                 "gcsync is shutting down; the change was not accepted",
             ));
         }
-        g.generation += 1;
+        g.version += 1;
         if let Some(p) = g.pending.get_mut(&key) {
             p.change = Change::merge(p.change.clone(), change);
             if priority == Priority::High {
@@ -177,12 +178,15 @@ impl WorkQueue {
         let p = g.pending.remove(&key)?;
         g.in_flight = Some((key.clone(), p.change.clone()));
         g.settling = true;
+        g.version += 1;
         Some((key, p))
     }
 
     /// Marks the in-flight object done (successfully or with a final error).
     pub fn finish(&self) {
-        self.lock().in_flight = None;
+        let mut g = self.lock();
+        g.in_flight = None;
+        g.version += 1;
     }
 
     /// The worker has finished reporting on the item it took (status saved, host notified):
@@ -199,6 +203,7 @@ impl WorkQueue {
     pub fn defer(&self, key: ObjectKey, mut pending: Pending, at: Instant) {
         let mut g = self.lock();
         g.in_flight = None;
+        g.version += 1;
         if !g.pending.contains_key(&key) {
             pending.attempts += 1;
             g.delayed.insert(key, (at, pending));
@@ -281,10 +286,10 @@ impl WorkQueue {
         )
     }
 
-    /// A counter that changes whenever a change is accepted (lets the worker skip saving an
-    /// unchanged queue).
-    pub fn generation(&self) -> u64 {
-        self.lock().generation
+    /// A counter that changes whenever what is waiting or in flight changes (lets the persister
+    /// skip saving an unchanged queue).
+    pub fn version(&self) -> u64 {
+        self.lock().version
     }
 
     /// Every unfinished change (waiting, delayed and in flight), for persisting.

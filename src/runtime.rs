@@ -17,6 +17,7 @@ use crate::result::{Failure, GcsyncResult};
 use crate::settings::Settings;
 use crate::status::{status_json, SyncState};
 use crate::store::Store;
+use crossbeam_channel::Sender;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -61,6 +62,7 @@ impl Shared {
 struct Running {
     shared: Arc<Shared>,
     worker: Mutex<Option<JoinHandle<()>>>,
+    persister: Mutex<Option<(Sender<()>, JoinHandle<()>)>>,
 }
 
 enum Lifecycle {
@@ -137,7 +139,7 @@ pub fn init(host: &GcsyncHost) -> Result<(), Failure> {
     let store = Store::open(&settings.data_dir)?;
     logging::connect(host, settings.log_level, redactions(&settings));
     let queue = WorkQueue::new(settings.max_pending_objects);
-    let leftover = std::mem::take(&mut store.lock().pending);
+    let leftover = store.take_loaded_pending();
     let resumed = leftover.len();
     for (key, change) in leftover {
         if let Err(f) = queue.enqueue(key, change, Priority::Normal) {
@@ -159,24 +161,20 @@ pub fn init(host: &GcsyncHost) -> Result<(), Failure> {
     let running = Arc::new(Running {
         shared: shared.clone(),
         worker: Mutex::new(None),
+        persister: Mutex::new(None),
     });
     let previous = std::mem::replace(
         &mut *LIFECYCLE.write().unwrap_or_else(|p| p.into_inner()),
         Lifecycle::Running(running.clone()),
     );
-    let spawned = std::thread::Builder::new()
-        .name("gcsync-worker".into())
-        .spawn(move || crate::worker::run(shared));
-    match spawned {
-        Ok(handle) => *running.worker.lock().unwrap_or_else(|p| p.into_inner()) = Some(handle),
-        Err(e) => {
-            *LIFECYCLE.write().unwrap_or_else(|p| p.into_inner()) = previous;
-            logging::disconnect();
-            return Err(Failure::new(
-                GcsyncResult::InternalError,
-                format!("cannot start the worker thread: {e}"),
-            ));
-        }
+    if let Err(e) = start_threads(&running, shared) {
+        *LIFECYCLE.write().unwrap_or_else(|p| p.into_inner()) = previous;
+        stop_persister(&running);
+        logging::disconnect();
+        return Err(Failure::new(
+            GcsyncResult::InternalError,
+            format!("cannot start a gcsync thread: {e}"),
+        ));
     }
     log::info!(
         "gcsync {} started; {resumed} unfinished change(s) resumed",
@@ -185,8 +183,34 @@ pub fn init(host: &GcsyncHost) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Stops intake, lets the worker drain for up to `timeout`, saves what is left, joins the worker
-/// and disconnects logging. Afterwards no gcsync thread runs.
+fn start_threads(running: &Running, shared: Arc<Shared>) -> std::io::Result<()> {
+    let (stop_tx, stop_rx) = crossbeam_channel::bounded(1);
+    let for_persister = shared.clone();
+    let persister = std::thread::Builder::new()
+        .name("gcsync-persister".into())
+        .spawn(move || crate::persister::run(for_persister, stop_rx))?;
+    *running.persister.lock().unwrap_or_else(|p| p.into_inner()) = Some((stop_tx, persister));
+    let worker = std::thread::Builder::new()
+        .name("gcsync-worker".into())
+        .spawn(move || crate::worker::run(shared))?;
+    *running.worker.lock().unwrap_or_else(|p| p.into_inner()) = Some(worker);
+    Ok(())
+}
+
+fn stop_persister(running: &Running) {
+    let persister = running
+        .persister
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take();
+    if let Some((stop, handle)) = persister {
+        let _ = stop.send(());
+        let _ = handle.join();
+    }
+}
+
+/// Stops intake, lets the worker drain for up to `timeout`, joins the worker and the persister,
+/// saves what is left and disconnects logging. Afterwards no gcsync thread runs.
 pub fn shutdown(timeout: Duration) -> Result<(), Failure> {
     let _t = TRANSITION.lock().unwrap_or_else(|p| p.into_inner());
     let running = {
@@ -225,9 +249,13 @@ pub fn shutdown(timeout: Duration) -> Result<(), Failure> {
         shared.cancel.cancel();
         let _ = h.join();
     }
-    let left = shared.queue.snapshot().len();
-    shared.store.lock().pending = shared.queue.snapshot();
-    let saved = shared.store.save();
+    stop_persister(&running);
+    let unfinished = shared.queue.snapshot();
+    let left = unfinished.len();
+    let saved = shared
+        .store
+        .save_state()
+        .and_then(|()| shared.store.save_pending(unfinished));
     log::info!("gcsync stopped; {left} unfinished change(s) saved for the next start");
     logging::disconnect();
     saved?;

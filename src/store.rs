@@ -1,9 +1,10 @@
-//! State that outlives the process, kept in `<data_dir>/state.json`: per-object links to Genesys
-//! ids, what was last applied, the admin-visible status, and unfinished changes.
+//! State that outlives the process, in the data directory: `state.json` holds per-object links to
+//! Genesys ids, what was last applied and the admin-visible status; `pending.json` holds the
+//! changes accepted but not yet applied.
 //!
-//! The file is written atomically (temporary file, fsync, rename, fsync of the directory) with
-//! mode 0600. The in-memory copy sits behind a mutex that is never held across I/O: saving
-//! serialises under the lock and writes after releasing it.
+//! Files are written atomically (temporary file, fsync, rename, fsync of the directory) with
+//! mode 0600, by the persister thread and at shutdown. The in-memory copy sits behind a mutex
+//! that is never held across I/O: saving serialises under the lock and writes after releasing it.
 
 use crate::cic::CicUser;
 use crate::mapping::DesiredUser;
@@ -17,6 +18,7 @@ use std::fs;
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 /// How gcsync came to be linked to a Genesys object. Only what gcsync created or adopted is ever
@@ -45,21 +47,30 @@ pub struct UserRecord {
     pub status: ObjectStatus,
 }
 
-/// The persisted document.
+/// The persisted document `state.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct StoreData {
     /// File format version.
     pub format: u32,
     /// Users by CIC id.
     pub users: BTreeMap<String, UserRecord>,
-    /// Changes not yet applied when the file was written.
-    pub pending: Vec<(ObjectKey, Change)>,
 }
 
-/// The store of one plugin instance.
+/// The persisted document `pending.json`: changes accepted but not yet applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+struct PendingFile {
+    format: u32,
+    pending: Vec<(ObjectKey, Change)>,
+}
+
+/// The store of one plugin instance: `state.json` (objects) and `pending.json` (unfinished
+/// changes), written separately because the queue changes far more often than the objects.
 pub struct Store {
-    path: PathBuf,
+    dir: PathBuf,
     data: Mutex<StoreData>,
+    dirty: AtomicBool,
+    loaded_pending: Mutex<Vec<(ObjectKey, Change)>>,
+    io: Mutex<()>,
 }
 
 fn storage(what: &str, path: &Path, e: impl std::fmt::Display) -> Failure {
@@ -69,77 +80,130 @@ fn storage(what: &str, path: &Path, e: impl std::fmt::Display) -> Failure {
     )
 }
 
+/// Reads a JSON file; a missing file is the default value, an unparsable one is moved aside
+/// (`<name>.corrupt`) and replaced by the default.
+fn load<T: for<'de> Deserialize<'de> + Default>(path: &Path) -> Result<T, Failure> {
+    match fs::read(path) {
+        Ok(bytes) => match serde_json::from_slice::<T>(&bytes) {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                log::error!(
+                    "{} is unreadable ({e}); moved aside, starting afresh",
+                    path.display()
+                );
+                let aside = path.with_extension("json.corrupt");
+                fs::rename(path, &aside).map_err(|e| storage("cannot move aside", path, e))?;
+                Ok(T::default())
+            }
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(T::default()),
+        Err(e) => Err(storage("cannot read", path, e)),
+    }
+}
+
+/// Writes `bytes` to `path` atomically: temporary file (mode 0600), fsync, rename, fsync of the
+/// directory.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    let tmp = path.with_extension("json.tmp");
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)
+        .map_err(|e| storage("cannot write", &tmp, e))?;
+    f.write_all(bytes)
+        .and_then(|_| f.sync_all())
+        .map_err(|e| storage("cannot write", &tmp, e))?;
+    drop(f);
+    fs::rename(&tmp, path).map_err(|e| storage("cannot replace", path, e))?;
+    if let Some(dir) = path.parent() {
+        if let Ok(d) = fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    Ok(())
+}
+
 impl Store {
-    /// Opens (creating if needed, mode 0700) the data directory and loads `state.json`. A file
-    /// that cannot be parsed is moved aside as `state.json.corrupt` and gcsync starts afresh
-    /// (links are then rebuilt by matching emails, so nothing is duplicated).
+    /// Opens (creating if needed, mode 0700) the data directory and loads both files. A file
+    /// that cannot be parsed is moved aside and gcsync starts afresh (links are then rebuilt by
+    /// matching emails, so nothing is duplicated). Writes both back to prove the directory is
+    /// writable.
     pub fn open(dir: &Path) -> Result<Store, Failure> {
         fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(dir)
             .map_err(|e| storage("cannot create data directory", dir, e))?;
-        let path = dir.join("state.json");
-        let data = match fs::read(&path) {
-            Ok(bytes) => match serde_json::from_slice::<StoreData>(&bytes) {
-                Ok(d) => d,
-                Err(e) => {
-                    log::error!(
-                        "{} is unreadable ({e}); moved aside, starting afresh",
-                        path.display()
-                    );
-                    let aside = dir.join("state.json.corrupt");
-                    fs::rename(&path, &aside)
-                        .map_err(|e| storage("cannot move aside", &path, e))?;
-                    StoreData::default()
-                }
-            },
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => StoreData::default(),
-            Err(e) => return Err(storage("cannot read", &path, e)),
-        };
+        let data: StoreData = load(&dir.join("state.json"))?;
+        let pending: PendingFile = load(&dir.join("pending.json"))?;
         let store = Store {
-            path,
+            dir: dir.to_path_buf(),
             data: Mutex::new(StoreData { format: 1, ..data }),
+            dirty: AtomicBool::new(true),
+            loaded_pending: Mutex::new(pending.pending.clone()),
+            io: Mutex::new(()),
         };
-        store.save()?;
+        store.save_state()?;
+        store.save_pending(pending.pending)?;
         Ok(store)
     }
 
-    /// Locks the in-memory data. Never hold the guard across network or file I/O.
+    /// Locks the in-memory data. Never hold the guard across network or file I/O. Call
+    /// [`Store::mark_dirty`] after changing it.
     pub fn lock(&self) -> MutexGuard<'_, StoreData> {
         self.data.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Writes the current data atomically with mode 0600.
-    pub fn save(&self) -> Result<(), Failure> {
-        let bytes = {
-            let g = self.lock();
-            serde_json::to_vec(&*g).map_err(|e| storage("cannot encode", &self.path, e))?
-        };
-        let tmp = self.path.with_extension("json.tmp");
-        let mut f = fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)
-            .map_err(|e| storage("cannot write", &tmp, e))?;
-        f.write_all(&bytes)
-            .and_then(|_| f.sync_all())
-            .map_err(|e| storage("cannot write", &tmp, e))?;
-        drop(f);
-        fs::rename(&tmp, &self.path).map_err(|e| storage("cannot replace", &self.path, e))?;
-        if let Some(dir) = self.path.parent() {
-            if let Ok(d) = fs::File::open(dir) {
-                let _ = d.sync_all();
-            }
+    /// Notes that the in-memory data changed and `state.json` should be rewritten.
+    pub fn mark_dirty(&self) {
+        self.dirty.store(true, Ordering::SeqCst);
+    }
+
+    /// The unfinished changes found at open (taken once).
+    pub fn take_loaded_pending(&self) -> Vec<(ObjectKey, Change)> {
+        std::mem::take(
+            &mut *self
+                .loaded_pending
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()),
+        )
+    }
+
+    /// Writes `state.json` if anything changed since the last write. On failure the data stays
+    /// marked dirty, so the next call tries again.
+    pub fn save_state(&self) -> Result<(), Failure> {
+        if !self.dirty.swap(false, Ordering::SeqCst) {
+            return Ok(());
         }
-        Ok(())
+        let path = self.state_path();
+        let result = (|| {
+            let bytes = {
+                let g = self.lock();
+                serde_json::to_vec(&*g).map_err(|e| storage("cannot encode", &path, e))?
+            };
+            let _io = self.io.lock().unwrap_or_else(|p| p.into_inner());
+            write_atomic(&path, &bytes)
+        })();
+        if result.is_err() {
+            self.mark_dirty();
+        }
+        result
+    }
+
+    /// Writes `pending.json` with these unfinished changes.
+    pub fn save_pending(&self, pending: Vec<(ObjectKey, Change)>) -> Result<(), Failure> {
+        let path = self.dir.join("pending.json");
+        let bytes = serde_json::to_vec(&PendingFile { format: 1, pending })
+            .map_err(|e| storage("cannot encode", &path, e))?;
+        let _io = self.io.lock().unwrap_or_else(|p| p.into_inner());
+        write_atomic(&path, &bytes)
     }
 
     /// Path of the state file.
-    pub fn path(&self) -> &Path {
-        &self.path
+    pub fn state_path(&self) -> PathBuf {
+        self.dir.join("state.json")
     }
 }
 
@@ -153,23 +217,57 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(dir.path()).unwrap();
         s.lock().users.insert("jdoe".into(), UserRecord::default());
-        s.lock()
-            .pending
-            .push((ObjectKey::user("x"), Change::RemoveUser));
-        s.save().unwrap();
-        let mode = fs::metadata(s.path()).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600);
+        s.mark_dirty();
+        s.save_state().unwrap();
+        s.save_pending(vec![(ObjectKey::user("x"), Change::RemoveUser)])
+            .unwrap();
+        for f in ["state.json", "pending.json"] {
+            let mode = fs::metadata(dir.path().join(f))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777;
+            assert_eq!(mode, 0o600, "{f}");
+        }
         let again = Store::open(dir.path()).unwrap();
         assert!(again.lock().users.contains_key("jdoe"));
-        assert_eq!(again.lock().pending.len(), 1);
+        assert_eq!(again.take_loaded_pending().len(), 1);
+        assert!(again.take_loaded_pending().is_empty(), "taken once");
     }
 
     #[test]
-    fn corrupt_file_is_moved_aside() {
+    fn state_is_rewritten_only_when_dirty() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        s.lock().users.insert("a".into(), UserRecord::default());
+        s.save_state().unwrap();
+        let on_disk = fs::read_to_string(s.state_path()).unwrap();
+        assert!(!on_disk.contains("\"a\""), "not marked dirty, not written");
+        s.mark_dirty();
+        s.save_state().unwrap();
+        assert!(fs::read_to_string(s.state_path())
+            .unwrap()
+            .contains("\"a\""));
+    }
+
+    #[test]
+    fn corrupt_files_are_moved_aside() {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join("state.json"), b"{not json").unwrap();
+        fs::write(dir.path().join("pending.json"), b"[").unwrap();
         let s = Store::open(dir.path()).unwrap();
         assert!(s.lock().users.is_empty());
         assert!(dir.path().join("state.json.corrupt").exists());
+        assert!(dir.path().join("pending.json.corrupt").exists());
+    }
+
+    #[test]
+    fn an_unwritable_directory_is_a_storage_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("not-a-dir");
+        fs::write(&file, b"x").unwrap();
+        let e = Store::open(&file.join("sub")).err().unwrap();
+        assert_eq!(e.code, GcsyncResult::StorageError);
+        assert!(e.message.contains("not-a-dir"), "{}", e.message);
     }
 }

@@ -1,5 +1,5 @@
-//! The worker thread: drains the queue, maps, plans and calls Genesys Cloud, records status,
-//! saves the store, and survives its own panics.
+//! The worker thread: drains the queue, maps, plans and calls Genesys Cloud, records status in
+//! the store (the persister thread writes it to disk), and survives its own panics.
 
 use crate::clock::{format_utc, unix_now};
 use crate::genesys::Client;
@@ -16,17 +16,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const TICK: Duration = Duration::from_millis(100);
-const SAVE_EVERY: Duration = Duration::from_millis(500);
 
 struct Worker {
     shared: Arc<Shared>,
     settings: Arc<Settings>,
     settings_gen: u64,
     client: Option<Result<Client, String>>,
-    last_save: Instant,
-    saved_gen: u64,
-    dirty: bool,
-    save_error: Option<String>,
 }
 
 /// Runs the worker loop until shutdown; called on the worker thread.
@@ -38,10 +33,6 @@ pub fn run(shared: Arc<Shared>) {
         settings,
         settings_gen,
         client: None,
-        last_save: Instant::now(),
-        saved_gen: u64::MAX,
-        dirty: true,
-        save_error: None,
     };
     loop {
         match catch_unwind(AssertUnwindSafe(|| w.run_until_stopped())) {
@@ -55,7 +46,6 @@ pub fn run(shared: Arc<Shared>) {
             }
         }
     }
-    w.save();
     shared.metrics.worker_alive.store(false, Ordering::SeqCst);
 }
 
@@ -72,36 +62,7 @@ impl Worker {
             if let Some((key, pending)) = self.shared.queue.next(TICK) {
                 self.process_guarded(key, pending);
             }
-            if self.last_save.elapsed() >= SAVE_EVERY {
-                self.save();
-            }
         }
-    }
-
-    /// Saves the store (with the unfinished queue) when anything changed since the last save. A
-    /// failure is logged once per distinct message, not on every attempt.
-    fn save(&mut self) {
-        let gen = self.shared.queue.generation();
-        if !self.dirty && gen == self.saved_gen {
-            self.last_save = Instant::now();
-            return;
-        }
-        let snapshot = self.shared.queue.snapshot();
-        self.shared.store.lock().pending = snapshot;
-        match self.shared.store.save() {
-            Ok(()) => {
-                self.dirty = false;
-                self.saved_gen = gen;
-                self.save_error = None;
-            }
-            Err(f) if self.save_error.as_deref() != Some(f.message.as_str()) => {
-                log::error!("{}", f.message);
-                self.shared.metrics.set_last_error(f.message.clone());
-                self.save_error = Some(f.message);
-            }
-            Err(_) => {}
-        }
-        self.last_save = Instant::now();
     }
 
     fn refresh_settings(&mut self) {
@@ -142,7 +103,7 @@ impl Worker {
         }
         Metrics::bump(&self.shared.metrics.processed);
         self.shared.touch_last_run();
-        self.dirty = true;
+        self.shared.store.mark_dirty();
         self.shared.host.status_changed(key.kind, &key.id);
         self.shared.queue.settled();
     }

@@ -135,8 +135,8 @@ fn pending_work_survives_a_restart() {
         "{s}"
     );
     assert_eq!(gcsync_shutdown(200), GcsyncResult::ShutdownTimedOut);
-    let saved = std::fs::read_to_string(w.dir.path().join("state.json")).unwrap();
-    assert!(saved.contains("later@example.com"));
+    let saved = std::fs::read_to_string(w.dir.path().join("pending.json")).unwrap();
+    assert!(saved.contains("later@example.com"), "{saved}");
     // Restart against the live emulator: the saved change is applied without the host resending.
     set("api_base_url", &w.emu.base_url());
     set("login_base_url", &w.emu.base_url());
@@ -287,4 +287,41 @@ fn an_unusable_proxy_or_ca_bundle_is_refused_up_front() {
     );
     unset("ca_bundle");
     w.start();
+}
+
+#[test]
+fn a_change_is_on_disk_quickly_even_while_the_worker_waits_out_a_rate_limit() {
+    let w = World::new();
+    set("max_retry_after_s", "600");
+    w.start();
+    w.emu.inject(gc_emulator::InjectedFault {
+        method: "POST".into(),
+        route: "/api/v2/users/search".into(),
+        status: 429,
+        code: "too.many.requests".into(),
+        retry_after: gc_emulator::RetryAfter::Seconds(300),
+        count: 1,
+        drop_connection: false,
+    });
+    assert_eq!(
+        user_changed(&cic_user("first", "First", Some("first@example.com"))),
+        GcsyncResult::Ok
+    );
+    eventually("the worker is waiting out the 429", || {
+        w.emu.requests().iter().any(|r| r.status == 429)
+    });
+    assert_eq!(
+        user_changed(&cic_user("second", "Second", Some("second@example.com"))),
+        GcsyncResult::Ok
+    );
+    let pending = w.dir.path().join("pending.json");
+    eventually("the second change is in pending.json", || {
+        std::fs::read_to_string(&pending).is_ok_and(|t| t.contains("second@example.com"))
+    });
+    // Both are applied after a restart, without the host sending them again.
+    assert_eq!(gcsync_shutdown(100), GcsyncResult::ShutdownTimedOut);
+    w.start();
+    wait_idle();
+    assert_eq!(status("first")["state"], "Synced");
+    assert_eq!(status("second")["state"], "Synced");
 }
