@@ -590,3 +590,30 @@ fn a_storm_of_random_faults_ends_with_every_user_synced_once() {
     let o = overview();
     assert!(o["retries"].as_u64().unwrap() > 0, "{o}");
 }
+
+#[test]
+fn a_missing_permission_is_a_final_error_that_names_the_fix() {
+    let w = World::new();
+    w.start();
+    w.emu.inject(fault(
+        "POST",
+        "/api/v2/users",
+        403,
+        "missing.permissions",
+        RetryAfter::Absent,
+        1,
+    ));
+    assert_eq!(
+        user_changed(&cic_user("np", "Np", Some("np@example.com"))),
+        GcsyncResult::Ok
+    );
+    wait_idle();
+    let s = status("np");
+    assert_eq!(s["state"], "Error");
+    let reason = s["reason"].as_str().unwrap();
+    assert!(reason.contains("403 missing.permissions"), "{reason}");
+    assert!(reason.contains("role lacks a permission"), "{reason}");
+    assert!(reason.contains("correlation id"), "{reason}");
+    assert_eq!(s["pending"], false, "not retried until something changes");
+    assert_eq!(w.emu.call_count("POST", "/api/v2/users"), 1);
+}

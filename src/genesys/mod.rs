@@ -112,6 +112,12 @@ impl fmt::Display for ApiError {
                 if !message.is_empty() {
                     write!(f, ": {message}")?;
                 }
+                if *status == 403 {
+                    write!(
+                        f,
+                        "; the OAuth client's role lacks a permission (README lists the ones gcsync needs)"
+                    )?;
+                }
                 if let Some(id) = correlation_id {
                     write!(f, " (correlation id {id})")?;
                 }
@@ -123,5 +129,44 @@ impl fmt::Display for ApiError {
             ),
             ApiError::Config { message } => write!(f, "connection settings unusable: {message}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_say_what_to_do() {
+        let e = ApiError::Status {
+            status: 403,
+            code: "missing.permissions".into(),
+            message: "Missing directory:user:add".into(),
+            correlation_id: Some("c-1".into()),
+        };
+        assert_eq!(
+            e.to_string(),
+            "Genesys Cloud answered 403 missing.permissions: Missing directory:user:add; the OAuth \
+             client's role lacks a permission (README lists the ones gcsync needs) (correlation id c-1)"
+        );
+        assert!(!e.is_transient());
+        let e = ApiError::Auth {
+            message: "invalid_client".into(),
+        };
+        assert!(e
+            .to_string()
+            .contains("check client_id, client_secret and region"));
+        let e = ApiError::RateLimited {
+            retry_after: Duration::from_secs(600),
+        };
+        assert!(e.to_string().contains("600 s"));
+        assert!(e.is_transient());
+        assert_eq!(
+            ApiError::Config {
+                message: "bad proxy".into()
+            }
+            .into_reason(),
+            "bad proxy"
+        );
     }
 }
