@@ -212,25 +212,7 @@ fn thread_names() -> Vec<String> {
 
 #[test]
 fn shutdown_interrupts_a_long_rate_limit_wait_and_saves_the_change() {
-    let w = World::new();
-    set("max_retry_after_s", "600");
-    w.start();
-    w.emu.inject(gc_emulator::InjectedFault {
-        method: "POST".into(),
-        route: "/api/v2/users/search".into(),
-        status: 429,
-        code: "too.many.requests".into(),
-        retry_after: gc_emulator::RetryAfter::Seconds(300),
-        count: 1,
-        drop_connection: false,
-    });
-    assert_eq!(
-        user_changed(&cic_user("slow", "Slow", Some("slow@example.com"))),
-        GcsyncResult::Ok
-    );
-    eventually("the worker is waiting out the 429", || {
-        w.emu.requests().iter().any(|r| r.status == 429)
-    });
+    let w = worker_stuck_in_a_long_rate_limit_wait("slow");
     let t0 = std::time::Instant::now();
     assert_eq!(gcsync_shutdown(300), GcsyncResult::ShutdownTimedOut);
     assert!(
@@ -291,25 +273,7 @@ fn an_unusable_proxy_or_ca_bundle_is_refused_up_front() {
 
 #[test]
 fn a_change_is_on_disk_quickly_even_while_the_worker_waits_out_a_rate_limit() {
-    let w = World::new();
-    set("max_retry_after_s", "600");
-    w.start();
-    w.emu.inject(gc_emulator::InjectedFault {
-        method: "POST".into(),
-        route: "/api/v2/users/search".into(),
-        status: 429,
-        code: "too.many.requests".into(),
-        retry_after: gc_emulator::RetryAfter::Seconds(300),
-        count: 1,
-        drop_connection: false,
-    });
-    assert_eq!(
-        user_changed(&cic_user("first", "First", Some("first@example.com"))),
-        GcsyncResult::Ok
-    );
-    eventually("the worker is waiting out the 429", || {
-        w.emu.requests().iter().any(|r| r.status == 429)
-    });
+    let w = worker_stuck_in_a_long_rate_limit_wait("first");
     assert_eq!(
         user_changed(&cic_user("second", "Second", Some("second@example.com"))),
         GcsyncResult::Ok
@@ -324,4 +288,30 @@ fn a_change_is_on_disk_quickly_even_while_the_worker_waits_out_a_rate_limit() {
     wait_idle();
     assert_eq!(status("first")["state"], "Synced");
     assert_eq!(status("second")["state"], "Synced");
+}
+
+/// Starts gcsync, sends user `id` and returns once the worker is waiting out a 429 that asked
+/// for 300 s (accepted inline: `max_retry_after_s` is 600).
+fn worker_stuck_in_a_long_rate_limit_wait(id: &str) -> World {
+    let w = World::new();
+    set("max_retry_after_s", "600");
+    w.start();
+    w.emu.inject(gc_emulator::InjectedFault {
+        method: "POST".into(),
+        route: "/api/v2/users/search".into(),
+        status: 429,
+        code: "too.many.requests".into(),
+        retry_after: gc_emulator::RetryAfter::Seconds(300),
+        count: 1,
+        drop_connection: false,
+    });
+    let email = format!("{id}@example.com");
+    assert_eq!(
+        user_changed(&cic_user(id, id, Some(&email))),
+        GcsyncResult::Ok
+    );
+    eventually("the worker is waiting out the 429", || {
+        w.emu.requests().iter().any(|r| r.status == 429)
+    });
+    w
 }
