@@ -89,6 +89,17 @@ unsafe fn str_arg<'a>(
     })
 }
 
+/// Borrows a JSON payload argument, enforcing the `max_payload_bytes` setting before anything
+/// reads the bytes.
+///
+/// # Safety
+/// As for [`str_arg`].
+unsafe fn payload_arg<'a>(ptr: *const c_char, len: usize, name: &str) -> Result<&'a str, Failure> {
+    let max = runtime::max_payload()?;
+    // SAFETY: forwarded caller guarantee.
+    unsafe { str_arg(ptr, len, name, max) }
+}
+
 /// Copies `text` into a caller buffer snprintf-style; returns the full length.
 ///
 /// # Safety
@@ -200,9 +211,8 @@ pub unsafe extern "C" fn gcsync_on_user_changed(
     user_json_len: usize,
 ) -> GcsyncResult {
     ffi_boundary!({
-        let max = runtime::max_payload()?;
         // SAFETY: forwarded caller guarantee.
-        let json = unsafe { str_arg(user_json, user_json_len, "user_json", max) }?;
+        let json = unsafe { payload_arg(user_json, user_json_len, "user_json") }?;
         runtime::user_changed(json)
     })
 }
@@ -250,9 +260,8 @@ pub unsafe extern "C" fn gcsync_on_force_sync(
     snapshot_json_len: usize,
 ) -> GcsyncResult {
     ffi_boundary!({
-        let max = runtime::max_payload()?;
         // SAFETY: forwarded caller guarantee.
-        let json = unsafe { str_arg(snapshot_json, snapshot_json_len, "snapshot_json", max) }?;
+        let json = unsafe { payload_arg(snapshot_json, snapshot_json_len, "snapshot_json") }?;
         runtime::force_sync(json)
     })
 }

@@ -271,7 +271,6 @@ pub fn shutdown(timeout: Duration) -> Result<(), Failure> {
 /// Queues a changed CIC user.
 pub fn user_changed(json: &str) -> Result<(), Failure> {
     let shared = current()?;
-    check_size(&shared, json.len())?;
     let user = cic::parse_user(json)?;
     let key = ObjectKey::user(user.id.clone());
     shared.queue.enqueue(
@@ -293,7 +292,6 @@ pub fn user_deleted(id: &str) -> Result<(), Failure> {
 /// Queues a forced re-verification of every user in the snapshot.
 pub fn force_sync(json: &str) -> Result<(), Failure> {
     let shared = current()?;
-    check_size(&shared, json.len())?;
     let snap = cic::parse_snapshot(json)?;
     let total = snap.users.len();
     for user in snap.users {
@@ -330,18 +328,8 @@ pub fn settings_changed() -> Result<(), Failure> {
     Ok(())
 }
 
-fn check_size(shared: &Shared, len: usize) -> Result<(), Failure> {
-    let max = shared.settings().1.max_payload_bytes;
-    if len > max {
-        return Err(Failure::new(
-            GcsyncResult::PayloadTooLarge,
-            format!("payload is {len} bytes; max_payload_bytes is {max}"),
-        ));
-    }
-    Ok(())
-}
-
-/// The payload limit in force (for the C layer, before it validates UTF-8).
+/// The payload limit in force. The C layer enforces it before it validates UTF-8, so the
+/// functions here take payloads already checked.
 pub fn max_payload() -> Result<usize, Failure> {
     Ok(current()?.settings().1.max_payload_bytes)
 }
