@@ -91,7 +91,7 @@ pub fn connect(host: Host, max: log::LevelFilter, redact: Vec<String>) {
             }
         }));
     });
-    set_level(max);
+    log::set_max_level(max);
     if let Ok(mut g) = BRIDGE.sink.write() {
         *g = Some(Sink { host, redact });
     }
@@ -99,16 +99,12 @@ pub fn connect(host: Host, max: log::LevelFilter, redact: Vec<String>) {
 
 /// Changes the level and the scrub list (after a settings change).
 pub fn update(max: log::LevelFilter, redact: Vec<String>) {
-    set_level(max);
+    log::set_max_level(max);
     if let Ok(mut g) = BRIDGE.sink.write() {
         if let Some(s) = g.as_mut() {
             s.redact = redact;
         }
     }
-}
-
-fn set_level(max: log::LevelFilter) {
-    log::set_max_level(max);
 }
 
 /// Disconnects the host; returns once no log call is in progress.
