@@ -18,6 +18,7 @@ pub mod logging;
 pub mod mapping;
 pub mod metrics;
 pub mod object;
+pub mod platform;
 pub mod persister;
 pub mod queue;
 pub mod result;
