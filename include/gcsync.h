@@ -80,6 +80,16 @@ enum gcsync_result
    */
   GCSYNC_RESULT_INTERNAL_ERROR = 8011,
   /**
+   * The database in the data directory is damaged; gcsync refuses to start afresh (that could
+   * duplicate users). The message names the file and what to do.
+   */
+  GCSYNC_RESULT_STORAGE_CORRUPT = 8012,
+  /**
+   * The data directory is in use by another gcsync, or its database is locked by another
+   * process.
+   */
+  GCSYNC_RESULT_STORAGE_LOCKED = 8013,
+  /**
    * A numeric code unknown to this version of the library.
    */
   GCSYNC_RESULT_UNKNOWN = 8099,
@@ -328,6 +338,24 @@ gcsync_result gcsync_on_force_sync(const char *snapshot_json, size_t snapshot_js
  * retry time do not count), or `timeout_ms` passes (`GCSYNC_RESULT_TIMEOUT`). Thread-safe.
  */
 gcsync_result gcsync_wait_idle(uint32_t timeout_ms);
+
+/**
+ * Blocks the calling thread until every change accepted (by any thread) before this call is
+ * durable in the data directory, or `timeout_ms` passes (`GCSYNC_RESULT_TIMEOUT`, with the
+ * disk error if one is in the way). A hook's OK means the change is accepted in memory and
+ * will be committed within about 10 ms; after `gcsync_flush` returns OK it survives a crash
+ * of the host process (and, with the default full fsync, of the machine). Thread-safe.
+ */
+gcsync_result gcsync_flush(uint32_t timeout_ms);
+
+/**
+ * Blocks the calling thread until every change accepted so far has reached a final state:
+ * Synced, or an Error that waits for an admin (nothing waiting, in flight, or waiting for a
+ * retry time), or `timeout_ms` passes (`GCSYNC_RESULT_TIMEOUT`). Unlike `gcsync_wait_idle`,
+ * which returns as soon as the queue is empty even while objects wait to be retried after a
+ * transient failure, this waits for those retries too. Thread-safe.
+ */
+gcsync_result gcsync_wait_settled(uint32_t timeout_ms);
 
 /**
  * Writes one object's sync status as JSON (see README) into `buf`, snprintf-style.

@@ -273,6 +273,26 @@ pub extern "C" fn gcsync_wait_idle(timeout_ms: u32) -> GcsyncResult {
     ffi_boundary!(runtime::wait_idle(timeout(timeout_ms)))
 }
 
+/// Blocks the calling thread until every change accepted (by any thread) before this call is
+/// durable in the data directory, or `timeout_ms` passes (`GCSYNC_RESULT_TIMEOUT`, with the
+/// disk error if one is in the way). A hook's OK means the change is accepted in memory and
+/// will be committed within about 10 ms; after `gcsync_flush` returns OK it survives a crash
+/// of the host process (and, with the default full fsync, of the machine). Thread-safe.
+#[no_mangle]
+pub extern "C" fn gcsync_flush(timeout_ms: u32) -> GcsyncResult {
+    ffi_boundary!(runtime::flush(timeout(timeout_ms)))
+}
+
+/// Blocks the calling thread until every change accepted so far has reached a final state:
+/// Synced, or an Error that waits for an admin (nothing waiting, in flight, or waiting for a
+/// retry time), or `timeout_ms` passes (`GCSYNC_RESULT_TIMEOUT`). Unlike `gcsync_wait_idle`,
+/// which returns as soon as the queue is empty even while objects wait to be retried after a
+/// transient failure, this waits for those retries too. Thread-safe.
+#[no_mangle]
+pub extern "C" fn gcsync_wait_settled(timeout_ms: u32) -> GcsyncResult {
+    ffi_boundary!(runtime::wait_settled(timeout(timeout_ms)))
+}
+
 /// Writes one object's sync status as JSON (see README) into `buf`, snprintf-style.
 /// Thread-safe; never blocks on the network.
 ///

@@ -20,6 +20,14 @@ impl GcsyncObjectKind {
         }
     }
 
+    /// Maps a lower-case name (as in JSON and the database) back to a kind.
+    pub fn from_name(name: &str) -> Option<GcsyncObjectKind> {
+        match name {
+            "user" => Some(GcsyncObjectKind::User),
+            _ => None,
+        }
+    }
+
     /// The lower-case name used in JSON (`"user"`).
     pub fn name(self) -> &'static str {
         match self {

@@ -1,20 +1,23 @@
-//! The work queue between the hooks and the worker.
+//! The work queue between the hooks and the worker, and the intake log the writer persists.
 //!
-//! Hooks call [`WorkQueue::enqueue`], which holds a mutex for a few hash-map operations and never
-//! blocks otherwise: the crossbeam channels are unbounded, but a key is sent only when it becomes
-//! pending, so the channels and the map together hold at most one entry per distinct object.
-//! Many changes to one object while it waits coalesce into one (the latest state wins), which
-//! keeps memory bounded by the number of objects, not the number of events. Objects that failed
-//! transiently wait in a `delayed` set until their retry time. High-priority work (presence) is
-//! always taken before normal work.
+//! Hooks call [`WorkQueue::enqueue`], which holds one mutex for a few hash-map operations and
+//! never blocks otherwise: the crossbeam channels are unbounded, but a key is sent only when it
+//! becomes pending, so the channels and the maps hold at most one entry per distinct object.
+//! Many changes to one object while it waits coalesce into one (the latest wins). Every accepted
+//! change gets a sequence number and lands in `unsaved`, which the writer thread takes whole
+//! (an O(1) swap) and group-commits; an event identical to the last accepted change of an
+//! object that synced costs nothing at all. Objects that failed transiently wait in `delayed`
+//! (ordered by a heap, so the worker never scans) until their retry time. High-priority work
+//! (presence) is taken before normal work.
 
 use crate::cic::CicUser;
 use crate::object::ObjectKey;
 use crate::result::{Failure, GcsyncResult};
-use crossbeam_channel::{unbounded, Receiver, Sender};
+use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// What should happen to an object.
@@ -33,16 +36,20 @@ pub enum Change {
 
 impl Change {
     /// Combines a waiting change with a newer one for the same object.
-    fn merge(older: Change, newer: Change) -> Change {
-        match (older, newer) {
-            (Change::UpsertUser { force: f1, .. }, Change::UpsertUser { user, force: f2 }) => {
-                Change::UpsertUser {
-                    user,
-                    force: f1 || f2,
-                }
+    fn merge(older: &Change, newer: Arc<Change>) -> Arc<Change> {
+        match (older, &*newer) {
+            (Change::UpsertUser { force: true, .. }, Change::UpsertUser { user, force: false }) => {
+                Arc::new(Change::UpsertUser {
+                    user: user.clone(),
+                    force: true,
+                })
             }
-            (_, newer) => newer,
+            _ => newer,
         }
+    }
+
+    fn is_forced(&self) -> bool {
+        matches!(self, Change::UpsertUser { force: true, .. })
     }
 }
 
@@ -55,46 +62,75 @@ pub enum Priority {
     Normal,
 }
 
-/// A change waiting for the worker, with its retry count.
+/// A change waiting for the worker.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pending {
     /// The change.
-    pub change: Change,
+    pub change: Arc<Change>,
+    /// Sequence number of the newest change merged into it.
+    pub seq: u64,
     /// Transient failures so far (drives the retry-later backoff).
     pub attempts: u32,
     /// Queue priority.
     pub priority: Priority,
 }
 
+/// An accepted change the writer has not committed yet.
+pub type Unsaved = (ObjectKey, u64, Arc<Change>);
+
 #[derive(Default)]
 struct Inner {
     pending: HashMap<ObjectKey, Pending>,
     delayed: HashMap<ObjectKey, (Instant, Pending)>,
-    in_flight: Option<(ObjectKey, Change)>,
+    due: BinaryHeap<Reverse<(Instant, ObjectKey)>>,
+    in_flight: Option<ObjectKey>,
     /// From `next` until `settled`: the worker is still reporting on the item it took.
     settling: bool,
     closed: bool,
-    /// Bumped by every change to what is waiting or in flight (drives saving).
-    version: u64,
+    /// The last sequence number given out.
+    seq: u64,
+    unsaved: HashMap<ObjectKey, (u64, Arc<Change>)>,
+    /// The last change accepted per object, while it is pending or after it synced.
+    accepted: HashMap<ObjectKey, Arc<Change>>,
 }
 
-/// The coalescing, prioritised work queue. Shared by hooks (any thread) and the worker.
+impl Inner {
+    fn idle(&self) -> bool {
+        self.pending.is_empty() && self.in_flight.is_none() && !self.settling
+    }
+}
+
+/// The coalescing, prioritised work queue. Shared by hooks (any thread), the worker and the
+/// writer.
 pub struct WorkQueue {
     inner: Mutex<Inner>,
     idle: Condvar,
     high: (Sender<ObjectKey>, Receiver<ObjectKey>),
     normal: (Sender<ObjectKey>, Receiver<ObjectKey>),
+    stop: (Mutex<Option<Sender<()>>>, Receiver<()>),
+    wake_writer: (Sender<()>, Receiver<()>),
+    nudge: (Sender<()>, Receiver<()>),
     max_pending: usize,
 }
 
 impl WorkQueue {
-    /// An empty queue holding at most `max_pending` distinct waiting objects.
-    pub fn new(max_pending: usize) -> WorkQueue {
+    /// An empty queue holding at most `max_pending` distinct waiting objects, numbering changes
+    /// after `last_seq`.
+    pub fn new(max_pending: usize, last_seq: u64) -> WorkQueue {
         WorkQueue {
-            inner: Mutex::new(Inner::default()),
+            inner: Mutex::new(Inner {
+                seq: last_seq,
+                ..Inner::default()
+            }),
             idle: Condvar::new(),
             high: unbounded(),
             normal: unbounded(),
+            stop: {
+                let (tx, rx) = bounded(1);
+                (Mutex::new(Some(tx)), rx)
+            },
+            wake_writer: bounded(1),
+            nudge: bounded(1),
             max_pending,
         }
     }
@@ -113,13 +149,15 @@ impl WorkQueue {
     }
 
     /// Adds a change; never blocks beyond a short mutex hold. Fails after [`WorkQueue::close`]
-    /// and when `max_pending` distinct objects already wait.
+    /// and when `max_pending` distinct objects already wait. Returns whether the change was
+    /// new (false: identical to what is already accepted, nothing to do).
     pub fn enqueue(
         &self,
         key: ObjectKey,
         change: Change,
         priority: Priority,
-    ) -> Result<(), Failure> {
+    ) -> Result<bool, Failure> {
+        let change = Arc::new(change);
         let mut g = self.lock();
         if g.closed {
             return Err(Failure::new(
@@ -127,19 +165,11 @@ impl WorkQueue {
                 "gcsync is shutting down; the change was not accepted",
             ));
         }
-        g.version += 1;
-        if let Some(p) = g.pending.get_mut(&key) {
-            p.change = Change::merge(p.change.clone(), change);
-            if priority == Priority::High {
-                p.priority = Priority::High;
-            }
-            return Ok(());
+        if !change.is_forced() && g.accepted.get(&key).is_some_and(|a| **a == *change) {
+            return Ok(false);
         }
-        let (change, attempts) = match g.delayed.remove(&key) {
-            Some((_, old)) => (Change::merge(old.change, change), old.attempts),
-            None => (change, 0),
-        };
-        if g.pending.len() + g.delayed.len() >= self.max_pending {
+        let waiting = g.pending.contains_key(&key) || g.delayed.contains_key(&key);
+        if !waiting && g.pending.len() + g.delayed.len() >= self.max_pending {
             return Err(Failure::new(
                 GcsyncResult::QueueFull,
                 format!(
@@ -148,53 +178,111 @@ impl WorkQueue {
                 ),
             ));
         }
+        g.seq += 1;
+        let seq = g.seq;
+        g.accepted.insert(key.clone(), change.clone());
+        let newly = if let Some(p) = g.pending.get_mut(&key) {
+            p.change = Change::merge(&p.change, change);
+            p.seq = seq;
+            if priority == Priority::High {
+                p.priority = Priority::High;
+            }
+            let c = p.change.clone();
+            g.unsaved.insert(key, (seq, c));
+            None
+        } else {
+            let (change, attempts) = match g.delayed.remove(&key) {
+                Some((_, old)) => (Change::merge(&old.change, change), old.attempts),
+                None => (change, 0),
+            };
+            g.unsaved.insert(key.clone(), (seq, change.clone()));
+            g.pending.insert(
+                key.clone(),
+                Pending {
+                    change,
+                    seq,
+                    attempts,
+                    priority,
+                },
+            );
+            Some(key)
+        };
+        drop(g);
+        if let Some(key) = newly {
+            self.send(key, priority);
+        }
+        let _ = self.wake_writer.0.try_send(());
+        Ok(true)
+    }
+
+    /// Puts back a change loaded from the store at start (already durable, not written again).
+    pub fn restore(&self, key: ObjectKey, change: Change, seq: u64) {
+        let mut g = self.lock();
+        g.seq = g.seq.max(seq);
+        let change = Arc::new(change);
+        g.accepted.insert(key.clone(), change.clone());
         g.pending.insert(
             key.clone(),
             Pending {
                 change,
-                attempts,
-                priority,
+                seq,
+                attempts: 0,
+                priority: Priority::Normal,
             },
         );
         drop(g);
-        self.send(key, priority);
-        Ok(())
+        self.send(key, Priority::Normal);
     }
 
-    /// Takes the next change, high priority first, waiting at most `timeout`. Moves due delayed
-    /// objects back into the queue first. The taken object counts as in flight until
-    /// [`WorkQueue::finish`].
+    /// Records that `change` is what an object already holds (loaded at start), so an identical
+    /// event costs nothing.
+    pub fn remember_applied(&self, key: ObjectKey, change: Change) {
+        self.lock().accepted.insert(key, Arc::new(change));
+    }
+
+    /// Takes the next change, high priority first, waiting at most `timeout` (or until the
+    /// queue is closed, or until the earliest delayed change is due). The taken object counts as
+    /// in flight until [`WorkQueue::finish`], [`WorkQueue::defer`] or [`WorkQueue::put_back`].
     pub fn next(&self, timeout: Duration) -> Option<(ObjectKey, Pending)> {
-        self.promote_due(Instant::now());
-        let key = match self.high.1.try_recv() {
-            Ok(k) => k,
-            Err(_) => crossbeam_channel::select! {
-                recv(self.high.1) -> k => k.ok()?,
-                recv(self.normal.1) -> k => k.ok()?,
-                default(timeout) => return None,
-            },
+        let deadline = Instant::now() + timeout;
+        let key = loop {
+            let now = Instant::now();
+            let left = deadline.saturating_duration_since(now);
+            let wait = self.promote_due(now).map_or(left, |d| d.min(left));
+            if let Ok(k) = self.high.1.try_recv().or_else(|_| self.normal.1.try_recv()) {
+                break k;
+            }
+            crossbeam_channel::select! {
+                recv(self.high.1) -> k => break k.ok()?,
+                recv(self.normal.1) -> k => break k.ok()?,
+                recv(self.stop.1) -> _ => return None,
+                recv(self.nudge.1) -> _ => return None,
+                default(wait) => if Instant::now() >= deadline { return None },
+            }
         };
         let mut g = self.lock();
         let p = g.pending.remove(&key)?;
-        g.in_flight = Some((key.clone(), p.change.clone()));
+        g.in_flight = Some(key.clone());
         g.settling = true;
-        g.version += 1;
         Some((key, p))
     }
 
-    /// Marks the in-flight object done (successfully or with a final error).
-    pub fn finish(&self) {
+    /// The in-flight object is done; `synced` says whether it reached Genesys Cloud (if not,
+    /// an identical event later is accepted again).
+    pub fn finish(&self, key: &ObjectKey, synced: bool) {
         let mut g = self.lock();
         g.in_flight = None;
-        g.version += 1;
+        if !synced && !g.pending.contains_key(key) {
+            g.accepted.remove(key);
+        }
     }
 
     /// The worker has finished reporting on the item it took (status saved, host notified):
-    /// only now can [`WorkQueue::wait_idle`] return.
+    /// only now can the waits return.
     pub fn settled(&self) {
         let mut g = self.lock();
         g.settling = false;
-        if g.pending.is_empty() {
+        if g.idle() {
             self.idle.notify_all();
         }
     }
@@ -203,26 +291,64 @@ impl WorkQueue {
     pub fn defer(&self, key: ObjectKey, mut pending: Pending, at: Instant) {
         let mut g = self.lock();
         g.in_flight = None;
-        g.version += 1;
-        if !g.pending.contains_key(&key) {
-            pending.attempts += 1;
-            g.delayed.insert(key, (at, pending));
-        }
-    }
-
-    fn promote_due(&self, now: Instant) {
-        let mut g = self.lock();
-        if g.delayed.is_empty() {
+        if let Some(newer) = g.pending.get_mut(&key) {
+            newer.change = Change::merge(&pending.change, newer.change.clone());
             return;
         }
-        let due: Vec<ObjectKey> = g
-            .delayed
-            .iter()
-            .filter(|(_, (at, _))| *at <= now)
-            .map(|(k, _)| k.clone())
-            .collect();
+        pending.attempts += 1;
+        g.due.push(Reverse((at, key.clone())));
+        g.delayed.insert(key, (at, pending));
+    }
+
+    /// Returns an interrupted change to the queue at once, without counting an attempt.
+    pub fn put_back(&self, key: ObjectKey, pending: Pending) {
+        let mut g = self.lock();
+        g.in_flight = None;
+        if let Some(newer) = g.pending.get_mut(&key) {
+            newer.change = Change::merge(&pending.change, newer.change.clone());
+            return;
+        }
+        let prio = pending.priority;
+        g.pending.insert(key.clone(), pending);
+        drop(g);
+        self.send(key, prio);
+    }
+
+    /// Moves due delayed objects back into the queue; returns the time until the next one.
+    fn promote_due(&self, now: Instant) -> Option<Duration> {
+        let mut g = self.lock();
         let mut send = Vec::new();
-        for key in due {
+        while let Some(Reverse((at, key))) = g.due.peek().cloned() {
+            if at > now {
+                break;
+            }
+            g.due.pop();
+            if g.delayed.get(&key).is_some_and(|(t, _)| *t == at) {
+                if let Some((_, p)) = g.delayed.remove(&key) {
+                    send.push((key.clone(), p.priority));
+                    g.pending.insert(key, p);
+                }
+            }
+        }
+        let next = g
+            .due
+            .peek()
+            .map(|Reverse((at, _))| at.saturating_duration_since(now));
+        drop(g);
+        for (key, prio) in send {
+            self.send(key, prio);
+        }
+        next
+    }
+
+    /// Moves every delayed object back into the queue now (force sync and settings changes
+    /// should not wait for backoff timers).
+    pub fn retry_delayed_now(&self) {
+        let mut g = self.lock();
+        let all: Vec<ObjectKey> = g.delayed.keys().cloned().collect();
+        g.due.clear();
+        let mut send = Vec::new();
+        for key in all {
             if let Some((_, p)) = g.delayed.remove(&key) {
                 send.push((key.clone(), p.priority));
                 g.pending.insert(key, p);
@@ -234,26 +360,25 @@ impl WorkQueue {
         }
     }
 
-    /// Moves every delayed object back into the queue now (used by force sync and settings
-    /// changes, which should not wait for backoff timers).
-    pub fn retry_delayed_now(&self) {
-        let far = Instant::now() + Duration::from_secs(366 * 86_400);
-        self.promote_due(far);
-    }
-
-    /// Stops intake: every later `enqueue` fails with `ShutDown`.
+    /// Stops intake: every later `enqueue` fails with `ShutDown`; a worker blocked in `next`
+    /// returns at once.
     pub fn close(&self) {
         self.lock().closed = true;
+        // Dropping the sender makes the stop channel ready for good.
+        self.stop.0.lock().unwrap_or_else(|p| p.into_inner()).take();
+        self.idle.notify_all();
     }
 
-    /// Waits until nothing is pending or in flight and the worker has reported on the last item
-    /// (delayed retries do not count), up to
-    /// `timeout`. Returns whether the queue became idle.
-    pub fn wait_idle(&self, timeout: Duration) -> bool {
+    /// Whether [`WorkQueue::close`] was called.
+    pub fn is_closed(&self) -> bool {
+        self.lock().closed
+    }
+
+    fn wait_until(&self, timeout: Duration, done: impl Fn(&Inner) -> bool) -> bool {
         let deadline = Instant::now() + timeout;
         let mut g = self.lock();
         loop {
-            if g.pending.is_empty() && g.in_flight.is_none() && !g.settling {
+            if done(&g) {
                 return true;
             }
             let now = Instant::now();
@@ -268,12 +393,29 @@ impl WorkQueue {
         }
     }
 
+    /// Waits until nothing is pending or in flight and the worker has reported on the last item
+    /// (objects waiting for a retry time do not count). Returns whether that happened in time.
+    pub fn wait_idle(&self, timeout: Duration) -> bool {
+        self.wait_until(timeout, Inner::idle)
+    }
+
+    /// Waits until, in addition, no object waits for a retry time: everything accepted has
+    /// reached a final state. Returns whether that happened in time.
+    pub fn wait_settled(&self, timeout: Duration) -> bool {
+        self.wait_until(timeout, |g| g.idle() && g.delayed.is_empty())
+    }
+
+    /// Wakes the settled waiters (a delayed object was finished some other way).
+    pub fn notify(&self) {
+        self.idle.notify_all();
+    }
+
     /// Whether an object has work waiting, delayed or in flight.
     pub fn is_pending(&self, key: &ObjectKey) -> bool {
         let g = self.lock();
         g.pending.contains_key(key)
             || g.delayed.contains_key(key)
-            || g.in_flight.as_ref().is_some_and(|(k, _)| k == key)
+            || g.in_flight.as_ref() == Some(key)
     }
 
     /// (waiting now, waiting for a retry time, in flight).
@@ -286,32 +428,37 @@ impl WorkQueue {
         )
     }
 
-    /// A counter that changes whenever what is waiting or in flight changes (lets the persister
-    /// skip saving an unchanged queue).
-    pub fn version(&self) -> u64 {
-        self.lock().version
+    /// The last sequence number given to an accepted change.
+    pub fn accepted_seq(&self) -> u64 {
+        self.lock().seq
     }
 
-    /// Every unfinished change (waiting, delayed and in flight), for persisting.
-    pub fn snapshot(&self) -> Vec<(ObjectKey, Change)> {
-        let g = self.lock();
-        let mut out: Vec<(ObjectKey, Change)> = g
-            .pending
-            .iter()
-            .map(|(k, p)| (k.clone(), p.change.clone()))
-            .chain(
-                g.delayed
-                    .iter()
-                    .map(|(k, (_, p))| (k.clone(), p.change.clone())),
-            )
-            .collect();
-        if let Some((k, c)) = &g.in_flight {
-            if !g.pending.contains_key(k) && !g.delayed.contains_key(k) {
-                out.push((k.clone(), c.clone()));
-            }
-        }
-        out.sort_by(|a, b| a.0.cmp(&b.0));
-        out
+    /// Takes every accepted change not yet handed to the writer, and the sequence number up to
+    /// which everything accepted is in this batch or an earlier one.
+    pub fn take_unsaved(&self) -> (Vec<Unsaved>, u64) {
+        let mut g = self.lock();
+        let taken = std::mem::take(&mut g.unsaved);
+        let upto = g.seq;
+        drop(g);
+        (
+            taken.into_iter().map(|(k, (s, c))| (k, s, c)).collect(),
+            upto,
+        )
+    }
+
+    /// The channel on which hooks wake the writer.
+    pub fn writer_wakeups(&self) -> Receiver<()> {
+        self.wake_writer.1.clone()
+    }
+
+    /// Makes a worker waiting in [`WorkQueue::next`] return now (new settings to pick up).
+    pub fn nudge_worker(&self) {
+        let _ = self.nudge.0.try_send(());
+    }
+
+    /// Wakes the writer (a flush was requested).
+    pub fn wake_writer(&self) {
+        let _ = self.wake_writer.0.try_send(());
     }
 }
 

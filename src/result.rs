@@ -38,6 +38,12 @@ pub enum GcsyncResult {
     StorageError = 8010,
     /// An internal error (a thread could not start, a lock was poisoned).
     InternalError = 8011,
+    /// The database in the data directory is damaged; gcsync refuses to start afresh (that could
+    /// duplicate users). The message names the file and what to do.
+    StorageCorrupt = 8012,
+    /// The data directory is in use by another gcsync, or its database is locked by another
+    /// process.
+    StorageLocked = 8013,
     /// A numeric code unknown to this version of the library.
     Unknown = 8099,
     /// The payload is not well-formed JSON.
@@ -67,7 +73,7 @@ pub enum GcsyncResult {
 
 impl GcsyncResult {
     /// All codes, for tables and tests.
-    pub(crate) const ALL: [GcsyncResult; 24] = [
+    pub(crate) const ALL: [GcsyncResult; 26] = [
         Self::Ok,
         Self::Panic,
         Self::NullParameter,
@@ -80,6 +86,8 @@ impl GcsyncResult {
         Self::Timeout,
         Self::StorageError,
         Self::InternalError,
+        Self::StorageCorrupt,
+        Self::StorageLocked,
         Self::Unknown,
         Self::MalformedJson,
         Self::UnknownField,
@@ -120,6 +128,10 @@ impl GcsyncResult {
             Self::Timeout => "timed out",
             Self::StorageError => "the data directory could not be read or written",
             Self::InternalError => "internal error",
+            Self::StorageCorrupt => "the gcsync database is damaged; gcsync will not start afresh",
+            Self::StorageLocked => {
+                "the data directory or its database is in use by another process"
+            }
             Self::Unknown => "unknown result code",
             Self::MalformedJson => "the payload is not well-formed JSON",
             Self::UnknownField => "the payload has an unknown field",

@@ -5,64 +5,37 @@
 //! Locking: `LIFECYCLE` is an `RwLock` held only to clone or swap an `Arc`, never across I/O;
 //! `TRANSITION` serialises init and shutdown (which do I/O) without blocking hooks.
 
-use crate::cancel::Cancel;
 use crate::cic::{self, check_id};
-use crate::clock::{format_utc, unix_now};
+use crate::clock::format_utc;
+use crate::engine::Shared;
 use crate::host::{GcsyncHost, Host, GCSYNC_ABI_VERSION};
 use crate::logging;
 use crate::metrics::Metrics;
 use crate::object::{GcsyncObjectKind, ObjectKey};
+use crate::objects::ObjectTable;
 use crate::queue::{Change, Priority, WorkQueue};
 use crate::result::{Failure, GcsyncResult};
 use crate::settings::Settings;
 use crate::status::{status_json, SyncState};
-use crate::store::Store;
-use crossbeam_channel::Sender;
+use crate::store::{Db, Loaded};
+use crate::writer::Durability;
+use crossbeam_channel::Receiver;
 use serde_json::{json, Value};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::HashSet;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// State shared by the hooks, the queries and the worker of one running instance.
-pub struct Shared {
-    /// The work queue.
-    pub queue: WorkQueue,
-    /// Persistent state.
-    pub store: Store,
-    /// Counters.
-    pub metrics: Arc<Metrics>,
-    /// The host callbacks.
-    pub host: Host,
-    /// Raised when shutdown's timeout passes: in-flight waits end at once.
-    pub cancel: Cancel,
-    settings: Mutex<(u64, Arc<Settings>)>,
-    stop: Mutex<Option<Instant>>,
-    last_run: AtomicU64,
-}
-
-impl Shared {
-    /// The current settings and their generation number.
-    pub fn settings(&self) -> (u64, Arc<Settings>) {
-        let g = self.settings.lock().unwrap_or_else(|p| p.into_inner());
-        (g.0, g.1.clone())
-    }
-
-    /// When shutdown was requested: the time by which the worker must stop.
-    pub fn stop_deadline(&self) -> Option<Instant> {
-        *self.stop.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Records that the worker finished an item now.
-    pub fn touch_last_run(&self) {
-        self.last_run.store(unix_now(), Ordering::Relaxed);
-    }
+struct Threads {
+    worker: JoinHandle<()>,
+    worker_done: Receiver<()>,
+    writer: JoinHandle<()>,
 }
 
 struct Running {
     shared: Arc<Shared>,
-    worker: Mutex<Option<JoinHandle<()>>>,
-    persister: Mutex<Option<(Sender<()>, JoinHandle<()>)>>,
+    threads: Mutex<Option<Threads>>,
 }
 
 enum Lifecycle {
@@ -111,8 +84,43 @@ fn redactions(s: &Settings) -> Vec<String> {
     vec![s.client_secret.expose().to_string()]
 }
 
+/// Puts the loaded work back in the queue: every pending change, and every object whose last
+/// outcome was not Synced (new settings may arrive through a restart: fixed credentials are
+/// tried at once, not at the next change). Objects that synced are remembered, so an identical
+/// event later costs nothing.
+fn resume(queue: &WorkQueue, loaded: &mut Loaded) -> usize {
+    let mut waiting = HashSet::new();
+    for (key, change, seq) in std::mem::take(&mut loaded.pending) {
+        waiting.insert(key.clone());
+        queue.restore(key, change, seq);
+    }
+    let resumed = waiting.len();
+    for (key, r) in &loaded.rows {
+        if waiting.contains(key) {
+            continue;
+        }
+        let change = match &r.source {
+            Some(u) => Change::UpsertUser {
+                user: (**u).clone(),
+                force: false,
+            },
+            None => Change::RemoveUser,
+        };
+        let unfinished = match &r.source {
+            Some(_) => r.status.state != SyncState::Synced,
+            None => r.status.genesys_id.is_some() && !r.status.removed,
+        };
+        if unfinished {
+            queue.restore(key.clone(), change, r.seq);
+        } else if r.source.is_some() || r.status.removed {
+            queue.remember_applied(key.clone(), change);
+        }
+    }
+    resumed
+}
+
 /// Starts the plugin: validates the host struct and the settings, opens the store, re-queues
-/// unfinished work and starts the worker thread.
+/// unfinished work and starts the worker and writer threads.
 pub fn init(host: &GcsyncHost) -> Result<(), Failure> {
     let _t = TRANSITION.lock().unwrap_or_else(|p| p.into_inner());
     if matches!(
@@ -136,45 +144,45 @@ pub fn init(host: &GcsyncHost) -> Result<(), Failure> {
     let host = Host(*host);
     let settings = load_settings(&host)?;
     check_connection(&settings)?;
-    let store = Store::open(&settings.data_dir)?;
+    let (db, mut loaded) = Db::open(&settings.data_dir)?;
     logging::connect(host, settings.log_level, redactions(&settings));
-    let queue = WorkQueue::new(settings.max_pending_objects);
-    let leftover = store.take_loaded_pending();
-    let resumed = leftover.len();
-    for (key, change) in leftover {
-        if let Err(f) = queue.enqueue(key, change, Priority::Normal) {
-            log::error!("could not resume a pending change: {}", f.message);
-        }
+    if let Some(m) = &loaded.migrated {
+        log::info!("{m}");
     }
-    let shared = Arc::new(Shared {
+    let queue = WorkQueue::new(settings.max_pending_objects, loaded.last_seq);
+    let resumed = resume(&queue, &mut loaded);
+    let objects = ObjectTable::new(std::mem::take(&mut loaded.rows));
+    let (writer_tx, writer_rx) = crossbeam_channel::unbounded();
+    let shared = Arc::new(Shared::new(
         queue,
-        store,
-        metrics: Arc::new(Metrics::default()),
+        objects,
+        Durability::new(loaded.last_seq),
         host,
-        cancel: Cancel::default(),
-        settings: Mutex::new((1, Arc::new(settings))),
-        stop: Mutex::new(None),
-        last_run: AtomicU64::new(0),
-    });
+        settings,
+        writer_tx,
+    ));
+    shared.metrics.worker_alive.store(true, Ordering::SeqCst);
     // Publish the running state before the worker starts: work it resumes may notify the host,
     // whose callback may query gcsync before gcsync_init has returned.
     let running = Arc::new(Running {
         shared: shared.clone(),
-        worker: Mutex::new(None),
-        persister: Mutex::new(None),
+        threads: Mutex::new(None),
     });
     let previous = std::mem::replace(
         &mut *LIFECYCLE.write().unwrap_or_else(|p| p.into_inner()),
         Lifecycle::Running(running.clone()),
     );
-    if let Err(e) = start_threads(&running, shared) {
-        *LIFECYCLE.write().unwrap_or_else(|p| p.into_inner()) = previous;
-        stop_persister(&running);
-        logging::disconnect();
-        return Err(Failure::new(
-            GcsyncResult::InternalError,
-            format!("cannot start a gcsync thread: {e}"),
-        ));
+    crate::platform::pin_module();
+    match start_threads(shared, db, writer_rx) {
+        Ok(t) => *running.threads.lock().unwrap_or_else(|p| p.into_inner()) = Some(t),
+        Err(e) => {
+            *LIFECYCLE.write().unwrap_or_else(|p| p.into_inner()) = previous;
+            logging::disconnect();
+            return Err(Failure::new(
+                GcsyncResult::InternalError,
+                format!("cannot start a gcsync thread: {e}"),
+            ));
+        }
     }
     log::info!(
         "gcsync {} started; {resumed} unfinished change(s) resumed",
@@ -183,34 +191,40 @@ pub fn init(host: &GcsyncHost) -> Result<(), Failure> {
     Ok(())
 }
 
-fn start_threads(running: &Running, shared: Arc<Shared>) -> std::io::Result<()> {
-    let (stop_tx, stop_rx) = crossbeam_channel::bounded(1);
-    let for_persister = shared.clone();
-    let persister = std::thread::Builder::new()
-        .name("gcsync-persister".into())
-        .spawn(move || crate::persister::run(for_persister, stop_rx))?;
-    *running.persister.lock().unwrap_or_else(|p| p.into_inner()) = Some((stop_tx, persister));
+fn start_threads(
+    shared: Arc<Shared>,
+    db: Db,
+    writer_rx: Receiver<crate::writer::Msg>,
+) -> std::io::Result<Threads> {
+    let for_writer = shared.clone();
+    let writer = std::thread::Builder::new()
+        .name("gcsync-writer".into())
+        .spawn(move || crate::writer::run(db, for_writer, writer_rx))?;
+    let (done_tx, worker_done) = crossbeam_channel::bounded(1);
+    let for_worker = shared.clone();
     let worker = std::thread::Builder::new()
         .name("gcsync-worker".into())
-        .spawn(move || crate::worker::run(shared))?;
-    *running.worker.lock().unwrap_or_else(|p| p.into_inner()) = Some(worker);
-    Ok(())
-}
-
-fn stop_persister(running: &Running) {
-    let persister = running
-        .persister
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .take();
-    if let Some((stop, handle)) = persister {
-        let _ = stop.send(());
-        let _ = handle.join();
+        .spawn(move || {
+            crate::worker::run(for_worker);
+            let _ = done_tx.send(());
+        });
+    match worker {
+        Ok(worker) => Ok(Threads {
+            worker,
+            worker_done,
+            writer,
+        }),
+        Err(e) => {
+            shared.stop_writer();
+            let _ = writer.join();
+            Err(e)
+        }
     }
 }
 
-/// Stops intake, lets the worker drain for up to `timeout`, joins the worker and the persister,
-/// saves what is left and disconnects logging. Afterwards no gcsync thread runs.
+/// Stops intake, lets the worker drain for up to `timeout`, joins the worker and then the
+/// writer (which commits everything accepted), and disconnects logging. Afterwards no gcsync
+/// thread runs.
 pub fn shutdown(timeout: Duration) -> Result<(), Failure> {
     let _t = TRANSITION.lock().unwrap_or_else(|p| p.into_inner());
     let running = {
@@ -233,32 +247,38 @@ pub fn shutdown(timeout: Duration) -> Result<(), Failure> {
         }
     };
     let shared = running.shared.clone();
+    shared.request_stop(Instant::now() + timeout);
     shared.queue.close();
-    *shared.stop.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now() + timeout);
-    let handle = running
-        .worker
+    let threads = running
+        .threads
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .take();
-    if let Some(h) = handle {
-        let deadline = Instant::now() + timeout;
-        while !h.is_finished() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(2));
+    if let Some(t) = threads {
+        if t.worker_done.recv_timeout(timeout).is_err() {
+            // Past the timeout: end whatever wait the worker is in (rate-limit pause, backoff).
+            shared.cancel.cancel();
         }
-        // Past the timeout: end whatever wait the worker is in (rate-limit pause, backoff).
-        shared.cancel.cancel();
-        let _ = h.join();
+        let _ = t.worker.join();
+        shared.stop_writer();
+        let _ = t.writer.join();
     }
-    stop_persister(&running);
-    let unfinished = shared.queue.snapshot();
-    let left = unfinished.len();
-    let saved = shared
-        .store
-        .save_state()
-        .and_then(|()| shared.store.save_pending(unfinished));
+    let (waiting, delayed, in_flight) = shared.queue.depth();
+    let left = waiting + delayed + in_flight;
+    let durable = shared
+        .durability
+        .wait(shared.queue.accepted_seq(), Duration::ZERO);
     log::info!("gcsync stopped; {left} unfinished change(s) saved for the next start");
     logging::disconnect();
-    saved?;
+    durable.map_err(|f| {
+        Failure::new(
+            GcsyncResult::StorageError,
+            format!(
+                "some accepted changes could not be saved in the data directory: {}",
+                f.message
+            ),
+        )
+    })?;
     if left > 0 {
         return Err(Failure::new(
             GcsyncResult::ShutdownTimedOut,
@@ -273,11 +293,14 @@ pub fn user_changed(json: &str) -> Result<(), Failure> {
     let shared = current()?;
     let user = cic::parse_user(json)?;
     let key = ObjectKey::user(user.id.clone());
-    shared.queue.enqueue(
-        key,
-        Change::UpsertUser { user, force: false },
-        Priority::Normal,
-    )
+    shared
+        .queue
+        .enqueue(
+            key,
+            Change::UpsertUser { user, force: false },
+            Priority::Normal,
+        )
+        .map(|_| ())
 }
 
 /// Queues the removal of a CIC user.
@@ -287,6 +310,7 @@ pub fn user_deleted(id: &str) -> Result<(), Failure> {
     shared
         .queue
         .enqueue(ObjectKey::user(id), Change::RemoveUser, Priority::Normal)
+        .map(|_| ())
 }
 
 /// Queues a forced re-verification of every user in the snapshot.
@@ -307,22 +331,23 @@ pub fn force_sync(json: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Re-reads the settings from the host and hands them to the worker.
+/// Re-reads the settings from the host and installs them; the worker picks them up before the
+/// next change it takes (and ends any wait it is in), so every change accepted after this
+/// returns is applied with them.
 pub fn settings_changed() -> Result<(), Failure> {
     let shared = current()?;
     let new = load_settings(&shared.host)?;
     check_connection(&new)?;
     let (level, redact) = (new.log_level, redactions(&new));
-    {
-        let mut g = shared.settings.lock().unwrap_or_else(|p| p.into_inner());
-        if new.data_dir != g.1.data_dir {
+    shared.replace_settings(|old| {
+        if new.data_dir != old.data_dir {
             return Err(Failure::new(
                 GcsyncResult::InvalidSetting,
                 "data_dir cannot change while gcsync runs; shut down and start again to move it",
             ));
         }
-        *g = (g.0 + 1, Arc::new(new));
-    }
+        Ok(new)
+    })?;
     logging::update(level, redact);
     log::info!("settings reloaded");
     Ok(())
@@ -334,7 +359,7 @@ pub fn max_payload() -> Result<usize, Failure> {
     Ok(current()?.settings().1.max_payload_bytes)
 }
 
-/// Waits until the queue is idle.
+/// Waits until the queue is idle (objects waiting for a retry time do not count).
 pub fn wait_idle(timeout: Duration) -> Result<(), Failure> {
     let shared = current()?;
     if shared.queue.wait_idle(timeout) {
@@ -347,6 +372,30 @@ pub fn wait_idle(timeout: Duration) -> Result<(), Failure> {
     }
 }
 
+/// Waits until every change accepted so far reached a final state: nothing waits, is in flight
+/// or waits for a retry time.
+pub fn wait_settled(timeout: Duration) -> Result<(), Failure> {
+    let shared = current()?;
+    if shared.queue.wait_settled(timeout) {
+        return Ok(());
+    }
+    let (waiting, delayed, in_flight) = shared.queue.depth();
+    Err(Failure::new(
+        GcsyncResult::Timeout,
+        format!(
+            "not settled after the timeout: {waiting} waiting, {in_flight} in flight, {delayed}              waiting for a retry time (their status says when)"
+        ),
+    ))
+}
+
+/// Waits until every change accepted before the call is durable in the data directory.
+pub fn flush(timeout: Duration) -> Result<(), Failure> {
+    let shared = current()?;
+    let upto = shared.queue.accepted_seq();
+    shared.queue.wake_writer();
+    shared.durability.wait(upto, timeout)
+}
+
 /// One object's status JSON.
 pub fn object_status(kind: GcsyncObjectKind, id: &str) -> Result<String, Failure> {
     let shared = current()?;
@@ -354,26 +403,19 @@ pub fn object_status(kind: GcsyncObjectKind, id: &str) -> Result<String, Failure
         kind,
         id: id.to_string(),
     };
+    let status = shared.objects.status(&key);
     let pending = shared.queue.is_pending(&key);
-    let status = shared.store.lock().users.get(id).map(|r| r.status.clone());
     Ok(status_json(&key, status.as_ref(), pending).to_string())
 }
 
-/// Every object's status of one kind, as a JSON array.
+/// Every object's status of one kind, as a JSON array sorted by id.
 pub fn list_status(kind: GcsyncObjectKind) -> Result<String, Failure> {
     let shared = current()?;
-    let statuses: Vec<(String, crate::status::ObjectStatus)> = {
-        let store = shared.store.lock();
-        store
-            .users
-            .iter()
-            .map(|(id, r)| (id.clone(), r.status.clone()))
-            .collect()
-    };
-    let items: Vec<Value> = statuses
+    let items: Vec<Value> = shared
+        .objects
+        .list(kind)
         .into_iter()
-        .map(|(id, s)| {
-            let key = ObjectKey { kind, id };
+        .map(|(key, s)| {
             let pending = shared.queue.is_pending(&key);
             status_json(&key, Some(&s), pending)
         })
@@ -381,28 +423,20 @@ pub fn list_status(kind: GcsyncObjectKind) -> Result<String, Failure> {
     Ok(Value::Array(items).to_string())
 }
 
-/// The overview JSON.
+/// The overview JSON (counts are maintained as objects change; nothing is scanned).
 pub fn overview() -> Result<String, Failure> {
     let shared = current()?;
     let (waiting, delayed, in_flight) = shared.queue.depth();
-    let (mut synced, mut error, mut not_synced, mut removed) = (0u64, 0u64, 0u64, 0u64);
-    for r in shared.store.lock().users.values() {
-        match (r.status.removed, r.status.state) {
-            (true, _) => removed += 1,
-            (_, SyncState::Synced) => synced += 1,
-            (_, SyncState::Error) => error += 1,
-            (_, SyncState::NotSynced) => not_synced += 1,
-        }
-    }
+    let c = shared.objects.counts();
     let m = &shared.metrics;
     let settings = shared.settings().1;
-    let last_run = shared.last_run.load(Ordering::Relaxed);
+    let last_run = shared.last_run();
     Ok(json!({
         "queue_depth": waiting + delayed + in_flight,
         "pending": waiting,
         "retry_scheduled": delayed,
         "in_flight": in_flight,
-        "objects": {"synced": synced, "error": error, "not_synced": not_synced, "removed": removed},
+        "objects": {"synced": c.synced, "error": c.error, "not_synced": c.not_synced, "removed": c.removed},
         "api_calls": Metrics::get(&m.api_calls),
         "retries": Metrics::get(&m.retries),
         "rate_limited": Metrics::get(&m.rate_limited),

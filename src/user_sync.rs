@@ -9,8 +9,8 @@ use crate::genesys::users::{self, GcUser};
 use crate::genesys::{ApiError, Client};
 use crate::mapping::DesiredUser;
 use crate::metrics::Metrics;
+use crate::objects::{Intent, Origin};
 use crate::settings::{RemovalPolicy, Settings};
-use crate::store::Origin;
 use serde_json::{json, Map, Value};
 use std::fmt;
 
@@ -181,13 +181,17 @@ fn check_owner(
 
 /// Makes Genesys Cloud hold `desired` for CIC user `cic_id`. `link` is the Genesys id gcsync
 /// already knows, with its origin; `owner_of` tells which CIC user (if any) a Genesys id is
-/// linked to, so two CIC users never share one Genesys user.
+/// linked to, so two CIC users never share one Genesys user. `intended` is the email of a
+/// create that may have happened before a restart (a user found with it was created by gcsync);
+/// `before_create` runs (and must succeed) right before a POST, to record the intent durably.
 pub fn upsert(
     ctx: &mut Ctx,
     cic_id: &str,
     desired: &DesiredUser,
     link: Option<(&str, Origin)>,
     owner_of: &dyn Fn(&str) -> Option<String>,
+    intended: Option<&str>,
+    before_create: &dyn Fn(&str) -> Result<(), SyncError>,
 ) -> Result<Applied, SyncError> {
     let email = desired.email.as_str();
     if let Some((id, origin)) = link {
@@ -215,17 +219,27 @@ pub fn upsert(
         .next()
     {
         check_owner(&found, cic_id, owner_of, email)?;
-        log::info!(
-            "adopting existing Genesys user {} for CIC user {cic_id}",
-            found.id
-        );
+        let origin = if intended.is_some_and(|i| i.eq_ignore_ascii_case(email)) {
+            log::info!(
+                "linking Genesys user {} to CIC user {cic_id} (gcsync created it before a restart)",
+                found.id
+            );
+            Origin::Created
+        } else {
+            log::info!(
+                "adopting existing Genesys user {} for CIC user {cic_id}",
+                found.id
+            );
+            Origin::Adopted
+        };
         let u = reconcile(ctx, desired, found)?;
         return Ok(Applied {
             genesys_id: u.id,
-            origin: Origin::Adopted,
+            origin,
         });
     }
     let body = create_body(desired, ctx.settings.division_id.as_deref());
+    before_create(email)?;
     match users::create(ctx.client, &body) {
         Ok(u) => {
             log::info!("created Genesys user {} for CIC user {cic_id}", u.id);
@@ -271,4 +285,27 @@ pub fn remove(ctx: &mut Ctx, genesys_id: &str) -> Result<(), SyncError> {
             other => other.map_err(SyncError::from),
         },
     }
+}
+
+/// How long after a create intent a user that cannot be found is still looked for (search
+/// results lag writes by seconds); after that the create is taken never to have happened.
+pub const INTENT_SEARCH_WINDOW_S: u64 = 900;
+
+/// Finds the Genesys user a create intent may have produced before a restart. `Ok(None)` means
+/// the create never happened; while the intent is recent, not finding it is a transient error
+/// (the search index may not show it yet).
+pub fn find_created(ctx: &mut Ctx, intent: &Intent) -> Result<Option<String>, SyncError> {
+    if let Some(u) = users::search_by_email(ctx.client, &intent.email, None)?
+        .into_iter()
+        .next()
+    {
+        return Ok(Some(u.id));
+    }
+    if crate::clock::unix_now() < intent.at + INTENT_SEARCH_WINDOW_S {
+        return Err(SyncError::Transient(format!(
+            "looking for the Genesys user created for {} before a restart (not found yet); will retry",
+            intent.email
+        )));
+    }
+    Ok(None)
 }

@@ -1,21 +1,25 @@
-//! The worker thread: drains the queue, maps, plans and calls Genesys Cloud, records status in
-//! the store (the persister thread writes it to disk), and survives its own panics.
+//! The worker thread: drains the queue, maps, plans and calls Genesys Cloud, records each
+//! outcome in the object table and hands it to the writer, and survives its own panics.
 
 use crate::clock::{format_utc, unix_now};
+use crate::engine::Shared;
 use crate::genesys::Client;
 use crate::metrics::Metrics;
 use crate::object::{GcsyncObjectKind, ObjectKey};
+use crate::objects::Record;
 use crate::queue::Pending;
-use crate::runtime::Shared;
 use crate::settings::Settings;
-use crate::status::{ObjectStatus, SyncState};
+use crate::status::SyncState;
+use crate::store::RowWrite;
 use crate::user_sync::{Ctx, SyncError};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const TICK: Duration = Duration::from_millis(100);
+/// The longest the worker sleeps with nothing to do before looking again (it is woken at once
+/// by new work, by a due retry and by shutdown; this only bounds clock drift).
+const IDLE: Duration = Duration::from_secs(3600);
 
 struct Worker {
     shared: Arc<Shared>,
@@ -26,7 +30,6 @@ struct Worker {
 
 /// Runs the worker loop until shutdown; called on the worker thread.
 pub fn run(shared: Arc<Shared>) {
-    shared.metrics.worker_alive.store(true, Ordering::SeqCst);
     let (settings_gen, settings) = shared.settings();
     let mut w = Worker {
         shared: shared.clone(),
@@ -49,23 +52,37 @@ pub fn run(shared: Arc<Shared>) {
     shared.metrics.worker_alive.store(false, Ordering::SeqCst);
 }
 
+/// What became of one change.
+pub(crate) enum Outcome {
+    /// Finished: synced (true) or a final error / nothing to do (false).
+    Done(bool),
+    /// Failed transiently: try again at this time.
+    RetryAt(Instant),
+    /// Interrupted by shutdown or new settings: back in the queue, no attempt counted.
+    Interrupted,
+}
+
 impl Worker {
     fn run_until_stopped(&mut self) {
         loop {
             if let Some(deadline) = self.shared.stop_deadline() {
                 let (waiting, _, _) = self.shared.queue.depth();
-                if waiting == 0 || Instant::now() >= deadline {
+                if waiting == 0 || Instant::now() >= deadline || self.shared.cancel.is_shutdown() {
                     return;
                 }
             }
             self.refresh_settings();
-            if let Some((key, pending)) = self.shared.queue.next(TICK) {
+            if let Some((key, pending)) = self.shared.queue.next(IDLE) {
+                // After taking: a change accepted after gcsync_on_settings_changed returned is
+                // processed with the new settings.
+                self.refresh_settings();
                 self.process_guarded(key, pending);
             }
         }
     }
 
     fn refresh_settings(&mut self) {
+        self.shared.cancel.clear_interrupt();
         let (gen, new) = self.shared.settings();
         if gen == self.settings_gen {
             return;
@@ -78,14 +95,13 @@ impl Worker {
         // New settings may be what the admin changed to fix an error (credentials, region,
         // proxy, Sync User Objects turned on): try everything that is not synced again now.
         self.shared.queue.retry_delayed_now();
-        self.requeue_unsynced_users();
+        self.requeue_unsynced();
     }
 
     fn process_guarded(&mut self, key: ObjectKey, pending: Pending) {
-        let retry = pending.clone();
-        match catch_unwind(AssertUnwindSafe(|| self.process(&key, &pending))) {
-            Ok(Outcome::Done) => self.shared.queue.finish(),
-            Ok(Outcome::RetryAt(at)) => self.shared.queue.defer(key.clone(), retry, at),
+        let before = self.shared.objects.get(&key);
+        let outcome = match catch_unwind(AssertUnwindSafe(|| self.process(&key, &pending))) {
+            Ok(o) => o,
             Err(_) => {
                 Metrics::bump(&self.shared.metrics.worker_panics);
                 log::error!(
@@ -93,18 +109,43 @@ impl Worker {
                     key.kind.name(),
                     key.id
                 );
-                let at = Instant::now() + self.backoff(retry.attempts);
-                self.set_status(&key, |s| {
-                    s.state = SyncState::Error;
-                    s.reason = Some("internal error in gcsync while syncing; will retry".into());
+                self.update(&key, |r| {
+                    r.status.state = SyncState::Error;
+                    r.status.reason =
+                        Some("internal error in gcsync while syncing; will retry".into());
                 });
-                self.shared.queue.defer(key.clone(), retry, at);
+                Outcome::RetryAt(Instant::now() + self.backoff(pending.attempts))
             }
+        };
+        let after = self.shared.objects.get(&key);
+        let changed = after != before;
+        let done_seq = match outcome {
+            Outcome::Done(_) => Some(pending.seq),
+            _ => None,
+        };
+        if changed || done_seq.is_some() {
+            self.shared.persist(RowWrite {
+                key: key.clone(),
+                record: after.filter(|_| changed).map(|mut r| {
+                    if done_seq.is_some() {
+                        r.seq = r.seq.max(pending.seq);
+                    }
+                    r
+                }),
+                done_seq,
+            });
         }
-        Metrics::bump(&self.shared.metrics.processed);
-        self.shared.touch_last_run();
-        self.shared.store.mark_dirty();
-        self.shared.host.status_changed(key.kind, &key.id);
+        let notify = !matches!(outcome, Outcome::Interrupted);
+        match outcome {
+            Outcome::Done(synced) => self.shared.queue.finish(&key, synced),
+            Outcome::RetryAt(at) => self.shared.queue.defer(key.clone(), pending, at),
+            Outcome::Interrupted => self.shared.queue.put_back(key.clone(), pending),
+        }
+        if notify {
+            Metrics::bump(&self.shared.metrics.processed);
+            self.shared.touch_last_run();
+            self.shared.host.status_changed(key.kind, &key.id);
+        }
         self.shared.queue.settled();
     }
 
@@ -113,10 +154,9 @@ impl Worker {
         (base * 2u32.saturating_pow(attempts.min(16))).min(Duration::from_secs(3600))
     }
 
-    fn set_status(&self, key: &ObjectKey, f: impl FnOnce(&mut ObjectStatus)) {
-        let mut store = self.shared.store.lock();
-        let rec = store.users.entry(key.id.clone()).or_default();
-        f(&mut rec.status);
+    /// Changes an object's record in the table (the writer persists it when the item ends).
+    fn update(&self, key: &ObjectKey, f: impl FnOnce(&mut Record)) -> Record {
+        self.shared.objects.update(key, f)
     }
 
     fn client(&mut self) -> Result<&mut Client, String> {
@@ -169,8 +209,8 @@ impl Worker {
 
     fn failed(&mut self, key: &ObjectKey, e: SyncError, pending: &Pending) -> Outcome {
         if self.shared.cancel.is_cancelled() {
-            // Interrupted by shutdown, not a real failure: keep the status, save the change.
-            return Outcome::RetryAt(Instant::now());
+            // Interrupted by shutdown or new settings, not a real failure: keep the status.
+            return Outcome::Interrupted;
         }
         let text = e.to_string();
         log::warn!("{} {}: {text}", key.kind.name(), key.id);
@@ -183,24 +223,19 @@ impl Worker {
                 wait = wait.max(*retry_after);
             }
             let when = format_utc(unix_now() + wait.as_secs());
-            self.set_status(key, |s| {
-                s.state = SyncState::Error;
-                s.reason = Some(format!("{text}; next attempt at {when}"));
+            self.update(key, |r| {
+                r.status.state = SyncState::Error;
+                r.status.reason = Some(format!("{text}; next attempt at {when}"));
             });
             Outcome::RetryAt(Instant::now() + wait)
         } else {
-            self.set_status(key, |s| {
-                s.state = SyncState::Error;
-                s.reason = Some(text);
+            self.update(key, |r| {
+                r.status.state = SyncState::Error;
+                r.status.reason = Some(text);
             });
-            Outcome::Done
+            Outcome::Done(false)
         }
     }
-}
-
-enum Outcome {
-    Done,
-    RetryAt(Instant),
 }
 
 mod users;

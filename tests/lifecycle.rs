@@ -135,7 +135,7 @@ fn pending_work_survives_a_restart() {
         "{s}"
     );
     assert_eq!(gcsync_shutdown(200), GcsyncResult::ShutdownTimedOut);
-    let saved = std::fs::read_to_string(w.dir.path().join("pending.json")).unwrap();
+    let saved = pending_in_db(w.dir.path()).join("\n");
     assert!(saved.contains("later@example.com"), "{saved}");
     // Restart against the live emulator: the saved change is applied without the host resending.
     set("api_base_url", &w.emu.base_url());
@@ -278,10 +278,13 @@ fn a_change_is_on_disk_quickly_even_while_the_worker_waits_out_a_rate_limit() {
         user_changed(&cic_user("second", "Second", Some("second@example.com"))),
         GcsyncResult::Ok
     );
-    let pending = w.dir.path().join("pending.json");
-    eventually("the second change is in pending.json", || {
-        std::fs::read_to_string(&pending).is_ok_and(|t| t.contains("second@example.com"))
-    });
+    assert_eq!(
+        flush(),
+        GcsyncResult::Ok,
+        "durable although the worker is stuck"
+    );
+    let saved = pending_in_db(w.dir.path()).join("\n");
+    assert!(saved.contains("second@example.com"), "{saved}");
     // Both are applied after a restart, without the host sending them again.
     assert_eq!(gcsync_shutdown(100), GcsyncResult::ShutdownTimedOut);
     w.start();

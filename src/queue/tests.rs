@@ -20,7 +20,7 @@ const T: Duration = Duration::from_millis(10);
 
 #[test]
 fn many_changes_to_one_object_coalesce_to_the_latest() {
-    let q = WorkQueue::new(10);
+    let q = WorkQueue::new(10, 0);
     for i in 0..1000 {
         q.enqueue(
             ObjectKey::user("a"),
@@ -32,13 +32,13 @@ fn many_changes_to_one_object_coalesce_to_the_latest() {
     assert_eq!(q.depth(), (1, 0, 0));
     let (k, p) = q.next(T).unwrap();
     assert_eq!(k, ObjectKey::user("a"));
-    assert_eq!(p.change, user("a", "999"));
+    assert_eq!(*p.change, user("a", "999"));
     assert!(q.next(T).is_none(), "the channel held only one key");
 }
 
 #[test]
 fn force_survives_coalescing_and_removal_replaces_upsert() {
-    let q = WorkQueue::new(10);
+    let q = WorkQueue::new(10, 0);
     let mut forced = user("a", "1");
     if let Change::UpsertUser { force, .. } = &mut forced {
         *force = true;
@@ -47,24 +47,24 @@ fn force_survives_coalescing_and_removal_replaces_upsert() {
         .unwrap();
     q.enqueue(ObjectKey::user("a"), user("a", "2"), Priority::Normal)
         .unwrap();
-    match q.next(T).unwrap().1.change {
+    match (*q.next(T).unwrap().1.change).clone() {
         Change::UpsertUser { force, user } => {
             assert!(force);
             assert_eq!(user.display_name.as_deref(), Some("2"));
         }
         other => panic!("{other:?}"),
     }
-    q.finish();
+    q.finish(&ObjectKey::user("a"), true);
     q.enqueue(ObjectKey::user("b"), user("b", "1"), Priority::Normal)
         .unwrap();
     q.enqueue(ObjectKey::user("b"), Change::RemoveUser, Priority::Normal)
         .unwrap();
-    assert_eq!(q.next(T).unwrap().1.change, Change::RemoveUser);
+    assert_eq!(*q.next(T).unwrap().1.change, Change::RemoveUser);
 }
 
 #[test]
 fn high_priority_goes_first() {
-    let q = WorkQueue::new(10);
+    let q = WorkQueue::new(10, 0);
     q.enqueue(ObjectKey::user("n1"), user("n1", "x"), Priority::Normal)
         .unwrap();
     q.enqueue(ObjectKey::user("n2"), user("n2", "x"), Priority::Normal)
@@ -76,7 +76,7 @@ fn high_priority_goes_first() {
 
 #[test]
 fn full_and_closed_queues_refuse_without_blocking() {
-    let q = WorkQueue::new(2);
+    let q = WorkQueue::new(2, 0);
     q.enqueue(ObjectKey::user("a"), user("a", "x"), Priority::Normal)
         .unwrap();
     q.enqueue(ObjectKey::user("b"), user("b", "x"), Priority::Normal)
@@ -93,12 +93,12 @@ fn full_and_closed_queues_refuse_without_blocking() {
         .enqueue(ObjectKey::user("a"), user("a", "z"), Priority::Normal)
         .unwrap_err();
     assert_eq!(f.code, GcsyncResult::ShutDown);
-    assert_eq!(q.snapshot().len(), 2);
+    assert_eq!(q.depth(), (2, 0, 0));
 }
 
 #[test]
 fn deferred_objects_return_when_due_or_when_new_data_arrives() {
-    let q = WorkQueue::new(10);
+    let q = WorkQueue::new(10, 0);
     q.enqueue(ObjectKey::user("a"), user("a", "1"), Priority::Normal)
         .unwrap();
     let (k, p) = q.next(T).unwrap();
@@ -112,23 +112,114 @@ fn deferred_objects_return_when_due_or_when_new_data_arrives() {
         .unwrap();
     let (_, p) = q.next(T).unwrap();
     assert_eq!(p.attempts, 1);
-    assert_eq!(p.change, user("a", "2"));
+    assert_eq!(*p.change, user("a", "2"));
     q.defer(ObjectKey::user("a"), p, Instant::now());
     let (_, p) = q.next(T).unwrap();
     assert_eq!(p.attempts, 2);
 }
 
 #[test]
-fn snapshot_includes_in_flight_work_and_wait_idle_sees_it() {
-    let q = WorkQueue::new(10);
+fn wait_idle_sees_in_flight_work_until_the_worker_reported() {
+    let q = WorkQueue::new(10, 0);
     q.enqueue(ObjectKey::user("a"), user("a", "1"), Priority::Normal)
         .unwrap();
     let _taken = q.next(T).unwrap();
-    assert_eq!(q.snapshot(), vec![(ObjectKey::user("a"), user("a", "1"))]);
+    assert!(q.is_pending(&ObjectKey::user("a")));
     assert!(!q.wait_idle(T));
-    q.finish();
+    q.finish(&ObjectKey::user("a"), true);
     assert!(!q.wait_idle(T), "not idle until the worker has reported");
     q.settled();
     assert!(q.wait_idle(T));
-    assert!(q.snapshot().is_empty());
+    assert!(q.wait_settled(T));
+}
+
+#[test]
+fn wait_settled_waits_for_retries_too() {
+    let q = WorkQueue::new(10, 0);
+    q.enqueue(ObjectKey::user("a"), user("a", "1"), Priority::Normal)
+        .unwrap();
+    let (k, p) = q.next(T).unwrap();
+    q.defer(k, p, Instant::now() + Duration::from_millis(30));
+    q.settled();
+    assert!(q.wait_idle(T));
+    assert!(!q.wait_settled(T), "a retry is scheduled");
+    let (k, _) = q
+        .next(Duration::from_secs(5))
+        .expect("due after 30 ms, without polling");
+    q.finish(&k, false);
+    q.settled();
+    assert!(q.wait_settled(T));
+}
+
+#[test]
+fn every_accepted_change_is_numbered_and_handed_to_the_writer_once() {
+    let q = WorkQueue::new(10, 41);
+    for i in 0..3 {
+        q.enqueue(
+            ObjectKey::user("a"),
+            user("a", &i.to_string()),
+            Priority::Normal,
+        )
+        .unwrap();
+    }
+    q.enqueue(ObjectKey::user("b"), user("b", "x"), Priority::Normal)
+        .unwrap();
+    assert_eq!(q.accepted_seq(), 45);
+    let (mut taken, upto) = q.take_unsaved();
+    taken.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(upto, 45);
+    assert_eq!(taken.len(), 2, "coalesced per object");
+    assert_eq!((taken[0].1, &*taken[0].2), (44, &user("a", "2")));
+    assert_eq!(taken[1].1, 45);
+    assert!(q.take_unsaved().0.is_empty());
+    assert!(
+        q.writer_wakeups().try_recv().is_ok(),
+        "the writer was woken"
+    );
+}
+
+#[test]
+fn an_event_identical_to_what_synced_costs_nothing_unless_forced() {
+    let q = WorkQueue::new(10, 0);
+    let a = ObjectKey::user("a");
+    assert!(q
+        .enqueue(a.clone(), user("a", "1"), Priority::Normal)
+        .unwrap());
+    let (k, _) = q.next(T).unwrap();
+    q.finish(&k, true);
+    q.settled();
+    let _ = q.take_unsaved();
+    assert!(!q
+        .enqueue(a.clone(), user("a", "1"), Priority::Normal)
+        .unwrap());
+    assert!(q.take_unsaved().0.is_empty(), "nothing to write");
+    assert_eq!(q.depth(), (0, 0, 0));
+    let mut forced = user("a", "1");
+    if let Change::UpsertUser { force, .. } = &mut forced {
+        *force = true;
+    }
+    assert!(q.enqueue(a.clone(), forced, Priority::Normal).unwrap());
+    let (k, _) = q.next(T).unwrap();
+    q.finish(&k, false);
+    q.settled();
+    assert!(
+        q.enqueue(a, user("a", "1"), Priority::Normal).unwrap(),
+        "after a failure the same data is tried again"
+    );
+}
+
+#[test]
+fn close_wakes_a_waiting_worker_at_once() {
+    let q = std::sync::Arc::new(WorkQueue::new(10, 0));
+    let q2 = q.clone();
+    let t = std::thread::spawn(move || {
+        let start = Instant::now();
+        (q2.next(Duration::from_secs(30)).is_none(), start.elapsed())
+    });
+    std::thread::sleep(Duration::from_millis(30));
+    q.close();
+    let (none, took) = t.join().unwrap();
+    assert!(none);
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    assert!(q.next(Duration::from_secs(30)).is_none(), "stays closed");
 }

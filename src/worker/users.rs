@@ -2,44 +2,37 @@
 //! the outcome.
 
 use super::{Outcome, Worker};
+use crate::cic::CicUser;
 use crate::clock::unix_now;
+use crate::engine::Shared;
 use crate::mapping::desired_user;
-use crate::object::ObjectKey;
+use crate::object::{GcsyncObjectKind, ObjectKey};
+use crate::objects::{Intent, Origin, Record};
 use crate::queue::{Change, Pending, Priority};
 use crate::status::{ObjectStatus, SyncState};
-use crate::store::UserRecord;
-use crate::user_sync;
+use crate::store::RowWrite;
+use crate::user_sync::{self, SyncError};
+use std::sync::Arc;
 
 impl Worker {
-    /// Queues every user whose CIC state has not reached Genesys Cloud (Error or Not synced, or a
-    /// removal not applied yet). Users whose mapping fails cost no API call when retried.
-    pub(super) fn requeue_unsynced_users(&self) {
-        let work: Vec<(String, Change)> = {
-            let store = self.shared.store.lock();
-            store
-                .users
-                .iter()
-                .filter_map(|(id, r)| match (&r.source, &r.status.genesys_id) {
-                    (Some(u), _) if r.status.state != SyncState::Synced => Some((
-                        id.clone(),
-                        Change::UpsertUser {
-                            user: u.clone(),
-                            force: false,
-                        },
-                    )),
-                    (None, Some(_)) if !r.status.removed => Some((id.clone(), Change::RemoveUser)),
-                    _ => None,
-                })
-                .collect()
-        };
-        for (id, change) in work {
-            if let Err(f) = self
-                .shared
-                .queue
-                .enqueue(ObjectKey::user(id), change, Priority::Normal)
-            {
+    /// Queues every object whose CIC state has not reached Genesys Cloud (Error or Not synced,
+    /// or a removal not applied yet). Users whose mapping fails cost no API call when retried.
+    pub(super) fn requeue_unsynced(&self) {
+        let work = self.shared.objects.select(|r| {
+            (r.source.is_some() && r.status.state != SyncState::Synced)
+                || (r.source.is_none() && r.status.genesys_id.is_some() && !r.status.removed)
+        });
+        for (key, r) in work {
+            let change = match &r.source {
+                Some(u) => Change::UpsertUser {
+                    user: (**u).clone(),
+                    force: false,
+                },
+                None => Change::RemoveUser,
+            };
+            if let Err(f) = self.shared.queue.enqueue(key, change, Priority::Normal) {
                 log::warn!(
-                    "could not queue a user after settings change: {}",
+                    "could not queue an object after a settings change: {}",
                     f.message
                 );
             }
@@ -47,26 +40,21 @@ impl Worker {
     }
 
     pub(super) fn process_user(&mut self, key: &ObjectKey, pending: &Pending) -> Outcome {
-        let (source, force) = match &pending.change {
-            Change::UpsertUser { user, force } => (Some(user.clone()), *force),
+        let (source, force) = match &*pending.change {
+            Change::UpsertUser { user, force } => (Some(Arc::new(user.clone())), *force),
             Change::RemoveUser => (None, false),
         };
-        let record: UserRecord = {
-            let mut store = self.shared.store.lock();
-            let rec = store.users.entry(key.id.clone()).or_default();
-            rec.source = source.clone();
-            rec.clone()
-        };
+        let record = self.update(key, |r| r.source = source.clone());
         if !self.settings.sync_user_objects {
             let why = match source {
                 Some(_) => "Sync User Objects is turned off",
                 None => "Sync User Objects is turned off; the removal applies when it is turned on",
             };
-            self.set_status(key, |s| {
-                s.state = SyncState::NotSynced;
-                s.reason = Some(why.into());
+            self.update(key, |r| {
+                r.status.state = SyncState::NotSynced;
+                r.status.reason = Some(why.into());
             });
-            return Outcome::Done;
+            return Outcome::Done(false);
         }
         match source {
             Some(user) => self.upsert_user(key, &record, &user, force, pending),
@@ -74,11 +62,32 @@ impl Worker {
         }
     }
 
+    fn linked(
+        &self,
+        key: &ObjectKey,
+        applied: crate::mapping::DesiredUser,
+        gid: String,
+        origin: Origin,
+    ) {
+        self.update(key, |r| {
+            r.applied = Some(applied);
+            r.origin = Some(origin);
+            r.intent = None;
+            r.status = ObjectStatus {
+                state: SyncState::Synced,
+                last_synchronized: Some(unix_now()),
+                reason: None,
+                genesys_id: Some(gid),
+                removed: false,
+            };
+        });
+    }
+
     pub(super) fn upsert_user(
         &mut self,
         key: &ObjectKey,
-        record: &UserRecord,
-        user: &crate::cic::CicUser,
+        record: &Record,
+        user: &CicUser,
         force: bool,
         pending: &Pending,
     ) -> Outcome {
@@ -88,11 +97,11 @@ impl Worker {
                 self.shared
                     .metrics
                     .set_last_error(format!("user {}: {}", key.id, e.0));
-                self.set_status(key, |s| {
-                    s.state = SyncState::Error;
-                    s.reason = Some(e.0);
+                self.update(key, |r| {
+                    r.status.state = SyncState::Error;
+                    r.status.reason = Some(e.0);
                 });
-                return Outcome::Done;
+                return Outcome::Done(false);
             }
         };
         let link = record.status.genesys_id.clone().zip(record.origin);
@@ -102,17 +111,13 @@ impl Worker {
             && !record.status.removed
             && record.applied.as_ref() == Some(&desired)
         {
-            return Outcome::Done;
+            return Outcome::Done(true);
         }
         let shared = self.shared.clone();
-        let owner_of = move |gid: &str| -> Option<String> {
-            let store = shared.store.lock();
-            store
-                .users
-                .iter()
-                .find(|(_, r)| r.status.genesys_id.as_deref() == Some(gid) && !r.status.removed)
-                .map(|(id, _)| id.clone())
-        };
+        let owner_of = move |gid: &str| shared.objects.owner_of(GcsyncObjectKind::User, gid);
+        let intended = record.intent.as_ref().map(|i| i.email.clone());
+        let for_intent = self.shared.clone();
+        let before_create = move |email: &str| record_intent(&for_intent, key, email);
         let result = self.with_ctx(|ctx| {
             user_sync::upsert(
                 ctx,
@@ -120,22 +125,14 @@ impl Worker {
                 &desired,
                 link.as_ref().map(|(id, o)| (id.as_str(), *o)),
                 &owner_of,
+                intended.as_deref(),
+                &before_create,
             )
         });
         match result {
             Ok(applied) => {
-                let mut store = self.shared.store.lock();
-                let rec = store.users.entry(key.id.clone()).or_default();
-                rec.applied = Some(desired);
-                rec.origin = Some(applied.origin);
-                rec.status = ObjectStatus {
-                    state: SyncState::Synced,
-                    last_synchronized: Some(unix_now()),
-                    reason: None,
-                    genesys_id: Some(applied.genesys_id),
-                    removed: false,
-                };
-                Outcome::Done
+                self.linked(key, desired, applied.genesys_id, applied.origin);
+                Outcome::Done(true)
             }
             Err(e) => self.failed(key, e, pending),
         }
@@ -144,45 +141,88 @@ impl Worker {
     pub(super) fn remove_user(
         &mut self,
         key: &ObjectKey,
-        record: &UserRecord,
+        record: &Record,
         pending: &Pending,
     ) -> Outcome {
-        let Some(gid) = record
+        let mut gid = record
             .status
             .genesys_id
             .clone()
-            .filter(|_| !record.status.removed)
-        else {
-            self.set_status(key, |s| {
-                s.removed = true;
-                s.reason = None;
-                if s.state == SyncState::Error {
-                    s.state = SyncState::NotSynced;
+            .filter(|_| !record.status.removed);
+        if gid.is_none() && !record.status.removed {
+            if let Some(intent) = record.intent.clone() {
+                // A create may have reached Genesys Cloud before a crash: find it before
+                // concluding there is nothing to remove.
+                match self.with_ctx(|ctx| user_sync::find_created(ctx, &intent)) {
+                    Ok(Some(found)) => {
+                        log::info!(
+                            "linked Genesys user {found} to CIC user {} (created before a restart)",
+                            key.id
+                        );
+                        self.update(key, |r| {
+                            r.status.genesys_id = Some(found.clone());
+                            r.origin = Some(Origin::Created);
+                            r.intent = None;
+                        });
+                        gid = Some(found);
+                    }
+                    Ok(None) => {}
+                    Err(e) => return self.failed(key, e, pending),
+                }
+            }
+        }
+        let Some(gid) = gid else {
+            self.update(key, |r| {
+                r.status.removed = true;
+                r.status.reason = None;
+                r.intent = None;
+                if r.status.state == SyncState::Error {
+                    r.status.state = SyncState::NotSynced;
                 }
             });
-            return Outcome::Done;
+            return Outcome::Done(true);
         };
-        let result = self.with_ctx(|ctx| user_sync::remove(ctx, &gid));
-        match result {
+        match self.with_ctx(|ctx| user_sync::remove(ctx, &gid)) {
             Ok(()) => {
                 log::info!(
                     "CIC user {} removed; Genesys user {gid} {:?}",
                     key.id,
                     self.settings.user_removal_policy
                 );
-                self.set_status(key, |s| {
-                    s.state = SyncState::Synced;
-                    s.removed = true;
-                    s.reason = None;
-                    s.last_synchronized = Some(unix_now());
-                });
-                let mut store = self.shared.store.lock();
-                if let Some(r) = store.users.get_mut(&key.id) {
+                self.update(key, |r| {
+                    r.status.state = SyncState::Synced;
+                    r.status.removed = true;
+                    r.status.reason = None;
+                    r.status.last_synchronized = Some(unix_now());
                     r.applied = None;
-                }
-                Outcome::Done
+                });
+                Outcome::Done(true)
             }
             Err(e) => self.failed(key, e, pending),
         }
     }
+}
+
+/// Records durably that a create for `email` is about to be sent, so a restart after a crash
+/// between the POST and the outcome's commit looks for the user instead of creating another.
+fn record_intent(shared: &Shared, key: &ObjectKey, email: &str) -> Result<(), SyncError> {
+    let rec = shared.objects.update(key, |r| {
+        r.intent = Some(Intent {
+            op: "create".into(),
+            email: email.to_string(),
+            at: unix_now(),
+        })
+    });
+    shared
+        .persist_durably(RowWrite {
+            key: key.clone(),
+            record: Some(rec),
+            done_seq: None,
+        })
+        .map_err(|f| {
+            SyncError::Transient(format!(
+                "cannot record the create in the data directory ({}); will retry",
+                f.message
+            ))
+        })
 }

@@ -255,3 +255,23 @@ pub fn eventually(what: &str, f: impl Fn() -> bool) {
     }
     panic!("timed out waiting for: {what}");
 }
+
+/// The accepted-but-unapplied changes in the data directory's database (JSON texts), read as
+/// a support engineer would with the sqlite3 shell, while gcsync may be running.
+pub fn pending_in_db(dir: &std::path::Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open_with_flags(
+        dir.join("gcsync.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let mut stmt = conn
+        .prepare("SELECT change FROM pending ORDER BY seq")
+        .unwrap();
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0)).unwrap();
+    rows.map(Result::unwrap).collect()
+}
+
+/// `gcsync_flush` with a generous timeout.
+pub fn flush() -> GcsyncResult {
+    gcsync_flush(10_000)
+}

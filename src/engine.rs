@@ -1,0 +1,131 @@
+//! The state one running instance shares between the hooks, the queries, the worker and the
+//! writer. It sits below `runtime` (the lifecycle) so the threads import it without reaching up.
+
+use crate::cancel::Cancel;
+use crate::clock::unix_now;
+use crate::host::Host;
+use crate::metrics::Metrics;
+use crate::objects::ObjectTable;
+use crate::queue::WorkQueue;
+use crate::settings::Settings;
+use crate::store::RowWrite;
+use crate::writer::{Durability, Msg};
+use crossbeam_channel::Sender;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// State shared by the hooks, the queries, the worker and the writer of one running instance.
+pub struct Shared {
+    /// The work queue (and the intake log the writer persists).
+    pub queue: WorkQueue,
+    /// Every known object, in memory.
+    pub objects: ObjectTable,
+    /// How far accepted changes are durable.
+    pub durability: Durability,
+    /// Counters.
+    pub metrics: Arc<Metrics>,
+    /// The host callbacks.
+    pub host: Host,
+    /// Raised when shutdown's timeout passes (waits end at once); interrupted by new settings.
+    pub cancel: Cancel,
+    writer: Sender<Msg>,
+    settings: Mutex<(u64, Arc<Settings>)>,
+    stop: Mutex<Option<Instant>>,
+    last_run: AtomicU64,
+}
+
+impl Shared {
+    /// Assembles the shared state.
+    pub fn new(
+        queue: WorkQueue,
+        objects: ObjectTable,
+        durability: Durability,
+        host: Host,
+        settings: Settings,
+        writer: Sender<Msg>,
+    ) -> Shared {
+        Shared {
+            queue,
+            objects,
+            durability,
+            metrics: Arc::new(Metrics::default()),
+            host,
+            cancel: Cancel::default(),
+            writer,
+            settings: Mutex::new((1, Arc::new(settings))),
+            stop: Mutex::new(None),
+            last_run: AtomicU64::new(0),
+        }
+    }
+
+    /// The current settings and their generation number.
+    pub fn settings(&self) -> (u64, Arc<Settings>) {
+        let g = self.settings.lock().unwrap_or_else(|p| p.into_inner());
+        (g.0, g.1.clone())
+    }
+
+    /// Installs new settings (validated by the caller) and interrupts the worker's waits so the
+    /// change it holds, if any, is tried again with them.
+    pub fn replace_settings(
+        &self,
+        f: impl FnOnce(&Settings) -> Result<Settings, crate::result::Failure>,
+    ) -> Result<(), crate::result::Failure> {
+        let mut g = self.settings.lock().unwrap_or_else(|p| p.into_inner());
+        let new = f(&g.1)?;
+        *g = (g.0 + 1, Arc::new(new));
+        drop(g);
+        self.cancel.interrupt();
+        self.queue.nudge_worker();
+        Ok(())
+    }
+
+    /// When shutdown was requested: the time by which the worker must stop.
+    pub fn stop_deadline(&self) -> Option<Instant> {
+        *self.stop.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Asks the worker to stop by `deadline`.
+    pub fn request_stop(&self, deadline: Instant) {
+        *self.stop.lock().unwrap_or_else(|p| p.into_inner()) = Some(deadline);
+    }
+
+    /// Records that the worker finished an item now.
+    pub fn touch_last_run(&self) {
+        self.last_run.store(unix_now(), Ordering::Relaxed);
+    }
+
+    /// Unix seconds of the last finished item (0: none yet).
+    pub fn last_run(&self) -> u64 {
+        self.last_run.load(Ordering::Relaxed)
+    }
+
+    /// Hands an object row to the writer (not waiting for it).
+    pub fn persist(&self, w: RowWrite) {
+        let _ = self.writer.send(Msg::Row(Box::new(w), None));
+    }
+
+    /// Hands an object row to the writer and waits until it is durable.
+    pub fn persist_durably(&self, w: RowWrite) -> Result<(), crate::result::Failure> {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        self.writer
+            .send(Msg::Row(Box::new(w), Some(tx)))
+            .map_err(|_| {
+                crate::result::Failure::new(
+                    crate::result::GcsyncResult::StorageError,
+                    "the writer thread is gone",
+                )
+            })?;
+        rx.recv().unwrap_or_else(|_| {
+            Err(crate::result::Failure::new(
+                crate::result::GcsyncResult::StorageError,
+                "the writer thread stopped before saving",
+            ))
+        })
+    }
+
+    /// Tells the writer to commit what is left and stop.
+    pub fn stop_writer(&self) {
+        let _ = self.writer.send(Msg::Stop);
+    }
+}

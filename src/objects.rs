@@ -1,0 +1,222 @@
+//! The in-memory table of every object gcsync knows: its link to Genesys Cloud, what was last
+//! applied, its admin-visible status and any create in flight. The worker updates it; queries
+//! read it; the writer thread persists copies of changed rows, so a query never waits on disk.
+//! Counts per state are kept as rows change (the overview never scans).
+
+use crate::cic::CicUser;
+use crate::mapping::DesiredUser;
+use crate::object::ObjectKey;
+use crate::status::{ObjectStatus, SyncState};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// How gcsync came to be linked to a Genesys object. Only what gcsync created or adopted is ever
+/// changed or removed by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// gcsync created it.
+    Created,
+    /// It existed with the same email and gcsync took it over.
+    Adopted,
+    /// It was soft-deleted and gcsync restored it.
+    Restored,
+}
+
+impl Origin {
+    /// The name stored in the database.
+    pub fn name(self) -> &'static str {
+        match self {
+            Origin::Created => "created",
+            Origin::Adopted => "adopted",
+            Origin::Restored => "restored",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Origin> {
+        match s {
+            "created" => Some(Origin::Created),
+            "adopted" => Some(Origin::Adopted),
+            "restored" => Some(Origin::Restored),
+            _ => None,
+        }
+    }
+}
+
+/// A create that may have reached Genesys Cloud without its outcome being recorded. Written
+/// durably before the POST and cleared in the transaction that records the link, so a restart
+/// after a crash in between knows to look for the object (by email) before creating it again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Intent {
+    /// What was about to be done (`create`).
+    pub op: String,
+    /// The email the new user was created with.
+    pub email: String,
+    /// Unix seconds when the intent was recorded.
+    pub at: u64,
+}
+
+/// Everything gcsync remembers about one object.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Record {
+    /// The latest CIC data processed (`None` once deleted in CIC).
+    pub source: Option<Arc<CicUser>>,
+    /// How the link to the Genesys object came about.
+    pub origin: Option<Origin>,
+    /// What gcsync last wrote to (or verified in) Genesys Cloud.
+    pub applied: Option<DesiredUser>,
+    /// Admin-visible status, including the Genesys id.
+    pub status: ObjectStatus,
+    /// A create that may be in flight.
+    pub intent: Option<Intent>,
+    /// Sequence number of the last change processed.
+    pub seq: u64,
+}
+
+/// Which overview bucket a status counts in.
+fn bucket(s: &ObjectStatus) -> usize {
+    match (s.removed, s.state) {
+        (true, _) => 3,
+        (_, SyncState::Synced) => 0,
+        (_, SyncState::Error) => 1,
+        (_, SyncState::NotSynced) => 2,
+    }
+}
+
+/// Counts of objects per state, as the overview shows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counts {
+    /// Synced and not removed.
+    pub synced: u64,
+    /// In Error and not removed.
+    pub error: u64,
+    /// Not synced and not removed.
+    pub not_synced: u64,
+    /// Removed in CIC.
+    pub removed: u64,
+}
+
+/// The table. Locks are held for map operations only, never across I/O.
+#[derive(Default)]
+pub struct ObjectTable {
+    rows: Mutex<HashMap<ObjectKey, Record>>,
+    counts: [AtomicU64; 4],
+}
+
+impl ObjectTable {
+    /// A table holding `rows` (loaded from the store).
+    pub fn new(rows: HashMap<ObjectKey, Record>) -> ObjectTable {
+        let t = ObjectTable::default();
+        for r in rows.values() {
+            t.counts[bucket(&r.status)].fetch_add(1, Ordering::Relaxed);
+        }
+        *t.lock() = rows;
+        t
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<ObjectKey, Record>> {
+        self.rows.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A copy of one record.
+    pub fn get(&self, key: &ObjectKey) -> Option<Record> {
+        self.lock().get(key).cloned()
+    }
+
+    /// One record's status.
+    pub fn status(&self, key: &ObjectKey) -> Option<ObjectStatus> {
+        self.lock().get(key).map(|r| r.status.clone())
+    }
+
+    /// Changes one record (created empty if absent) and returns a copy of the result, keeping
+    /// the counts right.
+    pub fn update(&self, key: &ObjectKey, f: impl FnOnce(&mut Record)) -> Record {
+        let mut g = self.lock();
+        let (before, rec) = match g.get_mut(key) {
+            Some(r) => (Some(bucket(&r.status)), r),
+            None => (None, g.entry(key.clone()).or_default()),
+        };
+        f(rec);
+        let after = bucket(&rec.status);
+        let copy = rec.clone();
+        drop(g);
+        if before != Some(after) {
+            if let Some(b) = before {
+                self.counts[b].fetch_sub(1, Ordering::Relaxed);
+            }
+            self.counts[after].fetch_add(1, Ordering::Relaxed);
+        }
+        copy
+    }
+
+    /// The counts per state, without locking the table.
+    pub fn counts(&self) -> Counts {
+        let c = |i: usize| self.counts[i].load(Ordering::Relaxed);
+        Counts {
+            synced: c(0),
+            error: c(1),
+            not_synced: c(2),
+            removed: c(3),
+        }
+    }
+
+    /// Keys and statuses of every record of a kind, sorted by id.
+    pub fn list(&self, kind: crate::object::GcsyncObjectKind) -> Vec<(ObjectKey, ObjectStatus)> {
+        let mut v: Vec<(ObjectKey, ObjectStatus)> = self
+            .lock()
+            .iter()
+            .filter(|(k, _)| k.kind == kind)
+            .map(|(k, r)| (k.clone(), r.status.clone()))
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    }
+
+    /// The CIC id (of `kind`) linked to a Genesys id, other than removed ones.
+    pub fn owner_of(&self, kind: crate::object::GcsyncObjectKind, gid: &str) -> Option<String> {
+        self.lock()
+            .iter()
+            .find(|(k, r)| {
+                k.kind == kind && r.status.genesys_id.as_deref() == Some(gid) && !r.status.removed
+            })
+            .map(|(k, _)| k.id.clone())
+    }
+
+    /// Copies of every record matching `pred`.
+    pub fn select(&self, pred: impl Fn(&Record) -> bool) -> Vec<(ObjectKey, Record)> {
+        self.lock()
+            .iter()
+            .filter(|(_, r)| pred(r))
+            .map(|(k, r)| (k.clone(), r.clone()))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_follow_updates() {
+        let t = ObjectTable::default();
+        let k = ObjectKey::user("a");
+        t.update(&k, |_| {});
+        assert_eq!(t.counts().not_synced, 1);
+        t.update(&k, |r| r.status.state = SyncState::Synced);
+        assert_eq!(
+            t.counts(),
+            Counts {
+                synced: 1,
+                ..Counts::default()
+            }
+        );
+        t.update(&k, |r| r.status.removed = true);
+        assert_eq!(t.counts().removed, 1);
+        assert_eq!(t.counts().synced, 0);
+        let again = ObjectTable::new(HashMap::from([(k.clone(), t.get(&k).unwrap())]));
+        assert_eq!(again.counts().removed, 1);
+    }
+}

@@ -1,0 +1,111 @@
+//! Rows ↔ records: the column encoding of [`Record`] and of pending changes.
+
+use crate::object::{GcsyncObjectKind, ObjectKey};
+use crate::objects::{Origin, Record};
+use crate::queue::Change;
+use crate::status::{ObjectStatus, SyncState};
+use rusqlite::types::Type;
+use rusqlite::{params, Row, Transaction};
+use std::sync::Arc;
+
+/// Selects every object row in the column order [`read_object`] expects.
+pub const SELECT_OBJECTS: &str = "SELECT kind, cic_id, source, origin, applied, genesys_id, \
+     state, reason, last_synced, removed, intent, seq FROM objects";
+
+fn bad(col: usize, what: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        col,
+        Type::Text,
+        format!("unexpected {what} in the database").into(),
+    )
+}
+
+fn kind(row: &Row, col: usize) -> rusqlite::Result<GcsyncObjectKind> {
+    let name: String = row.get(col)?;
+    GcsyncObjectKind::from_name(&name).ok_or_else(|| bad(col, "object kind"))
+}
+
+fn json<T: serde::de::DeserializeOwned>(row: &Row, col: usize) -> rusqlite::Result<Option<T>> {
+    let text: Option<String> = row.get(col)?;
+    text.map(|t| {
+        serde_json::from_str(&t)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(col, Type::Text, Box::new(e)))
+    })
+    .transpose()
+}
+
+fn state(label: &str) -> Option<SyncState> {
+    [SyncState::Synced, SyncState::Error, SyncState::NotSynced]
+        .into_iter()
+        .find(|s| s.label() == label)
+}
+
+/// Decodes one row of [`SELECT_OBJECTS`].
+pub fn read_object(row: &Row) -> rusqlite::Result<(ObjectKey, Record)> {
+    let key = ObjectKey {
+        kind: kind(row, 0)?,
+        id: row.get(1)?,
+    };
+    let origin: Option<String> = row.get(3)?;
+    let label: String = row.get(6)?;
+    let rec = Record {
+        source: json(row, 2)?.map(Arc::new),
+        origin: match origin {
+            Some(o) => Some(Origin::parse(&o).ok_or_else(|| bad(3, "origin"))?),
+            None => None,
+        },
+        applied: json(row, 4)?,
+        status: ObjectStatus {
+            state: state(&label).ok_or_else(|| bad(6, "state"))?,
+            last_synchronized: row.get::<_, Option<i64>>(8)?.map(|t| t as u64),
+            reason: row.get(7)?,
+            genesys_id: row.get(5)?,
+            removed: row.get::<_, i64>(9)? != 0,
+        },
+        intent: json(row, 10)?,
+        seq: row.get::<_, i64>(11)? as u64,
+    };
+    Ok((key, rec))
+}
+
+/// Decodes one pending row (`kind, cic_id, change, seq`).
+pub fn read_pending(row: &Row) -> rusqlite::Result<(ObjectKey, Change, u64)> {
+    let key = ObjectKey {
+        kind: kind(row, 0)?,
+        id: row.get(1)?,
+    };
+    let change: Change = json(row, 2)?.ok_or_else(|| bad(2, "empty change"))?;
+    Ok((key, change, row.get::<_, i64>(3)? as u64))
+}
+
+fn to_json<T: serde::Serialize>(v: &Option<T>) -> rusqlite::Result<Option<String>> {
+    v.as_ref()
+        .map(|v| {
+            serde_json::to_string(v).map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))
+        })
+        .transpose()
+}
+
+/// Inserts or replaces one object row.
+pub fn write_object(tx: &Transaction, key: &ObjectKey, r: &Record) -> rusqlite::Result<()> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT OR REPLACE INTO objects (kind, cic_id, source, origin, applied, genesys_id, \
+         state, reason, last_synced, removed, intent, seq) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?;
+    stmt.execute(params![
+        key.kind.name(),
+        key.id,
+        to_json(&r.source.as_deref())?,
+        r.origin.map(Origin::name),
+        to_json(&r.applied)?,
+        r.status.genesys_id,
+        r.status.state.label(),
+        r.status.reason,
+        r.status.last_synchronized.map(|t| t as i64),
+        i64::from(r.status.removed),
+        to_json(&r.intent)?,
+        r.seq as i64,
+    ])?;
+    Ok(())
+}

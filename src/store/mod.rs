@@ -1,0 +1,222 @@
+//! The persistent store: one SQLite database (`gcsync.db`, WAL, `synchronous=FULL`) in the data
+//! directory. Rows are keyed by (kind, CIC id): `objects` holds the link, what was last applied,
+//! the status and any create intent; `pending` holds accepted changes not yet applied, each with
+//! its sequence number. Only the writer thread writes, in one short transaction per batch;
+//! nothing is ever rewritten whole, and opening reads without rewriting.
+//!
+//! Opening takes an exclusive lock on `gcsync.lock` (one gcsync per data directory). A damaged
+//! database is reported ([`GcsyncResult::StorageCorrupt`]), never silently replaced: starting
+//! afresh could duplicate users. A database another process holds locked is
+//! [`GcsyncResult::StorageLocked`].
+
+mod codec;
+mod migrate;
+mod schema;
+
+use crate::object::ObjectKey;
+use crate::objects::Record;
+use crate::platform;
+use crate::queue::{Change, Unsaved};
+use crate::result::{Failure, GcsyncResult};
+use rusqlite::{params, Connection, OpenFlags};
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The database file's name inside the data directory.
+pub const DB_FILE: &str = "gcsync.db";
+/// The instance lock's file name inside the data directory.
+pub const LOCK_FILE: &str = "gcsync.lock";
+
+/// One object row to write: the record (`None`: leave the row as it is) and the sequence number
+/// of the change it completes (its pending row, if no newer one came, is deleted).
+#[derive(Debug, Clone)]
+pub struct RowWrite {
+    /// The object.
+    pub key: ObjectKey,
+    /// Its new state.
+    pub record: Option<Record>,
+    /// The change this completes.
+    pub done_seq: Option<u64>,
+}
+
+/// What the database held when it was opened.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// Every object.
+    pub rows: HashMap<ObjectKey, Record>,
+    /// Accepted changes not applied yet, oldest first.
+    pub pending: Vec<(ObjectKey, Change, u64)>,
+    /// The highest sequence number in use.
+    pub last_seq: u64,
+    /// What a format-1 migration did, if one ran.
+    pub migrated: Option<String>,
+}
+
+/// The open database (used by one thread at a time).
+pub struct Db {
+    conn: Connection,
+    path: PathBuf,
+    _lock: File,
+}
+
+pub(crate) fn storage(what: &str, path: &Path, e: impl std::fmt::Display) -> Failure {
+    Failure::new(
+        GcsyncResult::StorageError,
+        format!("{what} {}: {e}", path.display()),
+    )
+}
+
+/// Maps an SQLite error to the right code, with the file and what gcsync was doing.
+pub(crate) fn sql_failure(what: &str, path: &Path, e: rusqlite::Error) -> Failure {
+    use rusqlite::ErrorCode as C;
+    let code = e.sqlite_error_code();
+    match code {
+        Some(C::NotADatabase | C::DatabaseCorrupt) => Failure::new(
+            GcsyncResult::StorageCorrupt,
+            format!(
+                "the gcsync database {} is damaged ({e}) while {what}; gcsync will not start afresh, \
+                 since that could duplicate users: restore it from a backup, or move the data \
+                 directory's contents aside to rebuild links by email matching (README, \"Persistence\")",
+                path.display()
+            ),
+        ),
+        Some(C::DatabaseBusy | C::DatabaseLocked) => Failure::new(
+            GcsyncResult::StorageLocked,
+            format!(
+                "the gcsync database {} is locked by another process ({e}) while {what}; close \
+                 whatever holds it (a sqlite3 shell with an open write transaction?) and start again",
+                path.display()
+            ),
+        ),
+        _ => storage(what, path, e),
+    }
+}
+
+fn take_instance_lock(dir: &Path) -> Result<File, Failure> {
+    let path = dir.join(LOCK_FILE);
+    let f = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| storage("cannot open", &path, e))?;
+    let _ = platform::restrict_file(&path);
+    match f.try_lock() {
+        Ok(()) => Ok(f),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Failure::new(
+            GcsyncResult::StorageLocked,
+            format!(
+                "data_dir {} is in use by another running gcsync (one data directory per \
+                 plugin instance; two CIC servers cannot share one)",
+                dir.display()
+            ),
+        )),
+        Err(std::fs::TryLockError::Error(e)) => Err(storage("cannot lock", &path, e)),
+    }
+}
+
+impl Db {
+    /// Opens (creating if needed) the data directory and its database, migrates an older
+    /// schema or a format-1 `state.json`/`pending.json`, and loads every row.
+    pub fn open(dir: &Path) -> Result<(Db, Loaded), Failure> {
+        platform::create_private_dir(dir)
+            .map_err(|e| storage("cannot create data directory", dir, e))?;
+        let lock = take_instance_lock(dir)?;
+        let path = dir.join(DB_FILE);
+        let fresh = !path.exists();
+        if fresh {
+            File::create(&path).map_err(|e| storage("cannot create", &path, e))?;
+        }
+        platform::restrict_file(&path).map_err(|e| storage("cannot restrict", &path, e))?;
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| sql_failure("opening it", &path, e))?;
+        conn.busy_timeout(Duration::from_millis(1500))
+            .map_err(|e| sql_failure("opening it", &path, e))?;
+        let mut db = Db {
+            conn,
+            path,
+            _lock: lock,
+        };
+        schema::prepare(&db.conn, &db.path)?;
+        let migrated = migrate::from_json_files(&mut db, dir)?;
+        let mut loaded = db.load()?;
+        loaded.migrated = migrated;
+        Ok((db, loaded))
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn load(&self) -> Result<Loaded, Failure> {
+        let fail = |e| sql_failure("reading it", &self.path, e);
+        let mut out = Loaded::default();
+        let mut stmt = self
+            .conn
+            .prepare_cached(codec::SELECT_OBJECTS)
+            .map_err(fail)?;
+        let mut rows = stmt.query([]).map_err(fail)?;
+        while let Some(row) = rows.next().map_err(fail)? {
+            let (key, rec) = codec::read_object(row).map_err(fail)?;
+            out.last_seq = out.last_seq.max(rec.seq);
+            out.rows.insert(key, rec);
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT kind, cic_id, change, seq FROM pending ORDER BY seq")
+            .map_err(fail)?;
+        let mut rows = stmt.query([]).map_err(fail)?;
+        while let Some(row) = rows.next().map_err(fail)? {
+            let (key, change, seq) = codec::read_pending(row).map_err(fail)?;
+            out.last_seq = out.last_seq.max(seq);
+            out.pending.push((key, change, seq));
+        }
+        Ok(out)
+    }
+
+    /// Writes one batch in one transaction: accepted changes first, then object rows (each
+    /// deleting the pending row it completes unless a newer change replaced it).
+    pub fn commit(&mut self, intake: &[Unsaved], rows: &[RowWrite]) -> Result<(), Failure> {
+        let path = self.path.clone();
+        let fail = |e| sql_failure("writing it", &path, e);
+        let tx = self.conn.transaction().map_err(fail)?;
+        {
+            let mut put = tx
+                .prepare_cached(
+                    "INSERT INTO pending (kind, cic_id, change, seq) VALUES (?1, ?2, ?3, ?4) \
+                     ON CONFLICT (kind, cic_id) DO UPDATE SET change = excluded.change, \
+                     seq = excluded.seq WHERE excluded.seq > pending.seq",
+                )
+                .map_err(fail)?;
+            for (key, seq, change) in intake {
+                let json = serde_json::to_string(&**change)
+                    .map_err(|e| storage("cannot encode a change for", &path, e))?;
+                put.execute(params![key.kind.name(), key.id, json, *seq as i64])
+                    .map_err(fail)?;
+            }
+            let mut done = tx
+                .prepare_cached("DELETE FROM pending WHERE kind = ?1 AND cic_id = ?2 AND seq <= ?3")
+                .map_err(fail)?;
+            for w in rows {
+                if let Some(rec) = &w.record {
+                    codec::write_object(&tx, &w.key, rec).map_err(fail)?;
+                }
+                if let Some(seq) = w.done_seq {
+                    done.execute(params![w.key.kind.name(), w.key.id, seq as i64])
+                        .map_err(fail)?;
+                }
+            }
+        }
+        tx.commit().map_err(fail)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,86 @@
+//! The database schema and its migrations, versioned by `PRAGMA user_version`.
+
+use super::sql_failure;
+use crate::result::{Failure, GcsyncResult};
+use rusqlite::Connection;
+use std::path::Path;
+
+/// The schema this version writes.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// Migrations: entry `n` takes version `n` to `n + 1`.
+const MIGRATIONS: [&str; 1] = ["
+CREATE TABLE objects (
+    kind        TEXT    NOT NULL,            -- object kind: user, ...
+    cic_id      TEXT    NOT NULL,            -- the CIC id (user name, ...)
+    source      TEXT,                        -- latest CIC data processed (JSON); NULL once deleted
+    origin      TEXT,                        -- created | adopted | restored
+    applied     TEXT,                        -- what was last applied in Genesys Cloud (JSON)
+    genesys_id  TEXT,
+    state       TEXT    NOT NULL,            -- Synced | Error | Not synced
+    reason      TEXT,
+    last_synced INTEGER,                     -- unix seconds
+    removed     INTEGER NOT NULL DEFAULT 0,
+    intent      TEXT,                        -- a create that may be in flight (JSON)
+    seq         INTEGER NOT NULL DEFAULT 0,  -- the last change processed
+    PRIMARY KEY (kind, cic_id)
+) WITHOUT ROWID;
+CREATE TABLE pending (
+    kind    TEXT    NOT NULL,
+    cic_id  TEXT    NOT NULL,
+    change  TEXT    NOT NULL,                -- the accepted change (JSON)
+    seq     INTEGER NOT NULL,
+    PRIMARY KEY (kind, cic_id)
+) WITHOUT ROWID;
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT
+) WITHOUT ROWID;
+"];
+
+/// Sets the connection up (WAL, full fsync on commit) and brings the schema to
+/// [`SCHEMA_VERSION`]. A database from a newer gcsync is refused.
+pub fn prepare(conn: &Connection, path: &Path) -> Result<(), Failure> {
+    let fail = |e| sql_failure("preparing it", path, e);
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .map_err(fail)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(Failure::new(
+            GcsyncResult::StorageError,
+            format!(
+                "cannot switch {} to WAL mode (it stays {mode})",
+                path.display()
+            ),
+        ));
+    }
+    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;")
+        .map_err(fail)?;
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(fail)?;
+    if version > SCHEMA_VERSION {
+        return Err(Failure::new(
+            GcsyncResult::StorageError,
+            format!(
+                "{} has schema version {version}, written by a newer gcsync; this one reads up \
+                 to {SCHEMA_VERSION}: run the newer version, or restore a backup",
+                path.display()
+            ),
+        ));
+    }
+    // Take the write lock once (an empty transaction writes nothing): a database another
+    // process holds locked is reported now, not at the first change.
+    conn.execute_batch("BEGIN IMMEDIATE; COMMIT;")
+        .map_err(fail)?;
+    for (n, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let step = || -> rusqlite::Result<()> {
+            let tx = conn.unchecked_transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", n as i64 + 1)?;
+            tx.commit()
+        };
+        step().map_err(fail)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,194 @@
+use super::*;
+use crate::cic::CicUser;
+use crate::status::SyncState;
+use std::sync::Arc;
+
+fn user(id: &str) -> CicUser {
+    serde_json::from_value(
+        serde_json::json!({"id": id, "business_email": format!("{id}@example.com")}),
+    )
+    .unwrap()
+}
+
+fn upsert(id: &str) -> Arc<Change> {
+    Arc::new(Change::UpsertUser {
+        user: user(id),
+        force: false,
+    })
+}
+
+#[test]
+fn rows_and_pending_round_trip_with_private_modes() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    {
+        let (mut db, loaded) = Db::open(&data).unwrap();
+        assert!(loaded.rows.is_empty() && loaded.pending.is_empty());
+        let mut rec = Record {
+            source: Some(Arc::new(user("jdoe"))),
+            origin: Some(crate::objects::Origin::Created),
+            seq: 3,
+            ..Record::default()
+        };
+        rec.status.state = SyncState::Synced;
+        rec.status.genesys_id = Some("g-1".into());
+        db.commit(
+            &[
+                (ObjectKey::user("a"), 4, upsert("a")),
+                (ObjectKey::user("jdoe"), 3, upsert("jdoe")),
+            ],
+            &[RowWrite {
+                key: ObjectKey::user("jdoe"),
+                record: Some(rec),
+                done_seq: Some(3),
+            }],
+        )
+        .unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&data), 0o700);
+            for f in [DB_FILE, "gcsync.db-wal", LOCK_FILE] {
+                assert_eq!(mode(&data.join(f)), 0o600, "{f}");
+            }
+        }
+    }
+    let (_db, loaded) = Db::open(&data).unwrap();
+    let r = &loaded.rows[&ObjectKey::user("jdoe")];
+    assert_eq!(r.status.genesys_id.as_deref(), Some("g-1"));
+    assert_eq!(r.status.state, SyncState::Synced);
+    assert_eq!(r.source.as_ref().unwrap().id, "jdoe");
+    assert_eq!(loaded.pending.len(), 1, "jdoe's pending row was completed");
+    assert_eq!(loaded.pending[0].0, ObjectKey::user("a"));
+    assert_eq!(loaded.last_seq, 4);
+}
+
+#[test]
+fn a_completed_change_keeps_a_newer_pending_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut db, _) = Db::open(dir.path()).unwrap();
+    db.commit(&[(ObjectKey::user("a"), 5, upsert("a"))], &[])
+        .unwrap();
+    // The worker completes seq 4 (an older change) after seq 5 was accepted.
+    db.commit(
+        &[(ObjectKey::user("a"), 4, upsert("stale"))],
+        &[RowWrite {
+            key: ObjectKey::user("a"),
+            record: None,
+            done_seq: Some(4),
+        }],
+    )
+    .unwrap();
+    drop(db);
+    let (_db, loaded) = Db::open(dir.path()).unwrap();
+    assert_eq!(loaded.pending.len(), 1);
+    assert_eq!(
+        loaded.pending[0].2, 5,
+        "an older change never overwrites a newer one"
+    );
+    assert_eq!(loaded.pending[0].1, *upsert("a"));
+}
+
+#[test]
+fn a_second_instance_on_one_data_dir_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let _first = Db::open(dir.path()).unwrap();
+    let e = Db::open(dir.path()).err().unwrap();
+    assert_eq!(e.code, GcsyncResult::StorageLocked);
+    assert!(
+        e.message.contains("another running gcsync"),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
+fn a_database_locked_by_another_process_is_storage_locked() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(Db::open(dir.path()).unwrap());
+    let other = Connection::open(dir.path().join(DB_FILE)).unwrap();
+    other.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let e = Db::open(dir.path()).err().unwrap();
+    assert_eq!(e.code, GcsyncResult::StorageLocked, "{}", e.message);
+    assert!(e.message.contains("locked"), "{}", e.message);
+}
+
+#[test]
+fn a_damaged_database_is_reported_not_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let garbage = vec![0x5au8; 8192];
+    std::fs::write(dir.path().join(DB_FILE), &garbage).unwrap();
+    let e = Db::open(dir.path()).err().unwrap();
+    assert_eq!(e.code, GcsyncResult::StorageCorrupt, "{}", e.message);
+    assert!(e.message.contains("will not start afresh"), "{}", e.message);
+    assert_eq!(
+        std::fs::read(dir.path().join(DB_FILE)).unwrap(),
+        garbage,
+        "left as it was"
+    );
+}
+
+#[test]
+fn a_database_from_a_newer_gcsync_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(Db::open(dir.path()).unwrap());
+    let c = Connection::open(dir.path().join(DB_FILE)).unwrap();
+    c.pragma_update(None, "user_version", 99).unwrap();
+    drop(c);
+    let e = Db::open(dir.path()).err().unwrap();
+    assert!(e.message.contains("newer gcsync"), "{}", e.message);
+}
+
+#[test]
+fn format_1_files_are_migrated_once_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = serde_json::json!({"format": 1, "users": {"jdoe": {
+        "source": {"id": "jdoe", "business_email": "jdoe@example.com"},
+        "origin": "adopted",
+        "applied": {"name": "jdoe", "email": "jdoe@example.com", "phones": {}},
+        "status": {"state": "Synced", "last_synchronized": 1700000000, "reason": null,
+                   "genesys_id": "g-9", "removed": false}}}});
+    let pending = serde_json::json!({"format": 1, "pending": [
+        [{"kind": "User", "id": "kwong"}, {"UpsertUser": {"user": {"id": "kwong"}, "force": false}}],
+        [{"kind": "User", "id": "gone"}, "RemoveUser"]]});
+    std::fs::write(dir.path().join("state.json"), state.to_string()).unwrap();
+    std::fs::write(dir.path().join("pending.json"), pending.to_string()).unwrap();
+    let (db, loaded) = Db::open(dir.path()).unwrap();
+    assert!(loaded
+        .migrated
+        .as_deref()
+        .unwrap()
+        .contains("1 object(s) and 2 pending"));
+    let r = &loaded.rows[&ObjectKey::user("jdoe")];
+    assert_eq!(r.status.genesys_id.as_deref(), Some("g-9"));
+    assert_eq!(r.origin, Some(crate::objects::Origin::Adopted));
+    assert_eq!(loaded.pending.len(), 2);
+    assert_eq!(loaded.pending[1].1, Change::RemoveUser);
+    assert!(dir.path().join("state.json.migrated").exists());
+    assert!(dir.path().join("pending.json.migrated").exists());
+    assert!(!dir.path().join("state.json").exists());
+    drop(db);
+    let (_db, again) = Db::open(dir.path()).unwrap();
+    assert!(again.migrated.is_none(), "migrated once");
+    assert_eq!(again.rows.len(), 1);
+}
+
+#[test]
+fn an_unreadable_format_1_file_stops_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("state.json"), b"{not json").unwrap();
+    let e = Db::open(dir.path()).err().unwrap();
+    assert_eq!(e.code, GcsyncResult::StorageCorrupt);
+    assert!(dir.path().join("state.json").exists(), "kept for the admin");
+}
+
+#[test]
+fn an_unwritable_directory_is_a_storage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, b"x").unwrap();
+    let e = Db::open(&file.join("sub")).err().unwrap();
+    assert_eq!(e.code, GcsyncResult::StorageError);
+    assert!(e.message.contains("not-a-dir"), "{}", e.message);
+}
