@@ -124,6 +124,26 @@ impl Shared {
         })
     }
 
+    /// Waits (at most `timeout`) until every row handed to the writer so far is durable.
+    pub fn barrier(&self, timeout: std::time::Duration) -> Result<(), crate::result::Failure> {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let gone = || {
+            crate::result::Failure::new(
+                crate::result::GcsyncResult::StorageError,
+                "the writer thread is gone",
+            )
+        };
+        self.writer.send(Msg::Barrier(tx)).map_err(|_| gone())?;
+        match rx.recv_timeout(timeout) {
+            Ok(r) => r,
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => Err(crate::result::Failure::new(
+                crate::result::GcsyncResult::Timeout,
+                "the data directory did not confirm the writes before the timeout",
+            )),
+            Err(_) => Err(gone()),
+        }
+    }
+
     /// Tells the writer to commit what is left and stop.
     pub fn stop_writer(&self) {
         let _ = self.writer.send(Msg::Stop);

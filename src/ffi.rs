@@ -273,8 +273,8 @@ pub extern "C" fn gcsync_wait_idle(timeout_ms: u32) -> GcsyncResult {
     ffi_boundary!(runtime::wait_idle(timeout(timeout_ms)))
 }
 
-/// Blocks the calling thread until every change accepted (by any thread) before this call is
-/// durable in the data directory, or `timeout_ms` passes (`GCSYNC_RESULT_TIMEOUT`, with the
+/// Blocks the calling thread until every change accepted (by any thread) before this call, and
+/// every status recorded so far, is durable in the data directory, or `timeout_ms` passes (`GCSYNC_RESULT_TIMEOUT`, with the
 /// disk error if one is in the way). A hook's OK means the change is accepted in memory and
 /// will be committed within about 10 ms; after `gcsync_flush` returns OK it survives a crash
 /// of the host process (and, with the default full fsync, of the machine). Thread-safe.

@@ -388,12 +388,15 @@ pub fn wait_settled(timeout: Duration) -> Result<(), Failure> {
     ))
 }
 
-/// Waits until every change accepted before the call is durable in the data directory.
+/// Waits until every change accepted before the call, and every status recorded so far, is
+/// durable in the data directory.
 pub fn flush(timeout: Duration) -> Result<(), Failure> {
     let shared = current()?;
+    let start = Instant::now();
     let upto = shared.queue.accepted_seq();
     shared.queue.wake_writer();
-    shared.durability.wait(upto, timeout)
+    shared.durability.wait(upto, timeout)?;
+    shared.barrier(timeout.saturating_sub(start.elapsed()))
 }
 
 /// One object's status JSON.

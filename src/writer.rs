@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 pub enum Msg {
     /// Write an object row; `ack` (if any) hears when it is durable.
     Row(Box<RowWrite>, Option<Sender<Result<(), Failure>>>),
+    /// Hear when everything sent before is durable.
+    Barrier(Sender<Result<(), Failure>>),
     /// Commit what is queued, then stop.
     Stop,
 }
@@ -114,6 +116,7 @@ pub fn run(mut db: Db, shared: Arc<Shared>, rx: Receiver<Msg>) {
                     batch.rows.push(*w);
                     batch.acks.extend(ack);
                 }
+                Msg::Barrier(ack) => batch.acks.push(ack),
                 Msg::Stop => stopping = true,
             }
         }
