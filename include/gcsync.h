@@ -9,8 +9,9 @@
 
 /**
  * The ABI version this library speaks; the host puts it in `gcsync_host.abi_version`.
+ * Version 2 added `gcsync_host.struct_size`.
  */
-#define GCSYNC_ABI_VERSION 1
+#define GCSYNC_ABI_VERSION 2
 
 /**
  * Longest CIC object id accepted, in bytes (longer ids get `GCSYNC_RESULT_INVALID_FIELD`).
@@ -59,7 +60,8 @@ enum gcsync_result
    */
   GCSYNC_RESULT_SHUT_DOWN = 8006,
   /**
-   * The host interface declares an ABI version this library does not speak.
+   * The host interface declares an ABI version this library does not speak, or a
+   * `gcsync_host.struct_size` smaller than the version-2 struct.
    */
   GCSYNC_RESULT_ABI_VERSION_MISMATCH = 8007,
   /**
@@ -90,6 +92,12 @@ enum gcsync_result
    */
   GCSYNC_RESULT_STORAGE_LOCKED = 8013,
   /**
+   * The call came from inside a gcsync callback (`get_setting`, `log`, `status_changed`), where
+   * only the query functions, `gcsync_result_message`, `gcsync_last_error_message` and
+   * `gcsync_abi_version` may be called. Nothing was done; call it after the callback returns.
+   */
+  GCSYNC_RESULT_CALLED_FROM_CALLBACK = 8014,
+  /**
    * A numeric code unknown to this version of the library.
    */
   GCSYNC_RESULT_UNKNOWN = 8099,
@@ -113,6 +121,11 @@ enum gcsync_result
    * The payload is larger than the `max_payload_bytes` setting.
    */
   GCSYNC_RESULT_PAYLOAD_TOO_LARGE = 8104,
+  /**
+   * A UTF-16 string argument holds an unpaired surrogate (the message gives its code-unit
+   * offset).
+   */
+  GCSYNC_RESULT_INVALID_UTF16 = 8105,
   /**
    * A setting has an invalid value.
    */
@@ -212,6 +225,7 @@ typedef uint32_t gcsync_object_kind;
  * or -1 when the key is not set. When the returned length is >= `value_buf_len`, gcsync calls
  * again with a larger buffer. Called only on the thread that calls `gcsync_init` or
  * `gcsync_on_settings_changed`, and only during those calls. `key` is valid during the call only.
+ * Like every callback it may call only the query and message functions (see `gcsync_host`).
  */
 typedef int64_t (*gcsync_get_setting_callback)(void *userdata,
                                                const char *key,
@@ -221,7 +235,8 @@ typedef int64_t (*gcsync_get_setting_callback)(void *userdata,
 /**
  * Log line callback. `message` is NUL-terminated, `message_len` bytes long without the NUL,
  * and valid during the call only. May be called from any thread, including gcsync's worker,
- * concurrently; never after `gcsync_shutdown` returns. It must not call back into gcsync.
+ * concurrently; never after `gcsync_shutdown` returns. It may call only the query and message
+ * functions (see `gcsync_host`); the others return `GCSYNC_RESULT_CALLED_FROM_CALLBACK`.
  */
 typedef void (*gcsync_log_callback)(void *userdata,
                                     gcsync_log_level level,
@@ -230,9 +245,9 @@ typedef void (*gcsync_log_callback)(void *userdata,
 
 /**
  * Optional notification that an object's sync status changed, so the host UI can refresh.
- * Called on gcsync's worker thread; `object_id` is valid during the call only. It may call the
- * query functions (`gcsync_object_status`, `gcsync_overview`, `gcsync_list_status`) but no other
- * gcsync function.
+ * Called on gcsync's worker thread; `object_id` (UTF-8) is valid during the call only. It may
+ * call the query functions (`gcsync_object_status`, `gcsync_overview`, `gcsync_list_status`) and
+ * the message functions; the others return `GCSYNC_RESULT_CALLED_FROM_CALLBACK`.
  */
 typedef void (*gcsync_status_changed_callback)(void *userdata,
                                                gcsync_object_kind kind,
@@ -240,15 +255,33 @@ typedef void (*gcsync_status_changed_callback)(void *userdata,
                                                size_t object_id_len);
 
 /**
- * What the host gives `gcsync_init`. gcsync copies the struct; the host keeps ownership of
- * `userdata`, which must stay valid until `gcsync_shutdown` returns. The callbacks must be safe
- * to call from the threads their documentation names.
+ * What the host gives `gcsync_init`. Set `abi_version = GCSYNC_ABI_VERSION` and
+ * `struct_size = sizeof(gcsync_host)`; zero the struct first (`= {0}` or `memset`) so that an
+ * unused callback is NULL.
+ *
+ * Compatibility rule: fields are only ever added at the end, each optional (NULL = not
+ * provided). gcsync reads `abi_version`, then `struct_size`, and copies only
+ * `min(struct_size, its own sizeof(gcsync_host))` bytes: a field beyond what an older host
+ * declared reads as NULL, and the extra fields of a newer host are ignored. A `struct_size`
+ * smaller than the version-2 struct (these six fields) is refused with
+ * `GCSYNC_RESULT_ABI_VERSION_MISMATCH`.
+ *
+ * gcsync copies the struct during `gcsync_init`; the host keeps ownership of `userdata`, which
+ * must stay valid until `gcsync_shutdown` returns. The callbacks must be safe to call from the
+ * threads their documentation names. From inside any callback only the query functions
+ * (`gcsync_object_status`, `gcsync_list_status`, `gcsync_overview` and their UTF-16 forms),
+ * `gcsync_result_message`, `gcsync_last_error_message` and `gcsync_abi_version` may be called;
+ * every other function returns `GCSYNC_RESULT_CALLED_FROM_CALLBACK` and does nothing.
  */
 typedef struct {
   /**
    * Must be `GCSYNC_ABI_VERSION`.
    */
   uint32_t abi_version;
+  /**
+   * `sizeof(gcsync_host)` as the host compiled it.
+   */
+  uint32_t struct_size;
   /**
    * Passed back as the first argument of every callback.
    */

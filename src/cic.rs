@@ -1,50 +1,165 @@
 //! The PureConnect (CIC) objects the host hands to the hooks, and their strict JSON parsing.
 //!
-//! Parsing rejects unknown fields, wrong types and a missing or empty `id`, each with its own
-//! result code and a message naming the field.
+//! Parsing accepts only a JSON object where an object is expected (serde's derive would also take
+//! an array of the field values in order), rejects unknown and duplicate fields, wrong types, a
+//! missing or empty `id`, an id over [`GCSYNC_MAX_ID_LEN`] bytes and control characters in any
+//! string field, each with its own result code and a message naming the field.
 
 use crate::result::{Failure, GcsyncResult};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
+use std::fmt;
 
 /// Longest CIC object id accepted, in bytes (longer ids get `GCSYNC_RESULT_INVALID_FIELD`).
 pub const GCSYNC_MAX_ID_LEN: usize = 256;
 
 /// A CIC user as sent to `gcsync_on_user_changed`. All fields but `id` are optional strings;
 /// `null`, an absent field and an empty string all mean "not set".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CicUser {
     /// The CIC user name (the stable key).
     pub id: String,
     /// Personal Info > General > Display Name.
-    #[serde(default)]
     pub display_name: Option<String>,
     /// Personal Info > Internet > Business Email (required for sync).
-    #[serde(default)]
     pub business_email: Option<String>,
     /// Business phone → Genesys WORK.
-    #[serde(default)]
     pub business_phone: Option<String>,
     /// Business 2 phone → Genesys WORK2.
-    #[serde(default)]
     pub business_phone_2: Option<String>,
     /// Mobile phone → Genesys MOBILE (Cell).
-    #[serde(default)]
     pub mobile_phone: Option<String>,
     /// Home phone → Genesys HOME.
-    #[serde(default)]
     pub home_phone: Option<String>,
     /// Fax → Genesys OTHER.
-    #[serde(default)]
     pub fax: Option<String>,
 }
 
+/// The JSON field names of [`CicUser`], `id` first.
+const USER_FIELDS: &[&str] = &[
+    "id",
+    "display_name",
+    "business_email",
+    "business_phone",
+    "business_phone_2",
+    "mobile_phone",
+    "home_phone",
+    "fax",
+];
+
+impl CicUser {
+    /// The optional field with index `i` (1.. in [`USER_FIELDS`]).
+    fn optional_mut(&mut self, i: usize) -> &mut Option<String> {
+        match i {
+            1 => &mut self.display_name,
+            2 => &mut self.business_email,
+            3 => &mut self.business_phone,
+            4 => &mut self.business_phone_2,
+            5 => &mut self.mobile_phone,
+            6 => &mut self.home_phone,
+            _ => &mut self.fax,
+        }
+    }
+
+    /// The optional string fields with their JSON names.
+    pub fn optional_fields(&self) -> [(&'static str, &Option<String>); 7] {
+        [
+            ("display_name", &self.display_name),
+            ("business_email", &self.business_email),
+            ("business_phone", &self.business_phone),
+            ("business_phone_2", &self.business_phone_2),
+            ("mobile_phone", &self.mobile_phone),
+            ("home_phone", &self.home_phone),
+            ("fax", &self.fax),
+        ]
+    }
+}
+
+impl<'de> Deserialize<'de> for CicUser {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<CicUser, D::Error> {
+        d.deserialize_map(UserVisitor)
+    }
+}
+
+/// Reads a [`CicUser`] from a map only (never from a sequence of values).
+struct UserVisitor;
+
+impl<'de> Visitor<'de> for UserVisitor {
+    type Value = CicUser;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object (a CIC user)")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<CicUser, A::Error> {
+        let mut user = CicUser {
+            id: String::new(),
+            display_name: None,
+            business_email: None,
+            business_phone: None,
+            business_phone_2: None,
+            mobile_phone: None,
+            home_phone: None,
+            fax: None,
+        };
+        let mut seen = [false; USER_FIELDS.len()];
+        while let Some(key) = map.next_key::<String>()? {
+            let Some(i) = USER_FIELDS.iter().position(|f| *f == key) else {
+                return Err(de::Error::unknown_field(&key, USER_FIELDS));
+            };
+            if std::mem::replace(&mut seen[i], true) {
+                return Err(de::Error::duplicate_field(USER_FIELDS[i]));
+            }
+            if i == 0 {
+                user.id = map.next_value()?;
+            } else {
+                *user.optional_mut(i) = map.next_value()?;
+            }
+        }
+        if !seen[0] {
+            return Err(de::Error::missing_field("id"));
+        }
+        Ok(user)
+    }
+}
+
 /// A full snapshot for `gcsync_on_force_sync`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snapshot {
     /// Every CIC user.
     pub users: Vec<CicUser>,
+}
+
+impl<'de> Deserialize<'de> for Snapshot {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Snapshot, D::Error> {
+        d.deserialize_map(SnapshotVisitor)
+    }
+}
+
+/// Reads a [`Snapshot`] from a map only.
+struct SnapshotVisitor;
+
+impl<'de> Visitor<'de> for SnapshotVisitor {
+    type Value = Snapshot;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object {\"users\": [...]}")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Snapshot, A::Error> {
+        let mut users = None;
+        while let Some(key) = map.next_key::<String>()? {
+            if key != "users" {
+                return Err(de::Error::unknown_field(&key, &["users"]));
+            }
+            if users.is_some() {
+                return Err(de::Error::duplicate_field("users"));
+            }
+            users = Some(map.next_value()?);
+        }
+        let users = users.ok_or_else(|| de::Error::missing_field("users"))?;
+        Ok(Snapshot { users })
+    }
 }
 
 /// Maps a serde_json error to the right code and a message naming the problem.
@@ -62,28 +177,57 @@ fn json_failure(e: serde_json::Error) -> Failure {
     Failure::new(code, text)
 }
 
-/// Validates an object id from the host.
-pub fn check_id(id: &str) -> Result<(), Failure> {
+/// Refuses control characters (Unicode category Cc: U+0000-U+001F, U+007F-U+009F) in the
+/// string field `field`, naming the field, the character and its byte offset.
+pub fn check_text(field: &str, value: &str) -> Result<(), Failure> {
+    match value.char_indices().find(|(_, c)| c.is_control()) {
+        None => Ok(()),
+        Some((at, c)) => Err(Failure::new(
+            GcsyncResult::InvalidField,
+            format!(
+                "{field} must not contain control characters (U+0000-U+001F, U+007F-U+009F); \
+                 found U+{:04X} at byte {at}",
+                u32::from(c)
+            ),
+        )),
+    }
+}
+
+/// Validates an object id from the host, `field` naming it in the message: not empty or blank
+/// (`MISSING_FIELD`), at most [`GCSYNC_MAX_ID_LEN`] bytes and no control characters
+/// (`INVALID_FIELD`).
+pub fn check_id_field(field: &str, id: &str) -> Result<(), Failure> {
     if id.trim().is_empty() {
         return Err(Failure::new(
             GcsyncResult::MissingField,
-            "id must not be empty",
+            format!("{field} must not be empty"),
         ));
     }
     if id.len() > GCSYNC_MAX_ID_LEN {
         return Err(Failure::new(
             GcsyncResult::InvalidField,
             format!(
-                "id is {} bytes; at most {GCSYNC_MAX_ID_LEN} are allowed",
+                "{field} is {} bytes; at most {GCSYNC_MAX_ID_LEN} are allowed",
                 id.len()
             ),
         ));
     }
-    if id.chars().any(char::is_control) {
-        return Err(Failure::new(
-            GcsyncResult::InvalidField,
-            "id must not contain control characters",
-        ));
+    check_text(field, id)
+}
+
+/// Validates the `id` of an object from the host (see [`check_id_field`]).
+pub fn check_id(id: &str) -> Result<(), Failure> {
+    check_id_field("id", id)
+}
+
+/// Checks every string field of a parsed user; `prefix` goes before each field name
+/// (`"users[3]."` in a snapshot).
+fn check_user(prefix: &str, user: &CicUser) -> Result<(), Failure> {
+    check_id_field(&format!("{prefix}id"), &user.id)?;
+    for (name, value) in user.optional_fields() {
+        if let Some(v) = value {
+            check_text(&format!("{prefix}{name}"), v)?;
+        }
     }
     Ok(())
 }
@@ -91,7 +235,7 @@ pub fn check_id(id: &str) -> Result<(), Failure> {
 /// Parses one user.
 pub fn parse_user(json: &str) -> Result<CicUser, Failure> {
     let user: CicUser = serde_json::from_str(json).map_err(json_failure)?;
-    check_id(&user.id)?;
+    check_user("", &user)?;
     Ok(user)
 }
 
@@ -100,7 +244,7 @@ pub fn parse_snapshot(json: &str) -> Result<Snapshot, Failure> {
     let snap: Snapshot = serde_json::from_str(json).map_err(json_failure)?;
     let mut seen = std::collections::HashSet::new();
     for (i, u) in snap.users.iter().enumerate() {
-        check_id(&u.id).map_err(|f| Failure::new(f.code, format!("users[{i}]: {}", f.message)))?;
+        check_user(&format!("users[{i}]."), u)?;
         if !seen.insert(u.id.as_str()) {
             return Err(Failure::new(
                 GcsyncResult::InvalidField,
@@ -142,6 +286,91 @@ mod tests {
         assert_eq!(code(&long), GcsyncResult::InvalidField);
         let msg = parse_user(r#"{"id":"a","nick":"x"}"#).unwrap_err().message;
         assert!(msg.contains("nick"), "{msg}");
+    }
+
+    #[test]
+    fn only_an_object_is_a_user() {
+        for json in [
+            r#"["arr1","Array User","a@b.c"]"#,
+            "[]",
+            r#""jdoe""#,
+            "42",
+            "null",
+            "true",
+        ] {
+            let f = parse_user(json).unwrap_err();
+            assert_eq!(f.code, GcsyncResult::InvalidField, "{json}");
+            assert!(f.message.contains("expected a JSON object"), "{json}: {}", f.message);
+        }
+        for json in [
+            r#"[[{"id":"a"}]]"#,
+            r#"{"users":[["arr1","Array User","a@b.c"]]}"#,
+            r#"{"users":["jdoe"]}"#,
+        ] {
+            let f = parse_snapshot(json).unwrap_err();
+            assert_eq!(f.code, GcsyncResult::InvalidField, "{json}");
+            assert!(f.message.contains("expected a JSON object"), "{json}: {}", f.message);
+        }
+    }
+
+    #[test]
+    fn a_duplicate_field_is_refused() {
+        let f = parse_user(r#"{"id":"a","id":"b"}"#).unwrap_err();
+        assert_eq!(f.code, GcsyncResult::InvalidField);
+        assert!(f.message.contains("duplicate field `id`"), "{}", f.message);
+        let f = parse_user(r#"{"id":"a","fax":null,"fax":"1"}"#).unwrap_err();
+        assert!(f.message.contains("fax"), "{}", f.message);
+        let f = parse_snapshot(r#"{"users":[],"users":[]}"#).unwrap_err();
+        assert_eq!(f.code, GcsyncResult::InvalidField);
+    }
+
+    #[test]
+    fn control_characters_are_refused_in_every_string_field() {
+        for field in USER_FIELDS {
+            for bad in ["\\u0000", "\\u0007", "\\n", "\\u001f", "\u{7f}", "\\u0085"] {
+                let mut v = serde_json::json!({"id": "ok"});
+                let json = {
+                    v[*field] = serde_json::Value::String("x".into());
+                    v.to_string().replace("\"x\"", &format!("\"a{bad}b\""))
+                };
+                let f = parse_user(&json).unwrap_err();
+                assert_eq!(f.code, GcsyncResult::InvalidField, "{json}");
+                assert!(
+                    f.message.starts_with(&format!("{field} must not contain control")),
+                    "{json}: {}",
+                    f.message
+                );
+                assert!(f.message.contains("at byte 1"), "{}", f.message);
+            }
+        }
+        let f = parse_snapshot(r#"{"users":[{"id":"a"},{"id":"b","home_phone":"1\t2"}]}"#)
+            .unwrap_err();
+        assert!(f.message.starts_with("users[1].home_phone"), "{}", f.message);
+        // Printable non-ASCII is fine.
+        assert!(parse_user(r#"{"id":"nguyễn","display_name":"Nguyễn Thị Thu ✓"}"#).is_ok());
+    }
+
+    #[test]
+    fn what_the_store_serialises_parses_back() {
+        let u = parse_user(r#"{"id":"jdoe","display_name":"Jane","fax":"5"}"#).unwrap();
+        let back: CicUser = serde_json::from_str(&serde_json::to_string(&u).unwrap()).unwrap();
+        assert_eq!(back, u);
+        let v = serde_json::to_value(&u).unwrap();
+        assert_eq!(serde_json::from_value::<CicUser>(v).unwrap(), u);
+    }
+
+    #[test]
+    fn ids_are_checked_by_one_rule_naming_the_argument() {
+        let f = check_id_field("user_id", &"a".repeat(GCSYNC_MAX_ID_LEN + 1)).unwrap_err();
+        assert_eq!(f.code, GcsyncResult::InvalidField);
+        assert!(f.message.starts_with("user_id is 257 bytes"), "{}", f.message);
+        assert!(check_id_field("user_id", &"a".repeat(GCSYNC_MAX_ID_LEN)).is_ok());
+        assert_eq!(
+            check_id_field("object_id", " ").unwrap_err().code,
+            GcsyncResult::MissingField
+        );
+        let f = check_id_field("object_id", "a\u{0}").unwrap_err();
+        assert!(f.message.contains("U+0000 at byte 1"), "{}", f.message);
     }
 
     #[test]

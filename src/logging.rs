@@ -50,26 +50,22 @@ impl log::Log for Bridge {
     }
 
     fn log(&self, record: &log::Record) {
-        if !self.enabled(record.metadata()) {
+        // A line from a gcsync function the host's log callback called would re-enter the
+        // callback (and take the sink lock twice): such lines are dropped.
+        if !self.enabled(record.metadata()) || crate::host::current_callback() == Some("log") {
             return;
         }
         let Ok(guard) = self.sink.read() else { return };
         let Some(sink) = guard.as_ref() else { return };
-        let Some(cb) = sink.host.0.log else { return };
+        if sink.host.0.log.is_none() {
+            return;
+        }
         let line = scrub(
             &format!("{}: {}", record.target(), record.args()),
             &sink.redact,
         );
         let c = CString::new(line.replace('\0', " ")).unwrap_or_default();
-        // SAFETY: c is NUL-terminated and outlives the call.
-        unsafe {
-            cb(
-                sink.host.0.userdata,
-                level(record.level()),
-                c.as_ptr(),
-                c.as_bytes().len(),
-            )
-        };
+        sink.host.log(level(record.level()), &c);
     }
 
     fn flush(&self) {}

@@ -27,7 +27,8 @@ pub enum GcsyncResult {
     AlreadyInitialized = 8005,
     /// The call came after `gcsync_shutdown` (or while it ran).
     ShutDown = 8006,
-    /// The host interface declares an ABI version this library does not speak.
+    /// The host interface declares an ABI version this library does not speak, or a
+    /// `gcsync_host.struct_size` smaller than the version-2 struct.
     AbiVersionMismatch = 8007,
     /// Shutdown's timeout ran out before the queue drained; what was left is persisted in the data
     /// directory and resumes at the next start.
@@ -44,6 +45,10 @@ pub enum GcsyncResult {
     /// The data directory is in use by another gcsync, or its database is locked by another
     /// process.
     StorageLocked = 8013,
+    /// The call came from inside a gcsync callback (`get_setting`, `log`, `status_changed`), where
+    /// only the query functions, `gcsync_result_message`, `gcsync_last_error_message` and
+    /// `gcsync_abi_version` may be called. Nothing was done; call it after the callback returns.
+    CalledFromCallback = 8014,
     /// A numeric code unknown to this version of the library.
     Unknown = 8099,
     /// The payload is not well-formed JSON.
@@ -56,6 +61,9 @@ pub enum GcsyncResult {
     InvalidField = 8103,
     /// The payload is larger than the `max_payload_bytes` setting.
     PayloadTooLarge = 8104,
+    /// A UTF-16 string argument holds an unpaired surrogate (the message gives its code-unit
+    /// offset).
+    InvalidUtf16 = 8105,
     /// A setting has an invalid value.
     InvalidSetting = 8200,
     /// A required setting is missing.
@@ -73,7 +81,7 @@ pub enum GcsyncResult {
 
 impl GcsyncResult {
     /// All codes, for tables and tests.
-    pub(crate) const ALL: [GcsyncResult; 26] = [
+    pub(crate) const ALL: [GcsyncResult; 28] = [
         Self::Ok,
         Self::Panic,
         Self::NullParameter,
@@ -88,12 +96,14 @@ impl GcsyncResult {
         Self::InternalError,
         Self::StorageCorrupt,
         Self::StorageLocked,
+        Self::CalledFromCallback,
         Self::Unknown,
         Self::MalformedJson,
         Self::UnknownField,
         Self::MissingField,
         Self::InvalidField,
         Self::PayloadTooLarge,
+        Self::InvalidUtf16,
         Self::InvalidSetting,
         Self::MissingSetting,
         Self::ConflictingSettings,
@@ -121,7 +131,9 @@ impl GcsyncResult {
             Self::NotInitialized => "gcsync_init has not been called",
             Self::AlreadyInitialized => "gcsync is already initialized",
             Self::ShutDown => "gcsync has been shut down",
-            Self::AbiVersionMismatch => "the host interface ABI version is not supported",
+            Self::AbiVersionMismatch => {
+                "the host interface (gcsync_host abi_version or struct_size) is not supported"
+            }
             Self::ShutdownTimedOut => {
                 "shutdown timed out; pending changes were saved and resume at the next start"
             }
@@ -132,12 +144,16 @@ impl GcsyncResult {
             Self::StorageLocked => {
                 "the data directory or its database is in use by another process"
             }
+            Self::CalledFromCallback => {
+                "this function may not be called from inside a gcsync callback"
+            }
             Self::Unknown => "unknown result code",
             Self::MalformedJson => "the payload is not well-formed JSON",
             Self::UnknownField => "the payload has an unknown field",
             Self::MissingField => "the payload lacks a required field",
             Self::InvalidField => "a payload field has the wrong type or an invalid value",
             Self::PayloadTooLarge => "the payload exceeds max_payload_bytes",
+            Self::InvalidUtf16 => "a string argument was not valid UTF-16 (unpaired surrogate)",
             Self::InvalidSetting => "a setting has an invalid value",
             Self::MissingSetting => "a required setting is missing",
             Self::ConflictingSettings => "settings contradict each other",
@@ -186,5 +202,12 @@ mod tests {
         assert_eq!(GcsyncResult::from_u32(0), GcsyncResult::Unknown);
         assert_eq!(GcsyncResult::from_u32(8098), GcsyncResult::Unknown);
         assert_eq!(GcsyncResult::Ok as u32, 8000);
+        // Numbers are part of the ABI: pin the ones added later.
+        assert_eq!(GcsyncResult::CalledFromCallback as u32, 8014);
+        assert_eq!(GcsyncResult::InvalidUtf16 as u32, 8105);
+        let mut numbers: Vec<u32> = GcsyncResult::ALL.iter().map(|r| *r as u32).collect();
+        numbers.sort_unstable();
+        numbers.dedup();
+        assert_eq!(numbers.len(), GcsyncResult::ALL.len(), "no number twice");
     }
 }

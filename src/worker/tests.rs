@@ -46,6 +46,7 @@ fn worker_survives_a_panic_and_keeps_working() {
     *DATA_DIR.lock().unwrap() = dir.path().to_str().unwrap().to_string();
     let host = GcsyncHost {
         abi_version: GCSYNC_ABI_VERSION,
+        struct_size: std::mem::size_of::<GcsyncHost>() as u32,
         userdata: std::ptr::null_mut(),
         get_setting: Some(get_setting),
         log: None,

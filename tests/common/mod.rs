@@ -69,6 +69,7 @@ unsafe extern "C" fn status_changed(
 pub fn host() -> GcsyncHost {
     GcsyncHost {
         abi_version: GCSYNC_ABI_VERSION,
+        struct_size: std::mem::size_of::<GcsyncHost>() as u32,
         userdata: std::ptr::null_mut(),
         get_setting: Some(get_setting),
         log: Some(log_line),
