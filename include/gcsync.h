@@ -311,13 +311,16 @@ uint32_t gcsync_abi_version(void);
 
 /**
  * Starts gcsync: reads and validates the settings through `host->get_setting` (on this thread),
- * opens the data directory, resumes saved work and starts the worker thread. `host` is copied;
- * its `userdata` must stay valid until `gcsync_shutdown` returns. Fails with
+ * opens the data directory, resumes saved work and starts the worker thread. `host` is copied
+ * (`abi_version` first, then `struct_size`, then at most `struct_size` bytes; see
+ * `gcsync_host`); its `userdata` must stay valid until `gcsync_shutdown` returns. Fails with
+ * `GCSYNC_RESULT_ABI_VERSION_MISMATCH` for another ABI version or a too small `struct_size`,
  * `GCSYNC_RESULT_ALREADY_INITIALIZED` while running. Call from one thread at a time with
- * `gcsync_shutdown`; hooks may run concurrently and get `NOT_INITIALIZED` until it returns.
+ * `gcsync_shutdown`, never from a callback; hooks may run concurrently and get
+ * `NOT_INITIALIZED` until it returns.
  *
  * # Safety
- * `host` must be NULL or point to a valid `gcsync_host`.
+ * `host` must be NULL or point to a `gcsync_host` readable for its `struct_size` bytes.
  */
 gcsync_result gcsync_init(const gcsync_host *host);
 
@@ -326,8 +329,8 @@ gcsync_result gcsync_init(const gcsync_host *host);
  * saves the rest in the data directory (they resume at the next start; then the result is
  * `GCSYNC_RESULT_SHUTDOWN_TIMED_OUT`), joins every gcsync thread and disconnects the log
  * callback. After it returns no gcsync code runs and the host may `dlclose` the library.
- * May block for `timeout_ms` plus one in-flight HTTP request. Never call it from a gcsync
- * callback.
+ * May block for `timeout_ms` plus one in-flight HTTP request. From inside a gcsync callback it
+ * returns `GCSYNC_RESULT_CALLED_FROM_CALLBACK` and does nothing.
  */
 gcsync_result gcsync_shutdown(uint32_t timeout_ms);
 
@@ -342,8 +345,19 @@ gcsync_result gcsync_shutdown(uint32_t timeout_ms);
 gcsync_result gcsync_on_user_changed(const char *user_json, size_t user_json_len);
 
 /**
- * Hook: a CIC user was deleted. `user_id` is the CIC user name (UTF-8, `user_id_len` bytes).
- * The removal policy (`user_removal_policy`) is applied by the worker. Thread-safe.
+ * `gcsync_on_user_changed` with the JSON in UTF-16 (`user_json_units` code units, native byte
+ * order; no NUL needed). Same validation and codes, plus `GCSYNC_RESULT_INVALID_UTF16` for an
+ * unpaired surrogate; `max_payload_bytes` counts the UTF-8 bytes after conversion.
+ *
+ * # Safety
+ * `user_json` must be NULL or readable for `user_json_units` code units.
+ */
+gcsync_result gcsync_on_user_changed_utf16(const uint16_t *user_json, size_t user_json_units);
+
+/**
+ * Hook: a CIC user was deleted. `user_id` is the CIC user name (UTF-8, `user_id_len` bytes,
+ * the same id rule as in the user JSON). The removal policy (`user_removal_policy`) is applied
+ * by the worker. Thread-safe.
  *
  * # Safety
  * `user_id` must be NULL or readable for `user_id_len` bytes.
@@ -351,9 +365,17 @@ gcsync_result gcsync_on_user_changed(const char *user_json, size_t user_json_len
 gcsync_result gcsync_on_user_deleted(const char *user_id, size_t user_id_len);
 
 /**
+ * `gcsync_on_user_deleted` with the id in UTF-16 (`user_id_units` code units).
+ *
+ * # Safety
+ * `user_id` must be NULL or readable for `user_id_units` code units.
+ */
+gcsync_result gcsync_on_user_deleted_utf16(const uint16_t *user_id, size_t user_id_units);
+
+/**
  * Hook: the settings changed. Re-reads them through `get_setting` on this thread, validates
  * them as a whole (on error the old settings stay in force) and applies them without a
- * restart. `data_dir` cannot change while running.
+ * restart. `data_dir` cannot change while running. Never from a callback.
  */
 gcsync_result gcsync_on_settings_changed(void);
 
@@ -367,8 +389,17 @@ gcsync_result gcsync_on_settings_changed(void);
 gcsync_result gcsync_on_force_sync(const char *snapshot_json, size_t snapshot_json_len);
 
 /**
+ * `gcsync_on_force_sync` with the snapshot in UTF-16 (`snapshot_json_units` code units).
+ *
+ * # Safety
+ * `snapshot_json` must be NULL or readable for `snapshot_json_units` code units.
+ */
+gcsync_result gcsync_on_force_sync_utf16(const uint16_t *snapshot_json, size_t snapshot_json_units);
+
+/**
  * Blocks the calling thread until no change is waiting or in flight (objects waiting for a
- * retry time do not count), or `timeout_ms` passes (`GCSYNC_RESULT_TIMEOUT`). Thread-safe.
+ * retry time do not count), or `timeout_ms` passes (`GCSYNC_RESULT_TIMEOUT`). Thread-safe;
+ * never from a callback.
  */
 gcsync_result gcsync_wait_idle(uint32_t timeout_ms);
 
@@ -377,7 +408,8 @@ gcsync_result gcsync_wait_idle(uint32_t timeout_ms);
  * every status recorded so far, is durable in the data directory, or `timeout_ms` passes (`GCSYNC_RESULT_TIMEOUT`, with the
  * disk error if one is in the way). A hook's OK means the change is accepted in memory and
  * will be committed within about 10 ms; after `gcsync_flush` returns OK it survives a crash
- * of the host process (and, with the default full fsync, of the machine). Thread-safe.
+ * of the host process (and, with the default full fsync, of the machine). Thread-safe; never
+ * from a callback.
  */
 gcsync_result gcsync_flush(uint32_t timeout_ms);
 
@@ -386,13 +418,14 @@ gcsync_result gcsync_flush(uint32_t timeout_ms);
  * Synced, or an Error that waits for an admin (nothing waiting, in flight, or waiting for a
  * retry time), or `timeout_ms` passes (`GCSYNC_RESULT_TIMEOUT`). Unlike `gcsync_wait_idle`,
  * which returns as soon as the queue is empty even while objects wait to be retried after a
- * transient failure, this waits for those retries too. Thread-safe.
+ * transient failure, this waits for those retries too. Thread-safe; never from a callback.
  */
 gcsync_result gcsync_wait_settled(uint32_t timeout_ms);
 
 /**
- * Writes one object's sync status as JSON (see README) into `buf`, snprintf-style.
- * Thread-safe; never blocks on the network.
+ * Writes one object's sync status as JSON (see README) into `buf`, snprintf-style. The id
+ * follows the same rule as in the hooks. Thread-safe, also from inside a callback; never blocks
+ * on the network.
  *
  * # Safety
  * `object_id` readable for `object_id_len` bytes; `buf` writable for `buf_len` bytes (or NULL
@@ -406,8 +439,23 @@ gcsync_result gcsync_object_status(uint32_t kind,
                                    size_t *out_len);
 
 /**
+ * `gcsync_object_status` with the id in UTF-16 (`object_id_units` code units). The output is
+ * UTF-8 JSON, as from every query.
+ *
+ * # Safety
+ * `object_id` readable for `object_id_units` code units; otherwise as for
+ * `gcsync_object_status`.
+ */
+gcsync_result gcsync_object_status_utf16(uint32_t kind,
+                                         const uint16_t *object_id,
+                                         size_t object_id_units,
+                                         char *buf,
+                                         size_t buf_len,
+                                         size_t *out_len);
+
+/**
  * Writes the status of every known object of `kind` as a JSON array into `buf`,
- * snprintf-style. Thread-safe.
+ * snprintf-style. Thread-safe, also from inside a callback.
  *
  * # Safety
  * As for `gcsync_object_status`.
@@ -416,7 +464,7 @@ gcsync_result gcsync_list_status(uint32_t kind, char *buf, size_t buf_len, size_
 
 /**
  * Writes the overview (queue depth, counts per state, API calls, retries, 429s, last error,
- * worker alive) as JSON into `buf`, snprintf-style. Thread-safe.
+ * worker alive) as JSON into `buf`, snprintf-style. Thread-safe, also from inside a callback.
  *
  * # Safety
  * As for `gcsync_object_status`.

@@ -300,7 +300,11 @@ mod tests {
         ] {
             let f = parse_user(json).unwrap_err();
             assert_eq!(f.code, GcsyncResult::InvalidField, "{json}");
-            assert!(f.message.contains("expected a JSON object"), "{json}: {}", f.message);
+            assert!(
+                f.message.contains("expected a JSON object"),
+                "{json}: {}",
+                f.message
+            );
         }
         for json in [
             r#"[[{"id":"a"}]]"#,
@@ -309,7 +313,11 @@ mod tests {
         ] {
             let f = parse_snapshot(json).unwrap_err();
             assert_eq!(f.code, GcsyncResult::InvalidField, "{json}");
-            assert!(f.message.contains("expected a JSON object"), "{json}: {}", f.message);
+            assert!(
+                f.message.contains("expected a JSON object"),
+                "{json}: {}",
+                f.message
+            );
         }
     }
 
@@ -336,16 +344,21 @@ mod tests {
                 let f = parse_user(&json).unwrap_err();
                 assert_eq!(f.code, GcsyncResult::InvalidField, "{json}");
                 assert!(
-                    f.message.starts_with(&format!("{field} must not contain control")),
+                    f.message
+                        .starts_with(&format!("{field} must not contain control")),
                     "{json}: {}",
                     f.message
                 );
                 assert!(f.message.contains("at byte 1"), "{}", f.message);
             }
         }
-        let f = parse_snapshot(r#"{"users":[{"id":"a"},{"id":"b","home_phone":"1\t2"}]}"#)
-            .unwrap_err();
-        assert!(f.message.starts_with("users[1].home_phone"), "{}", f.message);
+        let f =
+            parse_snapshot(r#"{"users":[{"id":"a"},{"id":"b","home_phone":"1\t2"}]}"#).unwrap_err();
+        assert!(
+            f.message.starts_with("users[1].home_phone"),
+            "{}",
+            f.message
+        );
         // Printable non-ASCII is fine.
         assert!(parse_user(r#"{"id":"nguyễn","display_name":"Nguyễn Thị Thu ✓"}"#).is_ok());
     }
@@ -363,7 +376,11 @@ mod tests {
     fn ids_are_checked_by_one_rule_naming_the_argument() {
         let f = check_id_field("user_id", &"a".repeat(GCSYNC_MAX_ID_LEN + 1)).unwrap_err();
         assert_eq!(f.code, GcsyncResult::InvalidField);
-        assert!(f.message.starts_with("user_id is 257 bytes"), "{}", f.message);
+        assert!(
+            f.message.starts_with("user_id is 257 bytes"),
+            "{}",
+            f.message
+        );
         assert!(check_id_field("user_id", &"a".repeat(GCSYNC_MAX_ID_LEN)).is_ok());
         assert_eq!(
             check_id_field("object_id", " ").unwrap_err().code,

@@ -1,15 +1,22 @@
 //! The C API. Every export runs inside [`ffi_boundary!`], which catches panics, records the
-//! failure message for `gcsync_last_error_message` and returns a [`GcsyncResult`].
+//! failure message for `gcsync_last_error_message` and returns a [`GcsyncResult`]. Exports that
+//! may block, reconfigure, change the lifecycle or queue work are `guarded`: called from inside
+//! a host callback they return `GCSYNC_RESULT_CALLED_FROM_CALLBACK` before doing anything.
 //!
-//! Conventions (as in rustls-ffi): strings come in as pointer + length and are checked for NULL
-//! (`GCSYNC_RESULT_NULL_PARAMETER`) and UTF-8 (`GCSYNC_RESULT_INVALID_UTF8`); output goes to a
-//! caller buffer snprintf-style: always NUL-terminated when `buf_len > 0`, the full length
-//! (without the NUL) stored in `*out_len`, `GCSYNC_RESULT_BUFFER_TOO_SMALL` when it did not fit.
+//! Conventions (as in rustls-ffi): strings come in as pointer + length, as UTF-8 bytes or (the
+//! `_utf16` forms) UTF-16 code units; [`Text`] is the one place that checks them for NULL
+//! (`GCSYNC_RESULT_NULL_PARAMETER`), size (`GCSYNC_RESULT_PAYLOAD_TOO_LARGE`, counted in UTF-8
+//! bytes) and encoding (`GCSYNC_RESULT_INVALID_UTF8` / `GCSYNC_RESULT_INVALID_UTF16`), after
+//! which both forms share one path. Output goes to a caller buffer snprintf-style: always
+//! NUL-terminated when `buf_len > 0`, the full length (without the NUL) stored in `*out_len`,
+//! `GCSYNC_RESULT_BUFFER_TOO_SMALL` when it did not fit.
 
+use crate::cic::check_id_field;
 use crate::host::{GcsyncHost, GCSYNC_ABI_VERSION};
 use crate::object::GcsyncObjectKind;
 use crate::result::{Failure, GcsyncResult};
 use crate::runtime;
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::ffi::c_char;
 use std::time::Duration;
@@ -27,7 +34,15 @@ fn set_last_error(text: &str) {
 }
 
 /// Runs `$body` (an expression of type `Result<(), Failure>`) behind the panic boundary.
+/// `guarded:` first refuses a call from inside a host callback
+/// ([`crate::host::refuse_in_callback`]).
 macro_rules! ffi_boundary {
+    (guarded: $body:expr) => {
+        ffi_boundary!({
+            crate::host::refuse_in_callback()?;
+            $body
+        })
+    };
     ($body:expr) => {{
         let outcome =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Result<(), Failure> {
@@ -57,47 +72,124 @@ fn null(name: &str) -> Failure {
     )
 }
 
-/// Borrows `len` bytes at `ptr` as UTF-8, refusing NULL and payloads over `max` bytes.
-///
-/// # Safety
-/// `ptr` must be NULL or point to `len` readable bytes that stay valid during the call.
-unsafe fn str_arg<'a>(
-    ptr: *const c_char,
-    len: usize,
-    name: &str,
-    max: usize,
-) -> Result<&'a str, Failure> {
-    if ptr.is_null() {
-        return Err(null(name));
-    }
-    if len > max {
-        return Err(Failure::new(
-            GcsyncResult::PayloadTooLarge,
-            format!("{name} is {len} bytes; the limit is {max} (max_payload_bytes)"),
-        ));
-    }
-    // SAFETY: the caller guarantees ptr..ptr+len is readable.
-    let bytes = unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), len) };
-    std::str::from_utf8(bytes).map_err(|e| {
-        Failure::new(
-            GcsyncResult::InvalidUtf8,
-            format!(
-                "{name} is not valid UTF-8 (first bad byte at offset {})",
-                e.valid_up_to()
-            ),
-        )
-    })
+fn too_large(name: &str, size: &str, max: usize) -> Failure {
+    Failure::new(
+        GcsyncResult::PayloadTooLarge,
+        format!("{name} is {size}; the limit is {max} bytes (max_payload_bytes)"),
+    )
 }
 
-/// Borrows a JSON payload argument, enforcing the `max_payload_bytes` setting before anything
-/// reads the bytes.
-///
-/// # Safety
-/// As for [`str_arg`].
-unsafe fn payload_arg<'a>(ptr: *const c_char, len: usize, name: &str) -> Result<&'a str, Failure> {
-    let max = runtime::max_payload()?;
-    // SAFETY: forwarded caller guarantee.
-    unsafe { str_arg(ptr, len, name, max) }
+/// A string argument as the host passed it: pointer and length, in UTF-8 bytes or UTF-16 code
+/// units. Nothing is read until [`Text::read`].
+#[derive(Clone, Copy)]
+enum Text {
+    Utf8(*const c_char, usize),
+    Utf16(*const u16, usize),
+}
+
+impl Text {
+    /// Reads the argument `name` as UTF-8 text of at most `max` bytes (after conversion for
+    /// UTF-16; a UTF-16 argument of more than `max` units is refused before it is read, since
+    /// every unit makes at least one UTF-8 byte).
+    ///
+    /// # Safety
+    /// The pointer must be NULL or readable for its length (bytes or units) during the call.
+    unsafe fn read<'a>(self, name: &str, max: usize) -> Result<Cow<'a, str>, Failure> {
+        match self {
+            Text::Utf8(ptr, len) => {
+                if ptr.is_null() {
+                    return Err(null(name));
+                }
+                if len > max {
+                    return Err(too_large(name, &format!("{len} bytes"), max));
+                }
+                // SAFETY: the caller guarantees ptr..ptr+len is readable.
+                let bytes = unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), len) };
+                std::str::from_utf8(bytes).map(Cow::Borrowed).map_err(|e| {
+                    Failure::new(
+                        GcsyncResult::InvalidUtf8,
+                        format!(
+                            "{name} is not valid UTF-8 (first bad byte at offset {})",
+                            e.valid_up_to()
+                        ),
+                    )
+                })
+            }
+            Text::Utf16(ptr, units) => {
+                if ptr.is_null() {
+                    return Err(null(name));
+                }
+                if units > max {
+                    return Err(too_large(
+                        name,
+                        &format!("{units} UTF-16 units (at least as many UTF-8 bytes)"),
+                        max,
+                    ));
+                }
+                // Unaligned reads: a host may hand over units at an odd address.
+                // SAFETY: the caller guarantees `units` readable code units at ptr.
+                let iter = (0..units).map(|i| unsafe { ptr.add(i).read_unaligned() });
+                let text = utf16_to_string(iter, name)?;
+                if text.len() > max {
+                    return Err(too_large(
+                        name,
+                        &format!("{} bytes as UTF-8 ({units} UTF-16 units)", text.len()),
+                        max,
+                    ));
+                }
+                Ok(Cow::Owned(text))
+            }
+        }
+    }
+
+    /// Reads a JSON payload argument under the `max_payload_bytes` setting.
+    ///
+    /// # Safety
+    /// As for [`Text::read`].
+    unsafe fn payload<'a>(self, name: &str) -> Result<Cow<'a, str>, Failure> {
+        let max = runtime::max_payload()?;
+        // SAFETY: forwarded caller guarantee.
+        unsafe { self.read(name, max) }
+    }
+
+    /// Reads an object id argument: under the payload limit (so that an over-long id is an
+    /// `INVALID_FIELD` like anywhere else, not a size error), then checked by the one id rule
+    /// ([`check_id_field`]).
+    ///
+    /// # Safety
+    /// As for [`Text::read`].
+    unsafe fn id<'a>(self, name: &str) -> Result<Cow<'a, str>, Failure> {
+        // SAFETY: forwarded caller guarantee.
+        let id = unsafe { self.payload(name) }?;
+        check_id_field(name, &id)?;
+        Ok(id)
+    }
+}
+
+/// Decodes UTF-16 code units; an unpaired surrogate is `GCSYNC_RESULT_INVALID_UTF16` naming its
+/// code-unit offset.
+fn utf16_to_string(
+    units: impl ExactSizeIterator<Item = u16>,
+    name: &str,
+) -> Result<String, Failure> {
+    let mut out = String::with_capacity(units.len());
+    let mut offset = 0usize;
+    for unit in char::decode_utf16(units) {
+        match unit {
+            Ok(c) => {
+                offset += c.len_utf16();
+                out.push(c);
+            }
+            Err(e) => return Err(Failure::new(
+                GcsyncResult::InvalidUtf16,
+                format!(
+                    "{name} is not valid UTF-16: unpaired surrogate 0x{:04X} at code unit {offset}",
+                    e.unpaired_surrogate()
+                ),
+            )),
+        }
+    }
+    Ok(out)
 }
 
 /// Copies `text` into a caller buffer snprintf-style; returns the full length.
@@ -172,19 +264,22 @@ pub extern "C" fn gcsync_abi_version() -> u32 {
 }
 
 /// Starts gcsync: reads and validates the settings through `host->get_setting` (on this thread),
-/// opens the data directory, resumes saved work and starts the worker thread. `host` is copied;
-/// its `userdata` must stay valid until `gcsync_shutdown` returns. Fails with
+/// opens the data directory, resumes saved work and starts the worker thread. `host` is copied
+/// (`abi_version` first, then `struct_size`, then at most `struct_size` bytes; see
+/// `gcsync_host`); its `userdata` must stay valid until `gcsync_shutdown` returns. Fails with
+/// `GCSYNC_RESULT_ABI_VERSION_MISMATCH` for another ABI version or a too small `struct_size`,
 /// `GCSYNC_RESULT_ALREADY_INITIALIZED` while running. Call from one thread at a time with
-/// `gcsync_shutdown`; hooks may run concurrently and get `NOT_INITIALIZED` until it returns.
+/// `gcsync_shutdown`, never from a callback; hooks may run concurrently and get
+/// `NOT_INITIALIZED` until it returns.
 ///
 /// # Safety
-/// `host` must be NULL or point to a valid `gcsync_host`.
+/// `host` must be NULL or point to a `gcsync_host` readable for its `struct_size` bytes.
 #[no_mangle]
 pub unsafe extern "C" fn gcsync_init(host: *const GcsyncHost) -> GcsyncResult {
-    ffi_boundary!({
-        // SAFETY: the caller passes NULL or a valid pointer.
-        let host = unsafe { host.as_ref() }.ok_or_else(|| null("host"))?;
-        runtime::init(host)
+    ffi_boundary!(guarded: {
+        // SAFETY: the caller passes NULL or a struct readable as far as it declares.
+        let host = unsafe { GcsyncHost::read(host) }?;
+        runtime::init(&host)
     })
 }
 
@@ -192,11 +287,21 @@ pub unsafe extern "C" fn gcsync_init(host: *const GcsyncHost) -> GcsyncResult {
 /// saves the rest in the data directory (they resume at the next start; then the result is
 /// `GCSYNC_RESULT_SHUTDOWN_TIMED_OUT`), joins every gcsync thread and disconnects the log
 /// callback. After it returns no gcsync code runs and the host may `dlclose` the library.
-/// May block for `timeout_ms` plus one in-flight HTTP request. Never call it from a gcsync
-/// callback.
+/// May block for `timeout_ms` plus one in-flight HTTP request. From inside a gcsync callback it
+/// returns `GCSYNC_RESULT_CALLED_FROM_CALLBACK` and does nothing.
 #[no_mangle]
 pub extern "C" fn gcsync_shutdown(timeout_ms: u32) -> GcsyncResult {
-    ffi_boundary!(runtime::shutdown(timeout(timeout_ms)))
+    ffi_boundary!(guarded: runtime::shutdown(timeout(timeout_ms)))
+}
+
+/// The hook behind both forms of `gcsync_on_user_changed`.
+///
+/// # Safety
+/// As for [`Text::read`].
+unsafe fn user_changed(user_json: Text) -> Result<(), Failure> {
+    // SAFETY: forwarded caller guarantee.
+    let json = unsafe { user_json.payload("user_json") }?;
+    runtime::user_changed(&json)
 }
 
 /// Hook: a CIC user was created or changed. `user_json` is a UTF-8 JSON object of
@@ -210,15 +315,38 @@ pub unsafe extern "C" fn gcsync_on_user_changed(
     user_json: *const c_char,
     user_json_len: usize,
 ) -> GcsyncResult {
-    ffi_boundary!({
-        // SAFETY: forwarded caller guarantee.
-        let json = unsafe { payload_arg(user_json, user_json_len, "user_json") }?;
-        runtime::user_changed(json)
-    })
+    // SAFETY: forwarded caller guarantee.
+    ffi_boundary!(guarded: unsafe { user_changed(Text::Utf8(user_json, user_json_len)) })
 }
 
-/// Hook: a CIC user was deleted. `user_id` is the CIC user name (UTF-8, `user_id_len` bytes).
-/// The removal policy (`user_removal_policy`) is applied by the worker. Thread-safe.
+/// `gcsync_on_user_changed` with the JSON in UTF-16 (`user_json_units` code units, native byte
+/// order; no NUL needed). Same validation and codes, plus `GCSYNC_RESULT_INVALID_UTF16` for an
+/// unpaired surrogate; `max_payload_bytes` counts the UTF-8 bytes after conversion.
+///
+/// # Safety
+/// `user_json` must be NULL or readable for `user_json_units` code units.
+#[no_mangle]
+pub unsafe extern "C" fn gcsync_on_user_changed_utf16(
+    user_json: *const u16,
+    user_json_units: usize,
+) -> GcsyncResult {
+    // SAFETY: forwarded caller guarantee.
+    ffi_boundary!(guarded: unsafe { user_changed(Text::Utf16(user_json, user_json_units)) })
+}
+
+/// The hook behind both forms of `gcsync_on_user_deleted`.
+///
+/// # Safety
+/// As for [`Text::read`].
+unsafe fn user_deleted(user_id: Text) -> Result<(), Failure> {
+    // SAFETY: forwarded caller guarantee.
+    let id = unsafe { user_id.id("user_id") }?;
+    runtime::user_deleted(&id)
+}
+
+/// Hook: a CIC user was deleted. `user_id` is the CIC user name (UTF-8, `user_id_len` bytes,
+/// the same id rule as in the user JSON). The removal policy (`user_removal_policy`) is applied
+/// by the worker. Thread-safe.
 ///
 /// # Safety
 /// `user_id` must be NULL or readable for `user_id_len` bytes.
@@ -227,26 +355,39 @@ pub unsafe extern "C" fn gcsync_on_user_deleted(
     user_id: *const c_char,
     user_id_len: usize,
 ) -> GcsyncResult {
-    ffi_boundary!({
-        // SAFETY: forwarded caller guarantee.
-        let id = unsafe {
-            str_arg(
-                user_id,
-                user_id_len,
-                "user_id",
-                crate::cic::GCSYNC_MAX_ID_LEN,
-            )
-        }?;
-        runtime::user_deleted(id)
-    })
+    // SAFETY: forwarded caller guarantee.
+    ffi_boundary!(guarded: unsafe { user_deleted(Text::Utf8(user_id, user_id_len)) })
+}
+
+/// `gcsync_on_user_deleted` with the id in UTF-16 (`user_id_units` code units).
+///
+/// # Safety
+/// `user_id` must be NULL or readable for `user_id_units` code units.
+#[no_mangle]
+pub unsafe extern "C" fn gcsync_on_user_deleted_utf16(
+    user_id: *const u16,
+    user_id_units: usize,
+) -> GcsyncResult {
+    // SAFETY: forwarded caller guarantee.
+    ffi_boundary!(guarded: unsafe { user_deleted(Text::Utf16(user_id, user_id_units)) })
 }
 
 /// Hook: the settings changed. Re-reads them through `get_setting` on this thread, validates
 /// them as a whole (on error the old settings stay in force) and applies them without a
-/// restart. `data_dir` cannot change while running.
+/// restart. `data_dir` cannot change while running. Never from a callback.
 #[no_mangle]
 pub extern "C" fn gcsync_on_settings_changed() -> GcsyncResult {
-    ffi_boundary!(runtime::settings_changed())
+    ffi_boundary!(guarded: runtime::settings_changed())
+}
+
+/// The hook behind both forms of `gcsync_on_force_sync`.
+///
+/// # Safety
+/// As for [`Text::read`].
+unsafe fn force_sync(snapshot_json: Text) -> Result<(), Failure> {
+    // SAFETY: forwarded caller guarantee.
+    let json = unsafe { snapshot_json.payload("snapshot_json") }?;
+    runtime::force_sync(&json)
 }
 
 /// Hook: Force Complete Sync. `snapshot_json` is `{"users":[user, ...]}` with every CIC user;
@@ -259,42 +400,76 @@ pub unsafe extern "C" fn gcsync_on_force_sync(
     snapshot_json: *const c_char,
     snapshot_json_len: usize,
 ) -> GcsyncResult {
-    ffi_boundary!({
-        // SAFETY: forwarded caller guarantee.
-        let json = unsafe { payload_arg(snapshot_json, snapshot_json_len, "snapshot_json") }?;
-        runtime::force_sync(json)
+    // SAFETY: forwarded caller guarantee.
+    ffi_boundary!(guarded: unsafe { force_sync(Text::Utf8(snapshot_json, snapshot_json_len)) })
+}
+
+/// `gcsync_on_force_sync` with the snapshot in UTF-16 (`snapshot_json_units` code units).
+///
+/// # Safety
+/// `snapshot_json` must be NULL or readable for `snapshot_json_units` code units.
+#[no_mangle]
+pub unsafe extern "C" fn gcsync_on_force_sync_utf16(
+    snapshot_json: *const u16,
+    snapshot_json_units: usize,
+) -> GcsyncResult {
+    // SAFETY: forwarded caller guarantee.
+    ffi_boundary!(guarded: unsafe {
+        force_sync(Text::Utf16(snapshot_json, snapshot_json_units))
     })
 }
 
 /// Blocks the calling thread until no change is waiting or in flight (objects waiting for a
-/// retry time do not count), or `timeout_ms` passes (`GCSYNC_RESULT_TIMEOUT`). Thread-safe.
+/// retry time do not count), or `timeout_ms` passes (`GCSYNC_RESULT_TIMEOUT`). Thread-safe;
+/// never from a callback.
 #[no_mangle]
 pub extern "C" fn gcsync_wait_idle(timeout_ms: u32) -> GcsyncResult {
-    ffi_boundary!(runtime::wait_idle(timeout(timeout_ms)))
+    ffi_boundary!(guarded: runtime::wait_idle(timeout(timeout_ms)))
 }
 
 /// Blocks the calling thread until every change accepted (by any thread) before this call, and
 /// every status recorded so far, is durable in the data directory, or `timeout_ms` passes (`GCSYNC_RESULT_TIMEOUT`, with the
 /// disk error if one is in the way). A hook's OK means the change is accepted in memory and
 /// will be committed within about 10 ms; after `gcsync_flush` returns OK it survives a crash
-/// of the host process (and, with the default full fsync, of the machine). Thread-safe.
+/// of the host process (and, with the default full fsync, of the machine). Thread-safe; never
+/// from a callback.
 #[no_mangle]
 pub extern "C" fn gcsync_flush(timeout_ms: u32) -> GcsyncResult {
-    ffi_boundary!(runtime::flush(timeout(timeout_ms)))
+    ffi_boundary!(guarded: runtime::flush(timeout(timeout_ms)))
 }
 
 /// Blocks the calling thread until every change accepted so far has reached a final state:
 /// Synced, or an Error that waits for an admin (nothing waiting, in flight, or waiting for a
 /// retry time), or `timeout_ms` passes (`GCSYNC_RESULT_TIMEOUT`). Unlike `gcsync_wait_idle`,
 /// which returns as soon as the queue is empty even while objects wait to be retried after a
-/// transient failure, this waits for those retries too. Thread-safe.
+/// transient failure, this waits for those retries too. Thread-safe; never from a callback.
 #[no_mangle]
 pub extern "C" fn gcsync_wait_settled(timeout_ms: u32) -> GcsyncResult {
-    ffi_boundary!(runtime::wait_settled(timeout(timeout_ms)))
+    ffi_boundary!(guarded: runtime::wait_settled(timeout(timeout_ms)))
 }
 
-/// Writes one object's sync status as JSON (see README) into `buf`, snprintf-style.
-/// Thread-safe; never blocks on the network.
+/// The query behind both forms of `gcsync_object_status`.
+///
+/// # Safety
+/// As for [`Text::read`] and [`write_json`].
+unsafe fn object_status(
+    kind: u32,
+    object_id: Text,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> Result<(), Failure> {
+    let kind = kind_arg(kind)?;
+    // SAFETY: forwarded caller guarantee.
+    let id = unsafe { object_id.id("object_id") }?;
+    let text = runtime::object_status(kind, &id)?;
+    // SAFETY: forwarded caller guarantee.
+    unsafe { write_json(&text, buf, buf_len, out_len) }
+}
+
+/// Writes one object's sync status as JSON (see README) into `buf`, snprintf-style. The id
+/// follows the same rule as in the hooks. Thread-safe, also from inside a callback; never blocks
+/// on the network.
 ///
 /// # Safety
 /// `object_id` readable for `object_id_len` bytes; `buf` writable for `buf_len` bytes (or NULL
@@ -309,24 +484,36 @@ pub unsafe extern "C" fn gcsync_object_status(
     out_len: *mut usize,
 ) -> GcsyncResult {
     ffi_boundary!({
-        let kind = kind_arg(kind)?;
+        let id = Text::Utf8(object_id, object_id_len);
         // SAFETY: forwarded caller guarantee.
-        let id = unsafe {
-            str_arg(
-                object_id,
-                object_id_len,
-                "object_id",
-                crate::cic::GCSYNC_MAX_ID_LEN,
-            )
-        }?;
-        let text = runtime::object_status(kind, id)?;
+        unsafe { object_status(kind, id, buf, buf_len, out_len) }
+    })
+}
+
+/// `gcsync_object_status` with the id in UTF-16 (`object_id_units` code units). The output is
+/// UTF-8 JSON, as from every query.
+///
+/// # Safety
+/// `object_id` readable for `object_id_units` code units; otherwise as for
+/// `gcsync_object_status`.
+#[no_mangle]
+pub unsafe extern "C" fn gcsync_object_status_utf16(
+    kind: u32,
+    object_id: *const u16,
+    object_id_units: usize,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> GcsyncResult {
+    ffi_boundary!({
+        let id = Text::Utf16(object_id, object_id_units);
         // SAFETY: forwarded caller guarantee.
-        unsafe { write_json(&text, buf, buf_len, out_len) }
+        unsafe { object_status(kind, id, buf, buf_len, out_len) }
     })
 }
 
 /// Writes the status of every known object of `kind` as a JSON array into `buf`,
-/// snprintf-style. Thread-safe.
+/// snprintf-style. Thread-safe, also from inside a callback.
 ///
 /// # Safety
 /// As for `gcsync_object_status`.
@@ -346,7 +533,7 @@ pub unsafe extern "C" fn gcsync_list_status(
 }
 
 /// Writes the overview (queue depth, counts per state, API calls, retries, 429s, last error,
-/// worker alive) as JSON into `buf`, snprintf-style. Thread-safe.
+/// worker alive) as JSON into `buf`, snprintf-style. Thread-safe, also from inside a callback.
 ///
 /// # Safety
 /// As for `gcsync_object_status`.
@@ -421,5 +608,77 @@ mod tests {
             unsafe { gcsync_last_error_message(std::ptr::null_mut(), 0) },
             0
         );
+    }
+
+    #[test]
+    fn a_guarded_boundary_refuses_inside_a_callback_and_runs_nothing() {
+        let mut ran = false;
+        let r = crate::host::call_host("log", || {
+            ffi_boundary!(guarded: {
+                ran = true;
+                Ok(())
+            })
+        });
+        assert_eq!(r, GcsyncResult::CalledFromCallback);
+        assert!(!ran);
+        let mut buf = [0u8; 512];
+        // SAFETY: buf is writable for its length.
+        let n = unsafe { gcsync_last_error_message(buf.as_mut_ptr().cast(), buf.len()) };
+        let msg = std::str::from_utf8(&buf[..n]).unwrap();
+        assert!(msg.contains("log callback"), "{msg}");
+        let r = crate::host::call_host("log", || ffi_boundary!(Ok(())));
+        assert_eq!(r, GcsyncResult::Ok, "unguarded exports still run");
+        assert_eq!(ffi_boundary!(guarded: Ok(())), GcsyncResult::Ok);
+    }
+
+    fn utf16(s: &str) -> Vec<u16> {
+        s.encode_utf16().collect()
+    }
+
+    #[test]
+    fn utf16_converts_and_names_the_offset_of_an_unpaired_surrogate() {
+        let ok = utf16("Nguyễn Thị Thu 😀");
+        assert_eq!(
+            utf16_to_string(ok.iter().copied(), "x").unwrap(),
+            "Nguyễn Thị Thu 😀"
+        );
+        for (units, offset, unit) in [
+            (vec![0x61, 0xD800, 0x62], 1, "0xD800"),
+            (vec![0x61, 0x62, 0xDC00], 2, "0xDC00"),
+            (vec![0xD83D, 0xDE00, 0xD83D], 2, "0xD83D"), // a pair, then a lone high half
+        ] {
+            let f = utf16_to_string(units.iter().copied(), "user_json").unwrap_err();
+            assert_eq!(f.code, GcsyncResult::InvalidUtf16);
+            assert!(
+                f.message.contains(&format!("{unit} at code unit {offset}")),
+                "{}",
+                f.message
+            );
+            assert!(f.message.starts_with("user_json"), "{}", f.message);
+        }
+    }
+
+    #[test]
+    fn the_utf16_limit_counts_utf8_bytes() {
+        // 3 units of U+1EC5 are 9 UTF-8 bytes.
+        let units = utf16("ễễễ");
+        let text = Text::Utf16(units.as_ptr(), units.len());
+        // SAFETY: units is readable for its length.
+        assert_eq!(unsafe { text.read("x", 9) }.unwrap(), "ễễễ");
+        // SAFETY: as above.
+        let f = unsafe { text.read("x", 8) }.unwrap_err();
+        assert_eq!(f.code, GcsyncResult::PayloadTooLarge);
+        assert!(f.message.contains("9 bytes as UTF-8"), "{}", f.message);
+        // SAFETY: more units than the limit are refused before anything is read.
+        let f = unsafe { Text::Utf16(units.as_ptr(), 1 << 40).read("x", 8) }.unwrap_err();
+        assert_eq!(f.code, GcsyncResult::PayloadTooLarge);
+        // An odd address is read without an aligned load.
+        let bytes: Vec<u8> = std::iter::once(0)
+            .chain(units.iter().flat_map(|u| u.to_ne_bytes()))
+            .collect();
+        // SAFETY: bytes[1..] holds the 3 units.
+        let odd = Text::Utf16(unsafe { bytes.as_ptr().add(1) }.cast(), 3);
+        // SAFETY: as above.
+        assert_eq!(unsafe { odd.read("x", 9) }.unwrap(), "ễễễ");
     }
 }

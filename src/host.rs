@@ -314,12 +314,7 @@ impl Host {
         if let Some(cb) = self.0.log {
             // SAFETY: line is NUL-terminated and lives across the call.
             call_host("log", || unsafe {
-                cb(
-                    self.0.userdata,
-                    level,
-                    line.as_ptr(),
-                    line.to_bytes().len(),
-                )
+                cb(self.0.userdata, level, line.as_ptr(), line.to_bytes().len())
             });
         }
     }
