@@ -180,13 +180,15 @@ fn utf16_to_string(
                 offset += c.len_utf16();
                 out.push(c);
             }
-            Err(e) => return Err(Failure::new(
-                GcsyncResult::InvalidUtf16,
-                format!(
+            Err(e) => {
+                return Err(Failure::new(
+                    GcsyncResult::InvalidUtf16,
+                    format!(
                     "{name} is not valid UTF-16: unpaired surrogate 0x{:04X} at code unit {offset}",
                     e.unpaired_surrogate()
                 ),
-            )),
+                ))
+            }
         }
     }
     Ok(out)

@@ -24,7 +24,7 @@ static LOGS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 static SERIAL: Mutex<()> = Mutex::new(());
 pub static STATUS_EVENTS: AtomicUsize = AtomicUsize::new(0);
 
-unsafe extern "C" fn get_setting(
+pub unsafe extern "C" fn get_setting(
     _: *mut c_void,
     key: *const c_char,
     buf: *mut c_char,
@@ -45,7 +45,7 @@ unsafe extern "C" fn get_setting(
     bytes.len() as i64
 }
 
-unsafe extern "C" fn log_line(
+pub unsafe extern "C" fn log_line(
     _: *mut c_void,
     _level: GcsyncLogLevel,
     msg: *const c_char,
@@ -57,7 +57,7 @@ unsafe extern "C" fn log_line(
         .push(String::from_utf8_lossy(bytes).into_owned());
 }
 
-unsafe extern "C" fn status_changed(
+pub unsafe extern "C" fn status_changed(
     _: *mut c_void,
     _: GcsyncObjectKind,
     _: *const c_char,
