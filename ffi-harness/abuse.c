@@ -1,6 +1,44 @@
 /* ffi-harness/abuse.c - abuse mode: the error contract of every entry point. */
 #include "host.h"
 
+/* ---- UTF-16 ---------------------------------------------------------------------------------- */
+
+/* UTF-8 (valid) to UTF-16 code units; with out == NULL only counts them. */
+static size_t utf8_to_utf16(const unsigned char *s, size_t n, uint16_t *out)
+{
+    size_t units = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t c = s[i];
+        size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        c &= len == 1 ? 0x7F : len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07;
+        for (size_t k = 1; k < len && i + k < n; k++)
+            c = (c << 6) | (s[i + k] & 0x3F);
+        i += len;
+        if (c >= 0x10000) {
+            if (out) {
+                out[units] = (uint16_t)(0xD800 | ((c - 0x10000) >> 10));
+                out[units + 1] = (uint16_t)(0xDC00 | ((c - 0x10000) & 0x3FF));
+            }
+            units += 2;
+        } else {
+            if (out)
+                out[units] = (uint16_t)c;
+            units++;
+        }
+    }
+    return units;
+}
+
+/* The UTF-16 form of s[0..n) in a malloc'd buffer of exactly *units units (no terminator), so that
+ * a library reading past the length shows up under ASan/Valgrind. */
+static uint16_t *utf16_dup(const char *s, size_t n, size_t *units)
+{
+    *units = utf8_to_utf16((const unsigned char *)s, n, NULL);
+    uint16_t *p = xmalloc(*units ? *units * sizeof *p : 1);
+    utf8_to_utf16((const unsigned char *)s, n, p);
+    return p;
+}
+
 /* Every hook and query, expecting one code (NOT_INITIALIZED before init, SHUT_DOWN after). */
 static void all_calls_expect(gcsync_result want, const char *when)
 {
@@ -13,16 +51,152 @@ static void all_calls_expect(gcsync_result want, const char *when)
         snprintf(what, sizeof what, "%s: %s", when, name);                                         \
         expect_rc((call), want, what);                                                             \
     } while (0)
+    size_t ju, iu, su;
+    uint16_t *j16 = utf16_dup(u->json, u->len, &ju), *i16 = utf16_dup(u->id, strlen(u->id), &iu);
+    uint16_t *s16 = utf16_dup(g_snapshot, g_snapshot_len, &su);
     EXPECT(G.gcsync_on_user_changed(u->json, u->len), "gcsync_on_user_changed");
+    EXPECT(G.gcsync_on_user_changed_utf16(j16, ju), "gcsync_on_user_changed_utf16");
     EXPECT(G.gcsync_on_user_deleted(u->id, strlen(u->id)), "gcsync_on_user_deleted");
+    EXPECT(G.gcsync_on_user_deleted_utf16(i16, iu), "gcsync_on_user_deleted_utf16");
     g_settings_thread = pthread_self();
     EXPECT(G.gcsync_on_settings_changed(), "gcsync_on_settings_changed");
     EXPECT(G.gcsync_on_force_sync(g_snapshot, g_snapshot_len), "gcsync_on_force_sync");
+    EXPECT(G.gcsync_on_force_sync_utf16(s16, su), "gcsync_on_force_sync_utf16");
     EXPECT(G.gcsync_wait_idle(10), "gcsync_wait_idle");
     EXPECT(G.gcsync_object_status(KIND_USER, u->id, strlen(u->id), buf, sizeof buf, &out), "gcsync_object_status");
+    EXPECT(G.gcsync_object_status_utf16(KIND_USER, i16, iu, buf, sizeof buf, &out), "gcsync_object_status_utf16");
     EXPECT(G.gcsync_list_status(KIND_USER, buf, sizeof buf, &out), "gcsync_list_status");
     EXPECT(G.gcsync_overview(buf, sizeof buf, &out), "gcsync_overview");
 #undef EXPECT
+    free(j16);
+    free(i16);
+    free(s16);
+}
+
+/* ---- calls from inside callbacks ------------------------------------------------------------ */
+
+/* Each probe runs once, from inside one callback on one kind of thread: it calls every function
+ * that must refuse there (CALLED_FROM_CALLBACK, a message naming the callback) and every one that
+ * must answer (queries, messages, abi_version). */
+enum { PROBE_GET_SETTING, PROBE_LOG_HOST, PROBE_LOG_PLUGIN, PROBE_STATUS, NPROBES };
+static const char *const probe_names[NPROBES] = { "get_setting", "log (host thread)", "log (a gcsync thread)",
+                                                  "status_changed" };
+static const char *const probe_callback[NPROBES] = { "get_setting callback", "log callback", "log callback",
+                                                     "status_changed callback" };
+#define PROBE_GUARDED 10
+#define PROBE_ALLOWED 7
+static pthread_t g_probe_host_thread;
+static atomic_int g_probe_state[NPROBES]; /* 0 not yet, 1 running, 2 done */
+static atomic_int g_probe_refused[NPROBES], g_probe_answered[NPROBES];
+static char g_probe_bad[NPROBES][300]; /* the first unexpected answer; written by the probing thread only */
+
+static void probe_from_callback(enum callback_id cb)
+{
+    int p = cb == CB_GET_SETTING      ? PROBE_GET_SETTING
+            : cb == CB_STATUS_CHANGED ? PROBE_STATUS
+            : pthread_equal(pthread_self(), g_probe_host_thread) ? PROBE_LOG_HOST
+                                                                  : PROBE_LOG_PLUGIN;
+    int idle = 0;
+    if (!atomic_compare_exchange_strong(&g_probe_state[p], &idle, 1))
+        return;
+    const struct user *u = &g_users[0];
+    gcsync_host h = make_host();
+    size_t ju, iu, su, out = 0;
+    uint16_t *j16 = utf16_dup(u->json, u->len, &ju), *i16 = utf16_dup(u->id, strlen(u->id), &iu);
+    uint16_t *s16 = utf16_dup(g_snapshot, g_snapshot_len, &su);
+    char *buf = xmalloc(8192), detail[512];
+#define PROBE_NOTE(name, rc)                                                                       \
+    do {                                                                                           \
+        if (!g_probe_bad[p][0])                                                                    \
+            snprintf(g_probe_bad[p], sizeof g_probe_bad[p], "%s -> %s \"%.200s\"", name, rname(rc), detail); \
+    } while (0)
+#define GUARDED(name, call)                                                                        \
+    do {                                                                                           \
+        gcsync_result rc_ = (call);                                                                \
+        last_error(detail, sizeof detail);                                                         \
+        if (rc_ == RC_CALLED_FROM_CALLBACK && strstr(detail, probe_callback[p]))                   \
+            atomic_fetch_add(&g_probe_refused[p], 1);                                              \
+        else                                                                                       \
+            PROBE_NOTE(name, rc_);                                                                 \
+    } while (0)
+#define ALLOWED(name, call)                                                                        \
+    do {                                                                                           \
+        gcsync_result rc_ = (call);                                                                \
+        last_error(detail, sizeof detail);                                                         \
+        if (rc_ == RC_OK || rc_ == RC_BUFFER_TOO_SMALL)                                            \
+            atomic_fetch_add(&g_probe_answered[p], 1);                                             \
+        else                                                                                       \
+            PROBE_NOTE(name, rc_);                                                                 \
+    } while (0)
+    GUARDED("gcsync_init", G.gcsync_init(&h));
+    GUARDED("gcsync_shutdown(0)", G.gcsync_shutdown(0));
+    GUARDED("gcsync_on_settings_changed", G.gcsync_on_settings_changed());
+    GUARDED("gcsync_wait_idle(0)", G.gcsync_wait_idle(0));
+    GUARDED("gcsync_on_user_changed", G.gcsync_on_user_changed(u->json, u->len));
+    GUARDED("gcsync_on_user_changed_utf16", G.gcsync_on_user_changed_utf16(j16, ju));
+    GUARDED("gcsync_on_user_deleted", G.gcsync_on_user_deleted(u->id, strlen(u->id)));
+    GUARDED("gcsync_on_user_deleted_utf16", G.gcsync_on_user_deleted_utf16(i16, iu));
+    GUARDED("gcsync_on_force_sync", G.gcsync_on_force_sync(g_snapshot, g_snapshot_len));
+    GUARDED("gcsync_on_force_sync_utf16", G.gcsync_on_force_sync_utf16(s16, su));
+    ALLOWED("gcsync_object_status", G.gcsync_object_status(KIND_USER, u->id, strlen(u->id), buf, 8192, &out));
+    ALLOWED("gcsync_object_status_utf16", G.gcsync_object_status_utf16(KIND_USER, i16, iu, buf, 8192, &out));
+    ALLOWED("gcsync_list_status", G.gcsync_list_status(KIND_USER, buf, 8192, &out));
+    ALLOWED("gcsync_overview", G.gcsync_overview(buf, 8192, &out));
+    detail[0] = '\0';
+    ALLOWED("gcsync_result_message", G.gcsync_result_message(RC_CALLED_FROM_CALLBACK, buf, 8192) > 0 ? RC_OK : RC_UNKNOWN);
+    ALLOWED("gcsync_last_error_message", G.gcsync_last_error_message(buf, 8192) < 8192 ? RC_OK : RC_UNKNOWN);
+    ALLOWED("gcsync_abi_version", G.gcsync_abi_version() == GCSYNC_ABI_VERSION ? RC_OK : RC_UNKNOWN);
+#undef ALLOWED
+#undef GUARDED
+#undef PROBE_NOTE
+    free(buf);
+    free(j16);
+    free(i16);
+    free(s16);
+    atomic_store(&g_probe_state[p], 2);
+}
+
+/* Runs a settings reload and one new user's sync with every callback probing, then checks them. */
+static void calls_from_callbacks(void)
+{
+    g_probe_host_thread = pthread_self();
+    for (int p = 0; p < NPROBES; p++) {
+        atomic_store(&g_probe_state[p], 0);
+        atomic_store(&g_probe_refused[p], 0);
+        atomic_store(&g_probe_answered[p], 0);
+        g_probe_bad[p][0] = '\0';
+    }
+    g_in_callback = probe_from_callback;
+    g_settings_thread = pthread_self();
+    expect_rc(G.gcsync_on_settings_changed(), RC_OK, "gcsync_on_settings_changed (get_setting and log probing)");
+    static const char probe_user[] =
+        "{\"id\":\"probe.user\",\"display_name\":\"Probe User\",\"business_email\":\"probe.user@example.com\"}";
+    expect_rc(G.gcsync_on_user_changed(probe_user, sizeof probe_user - 1), RC_OK,
+              "gcsync_on_user_changed(a new user: the worker logs and notifies)");
+    expect_rc(G.gcsync_wait_idle(O.timeout_ms), RC_OK, "gcsync_wait_idle");
+    double until = now_s() + 30;
+    bool all_done = false;
+    while (!all_done && now_s() < until) {
+        all_done = true;
+        for (int p = 0; p < NPROBES; p++)
+            all_done = all_done && atomic_load(&g_probe_state[p]) == 2;
+        if (!all_done)
+            sleep_ms(10);
+    }
+    g_in_callback = NULL;
+    for (int p = 0; p < NPROBES; p++) {
+        int state = atomic_load(&g_probe_state[p]);
+        int refused = atomic_load(&g_probe_refused[p]), answered = atomic_load(&g_probe_answered[p]);
+        check(state == 2 && refused == PROBE_GUARDED && answered == PROBE_ALLOWED,
+              "from inside %s: %d of %d calls refused with CALLED_FROM_CALLBACK naming the callback, %d of %d "
+              "queries/messages answered%s%s%s",
+              probe_names[p], refused, PROBE_GUARDED, answered, PROBE_ALLOWED, state == 2 ? "" : " (never probed)",
+              g_probe_bad[p][0] ? "; first unexpected: " : "", g_probe_bad[p]);
+    }
+    gcsync_result src;
+    char *j = query(Q_OBJECT, "probe.user", &src);
+    check(j && strstr(j, "\"Synced\""), "after the probes gcsync still works: probe.user %s", j ? j : rname(src));
+    free(j);
 }
 
 /* An init that must be refused; if the library accepts it anyway, shut it down again so the rest of
@@ -61,6 +235,31 @@ void mode_abuse(void)
     refused_init(NULL, RC_NULL_PARAMETER, "gcsync_init(NULL)");
     host.abi_version = GCSYNC_ABI_VERSION + 1000;
     refused_init(&host, RC_ABI_VERSION_MISMATCH, "gcsync_init(abi_version 1001)");
+    {
+        /* A version-1 host (no struct_size): gcsync may read abi_version and nothing more. Each struct
+         * below sits in an allocation of exactly its declared size, so a read past it shows up under
+         * Valgrind. */
+        uint32_t *v1 = xmalloc(sizeof *v1);
+        *v1 = 1;
+        refused_init((const gcsync_host *)(void *)v1, RC_ABI_VERSION_MISMATCH, "gcsync_init(version-1 host, 4 bytes)");
+        last_error(detail, sizeof detail);
+        check(strstr(detail, "abi_version is 1") != NULL, "the message names the version: \"%s\"", detail);
+        free(v1);
+        const size_t sizes[] = { 8, sizeof(gcsync_host) - sizeof(void *) };
+        for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+            gcsync_host full = make_host();
+            full.struct_size = (uint32_t)sizes[i];
+            unsigned char *p = xmalloc(sizes[i]);
+            memcpy(p, &full, sizes[i]);
+            snprintf(what, sizeof what, "gcsync_init(struct_size %zu < sizeof(gcsync_host) %zu, in %zu bytes)",
+                     sizes[i], sizeof(gcsync_host), sizes[i]);
+            refused_init((const gcsync_host *)(void *)p, RC_ABI_VERSION_MISMATCH, what);
+            last_error(detail, sizeof detail);
+            check(strstr(detail, "struct_size") && strstr(detail, "sizeof(gcsync_host)"),
+                  "the message says what to set: \"%s\"", detail);
+            free(p);
+        }
+    }
     host = make_host();
     host.get_setting = NULL;
     refused_init(&host, RC_NULL_PARAMETER, "gcsync_init(get_setting NULL)");
@@ -92,6 +291,27 @@ void mode_abuse(void)
     check(rc == RC_NOT_INITIALIZED || rc == RC_SHUT_DOWN,
           "after refused inits: gcsync_on_user_changed -> %u %s (NOT_INITIALIZED)", (unsigned)rc, rname(rc));
     check_threads("after refused inits (no worker left behind)");
+
+    say("== abuse: a newer host's larger gcsync_host (fields appended after ours) is accepted");
+    {
+        struct newer_host {
+            gcsync_host base;
+            void (*later_callback)(void *);
+            uint64_t later_flags;
+        } *newer = xmalloc(sizeof *newer);
+        memset(newer, 0xA5, sizeof *newer); /* the fields this library does not know hold garbage */
+        newer->base = make_host();
+        newer->base.struct_size = (uint32_t)sizeof *newer;
+        snprintf(what, sizeof what, "gcsync_init(struct_size %zu > sizeof(gcsync_host) %zu)", sizeof *newer,
+                 sizeof(gcsync_host));
+        if (expect_rc(do_init(&newer->base), RC_OK, what)) {
+            expect_rc(G.gcsync_on_user_changed(u->json, u->len), RC_OK, "gcsync_on_user_changed");
+            expect_rc(G.gcsync_wait_idle(O.timeout_ms), RC_OK, "gcsync_wait_idle");
+            expect_rc(do_shutdown(), RC_OK, "gcsync_shutdown");
+        }
+        free(newer);
+        check_threads("after the newer host's life");
+    }
 
     say("== abuse: gcsync_init");
     if (!expect_rc(do_init(&host), RC_OK, "gcsync_init")) {
@@ -160,6 +380,85 @@ void mode_abuse(void)
         /* A force-sync snapshot has its own (larger) limit or none; only require no crash and a defined code. */
         free(p);
     }
+    static const char array_user[] = "[\"arr1\",\"Array User\",\"a@b.c\"]";
+    expect_rc(G.gcsync_on_user_changed(array_user, sizeof array_user - 1), RC_INVALID_FIELD,
+              "gcsync_on_user_changed([\"arr1\",\"Array User\",\"a@b.c\"]: an array, not an object)");
+    last_error(detail, sizeof detail);
+    check(strstr(detail, "expected a JSON object") != NULL, "the message says an object was expected: \"%s\"", detail);
+    static const char array_snapshot[] = "{\"users\":[[\"arr1\",\"Array User\",\"a@b.c\"]]}";
+    expect_rc(G.gcsync_on_force_sync(array_snapshot, sizeof array_snapshot - 1), RC_INVALID_FIELD,
+              "gcsync_on_force_sync(a user given as an array)");
+    static const char ctl_name[] = "{\"id\":\"ctl\",\"display_name\":\"Jane\\u0007Doe\"}";
+    expect_rc(G.gcsync_on_user_changed(ctl_name, sizeof ctl_name - 1), RC_INVALID_FIELD,
+              "gcsync_on_user_changed(U+0007 in display_name)");
+    last_error(detail, sizeof detail);
+    check(strstr(detail, "display_name") != NULL, "the message names the field: \"%s\"", detail);
+    {
+        char long_id[257];
+        memset(long_id, 'x', sizeof long_id);
+        expect_rc(G.gcsync_on_user_deleted(long_id, sizeof long_id), RC_INVALID_FIELD, "gcsync_on_user_deleted(257-byte id)");
+        last_error(detail, sizeof detail);
+        check(strstr(detail, "257") && !strstr(detail, "max_payload_bytes"),
+              "the message is about the id, not the payload limit: \"%s\"", detail);
+        expect_rc(G.gcsync_object_status(KIND_USER, long_id, sizeof long_id, buf, sizeof buf, &out), RC_INVALID_FIELD,
+                  "gcsync_object_status(257-byte id)");
+        static const char tab_id[] = "jo\thn";
+        expect_rc(G.gcsync_on_user_deleted(tab_id, sizeof tab_id - 1), RC_INVALID_FIELD,
+                  "gcsync_on_user_deleted(a tab in the id)");
+        expect_rc(G.gcsync_object_status(KIND_USER, tab_id, sizeof tab_id - 1, buf, sizeof buf, &out), RC_INVALID_FIELD,
+                  "gcsync_object_status(a tab in the id)");
+    }
+
+    say("== abuse: UTF-16 entry points");
+    {
+        /* The first dataset user whose JSON is not plain ASCII (fewer UTF-16 units than bytes). */
+        const struct user *nu = u;
+        size_t ju, iu, au;
+        for (size_t i = 0; i < g_nusers && nu == u; i++)
+            if (utf8_to_utf16((const unsigned char *)g_users[i].json, g_users[i].len, NULL) < g_users[i].len)
+                nu = &g_users[i];
+        uint16_t *j16 = utf16_dup(nu->json, nu->len, &ju), *i16 = utf16_dup(nu->id, strlen(nu->id), &iu);
+        uint16_t *a16 = utf16_dup(array_user, sizeof array_user - 1, &au);
+        expect_rc(G.gcsync_on_user_changed_utf16(NULL, 4), RC_NULL_PARAMETER, "gcsync_on_user_changed_utf16(NULL, 4)");
+        expect_rc(G.gcsync_on_user_deleted_utf16(NULL, 4), RC_NULL_PARAMETER, "gcsync_on_user_deleted_utf16(NULL, 4)");
+        expect_rc(G.gcsync_on_force_sync_utf16(NULL, 4), RC_NULL_PARAMETER, "gcsync_on_force_sync_utf16(NULL, 4)");
+        expect_rc(G.gcsync_object_status_utf16(KIND_USER, NULL, 4, buf, sizeof buf, &out), RC_NULL_PARAMETER,
+                  "gcsync_object_status_utf16(object_id NULL)");
+        snprintf(what, sizeof what, "gcsync_on_user_changed_utf16(dataset user %s, %zu units for %zu bytes)", nu->id,
+                 ju, nu->len);
+        expect_rc(G.gcsync_on_user_changed_utf16(j16, ju), RC_OK, what);
+        expect_rc(G.gcsync_wait_idle(O.timeout_ms), RC_OK, "gcsync_wait_idle");
+        char s8[2048], s16[2048];
+        size_t n8 = 0, n16 = 0;
+        gcsync_result r8 = G.gcsync_object_status(KIND_USER, nu->id, strlen(nu->id), s8, sizeof s8, &n8);
+        gcsync_result r16 = G.gcsync_object_status_utf16(KIND_USER, i16, iu, s16, sizeof s16, &n16);
+        check(r8 == RC_OK && r16 == RC_OK && n8 == n16 && strcmp(s8, s16) == 0 && strstr(s16, "\"Synced\""),
+              "gcsync_object_status_utf16(%s) is Synced and the same UTF-8 JSON as the UTF-8 query: %s", nu->id, s16);
+        uint16_t *bad = xmalloc(ju * sizeof *bad);
+        memcpy(bad, j16, ju * sizeof *bad);
+        bad[1] = 0xD800; /* a high surrogate followed by '"': unpaired */
+        expect_rc(G.gcsync_on_user_changed_utf16(bad, ju), RC_INVALID_UTF16,
+                  "gcsync_on_user_changed_utf16(unpaired surrogate at unit 1)");
+        last_error(detail, sizeof detail);
+        check(strstr(detail, "0xD800 at code unit 1") != NULL, "the message gives the unit offset: \"%s\"", detail);
+        const uint16_t lone[] = { 'a', 0xDC00, 'b' };
+        expect_rc(G.gcsync_on_user_deleted_utf16(lone, 3), RC_INVALID_UTF16, "gcsync_on_user_deleted_utf16(lone low surrogate)");
+        expect_rc(G.gcsync_object_status_utf16(KIND_USER, lone, 3, buf, sizeof buf, &out), RC_INVALID_UTF16,
+                  "gcsync_object_status_utf16(lone low surrogate)");
+        expect_rc(G.gcsync_on_user_changed_utf16(a16, au), RC_INVALID_FIELD, "gcsync_on_user_changed_utf16(an array)");
+        expect_rc(G.gcsync_on_force_sync_utf16(a16, au), RC_INVALID_FIELD, "gcsync_on_force_sync_utf16(an array)");
+        uint16_t long16[257];
+        for (size_t i = 0; i < 257; i++)
+            long16[i] = 0x00E9; /* é: 257 units, 514 UTF-8 bytes */
+        expect_rc(G.gcsync_on_user_deleted_utf16(long16, 129), RC_INVALID_FIELD,
+                  "gcsync_on_user_deleted_utf16(129 x U+00E9 = 258 UTF-8 bytes)");
+        expect_rc(G.gcsync_on_user_deleted_utf16(long16, 128), RC_OK,
+                  "gcsync_on_user_deleted_utf16(128 x U+00E9 = 256 UTF-8 bytes, an unknown user)");
+        free(bad);
+        free(a16);
+        free(i16);
+        free(j16);
+    }
 
     say("== abuse: kinds, buffers, messages");
     expect_rc(G.gcsync_object_status((gcsync_object_kind)99, id, strlen(id), buf, sizeof buf, &out),
@@ -226,6 +525,9 @@ void mode_abuse(void)
     g_forced_key = g_forced_value = NULL;
     expect_rc(G.gcsync_on_user_changed(u->json, u->len), RC_OK, "hooks still work after a refused settings reload");
     expect_rc(G.gcsync_wait_idle(O.timeout_ms), RC_OK, "gcsync_wait_idle");
+
+    say("== abuse: calls from inside each callback (only queries and messages allowed)");
+    calls_from_callbacks();
 
     say("== abuse: shutdown, then every call");
     snprintf(what, sizeof what, "gcsync_shutdown(%u)", O.timeout_ms);

@@ -12,11 +12,15 @@ static atomic_bool g_shutdown_returned, g_shutdown_started, g_init_returned;
 static atomic_long g_status_during_init; /* notifications before gcsync_init returned */
 static atomic_long g_status_during_shutdown; /* notifications while gcsync_shutdown ran */
 pthread_t g_settings_thread;
+void (*_Atomic g_in_callback)(enum callback_id cb);
 static int g_userdata_tag; /* &g_userdata_tag is the userdata we pass */
 
 static int64_t cb_get_setting(void *userdata, const char *key, char *value_buf, size_t value_buf_len)
 {
     atomic_fetch_add(&g_settings_calls, 1);
+    void (*in_callback)(enum callback_id) = g_in_callback;
+    if (in_callback)
+        in_callback(CB_GET_SETTING);
     if (userdata != &g_userdata_tag || !pthread_equal(pthread_self(), g_settings_thread) || !key)
         atomic_fetch_add(&g_settings_wrong_thread, 1);
     if (!key)
@@ -38,6 +42,9 @@ static void cb_log(void *userdata, gcsync_log_level level, const char *message, 
     static const char *const names[] = { "?", "ERROR", "WARN", "INFO", "DEBUG", "TRACE" };
     int lv = (int)level;
     atomic_fetch_add(&g_log_lines, 1);
+    void (*in_callback)(enum callback_id) = g_in_callback;
+    if (in_callback)
+        in_callback(CB_LOG);
     if (atomic_load(&g_shutdown_returned))
         atomic_fetch_add(&g_log_after_shutdown, 1);
     if (userdata != &g_userdata_tag || lv < 1 || lv > 5 || !message || message[message_len] != '\0' ||
@@ -55,6 +62,9 @@ static void cb_log(void *userdata, gcsync_log_level level, const char *message, 
 static void cb_status_changed(void *userdata, gcsync_object_kind kind, const char *object_id, size_t object_id_len)
 {
     atomic_fetch_add(&g_status_calls, 1);
+    void (*in_callback)(enum callback_id) = g_in_callback;
+    if (in_callback)
+        in_callback(CB_STATUS_CHANGED);
     if (atomic_load(&g_shutdown_returned))
         atomic_fetch_add(&g_status_after_shutdown, 1);
     if (userdata != &g_userdata_tag || kind != KIND_USER || !object_id || object_id_len == 0) {
@@ -106,6 +116,7 @@ gcsync_host make_host(void)
     gcsync_host h;
     memset(&h, 0, sizeof h);
     h.abi_version = GCSYNC_ABI_VERSION;
+    h.struct_size = sizeof h;
     h.userdata = &g_userdata_tag;
     h.get_setting = cb_get_setting;
     h.log = cb_log;

@@ -50,12 +50,14 @@ const char *rname(unsigned r)
     case 8009: return "TIMEOUT";
     case 8010: return "STORAGE_ERROR";
     case 8011: return "INTERNAL_ERROR";
+    case 8014: return "CALLED_FROM_CALLBACK";
     case 8099: return "UNKNOWN";
     case 8100: return "MALFORMED_JSON";
     case 8101: return "UNKNOWN_FIELD";
     case 8102: return "MISSING_FIELD";
     case 8103: return "INVALID_FIELD";
     case 8104: return "PAYLOAD_TOO_LARGE";
+    case 8105: return "INVALID_UTF16";
     case 8200: return "INVALID_SETTING";
     case 8201: return "MISSING_SETTING";
     case 8202: return "CONFLICTING_SETTINGS";

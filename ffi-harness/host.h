@@ -74,6 +74,8 @@
 #define RC_UNKNOWN_OBJECT_KIND GCSYNC_RESULT_UNKNOWN_OBJECT_KIND
 #define RC_BUFFER_TOO_SMALL GCSYNC_RESULT_BUFFER_TOO_SMALL
 #define RC_QUEUE_FULL GCSYNC_RESULT_QUEUE_FULL
+#define RC_CALLED_FROM_CALLBACK GCSYNC_RESULT_CALLED_FROM_CALLBACK
+#define RC_INVALID_UTF16 GCSYNC_RESULT_INVALID_UTF16
 #define KIND_USER GCSYNC_OBJECT_KIND_USER
 
 /* ---- the library, loaded with dlopen ------------------------------------------------------ */
@@ -85,11 +87,15 @@
     X(gcsync_init)                                                                                 \
     X(gcsync_shutdown)                                                                             \
     X(gcsync_on_user_changed)                                                                      \
+    X(gcsync_on_user_changed_utf16)                                                                \
     X(gcsync_on_user_deleted)                                                                      \
+    X(gcsync_on_user_deleted_utf16)                                                                \
     X(gcsync_on_settings_changed)                                                                  \
     X(gcsync_on_force_sync)                                                                        \
+    X(gcsync_on_force_sync_utf16)                                                                  \
     X(gcsync_wait_idle)                                                                            \
     X(gcsync_object_status)                                                                        \
+    X(gcsync_object_status_utf16)                                                                  \
     X(gcsync_list_status)                                                                          \
     X(gcsync_overview)                                                                             \
     X(gcsync_result_message)                                                                       \
@@ -190,6 +196,10 @@ void dataset_free(void);
 /* ---- callbacks.c ---------------------------------------------------------------------------- */
 
 extern pthread_t g_settings_thread; /* the thread get_setting may be called on */
+/* Which callback is running, for g_in_callback (abuse mode's calls from inside callbacks). */
+enum callback_id { CB_GET_SETTING, CB_LOG, CB_STATUS_CHANGED };
+/* When set, every callback calls it first (from the callback's own thread). */
+extern void (*_Atomic g_in_callback)(enum callback_id cb);
 void reset_callback_counters(void);
 gcsync_host make_host(void);
 gcsync_result do_init(const gcsync_host *h);

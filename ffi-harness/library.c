@@ -32,8 +32,10 @@ bool load_library(void)
     } while (0);
     GCSYNC_FUNCTIONS(LOAD_SYMBOL)
 #undef LOAD_SYMBOL
-    if (!check(nmissing == 0, "dlsym: all 13 exported functions present%s%s", nmissing ? "; missing:" : "",
-               missing)) {
+#define COUNT_ONE(name) +1
+    if (!check(nmissing == 0, "dlsym: all %d exported functions present%s%s", 0 GCSYNC_FUNCTIONS(COUNT_ONE),
+               nmissing ? "; missing:" : "", missing)) {
+#undef COUNT_ONE
         dlclose(h);
         memset(&G, 0, sizeof G);
         return false;

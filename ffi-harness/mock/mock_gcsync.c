@@ -23,7 +23,7 @@ static void *run(void *a) { (void)a; H.log(H.userdata, GCSYNC_LOG_LEVEL_INFO, "w
 uint32_t gcsync_abi_version(void) { return GCSYNC_ABI_VERSION; }
 gcsync_result gcsync_init(const gcsync_host *h) {
     if (!h || !h->get_setting || !h->log) return fail(GCSYNC_RESULT_NULL_PARAMETER, "null");
-    if (h->abi_version != GCSYNC_ABI_VERSION) return fail(GCSYNC_RESULT_ABI_VERSION_MISMATCH, "abi");
+    if (h->abi_version != GCSYNC_ABI_VERSION || h->struct_size < sizeof *h) return fail(GCSYNC_RESULT_ABI_VERSION_MISMATCH, "abi");
     if (state == 1) return fail(GCSYNC_RESULT_ALREADY_INITIALIZED, "already");
     char b[8];
     if (h->get_setting(h->userdata, "client_id", b, sizeof b) < 0) return fail(GCSYNC_RESULT_MISSING_SETTING, "client_id");
@@ -80,3 +80,7 @@ gcsync_result gcsync_list_status(gcsync_object_kind k, char *buf, size_t len, si
 gcsync_result gcsync_overview(char *buf, size_t len, size_t *out) { gcsync_result g = gate(); if (g != GCSYNC_RESULT_OK) return g; return put("{\"queue_depth\":0,\"pending\":0,\"worker_alive\":true}", buf, len, out); }
 size_t gcsync_result_message(uint32_t r, char *buf, size_t len) { const char *m = r == 8000 ? "success" : "unknown result code"; if (len) snprintf(buf, len, "%s", m); return strlen(m); }
 size_t gcsync_last_error_message(char *buf, size_t len) { if (len) snprintf(buf, len, "%s", lasterr); return strlen(lasterr); }
+gcsync_result gcsync_on_user_changed_utf16(const uint16_t *j, size_t n) { (void)n; gcsync_result g = gate(); return g != GCSYNC_RESULT_OK ? g : j ? GCSYNC_RESULT_OK : GCSYNC_RESULT_NULL_PARAMETER; }
+gcsync_result gcsync_on_user_deleted_utf16(const uint16_t *id, size_t n) { (void)n; gcsync_result g = gate(); return g != GCSYNC_RESULT_OK ? g : id ? GCSYNC_RESULT_OK : GCSYNC_RESULT_NULL_PARAMETER; }
+gcsync_result gcsync_on_force_sync_utf16(const uint16_t *j, size_t n) { (void)n; gcsync_result g = gate(); return g != GCSYNC_RESULT_OK ? g : j ? GCSYNC_RESULT_OK : GCSYNC_RESULT_NULL_PARAMETER; }
+gcsync_result gcsync_object_status_utf16(gcsync_object_kind k, const uint16_t *id, size_t n, char *buf, size_t len, size_t *out) { (void)k; (void)n; gcsync_result g = gate(); if (g != GCSYNC_RESULT_OK) return g; if (!id) return fail(GCSYNC_RESULT_NULL_PARAMETER, "null"); return put("{}", buf, len, out); }
