@@ -4,22 +4,21 @@
 //! a host callback they return `GCSYNC_RESULT_CALLED_FROM_CALLBACK` before doing anything.
 //!
 //! Conventions (as in rustls-ffi): strings come in as pointer + length, as UTF-8 bytes or (the
-//! `_utf16` forms) UTF-16 code units; [`Text`] is the one place that checks them for NULL
+//! `_utf16` forms) UTF-16 code units; `args::Text` is the one place that checks them for NULL
 //! (`GCSYNC_RESULT_NULL_PARAMETER`), size (`GCSYNC_RESULT_PAYLOAD_TOO_LARGE`, counted in UTF-8
 //! bytes) and encoding (`GCSYNC_RESULT_INVALID_UTF8` / `GCSYNC_RESULT_INVALID_UTF16`), after
 //! which both forms share one path. Output goes to a caller buffer snprintf-style: always
 //! NUL-terminated when `buf_len > 0`, the full length (without the NUL) stored in `*out_len`,
 //! `GCSYNC_RESULT_BUFFER_TOO_SMALL` when it did not fit.
 
-use crate::cic::check_id_field;
+mod args;
+
 use crate::host::{GcsyncHost, GCSYNC_ABI_VERSION};
-use crate::object::GcsyncObjectKind;
 use crate::result::{Failure, GcsyncResult};
 use crate::runtime;
-use std::borrow::Cow;
+use args::{copy_out, kind_arg, timeout, write_json, Text};
 use std::cell::RefCell;
 use std::ffi::c_char;
-use std::time::Duration;
 
 thread_local! {
     static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
@@ -63,200 +62,6 @@ macro_rules! ffi_boundary {
             }
         }
     }};
-}
-
-fn null(name: &str) -> Failure {
-    Failure::new(
-        GcsyncResult::NullParameter,
-        format!("{name} must not be NULL"),
-    )
-}
-
-fn too_large(name: &str, size: &str, max: usize) -> Failure {
-    Failure::new(
-        GcsyncResult::PayloadTooLarge,
-        format!("{name} is {size}; the limit is {max} bytes (max_payload_bytes)"),
-    )
-}
-
-/// A string argument as the host passed it: pointer and length, in UTF-8 bytes or UTF-16 code
-/// units. Nothing is read until [`Text::read`].
-#[derive(Clone, Copy)]
-enum Text {
-    Utf8(*const c_char, usize),
-    Utf16(*const u16, usize),
-}
-
-impl Text {
-    /// Reads the argument `name` as UTF-8 text of at most `max` bytes (after conversion for
-    /// UTF-16; a UTF-16 argument of more than `max` units is refused before it is read, since
-    /// every unit makes at least one UTF-8 byte).
-    ///
-    /// # Safety
-    /// The pointer must be NULL or readable for its length (bytes or units) during the call.
-    unsafe fn read<'a>(self, name: &str, max: usize) -> Result<Cow<'a, str>, Failure> {
-        match self {
-            Text::Utf8(ptr, len) => {
-                if ptr.is_null() {
-                    return Err(null(name));
-                }
-                if len > max {
-                    return Err(too_large(name, &format!("{len} bytes"), max));
-                }
-                // SAFETY: the caller guarantees ptr..ptr+len is readable.
-                let bytes = unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), len) };
-                std::str::from_utf8(bytes).map(Cow::Borrowed).map_err(|e| {
-                    Failure::new(
-                        GcsyncResult::InvalidUtf8,
-                        format!(
-                            "{name} is not valid UTF-8 (first bad byte at offset {})",
-                            e.valid_up_to()
-                        ),
-                    )
-                })
-            }
-            Text::Utf16(ptr, units) => {
-                if ptr.is_null() {
-                    return Err(null(name));
-                }
-                if units > max {
-                    return Err(too_large(
-                        name,
-                        &format!("{units} UTF-16 units (at least as many UTF-8 bytes)"),
-                        max,
-                    ));
-                }
-                // Unaligned reads: a host may hand over units at an odd address.
-                // SAFETY: the caller guarantees `units` readable code units at ptr.
-                let iter = (0..units).map(|i| unsafe { ptr.add(i).read_unaligned() });
-                let text = utf16_to_string(iter, name)?;
-                if text.len() > max {
-                    return Err(too_large(
-                        name,
-                        &format!("{} bytes as UTF-8 ({units} UTF-16 units)", text.len()),
-                        max,
-                    ));
-                }
-                Ok(Cow::Owned(text))
-            }
-        }
-    }
-
-    /// Reads a JSON payload argument under the `max_payload_bytes` setting.
-    ///
-    /// # Safety
-    /// As for [`Text::read`].
-    unsafe fn payload<'a>(self, name: &str) -> Result<Cow<'a, str>, Failure> {
-        let max = runtime::max_payload()?;
-        // SAFETY: forwarded caller guarantee.
-        unsafe { self.read(name, max) }
-    }
-
-    /// Reads an object id argument: under the payload limit (so that an over-long id is an
-    /// `INVALID_FIELD` like anywhere else, not a size error), then checked by the one id rule
-    /// ([`check_id_field`]).
-    ///
-    /// # Safety
-    /// As for [`Text::read`].
-    unsafe fn id<'a>(self, name: &str) -> Result<Cow<'a, str>, Failure> {
-        // SAFETY: forwarded caller guarantee.
-        let id = unsafe { self.payload(name) }?;
-        check_id_field(name, &id)?;
-        Ok(id)
-    }
-}
-
-/// Decodes UTF-16 code units; an unpaired surrogate is `GCSYNC_RESULT_INVALID_UTF16` naming its
-/// code-unit offset.
-fn utf16_to_string(
-    units: impl ExactSizeIterator<Item = u16>,
-    name: &str,
-) -> Result<String, Failure> {
-    let mut out = String::with_capacity(units.len());
-    let mut offset = 0usize;
-    for unit in char::decode_utf16(units) {
-        match unit {
-            Ok(c) => {
-                offset += c.len_utf16();
-                out.push(c);
-            }
-            Err(e) => {
-                return Err(Failure::new(
-                    GcsyncResult::InvalidUtf16,
-                    format!(
-                    "{name} is not valid UTF-16: unpaired surrogate 0x{:04X} at code unit {offset}",
-                    e.unpaired_surrogate()
-                ),
-                ))
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// Copies `text` into a caller buffer snprintf-style; returns the full length.
-///
-/// # Safety
-/// `buf` must be NULL (only with `buf_len == 0`) or writable for `buf_len` bytes.
-unsafe fn copy_out(text: &str, buf: *mut c_char, buf_len: usize) -> usize {
-    if buf.is_null() || buf_len == 0 {
-        return text.len();
-    }
-    let mut n = text.len().min(buf_len - 1);
-    while !text.is_char_boundary(n) {
-        n -= 1;
-    }
-    // SAFETY: n < buf_len, and buf is writable for buf_len bytes.
-    unsafe {
-        std::ptr::copy_nonoverlapping(text.as_ptr(), buf.cast::<u8>(), n);
-        *buf.add(n) = 0;
-    }
-    text.len()
-}
-
-/// Writes query output per the conventions above.
-///
-/// # Safety
-/// As for [`copy_out`]; `out_len` must be NULL or writable.
-unsafe fn write_json(
-    text: &str,
-    buf: *mut c_char,
-    buf_len: usize,
-    out_len: *mut usize,
-) -> Result<(), Failure> {
-    if out_len.is_null() {
-        return Err(null("out_len"));
-    }
-    if buf.is_null() && buf_len > 0 {
-        return Err(null("buf"));
-    }
-    // SAFETY: checked above; the caller guarantees the sizes.
-    unsafe {
-        *out_len = copy_out(text, buf, buf_len);
-    }
-    if text.len() >= buf_len {
-        return Err(Failure::new(
-            GcsyncResult::BufferTooSmall,
-            format!(
-                "the output needs {} bytes plus the NUL; the buffer holds {buf_len}",
-                text.len()
-            ),
-        ));
-    }
-    Ok(())
-}
-
-fn kind_arg(kind: u32) -> Result<GcsyncObjectKind, Failure> {
-    GcsyncObjectKind::from_u32(kind).ok_or_else(|| {
-        Failure::new(
-            GcsyncResult::UnknownObjectKind,
-            format!("object kind {kind} is unknown"),
-        )
-    })
-}
-
-fn timeout(ms: u32) -> Duration {
-    Duration::from_millis(u64::from(ms))
 }
 
 /// The ABI version this library implements (`GCSYNC_ABI_VERSION`). Any thread, any time.
@@ -631,56 +436,5 @@ mod tests {
         let r = crate::host::call_host("log", || ffi_boundary!(Ok(())));
         assert_eq!(r, GcsyncResult::Ok, "unguarded exports still run");
         assert_eq!(ffi_boundary!(guarded: Ok(())), GcsyncResult::Ok);
-    }
-
-    fn utf16(s: &str) -> Vec<u16> {
-        s.encode_utf16().collect()
-    }
-
-    #[test]
-    fn utf16_converts_and_names_the_offset_of_an_unpaired_surrogate() {
-        let ok = utf16("Nguyễn Thị Thu 😀");
-        assert_eq!(
-            utf16_to_string(ok.iter().copied(), "x").unwrap(),
-            "Nguyễn Thị Thu 😀"
-        );
-        for (units, offset, unit) in [
-            (vec![0x61, 0xD800, 0x62], 1, "0xD800"),
-            (vec![0x61, 0x62, 0xDC00], 2, "0xDC00"),
-            (vec![0xD83D, 0xDE00, 0xD83D], 2, "0xD83D"), // a pair, then a lone high half
-        ] {
-            let f = utf16_to_string(units.iter().copied(), "user_json").unwrap_err();
-            assert_eq!(f.code, GcsyncResult::InvalidUtf16);
-            assert!(
-                f.message.contains(&format!("{unit} at code unit {offset}")),
-                "{}",
-                f.message
-            );
-            assert!(f.message.starts_with("user_json"), "{}", f.message);
-        }
-    }
-
-    #[test]
-    fn the_utf16_limit_counts_utf8_bytes() {
-        // 3 units of U+1EC5 are 9 UTF-8 bytes.
-        let units = utf16("ễễễ");
-        let text = Text::Utf16(units.as_ptr(), units.len());
-        // SAFETY: units is readable for its length.
-        assert_eq!(unsafe { text.read("x", 9) }.unwrap(), "ễễễ");
-        // SAFETY: as above.
-        let f = unsafe { text.read("x", 8) }.unwrap_err();
-        assert_eq!(f.code, GcsyncResult::PayloadTooLarge);
-        assert!(f.message.contains("9 bytes as UTF-8"), "{}", f.message);
-        // SAFETY: more units than the limit are refused before anything is read.
-        let f = unsafe { Text::Utf16(units.as_ptr(), 1 << 40).read("x", 8) }.unwrap_err();
-        assert_eq!(f.code, GcsyncResult::PayloadTooLarge);
-        // An odd address is read without an aligned load.
-        let bytes: Vec<u8> = std::iter::once(0)
-            .chain(units.iter().flat_map(|u| u.to_ne_bytes()))
-            .collect();
-        // SAFETY: bytes[1..] holds the 3 units.
-        let odd = Text::Utf16(unsafe { bytes.as_ptr().add(1) }.cast(), 3);
-        // SAFETY: as above.
-        assert_eq!(unsafe { odd.read("x", 9) }.unwrap(), "ễễễ");
     }
 }
