@@ -63,6 +63,8 @@ static void all_calls_expect(gcsync_result want, const char *when)
     EXPECT(G.gcsync_on_force_sync(g_snapshot, g_snapshot_len), "gcsync_on_force_sync");
     EXPECT(G.gcsync_on_force_sync_utf16(s16, su), "gcsync_on_force_sync_utf16");
     EXPECT(G.gcsync_wait_idle(10), "gcsync_wait_idle");
+    EXPECT(G.gcsync_wait_settled(10), "gcsync_wait_settled");
+    EXPECT(G.gcsync_flush(10), "gcsync_flush");
     EXPECT(G.gcsync_object_status(KIND_USER, u->id, strlen(u->id), buf, sizeof buf, &out), "gcsync_object_status");
     EXPECT(G.gcsync_object_status_utf16(KIND_USER, i16, iu, buf, sizeof buf, &out), "gcsync_object_status_utf16");
     EXPECT(G.gcsync_list_status(KIND_USER, buf, sizeof buf, &out), "gcsync_list_status");
@@ -83,7 +85,7 @@ static const char *const probe_names[NPROBES] = { "get_setting", "log (host thre
                                                   "status_changed" };
 static const char *const probe_callback[NPROBES] = { "get_setting callback", "log callback", "log callback",
                                                      "status_changed callback" };
-#define PROBE_GUARDED 10
+#define PROBE_GUARDED 12
 #define PROBE_ALLOWED 7
 static pthread_t g_probe_host_thread;
 static atomic_int g_probe_state[NPROBES]; /* 0 not yet, 1 running, 2 done */
@@ -132,6 +134,8 @@ static void probe_from_callback(enum callback_id cb)
     GUARDED("gcsync_shutdown(0)", G.gcsync_shutdown(0));
     GUARDED("gcsync_on_settings_changed", G.gcsync_on_settings_changed());
     GUARDED("gcsync_wait_idle(0)", G.gcsync_wait_idle(0));
+    GUARDED("gcsync_wait_settled(0)", G.gcsync_wait_settled(0));
+    GUARDED("gcsync_flush(0)", G.gcsync_flush(0));
     GUARDED("gcsync_on_user_changed", G.gcsync_on_user_changed(u->json, u->len));
     GUARDED("gcsync_on_user_changed_utf16", G.gcsync_on_user_changed_utf16(j16, ju));
     GUARDED("gcsync_on_user_deleted", G.gcsync_on_user_deleted(u->id, strlen(u->id)));

@@ -94,6 +94,8 @@
     X(gcsync_on_force_sync)                                                                        \
     X(gcsync_on_force_sync_utf16)                                                                  \
     X(gcsync_wait_idle)                                                                            \
+    X(gcsync_wait_settled)                                                                         \
+    X(gcsync_flush)                                                                                \
     X(gcsync_object_status)                                                                        \
     X(gcsync_object_status_utf16)                                                                  \
     X(gcsync_list_status)                                                                          \

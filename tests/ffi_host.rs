@@ -217,6 +217,8 @@ fn probe(callback: &'static str, phase: &str) {
             gcsync_on_settings_changed(),
         );
         record("gcsync_wait_idle", true, gcsync_wait_idle(0));
+        record("gcsync_wait_settled", true, gcsync_wait_settled(0));
+        record("gcsync_flush", true, gcsync_flush(0));
         record("gcsync_on_user_changed", true, user_changed(&user));
         let rc = gcsync_on_user_changed_utf16(user16.as_ptr(), user16.len());
         record("gcsync_on_user_changed_utf16", true, rc);

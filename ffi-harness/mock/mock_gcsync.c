@@ -84,3 +84,5 @@ gcsync_result gcsync_on_user_changed_utf16(const uint16_t *j, size_t n) { (void)
 gcsync_result gcsync_on_user_deleted_utf16(const uint16_t *id, size_t n) { (void)n; gcsync_result g = gate(); return g != GCSYNC_RESULT_OK ? g : id ? GCSYNC_RESULT_OK : GCSYNC_RESULT_NULL_PARAMETER; }
 gcsync_result gcsync_on_force_sync_utf16(const uint16_t *j, size_t n) { (void)n; gcsync_result g = gate(); return g != GCSYNC_RESULT_OK ? g : j ? GCSYNC_RESULT_OK : GCSYNC_RESULT_NULL_PARAMETER; }
 gcsync_result gcsync_object_status_utf16(gcsync_object_kind k, const uint16_t *id, size_t n, char *buf, size_t len, size_t *out) { (void)k; (void)n; gcsync_result g = gate(); if (g != GCSYNC_RESULT_OK) return g; if (!id) return fail(GCSYNC_RESULT_NULL_PARAMETER, "null"); return put("{}", buf, len, out); }
+gcsync_result gcsync_wait_settled(uint32_t t) { (void)t; return gate(); }
+gcsync_result gcsync_flush(uint32_t t) { (void)t; return gate(); }
