@@ -7,10 +7,9 @@ use std::path::Path;
 fn main() {
     println!("cargo:rerun-if-changed=src");
     println!("cargo:rerun-if-changed=build.rs");
-    // Keep the library mapped after dlclose while a host thread still ran its code (see README).
-    println!("cargo:rustc-cdylib-link-arg=-Wl,-z,nodelete");
-
     let crate_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    link_args(Path::new(&crate_dir));
+
     let mut config = cbindgen::Config {
         language: cbindgen::Language::C,
         cpp_compat: true,
@@ -59,4 +58,32 @@ fn main() {
         }
         Err(e) => println!("cargo:warning=cbindgen failed, header not regenerated: {e}"),
     }
+}
+
+/// Per-platform link arguments of the cdylib. Linux: `-z nodelete` (keep the library mapped after
+/// `dlclose` while a host thread still ran its code; see README) and a SONAME carrying the ABI
+/// version (`libgcsync.so.N`, N = `GCSYNC_ABI_VERSION` in src/host.rs). Windows needs neither:
+/// `platform::pin_module` pins the DLL at init, and a DLL has no SONAME (rustc writes the import
+/// library `libgcsync.dll.a` beside it).
+fn link_args(crate_dir: &Path) {
+    let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    if os == "linux" {
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-z,nodelete");
+        let abi = abi_version(&crate_dir.join("src/host.rs"));
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libgcsync.so.{abi}");
+    }
+}
+
+/// Reads `pub const GCSYNC_ABI_VERSION: u32 = N;` from src/host.rs, so the SONAME follows the
+/// ABI version without a second place to edit. A missing or malformed line stops the build.
+fn abi_version(host_rs: &Path) -> u32 {
+    let text = std::fs::read_to_string(host_rs).expect("build.rs reads src/host.rs");
+    text.lines()
+        .find_map(|l| {
+            let rest = l
+                .trim()
+                .strip_prefix("pub const GCSYNC_ABI_VERSION: u32 =")?;
+            rest.trim().strip_suffix(';')?.trim().parse().ok()
+        })
+        .expect("src/host.rs defines `pub const GCSYNC_ABI_VERSION: u32 = N;`")
 }
