@@ -58,7 +58,7 @@ static void all_calls_expect(gcsync_result want, const char *when)
     EXPECT(G.gcsync_on_user_changed_utf16(j16, ju), "gcsync_on_user_changed_utf16");
     EXPECT(G.gcsync_on_user_deleted(u->id, strlen(u->id)), "gcsync_on_user_deleted");
     EXPECT(G.gcsync_on_user_deleted_utf16(i16, iu), "gcsync_on_user_deleted_utf16");
-    g_settings_thread = pthread_self();
+    g_settings_thread = thread_self();
     EXPECT(G.gcsync_on_settings_changed(), "gcsync_on_settings_changed");
     EXPECT(G.gcsync_on_force_sync(g_snapshot, g_snapshot_len), "gcsync_on_force_sync");
     EXPECT(G.gcsync_on_force_sync_utf16(s16, su), "gcsync_on_force_sync_utf16");
@@ -87,7 +87,7 @@ static const char *const probe_callback[NPROBES] = { "get_setting callback", "lo
                                                      "status_changed callback" };
 #define PROBE_GUARDED 12
 #define PROBE_ALLOWED 7
-static pthread_t g_probe_host_thread;
+static host_thread_id g_probe_host_thread;
 static atomic_int g_probe_state[NPROBES]; /* 0 not yet, 1 running, 2 done */
 static atomic_int g_probe_refused[NPROBES], g_probe_answered[NPROBES];
 static char g_probe_bad[NPROBES][300]; /* the first unexpected answer; written by the probing thread only */
@@ -96,7 +96,7 @@ static void probe_from_callback(enum callback_id cb)
 {
     int p = cb == CB_GET_SETTING      ? PROBE_GET_SETTING
             : cb == CB_STATUS_CHANGED ? PROBE_STATUS
-            : pthread_equal(pthread_self(), g_probe_host_thread) ? PROBE_LOG_HOST
+            : thread_same(thread_self(), g_probe_host_thread) ? PROBE_LOG_HOST
                                                                   : PROBE_LOG_PLUGIN;
     int idle = 0;
     if (!atomic_compare_exchange_strong(&g_probe_state[p], &idle, 1))
@@ -163,7 +163,7 @@ static void probe_from_callback(enum callback_id cb)
 /* Runs a settings reload and one new user's sync with every callback probing, then checks them. */
 static void calls_from_callbacks(void)
 {
-    g_probe_host_thread = pthread_self();
+    g_probe_host_thread = thread_self();
     for (int p = 0; p < NPROBES; p++) {
         atomic_store(&g_probe_state[p], 0);
         atomic_store(&g_probe_refused[p], 0);
@@ -171,7 +171,7 @@ static void calls_from_callbacks(void)
         g_probe_bad[p][0] = '\0';
     }
     g_in_callback = probe_from_callback;
-    g_settings_thread = pthread_self();
+    g_settings_thread = thread_self();
     expect_rc(G.gcsync_on_settings_changed(), RC_OK, "gcsync_on_settings_changed (get_setting and log probing)");
     static const char probe_user[] =
         "{\"id\":\"probe.user\",\"display_name\":\"Probe User\",\"business_email\":\"probe.user@example.com\"}";
@@ -288,7 +288,7 @@ void mode_abuse(void)
         setting_put("sync_advanced_platform_objects", "false");
     }
     g_forced_key = "data_dir";
-    g_forced_value = "/proc/gcsync-harness-cannot-create-this";
+    g_forced_value = UNCREATABLE_DIR;
     refused_init(&host, RC_STORAGE_ERROR, "gcsync_init with an uncreatable data_dir");
     g_forced_key = g_forced_value = NULL;
     rc = G.gcsync_on_user_changed(u->json, u->len);
@@ -521,7 +521,7 @@ void mode_abuse(void)
     }
 
     say("== abuse: settings reload and delete");
-    g_settings_thread = pthread_self();
+    g_settings_thread = thread_self();
     expect_rc(G.gcsync_on_settings_changed(), RC_OK, "gcsync_on_settings_changed");
     g_forced_key = "requests_per_minute";
     g_forced_value = "lots";

@@ -11,7 +11,7 @@ static atomic_uint g_status_query_bad_rc; /* the last unexpected code, for the r
 static atomic_bool g_shutdown_returned, g_shutdown_started, g_init_returned;
 static atomic_long g_status_during_init; /* notifications before gcsync_init returned */
 static atomic_long g_status_during_shutdown; /* notifications while gcsync_shutdown ran */
-pthread_t g_settings_thread;
+host_thread_id g_settings_thread;
 void (*_Atomic g_in_callback)(enum callback_id cb);
 static int g_userdata_tag; /* &g_userdata_tag is the userdata we pass */
 
@@ -21,7 +21,7 @@ static int64_t cb_get_setting(void *userdata, const char *key, char *value_buf, 
     void (*in_callback)(enum callback_id) = g_in_callback;
     if (in_callback)
         in_callback(CB_GET_SETTING);
-    if (userdata != &g_userdata_tag || !pthread_equal(pthread_self(), g_settings_thread) || !key)
+    if (userdata != &g_userdata_tag || !thread_same(thread_self(), g_settings_thread) || !key)
         atomic_fetch_add(&g_settings_wrong_thread, 1);
     if (!key)
         return -1;
@@ -126,7 +126,7 @@ gcsync_host make_host(void)
 
 gcsync_result do_init(const gcsync_host *h)
 {
-    g_settings_thread = pthread_self();
+    g_settings_thread = thread_self();
     atomic_store(&g_shutdown_returned, false);
     atomic_store(&g_shutdown_started, false);
     atomic_store(&g_init_returned, false);

@@ -6,32 +6,32 @@
 /* ---- checks ---------------------------------------------------------------------------------- */
 
 atomic_int g_passed, g_failed;
-static pthread_mutex_t g_out_lock = PTHREAD_MUTEX_INITIALIZER;
+static host_mutex g_out_lock = HOST_MUTEX_INIT;
 
-__attribute__((format(printf, 2, 3))) bool check(bool ok, const char *fmt, ...)
+HOST_PRINTF(2, 3) bool check(bool ok, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    pthread_mutex_lock(&g_out_lock);
+    mutex_lock(&g_out_lock);
     fputs(ok ? "  ok   " : "  FAIL ", stdout);
     vprintf(fmt, ap);
     fputc('\n', stdout);
     fflush(stdout);
-    pthread_mutex_unlock(&g_out_lock);
+    mutex_unlock(&g_out_lock);
     va_end(ap);
     atomic_fetch_add(ok ? &g_passed : &g_failed, 1);
     return ok;
 }
 
-__attribute__((format(printf, 1, 2))) void say(const char *fmt, ...)
+HOST_PRINTF(1, 2) void say(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    pthread_mutex_lock(&g_out_lock);
+    mutex_lock(&g_out_lock);
     vprintf(fmt, ap);
     fputc('\n', stdout);
     fflush(stdout);
-    pthread_mutex_unlock(&g_out_lock);
+    mutex_unlock(&g_out_lock);
     va_end(ap);
 }
 

@@ -25,12 +25,14 @@
  *   settings.c   the key=value settings file, --set overrides, abuse-mode hide/force
  *   dataset.c    the {"users":[...]} dataset split into one raw buffer per user
  *   callbacks.c  the gcsync_host callbacks, their contract counters, init/shutdown wrappers
- *   library.c    dlopen/dlsym/dlclose, thread accounting (/proc/self/task)
+ *   library.c    loading the library (all its functions) and the thread-count check
+ *   portable.c   the OS services of portable.h: threads, dlopen or LoadLibraryW, thread counting
+ *                (/proc/self/task or Toolhelp32), time, the watchdog, the data directory check
  *   report.c     queries with the snprintf protocol, the status table and overview checks
  *   session.c    demo/stress/lifecycle: sender threads and one full life
  *   abuse.c      abuse mode
  *
- * Build: see Makefile (-std=c11 -Wall -Wextra -Wpedantic -Werror -pthread -ldl).
+ * Build: see Makefile (-std=c11 -Wall -Wextra -Wpedantic -Werror; Linux -pthread -ldl, Windows MinGW-w64).
  */
 #ifndef GCSYNC_HARNESS_HOST_H
 #define GCSYNC_HARNESS_HOST_H
@@ -39,7 +41,6 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -49,6 +50,7 @@
 #include <string.h>
 
 #include "gcsync.h"
+#include "portable.h"
 
 /* ---- names from the generated header, in one place ------------------------------------------ */
 
@@ -128,6 +130,7 @@ struct options {
     long expect_error;
     enum mode mode;
     unsigned watchdog_s;
+    bool pinned; /* the library stays mapped after unload (default) */
 };
 
 extern struct options O; /* main.c */
@@ -135,8 +138,8 @@ extern struct options O; /* main.c */
 /* ---- checks.c ------------------------------------------------------------------------------- */
 
 extern atomic_int g_passed, g_failed;
-__attribute__((format(printf, 2, 3))) bool check(bool ok, const char *fmt, ...);
-__attribute__((format(printf, 1, 2))) void say(const char *fmt, ...);
+HOST_PRINTF(2, 3) bool check(bool ok, const char *fmt, ...);
+HOST_PRINTF(1, 2) void say(const char *fmt, ...);
 const char *rname(unsigned r);
 /* This thread's last error detail from the library ("" when not loaded or none). */
 void last_error(char *buf, size_t len);
@@ -148,8 +151,6 @@ bool expect_rc(unsigned got, unsigned want, const char *what);
 void *xmalloc(size_t n);
 char *xstrndup(const char *s, size_t n);
 char *read_file(const char *path, size_t *len);
-void sleep_ms(long ms);
-double now_s(void);
 char *trim(char *s);
 
 /* ---- json.c --------------------------------------------------------------------------------- */
@@ -197,7 +198,7 @@ void dataset_free(void);
 
 /* ---- callbacks.c ---------------------------------------------------------------------------- */
 
-extern pthread_t g_settings_thread; /* the thread get_setting may be called on */
+extern host_thread_id g_settings_thread; /* the thread get_setting may be called on */
 /* Which callback is running, for g_in_callback (abuse mode's calls from inside callbacks). */
 enum callback_id { CB_GET_SETTING, CB_LOG, CB_STATUS_CHANGED };
 /* When set, every callback calls it first (from the callback's own thread). */
@@ -214,9 +215,11 @@ void check_callback_contract(const char *when);
 extern int g_baseline_tasks;
 bool load_library(void);
 void unload_library(void);
-int count_tasks(char *names, size_t names_len);
+void check_mapped_after_unload(const char *when);
 /* A thread that was joined can stay listed for microseconds; poll briefly, then judge. */
 void check_threads(const char *when);
+/* While the library runs: more threads than the host's own (so the check above can see them). */
+void check_threads_visible(const char *when);
 
 /* ---- report.c ------------------------------------------------------------------------------- */
 

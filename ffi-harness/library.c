@@ -1,28 +1,24 @@
-/* ffi-harness/library.c - dlopen/dlsym/dlclose of libgcsync.so and the thread accounting. */
+/* ffi-harness/library.c - loading the library (dlopen or LoadLibraryW, through portable.c) with all its
+ * functions, unloading it, and the thread-count check. */
 #include "host.h"
 
-#include <dirent.h>
-#include <dlfcn.h>
-
 struct api G; /* all NULL while the library is not loaded */
-
-_Static_assert(sizeof(void *) == sizeof(void (*)(void)), "dlsym needs function and data pointers of one size");
 
 /* ---- loading and unloading ------------------------------------------------------------------ */
 
 bool load_library(void)
 {
     memset(&G, 0, sizeof G);
-    dlerror();
-    void *h = dlopen(O.lib, RTLD_NOW | RTLD_LOCAL);
-    if (!check(h != NULL, "dlopen %s%s%s", O.lib, h ? "" : ": ", h ? "" : dlerror()))
+    char err[512] = "";
+    void *h = lib_open(O.lib, err, sizeof err);
+    if (!check(h != NULL, LIB_OPEN_NAME " %s%s%s", O.lib, h ? "" : ": ", err))
         return false;
     G.handle = h;
     char missing[1024] = "";
     int nmissing = 0;
 #define LOAD_SYMBOL(name)                                                                          \
     do {                                                                                           \
-        void *sym = dlsym(h, #name);                                                               \
+        void *sym = lib_sym(h, #name);                                                             \
         if (sym) {                                                                                 \
             memcpy(&G.name, &sym, sizeof sym);                                                     \
         } else {                                                                                   \
@@ -36,7 +32,7 @@ bool load_library(void)
     if (!check(nmissing == 0, "dlsym: all %d exported functions present%s%s", 0 GCSYNC_FUNCTIONS(COUNT_ONE),
                nmissing ? "; missing:" : "", missing)) {
 #undef COUNT_ONE
-        dlclose(h);
+        lib_close(h, err, sizeof err);
         memset(&G, 0, sizeof G);
         return false;
     }
@@ -47,46 +43,36 @@ void unload_library(void)
 {
     if (!G.handle)
         return;
-    int rc = dlclose(G.handle);
-    check(rc == 0, "dlclose%s%s", rc == 0 ? "" : ": ", rc == 0 ? "" : dlerror());
+    char err[512] = "";
+    bool ok = lib_close(G.handle, err, sizeof err);
+    check(ok, LIB_CLOSE_NAME "%s%s", ok ? "" : ": ", err);
     memset(&G, 0, sizeof G);
+}
+
+/* After the unload: Linux links the library with -z nodelete and Windows pins it at init, so it stays
+ * mapped (no thread can be left returning into unmapped code). --pinned 0 skips the check. */
+void check_mapped_after_unload(const char *when)
+{
+    if (!O.pinned) {
+        say("  skip %s: library mapping not checked (--pinned 0)", when);
+        return;
+    }
+    check(lib_is_mapped(O.lib) == 1, "%s: the library stays mapped (Linux -z nodelete, Windows pinned at init)",
+          when);
 }
 
 /* ---- thread accounting ---------------------------------------------------------------------- */
 
 int g_baseline_tasks;
 
-int count_tasks(char *names, size_t names_len)
+/* While the library runs, its threads must show in the count: the checks after shutdown mean nothing
+ * otherwise. */
+void check_threads_visible(const char *when)
 {
-    DIR *d = opendir("/proc/self/task");
-    if (!d)
-        return -1;
-    int n = 0;
-    if (names && names_len)
-        names[0] = '\0';
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        if (de->d_name[0] == '.')
-            continue;
-        n++;
-        if (names && names_len) {
-            char path[300], comm[64] = "";
-            snprintf(path, sizeof path, "/proc/self/task/%s/comm", de->d_name);
-            FILE *f = fopen(path, "r");
-            if (f) {
-                if (!fgets(comm, sizeof comm, f))
-                    comm[0] = '\0';
-                fclose(f);
-            }
-            size_t cl = strlen(comm);
-            if (cl && comm[cl - 1] == '\n')
-                comm[cl - 1] = '\0';
-            size_t used = strlen(names);
-            snprintf(names + used, names_len - used, "%s%s(%s)", used ? " " : "", de->d_name, comm);
-        }
-    }
-    closedir(d);
-    return n;
+    char names[1024];
+    int n = count_threads(names, sizeof names);
+    check(n > g_baseline_tasks, "%s: %d thread(s) in the process, the library's own among them (host's: %d): %s",
+          when, n, g_baseline_tasks, names);
 }
 
 /* A thread that was joined can stay listed for microseconds; poll briefly, then judge. */
@@ -96,14 +82,14 @@ void check_threads(const char *when)
     int n = 0;
     double t0 = now_s();
     for (int i = 0; i < 200; i++) {
-        n = count_tasks(NULL, 0);
+        n = count_threads(NULL, 0);
         if (n <= g_baseline_tasks)
             break;
         sleep_ms(1);
     }
     double waited = (now_s() - t0) * 1000.0;
     if (n != g_baseline_tasks) {
-        count_tasks(names, sizeof names);
+        count_threads(names, sizeof names);
         check(false, "%s: %d threads in the process, want %d (the host's own); tasks: %s", when, n,
               g_baseline_tasks, names);
     } else {

@@ -2,32 +2,19 @@
  * chosen mode and the closing "harness: N passed, M failed" line. See host.h for the overview. */
 #include "host.h"
 
-#include <signal.h>
-#include <unistd.h>
-
 struct options O = {
     .threads = 1, .repeat = 1, .timeout_ms = 30000, .expect_synced = -1, .expect_error = -1,
-    .mode = MODE_DEMO, .watchdog_s = 900,
+    .mode = MODE_DEMO, .watchdog_s = 900, .pinned = true,
 };
 
 /* ---- main ----------------------------------------------------------------------------------- */
-
-static void on_watchdog(int sig)
-{
-    (void)sig;
-    static const char msg[] = "\nhost: WATCHDOG: no progress within --watchdog-s (hang in the library?)\n"
-                              "harness: 0 passed, 1 failed\n";
-    ssize_t w = write(STDOUT_FILENO, msg, sizeof msg - 1);
-    (void)w;
-    _exit(3);
-}
 
 static void usage(void)
 {
     fprintf(stderr,
             "usage: host --lib PATH/libgcsync.so --settings FILE --dataset FILE [--set key=value]...\n"
             "            [--threads N] [--repeat N] [--timeout-ms N] [--expect-synced N] [--expect-error N]\n"
-            "            [--mode demo|stress|lifecycle|abuse] [--watchdog-s N]\n");
+            "            [--mode demo|stress|lifecycle|abuse] [--watchdog-s N] [--pinned 0|1]\n");
     exit(2);
 }
 
@@ -46,7 +33,7 @@ static long num_arg(const char *name, const char *v, long min, long max)
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
-    g_baseline_tasks = count_tasks(NULL, 0);
+    platform_init(&argc, &argv);
     char **sets = xmalloc((size_t)argc * sizeof *sets);
     int nsets = 0;
     for (int i = 1; i < argc; i++) {
@@ -72,6 +59,8 @@ int main(int argc, char **argv)
             O.expect_synced = num_arg(a, v, 0, 1000000);
         else if (!strcmp(a, "--expect-error"))
             O.expect_error = num_arg(a, v, 0, 1000000);
+        else if (!strcmp(a, "--pinned"))
+            O.pinned = num_arg(a, v, 0, 1) == 1;
         else if (!strcmp(a, "--watchdog-s"))
             O.watchdog_s = (unsigned)num_arg(a, v, 0, 86400);
         else if (!strcmp(a, "--mode")) {
@@ -106,13 +95,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "host: the dataset has no users\n");
         return 2;
     }
-    if (O.watchdog_s) {
-        signal(SIGALRM, on_watchdog);
-        alarm(O.watchdog_s);
-    }
-    say("host: %s, %zu users from %s, %zu settings, %d thread(s), repeat %d, timeout %u ms, %d task(s) at start",
+    watchdog_start(O.watchdog_s);
+    g_baseline_tasks = count_threads(NULL, 0); /* after the watchdog: on Windows it is a thread */
+    say("host: %s on %s, %zu users from %s, %zu settings, %d thread(s), repeat %d, timeout %u ms, %d task(s) at start",
         O.mode == MODE_DEMO ? "demo" : O.mode == MODE_STRESS ? "stress" : O.mode == MODE_LIFECYCLE ? "lifecycle" : "abuse",
-        g_nusers, O.dataset_file, g_nsettings, O.threads, O.repeat, O.timeout_ms, g_baseline_tasks);
+        platform_name(), g_nusers, O.dataset_file, g_nsettings, O.threads, O.repeat, O.timeout_ms, g_baseline_tasks);
 
     switch (O.mode) {
     case MODE_DEMO: session("demo", false, true); break;
@@ -120,7 +107,7 @@ int main(int argc, char **argv)
     case MODE_LIFECYCLE: mode_lifecycle(); break;
     case MODE_ABUSE: mode_abuse(); break;
     }
-    alarm(0);
+    watchdog_stop();
     dataset_free();
     settings_free();
     int passed = atomic_load(&g_passed), failed = atomic_load(&g_failed);

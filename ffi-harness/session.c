@@ -4,7 +4,7 @@
 /* ---- sending from threads -------------------------------------------------------------------- */
 
 struct sender {
-    pthread_t thread;
+    host_thread thread;
     int index;
     bool with_queries;
     long sent, failed, queries, queries_failed;
@@ -57,7 +57,7 @@ static bool send_users(bool with_queries, bool settings_reloads)
     for (int i = 0; i < n; i++) {
         s[i].index = i;
         s[i].with_queries = with_queries;
-        int err = pthread_create(&s[i].thread, NULL, sender_main, &s[i]);
+        int err = thread_start(&s[i].thread, sender_main, &s[i]);
         if (err) {
             check(false, "start sender thread %d: %s", i, strerror(err));
             break;
@@ -69,7 +69,7 @@ static bool send_users(bool with_queries, bool settings_reloads)
     if (settings_reloads) {
         /* gcsync_on_settings_changed while the hooks run (settings are read on this thread). */
         for (int i = 0; i < 5; i++) {
-            g_settings_thread = pthread_self();
+            g_settings_thread = thread_self();
             gcsync_result rc = G.gcsync_on_settings_changed();
             reloads++;
             if (rc != RC_OK) {
@@ -81,7 +81,7 @@ static bool send_users(bool with_queries, bool settings_reloads)
     }
     long sent = 0, failed = 0, queries = 0, qfailed = 0;
     for (int i = 0; i < started; i++) {
-        pthread_join(s[i].thread, NULL);
+        thread_join(s[i].thread);
         sent += s[i].sent;
         failed += s[i].failed;
         queries += s[i].queries;
@@ -120,9 +120,10 @@ void session(const char *label, bool stress, bool print)
         unload_library();
         return;
     }
+    check_threads_visible("after gcsync_init");
     send_users(stress, stress);
     if (stress) {
-        g_settings_thread = pthread_self();
+        g_settings_thread = thread_self();
         expect_rc(G.gcsync_on_force_sync(g_snapshot, g_snapshot_len), RC_OK, "gcsync_on_force_sync(whole dataset)");
     }
     double t0 = now_s();
@@ -137,8 +138,12 @@ void session(const char *label, bool stress, bool print)
     snprintf(what, sizeof what, "gcsync_shutdown(%u ms) [took %.3f s]", O.timeout_ms, now_s() - t0);
     expect_rc(rc, RC_OK, what);
     check_threads("after gcsync_shutdown");
+    const char *data_dir = setting_get("data_dir");
+    if (data_dir)
+        check_private_dir(data_dir, "after gcsync_shutdown");
     unload_library();
-    check_threads("after dlclose");
+    check_threads("after " LIB_CLOSE_NAME);
+    check_mapped_after_unload("after " LIB_CLOSE_NAME);
     check_callback_contract(label);
 }
 

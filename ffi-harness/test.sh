@@ -34,64 +34,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-TOTAL_PASSED=0
-TOTAL_FAILED=0
-RUN_LINES=()
-
-# run NAME COMPARE COMMAND...   (COMPARE=1: also compare the emulator's org with the dataset)
-run() {
-    local name=$1 compare=$2
-    shift 2
-    if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $name "* ]]; then return; fi
-    local dir=$TMP/$name
-    mkdir -p "$dir"
-    echo
-    echo "== run $name: ${*##*/}"
-    if ! emulator_start "$EMU" "$dir"; then
-        TOTAL_FAILED=$((TOTAL_FAILED + 1))
-        RUN_LINES+=("$name: emulator did not start")
-        return
-    fi
-    local t0=$SECONDS rc=0
-    "$@" --lib "$LIB" --settings "$SETTINGS" --dataset "$DATA" \
-        --set "api_base_url=$EMU_URL" --set "login_base_url=$EMU_URL" --set "data_dir=$dir/data" \
-        >"$dir/stdout.log" 2>"$dir/stderr.log" || rc=$?
-    local cmp=""
-    if [ "$compare" = 1 ] && emulator_users "$dir/org.json"; then
-        if python3 "$HERE/compare_org.py" "$DATA" "$dir/org.json" >"$dir/compare.log" 2>&1; then
-            cmp=ok; TOTAL_PASSED=$((TOTAL_PASSED + 1))
-        else
-            cmp=FAILED; TOTAL_FAILED=$((TOTAL_FAILED + 1))
-        fi
-    fi
-    emulator_stop
-    local summary passed=0 failed=0 extra=""
-    summary=$(grep -E '^harness: [0-9]+ passed, [0-9]+ failed$' "$dir/stdout.log" | tail -n1)
-    if [ -n "$summary" ]; then
-        passed=$(echo "$summary" | sed -E 's/harness: ([0-9]+) passed.*/\1/')
-        failed=$(echo "$summary" | sed -E 's/.* ([0-9]+) failed/\1/')
-    else
-        extra=" (no summary line: crashed?)"
-        failed=1
-    fi
-    if [ "$rc" != 0 ] && [ "$failed" = 0 ]; then
-        failed=1
-        extra=" (exit $rc with no failed check: sanitizer/valgrind error or crash)"
-    fi
-    TOTAL_PASSED=$((TOTAL_PASSED + passed))
-    TOTAL_FAILED=$((TOTAL_FAILED + failed))
-    local line="$name: $passed passed, $failed failed, exit $rc, $((SECONDS - t0)) s$extra"
-    [ -n "$cmp" ] && line="$line; org comparison $cmp"
-    RUN_LINES+=("$line")
-    echo "   $line"
-    if [ "$failed" != 0 ] || [ "$cmp" = FAILED ]; then
-        grep -E '^  FAIL|WATCHDOG' "$dir/stdout.log" | head -40 | sed 's/^/   /'
-        grep -E 'ERROR: |SUMMARY: |runtime error|definitely lost|indirectly lost|ERROR SUMMARY|panicked' \
-            "$dir/stderr.log" | head -20 | sed 's/^/   stderr: /'
-        [ "$cmp" = FAILED ] && grep -E 'MISMATCH|compare_org' "$dir/compare.log" | sed 's/^/   /'
-        echo "   logs: $dir (set KEEP_TMP=1 to keep them)"
-    fi
-}
+# shellcheck source=runs.sh
+. "$HERE/runs.sh"
 
 # (a)-(c) plain host
 run a-demo 1 "$HOST" --mode demo --threads 8 --repeat 50 --set log_level=trace "${EXPECT[@]}"
@@ -116,8 +60,4 @@ VG=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=de
 run e-valgrind-demo 1 "${VG[@]}" "$HOST" --mode demo --threads 4 --repeat 5 --timeout-ms 120000 "${EXPECT[@]}"
 run e-valgrind-abuse 0 "${VG[@]}" "$HOST" --mode abuse --timeout-ms 120000
 
-echo
-echo "== summary"
-for l in "${RUN_LINES[@]}"; do echo "   $l"; done
-echo "harness: $TOTAL_PASSED passed, $TOTAL_FAILED failed"
-[ "$TOTAL_FAILED" = 0 ]
+summary

@@ -1,7 +1,5 @@
-/* ffi-harness/util.c - allocation, file reading, time and string helpers. */
+/* ffi-harness/util.c - allocation, file reading and string helpers (time: portable.c). */
 #include "host.h"
-
-#include <time.h>
 
 /* ---- small utilities ------------------------------------------------------------------------ */
 
@@ -25,7 +23,7 @@ char *xstrndup(const char *s, size_t n)
 
 char *read_file(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = fopen_utf8(path, "rb");
     if (!f)
         return NULL;
     size_t cap = 4096, n = 0;
@@ -58,20 +56,6 @@ char *read_file(const char *path, size_t *len)
     buf[n] = '\0';
     *len = n;
     return buf;
-}
-
-void sleep_ms(long ms)
-{
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-    while (nanosleep(&ts, &ts) == -1 && errno == EINTR) {
-    }
-}
-
-double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 char *trim(char *s)
