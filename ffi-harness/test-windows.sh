@@ -6,6 +6,7 @@
 #   w-stress     queries, settings reloads and a force sync during intake
 #   w-abuse      the error contract
 #   w-lifecycle  5 x LoadLibraryW/init/send/shutdown/FreeLibrary, thread count checked each time
+#   w-readme-host  the README's host program built with MinGW-w64 against the import library
 # Each run gets its own emulator and a fresh data directory whose name is not ASCII
 # ("données Nguyễn": UTF-8 through the host, UTF-16 on the Windows side). Wine runs in its own
 # throwaway prefix. The TEST-ONLY ProcessPrng shim (win/processprng-shim.c) sits beside host.exe.
@@ -66,10 +67,50 @@ t0=$SECONDS
 "$WINESERVER" -w 2>/dev/null
 echo "   ready in $((SECONDS - t0)) s"
 
+# The README's host program, built as "Build for Windows" says (against the import library, so
+# gcsync.dll is linked implicitly, not loaded with LoadLibraryW), run beside the DLL and the shim.
+# Its settings come from getenv, which gives ANSI code-page text on Windows: the data dir is ASCII.
+readme_host() {
+    if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" w-readme-host "* ]]; then return; fi
+    local dir=$TMP/w-readme-host line
+    mkdir -p "$dir"
+    echo
+    echo "== run w-readme-host: the README host snippet, MinGW-w64 + libgcsync.dll.a"
+    cp "$LIB" "$HERE/build-win/bcryptprimitives.dll" "$dir/"
+    if ! "$ROOT/packaging/readme-snippet.sh" "$ROOT/README.md" >"$dir/host.c" ||
+        ! x86_64-w64-mingw32-gcc -std=c11 -Wall -Wextra -Werror "$dir/host.c" -I"$ROOT/include" \
+            -L"$(dirname "$LIB")" -lgcsync -o "$dir/host.exe" >"$dir/cc.log" 2>&1; then
+        line="w-readme-host: FAILED to build (see $dir/cc.log)"
+        sed 's/^/   /' "$dir/cc.log" | head -20
+    elif ! emulator_start "$EMU" "$dir"; then
+        line="w-readme-host: emulator did not start"
+    else
+        local out rc=0
+        out=$(GCSYNC_api_base_url="$EMU_URL" GCSYNC_login_base_url="$EMU_URL" GCSYNC_client_id="$EMU_CLIENT_ID" \
+            GCSYNC_client_secret="$EMU_CLIENT_SECRET" GCSYNC_data_dir="$(host_path "$dir/data")" \
+            "$WINE" "$dir/host.exe" 2>"$dir/stderr.log") || rc=$?
+        emulator_stop
+        echo "   $out"
+        if [ "$rc" = 0 ] && [[ $out == *'"id":"jdoe"'* ]] && [[ $out == *'"state":"Synced"'* ]]; then
+            line="w-readme-host: 1 passed, 0 failed (exit 0, jdoe Synced)"
+            TOTAL_PASSED=$((TOTAL_PASSED + 1))
+            RUN_LINES+=("$line")
+            echo "   $line"
+            return
+        fi
+        line="w-readme-host: FAILED: exit $rc, output: $out"
+        tail -5 "$dir/stderr.log" | sed 's/^/   stderr: /'
+    fi
+    TOTAL_FAILED=$((TOTAL_FAILED + 1))
+    RUN_LINES+=("$line")
+    echo "   $line"
+}
+
 W=("$WINE" "$HOST_EXE" --pinned "$PINNED")
 run w-demo 1 "${W[@]}" --mode demo --threads 8 --repeat 50 --set log_level=trace "${EXPECT[@]}"
 run w-stress 0 "${W[@]}" --mode stress --threads 8 --repeat 20 "${EXPECT[@]}"
 run w-abuse 0 "${W[@]}" --mode abuse
 run w-lifecycle 0 "${W[@]}" --mode lifecycle --repeat 5 "${EXPECT[@]}"
+readme_host
 
 summary

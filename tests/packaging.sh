@@ -53,11 +53,8 @@ readelf -d "$PREFIX/lib/libgcsync.so.$ABI" | grep -q 'NODELETE' && ok "linked wi
 packaging/exports.sh check "$PREFIX/lib/libgcsync.so.$ABI" && ok "exports match gcsync.h" || bad "exports differ from gcsync.h"
 
 echo "== the README's host snippet"
-awk '/<!-- readme-host-snippet/ { armed = 1; next }
-     armed && /^```c$/ { on = 1; next }
-     on && /^```$/ { exit }
-     on { print }' README.md >"$TMP/host.c"
-if grep -q 'gcsync_init' "$TMP/host.c" && grep -q 'int main' "$TMP/host.c"; then
+if packaging/readme-snippet.sh README.md >"$TMP/host.c" && grep -q 'gcsync_init' "$TMP/host.c" &&
+    grep -q 'int main' "$TMP/host.c"; then
     ok "extracted host.c from README.md ($(wc -l <"$TMP/host.c") lines)"
 else
     bad "no host snippet after the <!-- readme-host-snippet --> marker in README.md"; finish
