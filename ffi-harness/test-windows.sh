@@ -43,9 +43,8 @@ HOST_EXE=$HERE/build-win/host.exe
 DATA=$HERE/data/sample-users.json
 SETTINGS=$HERE/data/demo.settings
 EXPECT=(--expect-synced 7 --expect-error 1)
-# 1: the library must stay mapped after FreeLibrary (gcsync_init pins it: platform::pin_module).
-# 0 until runtime.rs calls platform::pin_module at init (the store rewrite wires it).
-PINNED=${GCSYNC_EXPECT_PINNED:-0}
+# The library must stay mapped after FreeLibrary (gcsync_init pins it: platform::pin_module).
+PINNED=1
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/gcsync-wine.XXXXXX")
 export WINEPREFIX=$TMP/wineprefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" LANG=C.UTF-8
