@@ -1,44 +1,6 @@
 /* ffi-harness/abuse.c - abuse mode: the error contract of every entry point. */
 #include "host.h"
 
-/* ---- UTF-16 ---------------------------------------------------------------------------------- */
-
-/* UTF-8 (valid) to UTF-16 code units; with out == NULL only counts them. */
-static size_t utf8_to_utf16(const unsigned char *s, size_t n, uint16_t *out)
-{
-    size_t units = 0;
-    for (size_t i = 0; i < n;) {
-        uint32_t c = s[i];
-        size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-        c &= len == 1 ? 0x7F : len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07;
-        for (size_t k = 1; k < len && i + k < n; k++)
-            c = (c << 6) | (s[i + k] & 0x3F);
-        i += len;
-        if (c >= 0x10000) {
-            if (out) {
-                out[units] = (uint16_t)(0xD800 | ((c - 0x10000) >> 10));
-                out[units + 1] = (uint16_t)(0xDC00 | ((c - 0x10000) & 0x3FF));
-            }
-            units += 2;
-        } else {
-            if (out)
-                out[units] = (uint16_t)c;
-            units++;
-        }
-    }
-    return units;
-}
-
-/* The UTF-16 form of s[0..n) in a malloc'd buffer of exactly *units units (no terminator), so that
- * a library reading past the length shows up under ASan/Valgrind. */
-static uint16_t *utf16_dup(const char *s, size_t n, size_t *units)
-{
-    *units = utf8_to_utf16((const unsigned char *)s, n, NULL);
-    uint16_t *p = xmalloc(*units ? *units * sizeof *p : 1);
-    utf8_to_utf16((const unsigned char *)s, n, p);
-    return p;
-}
-
 /* Every hook and query, expecting one code (NOT_INITIALIZED before init, SHUT_DOWN after). */
 static void all_calls_expect(gcsync_result want, const char *when)
 {

@@ -34,6 +34,7 @@ bool dataset_load(const char *path)
         g_users[i].len = elems[i].n;
         g_users[i].json = xmalloc(elems[i].n);
         memcpy(g_users[i].json, elems[i].p, elems[i].n);
+        g_users[i].json16 = utf16_dup(elems[i].p, elems[i].n, &g_users[i].units16);
         g_users[i].id = obj_get(elems[i], "id", &id) ? value_text(id) : NULL;
         if (!g_users[i].id) {
             fprintf(stderr, "host: %s: user #%ld has no \"id\"\n", path, i + 1);
@@ -57,6 +58,7 @@ void dataset_free(void)
 {
     for (size_t i = 0; i < g_nusers; i++) {
         free(g_users[i].json);
+        free(g_users[i].json16);
         free(g_users[i].id);
     }
     free(g_users);

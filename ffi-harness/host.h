@@ -131,6 +131,7 @@ struct options {
     enum mode mode;
     unsigned watchdog_s;
     bool pinned; /* the library stays mapped after unload (default) */
+    bool utf16;  /* send users, ask statuses and force-sync through the _utf16 forms */
 };
 
 extern struct options O; /* main.c */
@@ -151,6 +152,10 @@ bool expect_rc(unsigned got, unsigned want, const char *what);
 void *xmalloc(size_t n);
 char *xstrndup(const char *s, size_t n);
 char *read_file(const char *path, size_t *len);
+/* UTF-8 (valid) to UTF-16 code units; with out == NULL only counts them. */
+size_t utf8_to_utf16(const unsigned char *s, size_t n, uint16_t *out);
+/* The UTF-16 form of s[0..n) in a malloc'd buffer of exactly *units units (no terminator). */
+uint16_t *utf16_dup(const char *s, size_t n, size_t *units);
 char *trim(char *s);
 
 /* ---- json.c --------------------------------------------------------------------------------- */
@@ -187,6 +192,8 @@ struct user {
     char *json; /* exactly len bytes, NOT NUL-terminated: over-reads by the library show up in ASan */
     size_t len;
     char *id;
+    uint16_t *json16; /* the same JSON in UTF-16, exactly units16 code units (for --utf16 1) */
+    size_t units16;
 };
 
 extern struct user *g_users;

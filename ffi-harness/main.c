@@ -14,7 +14,7 @@ static void usage(void)
     fprintf(stderr,
             "usage: host --lib PATH/libgcsync.so --settings FILE --dataset FILE [--set key=value]...\n"
             "            [--threads N] [--repeat N] [--timeout-ms N] [--expect-synced N] [--expect-error N]\n"
-            "            [--mode demo|stress|lifecycle|abuse] [--watchdog-s N] [--pinned 0|1]\n");
+            "            [--mode demo|stress|lifecycle|abuse] [--watchdog-s N] [--pinned 0|1] [--utf16 0|1]\n");
     exit(2);
 }
 
@@ -61,6 +61,8 @@ int main(int argc, char **argv)
             O.expect_error = num_arg(a, v, 0, 1000000);
         else if (!strcmp(a, "--pinned"))
             O.pinned = num_arg(a, v, 0, 1) == 1;
+        else if (!strcmp(a, "--utf16"))
+            O.utf16 = num_arg(a, v, 0, 1) == 1;
         else if (!strcmp(a, "--watchdog-s"))
             O.watchdog_s = (unsigned)num_arg(a, v, 0, 86400);
         else if (!strcmp(a, "--mode")) {
@@ -97,9 +99,9 @@ int main(int argc, char **argv)
     }
     watchdog_start(O.watchdog_s);
     g_baseline_tasks = count_threads(NULL, 0); /* after the watchdog: on Windows it is a thread */
-    say("host: %s on %s, %zu users from %s, %zu settings, %d thread(s), repeat %d, timeout %u ms, %d task(s) at start",
+    say("host: %s on %s%s, %zu users from %s, %zu settings, %d thread(s), repeat %d, timeout %u ms, %d task(s) at start",
         O.mode == MODE_DEMO ? "demo" : O.mode == MODE_STRESS ? "stress" : O.mode == MODE_LIFECYCLE ? "lifecycle" : "abuse",
-        platform_name(), g_nusers, O.dataset_file, g_nsettings, O.threads, O.repeat, O.timeout_ms, g_baseline_tasks);
+        platform_name(), O.utf16 ? " (UTF-16 hooks)" : "", g_nusers, O.dataset_file, g_nsettings, O.threads, O.repeat, O.timeout_ms, g_baseline_tasks);
 
     switch (O.mode) {
     case MODE_DEMO: session("demo", false, true); break;

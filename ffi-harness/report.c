@@ -8,7 +8,15 @@ static atomic_long g_query_protocol_bad;
 static gcsync_result query_raw(enum query q, const char *id, char *buf, size_t len, size_t *out)
 {
     switch (q) {
-    case Q_OBJECT: return G.gcsync_object_status(KIND_USER, id, strlen(id), buf, len, out);
+    case Q_OBJECT:
+        if (O.utf16) {
+            size_t units;
+            uint16_t *id16 = utf16_dup(id, strlen(id), &units);
+            gcsync_result rc = G.gcsync_object_status_utf16(KIND_USER, id16, units, buf, len, out);
+            free(id16);
+            return rc;
+        }
+        return G.gcsync_object_status(KIND_USER, id, strlen(id), buf, len, out);
     case Q_LIST: return G.gcsync_list_status(KIND_USER, buf, len, out);
     default: return G.gcsync_overview(buf, len, out);
     }

@@ -17,7 +17,8 @@ static void *sender_main(void *arg)
     struct sender *s = arg;
     for (int r = 0; r < O.repeat; r++) {
         for (size_t i = (size_t)s->index; i < g_nusers; i += (size_t)O.threads) {
-            gcsync_result rc = G.gcsync_on_user_changed(g_users[i].json, g_users[i].len);
+            gcsync_result rc = O.utf16 ? G.gcsync_on_user_changed_utf16(g_users[i].json16, g_users[i].units16)
+                                       : G.gcsync_on_user_changed(g_users[i].json, g_users[i].len);
             s->sent++;
             if (rc != RC_OK) {
                 if (!s->failed++) {
@@ -124,7 +125,14 @@ void session(const char *label, bool stress, bool print)
     send_users(stress, stress);
     if (stress) {
         g_settings_thread = thread_self();
-        expect_rc(G.gcsync_on_force_sync(g_snapshot, g_snapshot_len), RC_OK, "gcsync_on_force_sync(whole dataset)");
+        if (O.utf16) {
+            size_t units;
+            uint16_t *s16 = utf16_dup(g_snapshot, g_snapshot_len, &units);
+            expect_rc(G.gcsync_on_force_sync_utf16(s16, units), RC_OK, "gcsync_on_force_sync_utf16(whole dataset)");
+            free(s16);
+        } else {
+            expect_rc(G.gcsync_on_force_sync(g_snapshot, g_snapshot_len), RC_OK, "gcsync_on_force_sync(whole dataset)");
+        }
     }
     double t0 = now_s();
     gcsync_result rc = G.gcsync_wait_idle(O.timeout_ms);

@@ -3,6 +3,8 @@
 # with MinGW-w64 (build-win/host.exe), run under Wine against the native Linux emulator on
 # 127.0.0.1:
 #   w-demo       demo mode, 8 threads x 50 repeats, trace logging; org compared with the dataset
+#   w-demo-utf16 the same through the _utf16 hooks and status query (what a CIC handler passes:
+#                wchar_t strings), org compared with the dataset (accents, "Nguyễn Thị Thu")
 #   w-stress     queries, settings reloads and a force sync during intake
 #   w-abuse      the error contract
 #   w-lifecycle  5 x LoadLibraryW/init/send/shutdown/FreeLibrary, thread count checked each time
@@ -107,6 +109,7 @@ readme_host() {
 
 W=("$WINE" "$HOST_EXE" --pinned "$PINNED")
 run w-demo 1 "${W[@]}" --mode demo --threads 8 --repeat 50 --set log_level=trace "${EXPECT[@]}"
+run w-demo-utf16 1 "${W[@]}" --mode demo --threads 4 --repeat 10 --utf16 1 "${EXPECT[@]}"
 run w-stress 0 "${W[@]}" --mode stress --threads 8 --repeat 20 "${EXPECT[@]}"
 run w-abuse 0 "${W[@]}" --mode abuse
 run w-lifecycle 0 "${W[@]}" --mode lifecycle --repeat 5 "${EXPECT[@]}"
