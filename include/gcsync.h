@@ -30,7 +30,9 @@
 #define GCSYNC_MAX_ID_LEN 256
 
 /**
- * Result of every `gcsync_*` call. `GCSYNC_OK` (8000) is success; anything else is an error whose
+ * Result of every `gcsync_*` call (except `gcsync_result_message` and
+ * `gcsync_last_error_message`, which return a length, and `gcsync_abi_version`).
+ * `GCSYNC_RESULT_OK` (8000) is success; anything else is an error whose
  * text `gcsync_result_message` gives, and whose detail for the calling thread
  * `gcsync_last_error_message` gives.
  *
@@ -474,8 +476,33 @@ gcsync_result gcsync_object_status_utf16(uint32_t kind,
 gcsync_result gcsync_list_status(uint32_t kind, char *buf, size_t buf_len, size_t *out_len);
 
 /**
- * Writes the overview (queue depth, counts per state, API calls, retries, 429s, last error,
- * worker alive) as JSON into `buf`, snprintf-style. Thread-safe, also from inside a callback.
+ * Writes the overview as one JSON object into `buf`, snprintf-style. Thread-safe, also from
+ * inside a callback. Counters count since `gcsync_init`. Fields:
+ *
+ * - `queue_depth`: objects with a change gcsync has not finished: `pending` + `retry_scheduled`
+ *   + `in_flight`.
+ * - `pending`: objects whose change waits for the worker now.
+ * - `retry_scheduled`: objects that failed transiently (5xx, network, rate limit) and wait for
+ *   their retry time; their status reason says when. (An object's own `pending` flag in
+ *   `gcsync_object_status` is true in all three cases.)
+ * - `in_flight`: 1 while the worker processes an object, else 0.
+ * - `objects`: `{"synced","error","not_synced","removed"}`: known objects by admin state;
+ *   `removed` counts objects deleted in CIC (whatever their state), the other three the rest.
+ * - `api_calls`: HTTP requests sent to Genesys Cloud (token requests and retries included).
+ * - `retries`: requests repeated after a 429, 5xx, transport error, 401 or 409 conflict.
+ * - `rate_limited`: 429 answers received.
+ * - `tokens_issued`: access tokens obtained.
+ * - `processed`: changes the worker finished an attempt on (synced, failed or rescheduled).
+ * - `worker_panics`: internal errors the worker caught and survived.
+ * - `last_error`: `null`, or `{"at","kind","id","message"}`: the most recent error, its UTC time
+ *   and the object it concerns (`kind` and `id` are `null` for errors of gcsync itself, e.g. a
+ *   disk that cannot be written). It clears when that object later syncs (or the condition
+ *   ends).
+ * - `worker_alive`: `true` from the return of a successful `gcsync_init` until
+ *   `gcsync_shutdown`.
+ * - `last_run`: UTC time the worker last finished an attempt, or `null`.
+ * - `sync_user_objects`, `sync_advanced_platform_objects`, `api_base_url`: the settings in
+ *   force.
  *
  * # Safety
  * As for `gcsync_object_status`.

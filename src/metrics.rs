@@ -1,7 +1,22 @@
 //! Counters shared by the worker, the Genesys client and the overview query.
 
+use crate::clock::{format_utc, unix_now};
+use crate::object::ObjectKey;
+use serde_json::{json, Value};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
+
+/// The most recent error: when, about which object (none for errors of gcsync itself, such as
+/// a disk that cannot be written), and the admin-facing text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastError {
+    /// Unix seconds.
+    pub at: u64,
+    /// The object it concerns, if any.
+    pub object: Option<ObjectKey>,
+    /// What went wrong (never a secret).
+    pub message: String,
+}
 
 /// Process-wide counters for one plugin instance. Cheap to update from any thread.
 #[derive(Debug, Default)]
@@ -20,7 +35,7 @@ pub struct Metrics {
     pub worker_alive: AtomicBool,
     /// Panics the worker caught and survived.
     pub worker_panics: AtomicU64,
-    last_error: Mutex<Option<String>>,
+    last_error: Mutex<Option<LastError>>,
 }
 
 impl Metrics {
@@ -29,20 +44,87 @@ impl Metrics {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Records the most recent error text (must not contain secrets).
-    pub fn set_last_error(&self, text: impl Into<String>) {
+    /// Records the most recent error (the text must not contain secrets), about `object` or
+    /// about gcsync itself (`None`).
+    pub fn set_last_error(&self, object: Option<&ObjectKey>, text: impl Into<String>) {
         if let Ok(mut g) = self.last_error.lock() {
-            *g = Some(text.into());
+            *g = Some(LastError {
+                at: unix_now(),
+                object: object.cloned(),
+                message: text.into(),
+            });
         }
     }
 
-    /// The most recent error text, if any.
-    pub fn last_error(&self) -> Option<String> {
+    /// Clears the last error if it concerns `object` (which has just synced).
+    pub fn clear_last_error_of(&self, object: &ObjectKey) {
+        if let Ok(mut g) = self.last_error.lock() {
+            if g.as_ref()
+                .is_some_and(|e| e.object.as_ref() == Some(object))
+            {
+                *g = None;
+            }
+        }
+    }
+
+    /// Clears the last error if it is an error of gcsync itself with this text (the condition,
+    /// e.g. a disk write failure, has gone away).
+    pub fn clear_last_error_text(&self, text: &str) {
+        if let Ok(mut g) = self.last_error.lock() {
+            if g.as_ref()
+                .is_some_and(|e| e.object.is_none() && e.message == text)
+            {
+                *g = None;
+            }
+        }
+    }
+
+    /// The most recent error, if any.
+    pub fn last_error(&self) -> Option<LastError> {
         self.last_error.lock().ok().and_then(|g| g.clone())
+    }
+
+    /// The most recent error as the overview shows it: `{"at","kind","id","message"}` or null.
+    pub fn last_error_json(&self) -> Value {
+        match self.last_error() {
+            None => Value::Null,
+            Some(e) => json!({
+                "at": format_utc(e.at),
+                "kind": e.object.as_ref().map(|k| k.kind.name()),
+                "id": e.object.as_ref().map(|k| k.id.as_str()),
+                "message": e.message,
+            }),
+        }
     }
 
     /// Reads a counter.
     pub fn get(counter: &AtomicU64) -> u64 {
         counter.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_error_clears_when_its_object_syncs() {
+        let m = Metrics::default();
+        let a = ObjectKey::user("a");
+        m.set_last_error(Some(&a), "business email required");
+        let v = m.last_error_json();
+        assert_eq!(v["kind"], "user");
+        assert_eq!(v["id"], "a");
+        assert_eq!(v["message"], "business email required");
+        assert!(v["at"].as_str().unwrap().ends_with('Z'));
+        m.clear_last_error_of(&ObjectKey::user("b"));
+        assert!(m.last_error().is_some(), "another object syncing leaves it");
+        m.clear_last_error_of(&a);
+        assert_eq!(m.last_error_json(), Value::Null);
+        m.set_last_error(None, "disk full");
+        m.clear_last_error_of(&a);
+        assert!(m.last_error().is_some());
+        m.clear_last_error_text("disk full");
+        assert!(m.last_error().is_none());
     }
 }

@@ -4,7 +4,9 @@
 //! owns a range of one hundred; retired numbers are never reused. [`GcsyncResult::from_u32`] maps
 //! an unknown number to [`GcsyncResult::Unknown`].
 
-/// Result of every `gcsync_*` call. `GCSYNC_OK` (8000) is success; anything else is an error whose
+/// Result of every `gcsync_*` call (except `gcsync_result_message` and
+/// `gcsync_last_error_message`, which return a length, and `gcsync_abi_version`).
+/// `GCSYNC_RESULT_OK` (8000) is success; anything else is an error whose
 /// text `gcsync_result_message` gives, and whose detail for the calling thread
 /// `gcsync_last_error_message` gives.
 ///

@@ -446,7 +446,7 @@ pub fn overview() -> Result<String, Failure> {
         "tokens_issued": Metrics::get(&m.tokens_issued),
         "processed": Metrics::get(&m.processed),
         "worker_panics": Metrics::get(&m.worker_panics),
-        "last_error": m.last_error(),
+        "last_error": m.last_error_json(),
         "worker_alive": m.worker_alive.load(Ordering::SeqCst),
         "last_run": (last_run > 0).then(|| format_utc(last_run)),
         "sync_user_objects": settings.sync_user_objects,

@@ -124,15 +124,44 @@ fn required(get: Lookup, key: &str, what: &str) -> Result<String, Failure> {
     })
 }
 
+/// The one rule for every setting that takes one of a fixed set of words (booleans, region,
+/// removal policy, log level): surrounding blanks are ignored, case does not matter and `-` is
+/// the same as `_`. So `Delete`, `DEBUG`, `True` and `US-East-1` are all accepted.
+pub fn enum_word(value: &str) -> String {
+    value.trim().replace('-', "_").to_ascii_lowercase()
+}
+
+/// Reads an enumerated setting by [`enum_word`]: `None` when unset, the matching value, or an
+/// error listing the accepted words (`want`).
+fn choice<T: Copy>(
+    get: Lookup,
+    key: &str,
+    options: &[(&str, T)],
+    want: &str,
+) -> Result<Option<T>, Failure> {
+    let Some(v) = text(get, key) else {
+        return Ok(None);
+    };
+    let word = enum_word(&v);
+    options
+        .iter()
+        .find(|(name, _)| *name == word)
+        .map(|(_, t)| Some(*t))
+        .ok_or_else(|| invalid(key, &v, want))
+}
+
 fn boolean(get: Lookup, key: &str, default: bool) -> Result<bool, Failure> {
-    match text(get, key) {
-        None => Ok(default),
-        Some(v) => match v.to_ascii_lowercase().as_str() {
-            "1" | "true" | "yes" | "on" => Ok(true),
-            "0" | "false" | "no" | "off" => Ok(false),
-            _ => Err(invalid(key, &v, "true or false")),
-        },
-    }
+    const WORDS: [(&str, bool); 8] = [
+        ("true", true),
+        ("yes", true),
+        ("on", true),
+        ("1", true),
+        ("false", false),
+        ("no", false),
+        ("off", false),
+        ("0", false),
+    ];
+    Ok(choice(get, key, &WORDS, "true or false (also yes/no, on/off, 1/0)")?.unwrap_or(default))
 }
 
 fn number(get: Lookup, key: &str, default: u64, min: u64, max: u64) -> Result<u64, Failure> {
@@ -168,12 +197,58 @@ fn base_url(get: Lookup, key: &str) -> Result<Option<String>, Failure> {
 }
 
 fn level(get: Lookup) -> Result<log::LevelFilter, Failure> {
-    match text(get, "log_level") {
-        None => Ok(log::LevelFilter::Info),
-        Some(v) => v
-            .parse::<log::LevelFilter>()
-            .map_err(|_| invalid("log_level", &v, "off, error, warn, info, debug or trace")),
+    use log::LevelFilter as L;
+    const WORDS: [(&str, L); 6] = [
+        ("off", L::Off),
+        ("error", L::Error),
+        ("warn", L::Warn),
+        ("info", L::Info),
+        ("debug", L::Debug),
+        ("trace", L::Trace),
+    ];
+    let want = "off, error, warn, info, debug or trace";
+    Ok(choice(get, "log_level", &WORDS, want)?.unwrap_or(L::Info))
+}
+
+/// `data_dir`: required and absolute (a relative path would depend on the host process's
+/// working directory, which a service does not control).
+fn data_dir(get: Lookup) -> Result<PathBuf, Failure> {
+    let v = required(get, "data_dir", "a directory where gcsync keeps its state")?;
+    let path = PathBuf::from(&v);
+    if !path.is_absolute() {
+        return Err(invalid(
+            "data_dir",
+            &v,
+            "an absolute path (e.g. /var/lib/gcsync, or C:\\ProgramData\\gcsync on Windows); \
+             a relative one would depend on the CIC service's working directory",
+        ));
     }
+    Ok(path)
+}
+
+/// `division_id`: unset (the home division) or a division id, which Genesys Cloud spells as a
+/// GUID. Whether the division exists is known at the first create: that user shows an Error
+/// naming this setting.
+fn division(get: Lookup) -> Result<Option<String>, Failure> {
+    let Some(v) = text(get, "division_id") else {
+        return Ok(None);
+    };
+    let groups: Vec<&str> = v.split('-').collect();
+    let lens = [8, 4, 4, 4, 12];
+    let guid = groups.len() == 5
+        && groups
+            .iter()
+            .zip(lens)
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()));
+    if !guid {
+        return Err(invalid(
+            "division_id",
+            &v,
+            "a Genesys Cloud division id (a GUID such as 5f4ae2b8-1d3c-4e7a-9b60-0c8d2e1f3a47, \
+             from Admin > Divisions), or unset for the home division",
+        ));
+    }
+    Ok(Some(v))
 }
 
 impl Settings {
@@ -181,7 +256,7 @@ impl Settings {
     pub fn load(get: Lookup) -> Result<Settings, Failure> {
         let region = text(get, "region");
         let from_region = match &region {
-            Some(r) => Some(region_urls(r).ok_or_else(|| {
+            Some(r) => Some(region_urls(&enum_word(r)).ok_or_else(|| {
                 invalid(
                     "region",
                     r,
@@ -217,11 +292,16 @@ impl Settings {
                  (Sync Advanced Platform Objects is only available with Sync User Objects)",
             ));
         }
-        let user_removal_policy = match text(get, "user_removal_policy").as_deref() {
-            None | Some("deactivate") => RemovalPolicy::Deactivate,
-            Some("delete") => RemovalPolicy::Delete,
-            Some(v) => return Err(invalid("user_removal_policy", v, "deactivate or delete")),
-        };
+        let user_removal_policy = choice(
+            get,
+            "user_removal_policy",
+            &[
+                ("deactivate", RemovalPolicy::Deactivate),
+                ("delete", RemovalPolicy::Delete),
+            ],
+            "deactivate or delete",
+        )?
+        .unwrap_or(RemovalPolicy::Deactivate);
         let http_proxy = match text(get, "http_proxy") {
             None => None,
             Some(p) if p.starts_with("http://") || p.starts_with("socks5://") => Some(p),
@@ -252,11 +332,7 @@ impl Settings {
             )?),
             sync_user_objects,
             sync_advanced_platform_objects,
-            data_dir: PathBuf::from(required(
-                get,
-                "data_dir",
-                "a directory where gcsync keeps its state",
-            )?),
+            data_dir: data_dir(get)?,
             requests_per_minute: number(get, "requests_per_minute", 240, 1, 100_000)? as u32,
             user_removal_policy,
             http_proxy,
@@ -273,7 +349,7 @@ impl Settings {
             max_pending_objects: number(get, "max_pending_objects", 1_000_000, 1, 100_000_000)?
                 as usize,
             log_level: level(get)?,
-            division_id: text(get, "division_id"),
+            division_id: division(get)?,
         })
     }
 

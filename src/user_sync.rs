@@ -214,25 +214,32 @@ pub fn upsert(
             "Genesys user {id} linked to CIC user {cic_id} no longer exists; matching by email"
         );
     }
+    log::debug!("user {cic_id}: no link to a Genesys user yet; looking for one by email");
     if let Some(found) = users::search_by_email(ctx.client, email, None)?
         .into_iter()
         .next()
     {
         check_owner(&found, cic_id, owner_of, email)?;
         let origin = if intended.is_some_and(|i| i.eq_ignore_ascii_case(email)) {
-            log::info!(
-                "linking Genesys user {} to CIC user {cic_id} (gcsync created it before a restart)",
-                found.id
-            );
             Origin::Created
         } else {
-            log::info!(
-                "adopting existing Genesys user {} for CIC user {cic_id}",
-                found.id
-            );
             Origin::Adopted
         };
+        log::debug!(
+            "user {cic_id}: no link yet; the email search found Genesys user {}",
+            found.id
+        );
         let u = reconcile(ctx, desired, found)?;
+        match origin {
+            Origin::Created => log::info!(
+                "linked Genesys user {} to CIC user {cic_id} (gcsync created it before a restart)",
+                u.id
+            ),
+            _ => log::info!(
+                "adopted existing Genesys user {} for CIC user {cic_id}",
+                u.id
+            ),
+        }
         return Ok(Applied {
             genesys_id: u.id,
             origin,
@@ -257,32 +264,84 @@ pub fn upsert(
                 )));
             };
             check_owner(&found, cic_id, owner_of, email)?;
-            log::info!(
-                "restoring soft-deleted Genesys user {} for CIC user {cic_id}",
+            log::debug!(
+                "user {cic_id}: the email belongs to soft-deleted Genesys user {}; restoring it \
+                 instead of creating another",
                 found.id
             );
             let u = set_state(ctx, found, "active", true)?;
             let u = reconcile(ctx, desired, u)?;
+            log::info!(
+                "restored soft-deleted Genesys user {} for CIC user {cic_id}",
+                u.id
+            );
             Ok(Applied {
                 genesys_id: u.id,
                 origin: Origin::Restored,
             })
         }
-        Err(e) => Err(e.into()),
+        Err(e) => Err(division_error(ctx.settings, e)),
+    }
+}
+
+/// A create refused because of `division_id` (the one setting the create body carries) names the
+/// setting; any other failure stays as it is.
+fn division_error(settings: &Settings, e: ApiError) -> SyncError {
+    match (&settings.division_id, &e) {
+        (
+            Some(id),
+            ApiError::Status {
+                status: 400 | 404,
+                message,
+                ..
+            },
+        ) if message.to_ascii_lowercase().contains("division") => SyncError::NeedsAdmin(format!(
+            "setting division_id={id} is not a division this OAuth client can create users \
+                 in ({e}); set it to an existing division's id (Genesys Cloud Admin > Divisions) \
+                 or leave it unset for the home division"
+        )),
+        _ => e.into(),
+    }
+}
+
+/// What applying the removal policy did in Genesys Cloud.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removed {
+    /// The user was active and is now inactive.
+    Deactivated,
+    /// The user was inactive already: nothing was sent.
+    AlreadyInactive,
+    /// The user was soft-deleted.
+    Deleted,
+    /// The user no longer existed (or was deleted already): nothing was changed.
+    AlreadyGone,
+}
+
+impl Removed {
+    /// A sentence for the log: what happened, not what was intended.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Removed::Deactivated => "deactivated",
+            Removed::AlreadyInactive => "was inactive already; nothing to change",
+            Removed::Deleted => "deleted (soft delete)",
+            Removed::AlreadyGone => "no longer exists in Genesys Cloud; nothing to change",
+        }
     }
 }
 
 /// Applies the removal policy to a linked Genesys user. A user that is already gone (or already
-/// in the target state) counts as done.
-pub fn remove(ctx: &mut Ctx, genesys_id: &str) -> Result<(), SyncError> {
+/// in the target state) counts as done; the answer says which.
+pub fn remove(ctx: &mut Ctx, genesys_id: &str) -> Result<Removed, SyncError> {
     match ctx.settings.user_removal_policy {
         RemovalPolicy::Deactivate => match users::get(ctx.client, genesys_id, false)? {
-            None => Ok(()),
-            Some(u) => set_state(ctx, u, "inactive", false).map(|_| ()),
+            None => Ok(Removed::AlreadyGone),
+            Some(u) if u.state() == "inactive" => Ok(Removed::AlreadyInactive),
+            Some(u) => set_state(ctx, u, "inactive", false).map(|_| Removed::Deactivated),
         },
         RemovalPolicy::Delete => match users::delete(ctx.client, genesys_id) {
-            Err(e) if e.status() == Some(404) => Ok(()),
-            other => other.map_err(SyncError::from),
+            Ok(()) => Ok(Removed::Deleted),
+            Err(e) if e.status() == Some(404) => Ok(Removed::AlreadyGone),
+            Err(e) => Err(e.into()),
         },
     }
 }

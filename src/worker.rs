@@ -44,7 +44,7 @@ pub fn run(shared: Arc<Shared>) {
                 Metrics::bump(&shared.metrics.worker_panics);
                 shared
                     .metrics
-                    .set_last_error("the worker recovered from an internal panic");
+                    .set_last_error(None, "the worker recovered from an internal panic");
                 log::error!("worker loop panicked; restarting it");
             }
         }
@@ -118,6 +118,12 @@ impl Worker {
             }
         };
         let after = self.shared.objects.get(&key);
+        if after
+            .as_ref()
+            .is_some_and(|r| r.status.state == SyncState::Synced)
+        {
+            self.shared.metrics.clear_last_error_of(&key);
+        }
         let changed = after != before;
         let done_seq = match outcome {
             Outcome::Done(_) => Some(pending.seq),
@@ -213,10 +219,13 @@ impl Worker {
             return Outcome::Interrupted;
         }
         let text = e.to_string();
-        log::warn!("{} {}: {text}", key.kind.name(), key.id);
-        self.shared
-            .metrics
-            .set_last_error(format!("{} {}: {text}", key.kind.name(), key.id));
+        let previous = self.shared.objects.status(key).and_then(|s| s.reason);
+        // A transient failure is one attempt (each is logged); a final one is logged once per
+        // object and reason.
+        if e.is_transient() || previous.as_deref() != Some(text.as_str()) {
+            log::warn!("{} {}: {text}", key.kind.name(), key.id);
+        }
+        self.shared.metrics.set_last_error(Some(key), text.clone());
         if e.is_transient() {
             let mut wait = self.backoff(pending.attempts);
             if let SyncError::Api(crate::genesys::ApiError::RateLimited { retry_after }) = &e {

@@ -136,12 +136,15 @@ pub fn run(mut db: Db, shared: Arc<Shared>, rx: Receiver<Msg>) {
                 for a in batch.acks {
                     let _ = a.send(Ok(()));
                 }
-                last_error = None;
+                if let Some(e) = last_error.take() {
+                    log::info!("saving to the data directory works again");
+                    shared.metrics.clear_last_error_text(&e);
+                }
             }
             Err(f) => {
                 if last_error.as_deref() != Some(f.message.as_str()) {
                     log::error!("cannot save to the data directory: {}", f.message);
-                    shared.metrics.set_last_error(f.message.clone());
+                    shared.metrics.set_last_error(None, f.message.clone());
                     last_error = Some(f.message.clone());
                 }
                 shared.durability.set(0, Some(f.message.clone()));

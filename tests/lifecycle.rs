@@ -195,7 +195,7 @@ fn status_callback_and_overview_report_activity() {
     assert_eq!(o["queue_depth"], 0);
     assert!(o["api_calls"].as_u64().unwrap() >= 3);
     assert_eq!(o["worker_alive"], true);
-    assert!(o["last_error"]
+    assert!(o["last_error"]["message"]
         .as_str()
         .unwrap()
         .contains("business email required"));

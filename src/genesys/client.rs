@@ -230,7 +230,8 @@ impl Client {
             if (200..300).contains(&raw.status) {
                 return self.success(&out, raw);
             }
-            return Err(self.failed(&out, status_error(&raw, |t| self.redact(t))));
+            let e = status_error(&raw, |t| self.redact(t));
+            return Err(self.failed(&out, super::explain_forbidden(method, &path, e)));
         }
     }
 
@@ -308,7 +309,7 @@ impl Client {
                 Ok(raw) => return Ok(raw),
                 Err(e) => {
                     let retryable = wire::is_retryable(&e);
-                    let message = self.redact(&wire::describe(&e));
+                    let message = self.redact(&wire::describe_via(&e, self.cfg.proxy.as_deref()));
                     if !retryable || retries >= self.cfg.max_retries {
                         return Err(self.failed(out, ApiError::Transport { message }));
                     }

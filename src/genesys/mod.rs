@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod budget;
 pub mod client;
+pub mod endpoints;
 pub mod region;
 pub mod retry;
 pub mod setup;
@@ -14,6 +15,59 @@ pub use client::{ApiResponse, Client, ClientConfig, Method};
 
 use std::fmt;
 use std::time::Duration;
+
+/// The words every 403 explanation carries (the client adds which permission the endpoint needs).
+pub const LACKS_PERMISSION: &str = "the OAuth client's role lacks a permission";
+
+/// Adds to a 403 from `method path` which permission the endpoint needs (from
+/// [`endpoints::ENDPOINTS`]); other errors are returned as they are.
+pub fn explain_forbidden(method: Method, path: &str, e: ApiError) -> ApiError {
+    match e {
+        ApiError::Status {
+            status: 403,
+            code,
+            message,
+            correlation_id,
+        } => {
+            let hint = match endpoints::endpoint(method, path) {
+                Some(ep) => match ep.needs {
+                    Some(n) => format!(
+                        "{LACKS_PERMISSION}: {} {} needs {}",
+                        method.as_str(),
+                        ep.template,
+                        n.describe()
+                    ),
+                    None => format!(
+                        "{LACKS_PERMISSION} for {} {} (the API specification names none; README \
+                         lists the ones gcsync needs)",
+                        method.as_str(),
+                        ep.template
+                    ),
+                },
+                None => {
+                    return ApiError::Status {
+                        status: 403,
+                        code,
+                        message,
+                        correlation_id,
+                    }
+                }
+            };
+            let message = if message.is_empty() {
+                hint
+            } else {
+                format!("{message}; {hint}")
+            };
+            ApiError::Status {
+                status: 403,
+                code,
+                message,
+                correlation_id,
+            }
+        }
+        other => other,
+    }
+}
 
 /// Why a Genesys Cloud call failed, after the client's own retries. `Display` gives a sentence an
 /// admin can act on; it never contains a secret or a token.
@@ -112,10 +166,10 @@ impl fmt::Display for ApiError {
                 if !message.is_empty() {
                     write!(f, ": {message}")?;
                 }
-                if *status == 403 {
+                if *status == 403 && !message.contains(LACKS_PERMISSION) {
                     write!(
                         f,
-                        "; the OAuth client's role lacks a permission (README lists the ones gcsync needs)"
+                        "; {LACKS_PERMISSION} (README lists the ones gcsync needs)"
                     )?;
                 }
                 if let Some(id) = correlation_id {
@@ -135,6 +189,52 @@ impl fmt::Display for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_403_names_the_permission_the_endpoint_needs() {
+        let forbidden = |m: &str| ApiError::Status {
+            status: 403,
+            code: "missing.permissions".into(),
+            message: m.into(),
+            correlation_id: Some("c-9".into()),
+        };
+        let e = explain_forbidden(
+            Method::Post,
+            "/api/v2/users",
+            forbidden("Missing permission"),
+        );
+        assert_eq!(
+            e.to_string(),
+            "Genesys Cloud answered 403 missing.permissions: Missing permission; the OAuth \
+             client's role lacks a permission: POST /api/v2/users needs directory:user:add \
+             (correlation id c-9)"
+        );
+        let e = explain_forbidden(Method::Delete, "/api/v2/users/u-1", forbidden(""));
+        assert!(e.to_string().contains(
+            "DELETE /api/v2/users/{userId} needs one of admin, directory:user:delete, \
+             directory:organization:admin"
+        ));
+        let e = explain_forbidden(Method::Get, "/api/v2/users/u-1", forbidden("no"));
+        assert!(
+            e.to_string().contains("for GET /api/v2/users/{userId}"),
+            "{e}"
+        );
+        // Outside the table, and other statuses, nothing is added.
+        assert_eq!(
+            explain_forbidden(Method::Get, "/x", forbidden("no")),
+            forbidden("no")
+        );
+        let nf = ApiError::Status {
+            status: 404,
+            code: String::new(),
+            message: "gone".into(),
+            correlation_id: None,
+        };
+        assert_eq!(
+            explain_forbidden(Method::Post, "/api/v2/users", nf.clone()),
+            nf
+        );
+    }
 
     #[test]
     fn messages_say_what_to_do() {

@@ -20,8 +20,9 @@ fn config_error(message: impl Into<String>) -> ApiError {
 }
 
 /// Checks a base URL (`setting` names it in the error) and returns it without a trailing `/`.
-/// It must be `https://host[:port][/prefix]`; plain `http` only to a loopback host
-/// (127.0.0.0/8, ::1, localhost). User info, query and fragment are refused.
+/// It must be `https://host[:port]`; plain `http` only to a loopback host (127.0.0.0/8, ::1,
+/// localhost). A path (gcsync appends `/api/v2/...` and `/oauth/token` itself), user info,
+/// query and fragment are refused.
 pub fn check_base_url(setting: &str, url: &str) -> Result<String, ApiError> {
     let url = url.trim().trim_end_matches('/');
     let bad = |why: &str| config_error(format!("{setting} {why}"));
@@ -39,6 +40,22 @@ pub fn check_base_url(setting: &str, url: &str) -> Result<String, ApiError> {
         .ok_or_else(|| bad("has no host (expected https://host)"))?;
     if authority.as_str().contains('@') {
         return Err(bad("must not contain user information"));
+    }
+    let path = uri.path();
+    if !path.is_empty() && path != "/" {
+        let hint = if path.to_ascii_lowercase().contains("/api/v2") || path.contains("/oauth") {
+            format!(
+                "; gcsync adds {path} itself: use {}://{}",
+                uri.scheme_str().unwrap_or("https"),
+                authority.as_str()
+            )
+        } else {
+            String::new()
+        };
+        return Err(bad(&format!(
+            "must be the scheme and host only (https://host[:port]), without a path \
+             (got {path}){hint}"
+        )));
     }
     let host = authority.host();
     match uri.scheme_str().map(str::to_ascii_lowercase).as_deref() {
@@ -164,11 +181,26 @@ mod tests {
             "https://user:pw@api.mypurecloud.com",
             "https://api.mypurecloud.com/?x=1",
             "https://",
+            "https://api.mypurecloud.com/api/v2",
+            "https://proxy.corp/genesys",
+            "http://127.0.0.1:9/api/v2/",
         ] {
             let err = check_base_url("api_base_url", url).unwrap_err();
             assert!(matches!(err, ApiError::Config { .. }), "{url}: {err:?}");
             assert!(!err.to_string().contains("pw"));
         }
+    }
+
+    #[test]
+    fn a_path_is_refused_with_the_url_to_use() {
+        let err = check_base_url("api_base_url", "https://api.mypurecloud.com/api/v2").unwrap_err();
+        assert_eq!(
+            err.into_reason(),
+            "api_base_url must be the scheme and host only (https://host[:port]), without a \
+             path (got /api/v2); gcsync adds /api/v2 itself: use https://api.mypurecloud.com"
+        );
+        let err = check_base_url("login_base_url", "https://login.x.com/oauth/token").unwrap_err();
+        assert!(err.into_reason().contains("use https://login.x.com"));
     }
 
     #[test]

@@ -162,6 +162,55 @@ pub fn is_retryable(e: &ureq::Error) -> bool {
     }
 }
 
+/// A proxy URL fit for a message: scheme, host and port only (never user information, which may
+/// hold the proxy's password).
+pub fn proxy_for_display(proxy: &str) -> String {
+    match proxy.trim().parse::<ureq::http::Uri>() {
+        Ok(uri) => {
+            let scheme = uri.scheme_str().unwrap_or("http");
+            let host = uri.host().unwrap_or("?");
+            match uri.port_u16() {
+                Some(p) => format!("{scheme}://{host}:{p}"),
+                None => format!("{scheme}://{host}"),
+            }
+        }
+        Err(_) => "(unparsable proxy URL)".into(),
+    }
+}
+
+/// A short description of a transport failure, naming the proxy when one is configured: with a
+/// proxy, connection and name-resolution failures are the proxy's.
+pub fn describe_via(e: &ureq::Error, proxy: Option<&str>) -> String {
+    let text = describe(e);
+    let Some(proxy) = proxy.map(str::trim).filter(|p| !p.is_empty()) else {
+        return text;
+    };
+    let shown = proxy_for_display(proxy);
+    match e {
+        ureq::Error::ConnectProxyFailed(why) => format!(
+            "the proxy {shown} (setting http_proxy) did not open a connection to Genesys Cloud: \
+             {why}"
+        ),
+        ureq::Error::Io(io)
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionRefused
+                    | std::io::ErrorKind::HostUnreachable
+                    | std::io::ErrorKind::NetworkUnreachable
+                    | std::io::ErrorKind::AddrNotAvailable
+            ) =>
+        {
+            format!("cannot connect to the proxy {shown} (setting http_proxy): {text}")
+        }
+        ureq::Error::ConnectionFailed
+        | ureq::Error::HostNotFound
+        | ureq::Error::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => {
+            format!("cannot connect to the proxy {shown} (setting http_proxy): {text}")
+        }
+        _ => format!("{text} (through the proxy {shown}, setting http_proxy)"),
+    }
+}
+
 /// A short description of a transport failure.
 pub fn describe(e: &ureq::Error) -> String {
     match e {
@@ -217,6 +266,24 @@ mod tests {
                 correlation_id: None
             }
         );
+    }
+
+    #[test]
+    fn proxy_failures_name_the_proxy_without_its_password() {
+        let refused = ureq::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+        let p = Some("http://user:pw@proxy.corp:3128");
+        let text = describe_via(&refused, p);
+        assert!(
+            text.starts_with(
+                "cannot connect to the proxy http://proxy.corp:3128 (setting http_proxy): "
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("pw"));
+        let tunnel = ureq::Error::ConnectProxyFailed("403 Forbidden".into());
+        assert!(describe_via(&tunnel, p).contains("did not open a connection"));
+        assert_eq!(describe_via(&refused, None), describe(&refused));
+        assert_eq!(proxy_for_display("socks5://10.0.0.1"), "socks5://10.0.0.1");
     }
 
     #[test]

@@ -134,3 +134,103 @@ fn connection_change_is_detected() {
     assert!(a.connection_differs(&load(&[("client_secret", "other")]).unwrap()));
     assert!(a.connection_differs(&load(&[("region", "eu_west_1")]).unwrap()));
 }
+
+#[test]
+fn every_enumerated_setting_follows_one_case_rule() {
+    // Blanks, case and `-` versus `_` never matter, for every word-valued setting.
+    let s = load(&[
+        ("user_removal_policy", " Delete "),
+        ("log_level", "DEBUG"),
+        ("sync_user_objects", "True"),
+        ("sync_advanced_platform_objects", "YES"),
+        ("region", "EU-West-1"),
+    ])
+    .unwrap();
+    assert_eq!(s.user_removal_policy, RemovalPolicy::Delete);
+    assert_eq!(s.log_level, log::LevelFilter::Debug);
+    assert!(s.sync_user_objects && s.sync_advanced_platform_objects);
+    assert_eq!(s.api_base_url, "https://api.mypurecloud.ie");
+    assert_eq!(
+        load(&[("user_removal_policy", "DEACTIVATE")])
+            .unwrap()
+            .user_removal_policy,
+        RemovalPolicy::Deactivate
+    );
+    assert_eq!(
+        load(&[("log_level", "Off")]).unwrap().log_level,
+        log::LevelFilter::Off
+    );
+    assert!(
+        !load(&[("sync_user_objects", "OFF")])
+            .unwrap()
+            .sync_user_objects
+    );
+    // And an unknown word is refused the same way everywhere, listing the accepted ones.
+    for (k, v, listed) in [
+        ("user_removal_policy", "Purge", "deactivate or delete"),
+        (
+            "log_level",
+            "verbose",
+            "off, error, warn, info, debug or trace",
+        ),
+        ("sync_user_objects", "ja", "true or false"),
+        ("region", "US_EAST_9", "us_east_1"),
+    ] {
+        let f = load(&[(k, v)]).unwrap_err();
+        assert_eq!(f.code, GcsyncResult::InvalidSetting, "{k}={v}");
+        assert!(
+            f.message.contains(k) && f.message.contains(listed),
+            "{}",
+            f.message
+        );
+    }
+}
+
+#[test]
+fn data_dir_must_be_absolute() {
+    for rel in ["gcsync", "./data", "data/gcsync", "~/gcsync"] {
+        let f = load(&[("data_dir", rel)]).unwrap_err();
+        assert_eq!(f.code, GcsyncResult::InvalidSetting, "{rel}");
+        assert!(f.message.contains("data_dir") && f.message.contains("absolute path"));
+    }
+    assert_eq!(
+        load(&[("data_dir", " /var/lib/gcsync ")]).unwrap().data_dir,
+        PathBuf::from("/var/lib/gcsync")
+    );
+}
+
+#[test]
+fn division_id_must_look_like_a_division_id() {
+    let id = "5f4ae2b8-1d3c-4e7a-9b60-0c8d2e1f3a47";
+    assert_eq!(
+        load(&[("division_id", id)]).unwrap().division_id.as_deref(),
+        Some(id)
+    );
+    assert_eq!(load(&[]).unwrap().division_id, None);
+    for bad in [
+        "home",
+        "5f4ae2b8",
+        "5f4ae2b8-1d3c-4e7a-9b60-0c8d2e1f3a4",
+        "zf4ae2b8-1d3c-4e7a-9b60-0c8d2e1f3a47",
+    ] {
+        let f = load(&[("division_id", bad)]).unwrap_err();
+        assert_eq!(f.code, GcsyncResult::InvalidSetting, "{bad}");
+        assert!(f.message.contains("division_id") && f.message.contains("GUID"));
+    }
+}
+
+#[test]
+fn a_base_url_with_a_path_is_refused_naming_the_setting() {
+    let f = load(&[
+        ("api_base_url", "https://api.mypurecloud.com/api/v2"),
+        ("login_base_url", "https://login.mypurecloud.com"),
+    ])
+    .unwrap_err();
+    assert_eq!(f.code, GcsyncResult::InvalidSetting);
+    assert!(f.message.contains("api_base_url"), "{}", f.message);
+    assert!(
+        f.message.contains("use https://api.mypurecloud.com"),
+        "{}",
+        f.message
+    );
+}

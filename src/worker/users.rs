@@ -46,6 +46,7 @@ impl Worker {
         };
         let record = self.update(key, |r| r.source = source.clone());
         if !self.settings.sync_user_objects {
+            log::debug!("user {}: not synced: Sync User Objects is off", key.id);
             let why = match source {
                 Some(_) => "Sync User Objects is turned off",
                 None => "Sync User Objects is turned off; the removal applies when it is turned on",
@@ -94,9 +95,14 @@ impl Worker {
         let desired = match desired_user(user) {
             Ok(d) => d,
             Err(e) => {
-                self.shared
-                    .metrics
-                    .set_last_error(format!("user {}: {}", key.id, e.0));
+                // Logged once per object and reason: a repeated event with the same problem
+                // (or a retry after new settings) adds no line.
+                if record.status.state != SyncState::Error
+                    || record.status.reason.as_deref() != Some(e.0.as_str())
+                {
+                    log::warn!("user {}: not synced: {}", key.id, e.0);
+                }
+                self.shared.metrics.set_last_error(Some(key), e.0.clone());
                 self.update(key, |r| {
                     r.status.state = SyncState::Error;
                     r.status.reason = Some(e.0);
@@ -111,6 +117,10 @@ impl Worker {
             && !record.status.removed
             && record.applied.as_ref() == Some(&desired)
         {
+            log::debug!(
+                "user {}: matches what was last applied; no API call",
+                key.id
+            );
             return Outcome::Done(true);
         }
         let shared = self.shared.clone();
@@ -172,6 +182,10 @@ impl Worker {
             }
         }
         let Some(gid) = gid else {
+            log::debug!(
+                "user {}: deleted in CIC; never linked to a Genesys user, so nothing to remove",
+                key.id
+            );
             self.update(key, |r| {
                 r.status.removed = true;
                 r.status.reason = None;
@@ -183,11 +197,11 @@ impl Worker {
             return Outcome::Done(true);
         };
         match self.with_ctx(|ctx| user_sync::remove(ctx, &gid)) {
-            Ok(()) => {
+            Ok(done) => {
                 log::info!(
-                    "CIC user {} removed; Genesys user {gid} {:?}",
+                    "CIC user {} was deleted; Genesys user {gid} {}",
                     key.id,
-                    self.settings.user_removal_policy
+                    done.describe()
                 );
                 self.update(key, |r| {
                     r.status.state = SyncState::Synced;
