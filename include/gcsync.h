@@ -503,6 +503,10 @@ gcsync_result gcsync_list_status(uint32_t kind, char *buf, size_t buf_len, size_
  * - `last_run`: UTC time the worker last finished an attempt, or `null`.
  * - `sync_user_objects`, `sync_advanced_platform_objects`, `api_base_url`: the settings in
  *   force.
+ * - `api_usage`: `{"month","calls","allowance","percent","state"}`: gcsync's answered calls to
+ *   Genesys Cloud in the current UTC month (`YYYY-MM`; kept across restarts), the
+ *   `monthly_api_allowance` setting (or `null`), `calls` as a percentage of it (or `null`), and
+ *   `state`: `not_set`, `ok`, `warning` (80 % or more) or `over` (past the allowance).
  *
  * # Safety
  * As for `gcsync_object_status`.

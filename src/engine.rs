@@ -105,6 +105,16 @@ impl Shared {
         let _ = self.writer.send(Msg::Row(Box::new(w), None));
     }
 
+    /// Hands an object row to the writer with its audit entry, if any (stored in the same
+    /// transaction); not waiting for it.
+    pub fn persist_audited(&self, w: RowWrite, audit: Option<crate::audit::AuditEntry>) {
+        let msg = match audit {
+            Some(a) => Msg::Audited(Box::new(w), Box::new(a)),
+            None => Msg::Row(Box::new(w), None),
+        };
+        let _ = self.writer.send(msg);
+    }
+
     /// Hands an object row to the writer and waits until it is durable.
     pub fn persist_durably(&self, w: RowWrite) -> Result<(), crate::result::Failure> {
         let (tx, rx) = crossbeam_channel::bounded(1);

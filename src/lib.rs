@@ -7,6 +7,7 @@
 
 #![deny(missing_docs)]
 
+pub mod audit;
 pub mod cancel;
 pub mod cic;
 pub mod clock;
@@ -28,6 +29,7 @@ pub mod secret;
 pub mod settings;
 pub mod status;
 pub mod store;
+pub mod usage;
 pub mod user_sync;
 pub mod worker;
 pub mod writer;

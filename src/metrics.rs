@@ -35,6 +35,8 @@ pub struct Metrics {
     pub worker_alive: AtomicBool,
     /// Panics the worker caught and survived.
     pub worker_panics: AtomicU64,
+    /// API usage per endpoint, month and hour, and the calls of the current item.
+    pub usage: crate::usage::Usage,
     last_error: Mutex<Option<LastError>>,
 }
 

@@ -161,6 +161,8 @@ pub fn init(host: &GcsyncHost) -> Result<(), Failure> {
         settings,
         writer_tx,
     ));
+    let (month, calls) = &loaded.month_calls;
+    shared.metrics.usage.seed_month(month, *calls);
     shared.metrics.worker_alive.store(true, Ordering::SeqCst);
     // Publish the running state before the worker starts: work it resumes may notify the host,
     // whose callback may query gcsync before gcsync_init has returned.
@@ -426,6 +428,20 @@ pub fn list_status(kind: GcsyncObjectKind) -> Result<String, Failure> {
     Ok(Value::Array(items).to_string())
 }
 
+/// `{"month","calls","allowance","percent","state"}`: gcsync's calls this month against
+/// `monthly_api_allowance`.
+fn api_usage(m: &Metrics, allowance: Option<u64>) -> Value {
+    let (month, calls) = m.usage.month();
+    let percent = allowance.map(|a| (calls as f64 * 1000.0 / a as f64).round() / 10.0);
+    json!({
+        "month": month,
+        "calls": calls,
+        "allowance": allowance,
+        "percent": percent,
+        "state": crate::usage::UsageState::of(calls, allowance).name(),
+    })
+}
+
 /// The overview JSON (counts are maintained as objects change; nothing is scanned).
 pub fn overview() -> Result<String, Failure> {
     let shared = current()?;
@@ -452,6 +468,7 @@ pub fn overview() -> Result<String, Failure> {
         "sync_user_objects": settings.sync_user_objects,
         "sync_advanced_platform_objects": settings.sync_advanced_platform_objects,
         "api_base_url": settings.api_base_url,
+        "api_usage": api_usage(m, settings.monthly_api_allowance),
     })
     .to_string())
 }

@@ -20,7 +20,7 @@ pub enum RemovalPolicy {
 }
 
 /// Every setting key gcsync reads.
-pub const KEYS: [&str; 24] = [
+pub const KEYS: [&str; 27] = [
     "region",
     "client_id",
     "client_secret",
@@ -45,6 +45,9 @@ pub const KEYS: [&str; 24] = [
     "max_pending_objects",
     "log_level",
     "division_id",
+    "audit_retention_days",
+    "audit_max_rows",
+    "monthly_api_allowance",
 ];
 
 /// The validated settings of one plugin instance.
@@ -98,6 +101,13 @@ pub struct Settings {
     pub log_level: log::LevelFilter,
     /// Division for created users (home division when unset).
     pub division_id: Option<String>,
+    /// Audit entries (and hourly API counts) older than this many days are deleted.
+    pub audit_retention_days: u32,
+    /// At most this many audit entries are kept (the oldest go first); removal records are kept
+    /// for the whole retention period regardless.
+    pub audit_max_rows: u64,
+    /// The share of the org's monthly API allowance gcsync may use (warning past 80 %).
+    pub monthly_api_allowance: Option<u64>,
 }
 
 type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -350,6 +360,18 @@ impl Settings {
                 as usize,
             log_level: level(get)?,
             division_id: division(get)?,
+            audit_retention_days: number(get, "audit_retention_days", 90, 1, 3650)? as u32,
+            audit_max_rows: number(get, "audit_max_rows", 100_000, 1000, 100_000_000)?,
+            monthly_api_allowance: match text(get, "monthly_api_allowance") {
+                None => None,
+                Some(_) => Some(number(
+                    get,
+                    "monthly_api_allowance",
+                    0,
+                    1,
+                    1_000_000_000_000,
+                )?),
+            },
         })
     }
 

@@ -118,28 +118,32 @@ impl Worker {
             }
         };
         let after = self.shared.objects.get(&key);
-        if after
-            .as_ref()
-            .is_some_and(|r| r.status.state == SyncState::Synced)
-        {
-            self.shared.metrics.clear_last_error_of(&key);
-        }
+        let audit = crate::audit::outcome(
+            &self.shared,
+            &key,
+            before.as_ref(),
+            after.as_ref(),
+            &self.settings,
+        );
         let changed = after != before;
         let done_seq = match outcome {
             Outcome::Done(_) => Some(pending.seq),
             _ => None,
         };
-        if changed || done_seq.is_some() {
-            self.shared.persist(RowWrite {
-                key: key.clone(),
-                record: after.filter(|_| changed).map(|mut r| {
-                    if done_seq.is_some() {
-                        r.seq = r.seq.max(pending.seq);
-                    }
-                    r
-                }),
-                done_seq,
-            });
+        if changed || done_seq.is_some() || audit.is_some() {
+            self.shared.persist_audited(
+                RowWrite {
+                    key: key.clone(),
+                    record: after.filter(|_| changed).map(|mut r| {
+                        if done_seq.is_some() {
+                            r.seq = r.seq.max(pending.seq);
+                        }
+                        r
+                    }),
+                    done_seq,
+                },
+                audit,
+            );
         }
         let notify = !matches!(outcome, Outcome::Interrupted);
         match outcome {

@@ -5,10 +5,12 @@
 //! only for a create intent to be durable. A failed commit is kept and retried (a change is
 //! never dropped), with the error logged once per message.
 
+use crate::audit::AuditEntry;
+use crate::clock::unix_now;
 use crate::engine::Shared;
 use crate::queue::Unsaved;
 use crate::result::{Failure, GcsyncResult};
-use crate::store::{Db, RowWrite};
+use crate::store::{Db, Extra, Retention, RowWrite};
 use crossbeam_channel::{Receiver, Sender};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -17,6 +19,8 @@ use std::time::{Duration, Instant};
 pub enum Msg {
     /// Write an object row; `ack` (if any) hears when it is durable.
     Row(Box<RowWrite>, Option<Sender<Result<(), Failure>>>),
+    /// Write an object row and its audit entry, in the same transaction.
+    Audited(Box<RowWrite>, Box<AuditEntry>),
     /// Hear when everything sent before is durable.
     Barrier(Sender<Result<(), Failure>>),
     /// Commit what is queued, then stop.
@@ -72,12 +76,66 @@ impl Durability {
     }
 }
 
+#[derive(Default)]
 struct Batch {
     intake: Vec<Unsaved>,
     rows: Vec<RowWrite>,
     acks: Vec<Sender<Result<(), Failure>>>,
     upto: u64,
+    extra: Extra,
+    /// A flush asked for this batch: API counts are written too.
+    flush: bool,
 }
+
+impl Batch {
+    fn is_empty(&self) -> bool {
+        self.intake.is_empty()
+            && self.rows.is_empty()
+            && self.acks.is_empty()
+            && self.extra.is_empty()
+    }
+}
+
+/// How often API counts are written (riding along with a batch that writes anyway): they touch
+/// two pages, which is not worth it on every commit. At stop and on a flush they are always
+/// written.
+const USAGE_EVERY: Duration = Duration::from_secs(60);
+
+/// What the writer remembers between batches about the journal.
+#[derive(Default)]
+struct JournalState {
+    allowance_written: Option<Option<u64>>,
+    usage_written: Option<Instant>,
+}
+
+/// Adds the journal to a batch that is about to be committed: the API counts (at most once a
+/// minute, and at stop or flush), the allowance for the admin tool (when it changed) and the retention
+/// in force.
+fn add_journal(shared: &Shared, batch: &mut Batch, state: &mut JournalState, stopping: bool) {
+    let settings = shared.settings().1;
+    let due = state
+        .usage_written
+        .is_none_or(|t| t.elapsed() >= USAGE_EVERY);
+    if stopping || batch.flush || due {
+        batch.extra.usage.merge(shared.metrics.usage.take_unsaved());
+        state.usage_written = Some(Instant::now());
+    }
+    let allowance_written = &mut state.allowance_written;
+    if *allowance_written != Some(settings.monthly_api_allowance) {
+        let value = settings.monthly_api_allowance.map(|a| a.to_string());
+        batch.extra.meta.retain(|(k, _)| *k != ALLOWANCE_KEY);
+        batch.extra.meta.push((ALLOWANCE_KEY, value));
+        *allowance_written = Some(settings.monthly_api_allowance);
+    }
+    batch.extra.retention = Some(Retention {
+        days: settings.audit_retention_days,
+        max_rows: settings.audit_max_rows,
+    });
+    batch.extra.now = unix_now();
+}
+
+/// The `meta` key holding `monthly_api_allowance`, for tools that read the database.
+pub const ALLOWANCE_KEY: &str = "monthly_api_allowance";
 
 /// Runs on the `gcsync-writer` thread until [`Msg::Stop`] (or every sender is gone) and nothing
 /// is left to write; `Stop` is honoured even if the disk keeps failing after a few attempts.
@@ -87,6 +145,7 @@ pub fn run(mut db: Db, shared: Arc<Shared>, rx: Receiver<Msg>) {
     let mut last_error: Option<String> = None;
     let mut stopping = false;
     let mut failures_after_stop = 0;
+    let mut journal = JournalState::default();
     loop {
         let first = if carry.is_some() {
             // Back off after a failed commit, still accepting messages.
@@ -102,12 +161,7 @@ pub fn run(mut db: Db, shared: Arc<Shared>, rx: Receiver<Msg>) {
                 recv(wake) -> _ => None,
             }
         };
-        let mut batch = carry.take().unwrap_or(Batch {
-            intake: Vec::new(),
-            rows: Vec::new(),
-            acks: Vec::new(),
-            upto: 0,
-        });
+        let mut batch = carry.take().unwrap_or_default();
         // Messages first, then the intake: an outcome's change was accepted before the outcome
         // was sent, so its pending row is in this batch or an earlier one, never a later one.
         for m in first.into_iter().chain(rx.try_iter()) {
@@ -116,21 +170,31 @@ pub fn run(mut db: Db, shared: Arc<Shared>, rx: Receiver<Msg>) {
                     batch.rows.push(*w);
                     batch.acks.extend(ack);
                 }
-                Msg::Barrier(ack) => batch.acks.push(ack),
+                Msg::Audited(w, entry) => {
+                    batch.rows.push(*w);
+                    batch.extra.audit.push(*entry);
+                }
+                Msg::Barrier(ack) => {
+                    batch.acks.push(ack);
+                    batch.flush = true;
+                }
                 Msg::Stop => stopping = true,
             }
         }
         let (intake, upto) = shared.queue.take_unsaved();
         batch.intake.extend(intake);
         batch.upto = batch.upto.max(upto);
-        if batch.intake.is_empty() && batch.rows.is_empty() && batch.acks.is_empty() {
+        if batch.is_empty() && !stopping {
             shared.durability.set(batch.upto, None);
-            if stopping {
-                return;
-            }
             continue;
         }
-        match db.commit(&batch.intake, &batch.rows) {
+        // API counts ride along with a batch that writes anyway (and the last one at stop).
+        add_journal(&shared, &mut batch, &mut journal, stopping);
+        if batch.is_empty() {
+            shared.durability.set(batch.upto, None);
+            return;
+        }
+        match db.commit_with(&batch.intake, &batch.rows, &batch.extra) {
             Ok(()) => {
                 shared.durability.set(batch.upto, None);
                 for a in batch.acks {

@@ -25,7 +25,7 @@ use super::auth::{self, Token};
 use super::budget::Budget;
 use super::retry::{self, Jitter, BACKOFF_CAP, DEFAULT_RETRY_AFTER};
 use super::wire::{self, correlation_id, json_body, status_error, Outgoing, Raw};
-use super::{setup, ApiError};
+use super::{endpoints, setup, ApiError};
 use crate::cancel::Cancel;
 use crate::metrics::Metrics;
 use crate::secret::Secret;
@@ -206,6 +206,11 @@ impl Client {
             self.cfg.api_base_url,
             wire::encode_query(query)
         );
+        let written: Vec<String> = match (method, body) {
+            (Method::Get, _) => Vec::new(),
+            (_, Some(Value::Object(m))) => m.keys().cloned().collect(),
+            _ => Vec::new(),
+        };
         let body = body.map(|v| v.to_string().into_bytes());
         let mut replayed = false;
         loop {
@@ -228,6 +233,9 @@ impl Client {
                 continue;
             }
             if (200..300).contains(&raw.status) {
+                if method != Method::Get {
+                    self.metrics.usage.wrote(written.iter().map(String::as_str));
+                }
                 return self.success(&out, raw);
             }
             let e = status_error(&raw, |t| self.redact(t));
@@ -284,7 +292,17 @@ impl Client {
                 return Err(shutting_down());
             }
             Metrics::bump(&self.metrics.api_calls);
-            let (wait, reason) = match wire::send_once(&self.agent, out) {
+            let answer = wire::send_once(&self.agent, out);
+            if let Ok(raw) = &answer {
+                self.metrics.usage.answered(
+                    crate::clock::unix_now(),
+                    out.method.as_str(),
+                    endpoints::route(out.method, out.path),
+                    raw.status,
+                    raw.correlation_id.as_deref(),
+                );
+            }
+            let (wait, reason) = match answer {
                 Ok(raw) if raw.status == 429 => {
                     Metrics::bump(&self.metrics.rate_limited);
                     let wait = self.retry_after(&raw).unwrap_or(DEFAULT_RETRY_AFTER);

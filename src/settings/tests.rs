@@ -234,3 +234,40 @@ fn a_base_url_with_a_path_is_refused_naming_the_setting() {
         f.message
     );
 }
+
+#[test]
+fn audit_and_allowance_settings_have_defaults_and_ranges() {
+    let s = load(&[]).unwrap();
+    assert_eq!(s.audit_retention_days, 90);
+    assert_eq!(s.audit_max_rows, 100_000);
+    assert_eq!(s.monthly_api_allowance, None);
+    let s = load(&[
+        ("audit_retention_days", "7"),
+        ("audit_max_rows", "1000"),
+        ("monthly_api_allowance", "750000"),
+    ])
+    .unwrap();
+    assert_eq!(
+        (
+            s.audit_retention_days,
+            s.audit_max_rows,
+            s.monthly_api_allowance
+        ),
+        (7, 1000, Some(750_000))
+    );
+    for (k, v) in [
+        ("audit_retention_days", "0"),
+        ("audit_retention_days", "4000"),
+        ("audit_max_rows", "999"),
+        ("monthly_api_allowance", "0"),
+        ("monthly_api_allowance", "lots"),
+    ] {
+        let f = load(&[(k, v)]).unwrap_err();
+        assert_eq!(f.code, GcsyncResult::InvalidSetting, "{k}={v}");
+        assert!(
+            f.message.contains(k) && f.message.contains("from"),
+            "{}",
+            f.message
+        );
+    }
+}

@@ -10,8 +10,12 @@
 //! [`GcsyncResult::StorageLocked`].
 
 mod codec;
+mod journal;
 mod migrate;
 mod schema;
+
+pub use journal::{Extra, Retention};
+pub use schema::SCHEMA_VERSION;
 
 use crate::object::ObjectKey;
 use crate::objects::Record;
@@ -52,12 +56,15 @@ pub struct Loaded {
     pub last_seq: u64,
     /// What a format-1 migration did, if one ran.
     pub migrated: Option<String>,
+    /// API calls counted in the current month (`YYYY-MM`, UTC) before this start.
+    pub month_calls: (String, u64),
 }
 
 /// The open database (used by one thread at a time).
 pub struct Db {
     conn: Connection,
     path: PathBuf,
+    trim: journal::Trim,
     _lock: File,
 }
 
@@ -141,6 +148,7 @@ impl Db {
         let mut db = Db {
             conn,
             path,
+            trim: journal::Trim::default(),
             _lock: lock,
         };
         schema::prepare(&db.conn, &db.path)?;
@@ -178,12 +186,26 @@ impl Db {
             out.last_seq = out.last_seq.max(seq);
             out.pending.push((key, change, seq));
         }
+        let month = crate::usage::month_of(crate::clock::unix_now());
+        let calls = journal::month_calls(&self.conn, &month).map_err(fail)?;
+        out.month_calls = (month, calls);
         Ok(out)
     }
 
     /// Writes one batch in one transaction: accepted changes first, then object rows (each
     /// deleting the pending row it completes unless a newer change replaced it).
     pub fn commit(&mut self, intake: &[Unsaved], rows: &[RowWrite]) -> Result<(), Failure> {
+        self.commit_with(intake, rows, &Extra::default())
+    }
+
+    /// [`Db::commit`] with the journal in the same transaction: audit entries, API usage
+    /// counts, `meta` rows, and trimming by the retention given.
+    pub fn commit_with(
+        &mut self,
+        intake: &[Unsaved],
+        rows: &[RowWrite],
+        extra: &Extra,
+    ) -> Result<(), Failure> {
         let path = self.path.clone();
         let fail = |e| sql_failure("writing it", &path, e);
         let tx = self.conn.transaction().map_err(fail)?;
@@ -214,7 +236,13 @@ impl Db {
                 }
             }
         }
-        tx.commit().map_err(fail)
+        // Trimming state is kept only when the commit succeeds (after a failure the row count
+        // is taken again).
+        let mut trim = std::mem::take(&mut self.trim);
+        journal::write(&tx, extra, &mut trim).map_err(fail)?;
+        tx.commit().map_err(fail)?;
+        self.trim = trim;
+        Ok(())
     }
 }
 

@@ -6,10 +6,11 @@ use rusqlite::Connection;
 use std::path::Path;
 
 /// The schema this version writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
-/// Migrations: entry `n` takes version `n` to `n + 1`.
-const MIGRATIONS: [&str; 1] = ["
+/// Migrations: entry `n` takes version `n` to `n + 1`. An entry never changes once released.
+const MIGRATIONS: [&str; 2] = [
+    "
 CREATE TABLE objects (
     kind        TEXT    NOT NULL,            -- object kind: user, ...
     cic_id      TEXT    NOT NULL,            -- the CIC id (user name, ...)
@@ -36,7 +37,37 @@ CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT
 ) WITHOUT ROWID;
-"];
+",
+    "
+CREATE TABLE audit (
+    id             INTEGER PRIMARY KEY,      -- grows with time; trimming takes the lowest
+    at             INTEGER NOT NULL,         -- unix seconds
+    kind           TEXT    NOT NULL,
+    cic_id         TEXT    NOT NULL,
+    operation      TEXT    NOT NULL,         -- created | adopted | restored | linked | updated |
+                                             -- verified | deactivated | deleted | removed | held
+    fields         TEXT,                     -- names of the fields changed, comma-separated
+    result         TEXT    NOT NULL,         -- Synced | Error | Not synced
+    reason         TEXT,
+    genesys_id     TEXT,
+    correlation_id TEXT,                     -- of the last Genesys Cloud call for the change
+    calls          INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE api_usage (
+    month        TEXT    NOT NULL,           -- YYYY-MM, UTC
+    method       TEXT    NOT NULL,
+    route        TEXT    NOT NULL,           -- route template, e.g. /api/v2/users/{userId}
+    calls        INTEGER NOT NULL,
+    rate_limited INTEGER NOT NULL,           -- 429 answers among them
+    PRIMARY KEY (month, method, route)
+) WITHOUT ROWID;
+CREATE TABLE api_hourly (
+    hour         INTEGER PRIMARY KEY,        -- unix seconds / 3600
+    calls        INTEGER NOT NULL,
+    rate_limited INTEGER NOT NULL
+);
+",
+];
 
 /// Sets the connection up (WAL, full fsync on commit) and brings the schema to
 /// [`SCHEMA_VERSION`]. A database from a newer gcsync is refused.

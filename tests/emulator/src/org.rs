@@ -25,6 +25,8 @@ pub struct LoggedRequest {
     pub body: Option<Value>,
     /// `"Bearer"` / `"Basic"` (the scheme only, never the credential).
     pub authorization_scheme: Option<String>,
+    /// The `ININ-Correlation-Id` answered (also sent when the connection was dropped).
+    pub correlation_id: String,
 }
 
 /// An issued access token.

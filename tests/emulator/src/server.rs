@@ -140,6 +140,7 @@ pub fn handle(sh: &Shared, req: HttpRequest) -> Reply {
             .header("authorization")
             .and_then(|h| h.split_whitespace().next())
             .map(str::to_string),
+        correlation_id: corr.clone(),
     });
     drop(guard);
     match resp {
