@@ -91,8 +91,10 @@ impl UserRec {
 
 /// All mutable emulator state.
 pub struct Org {
-    /// Users in creation order.
+    /// Users in creation order. Add users only through [`Org::insert_user`] (it keeps `by_id`).
     pub users: Vec<UserRec>,
+    /// Position in `users` by user id (users are never removed, only soft-deleted).
+    by_id: HashMap<String, usize>,
     /// Issued tokens.
     pub tokens: HashMap<String, TokenRec>,
     /// Request log.
@@ -123,6 +125,7 @@ impl Org {
     pub fn new(faults: Faults) -> Org {
         Org {
             users: Vec::new(),
+            by_id: HashMap::new(),
             tokens: HashMap::new(),
             log: Vec::new(),
             fault_rng: Rng::new(faults.seed),
@@ -135,14 +138,14 @@ impl Org {
 
     /// User by id, any state.
     pub fn user(&self, id: &str) -> Option<&UserRec> {
-        self.users.iter().find(|u| u.id == id)
+        self.by_id.get(id).map(|&i| &self.users[i])
     }
 
     /// Mutable user by id, any state.
     /// Every mutable access counts as a write for the search index.
     pub fn user_mut(&mut self, id: &str) -> Option<&mut UserRec> {
         let lag = self.search_lag();
-        let u = self.users.iter_mut().find(|u| u.id == id)?;
+        let u = &mut self.users[*self.by_id.get(id)?];
         let entry = self.index.entry(id.to_string()).or_insert(IndexEntry {
             changed_at: Instant::now().checked_sub(lag).unwrap_or_else(Instant::now),
             previous: None,
@@ -160,10 +163,15 @@ impl Org {
 
     /// The user as search sees it now: its current state once `search_lag_ms` has passed since
     /// its last change, the state before that change until then (`None`: not indexed yet).
-    pub fn search_view(&self, u: &UserRec) -> Option<Value> {
+    /// A live user is not serialised, so a search costs a field comparison per user.
+    pub fn search_seen<'a>(&self, u: &'a UserRec) -> Option<Seen<'a>> {
+        let lag = self.search_lag();
+        if lag.is_zero() {
+            return Some(Seen::Live(u));
+        }
         match self.index.get(&u.id) {
-            Some(e) if e.changed_at.elapsed() < self.search_lag() => e.previous.clone(),
-            _ => Some(u.to_json()),
+            Some(e) if e.changed_at.elapsed() < lag => e.previous.clone().map(Seen::Stale),
+            _ => Some(Seen::Live(u)),
         }
     }
 
@@ -183,6 +191,7 @@ impl Org {
         division_id: &str,
     ) -> String {
         let id = self.rng.guid();
+        self.by_id.insert(id.clone(), self.users.len());
         self.index.insert(
             id.clone(),
             IndexEntry {
@@ -201,5 +210,38 @@ impl Org {
             extra: Map::new(),
         });
         id
+    }
+}
+
+/// A user as search sees it: the live record, or (within `search_lag_ms` of a change) the JSON
+/// it had before that change.
+pub enum Seen<'a> {
+    /// Search shows the user as it is now.
+    Live(&'a UserRec),
+    /// Search still shows this older JSON.
+    Stale(Value),
+}
+
+impl Seen<'_> {
+    /// A searchable string field (`email`, `state`, `id`, `name`); `""` for any other.
+    pub fn field(&self, f: &str) -> &str {
+        match self {
+            Seen::Live(u) => match f {
+                "email" => &u.email,
+                "state" => &u.state,
+                "id" => &u.id,
+                "name" => &u.name,
+                _ => "",
+            },
+            Seen::Stale(v) => v[f].as_str().unwrap_or(""),
+        }
+    }
+
+    /// The user JSON search returns.
+    pub fn into_json(self) -> Value {
+        match self {
+            Seen::Live(u) => u.to_json(),
+            Seen::Stale(v) => v,
+        }
     }
 }

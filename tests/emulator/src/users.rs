@@ -1,7 +1,7 @@
 //! `/api/v2/users` handlers. Bodies reaching these were already schema-validated.
 
 use crate::errors::ApiError;
-use crate::org::Org;
+use crate::org::{Org, Seen};
 use crate::server::{ApiResult, Ctx};
 use serde_json::{json, Map, Value};
 
@@ -236,7 +236,7 @@ pub fn search(org: &mut Org, ctx: &Ctx) -> ApiResult {
             state_given |= f == "state";
         }
     }
-    let matches = |u: &Value, c: &Value| {
+    let matches = |u: &Seen, c: &Value| {
         let mut wanted: Vec<&str> = c["values"]
             .as_array()
             .map_or(vec![], |a| a.iter().filter_map(Value::as_str).collect());
@@ -247,7 +247,7 @@ pub fn search(org: &mut Org, ctx: &Ctx) -> ApiResult {
             .flatten()
             .filter_map(Value::as_str)
             .any(|f| {
-                let have = u[f].as_str().unwrap_or("");
+                let have = u.field(f);
                 wanted.iter().any(|w| {
                     if f == "email" {
                         w.eq_ignore_ascii_case(have)
@@ -260,9 +260,10 @@ pub fn search(org: &mut Org, ctx: &Ctx) -> ApiResult {
     let mut hits: Vec<Value> = org
         .users
         .iter()
-        .filter_map(|u| org.search_view(u))
-        .filter(|u| state_given || u["state"] != "deleted")
+        .filter_map(|u| org.search_seen(u))
+        .filter(|u| state_given || u.field("state") != "deleted")
         .filter(|u| criteria.iter().all(|c| matches(u, c)))
+        .map(Seen::into_json)
         .collect();
     sorted_by_name(&mut hits, b["sortOrder"] == "DESC");
     let total = hits.len() as i64;
