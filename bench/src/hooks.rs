@@ -1,0 +1,214 @@
+//! Hook and query latency with N objects waiting, from 1 and 4 host threads, in three cloud
+//! conditions: idle (answers at once, the sync runs flat out), stalled (every call takes 2 s)
+//! and down (every connection dropped).
+//!
+//! Each host thread loops: one `gcsync_on_user_changed` (a 1 KB user, a real change: two
+//! versions alternate), one `gcsync_object_status`, one `gcsync_overview`, each timed alone.
+//! Its context switches around every call tell a call that blocked (voluntary switch: a lock, a
+//! wait) from one the scheduler preempted (involuntary), which on a shared 2-core machine
+//! happens regardless of the code.
+
+use crate::child::{emit, Proc};
+use crate::host;
+use crate::org::{self, Rng, Sizes, SEED};
+use crate::probe::thread_switches;
+use crate::report::{num, Report, Target};
+use crate::stats::{summarise, Sample, Summary};
+use crate::Plan;
+use gc_emulator::Faults;
+use gcsync::result::GcsyncResult;
+use serde_json::{json, Value};
+use std::path::Path;
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+/// The cloud conditions, with the emulator faults that make them.
+pub const CONDITIONS: [(&str, &str); 3] = [
+    (
+        "idle",
+        "idle cloud (answers at once; the initial sync runs flat out)",
+    ),
+    ("stalled", "emulator stalled 2 s per call"),
+    ("down", "cloud down (every connection dropped)"),
+];
+
+fn faults(condition: &str) -> Faults {
+    match condition {
+        "stalled" => Faults {
+            latency_ms: 2_000,
+            ..Faults::default()
+        },
+        "down" => Faults {
+            drop_rate: 1.0,
+            ..Faults::default()
+        },
+        _ => Faults::default(),
+    }
+}
+
+const FNS: [&str; 3] = ["user hook", "object_status", "overview"];
+
+/// Times one call, noting whether the thread blocked or was preempted during it.
+fn timed(switches: &mut (u64, u64), f: impl FnOnce() -> GcsyncResult) -> (Sample, bool) {
+    let t = Instant::now();
+    let ok = f() == GcsyncResult::Ok;
+    let ns = t.elapsed().as_nanos() as u64;
+    let now = thread_switches();
+    let s = Sample {
+        ns,
+        blocked: now.0 > switches.0,
+        preempted: now.1 > switches.1,
+    };
+    *switches = now;
+    (s, ok)
+}
+
+/// One host thread's loop; returns its samples per function and the calls that failed.
+fn host_thread(
+    payloads: &[[String; 2]],
+    ids: &[String],
+    iterations: usize,
+    seed: u64,
+) -> ([Vec<Sample>; 3], usize) {
+    let mut rng = Rng::new(seed);
+    let mut out: [Vec<Sample>; 3] = Default::default();
+    for v in &mut out {
+        v.reserve(iterations);
+    }
+    let mut buf = vec![0u8; 4096];
+    let mut failed = 0;
+    let mut sw = thread_switches();
+    for k in 0..iterations {
+        let u = rng.below(ids.len());
+        let payload = &payloads[u][k & 1];
+        let (s, ok) = timed(&mut sw, || host::user_changed(payload));
+        out[0].push(s);
+        failed += usize::from(!ok);
+        let id = &ids[rng.below(ids.len())];
+        let (s, ok) = timed(&mut sw, || host::user_status_into(id, &mut buf));
+        out[1].push(s);
+        failed += usize::from(!ok);
+        let (s, ok) = timed(&mut sw, || host::overview_into(&mut buf));
+        out[2].push(s);
+        failed += usize::from(!ok);
+    }
+    (out, failed)
+}
+
+fn summary_json(s: &Summary) -> Value {
+    json!({"n": s.n, "p50": s.p50, "p99": s.p99, "p999": s.p999, "max": s.max,
+           "blocked": s.blocked, "preempted": s.preempted, "max_unpreempted": s.max_unpreempted})
+}
+
+/// Child: enqueue N users, then measure from 1 and 4 threads.
+pub fn child(p: &Value) {
+    let n = p["waiting"].as_u64().unwrap() as usize;
+    let iterations = p["iterations"].as_u64().unwrap() as usize;
+    let org = org::generate(SEED, Sizes::with_users(n));
+    let payloads: Arc<Vec<[String; 2]>> = Arc::new(
+        org.users
+            .iter()
+            .map(|u| {
+                [
+                    u.changed(1).padded_json(1024),
+                    u.changed(2).padded_json(1024),
+                ]
+            })
+            .collect(),
+    );
+    let ids: Arc<Vec<String>> = Arc::new(org.users.iter().map(|u| u.id.clone()).collect());
+    host::configure(p["url"].as_str().unwrap(), p["dir"].as_str().unwrap());
+    host::init();
+    for pl in payloads.iter() {
+        assert_eq!(
+            host::user_changed(&pl[0]),
+            GcsyncResult::Ok,
+            "{}",
+            host::last_error()
+        );
+    }
+    for threads in [1usize, 4] {
+        let depth_before = host::overview()["queue_depth"].clone();
+        let barrier = Arc::new(Barrier::new(threads));
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let (payloads, ids, barrier) = (payloads.clone(), ids.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    host_thread(&payloads, &ids, iterations, 1 + t as u64)
+                })
+            })
+            .collect();
+        let mut all: [Vec<Sample>; 3] = Default::default();
+        let mut failed = 0;
+        for h in handles {
+            let (samples, f) = h.join().unwrap();
+            failed += f;
+            for (a, s) in all.iter_mut().zip(samples) {
+                a.extend(s);
+            }
+        }
+        emit(json!({
+            "threads": threads, "failed": failed,
+            "queue_depth": [depth_before, host::overview()["queue_depth"]],
+            "fns": all.iter().map(|s| summary_json(&summarise(s))).collect::<Vec<_>>(),
+        }));
+    }
+    host::shutdown(Duration::from_secs(1));
+}
+
+/// The targets of one function: (p99, p99.9, max) in µs.
+fn targets(f: &str) -> [Option<f64>; 3] {
+    match f {
+        "user hook" => [Some(10.0), Some(50.0), Some(1000.0)],
+        "overview" => [Some(5.0), Some(50.0), Some(1000.0)],
+        _ => [None, Some(50.0), Some(1000.0)],
+    }
+}
+
+/// Parent: one condition.
+pub fn run(plan: &Plan, r: &mut Report, dir: &Path, condition: &str, title: &str) {
+    let n = plan.hook_objects;
+    r.section(&format!(
+        "hooks and queries, {n} objects waiting, 1 KB user: {title}"
+    ));
+    let emu = crate::emulator(faults(condition));
+    let mut c = Proc::spawn(
+        "hooks",
+        &json!({"url": emu.base_url(), "dir": dir, "waiting": n, "iterations": plan.hook_iterations}),
+    );
+    for _ in 0..2 {
+        let v = c.next(Duration::from_secs(1800));
+        let threads = v["threads"].as_u64().unwrap_or(0);
+        r.note(&format!(
+            "{threads} thread(s), {} calls per function; queue depth {} → {}; {} calls failed",
+            v["fns"][0]["n"], v["queue_depth"][0], v["queue_depth"][1], v["failed"]
+        ));
+        for (i, f) in FNS.iter().enumerate() {
+            let s = &v["fns"][i];
+            let get = |k: &str| s[k].as_f64().unwrap_or(f64::NAN);
+            let mut cells = vec![format!("p50 {}", num(get("p50")))];
+            for ((k, label), limit) in [("p99", "p99"), ("p999", "p99.9"), ("max", "max")]
+                .into_iter()
+                .zip(targets(f))
+            {
+                let name = format!("{f}, {threads} thread(s), {condition}: {label}");
+                let target = limit.map_or(Target::Info, Target::AtMost);
+                let verdict = r.score(&name, get(k), "µs", target);
+                cells.push(if verdict.is_empty() {
+                    format!("{label} {}", num(get(k)))
+                } else {
+                    format!("{label} {} [{verdict}]", num(get(k)))
+                });
+            }
+            r.note(&format!(
+                "  {f:<14} {}  (µs; blocked {}, preempted {}, max without preemption {})",
+                cells.join("  "),
+                s["blocked"],
+                s["preempted"],
+                num(get("max_unpreempted"))
+            ));
+        }
+    }
+    c.finish();
+}

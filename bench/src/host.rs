@@ -1,0 +1,185 @@
+//! The benchmark's CIC host: settings, a log sink that keeps only a count and the last warnings,
+//! and thin wrappers over gcsync's exported C functions (the same ones a real host calls).
+
+use gcsync::ffi::*;
+use gcsync::host::{GcsyncHost, GcsyncLogLevel, GCSYNC_ABI_VERSION};
+use gcsync::object::GcsyncObjectKind;
+use gcsync::result::GcsyncResult;
+use serde_json::Value;
+use std::collections::{HashMap, VecDeque};
+use std::ffi::{c_char, c_void, CStr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// The OAuth client the benchmark's emulator accepts.
+pub const CLIENT_ID: &str = "gcsync-bench";
+/// Its secret.
+pub const CLIENT_SECRET: &str = "bench-secret-5c1d";
+
+static SETTINGS: Mutex<Option<HashMap<String, String>>> = Mutex::new(None);
+static LOG_LINES: AtomicU64 = AtomicU64::new(0);
+static WARNINGS: Mutex<VecDeque<String>> = Mutex::new(VecDeque::new());
+
+unsafe extern "C" fn get_setting(
+    _: *mut c_void,
+    key: *const c_char,
+    buf: *mut c_char,
+    len: usize,
+) -> i64 {
+    // SAFETY: gcsync passes a NUL-terminated key.
+    let key = unsafe { CStr::from_ptr(key) }.to_string_lossy();
+    let g = SETTINGS.lock().unwrap();
+    let Some(v) = g.as_ref().and_then(|m| m.get(key.as_ref())) else {
+        return -1;
+    };
+    if v.len() < len {
+        // SAFETY: buf is writable for len bytes and v.len() < len.
+        unsafe {
+            std::ptr::copy_nonoverlapping(v.as_ptr(), buf.cast::<u8>(), v.len());
+            *buf.add(v.len()) = 0;
+        }
+    }
+    v.len() as i64
+}
+
+unsafe extern "C" fn log_line(
+    _: *mut c_void,
+    level: GcsyncLogLevel,
+    msg: *const c_char,
+    len: usize,
+) {
+    LOG_LINES.fetch_add(1, Ordering::Relaxed);
+    if matches!(level, GcsyncLogLevel::Error | GcsyncLogLevel::Warn) {
+        // SAFETY: gcsync passes len readable bytes.
+        let bytes = unsafe { std::slice::from_raw_parts(msg.cast::<u8>(), len) };
+        let mut w = WARNINGS.lock().unwrap();
+        if w.len() == 20 {
+            w.pop_front();
+        }
+        w.push_back(String::from_utf8_lossy(bytes).into_owned());
+    }
+}
+
+/// The host struct handed to `gcsync_init`. The only place the benchmark builds one.
+pub fn host() -> GcsyncHost {
+    GcsyncHost {
+        abi_version: GCSYNC_ABI_VERSION,
+        userdata: std::ptr::null_mut(),
+        get_setting: Some(get_setting),
+        log: Some(log_line),
+        status_changed: None,
+    }
+}
+
+/// Settings for an instance syncing to the emulator at `url`, keeping its state in `data_dir`:
+/// the largest request budget gcsync accepts and short retry delays (so an outage's recovery is
+/// not a wait for a back-off), everything else at its default.
+pub fn configure(url: &str, data_dir: &str) {
+    let mut m = HashMap::new();
+    for (k, v) in [
+        ("api_base_url", url),
+        ("login_base_url", url),
+        ("client_id", CLIENT_ID),
+        ("client_secret", CLIENT_SECRET),
+        ("data_dir", data_dir),
+        ("requests_per_minute", "100000"),
+        ("retry_base_ms", "50"),
+        ("retry_later_s", "1"),
+        ("log_level", "info"),
+    ] {
+        m.insert(k.to_string(), v.to_string());
+    }
+    *SETTINGS.lock().unwrap() = Some(m);
+}
+
+/// The last warning and error lines gcsync logged.
+pub fn warnings() -> Vec<String> {
+    WARNINGS.lock().unwrap().iter().cloned().collect()
+}
+
+/// The calling thread's last error message.
+pub fn last_error() -> String {
+    let mut buf = vec![0u8; 1024];
+    // SAFETY: buf is writable for its length.
+    let n = unsafe { gcsync_last_error_message(buf.as_mut_ptr().cast(), buf.len()) };
+    String::from_utf8_lossy(&buf[..n.min(buf.len() - 1)]).into_owned()
+}
+
+/// `gcsync_init` with [`host`]; panics with gcsync's message if it fails.
+pub fn init() {
+    let h = host();
+    // SAFETY: h is a valid host struct.
+    let r = unsafe { gcsync_init(&h) };
+    assert_eq!(r, GcsyncResult::Ok, "gcsync_init: {}", last_error());
+}
+
+/// `gcsync_shutdown`.
+pub fn shutdown(timeout: Duration) -> GcsyncResult {
+    gcsync_shutdown(timeout.as_millis() as u32)
+}
+
+/// `gcsync_on_user_changed`.
+pub fn user_changed(json: &str) -> GcsyncResult {
+    // SAFETY: json is readable for its length.
+    unsafe { gcsync_on_user_changed(json.as_ptr().cast(), json.len()) }
+}
+
+/// `gcsync_object_status` for a user into `buf` (no allocation by the caller per call).
+pub fn user_status_into(id: &str, buf: &mut [u8]) -> GcsyncResult {
+    let mut n = 0usize;
+    // SAFETY: id readable, buf writable for their lengths; n writable.
+    unsafe {
+        gcsync_object_status(
+            GcsyncObjectKind::User as u32,
+            id.as_ptr().cast(),
+            id.len(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            &mut n,
+        )
+    }
+}
+
+/// `gcsync_overview` into `buf`.
+pub fn overview_into(buf: &mut [u8]) -> GcsyncResult {
+    let mut n = 0usize;
+    // SAFETY: buf writable for its length; n writable.
+    unsafe { gcsync_overview(buf.as_mut_ptr().cast(), buf.len(), &mut n) }
+}
+
+/// The overview, parsed.
+pub fn overview() -> Value {
+    let mut buf = vec![0u8; 64 * 1024];
+    assert_eq!(
+        overview_into(&mut buf),
+        GcsyncResult::Ok,
+        "{}",
+        last_error()
+    );
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    serde_json::from_slice(&buf[..end]).expect("overview is JSON")
+}
+
+/// Waits until everything accepted so far reached a final state, or `timeout`; true if it did.
+///
+/// This engine has no such call yet: nothing waiting, in flight or scheduled for a retry
+/// (`queue_depth` 0 after `gcsync_wait_idle`) stands in for it.
+pub fn settle(timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if gcsync_wait_idle(1_000) == GcsyncResult::Ok && overview()["queue_depth"] == 0 {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+/// Returns once everything accepted before the call is durable.
+///
+/// This engine has no such call yet: its persister writes within about 100 ms of a change, so
+/// waiting three of its intervals stands in for it.
+pub fn flush() {
+    std::thread::sleep(Duration::from_millis(300));
+}

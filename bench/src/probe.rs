@@ -1,0 +1,156 @@
+//! What the benchmark measures about its own process: CPU time, bytes sent to storage, resident
+//! memory, context switches of the calling thread, and the data directory on disk.
+//!
+//! Linux only (`/proc/self/io`, `/proc/self/status`, `RUSAGE_THREAD`); elsewhere each probe
+//! answers `None` and the figure is printed as not measurable.
+
+use std::path::Path;
+
+/// User + system CPU seconds of this process so far (every thread, live or exited).
+pub fn cpu_seconds() -> Option<f64> {
+    #[cfg(unix)]
+    {
+        let u = rusage(libc::RUSAGE_SELF)?;
+        let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+        Some(secs(u.ru_utime) + secs(u.ru_stime))
+    }
+    #[cfg(not(unix))]
+    None
+}
+
+#[cfg(unix)]
+fn rusage(who: libc::c_int) -> Option<libc::rusage> {
+    // SAFETY: getrusage fills the struct it is given; a zeroed rusage is a valid value.
+    unsafe {
+        let mut u: libc::rusage = std::mem::zeroed();
+        (libc::getrusage(who, &mut u) == 0).then_some(u)
+    }
+}
+
+/// (voluntary, involuntary) context switches of the calling thread so far. A voluntary switch
+/// during a call means it blocked (a lock, I/O); an involuntary one that the scheduler preempted
+/// it.
+pub fn thread_switches() -> (u64, u64) {
+    #[cfg(target_os = "linux")]
+    if let Some(u) = rusage(libc::RUSAGE_THREAD) {
+        return (u.ru_nvcsw as u64, u.ru_nivcsw as u64);
+    }
+    (0, 0)
+}
+
+/// Storage accounting of this process from `/proc/self/io`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Io {
+    /// Bytes this process caused to be sent to the storage layer (page cache dirtied or direct).
+    pub write_bytes: u64,
+    /// Of those, bytes that never reached storage (a file truncated or deleted while dirty).
+    pub cancelled_write_bytes: u64,
+}
+
+impl Io {
+    /// Bytes that reached (or will reach) storage between `before` and `self`.
+    pub fn net_since(&self, before: &Io) -> i64 {
+        (self.write_bytes as i64 - before.write_bytes as i64)
+            - (self.cancelled_write_bytes as i64 - before.cancelled_write_bytes as i64)
+    }
+}
+
+/// The process's storage accounting, if the kernel provides it.
+pub fn io() -> Option<Io> {
+    let text = std::fs::read_to_string("/proc/self/io").ok()?;
+    let field = |name: &str| -> Option<u64> {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+    };
+    Some(Io {
+        write_bytes: field("write_bytes:")?,
+        cancelled_write_bytes: field("cancelled_write_bytes:")?,
+    })
+}
+
+fn status_kb(name: &str) -> Option<u64> {
+    status_kb_from("/proc/self/status", name)
+}
+
+/// Resident set size now, bytes.
+pub fn rss_bytes() -> Option<u64> {
+    status_kb("VmRSS:").map(|k| k * 1024)
+}
+
+/// Peak resident set size, bytes.
+pub fn peak_rss_bytes() -> Option<u64> {
+    status_kb("VmHWM:").map(|k| k * 1024)
+}
+
+/// Sum of the sizes of the regular files under `dir` (apparent size), bytes.
+pub fn dir_bytes(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => dir_bytes(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
+}
+
+/// The file system type of `path` when it is one whose writes never reach a disk (tmpfs,
+/// ramfs), which would make the disk figures meaningless.
+pub fn memory_backed(path: &Path) -> Option<&'static str> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+        // SAFETY: statfs writes into the zeroed struct; c is NUL-terminated.
+        let kind = unsafe {
+            let mut s: libc::statfs = std::mem::zeroed();
+            if libc::statfs(c.as_ptr(), &mut s) != 0 {
+                return None;
+            }
+            s.f_type as i64
+        };
+        match kind {
+            0x0102_1994 => Some("tmpfs"),
+            0x8584_58f6 => Some("ramfs"),
+            _ => None,
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+/// One line about the machine: CPU model, cores, memory, kernel.
+pub fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find_map(|l| l.strip_prefix("model name")?.split(':').nth(1))
+                .map(|s| s.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let mem = status_kb_from("/proc/meminfo", "MemTotal:").map_or(0, |k| k / 1024 / 1024);
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| std::env::consts::OS.into());
+    format!("{cpu}, {cores} cores, {mem} GiB RAM, kernel {kernel}")
+}
+
+fn status_kb_from(file: &str, name: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(file).ok()?;
+    text.lines().find_map(|l| {
+        l.strip_prefix(name)?
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()
+    })
+}
