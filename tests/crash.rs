@@ -13,6 +13,8 @@
 //! - `GCSYNC_CRASH_KILLS`, `GCSYNC_CRASH_USERS`: kills during the initial sync and its size
 //!   (default 20 and 400, the full size)
 //! - `GCSYNC_CRASH_SEED`: replays the kill points of an earlier run (each run prints its seed)
+//! - `GCSYNC_CRASH_SEARCH_LAG_MS`: makes the emulator's user search lag this much behind writes
+//!   (default 0), so a restart cannot count on search seeing a user it created just before
 //!
 //! Long run: `GCSYNC_CRASH_REPS=20 cargo nextest run --test crash`.
 
@@ -81,19 +83,9 @@ fn child_start(url: &str, dir: &str) {
     assert_eq!(init(), GcsyncResult::Ok, "child init: {}", last_error());
 }
 
-/// Waits until everything accepted so far has reached a final state (nothing waiting, in flight
-/// or scheduled for a retry), or `SETTLE` passes.
+/// Waits until everything accepted so far has reached a final state, or `SETTLE` passes.
 fn settle() -> bool {
-    let deadline = Instant::now() + SETTLE;
-    while Instant::now() < deadline {
-        if gcsync::ffi::gcsync_wait_idle(1_000) == GcsyncResult::Ok
-            && overview()["queue_depth"] == 0
-        {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    false
+    gcsync::ffi::gcsync_wait_settled(SETTLE.as_millis() as u32) == GcsyncResult::Ok
 }
 
 fn print_log_tail() {
@@ -126,8 +118,9 @@ fn child(mode: &str) {
             let all: Vec<Value> = (0..users).map(|i| cic(&prefix, i)).collect();
             let r = force_sync(&json!({ "users": all }).to_string());
             assert_eq!(r, GcsyncResult::Ok, "force sync: {}", last_error());
-            // A hook's OK makes the change durable within ~10 ms (README); the kills start later.
-            std::thread::sleep(Duration::from_millis(20));
+            // The kills start once the accepted snapshot is durable.
+            let r = gcsync::ffi::gcsync_flush(10_000);
+            assert_eq!(r, GcsyncResult::Ok, "flush: {}", last_error());
             say("ACCEPTED");
             let settled = settle();
             say(&format!("SETTLED {settled}"));
@@ -267,6 +260,10 @@ impl Drop for Host {
 fn emulator() -> Emulator {
     Emulator::start(EmulatorConfig {
         rate_limit_per_minute: 1_000_000,
+        faults: gc_emulator::Faults {
+            search_lag_ms: env_num("GCSYNC_CRASH_SEARCH_LAG_MS", 0),
+            ..Default::default()
+        },
         ..emulator_config()
     })
     .expect("emulator starts")

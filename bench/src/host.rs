@@ -10,7 +10,7 @@ use std::collections::{HashMap, VecDeque};
 use std::ffi::{c_char, c_void, CStr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The OAuth client the benchmark's emulator accepts.
 pub const CLIENT_ID: &str = "gcsync-bench";
@@ -65,6 +65,7 @@ unsafe extern "C" fn log_line(
 pub fn host() -> GcsyncHost {
     GcsyncHost {
         abi_version: GCSYNC_ABI_VERSION,
+        struct_size: std::mem::size_of::<GcsyncHost>() as u32,
         userdata: std::ptr::null_mut(),
         get_setting: Some(get_setting),
         log: Some(log_line),
@@ -161,25 +162,14 @@ pub fn overview() -> Value {
     serde_json::from_slice(&buf[..end]).expect("overview is JSON")
 }
 
-/// Waits until everything accepted so far reached a final state, or `timeout`; true if it did.
-///
-/// This engine has no such call yet: nothing waiting, in flight or scheduled for a retry
-/// (`queue_depth` 0 after `gcsync_wait_idle`) stands in for it.
+/// `gcsync_wait_settled`: true once everything accepted so far reached a final state (Synced,
+/// or an Error that waits for an admin) within `timeout`.
 pub fn settle(timeout: Duration) -> bool {
-    let deadline = Instant::now() + timeout;
-    while Instant::now() < deadline {
-        if gcsync_wait_idle(1_000) == GcsyncResult::Ok && overview()["queue_depth"] == 0 {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    false
+    gcsync_wait_settled(timeout.as_millis().min(u32::MAX as u128) as u32) == GcsyncResult::Ok
 }
 
-/// Returns once everything accepted before the call is durable.
-///
-/// This engine has no such call yet: its persister writes within about 100 ms of a change, so
-/// waiting three of its intervals stands in for it.
+/// `gcsync_flush`: returns once everything accepted before the call is durable.
 pub fn flush() {
-    std::thread::sleep(Duration::from_millis(300));
+    let r = gcsync_flush(60_000);
+    assert_eq!(r, GcsyncResult::Ok, "gcsync_flush: {}", last_error());
 }

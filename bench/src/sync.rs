@@ -296,12 +296,32 @@ pub fn startstop(r: &mut Report, emu: &Emulator, dir: &Path, n: usize) {
             ms("shutdown_ms")[1..].join(", ")
         ),
     );
+    let empty = root_empty(dir);
+    let mut c = Proc::spawn(
+        "startstop",
+        &json!({"url": emu.base_url(), "dir": &empty, "reps": 1}),
+    );
+    let fixed = c.next(Duration::from_secs(600));
+    c.finish();
+    let _ = std::fs::remove_dir_all(&empty);
+    r.note(&format!(
+        "for comparison, a fresh process with an empty data directory: init {} ms, shutdown {} ms",
+        num(fixed["init_ms"].as_f64().unwrap_or(f64::NAN)),
+        num(fixed["shutdown_ms"].as_f64().unwrap_or(f64::NAN))
+    ));
     let seen = first["objects"]["synced"].as_u64().unwrap_or(0) as usize;
     r.check(
         &format!("all {n} stored objects known after a restart"),
         seen == n,
         &format!("{seen} Synced after init"),
     );
+}
+
+/// A fresh, empty data directory beside `dir`.
+fn root_empty(dir: &Path) -> std::path::PathBuf {
+    let mut name = dir.file_name().unwrap_or_default().to_os_string();
+    name.push("-empty");
+    dir.with_file_name(name)
 }
 
 /// Parent: CPU per 1 000 users at every size, compared.
