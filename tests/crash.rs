@@ -27,7 +27,7 @@ use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 const CHILD_ENV: &str = "GCSYNC_CRASH_CHILD";
@@ -156,6 +156,7 @@ fn child(mode: &str) {
                 say(&format!("DELETED {settled}"));
             }
             print_log_tail();
+            assert_no_secrets();
             assert_eq!(gcsync::ffi::gcsync_shutdown(5_000), GcsyncResult::Ok);
             say("EXITED");
         }
@@ -217,10 +218,7 @@ impl Host {
 
     /// The next protocol line, or None if the child exits or stays silent for `within`.
     fn next(&mut self, within: Duration) -> Option<String> {
-        match self.lines.recv_timeout(within) {
-            Ok(l) => Some(l),
-            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => None,
-        }
+        self.lines.recv_timeout(within).ok()
     }
 
     fn expect(&mut self, prefix: &str, within: Duration) -> String {
