@@ -75,6 +75,17 @@ fn route(sh: &Shared, req: &HttpRequest) -> Result<Value, ApiError> {
             org.faults = f;
             Ok(json!({}))
         }
+        ("POST", "permissions") => {
+            let v: Value = parse(req)?;
+            let granted = match &v["granted"] {
+                Value::Null => None,
+                g => Some(serde_json::from_value(g.clone()).map_err(|e| {
+                    ApiError::bad_request(format!("granted: a list of permissions or null ({e})"))
+                })?),
+            };
+            org.granted = granted;
+            Ok(json!({}))
+        }
         ("POST", "inject") => {
             let f: InjectedFault = parse(req)?;
             org.injected.push(f);

@@ -17,11 +17,19 @@ pub struct Faults {
     pub rate_429: f64,
     /// `Retry-After` seconds sent with random 429s (default 1).
     pub retry_after_secs: u64,
-    /// Probability (0..1) of closing the connection without answering.
+    /// Probability (0..1) of closing the connection without answering (the request is not
+    /// handled).
     pub drop_rate: f64,
+    /// Probability (0..1) that a write (`POST`, `PUT`, `PATCH`, `DELETE`) is handled, its
+    /// change kept, and then the connection closed without an answer: the response is lost
+    /// after the commit, as when a connection breaks on the way back.
+    pub lost_response_rate: f64,
     /// Search-index lag: a user's changes become visible to `POST /api/v2/users/search` this
     /// long after they happen (the real index is eventually consistent). 0 = immediate.
     pub search_lag_ms: u64,
+    /// List lag: a user's changes become visible to `GET /api/v2/users` (paged listing, not
+    /// `id=` look-ups) this long after they happen. 0 = immediate.
+    pub list_lag_ms: u64,
     /// Seed for the fault dice; [`crate::Emulator::set_faults`] reseeds, so runs are repeatable.
     pub seed: u64,
 }
@@ -34,7 +42,9 @@ impl Default for Faults {
             rate_429: 0.0,
             retry_after_secs: 1,
             drop_rate: 0.0,
+            lost_response_rate: 0.0,
             search_lag_ms: 0,
+            list_lag_ms: 0,
             seed: 0,
         }
     }
@@ -74,6 +84,10 @@ pub struct InjectedFault {
     pub count: u32,
     /// Close the connection without answering instead of sending `status`.
     pub drop_connection: bool,
+    /// Handle the request first (its change is committed), then deliver the fault instead of
+    /// the handler's response: with `drop_connection` the response is lost; otherwise the client
+    /// sees `status` although the write happened.
+    pub after_commit: bool,
 }
 
 impl Default for InjectedFault {
@@ -86,6 +100,7 @@ impl Default for InjectedFault {
             retry_after: RetryAfter::Absent,
             count: 1,
             drop_connection: false,
+            after_commit: false,
         }
     }
 }
@@ -123,7 +138,7 @@ pub fn default_code(status: u16) -> &'static str {
     }
 }
 
-/// What to do instead of handling a request.
+/// What to do instead of answering a request normally.
 pub enum FaultAction {
     /// Close the connection without answering.
     Drop,
@@ -131,12 +146,30 @@ pub enum FaultAction {
     Error(ApiError),
 }
 
+/// A fault chosen for one request.
+pub struct Planned {
+    /// What the client gets.
+    pub action: FaultAction,
+    /// Whether the request is handled (and its change kept) before the fault replaces the answer.
+    pub after_commit: bool,
+}
+
+impl Planned {
+    fn before(action: FaultAction) -> Option<Planned> {
+        Some(Planned {
+            action,
+            after_commit: false,
+        })
+    }
+}
+
+/// Whether a method writes (the lost-response fault applies to these).
+pub fn is_write(method: &str) -> bool {
+    matches!(method, "POST" | "PUT" | "PATCH" | "DELETE")
+}
+
 /// Consume the first injected fault matching the request, if any.
-pub fn take_injected(
-    list: &mut Vec<InjectedFault>,
-    method: &str,
-    route: &str,
-) -> Option<FaultAction> {
+pub fn take_injected(list: &mut Vec<InjectedFault>, method: &str, route: &str) -> Option<Planned> {
     let i = list
         .iter()
         .position(|f| f.count > 0 && f.matches(method, route))?;
@@ -145,8 +178,12 @@ pub fn take_injected(
     if list[i].count == 0 {
         list.remove(i);
     }
+    let after_commit = f.after_commit;
     if f.drop_connection {
-        return Some(FaultAction::Drop);
+        return Some(Planned {
+            action: FaultAction::Drop,
+            after_commit,
+        });
     }
     let code = if f.code.is_empty() {
         default_code(f.status)
@@ -163,16 +200,20 @@ pub fn take_injected(
         RetryAfter::HttpDate(n) => e = e.with_header("Retry-After", &http_date(unix_now() + n)),
         RetryAfter::Absent => {}
     }
-    Some(FaultAction::Error(e))
+    Some(Planned {
+        action: FaultAction::Error(e),
+        after_commit,
+    })
 }
 
-/// Roll the random-fault dice (drop, then 5xx, then 429).
-pub fn roll(f: &Faults, rng: &mut Rng) -> Option<FaultAction> {
+/// Roll the random-fault dice (drop, then 5xx, then 429, then, when `write` (an API write), a
+/// lost response).
+pub fn roll(f: &Faults, rng: &mut Rng, write: bool) -> Option<Planned> {
     if f.drop_rate > 0.0 && rng.next_f64() < f.drop_rate {
-        return Some(FaultAction::Drop);
+        return Planned::before(FaultAction::Drop);
     }
     if f.error_5xx_rate > 0.0 && rng.next_f64() < f.error_5xx_rate {
-        return Some(FaultAction::Error(ApiError::new(
+        return Planned::before(FaultAction::Error(ApiError::new(
             503,
             "service.unavailable",
             "The service is currently unavailable (random fault)",
@@ -180,7 +221,7 @@ pub fn roll(f: &Faults, rng: &mut Rng) -> Option<FaultAction> {
     }
     if f.rate_429 > 0.0 && rng.next_f64() < f.rate_429 {
         let secs = f.retry_after_secs;
-        return Some(FaultAction::Error(
+        return Planned::before(FaultAction::Error(
             ApiError::new(
                 429,
                 "too.many.requests",
@@ -188,6 +229,12 @@ pub fn roll(f: &Faults, rng: &mut Rng) -> Option<FaultAction> {
             )
             .with_header("Retry-After", &secs.to_string()),
         ));
+    }
+    if f.lost_response_rate > 0.0 && write && rng.next_f64() < f.lost_response_rate {
+        return Some(Planned {
+            action: FaultAction::Drop,
+            after_commit: true,
+        });
     }
     None
 }

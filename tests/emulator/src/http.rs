@@ -67,6 +67,15 @@ impl HttpResponse {
         }
     }
 
+    /// A response without a body (e.g. 204).
+    pub fn empty(status: u16) -> HttpResponse {
+        HttpResponse {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
     /// Add a header.
     pub fn with_header(mut self, k: &str, v: &str) -> HttpResponse {
         self.headers.push((k.to_string(), v.to_string()));
@@ -371,7 +380,10 @@ fn write_response(s: &mut TcpStream, r: &HttpResponse, close: bool) -> io::Resul
     for (k, v) in &r.headers {
         out.push_str(&format!("{k}: {v}\r\n"));
     }
-    out.push_str(&format!("Content-Length: {}\r\n", r.body.len()));
+    if r.status != 204 {
+        // RFC 9110 §8.6: no Content-Length on a 204.
+        out.push_str(&format!("Content-Length: {}\r\n", r.body.len()));
+    }
     if close {
         out.push_str("Connection: close\r\n");
     }

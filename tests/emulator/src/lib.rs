@@ -16,9 +16,11 @@
 mod auth;
 mod control;
 mod errors;
+mod externalid;
 mod faults;
 mod http;
 mod org;
+pub mod perms;
 pub mod schema;
 mod server;
 mod users;
@@ -51,6 +53,10 @@ pub struct EmulatorConfig {
     pub faults: Faults,
     /// The org's home division (the only division). Default `5f4ae2b8-1d3c-4e7a-9b60-0c8d2e1f3a47`.
     pub home_division_id: String,
+    /// Permissions every token has (`domain:entity:action`, `*` for any one segment). `None`
+    /// (the default): all. An operation whose `x-inin-requires-permissions` the set does not
+    /// meet answers 403 naming what is missing.
+    pub granted_permissions: Option<Vec<String>>,
 }
 
 impl Default for EmulatorConfig {
@@ -62,6 +68,7 @@ impl Default for EmulatorConfig {
             rate_limit_per_minute: 300,
             faults: Faults::default(),
             home_division_id: "5f4ae2b8-1d3c-4e7a-9b60-0c8d2e1f3a47".into(),
+            granted_permissions: None,
         }
     }
 }
@@ -84,8 +91,10 @@ impl Emulator {
             ));
         }
         let stop = Arc::new(AtomicBool::new(false));
+        let mut org = org::Org::new(cfg.faults.clone());
+        org.granted = cfg.granted_permissions.clone();
         let shared = Arc::new(Shared {
-            org: Mutex::new(org::Org::new(cfg.faults.clone())),
+            org: Mutex::new(org),
             cfg: cfg.clone(),
             stop: stop.clone(),
         });
@@ -115,6 +124,11 @@ impl Emulator {
         let mut org = self.shared.lock();
         org.fault_rng = util::Rng::new(f.seed);
         org.faults = f;
+    }
+
+    /// Replace the granted permission set (`None`: everything); applies to the next request.
+    pub fn set_granted_permissions(&self, granted: Option<Vec<String>>) {
+        self.shared.lock().granted = granted;
     }
 
     /// Queue a scripted fault; entries are matched in insertion order, first match consumed.

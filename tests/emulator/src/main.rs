@@ -6,7 +6,8 @@ use std::process::exit;
 
 const USAGE: &str = "usage: gc-emulator [--bind 127.0.0.1:0] [--client-id ID] [--client-secret S] \
 [--token-lifetime SECS] [--rate-limit N] [--latency-ms N] [--error-rate F] [--rate-429 F] \
-[--drop-rate F] [--search-lag-ms N] [--port-file PATH]";
+[--drop-rate F] [--lost-response-rate F] [--search-lag-ms N] [--list-lag-ms N] \
+[--grant PERMISSION]... [--port-file PATH]";
 
 fn fail(msg: &str) -> ! {
     eprintln!("gc-emulator: {msg}\n{USAGE}");
@@ -41,7 +42,10 @@ fn main() {
             "--error-rate" => cfg.faults.error_5xx_rate = num(&flag, &v),
             "--rate-429" => cfg.faults.rate_429 = num(&flag, &v),
             "--drop-rate" => cfg.faults.drop_rate = num(&flag, &v),
+            "--lost-response-rate" => cfg.faults.lost_response_rate = num(&flag, &v),
             "--search-lag-ms" => cfg.faults.search_lag_ms = num(&flag, &v),
+            "--list-lag-ms" => cfg.faults.list_lag_ms = num(&flag, &v),
+            "--grant" => cfg.granted_permissions.get_or_insert_with(Vec::new).push(v),
             "--port-file" => port_file = Some(v),
             _ => fail(&format!("unknown option {flag}")),
         }

@@ -21,6 +21,9 @@ pub struct LoggedRequest {
     pub route: String,
     /// Status answered; 0 when the connection was dropped.
     pub status: u16,
+    /// When a fault replaced the answer after the request was handled (`after_commit`,
+    /// `lost_response_rate`): the status the handler produced, which the client never saw.
+    pub handled_status: Option<u16>,
     /// The JSON body, if any parsed (never logged for `/oauth/token`).
     pub body: Option<Value>,
     /// `"Bearer"` / `"Basic"` (the scheme only, never the credential).
@@ -56,6 +59,8 @@ pub struct UserRec {
     pub addresses: Vec<Value>,
     /// Other accepted fields (department, title, preferredName, manager, ...), stored verbatim.
     pub extra: Map<String, Value>,
+    /// External identifiers `(authorityName, externalKey)`, one per authority.
+    pub external_ids: Vec<(String, String)>,
 }
 
 impl UserRec {
@@ -107,17 +112,27 @@ pub struct Org {
     pub injected: Vec<InjectedFault>,
     /// Generator for ids and tokens.
     pub rng: Rng,
-    /// Search-index bookkeeping per user id: when it last changed and what search showed before.
-    pub index: HashMap<String, IndexEntry>,
+    /// Permissions granted to every token (`None`: all). See [`crate::perms`].
+    pub granted: Option<Vec<String>>,
+    /// Recent changes per user id, oldest first, for the eventually consistent views (search
+    /// and list). Kept only while a lag is configured, and only as long as the longest lag.
+    history: HashMap<String, Vec<Change>>,
 }
 
-/// What the (eventually consistent) search index knows of one user.
+/// One change of a user: when it happened and how the user looked before (`None`: it did not
+/// exist yet).
 #[derive(Clone, Debug)]
-pub struct IndexEntry {
-    /// When the user last changed.
-    pub changed_at: Instant,
-    /// The user as search showed it before that change (`None`: not indexed yet).
-    pub previous: Option<Value>,
+struct Change {
+    at: Instant,
+    before: Option<Value>,
+}
+
+/// Whether two emails are the same address for Genesys Cloud: compared case-insensitively
+/// (Unicode lower case), as the directory does for uniqueness and search.
+pub fn same_email(a: &str, b: &str) -> bool {
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
 }
 
 impl Org {
@@ -132,7 +147,8 @@ impl Org {
             faults,
             injected: Vec::new(),
             rng: Rng::from_entropy(),
-            index: HashMap::new(),
+            granted: None,
+            history: HashMap::new(),
         }
     }
 
@@ -142,44 +158,57 @@ impl Org {
     }
 
     /// Mutable user by id, any state.
-    /// Every mutable access counts as a write for the search index.
+    /// Every mutable access counts as a change for the eventually consistent views.
     pub fn user_mut(&mut self, id: &str) -> Option<&mut UserRec> {
-        let lag = self.search_lag();
-        let u = &mut self.users[*self.by_id.get(id)?];
-        let entry = self.index.entry(id.to_string()).or_insert(IndexEntry {
-            changed_at: Instant::now().checked_sub(lag).unwrap_or_else(Instant::now),
-            previous: None,
-        });
-        if entry.changed_at.elapsed() >= lag {
-            entry.previous = Some(u.to_json());
+        let i = *self.by_id.get(id)?;
+        let keep = self.longest_lag();
+        if !keep.is_zero() {
+            let before = Some(self.users[i].to_json());
+            let h = self.history.entry(id.to_string()).or_default();
+            h.retain(|c| c.at.elapsed() < keep);
+            h.push(Change {
+                at: Instant::now(),
+                before,
+            });
         }
-        entry.changed_at = Instant::now();
-        Some(u)
+        Some(&mut self.users[i])
     }
 
-    fn search_lag(&self) -> Duration {
-        Duration::from_millis(self.faults.search_lag_ms)
+    fn longest_lag(&self) -> Duration {
+        Duration::from_millis(self.faults.search_lag_ms.max(self.faults.list_lag_ms))
     }
 
-    /// The user as search sees it now: its current state once `search_lag_ms` has passed since
-    /// its last change, the state before that change until then (`None`: not indexed yet).
-    /// A live user is not serialised, so a search costs a field comparison per user.
-    pub fn search_seen<'a>(&self, u: &'a UserRec) -> Option<Seen<'a>> {
-        let lag = self.search_lag();
+    /// The user as a view that lags `lag` behind the writes sees it: as it was `lag` ago
+    /// (`None`: it did not exist then). A user not changed within `lag` is the live record and
+    /// is not serialised, so a scan costs a field comparison per user. Changes made while no lag
+    /// was configured are not remembered: they show at once.
+    fn seen<'a>(&self, u: &'a UserRec, lag: Duration) -> Option<Seen<'a>> {
         if lag.is_zero() {
             return Some(Seen::Live(u));
         }
-        match self.index.get(&u.id) {
-            Some(e) if e.changed_at.elapsed() < lag => e.previous.clone().map(Seen::Stale),
-            _ => Some(Seen::Live(u)),
+        let oldest_in_window = self
+            .history
+            .get(&u.id)
+            .and_then(|h| h.iter().find(|c| c.at.elapsed() < lag));
+        match oldest_in_window {
+            Some(c) => c.before.clone().map(Seen::Stale),
+            None => Some(Seen::Live(u)),
         }
+    }
+
+    /// The user as `POST /api/v2/users/search` sees it (`search_lag_ms` behind).
+    pub fn search_seen<'a>(&self, u: &'a UserRec) -> Option<Seen<'a>> {
+        self.seen(u, Duration::from_millis(self.faults.search_lag_ms))
+    }
+
+    /// The user as the paged `GET /api/v2/users` listing sees it (`list_lag_ms` behind).
+    pub fn list_seen<'a>(&self, u: &'a UserRec) -> Option<Seen<'a>> {
+        self.seen(u, Duration::from_millis(self.faults.list_lag_ms))
     }
 
     /// User by email (case-insensitive), any state.
     pub fn user_by_email(&self, email: &str) -> Option<&UserRec> {
-        self.users
-            .iter()
-            .find(|u| u.email.eq_ignore_ascii_case(email))
+        self.users.iter().find(|u| same_email(&u.email, email))
     }
 
     /// Create a user record directly (used by seeding and by `POST /api/v2/users`).
@@ -192,13 +221,13 @@ impl Org {
     ) -> String {
         let id = self.rng.guid();
         self.by_id.insert(id.clone(), self.users.len());
-        self.index.insert(
-            id.clone(),
-            IndexEntry {
-                changed_at: Instant::now(),
-                previous: None,
-            },
-        );
+        if !self.longest_lag().is_zero() {
+            let created = Change {
+                at: Instant::now(),
+                before: None,
+            };
+            self.history.insert(id.clone(), vec![created]);
+        }
         self.users.push(UserRec {
             id: id.clone(),
             name: name.to_string(),
@@ -208,13 +237,14 @@ impl Org {
             division_id: division_id.to_string(),
             addresses: Vec::new(),
             extra: Map::new(),
+            external_ids: Vec::new(),
         });
         id
     }
 }
 
-/// A user as search sees it: the live record, or (within `search_lag_ms` of a change) the JSON
-/// it had before that change.
+/// A user as a lagging view (search, list) sees it: the live record, or (within the lag of a
+/// change) the JSON it had before.
 pub enum Seen<'a> {
     /// Search shows the user as it is now.
     Live(&'a UserRec),

@@ -20,6 +20,17 @@ pub struct Spec {
     doc: Value,
 }
 
+/// How an operation answers on success (see [`Spec::success`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Success {
+    /// 200 with a JSON body.
+    Json,
+    /// 200 with an empty body.
+    Empty,
+    /// 204 No Content.
+    NoContent,
+}
+
 /// A matched operation.
 pub struct Operation<'a> {
     /// The path template, e.g. `/api/v2/users/{userId}`.
@@ -93,6 +104,18 @@ impl Spec {
         op["parameters"].as_array()?.iter().find_map(|p| {
             (p["in"] == "body").then(|| (&p["schema"], p["required"].as_bool().unwrap_or(false)))
         })
+    }
+
+    /// How a successful call of the operation is answered: the spec's 200 with a response
+    /// schema is JSON; a 200 without one has an empty body; an operation that documents no 2xx
+    /// at all (the SDK returns nothing) is answered 204 No Content.
+    pub fn success(&self, op: &Value) -> Success {
+        let responses = &op["responses"];
+        match responses.get("200") {
+            Some(r) if r.get("schema").is_some() => Success::Json,
+            Some(_) => Success::Empty,
+            None => Success::NoContent,
+        }
     }
 
     /// A definition by name, e.g. `CreateUser`.
@@ -338,6 +361,17 @@ mod tests {
         assert_eq!(op.params, vec![("userId".to_string(), "abc".to_string())]);
         assert!(s.operation("GET", "/api/v2/nothing").is_none());
         assert!(s.operation("PUT", "/api/v2/users/abc").is_none());
+    }
+
+    #[test]
+    fn success_kinds_follow_the_spec() {
+        let s = Spec::global();
+        let kind = |m: &str, p: &str| s.success(s.operation(m, p).unwrap().op);
+        assert_eq!(kind("GET", "/api/v2/users/x"), Success::Json);
+        assert_eq!(kind("DELETE", "/api/v2/users/x"), Success::Json);
+        assert_eq!(kind("DELETE", "/api/v2/routing/skills/x"), Success::Empty);
+        let ext = "/api/v2/users/x/externalid/crm/k1";
+        assert_eq!(kind("DELETE", ext), Success::NoContent);
     }
 
     #[test]

@@ -2,12 +2,12 @@
 //! and the request log.
 
 use crate::errors::ApiError;
-use crate::faults::{roll, take_injected, FaultAction};
+use crate::faults::{is_write, roll, take_injected, FaultAction, Planned};
 use crate::http::{HttpRequest, HttpResponse, Reply};
 use crate::org::{LoggedRequest, Org};
-use crate::schema::Spec;
+use crate::schema::{Spec, Success};
 use crate::util::parse_query;
-use crate::{auth, control, users, EmulatorConfig};
+use crate::{auth, control, externalid, perms, users, EmulatorConfig};
 use serde_json::Value;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -30,7 +30,7 @@ impl Shared {
     }
 }
 
-/// Handler result: the JSON body for a 200, or an error.
+/// Handler result: the JSON body (ignored when the operation answers without one), or an error.
 pub type ApiResult = Result<Value, ApiError>;
 
 /// What an API handler gets to see.
@@ -74,7 +74,10 @@ impl Ctx<'_> {
 
 type ApiHandler = fn(&mut Org, &Ctx) -> ApiResult;
 
-/// Implemented operations: (method, spec path template, handler).
+/// Implemented operations: (method, spec path template, handler). This is the one place an
+/// endpoint is added: validation, the required permission, the success status (200 JSON, 200
+/// empty or 204, see [`Spec::success`]) and the faults (a write method gets the lost-response
+/// fault) all follow from the spec and the method.
 const ROUTES: &[(&str, &str, ApiHandler)] = &[
     ("POST", "/api/v2/users", users::create),
     ("GET", "/api/v2/users", users::list),
@@ -82,6 +85,23 @@ const ROUTES: &[(&str, &str, ApiHandler)] = &[
     ("GET", "/api/v2/users/{userId}", users::get),
     ("PATCH", "/api/v2/users/{userId}", users::patch),
     ("DELETE", "/api/v2/users/{userId}", users::delete),
+    ("GET", "/api/v2/users/{userId}/externalid", externalid::list),
+    ("POST", "/api/v2/users/{userId}/externalid", externalid::add),
+    (
+        "GET",
+        "/api/v2/users/{userId}/externalid/{authorityName}",
+        externalid::get,
+    ),
+    (
+        "DELETE",
+        "/api/v2/users/{userId}/externalid/{authorityName}/{externalKey}",
+        externalid::delete,
+    ),
+    (
+        "GET",
+        "/api/v2/users/externalid/{authorityName}/{externalKey}",
+        externalid::lookup,
+    ),
 ];
 
 /// The route template used in the log and for fault matching.
@@ -109,25 +129,32 @@ pub fn handle(sh: &Shared, req: HttpRequest) -> Reply {
     }
     let mut guard = sh.lock();
     let org = &mut *guard;
-    let fault = take_injected(&mut org.injected, &req.method, &route)
-        .or_else(|| roll(&org.faults, &mut org.fault_rng));
     let is_oauth = req.path == "/oauth/token";
+    let write = !is_oauth && is_write(&req.method);
+    let fault = take_injected(&mut org.injected, &req.method, &route)
+        .or_else(|| roll(&org.faults, &mut org.fault_rng, write));
     let body_json = if is_oauth {
         None
     } else {
         serde_json::from_slice::<Value>(&req.body).ok()
     };
-    let resp = match fault {
-        Some(FaultAction::Drop) => None,
-        Some(FaultAction::Error(e)) => Some(e.to_response(&corr)),
-        None if is_oauth => {
-            let (status, v) = auth::token_endpoint(org, &sh.cfg, &req);
-            Some(HttpResponse::json(status, &v))
+    let (resp, handled_status) = match fault {
+        None => (
+            Some(answer(org, &sh.cfg, &req, body_json.as_ref(), &corr)),
+            None,
+        ),
+        Some(Planned {
+            action,
+            after_commit,
+        }) => {
+            let handled =
+                after_commit.then(|| answer(org, &sh.cfg, &req, body_json.as_ref(), &corr).status);
+            let resp = match action {
+                FaultAction::Drop => None,
+                FaultAction::Error(e) => Some(e.to_response(&corr)),
+            };
+            (resp, handled)
         }
-        None => Some(match api(org, &sh.cfg, &req, body_json.as_ref()) {
-            Ok(v) => HttpResponse::json(200, &v),
-            Err(e) => e.to_response(&corr),
-        }),
     };
     org.log.push(LoggedRequest {
         method: req.method.clone(),
@@ -135,6 +162,7 @@ pub fn handle(sh: &Shared, req: HttpRequest) -> Reply {
         query: req.query.clone(),
         route,
         status: resp.as_ref().map_or(0, |r| r.status),
+        handled_status,
         body: body_json,
         authorization_scheme: req
             .header("authorization")
@@ -149,6 +177,21 @@ pub fn handle(sh: &Shared, req: HttpRequest) -> Reply {
     }
 }
 
+/// The answer the emulator gives when no fault replaces it (the handler's changes are kept).
+fn answer(
+    org: &mut Org,
+    cfg: &EmulatorConfig,
+    req: &HttpRequest,
+    body: Option<&Value>,
+    corr: &str,
+) -> HttpResponse {
+    if req.path == "/oauth/token" {
+        let (status, v) = auth::token_endpoint(org, cfg, req);
+        return HttpResponse::json(status, &v);
+    }
+    api(org, cfg, req, body).unwrap_or_else(|e| e.to_response(corr))
+}
+
 fn media_type(req: &HttpRequest) -> String {
     let ct = req.header("content-type").unwrap_or("");
     ct.split(';')
@@ -158,7 +201,12 @@ fn media_type(req: &HttpRequest) -> String {
         .to_ascii_lowercase()
 }
 
-fn api(org: &mut Org, cfg: &EmulatorConfig, req: &HttpRequest, body: Option<&Value>) -> ApiResult {
+fn api(
+    org: &mut Org,
+    cfg: &EmulatorConfig,
+    req: &HttpRequest,
+    body: Option<&Value>,
+) -> Result<HttpResponse, ApiError> {
     if !req.path.starts_with("/api/") {
         return Err(ApiError::new(
             404,
@@ -188,6 +236,7 @@ fn api(org: &mut Org, cfg: &EmulatorConfig, req: &HttpRequest, body: Option<&Val
                 format!("{} {} is not emulated (yet)", req.method, op.template),
             )
         })?;
+    perms::check(op.op, org.granted.as_deref())?;
     let query = parse_query(&req.query);
     spec.validate_query(op.op, &query)
         .map_err(ApiError::bad_request)?;
@@ -227,5 +276,10 @@ fn api(org: &mut Org, cfg: &EmulatorConfig, req: &HttpRequest, body: Option<&Val
         body,
         cfg,
     };
-    handler(org, &ctx)
+    let v = handler(org, &ctx)?;
+    Ok(match spec.success(op.op) {
+        Success::Json => HttpResponse::json(200, &v),
+        Success::Empty => HttpResponse::empty(200),
+        Success::NoContent => HttpResponse::empty(204),
+    })
 }

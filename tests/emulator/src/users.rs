@@ -1,7 +1,7 @@
 //! `/api/v2/users` handlers. Bodies reaching these were already schema-validated.
 
 use crate::errors::ApiError;
-use crate::org::{Org, Seen};
+use crate::org::{same_email, Org, Seen};
 use crate::server::{ApiResult, Ctx};
 use serde_json::{json, Map, Value};
 
@@ -38,6 +38,22 @@ fn check_name(name: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Whether `s` is an E.164 number as Genesys stores phone addresses: `+`, a country code
+/// starting 1-9, then digits only; 7 to 15 digits in all (ITU-T E.164 allows at most 15).
+pub fn is_e164(s: &str) -> bool {
+    let Some(digits) = s.strip_prefix('+') else {
+        return false;
+    };
+    (7..=15).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0')
+}
+
+/// Whether `s` is an internal extension: 1 to 15 ASCII digits.
+fn is_extension(s: &str) -> bool {
+    (1..=15).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// Validate an `addresses` list (phone contacts only) and set the server-side `display`.
 fn phone_contacts(list: &[Value]) -> Result<Vec<Value>, ApiError> {
     let mut out: Vec<Value> = Vec::new();
@@ -52,10 +68,20 @@ fn phone_contacts(list: &[Value]) -> Result<Vec<Value>, ApiError> {
         };
         let addr = c["address"].as_str().filter(|s| !s.is_empty());
         let ext = c["extension"].as_str().filter(|s| !s.is_empty());
+        if let Some(a) = addr.filter(|a| !is_e164(a)) {
+            return Err(err(&format!(
+                "address '{a}' is not a valid E.164 phone number (expected + then country code and number, digits only, e.g. +13175550100)"
+            )));
+        }
+        if let Some(e) = ext.filter(|e| !is_extension(e)) {
+            return Err(err(&format!(
+                "extension '{e}' is not a valid extension (digits only)"
+            )));
+        }
         let display = match (addr, ext) {
-            (Some(a), None) => a.to_string(),
+            (Some(a), _) => a.to_string(),
             (None, Some(e)) => e.to_string(),
-            _ => return Err(err("exactly one of address or extension is required")),
+            (None, None) => return Err(err("an address or an extension is required")),
         };
         if out
             .iter()
@@ -66,7 +92,7 @@ fn phone_contacts(list: &[Value]) -> Result<Vec<Value>, ApiError> {
             )));
         }
         let mut stored: Map<String, Value> = c.as_object().cloned().unwrap_or_default();
-        stored.retain(|_, v| !v.is_null());
+        stored.retain(|_, v| !v.is_null() && *v != "");
         stored.insert("display".into(), Value::String(display));
         out.push(Value::Object(stored));
     }
@@ -145,11 +171,12 @@ fn sorted_by_name(users: &mut [Value], descending: bool) {
     }
 }
 
-/// `GET /api/v2/users`.
+/// `GET /api/v2/users`. With `id=` (repeated, at most 100) the users are read by id and are
+/// current; the paged listing without ids lags `list_lag_ms` behind the writes.
 pub fn list(org: &mut Org, ctx: &Ctx) -> ApiResult {
     let size = page_arg(ctx, "pageSize", 25, 500)?;
     let number = page_arg(ctx, "pageNumber", 1, i64::MAX / 1000)?;
-    let ids = ctx.q_all("id");
+    let mut ids = ctx.q_all("id");
     if ids.len() > 100 {
         return Err(ApiError::new(
             400,
@@ -166,18 +193,34 @@ pub fn list(org: &mut Org, ctx: &Ctx) -> ApiResult {
             "Listing inactive users is limited to the first 10000 results",
         ));
     }
-    let mut all: Vec<Value> = org
-        .users
-        .iter()
-        .filter(|u| state == "any" || u.state == state)
-        .filter(|u| ids.is_empty() || ids.contains(&u.id.as_str()))
-        .map(|u| u.to_json())
+    let seen: Vec<Seen> = if ids.is_empty() {
+        org.users.iter().filter_map(|u| org.list_seen(u)).collect()
+    } else {
+        ids.sort_unstable();
+        ids.dedup();
+        ids.iter()
+            .filter_map(|id| org.user(id))
+            .map(Seen::Live)
+            .collect()
+    };
+    let mut all: Vec<(String, Seen)> = seen
+        .into_iter()
+        .filter(|u| state == "any" || u.field("state") == state)
+        .map(|u| (u.field("name").to_lowercase(), u))
         .collect();
-    sorted_by_name(&mut all, ctx.q("sortOrder") == Some("descending"));
+    all.sort_by(|a, b| (&a.0, a.1.field("id")).cmp(&(&b.0, b.1.field("id"))));
+    if ctx.q("sortOrder") == Some("descending") {
+        all.reverse();
+    }
     let total = all.len() as i64;
     let page_count = (total + size - 1) / size;
     let start = ((number - 1) * size).min(total) as usize;
-    let entities: Vec<Value> = all.into_iter().skip(start).take(size as usize).collect();
+    let entities: Vec<Value> = all
+        .into_iter()
+        .skip(start)
+        .take(size as usize)
+        .map(|(_, u)| u.into_json())
+        .collect();
     let uri = |n: i64| format!("/api/v2/users?pageSize={size}&pageNumber={n}&state={state}");
     let mut v = json!({
         "entities": entities, "pageSize": size, "pageNumber": number, "total": total,
@@ -250,7 +293,7 @@ pub fn search(org: &mut Org, ctx: &Ctx) -> ApiResult {
                 let have = u.field(f);
                 wanted.iter().any(|w| {
                     if f == "email" {
-                        w.eq_ignore_ascii_case(have)
+                        same_email(w, have)
                     } else {
                         *w == have
                     }
@@ -305,7 +348,7 @@ pub fn patch(org: &mut Org, ctx: &Ctx) -> ApiResult {
             if org
                 .users
                 .iter()
-                .any(|o| o.id != id && o.email.eq_ignore_ascii_case(email))
+                .any(|o| o.id != id && same_email(&o.email, email))
             {
                 return Err(ApiError::conflict(format!(
                     "A user with email '{email}' already exists"
