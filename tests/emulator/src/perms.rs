@@ -50,7 +50,7 @@ pub fn check(op: &Value, granted: Option<&[String]>) -> Result<(), ApiError> {
             ),
         ));
     }
-    if needed.iter().any(|p| has(p)) {
+    if needed.iter().any(has) {
         return Ok(());
     }
     Err(ApiError::new(
