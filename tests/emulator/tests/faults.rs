@@ -225,3 +225,214 @@ fn search_lags_behind_writes_when_configured() {
     std::thread::sleep(Duration::from_millis(450));
     assert_eq!(hits(&emu), 0);
 }
+
+/// Every write endpoint: an `after_commit` drop applies the write and loses the answer, so a
+/// client that retries sees the result of its first attempt (a duplicate for a POST).
+#[test]
+fn after_commit_drop_applies_every_write_and_loses_the_answer() {
+    let emu = start();
+    let tok = token(&emu);
+    let lost = |method: &str, route: &str| {
+        emu.inject(InjectedFault {
+            drop_connection: true,
+            after_commit: true,
+            ..InjectedFault::new(method, route, 0)
+        });
+    };
+    let send = |method: &str, path: &str, body: Option<serde_json::Value>| {
+        let auth = format!("Bearer {tok}");
+        let body = body.map(|b| b.to_string());
+        let mut h = vec![("Authorization", auth.as_str())];
+        if body.is_some() {
+            h.push(("Content-Type", "application/json"));
+        }
+        request(
+            &emu.base_url(),
+            method,
+            path,
+            &h,
+            body.as_deref().map(str::as_bytes),
+        )
+    };
+    // POST /api/v2/users: the user exists although the client got no answer; a retry conflicts.
+    lost("POST", U);
+    let create = json!({"name": "Ann", "email": "ann@example.com"});
+    assert!(send("POST", U, Some(create.clone())).is_err(), "no answer");
+    let ann = emu
+        .user_by_email("ann@example.com")
+        .expect("the create was applied");
+    let id = ann["id"].as_str().unwrap().to_string();
+    let r = api(&emu, &tok, "POST", U, Some(create));
+    assert_eq!((r.status, r.code().as_str()), (409, "general.conflict"));
+    let last = |n: usize| emu.requests()[emu.requests().len() - n].clone();
+    assert_eq!((last(2).status, last(2).handled_status), (0, Some(200)));
+    assert_eq!(last(1).handled_status, None);
+    // PATCH: applied (version 2); the retry with version 1 is a 409.
+    let p = format!("{U}/{id}");
+    lost("PATCH", "/api/v2/users/{userId}");
+    let patch = json!({"version": 1, "name": "Ann B"});
+    assert!(send("PATCH", &p, Some(patch.clone())).is_err());
+    assert_eq!(emu.user(&id).unwrap()["name"], "Ann B");
+    assert_eq!(api(&emu, &tok, "PATCH", &p, Some(patch)).status, 409);
+    // POST / DELETE externalid: applied although unanswered.
+    let ext = format!("{p}/externalid");
+    lost("POST", "/api/v2/users/{userId}/externalid");
+    let pair = json!({"authorityName": "cic", "externalKey": "ann"});
+    assert!(send("POST", &ext, Some(pair)).is_err());
+    let r = api(&emu, &tok, "GET", &format!("{ext}/cic"), None);
+    assert_eq!(
+        (r.status, r.json()["externalKey"].as_str()),
+        (200, Some("ann"))
+    );
+    lost(
+        "DELETE",
+        "/api/v2/users/{userId}/externalid/{authorityName}/{externalKey}",
+    );
+    assert!(send("DELETE", &format!("{ext}/cic/ann"), None).is_err());
+    assert_eq!(
+        api(&emu, &tok, "GET", &format!("{ext}/cic"), None).status,
+        404
+    );
+    // DELETE user: soft-deleted although unanswered; the retry is a 404.
+    lost("DELETE", "/api/v2/users/{userId}");
+    assert!(send("DELETE", &p, None).is_err());
+    assert_eq!(emu.user(&id).unwrap()["state"], "deleted");
+    assert_eq!(api(&emu, &tok, "DELETE", &p, None).status, 404);
+    assert_eq!(emu.users().len(), 1);
+}
+
+#[test]
+fn after_commit_status_reports_an_error_for_a_write_that_happened() {
+    let emu = start();
+    let tok = token(&emu);
+    emu.inject(InjectedFault {
+        after_commit: true,
+        ..InjectedFault::new("POST", U, 504)
+    });
+    let r = api(
+        &emu,
+        &tok,
+        "POST",
+        U,
+        Some(json!({"name": "Bo", "email": "bo@example.com"})),
+    );
+    assert_eq!((r.status, r.code().as_str()), (504, "request.timeout"));
+    assert!(emu.user_by_email("bo@example.com").is_some());
+    let log = emu.requests();
+    assert_eq!((log[1].status, log[1].handled_status), (504, Some(200)));
+    // A plain (before-commit) fault replaces the handler: nothing is written.
+    emu.inject(InjectedFault::new("POST", U, 503));
+    let r = api(
+        &emu,
+        &tok,
+        "POST",
+        U,
+        Some(json!({"name": "Cy", "email": "cy@example.com"})),
+    );
+    assert_eq!(r.status, 503);
+    assert!(emu.user_by_email("cy@example.com").is_none());
+}
+
+#[test]
+fn random_lost_responses_hit_writes_only() {
+    let emu = start();
+    let tok = token(&emu);
+    emu.set_faults(Faults {
+        lost_response_rate: 1.0,
+        ..Default::default()
+    });
+    // Reads and the login are never lost.
+    assert_eq!(api(&emu, &tok, "GET", U, None).status, 200);
+    token(&emu);
+    let auth = format!("Bearer {tok}");
+    let body = json!({"name": "Di", "email": "di@example.com"}).to_string();
+    let r = request(
+        &emu.base_url(),
+        "POST",
+        U,
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/json"),
+        ],
+        Some(body.as_bytes()),
+    );
+    assert!(r.is_err(), "the answer to a write is lost");
+    assert!(
+        emu.user_by_email("di@example.com").is_some(),
+        "but the write happened"
+    );
+    // A failed write loses its answer too, and changes nothing.
+    let r = request(
+        &emu.base_url(),
+        "POST",
+        U,
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/json"),
+        ],
+        Some(body.as_bytes()),
+    );
+    assert!(r.is_err());
+    assert_eq!(emu.requests().last().unwrap().handled_status, Some(409));
+    assert_eq!(emu.users().len(), 1);
+    // The control endpoint takes the new fields.
+    let r = request(
+        &emu.base_url(),
+        "POST",
+        "/__emulator/faults",
+        &[("Content-Type", "application/json")],
+        Some(br#"{"lost_response_rate": 0, "list_lag_ms": 5}"#),
+    )
+    .unwrap();
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        api(&emu, &tok, "DELETE", &format!("{U}/nope"), None).status,
+        404
+    );
+}
+
+#[test]
+fn listing_lags_like_search_but_id_lookups_are_current() {
+    let emu = start();
+    emu.set_faults(Faults {
+        list_lag_ms: 400,
+        ..Faults::default()
+    });
+    let tok = token(&emu);
+    let id = emu.seed_user("Lagging", "lag@example.com", "active");
+    let listed = |emu: &gc_emulator::Emulator| {
+        let v = api(emu, &tok, "GET", &format!("{U}?pageSize=500"), None).json();
+        v["entities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["name"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert!(listed(&emu).is_empty(), "a new user is not listed yet");
+    let by_id = api(&emu, &tok, "GET", &format!("{U}?id={id}"), None).json();
+    assert_eq!(by_id["total"], 1, "id look-ups are read-after-write");
+    // Search is not lagging in this configuration.
+    let q = json!({"query": [{"type": "EXACT", "fields": ["email"], "value": "lag@example.com"}]});
+    let r = api(&emu, &tok, "POST", "/api/v2/users/search", Some(q));
+    assert_eq!(r.json()["total"], 1);
+    std::thread::sleep(Duration::from_millis(450));
+    assert_eq!(listed(&emu), vec!["Lagging"]);
+    // A rename is listed under the old name until the lag has passed; a deletion likewise.
+    let p = format!("{U}/{id}");
+    let r = api(
+        &emu,
+        &tok,
+        "PATCH",
+        &p,
+        Some(json!({"version": 1, "name": "Renamed"})),
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(listed(&emu), vec!["Lagging"]);
+    assert_eq!(api(&emu, &tok, "DELETE", &p, None).status, 200);
+    assert_eq!(listed(&emu), vec!["Lagging"]);
+    std::thread::sleep(Duration::from_millis(450));
+    assert!(listed(&emu).is_empty());
+    let v = api(&emu, &tok, "GET", &format!("{U}?state=deleted"), None).json();
+    assert_eq!(v["entities"][0]["name"], "Renamed");
+}

@@ -274,3 +274,243 @@ fn soft_delete_conflict_and_restore() {
     assert_eq!(emu.call_count("PATCH", "/api/v2/users/{userId}"), 2);
     assert_eq!(emu.call_count("post", U), 2);
 }
+
+#[test]
+fn phone_addresses_must_be_e164_and_extensions_digits() {
+    let emu = start();
+    let tok = token(&emu);
+    let id = emu.seed_user("Pat", "pat@example.com", "active");
+    let p = format!("{U}/{id}");
+    let mut version = 1;
+    let mut patch = |contact: serde_json::Value| {
+        let r = api(
+            &emu,
+            &tok,
+            "PATCH",
+            &p,
+            Some(json!({"version": version, "addresses": [contact]})),
+        );
+        if r.status == 200 {
+            version += 1;
+        }
+        r
+    };
+    let phone = |address: &str| json!({"address": address, "mediaType": "PHONE", "type": "WORK"});
+    for bad in [
+        "3175550100",          // national, no country code
+        "+1 317 555 0100",     // formatted
+        "+1-317-555-0100",     // formatted
+        "+13175550100;ext=12", // extension inside the address
+        "+03175550100",        // country code cannot start with 0
+        "+123456",             // too short
+        "+1234567890123456",   // 16 digits
+        "tel:+13175550100",
+    ] {
+        let r = patch(phone(bad));
+        assert_eq!((r.status, r.code().as_str()), (400, "bad.request"), "{bad}");
+        assert!(
+            r.json()["message"].as_str().unwrap().contains("E.164"),
+            "{bad}"
+        );
+    }
+    // SMS numbers are phone numbers too.
+    let sms = json!({"address": "317-555-0100", "mediaType": "SMS", "type": "MOBILE"});
+    assert_eq!(patch(sms).status, 400);
+    let r = patch(phone("+13175550100"));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["addresses"][0]["display"], "+13175550100");
+    // A number with an extension: both fields on one contact; display is the number.
+    let r = patch(
+        json!({"address": "+13175550100", "extension": "123", "mediaType": "PHONE", "type": "WORK"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let c = &r.json()["addresses"][0];
+    assert_eq!(
+        (c["address"].as_str(), c["extension"].as_str()),
+        (Some("+13175550100"), Some("123"))
+    );
+    // An extension alone; its display is the extension.
+    let r = patch(json!({"extension": "4501", "mediaType": "PHONE", "type": "WORK2"}));
+    assert_eq!(r.json()["addresses"][0]["display"], "4501");
+    for bad_ext in ["x123", "ext. 123", "12a"] {
+        let r = patch(
+            json!({"address": "+13175550100", "extension": bad_ext, "mediaType": "PHONE", "type": "WORK"}),
+        );
+        assert_eq!(r.status, 400, "{bad_ext}");
+    }
+    let r = patch(json!({"mediaType": "PHONE", "type": "WORK"}));
+    assert_eq!(r.status, 400);
+    // The same rules on create.
+    let body = json!({"name": "N", "email": "n@example.com",
+        "addresses": [{"address": "(317) 555-0100", "mediaType": "PHONE", "type": "HOME"}]});
+    assert_eq!(api(&emu, &tok, "POST", U, Some(body)).status, 400);
+    assert!(emu.user_by_email("n@example.com").is_none());
+}
+
+#[test]
+fn emails_are_unique_and_searched_case_insensitively() {
+    let emu = start();
+    let tok = token(&emu);
+    let id = emu.seed_user("Jane", "Jane.Doe@Example.com", "active");
+    emu.seed_user("Other", "other@example.com", "inactive");
+    // Stored as given; found whatever the case.
+    let s = "/api/v2/users/search";
+    let q = json!({"query": [{"type": "EXACT", "fields": ["email"],
+        "values": ["nobody@example.com", "jane.doe@EXAMPLE.COM"]}]});
+    let v = api(&emu, &tok, "POST", s, Some(q)).json();
+    assert_eq!(v["total"], 1);
+    assert_eq!(v["results"][0]["email"], "Jane.Doe@Example.com");
+    // Unique whatever the case: create, and PATCH onto another user's email.
+    let r = api(
+        &emu,
+        &tok,
+        "POST",
+        U,
+        Some(json!({"name": "J", "email": "JANE.DOE@example.com"})),
+    );
+    assert_eq!((r.status, r.code().as_str()), (409, "general.conflict"));
+    let p = format!("{U}/{id}");
+    let r = api(
+        &emu,
+        &tok,
+        "PATCH",
+        &p,
+        Some(json!({"version": 1, "email": "Other@Example.COM"})),
+    );
+    assert_eq!(r.status, 409);
+    // Changing only the case of one's own email is allowed.
+    let r = api(
+        &emu,
+        &tok,
+        "PATCH",
+        &p,
+        Some(json!({"version": 1, "email": "jane.doe@example.com"})),
+    );
+    assert_eq!(
+        (r.status, r.json()["email"].as_str()),
+        (200, Some("jane.doe@example.com"))
+    );
+    // Non-ASCII letters compare case-insensitively too.
+    emu.seed_user("Zoë", "ZOË@example.com", "active");
+    let r = api(
+        &emu,
+        &tok,
+        "POST",
+        U,
+        Some(json!({"name": "Z", "email": "zoë@example.com"})),
+    );
+    assert_eq!(r.status, 409);
+}
+
+#[test]
+fn list_pages_up_to_500_and_reads_up_to_100_ids() {
+    let emu = start();
+    let tok = token(&emu);
+    let ids: Vec<String> = (0..30)
+        .map(|i| emu.seed_user(&format!("U{i:02}"), &format!("u{i}@example.com"), "active"))
+        .collect();
+    let get = |q: &str| api(&emu, &tok, "GET", &format!("{U}?{q}"), None);
+    let v = get("").json();
+    assert_eq!(
+        (
+            v["pageSize"].as_i64(),
+            v["total"].as_i64(),
+            v["pageCount"].as_i64()
+        ),
+        (Some(25), Some(30), Some(2))
+    );
+    assert_eq!(v["entities"].as_array().unwrap().len(), 25);
+    let v = get("pageSize=500&pageNumber=1").json();
+    assert_eq!(
+        (
+            v["entities"].as_array().unwrap().len(),
+            v["pageCount"].as_i64()
+        ),
+        (30, Some(1))
+    );
+    assert!(v.get("nextUri").is_none());
+    let v = get("pageSize=500&pageNumber=2").json();
+    assert_eq!(v["entities"], json!([]));
+    for bad in ["pageSize=501", "pageSize=0", "pageNumber=0", "pageSize=-1"] {
+        assert_eq!(get(bad).status, 400, "{bad}");
+    }
+    // By id: repeated `id` parameters (collectionFormat multi); duplicates count once.
+    let q: String = ids[..3].iter().map(|i| format!("id={i}&")).collect();
+    let v = get(&format!("{q}id={}", ids[0])).json();
+    assert_eq!(v["total"], 3);
+    // A comma-separated list is one (unknown) id, not three.
+    let v = get(&format!("id={}", ids[..3].join(","))).json();
+    assert_eq!(v["total"], 0);
+    // 100 ids are fine, 101 are not.
+    let hundred: String = (0..100).map(|i| format!("id={}&", ids[i % 30])).collect();
+    assert_eq!(get(&hundred).status, 200);
+    let r = get(&format!("{hundred}id=extra"));
+    assert_eq!((r.status, r.code().as_str()), (400, "max.user.ids"));
+    // expand is validated against the documented values (and filled only where emulated).
+    assert_eq!(get("expand=skills&expand=languages").status, 200);
+    assert_eq!(get("expand=everything").status, 400);
+}
+
+#[test]
+fn external_identifiers_and_a_204() {
+    let emu = start();
+    let tok = token(&emu);
+    let id = emu.seed_user("Ext", "ext@example.com", "active");
+    let other = emu.seed_user("Other", "other@example.com", "active");
+    let ext = format!("{U}/{id}/externalid");
+    let add = |path: &str, key: &str| {
+        api(
+            &emu,
+            &tok,
+            "POST",
+            path,
+            Some(json!({"authorityName": "cic", "externalKey": key})),
+        )
+    };
+    let r = add(&ext, "jdoe");
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()[0]["externalKey"], "jdoe");
+    assert_eq!(
+        add(&ext, "jdoe").json().as_array().unwrap().len(),
+        1,
+        "same pair: no change"
+    );
+    assert_eq!(add(&ext, "other").status, 409, "one key per authority");
+    assert_eq!(
+        add(&format!("{U}/{other}/externalid"), "jdoe").status,
+        409,
+        "one user per pair"
+    );
+    // Look-up by pair; authority and key are case-sensitive.
+    let r = api(&emu, &tok, "GET", &format!("{U}/externalid/cic/jdoe"), None);
+    assert_eq!(
+        (r.status, r.json()["id"].as_str()),
+        (200, Some(id.as_str()))
+    );
+    assert_eq!(
+        api(&emu, &tok, "GET", &format!("{U}/externalid/cic/JDOE"), None).status,
+        404
+    );
+    assert_eq!(
+        api(&emu, &tok, "GET", &format!("{U}/externalid/CIC/jdoe"), None).status,
+        404
+    );
+    // DELETE answers 204 without a body (the spec documents no 2xx body for it).
+    let r = api(&emu, &tok, "DELETE", &format!("{ext}/cic/jdoe"), None);
+    assert_eq!((r.status, r.body.as_str()), (204, ""));
+    assert!(r.header("Content-Length").is_none());
+    assert_eq!(
+        api(&emu, &tok, "DELETE", &format!("{ext}/cic/jdoe"), None).status,
+        404
+    );
+    assert_eq!(api(&emu, &tok, "GET", &ext, None).json(), json!([]));
+    assert_eq!(add(&format!("{U}/nope/externalid"), "x").status, 404);
+    let r = api(
+        &emu,
+        &tok,
+        "POST",
+        &ext,
+        Some(json!({"authorityName": "cic"})),
+    );
+    assert_eq!(r.status, 400);
+}

@@ -1,0 +1,149 @@
+//! The permission model: each operation's `x-inin-requires-permissions`, one granted set.
+mod common;
+use common::*;
+use gc_emulator::{Emulator, EmulatorConfig};
+use serde_json::json;
+
+const U: &str = "/api/v2/users";
+
+fn emulator(granted: &[&str]) -> Emulator {
+    Emulator::start(EmulatorConfig {
+        granted_permissions: Some(granted.iter().map(|s| s.to_string()).collect()),
+        ..EmulatorConfig::default()
+    })
+    .unwrap()
+}
+
+#[test]
+fn everything_is_granted_by_default() {
+    let emu = start();
+    let tok = token(&emu);
+    let r = api(
+        &emu,
+        &tok,
+        "POST",
+        U,
+        Some(json!({"name": "A", "email": "a@example.com"})),
+    );
+    assert_eq!(r.status, 200);
+}
+
+#[test]
+fn a_missing_permission_is_a_403_naming_it() {
+    let emu = emulator(&["directory:user:view"]);
+    let tok = token(&emu);
+    let r = api(
+        &emu,
+        &tok,
+        "POST",
+        U,
+        Some(json!({"name": "A", "email": "a@example.com"})),
+    );
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (403, "missing.any.permissions")
+    );
+    let v = r.json();
+    assert_eq!(
+        v["message"],
+        "Unable to perform the requested action. You must have at least one of the following permissions assigned: [directory:user:add]"
+    );
+    assert_eq!(v["messageWithParams"], v["message"]);
+    assert_eq!(v["status"], 403);
+    assert!(emu.users().is_empty(), "nothing written");
+    // Every alternative is named for an ANY operation.
+    let id = emu.seed_user("B", "b@example.com", "active");
+    let r = api(&emu, &tok, "DELETE", &format!("{U}/{id}"), None);
+    assert_eq!(r.status, 403);
+    assert!(r.json()["message"]
+        .as_str()
+        .unwrap()
+        .ends_with("[admin, directory:user:delete, directory:organization:admin]"));
+    // Search needs directory:user:view, which is granted; GET by id and the list need nothing.
+    let q = json!({"query": [{"type": "EXACT", "fields": ["email"], "value": "b@example.com"}]});
+    assert_eq!(
+        api(&emu, &tok, "POST", "/api/v2/users/search", Some(q)).status,
+        200
+    );
+    assert_eq!(
+        api(&emu, &tok, "GET", &format!("{U}/{id}"), None).status,
+        200
+    );
+    assert_eq!(api(&emu, &tok, "GET", U, None).status, 200);
+}
+
+#[test]
+fn permission_is_checked_after_auth_and_route_before_validation() {
+    let emu = emulator(&[]);
+    let tok = token(&emu);
+    assert_eq!(api(&emu, "bogus", "POST", U, Some(json!({}))).status, 401);
+    let r = api(
+        &emu,
+        &tok,
+        "POST",
+        "/api/v2/routing/queues",
+        Some(json!({})),
+    );
+    assert_eq!(r.status, 404, "not emulated comes first");
+    // An invalid body is refused with 403, not 400: the body is never looked at.
+    let r = api(&emu, &tok, "POST", U, Some(json!({"bogus": 1})));
+    assert_eq!(r.status, 403);
+}
+
+#[test]
+fn wildcards_and_changing_the_set_at_run_time() {
+    let emu = emulator(&["directory:user:*"]);
+    let tok = token(&emu);
+    let r = api(
+        &emu,
+        &tok,
+        "POST",
+        U,
+        Some(json!({"name": "A", "email": "a@example.com"})),
+    );
+    assert_eq!(r.status, 200);
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    emu.set_granted_permissions(Some(vec!["directory:user:add".into()]));
+    let r = api(
+        &emu,
+        &tok,
+        "PATCH",
+        &format!("{U}/{id}"),
+        Some(json!({"version": 1, "name": "B"})),
+    );
+    assert_eq!(r.status, 403);
+    assert!(r.json()["message"]
+        .as_str()
+        .unwrap()
+        .contains("directory:user:edit"));
+    // Through the control endpoint: null grants everything again.
+    let post = |body: &str| {
+        request(
+            &emu.base_url(),
+            "POST",
+            "/__emulator/permissions",
+            &[("Content-Type", "application/json")],
+            Some(body.as_bytes()),
+        )
+        .unwrap()
+    };
+    assert_eq!(post(r#"{"granted": null}"#).status, 200);
+    let r = api(
+        &emu,
+        &tok,
+        "PATCH",
+        &format!("{U}/{id}"),
+        Some(json!({"version": 1, "name": "B"})),
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(post(r#"{"granted": ["directory:user:view"]}"#).status, 200);
+    let r = api(
+        &emu,
+        &tok,
+        "PATCH",
+        &format!("{U}/{id}"),
+        Some(json!({"version": 2, "name": "C"})),
+    );
+    assert_eq!(r.status, 403);
+    assert_eq!(post(r#"{"granted": 5}"#).status, 400);
+}
