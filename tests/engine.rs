@@ -131,6 +131,7 @@ fn wait_settled_waits_for_a_scheduled_retry_where_wait_idle_does_not() {
         retry_after: gc_emulator::RetryAfter::Absent,
         count: 1,
         drop_connection: false,
+        ..Default::default()
     });
     assert_eq!(
         user_changed(&cic_user("r1", "R1", Some("r1@example.com"))),

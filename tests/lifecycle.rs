@@ -307,6 +307,7 @@ fn worker_stuck_in_a_long_rate_limit_wait(id: &str) -> World {
         retry_after: gc_emulator::RetryAfter::Seconds(300),
         count: 1,
         drop_connection: false,
+        ..Default::default()
     });
     let email = format!("{id}@example.com");
     assert_eq!(

@@ -23,6 +23,7 @@ fn fault(
         retry_after,
         count,
         drop_connection: false,
+        ..Default::default()
     }
 }
 
