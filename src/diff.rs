@@ -1,7 +1,7 @@
 //! Pure diffing: what must change in Genesys Cloud to make an object match its desired state.
 
 use crate::genesys::users::{Contact, GcUser};
-use crate::mapping::{DesiredUser, MANAGED_PHONE_TYPES};
+use crate::mapping::{same_email, DesiredUser, Phone, MANAGED_PHONE_TYPES};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
@@ -16,26 +16,71 @@ fn is_email_or_primary(c: &Contact) -> bool {
     c.media_type.as_deref() == Some("EMAIL") || c.kind.as_deref() == Some("PRIMARY")
 }
 
-/// The phones a Genesys user has today, by managed type.
-pub fn actual_phones(user: &GcUser) -> BTreeMap<String, String> {
+fn non_empty(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// A Genesys contact read as a phone. The number is the `address`; without one, a `display`
+/// beside a different `extension` is the number and a `display` alone is an extension (the
+/// shapes Genesys' own Terraform provider reads). Separators a formatted display has are dropped.
+fn phone_of(c: &Contact) -> Phone {
+    let mut extension = non_empty(&c.extension);
+    let mut number = non_empty(&c.address);
+    if number.is_none() {
+        match (extension, non_empty(&c.display)) {
+            (Some(e), Some(d)) if e != d => number = Some(d),
+            (None, Some(d)) => extension = Some(d),
+            _ => {}
+        }
+    }
+    Phone {
+        address: number.map(|n| n.chars().filter(|c| !" -.()".contains(*c)).collect()),
+        extension: extension.map(str::to_string),
+    }
+}
+
+/// A contact gcsync leaves as it is: any contact of a type or medium it does not manage, and an
+/// extension-only phone (an internal extension given in Genesys) of a managed type for which
+/// CIC has no value.
+fn kept(c: &Contact, desired: &DesiredUser) -> bool {
+    if is_email_or_primary(c) {
+        return false;
+    }
+    if !managed(c) {
+        return true;
+    }
+    let p = phone_of(c);
+    let extension_only = p.address.is_none() && p.extension.is_some();
+    extension_only
+        && !c
+            .kind
+            .as_deref()
+            .is_some_and(|k| desired.phones.contains_key(k))
+}
+
+/// The phones a Genesys user has today of the types gcsync manages for `desired`, by type, as
+/// Genesys stores them (what [`DesiredUser::phones`] is compared with).
+pub fn actual_phones(desired: &DesiredUser, user: &GcUser) -> BTreeMap<String, Phone> {
     user.addresses
         .iter()
-        .filter(|c| managed(c))
-        .filter_map(|c| Some((c.kind.clone()?, c.address.clone()?)))
+        .filter(|c| managed(c) && !kept(c, desired))
+        .filter_map(|c| Some((c.kind.clone()?, phone_of(c))))
         .collect()
 }
 
-fn phone_contact(kind: &str, number: &str) -> Contact {
+fn phone_contact(kind: &str, phone: &Phone) -> Contact {
     Contact {
-        address: Some(number.to_string()),
+        address: phone.address.clone(),
+        extension: phone.extension.clone(),
         media_type: Some("PHONE".into()),
         kind: Some(kind.to_string()),
         ..Contact::default()
     }
 }
 
-/// The full `addresses` list to send: the desired managed phones plus every contact gcsync does
-/// not manage (other phone types, SMS, extensions), untouched. The primary email is never sent.
+/// The full `addresses` list to send: the desired managed phones plus every contact gcsync
+/// leaves as it is (see [`kept`]: other phone types, SMS, extensions given in Genesys), untouched.
+/// The primary email is never sent.
 pub fn addresses_to_send(desired: &DesiredUser, actual: Option<&GcUser>) -> Vec<Contact> {
     let mut out: Vec<Contact> = desired
         .phones
@@ -43,12 +88,7 @@ pub fn addresses_to_send(desired: &DesiredUser, actual: Option<&GcUser>) -> Vec<
         .map(|(k, v)| phone_contact(k, v))
         .collect();
     if let Some(user) = actual {
-        out.extend(
-            user.addresses
-                .iter()
-                .filter(|c| !managed(c) && !is_email_or_primary(c))
-                .cloned(),
-        );
+        out.extend(user.addresses.iter().filter(|c| kept(c, desired)).cloned());
     }
     out
 }
@@ -62,11 +102,11 @@ pub fn user_patch(desired: &DesiredUser, actual: &GcUser) -> Option<Map<String, 
     if !actual
         .email
         .as_deref()
-        .is_some_and(|e| e.eq_ignore_ascii_case(&desired.email))
+        .is_some_and(|e| same_email(e, &desired.email))
     {
         patch.insert("email".into(), json!(desired.email));
     }
-    if actual_phones(actual) != desired.phones {
+    if actual_phones(desired, actual) != desired.phones {
         let addrs = addresses_to_send(desired, Some(actual));
         patch.insert("addresses".into(), json!(addrs));
     }
@@ -95,7 +135,7 @@ mod tests {
         DesiredUser {
             name: "Jane".into(),
             email: "jane@example.com".into(),
-            phones: [("WORK".to_string(), "+1555".to_string())]
+            phones: [("WORK".to_string(), Phone::number("+13175550100"))]
                 .into_iter()
                 .collect(),
         }
@@ -112,23 +152,76 @@ mod tests {
         }
     }
 
+    fn number(kind: &str, n: &str) -> Contact {
+        phone_contact(kind, &Phone::number(n))
+    }
+
     #[test]
     fn matching_user_needs_no_patch() {
-        let a = actual(vec![phone_contact("WORK", "+1555")]);
+        let a = actual(vec![number("WORK", "+13175550100")]);
         assert_eq!(user_patch(&desired(), &a), None);
+    }
+
+    #[test]
+    fn an_email_differing_only_in_case_is_not_a_change() {
+        let mut a = actual(vec![number("WORK", "+13175550100")]);
+        a.email = Some("Jane@Example.COM".into());
+        assert_eq!(user_patch(&desired(), &a), None);
+        a.email = Some("jane.doe@example.com".into());
+        let p = user_patch(&desired(), &a).unwrap();
+        assert_eq!(p["email"], json!("jane@example.com"));
+    }
+
+    #[test]
+    fn phones_compare_as_genesys_returns_them() {
+        let mut d = desired();
+        d.phones.insert(
+            "HOME".into(),
+            Phone::from("+13175550101;ext=123".to_string()),
+        );
+        // Address and extension on one contact, as sent.
+        let mut home = number("HOME", "+13175550101");
+        home.extension = Some("123".into());
+        home.display = Some("+13175550101".into());
+        assert_eq!(
+            user_patch(&d, &actual(vec![number("WORK", "+13175550100"), home])),
+            None
+        );
+        // The number only in a formatted display beside the extension: still the same phone.
+        let formatted = Contact {
+            display: Some("+1 317-555-0101".into()),
+            extension: Some("123".into()),
+            ..number("HOME", "")
+        };
+        let formatted = Contact {
+            address: None,
+            ..formatted
+        };
+        let a = actual(vec![number("WORK", "+13175550100"), formatted]);
+        assert_eq!(actual_phones(&d, &a), d.phones);
+        assert_eq!(user_patch(&d, &a), None);
+        // A different extension is a change; so is a number stored the old way (not E.164).
+        let mut other_ext = number("HOME", "+13175550101");
+        other_ext.extension = Some("124".into());
+        let a = actual(vec![number("WORK", "+13175550100"), other_ext]);
+        assert!(user_patch(&d, &a).unwrap().contains_key("addresses"));
+        let a = actual(vec![number("WORK", "3175550100")]);
+        let p = user_patch(&desired(), &a).unwrap();
+        let sent: Vec<Contact> = serde_json::from_value(p["addresses"].clone()).unwrap();
+        assert_eq!(sent, vec![number("WORK", "+13175550100")]);
     }
 
     #[test]
     fn changed_name_and_phones_are_patched_and_foreign_contacts_kept() {
         let sms = Contact {
-            address: Some("+1999".into()),
+            address: Some("+13175550999".into()),
             media_type: Some("SMS".into()),
             kind: Some("MOBILE".into()),
             ..Contact::default()
         };
-        let work3 = phone_contact("WORK3", "+1777");
+        let work3 = number("WORK3", "+13175550777");
         let mut a = actual(vec![
-            phone_contact("HOME", "+1000"),
+            number("HOME", "+13175550000"),
             sms.clone(),
             work3.clone(),
         ]);
@@ -137,16 +230,64 @@ mod tests {
         assert_eq!(p["name"], json!("Jane"));
         assert!(!p.contains_key("email"));
         let addrs: Vec<Contact> = serde_json::from_value(p["addresses"].clone()).unwrap();
-        assert_eq!(addrs, vec![phone_contact("WORK", "+1555"), sms, work3]);
+        assert_eq!(
+            addrs,
+            vec![number("WORK", "+13175550100"), sms, work3],
+            "HOME is managed and CIC has none: removed"
+        );
+    }
+
+    #[test]
+    fn an_extension_given_in_genesys_is_kept_unless_cic_sets_that_phone() {
+        let ext_only = Contact {
+            extension: Some("4501".into()),
+            media_type: Some("PHONE".into()),
+            kind: Some("WORK2".into()),
+            ..Contact::default()
+        };
+        let a = actual(vec![number("WORK", "+13175550100"), ext_only.clone()]);
+        assert_eq!(user_patch(&desired(), &a), None, "not compared");
+        let mut d = desired();
+        d.phones.remove("WORK");
+        let p = user_patch(&d, &a).unwrap();
+        let sent: Vec<Contact> = serde_json::from_value(p["addresses"].clone()).unwrap();
+        assert_eq!(sent, vec![ext_only.clone()], "kept when the list is resent");
+        d.phones
+            .insert("WORK2".into(), Phone::number("+13175550102"));
+        let sent: Vec<Contact> =
+            serde_json::from_value(user_patch(&d, &a).unwrap()["addresses"].clone()).unwrap();
+        assert_eq!(
+            sent,
+            vec![number("WORK2", "+13175550102")],
+            "CIC's value wins"
+        );
+        // An extension CIC sets is compared, including Genesys' display-only shape.
+        let display_only = Contact {
+            display: Some("4501".into()),
+            media_type: Some("PHONE".into()),
+            kind: Some("WORK2".into()),
+            ..Contact::default()
+        };
+        d.phones
+            .insert("WORK2".into(), Phone::from(";ext=4501".to_string()));
+        assert_eq!(user_patch(&d, &actual(vec![display_only])), None);
     }
 
     #[test]
     fn create_body_has_required_fields_and_division() {
-        let b = create_body(&desired(), Some("div-1"));
+        let mut d = desired();
+        d.phones
+            .insert("HOME".into(), Phone::from("+13175550101;ext=9".to_string()));
+        let b = create_body(&d, Some("div-1"));
         assert_eq!(b["name"], json!("Jane"));
         assert_eq!(b["email"], json!("jane@example.com"));
         assert_eq!(b["divisionId"], json!("div-1"));
-        assert_eq!(b["addresses"][0]["type"], json!("WORK"));
-        assert_eq!(b["addresses"][0]["mediaType"], json!("PHONE"));
+        assert_eq!(b["addresses"][0]["type"], json!("HOME"));
+        assert_eq!(b["addresses"][0]["address"], json!("+13175550101"));
+        assert_eq!(b["addresses"][0]["extension"], json!("9"));
+        assert_eq!(b["addresses"][1]["type"], json!("WORK"));
+        assert_eq!(b["addresses"][1]["mediaType"], json!("PHONE"));
+        assert!(b["addresses"][1].get("extension").is_none());
+        assert!(b["addresses"][1].get("display").is_none());
     }
 }

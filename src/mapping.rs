@@ -1,5 +1,9 @@
 //! Pure mapping from CIC objects to the Genesys Cloud objects they should become.
 
+mod phone;
+
+pub use phone::{is_country_code, is_e164, parse_phone, Phone};
+
 use crate::cic::CicUser;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -14,8 +18,19 @@ pub struct DesiredUser {
     pub name: String,
     /// Genesys `email` (login name): the CIC business email.
     pub email: String,
-    /// Phone addresses by Genesys type (`WORK`, `WORK2`, `MOBILE`, `HOME`, `OTHER`), normalised.
-    pub phones: BTreeMap<String, String>,
+    /// Phones by Genesys type (`WORK`, `WORK2`, `MOBILE`, `HOME`, `OTHER`), as Genesys stores
+    /// them (E.164 address, extension apart). Phones that could not be made valid are absent.
+    pub phones: BTreeMap<String, Phone>,
+}
+
+/// A CIC user mapped: the desired Genesys user and what had to be left out of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mapped {
+    /// The desired Genesys user.
+    pub user: DesiredUser,
+    /// One line per CIC value left out, naming the field, the value and its problem, e.g.
+    /// `Home phone "abc" is not a phone number; left out`. Empty when everything mapped.
+    pub warnings: Vec<String>,
 }
 
 /// Why a CIC user cannot be synced as it stands; the text is shown to the admin.
@@ -26,35 +41,17 @@ fn present(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-/// Normalises a phone number: drops spaces, dashes, dots and parentheses; keeps a leading `+`
-/// and an `x`/`ext` extension suffix as `;ext=`. Returns `None` when what is left is not a number.
-pub fn normalize_phone(raw: &str) -> Option<String> {
-    let lower = raw.trim().to_ascii_lowercase();
-    let (main, ext) = match lower.find("ext").or_else(|| lower.find('x')) {
-        Some(i) => {
-            let ext: String = lower[i..].chars().filter(char::is_ascii_digit).collect();
-            (&lower[..i], Some(ext))
-        }
-        None => (lower.as_str(), None),
+/// Whether two emails name the same Genesys user: compared case-insensitively (Unicode lower
+/// case) and without surrounding white space, as Genesys treats emails for uniqueness and
+/// search. `Jane.Doe@Example.com` and `jane.doe@example.com` are the same.
+pub fn same_email(a: &str, b: &str) -> bool {
+    let fold = |s: &str| {
+        s.trim()
+            .chars()
+            .flat_map(char::to_lowercase)
+            .collect::<Vec<_>>()
     };
-    let mut out = String::new();
-    for (i, c) in main.trim().chars().enumerate() {
-        match c {
-            '0'..='9' => out.push(c),
-            '+' if i == 0 => out.push(c),
-            ' ' | '-' | '.' | '(' | ')' | '/' => {}
-            _ => return None,
-        }
-    }
-    let digits = out.trim_start_matches('+').len();
-    if !(3..=20).contains(&digits) {
-        return None;
-    }
-    match ext {
-        Some(e) if e.is_empty() => None,
-        Some(e) => Some(format!("{out};ext={e}")),
-        None => Some(out),
-    }
+    fold(a) == fold(b)
 }
 
 /// Whether an email address is plausible enough to send (Genesys validates the rest).
@@ -73,7 +70,13 @@ fn email_ok(email: &str) -> bool {
 }
 
 /// Maps a CIC user to its desired Genesys user, exactly as the Synchronization Options page says.
-pub fn desired_user(user: &CicUser) -> Result<DesiredUser, MappingError> {
+/// A phone that cannot be made a valid Genesys phone (see [`parse_phone`]; national numbers need
+/// `default_country_code`) is left out with a warning; the rest of the user still maps. Only a
+/// missing or invalid business email makes the user unmappable.
+pub fn desired_user(
+    user: &CicUser,
+    default_country_code: Option<&str>,
+) -> Result<Mapped, MappingError> {
     let email = present(&user.business_email)
         .ok_or_else(|| MappingError("business email required".into()))?;
     if !email_ok(email) {
@@ -92,17 +95,24 @@ pub fn desired_user(user: &CicUser) -> Result<DesiredUser, MappingError> {
         ("Fax", &user.fax),
     ];
     let mut phones = BTreeMap::new();
+    let mut warnings = Vec::new();
     for ((label, value), gtype) in fields.iter().zip(MANAGED_PHONE_TYPES) {
         if let Some(raw) = present(value) {
-            let number = normalize_phone(raw)
-                .ok_or_else(|| MappingError(format!("{label} {raw:?} is not a phone number")))?;
-            phones.insert(gtype.to_string(), number);
+            match parse_phone(raw, default_country_code) {
+                Ok(p) => {
+                    phones.insert(gtype.to_string(), p);
+                }
+                Err(problem) => warnings.push(format!("{label} {raw:?} {problem}; left out")),
+            }
         }
     }
-    Ok(DesiredUser {
-        name,
-        email: email.to_string(),
-        phones,
+    Ok(Mapped {
+        user: DesiredUser {
+            name,
+            email: email.to_string(),
+            phones,
+        },
+        warnings,
     })
 }
 
@@ -123,6 +133,12 @@ mod tests {
         }
     }
 
+    fn map(u: &CicUser) -> DesiredUser {
+        let m = desired_user(u, None).unwrap();
+        assert_eq!(m.warnings, Vec::<String>::new());
+        m.user
+    }
+
     #[test]
     fn every_field_maps_to_its_genesys_counterpart() {
         let mut u = user("jdoe");
@@ -132,53 +148,88 @@ mod tests {
         u.mobile_phone = Some("317.555.0103".into());
         u.home_phone = Some("+44 20 7946 0958".into());
         u.fax = Some("+1 317 555 0199 x12".into());
-        let d = desired_user(&u).unwrap();
+        let m = desired_user(&u, Some("1")).unwrap();
+        assert!(m.warnings.is_empty(), "{:?}", m.warnings);
+        let d = m.user;
         assert_eq!(d.name, "Jane Doe");
         assert_eq!(d.email, "a@example.com");
-        let want: BTreeMap<String, String> = [
+        let want: BTreeMap<String, Phone> = [
             ("WORK", "+13175550100"),
             ("WORK2", "+13175550102"),
-            ("MOBILE", "3175550103"),
+            ("MOBILE", "+13175550103"),
             ("HOME", "+442079460958"),
             ("OTHER", "+13175550199;ext=12"),
         ]
         .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .map(|(k, v)| (k.to_string(), Phone::from(v.to_string())))
         .collect();
         assert_eq!(d.phones, want);
+        assert_eq!(d.phones["OTHER"].address.as_deref(), Some("+13175550199"));
+        assert_eq!(d.phones["OTHER"].extension.as_deref(), Some("12"));
+    }
+
+    #[test]
+    fn a_bad_phone_is_left_out_with_a_warning_and_the_rest_maps() {
+        let mut u = user("x");
+        u.display_name = Some("X".into());
+        u.home_phone = Some("abc".into());
+        u.business_phone = Some("(317) 555-0100".into());
+        u.mobile_phone = Some("+44 7700 900123".into());
+        let m = desired_user(&u, None).unwrap();
+        assert_eq!(m.user.name, "X");
+        assert_eq!(m.user.email, "a@example.com");
+        assert_eq!(m.user.phones.keys().collect::<Vec<_>>(), vec!["MOBILE"]);
+        assert_eq!(m.warnings.len(), 2, "{:?}", m.warnings);
+        assert_eq!(
+            m.warnings[0],
+            "Business phone \"(317) 555-0100\" has no country code and default_country_code is not set (enter it as +<country code> <number>, or set default_country_code); left out"
+        );
+        assert_eq!(
+            m.warnings[1],
+            "Home phone \"abc\" is not a phone number; left out"
+        );
+        // With default_country_code the national number maps; the bad one still does not.
+        let m = desired_user(&u, Some("1")).unwrap();
+        assert_eq!(m.user.phones["WORK"], Phone::number("+13175550100"));
+        assert_eq!(
+            m.warnings,
+            vec!["Home phone \"abc\" is not a phone number; left out"]
+        );
+    }
+
+    #[test]
+    fn emails_compare_case_insensitively() {
+        assert!(same_email("Jane.Doe@Example.com", "jane.doe@example.com"));
+        assert!(same_email(" ZOË@example.com", "zoë@example.com"));
+        assert!(!same_email("jane@example.com", "jane@example.org"));
+        assert!(!same_email("jane@example.com", "jane2@example.com"));
     }
 
     #[test]
     fn display_name_falls_back_to_user_id() {
         let mut u = user("jdoe");
-        assert_eq!(desired_user(&u).unwrap().name, "jdoe");
+        assert_eq!(map(&u).name, "jdoe");
         u.display_name = Some("   ".into());
-        assert_eq!(desired_user(&u).unwrap().name, "jdoe");
+        assert_eq!(map(&u).name, "jdoe");
     }
 
     #[test]
     fn email_is_required_and_validated() {
         let mut u = user("x");
         u.business_email = None;
-        assert_eq!(desired_user(&u).unwrap_err().0, "business email required");
+        assert_eq!(
+            desired_user(&u, None).unwrap_err().0,
+            "business email required"
+        );
         u.business_email = Some("".into());
-        assert_eq!(desired_user(&u).unwrap_err().0, "business email required");
+        assert_eq!(
+            desired_user(&u, None).unwrap_err().0,
+            "business email required"
+        );
         u.business_email = Some("not-an-email".into());
-        assert!(desired_user(&u)
+        assert!(desired_user(&u, None)
             .unwrap_err()
             .0
             .contains("not a valid email"));
-    }
-
-    #[test]
-    fn a_bad_phone_names_the_field() {
-        let mut u = user("x");
-        u.home_phone = Some("call me".into());
-        assert_eq!(
-            desired_user(&u).unwrap_err().0,
-            "Home phone \"call me\" is not a phone number"
-        );
-        assert_eq!(normalize_phone("12"), None);
-        assert_eq!(normalize_phone("+1-800-FLOWERS"), None);
     }
 }

@@ -20,7 +20,7 @@ pub enum RemovalPolicy {
 }
 
 /// Every setting key gcsync reads.
-pub const KEYS: [&str; 27] = [
+pub const KEYS: [&str; 28] = [
     "region",
     "client_id",
     "client_secret",
@@ -48,6 +48,7 @@ pub const KEYS: [&str; 27] = [
     "audit_retention_days",
     "audit_max_rows",
     "monthly_api_allowance",
+    "default_country_code",
 ];
 
 /// The validated settings of one plugin instance.
@@ -108,6 +109,9 @@ pub struct Settings {
     pub audit_max_rows: u64,
     /// The share of the org's monthly API allowance gcsync may use (warning past 80 %).
     pub monthly_api_allowance: Option<u64>,
+    /// Country calling code (digits, e.g. `1`) that makes national CIC phone numbers E.164;
+    /// unset: only numbers entered with their country code are synced.
+    pub default_country_code: Option<String>,
 }
 
 type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -261,6 +265,21 @@ fn division(get: Lookup) -> Result<Option<String>, Failure> {
     Ok(Some(v))
 }
 
+fn country_code(get: Lookup) -> Result<Option<String>, Failure> {
+    let Some(v) = text(get, "default_country_code") else {
+        return Ok(None);
+    };
+    let digits = v.strip_prefix('+').unwrap_or(&v);
+    if !crate::mapping::is_country_code(digits) {
+        return Err(invalid(
+            "default_country_code",
+            &v,
+            "a country calling code of 1 to 3 digits, such as 1 (North America) or 44",
+        ));
+    }
+    Ok(Some(digits.to_string()))
+}
+
 impl Settings {
     /// Reads and validates every setting through `get` (returns `None` for an unset key).
     pub fn load(get: Lookup) -> Result<Settings, Failure> {
@@ -372,6 +391,7 @@ impl Settings {
                     1_000_000_000_000,
                 )?),
             },
+            default_country_code: country_code(get)?,
         })
     }
 

@@ -220,7 +220,7 @@ pub fn upsert(
         .next()
     {
         check_owner(&found, cic_id, owner_of, email)?;
-        let origin = if intended.is_some_and(|i| i.eq_ignore_ascii_case(email)) {
+        let origin = if intended.is_some_and(|i| crate::mapping::same_email(i, email)) {
             Origin::Created
         } else {
             Origin::Adopted

@@ -30,6 +30,7 @@ fn fault(
 #[test]
 fn every_mapped_field_reaches_genesys() {
     let w = World::new();
+    set("default_country_code", "1");
     w.start();
     let user = json!({
         "id": "jdoe", "display_name": "Jane Doe", "business_email": "jane.doe@example.com",
@@ -47,7 +48,7 @@ fn every_mapped_field_reaches_genesys() {
     assert_eq!(s["genesys_id"], g["id"]);
     assert_eq!(phone(&g, "WORK").as_deref(), Some("+13175550100"));
     assert_eq!(phone(&g, "WORK2").as_deref(), Some("+13175550102"));
-    assert_eq!(phone(&g, "MOBILE").as_deref(), Some("3175550103"));
+    assert_eq!(phone(&g, "MOBILE").as_deref(), Some("+13175550103"));
     assert_eq!(phone(&g, "HOME").as_deref(), Some("+442079460958"));
     assert_eq!(phone(&g, "OTHER").as_deref(), Some("+13175550199"));
     assert!(s["last_synchronized"].as_str().unwrap().ends_with('Z'));

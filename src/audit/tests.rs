@@ -9,7 +9,7 @@ fn desired(name: &str, phones: &[(&str, &str)]) -> DesiredUser {
         email: "a@example.com".into(),
         phones: phones
             .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .map(|(k, v)| (k.to_string(), crate::mapping::Phone::from(v.to_string())))
             .collect::<BTreeMap<_, _>>(),
     }
 }

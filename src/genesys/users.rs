@@ -11,9 +11,12 @@ pub struct Contact {
     /// Phone number or email address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
-    /// Internal extension (instead of `address`).
+    /// Extension: an internal extension alone, or the extension of the `address` number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension: Option<String>,
+    /// The formatted form Genesys sets (read only: never sent).
+    #[serde(default, skip_serializing)]
+    pub display: Option<String>,
     /// `PHONE`, `EMAIL` or `SMS`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_type: Option<String>,
@@ -23,6 +26,9 @@ pub struct Contact {
     /// Country code, when Genesys keeps one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
+    /// Integration tag of a number that belongs to an external integration (kept as found).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integration: Option<String>,
 }
 
 /// The parts of a Genesys `User` gcsync reads.
@@ -101,7 +107,7 @@ pub fn search_by_email(
         .filter(|u| {
             u.email
                 .as_deref()
-                .is_some_and(|e| e.eq_ignore_ascii_case(email))
+                .is_some_and(|e| crate::mapping::same_email(e, email))
         })
         .collect())
 }

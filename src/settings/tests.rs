@@ -271,3 +271,17 @@ fn audit_and_allowance_settings_have_defaults_and_ranges() {
         );
     }
 }
+
+#[test]
+fn default_country_code_is_digits_with_an_optional_plus() {
+    assert_eq!(load(&[]).unwrap().default_country_code, None);
+    let cc = |v: &str| load(&[("default_country_code", v)]).map(|s| s.default_country_code);
+    assert_eq!(cc("1").unwrap().as_deref(), Some("1"));
+    assert_eq!(cc(" +44 ").unwrap().as_deref(), Some("44"));
+    assert_eq!(cc("352").unwrap().as_deref(), Some("352"));
+    for bad in ["0", "1234", "us", "+", "4 4", "++1"] {
+        let e = cc(bad).unwrap_err();
+        assert_eq!(e.code, GcsyncResult::InvalidSetting, "{bad}");
+        assert!(e.message.contains("default_country_code"), "{}", e.message);
+    }
+}

@@ -92,7 +92,9 @@ impl Worker {
         force: bool,
         pending: &Pending,
     ) -> Outcome {
-        let desired = match desired_user(user) {
+        let desired = match desired_user(user, self.settings.default_country_code.as_deref())
+            .map(|m| m.user)
+        {
             Ok(d) => d,
             Err(e) => {
                 // Logged once per object and reason: a repeated event with the same problem

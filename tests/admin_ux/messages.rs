@@ -124,6 +124,7 @@ fn a_403_names_the_permission_the_endpoint_needs() {
         retry_after: RetryAfter::Absent,
         count: 1,
         drop_connection: false,
+        ..Default::default()
     });
     assert_eq!(
         user_changed(&u.replace("\"Fb\"", "\"Fb 2\"")),

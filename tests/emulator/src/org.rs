@@ -115,7 +115,8 @@ pub struct Org {
     /// Permissions granted to every token (`None`: all). See [`crate::perms`].
     pub granted: Option<Vec<String>>,
     /// Recent changes per user id, oldest first, for the eventually consistent views (search
-    /// and list). Kept only while a lag is configured, and only as long as the longest lag.
+    /// and list): the creation, and changes made while a lag is configured (kept as long as the
+    /// longest lag).
     history: HashMap<String, Vec<Change>>,
 }
 
@@ -180,8 +181,8 @@ impl Org {
 
     /// The user as a view that lags `lag` behind the writes sees it: as it was `lag` ago
     /// (`None`: it did not exist then). A user not changed within `lag` is the live record and
-    /// is not serialised, so a scan costs a field comparison per user. Changes made while no lag
-    /// was configured are not remembered: they show at once.
+    /// is not serialised, so a scan costs a field comparison per user. Creations are always
+    /// remembered; other changes made while no lag was configured are not: they show at once.
     fn seen<'a>(&self, u: &'a UserRec, lag: Duration) -> Option<Seen<'a>> {
         if lag.is_zero() {
             return Some(Seen::Live(u));
@@ -221,13 +222,13 @@ impl Org {
     ) -> String {
         let id = self.rng.guid();
         self.by_id.insert(id.clone(), self.users.len());
-        if !self.longest_lag().is_zero() {
-            let created = Change {
-                at: Instant::now(),
-                before: None,
-            };
-            self.history.insert(id.clone(), vec![created]);
-        }
+        // The creation is always remembered (it costs no JSON), so a lag configured right after
+        // a user was seeded still hides it.
+        let created = Change {
+            at: Instant::now(),
+            before: None,
+        };
+        self.history.insert(id.clone(), vec![created]);
         self.users.push(UserRec {
             id: id.clone(),
             name: name.to_string(),
