@@ -25,18 +25,23 @@ fn list(perms: &[&str]) -> String {
 
 /// Check an operation against the granted set (`None`: everything is granted).
 pub fn check(op: &Value, granted: Option<&[String]>) -> Result<(), ApiError> {
-    let Some(granted) = granted else {
-        return Ok(());
-    };
     let req = &op["x-inin-requires-permissions"];
     let needed: Vec<&str> = req["permissions"]
         .as_array()
         .map_or(vec![], |a| a.iter().filter_map(Value::as_str).collect());
+    require(&needed, req["type"] == "ALL", granted)
+}
+
+/// Check that `granted` holds every one (`all`) or at least one of `needed`.
+pub fn require(needed: &[&str], all: bool, granted: Option<&[String]>) -> Result<(), ApiError> {
+    let Some(granted) = granted else {
+        return Ok(());
+    };
     if needed.is_empty() {
         return Ok(());
     }
     let has = |p: &&str| granted.iter().any(|g| covers(g, p));
-    if req["type"] == "ALL" {
+    if all {
         let missing: Vec<&str> = needed.iter().filter(|p| !has(p)).copied().collect();
         if missing.is_empty() {
             return Ok(());
@@ -58,7 +63,7 @@ pub fn check(op: &Value, granted: Option<&[String]>) -> Result<(), ApiError> {
         "missing.any.permissions",
         format!(
             "Unable to perform the requested action. You must have at least one of the following permissions assigned: {}",
-            list(&needed)
+            list(needed)
         ),
     ))
 }

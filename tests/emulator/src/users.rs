@@ -2,6 +2,7 @@
 
 use crate::errors::ApiError;
 use crate::org::{same_email, Org, Seen};
+use crate::perms;
 use crate::server::{ApiResult, Ctx};
 use serde_json::{json, Map, Value};
 
@@ -99,6 +100,32 @@ fn phone_contacts(list: &[Value]) -> Result<Vec<Value>, ApiError> {
     Ok(out)
 }
 
+/// The `(type, extension)` pairs of a contact list.
+fn extensions(list: &[Value]) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = list
+        .iter()
+        .filter_map(|c| {
+            let e = c["extension"].as_str().filter(|e| !e.is_empty())?;
+            Some((c["type"].as_str().unwrap_or("").to_string(), e.to_string()))
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// Changing a user's extensions needs `telephony:extension:assign` (API-FACTS §2), beside the
+/// operation's own permission.
+fn check_extension_change(org: &Org, old: &[Value], new: &[Value]) -> Result<(), ApiError> {
+    if extensions(old) == extensions(new) {
+        return Ok(());
+    }
+    perms::require(
+        &["telephony:extension:assign"],
+        true,
+        org.granted.as_deref(),
+    )
+}
+
 /// `POST /api/v2/users`.
 pub fn create(org: &mut Org, ctx: &Ctx) -> ApiResult {
     let b = ctx.body.unwrap_or(&Value::Null);
@@ -121,6 +148,7 @@ pub fn create(org: &mut Org, ctx: &Ctx) -> ApiResult {
         )));
     }
     let addresses = phone_contacts(b["addresses"].as_array().map_or(&[], Vec::as_slice))?;
+    check_extension_change(org, &[], &addresses)?;
     let state = b["state"].as_str().unwrap_or("active");
     let id = org.insert_user(name, email, state, division);
     let u = org.user_mut(&id).expect("just inserted");
@@ -362,6 +390,7 @@ pub fn patch(org: &mut Org, ctx: &Ctx) -> ApiResult {
         }
         if let Some(list) = b["addresses"].as_array() {
             nu.addresses = phone_contacts(list)?;
+            check_extension_change(org, &u.addresses, &nu.addresses)?;
         }
         if let Some(m) = b["manager"].as_str().filter(|m| !m.is_empty()) {
             if m == id || org.user(m).is_none_or(|x| x.state == "deleted") {

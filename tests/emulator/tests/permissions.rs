@@ -147,3 +147,48 @@ fn wildcards_and_changing_the_set_at_run_time() {
     assert_eq!(r.status, 403);
     assert_eq!(post(r#"{"granted": 5}"#).status, 400);
 }
+
+#[test]
+fn changing_an_extension_needs_telephony_extension_assign() {
+    let emu = emulator(&["directory:user:*"]);
+    let tok = token(&emu);
+    let id = emu.seed_user("Ext", "ext@example.com", "active");
+    let p = format!("{U}/{id}");
+    let with_ext = |v: i64, ext: &str| {
+        json!({"version": v, "addresses": [
+            {"address": "+13175550100", "extension": ext, "mediaType": "PHONE", "type": "WORK"}]})
+    };
+    let r = api(&emu, &tok, "PATCH", &p, Some(with_ext(1, "123")));
+    assert_eq!((r.status, r.code().as_str()), (403, "missing.permissions"));
+    assert!(r.json()["message"]
+        .as_str()
+        .unwrap()
+        .ends_with("permission(s): [telephony:extension:assign]"));
+    assert_eq!(emu.user(&id).unwrap()["version"], 1, "nothing changed");
+    // A number without an extension needs nothing more; so does a create without one.
+    let plain = json!({"version": 1, "addresses": [
+        {"address": "+13175550100", "mediaType": "PHONE", "type": "WORK"}]});
+    assert_eq!(api(&emu, &tok, "PATCH", &p, Some(plain)).status, 200);
+    let create = json!({"name": "N", "email": "n@example.com", "addresses": [
+        {"extension": "4501", "mediaType": "PHONE", "type": "WORK"}]});
+    assert_eq!(api(&emu, &tok, "POST", U, Some(create.clone())).status, 403);
+    emu.set_granted_permissions(Some(vec![
+        "directory:user:*".into(),
+        "telephony:extension:assign".into(),
+    ]));
+    assert_eq!(api(&emu, &tok, "POST", U, Some(create)).status, 200);
+    assert_eq!(
+        api(&emu, &tok, "PATCH", &p, Some(with_ext(2, "123"))).status,
+        200
+    );
+    // Resending the extension it already has is no change: allowed without the permission.
+    emu.set_granted_permissions(Some(vec!["directory:user:*".into()]));
+    assert_eq!(
+        api(&emu, &tok, "PATCH", &p, Some(with_ext(3, "123"))).status,
+        200
+    );
+    assert_eq!(
+        api(&emu, &tok, "PATCH", &p, Some(with_ext(4, "124"))).status,
+        403
+    );
+}
