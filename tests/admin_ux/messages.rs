@@ -23,10 +23,7 @@ fn each_validation_error_is_logged_once_per_object_and_reason_at_warn() {
             "be",
             json!({"id": "be", "business_email": "not-an-address"}),
         ),
-        (
-            "bp",
-            json!({"id": "bp", "business_email": "bp@example.com", "home_phone": "abc"}),
-        ),
+        ("bp", json!({"id": "bp", "business_email": "bp@nodot"})),
     ];
     for _ in 0..3 {
         for (_, u) in &bad {
@@ -40,7 +37,7 @@ fn each_validation_error_is_logged_once_per_object_and_reason_at_warn() {
         assert_eq!(warned.len(), 1, "{id}: {warned:?}");
     }
     // Another reason for the same object is logged again, once.
-    let fixed = json!({"id": "bp", "business_email": "bp@example.com", "home_phone": "x"});
+    let fixed = json!({"id": "bp", "business_email": "bp at example.com"});
     assert_eq!(user_changed(&fixed.to_string()), GcsyncResult::Ok);
     wait_idle();
     assert_eq!(lines_at(L::Warn, "user bp: not synced").len(), 2);
