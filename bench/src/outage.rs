@@ -191,6 +191,27 @@ pub fn run(plan: &Plan, r: &mut Report, emu: &Emulator, dir: &Path, n: usize) {
         up["settled"],
         routes.join(", ")
     ));
+    let mut per_path: HashMap<&str, Vec<&gc_emulator::LoggedRequest>> = HashMap::new();
+    for q in answered.clone().filter(|q| is_write(&q.method, &q.route)) {
+        per_path.entry(q.path.as_str()).or_default().push(q);
+    }
+    for (path, qs) in per_path.iter().filter(|(_, qs)| qs.len() > 1).take(3) {
+        let bodies: Vec<String> = qs
+            .iter()
+            .map(|q| {
+                format!(
+                    "{} {}",
+                    q.status,
+                    q.body.as_ref().map_or("-".into(), |b| b.to_string())
+                )
+            })
+            .collect();
+        r.note(&format!(
+            "written {} times: {path}: {}",
+            qs.len(),
+            bodies.join(" | ")
+        ));
+    }
     r.figure(
         "Genesys write calls after recovery",
         writes as f64,
