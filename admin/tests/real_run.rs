@@ -48,8 +48,7 @@ fn fault(method: &str, route: &str, status: u16, retry_after: RetryAfter) -> Inj
         status,
         code: String::new(),
         retry_after,
-        count: 1,
-        drop_connection: false,
+        ..InjectedFault::default()
     }
 }
 
