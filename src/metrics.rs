@@ -38,6 +38,8 @@ pub struct Metrics {
     /// API usage per endpoint, month and hour, and the calls of the current item.
     pub usage: crate::usage::Usage,
     last_error: Mutex<Option<LastError>>,
+    /// The mapping warnings last logged per object (only objects that have some).
+    warned: Mutex<std::collections::HashMap<ObjectKey, Vec<String>>>,
 }
 
 impl Metrics {
@@ -79,6 +81,26 @@ impl Metrics {
                 *g = None;
             }
         }
+    }
+
+    /// Of an object's mapping warnings (values left out), the ones not logged for it yet: each
+    /// is logged once per object and text, again only after it went away and came back.
+    pub fn new_warnings(&self, object: &ObjectKey, warnings: &[String]) -> Vec<String> {
+        let Ok(mut g) = self.warned.lock() else {
+            return warnings.to_vec();
+        };
+        if warnings.is_empty() {
+            g.remove(object);
+            return Vec::new();
+        }
+        let before = g
+            .insert(object.clone(), warnings.to_vec())
+            .unwrap_or_default();
+        warnings
+            .iter()
+            .filter(|w| !before.contains(w))
+            .cloned()
+            .collect()
     }
 
     /// The most recent error, if any.
@@ -128,5 +150,18 @@ mod tests {
         assert!(m.last_error().is_some());
         m.clear_last_error_text("disk full");
         assert!(m.last_error().is_none());
+    }
+
+    #[test]
+    fn mapping_warnings_are_new_once_per_object_and_text() {
+        let m = Metrics::default();
+        let (a, b) = (ObjectKey::user("a"), ObjectKey::user("b"));
+        let w = |t: &[&str]| t.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(m.new_warnings(&a, &w(&["x"])), w(&["x"]));
+        assert_eq!(m.new_warnings(&a, &w(&["x"])), w(&[]));
+        assert_eq!(m.new_warnings(&b, &w(&["x"])), w(&["x"]));
+        assert_eq!(m.new_warnings(&a, &w(&["x", "y"])), w(&["y"]));
+        assert_eq!(m.new_warnings(&a, &w(&[])), w(&[]));
+        assert_eq!(m.new_warnings(&a, &w(&["x"])), w(&["x"]), "came back");
     }
 }

@@ -92,10 +92,14 @@ impl Worker {
         force: bool,
         pending: &Pending,
     ) -> Outcome {
-        let desired = match desired_user(user, self.settings.default_country_code.as_deref())
-            .map(|m| m.user)
-        {
-            Ok(d) => d,
+        let desired = match desired_user(user, self.settings.default_country_code.as_deref()) {
+            Ok(mapped) => {
+                // What had to be left out is logged once per object and text.
+                for w in self.shared.metrics.new_warnings(key, &mapped.warnings) {
+                    log::warn!("user {}: {w}", key.id);
+                }
+                mapped.user
+            }
             Err(e) => {
                 // Logged once per object and reason: a repeated event with the same problem
                 // (or a retry after new settings) adds no line.

@@ -186,3 +186,22 @@ fn removing_a_user_already_gone_in_genesys_says_so_and_deactivates_nothing() {
     assert_eq!(lines(&format!("Genesys user {here} deactivated")).len(), 1);
     assert_eq!(status("gone")["removed"], true);
 }
+
+#[test]
+fn a_phone_left_out_is_logged_once_per_object_at_warn() {
+    let _w = World::new();
+    start_leveled();
+    let u = json!({"id": "lp", "business_email": "lp@example.com", "home_phone": "abc"});
+    for name in ["Lp", "Lp 2", "Lp 3"] {
+        let mut v = u.clone();
+        v["display_name"] = json!(name);
+        assert_eq!(user_changed(&v.to_string()), GcsyncResult::Ok);
+        wait_idle();
+    }
+    assert_eq!(status("lp")["state"], "Synced");
+    let warned = lines_at(
+        L::Warn,
+        "user lp: Home phone \"abc\" is not a phone number; left out",
+    );
+    assert_eq!(warned.len(), 1, "{:#?}", lines("lp"));
+}
