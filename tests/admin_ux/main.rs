@@ -5,6 +5,7 @@
 mod common;
 
 mod audit;
+mod docs;
 mod messages;
 mod overview;
 mod settings;
