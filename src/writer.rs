@@ -109,8 +109,8 @@ struct JournalState {
 }
 
 /// Adds the journal to a batch that is about to be committed: the API counts (at most once a
-/// minute, and at stop or flush), the allowance for the admin tool (when it changed) and the retention
-/// in force.
+/// minute, and at stop or flush), the allowance for the admin tool (when it changed) and, with
+/// audit entries, the retention in force.
 fn add_journal(shared: &Shared, batch: &mut Batch, state: &mut JournalState, stopping: bool) {
     let settings = shared.settings().1;
     let due = state
@@ -127,7 +127,9 @@ fn add_journal(shared: &Shared, batch: &mut Batch, state: &mut JournalState, sto
         batch.extra.meta.push((ALLOWANCE_KEY, value));
         *allowance_written = Some(settings.monthly_api_allowance);
     }
-    batch.extra.retention = Some(Retention {
+    // Trimming rides only with batches that add audit entries: a commit of accepted changes
+    // alone (what a hook's durability waits for) never scans or deletes anything.
+    batch.extra.retention = (!batch.extra.audit.is_empty()).then_some(Retention {
         days: settings.audit_retention_days,
         max_rows: settings.audit_max_rows,
     });
