@@ -20,18 +20,25 @@ pub struct CicUser {
     /// The CIC user name (the stable key).
     pub id: String,
     /// Personal Info > General > Display Name.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Personal Info > Internet > Business Email (required for sync).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub business_email: Option<String>,
     /// Business phone → Genesys WORK.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub business_phone: Option<String>,
     /// Business 2 phone → Genesys WORK2.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub business_phone_2: Option<String>,
     /// Mobile phone → Genesys MOBILE (Cell).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mobile_phone: Option<String>,
     /// Home phone → Genesys HOME.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub home_phone: Option<String>,
     /// Fax → Genesys OTHER.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fax: Option<String>,
 }
 

@@ -446,6 +446,11 @@ impl WorkQueue {
         )
     }
 
+    /// Whether accepted changes wait for the writer.
+    pub fn has_unsaved(&self) -> bool {
+        !self.lock().unsaved.is_empty()
+    }
+
     /// The channel on which hooks wake the writer.
     pub fn writer_wakeups(&self) -> Receiver<()> {
         self.wake_writer.1.clone()

@@ -68,7 +68,7 @@ pub fn read_object(row: &Row) -> rusqlite::Result<(ObjectKey, Record)> {
     Ok((key, rec))
 }
 
-/// Decodes one pending row (`kind, cic_id, change, seq`).
+/// Decodes one pending change (`kind, cic_id, change, change_seq`).
 pub fn read_pending(row: &Row) -> rusqlite::Result<(ObjectKey, Change, u64)> {
     let key = ObjectKey {
         kind: kind(row, 0)?,
@@ -89,9 +89,13 @@ fn to_json<T: serde::Serialize>(v: &Option<T>) -> rusqlite::Result<Option<String
 /// Inserts or replaces one object row.
 pub fn write_object(tx: &Transaction, key: &ObjectKey, r: &Record) -> rusqlite::Result<()> {
     let mut stmt = tx.prepare_cached(
-        "INSERT OR REPLACE INTO objects (kind, cic_id, source, origin, applied, genesys_id, \
+        "INSERT INTO objects (kind, cic_id, source, origin, applied, genesys_id, \
          state, reason, last_synced, removed, intent, seq) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
+         ON CONFLICT (kind, cic_id) DO UPDATE SET source = excluded.source, \
+         origin = excluded.origin, applied = excluded.applied, genesys_id = excluded.genesys_id, \
+         state = excluded.state, reason = excluded.reason, last_synced = excluded.last_synced, \
+         removed = excluded.removed, intent = excluded.intent, seq = excluded.seq",
     )?;
     stmt.execute(params![
         key.kind.name(),

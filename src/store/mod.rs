@@ -1,7 +1,8 @@
 //! The persistent store: one SQLite database (`gcsync.db`, WAL, `synchronous=FULL`) in the data
-//! directory. Rows are keyed by (kind, CIC id): `objects` holds the link, what was last applied,
-//! the status and any create intent; `pending` holds accepted changes not yet applied, each with
-//! its sequence number. Only the writer thread writes, in one short transaction per batch;
+//! directory. One row per object, keyed by (kind, CIC id), holds the link, what was last applied,
+//! the status, any create intent, and the accepted change not applied yet with its sequence
+//! number: intake, intent and outcome of one object all touch the same row (and, for objects
+//! synced one after the other, the same page), so a commit writes few pages. Only the writer thread writes, in one short transaction per batch;
 //! nothing is ever rewritten whole, and opening reads without rewriting.
 //!
 //! Opening takes an exclusive lock on `gcsync.lock` (one gcsync per data directory). A damaged
@@ -34,7 +35,7 @@ pub const DB_FILE: &str = "gcsync.db";
 pub const LOCK_FILE: &str = "gcsync.lock";
 
 /// One object row to write: the record (`None`: leave the row as it is) and the sequence number
-/// of the change it completes (its pending row, if no newer one came, is deleted).
+/// of the change it completes (cleared from the row unless a newer change replaced it).
 #[derive(Debug, Clone)]
 pub struct RowWrite {
     /// The object.
@@ -178,7 +179,10 @@ impl Db {
         }
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT kind, cic_id, change, seq FROM pending ORDER BY seq")
+            .prepare_cached(
+                "SELECT kind, cic_id, change, change_seq FROM objects \
+                 WHERE change IS NOT NULL ORDER BY change_seq",
+            )
             .map_err(fail)?;
         let mut rows = stmt.query([]).map_err(fail)?;
         while let Some(row) = rows.next().map_err(fail)? {
@@ -193,7 +197,7 @@ impl Db {
     }
 
     /// Writes one batch in one transaction: accepted changes first, then object rows (each
-    /// deleting the pending row it completes unless a newer change replaced it).
+    /// clearing the change it completes unless a newer one replaced it).
     pub fn commit(&mut self, intake: &[Unsaved], rows: &[RowWrite]) -> Result<(), Failure> {
         self.commit_with(intake, rows, &Extra::default())
     }
@@ -212,9 +216,11 @@ impl Db {
         {
             let mut put = tx
                 .prepare_cached(
-                    "INSERT INTO pending (kind, cic_id, change, seq) VALUES (?1, ?2, ?3, ?4) \
+                    "INSERT INTO objects (kind, cic_id, state, change, change_seq) \
+                     VALUES (?1, ?2, 'Not synced', ?3, ?4) \
                      ON CONFLICT (kind, cic_id) DO UPDATE SET change = excluded.change, \
-                     seq = excluded.seq WHERE excluded.seq > pending.seq",
+                     change_seq = excluded.change_seq \
+                     WHERE excluded.change_seq > coalesce(objects.change_seq, -1)",
                 )
                 .map_err(fail)?;
             for (key, seq, change) in intake {
@@ -224,7 +230,10 @@ impl Db {
                     .map_err(fail)?;
             }
             let mut done = tx
-                .prepare_cached("DELETE FROM pending WHERE kind = ?1 AND cic_id = ?2 AND seq <= ?3")
+                .prepare_cached(
+                    "UPDATE objects SET change = NULL, change_seq = NULL \
+                     WHERE kind = ?1 AND cic_id = ?2 AND change_seq <= ?3",
+                )
                 .map_err(fail)?;
             for w in rows {
                 if let Some(rec) = &w.record {

@@ -24,15 +24,10 @@ CREATE TABLE objects (
     removed     INTEGER NOT NULL DEFAULT 0,
     intent      TEXT,                        -- a create that may be in flight (JSON)
     seq         INTEGER NOT NULL DEFAULT 0,  -- the last change processed
-    PRIMARY KEY (kind, cic_id)
-) WITHOUT ROWID;
-CREATE TABLE pending (
-    kind    TEXT    NOT NULL,
-    cic_id  TEXT    NOT NULL,
-    change  TEXT    NOT NULL,                -- the accepted change (JSON)
-    seq     INTEGER NOT NULL,
-    PRIMARY KEY (kind, cic_id)
-) WITHOUT ROWID;
+    change      TEXT,                        -- an accepted change not applied yet (JSON)
+    change_seq  INTEGER,                     -- its sequence number
+    UNIQUE (kind, cic_id)
+);
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT
@@ -73,6 +68,11 @@ CREATE TABLE api_hourly (
 /// [`SCHEMA_VERSION`]. A database from a newer gcsync is refused.
 pub fn prepare(conn: &Connection, path: &Path) -> Result<(), Failure> {
     let fail = |e| sql_failure("preparing it", path, e);
+    // A commit writes whole pages: 2 KiB pages hold a few objects' rows (rowid tables, so a
+    // row never spills into overflow pages) and keep the bytes written per synced object low.
+    // Takes effect only when the database is created.
+    conn.execute_batch("PRAGMA page_size = 2048")
+        .map_err(fail)?;
     let mode: String = conn
         .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
         .map_err(fail)?;

@@ -171,7 +171,12 @@ fn format_1_files_are_migrated_once_and_kept() {
     drop(db);
     let (_db, again) = Db::open(dir.path()).unwrap();
     assert!(again.migrated.is_none(), "migrated once");
-    assert_eq!(again.rows.len(), 1);
+    assert_eq!(
+        again.rows.len(),
+        3,
+        "jdoe, and a row for each pending change"
+    );
+    assert_eq!(again.pending.len(), 2);
 }
 
 #[test]

@@ -266,7 +266,7 @@ pub fn pending_in_db(dir: &std::path::Path) -> Vec<String> {
     )
     .unwrap();
     let mut stmt = conn
-        .prepare("SELECT change FROM pending ORDER BY seq")
+        .prepare("SELECT change FROM objects WHERE change IS NOT NULL ORDER BY change_seq")
         .unwrap();
     let rows = stmt.query_map([], |r| r.get::<_, String>(0)).unwrap();
     rows.map(Result::unwrap).collect()
