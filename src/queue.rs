@@ -446,6 +446,31 @@ impl WorkQueue {
         )
     }
 
+    /// The `n` oldest changes waiting for the worker that `want` selects (the ones it takes
+    /// next, in order), to plan ahead with. `want` runs under the queue's lock: keep it to
+    /// in-memory lookups. One pass over the waiting changes, no copies but the `n` returned.
+    pub fn peek_waiting(
+        &self,
+        n: usize,
+        want: impl Fn(&ObjectKey, &Change) -> bool,
+    ) -> Vec<(ObjectKey, Arc<Change>)> {
+        let g = self.lock();
+        let mut oldest: BinaryHeap<(u64, &ObjectKey)> = BinaryHeap::with_capacity(n + 1);
+        for (k, p) in g.pending.iter().filter(|(k, p)| want(k, &p.change)) {
+            oldest.push((p.seq, k));
+            if oldest.len() > n {
+                oldest.pop();
+            }
+        }
+        let mut v: Vec<(u64, ObjectKey, Arc<Change>)> = oldest
+            .into_iter()
+            .map(|(s, k)| (s, k.clone(), g.pending[k].change.clone()))
+            .collect();
+        drop(g);
+        v.sort_by_key(|(s, _, _)| *s);
+        v.into_iter().map(|(_, k, c)| (k, c)).collect()
+    }
+
     /// Whether accepted changes wait for the writer.
     pub fn has_unsaved(&self) -> bool {
         !self.lock().unsaved.is_empty()

@@ -26,6 +26,10 @@ struct Worker {
     settings: Arc<Settings>,
     settings_gen: u64,
     client: Option<Result<Client, String>>,
+    /// Intents recorded in this process: `true` once the create was sent. An intent recorded
+    /// ahead (in a batch) and never sent cannot have produced a user; one from an earlier
+    /// process is not in the map and may have.
+    posted: Posted,
 }
 
 /// Runs the worker loop until shutdown; called on the worker thread.
@@ -36,6 +40,7 @@ pub fn run(shared: Arc<Shared>) {
         settings,
         settings_gen,
         client: None,
+        posted: Arc::default(),
     };
     loop {
         match catch_unwind(AssertUnwindSafe(|| w.run_until_stopped())) {
@@ -51,6 +56,9 @@ pub fn run(shared: Arc<Shared>) {
     }
     shared.metrics.worker_alive.store(false, Ordering::SeqCst);
 }
+
+/// Intents recorded by this process, and whether their create was sent.
+pub(crate) type Posted = Arc<std::sync::Mutex<std::collections::HashMap<ObjectKey, bool>>>;
 
 /// What became of one change.
 pub(crate) enum Outcome {

@@ -6,6 +6,7 @@ use crate::cic::CicUser;
 use crate::clock::unix_now;
 use crate::engine::Shared;
 use crate::mapping::desired_user;
+use crate::mapping::same_email;
 use crate::object::{GcsyncObjectKind, ObjectKey};
 use crate::objects::{Intent, Origin, Record};
 use crate::queue::{Change, Pending, Priority};
@@ -37,6 +38,13 @@ impl Worker {
                 );
             }
         }
+    }
+
+    /// Whether the intent recorded for `key` may have been followed by a POST: it was sent
+    /// in this process, or it comes from an earlier one (unknown).
+    fn intent_may_have_been_sent(&self, key: &ObjectKey) -> bool {
+        let p = self.posted.lock().unwrap_or_else(|p| p.into_inner());
+        p.get(key) != Some(&false)
     }
 
     pub(super) fn process_user(&mut self, key: &ObjectKey, pending: &Pending) -> Outcome {
@@ -131,9 +139,15 @@ impl Worker {
         }
         let shared = self.shared.clone();
         let owner_of = move |gid: &str| shared.objects.owner_of(GcsyncObjectKind::User, gid);
-        let intended = record.intent.as_ref().map(|i| i.email.clone());
+        // Only an intent whose create may have been sent says "gcsync created it".
+        let intended = record
+            .intent
+            .as_ref()
+            .filter(|_| self.intent_may_have_been_sent(key))
+            .map(|i| i.email.clone());
         let for_intent = self.shared.clone();
-        let before_create = move |email: &str| record_intent(&for_intent, key, email);
+        let posted = self.posted.clone();
+        let before_create = move |email: &str| record_intent(&for_intent, &posted, key, email);
         let result = self.with_ctx(|ctx| {
             user_sync::upsert(
                 ctx,
@@ -166,7 +180,10 @@ impl Worker {
             .clone()
             .filter(|_| !record.status.removed);
         if gid.is_none() && !record.status.removed {
-            if let Some(intent) = record.intent.clone() {
+            // An intent recorded in this process for a create that was never sent (recorded
+            // ahead, in a batch) cannot have produced a user.
+            let sent_or_unknown = |_: &Intent| self.intent_may_have_been_sent(key);
+            if let Some(intent) = record.intent.clone().filter(sent_or_unknown) {
                 // A create may have reached Genesys Cloud before a crash: find it before
                 // concluding there is nothing to remove.
                 match self.with_ctx(|ctx| user_sync::find_created(ctx, &intent)) {
@@ -223,26 +240,88 @@ impl Worker {
     }
 }
 
-/// Records durably that a create for `email` is about to be sent, so a restart after a crash
-/// between the POST and the outcome's commit looks for the user instead of creating another.
-fn record_intent(shared: &Shared, key: &ObjectKey, email: &str) -> Result<(), SyncError> {
-    let rec = shared.objects.update(key, |r| {
-        r.intent = Some(Intent {
+/// How many create intents are recorded in one durable commit: the one needed now, plus those
+/// of other new users already waiting, so that an initial sync pays one fsync per batch of
+/// creates rather than one per user.
+const INTENT_BATCH: usize = 64;
+
+/// Records durably that a create for `email` is about to be sent (unless an intent for that
+/// email is already durable), so a restart after a crash between the POST and the outcome's
+/// commit looks for the user instead of creating another. Intents for up to
+/// [`INTENT_BATCH`] other waiting new users ride along in the same commit. `posted` learns
+/// which objects had a POST sent in this process.
+fn record_intent(
+    shared: &Shared,
+    posted: &super::Posted,
+    key: &ObjectKey,
+    email: &str,
+) -> Result<(), SyncError> {
+    let covered = shared
+        .objects
+        .get(key)
+        .and_then(|r| r.intent)
+        .is_some_and(|i| same_email(&i.email, email));
+    if !covered {
+        let now = unix_now();
+        let intent = |email: &str| Intent {
             op: "create".into(),
             email: email.to_string(),
-            at: unix_now(),
-        })
-    });
-    shared
-        .persist_durably(RowWrite {
-            key: key.clone(),
-            record: Some(rec),
-            done_seq: None,
-        })
-        .map_err(|f| {
+            at: now,
+        };
+        let mut rows = Vec::new();
+        let known = posted.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let new_user = |k: &ObjectKey, c: &Change| {
+            matches!(c, Change::UpsertUser { .. }) && k != key && !known.contains_key(k)
+        };
+        for (k, change) in shared.queue.peek_waiting(INTENT_BATCH * 2, new_user) {
+            if rows.len() >= INTENT_BATCH {
+                break;
+            }
+            let Change::UpsertUser { user, .. } = &*change else {
+                continue;
+            };
+            let Some(e) = user
+                .business_email
+                .as_deref()
+                .map(str::trim)
+                .filter(|e| !e.is_empty())
+            else {
+                continue;
+            };
+            let mut r = shared.objects.get(&k).unwrap_or_default();
+            if r.status.genesys_id.is_some() || r.intent.is_some() || k == *key {
+                continue;
+            }
+            r.intent = Some(intent(e));
+            rows.push((k, r));
+        }
+        let mut own = shared.objects.get(key).unwrap_or_default();
+        own.intent = Some(intent(email));
+        rows.push((key.clone(), own));
+        let writes = rows
+            .iter()
+            .map(|(k, r)| RowWrite {
+                key: k.clone(),
+                record: Some(r.clone()),
+                done_seq: None,
+            })
+            .collect();
+        shared.persist_all_durably(writes).map_err(|f| {
             SyncError::Transient(format!(
                 "cannot record the create in the data directory ({}); will retry",
                 f.message
             ))
-        })
+        })?;
+        // Durable now: remember the intents (the worker is the only writer of records).
+        let mut p = posted.lock().unwrap_or_else(|p| p.into_inner());
+        for (k, r) in rows {
+            p.entry(k.clone()).or_insert(false);
+            shared.objects.update(&k, |x| x.intent = r.intent);
+        }
+    }
+    posted
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(key.clone(), true);
+    Ok(())
 }
