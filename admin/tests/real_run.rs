@@ -170,7 +170,7 @@ fn held(dir: &Path) -> Held {
         error: state("Error"),
         not_synced: state("Not synced"),
         removed: one(&c, "SELECT count(*) FROM objects WHERE removed = 1"),
-        pending: one(&c, "SELECT count(*) FROM pending"),
+        pending: one(&c, "SELECT count(*) FROM objects WHERE change IS NOT NULL"),
         removals: one(
             &c,
             "SELECT count(*) FROM audit WHERE operation IN ('deactivated','deleted','removed')",
