@@ -45,13 +45,14 @@ impl Shared {
         settings: Settings,
         writer: Sender<Msg>,
     ) -> Shared {
+        let cancel = queue.interrupter();
         Shared {
             queue,
             objects,
             durability,
             metrics: Arc::new(Metrics::default()),
             host,
-            cancel: Cancel::default(),
+            cancel,
             writer,
             settings: Mutex::new((1, Arc::new(settings))),
             stop: Mutex::new(None),

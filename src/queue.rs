@@ -111,6 +111,7 @@ pub struct WorkQueue {
     wake_writer: (Sender<()>, Receiver<()>),
     nudge: (Sender<()>, Receiver<()>),
     max_pending: usize,
+    interrupt: crate::cancel::Cancel,
 }
 
 impl WorkQueue {
@@ -132,6 +133,7 @@ impl WorkQueue {
             wake_writer: bounded(1),
             nudge: bounded(1),
             max_pending,
+            interrupt: crate::cancel::Cancel::default(),
         }
     }
 
@@ -181,6 +183,7 @@ impl WorkQueue {
         g.seq += 1;
         let seq = g.seq;
         g.accepted.insert(key.clone(), change.clone());
+        let supersedes = g.in_flight.as_ref() == Some(&key);
         let newly = if let Some(p) = g.pending.get_mut(&key) {
             p.change = Change::merge(&p.change, change);
             p.seq = seq;
@@ -208,11 +211,22 @@ impl WorkQueue {
             Some(key)
         };
         drop(g);
+        if supersedes {
+            // The worker holds an older change of this object: end any wait it is in (budget,
+            // backoff, Retry-After) so it takes the newest instead of sending stale data.
+            self.interrupt.interrupt();
+        }
         if let Some(key) = newly {
             self.send(key, priority);
         }
         let _ = self.wake_writer.0.try_send(());
         Ok(true)
+    }
+
+    /// The tripwire the queue pulls when a change supersedes the one in flight (the worker's
+    /// cancel handle, shared with shutdown and the settings hook).
+    pub fn interrupter(&self) -> crate::cancel::Cancel {
+        self.interrupt.clone()
     }
 
     /// Puts back a change loaded from the store at start (already durable, not written again).

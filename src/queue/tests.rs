@@ -223,3 +223,31 @@ fn close_wakes_a_waiting_worker_at_once() {
     assert!(took < Duration::from_secs(5), "{took:?}");
     assert!(q.next(Duration::from_secs(30)).is_none(), "stays closed");
 }
+
+#[test]
+fn a_change_for_the_object_in_flight_interrupts_the_workers_waits() {
+    let q = WorkQueue::new(10, 0);
+    let stop = q.interrupter();
+    q.enqueue(ObjectKey::user("a"), user("a", "1"), Priority::Normal)
+        .unwrap();
+    q.enqueue(ObjectKey::user("b"), user("b", "1"), Priority::Normal)
+        .unwrap();
+    let (k, p) = q.next(T).unwrap();
+    let other = if k.id == "a" { "b" } else { "a" };
+    q.enqueue(ObjectKey::user(other), user(other, "2"), Priority::Normal)
+        .unwrap();
+    assert!(!stop.is_cancelled(), "a change of another object does not interrupt");
+    q.enqueue(k.clone(), user(&k.id, "2"), Priority::Normal)
+        .unwrap();
+    assert!(stop.is_cancelled(), "the worker's wait ends");
+    // The interrupted change goes back; the newer one wins.
+    q.put_back(k.clone(), p);
+    stop.clear_interrupt();
+    let mut seen = Vec::new();
+    while let Some((key, p)) = q.next(T) {
+        q.finish(&key, true);
+        seen.push((key.id.clone(), (*p.change).clone()));
+    }
+    assert!(seen.contains(&(k.id.clone(), user(&k.id, "2"))), "{seen:?}");
+    assert_eq!(seen.len(), 2);
+}
