@@ -11,3 +11,6 @@ else
     cargo test --workspace --no-fail-fast
 fi
 bash ffi-harness/test.sh
+# The benchmark at CI size: asserts exact counts (lost changes, writes after an outage), bytes
+# written within a regression guard and timings only as ratios (BENCHMARKS.md).
+cargo run -q -p gcsync-bench -- --quick

@@ -236,7 +236,10 @@ fn a_change_for_the_object_in_flight_interrupts_the_workers_waits() {
     let other = if k.id == "a" { "b" } else { "a" };
     q.enqueue(ObjectKey::user(other), user(other, "2"), Priority::Normal)
         .unwrap();
-    assert!(!stop.is_cancelled(), "a change of another object does not interrupt");
+    assert!(
+        !stop.is_cancelled(),
+        "a change of another object does not interrupt"
+    );
     q.enqueue(k.clone(), user(&k.id, "2"), Priority::Normal)
         .unwrap();
     assert!(stop.is_cancelled(), "the worker's wait ends");
