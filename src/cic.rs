@@ -110,10 +110,7 @@ impl<'de> Visitor<'de> for UserVisitor {
             fax: None,
         };
         let mut seen = [false; USER_FIELDS.len()];
-        while let Some(key) = map.next_key::<String>()? {
-            let Some(i) = USER_FIELDS.iter().position(|f| *f == key) else {
-                return Err(de::Error::unknown_field(&key, USER_FIELDS));
-            };
+        while let Some(UserField(i)) = map.next_key::<UserField>()? {
             if std::mem::replace(&mut seen[i], true) {
                 return Err(de::Error::duplicate_field(USER_FIELDS[i]));
             }
@@ -127,6 +124,34 @@ impl<'de> Visitor<'de> for UserVisitor {
             return Err(de::Error::missing_field("id"));
         }
         Ok(user)
+    }
+}
+
+/// A key of a CIC user object: the index of a known field in [`USER_FIELDS`]. Read from the
+/// key text without allocating (an unknown name is an error naming it).
+struct UserField(usize);
+
+impl<'de> Deserialize<'de> for UserField {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<UserField, D::Error> {
+        d.deserialize_identifier(UserFieldVisitor)
+    }
+}
+
+/// Reads a [`UserField`] from a string key.
+struct UserFieldVisitor;
+
+impl<'de> Visitor<'de> for UserFieldVisitor {
+    type Value = UserField;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a CIC user field name")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<UserField, E> {
+        match USER_FIELDS.iter().position(|f| *f == key) {
+            Some(i) => Ok(UserField(i)),
+            None => Err(E::unknown_field(key, USER_FIELDS)),
+        }
     }
 }
 
@@ -184,10 +209,42 @@ fn json_failure(e: serde_json::Error) -> Failure {
     Failure::new(code, text)
 }
 
-/// Refuses control characters (Unicode category Cc: U+0000-U+001F, U+007F-U+009F) in the
-/// string field `field`, naming the field, the character and its byte offset.
-pub fn check_text(field: &str, value: &str) -> Result<(), Failure> {
-    match value.char_indices().find(|(_, c)| c.is_control()) {
+/// The name of a checked field as a message shows it: a prefix (`"users[3]."` in a snapshot,
+/// else empty) and the field name. Formatted only when a message is written, so a value that
+/// passes its checks costs no allocation.
+#[derive(Clone, Copy)]
+struct FieldName<'a, P: fmt::Display> {
+    prefix: P,
+    name: &'a str,
+}
+
+impl<P: fmt::Display> fmt::Display for FieldName<'_, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", self.prefix, self.name)
+    }
+}
+
+/// The first control character of `value` (Unicode category Cc) and its byte offset.
+fn first_control(value: &str) -> Option<(usize, char)> {
+    // ASCII bytes are checked without decoding; only a non-ASCII byte (a possible U+0080-U+009F)
+    // needs the characters.
+    let bytes = value.as_bytes();
+    let ascii_end = bytes
+        .iter()
+        .position(|b| !b.is_ascii())
+        .unwrap_or(bytes.len());
+    if let Some(at) = bytes[..ascii_end].iter().position(|b| b.is_ascii_control()) {
+        return Some((at, char::from(bytes[at])));
+    }
+    value[ascii_end..]
+        .char_indices()
+        .find(|(_, c)| c.is_control())
+        .map(|(at, c)| (ascii_end + at, c))
+}
+
+/// [`check_text`] with the field name given as anything displayable.
+fn check_text_named(field: impl fmt::Display, value: &str) -> Result<(), Failure> {
+    match first_control(value) {
         None => Ok(()),
         Some((at, c)) => Err(Failure::new(
             GcsyncResult::InvalidField,
@@ -200,10 +257,14 @@ pub fn check_text(field: &str, value: &str) -> Result<(), Failure> {
     }
 }
 
-/// Validates an object id from the host, `field` naming it in the message: not empty or blank
-/// (`MISSING_FIELD`), at most [`GCSYNC_MAX_ID_LEN`] bytes and no control characters
-/// (`INVALID_FIELD`).
-pub fn check_id_field(field: &str, id: &str) -> Result<(), Failure> {
+/// Refuses control characters (Unicode category Cc: U+0000-U+001F, U+007F-U+009F) in the
+/// string field `field`, naming the field, the character and its byte offset.
+pub fn check_text(field: &str, value: &str) -> Result<(), Failure> {
+    check_text_named(field, value)
+}
+
+/// [`check_id_field`] with the field name given as anything displayable.
+fn check_id_named(field: impl fmt::Display, id: &str) -> Result<(), Failure> {
     if id.trim().is_empty() {
         return Err(Failure::new(
             GcsyncResult::MissingField,
@@ -219,7 +280,14 @@ pub fn check_id_field(field: &str, id: &str) -> Result<(), Failure> {
             ),
         ));
     }
-    check_text(field, id)
+    check_text_named(field, id)
+}
+
+/// Validates an object id from the host, `field` naming it in the message: not empty or blank
+/// (`MISSING_FIELD`), at most [`GCSYNC_MAX_ID_LEN`] bytes and no control characters
+/// (`INVALID_FIELD`).
+pub fn check_id_field(field: &str, id: &str) -> Result<(), Failure> {
+    check_id_named(field, id)
 }
 
 /// Validates the `id` of an object from the host (see [`check_id_field`]).
@@ -227,16 +295,26 @@ pub fn check_id(id: &str) -> Result<(), Failure> {
     check_id_field("id", id)
 }
 
-/// Checks every string field of a parsed user; `prefix` goes before each field name
-/// (`"users[3]."` in a snapshot).
-fn check_user(prefix: &str, user: &CicUser) -> Result<(), Failure> {
-    check_id_field(&format!("{prefix}id"), &user.id)?;
+/// Checks every string field of a parsed user; `prefix` goes before each field name in a
+/// message (`"users[3]."` in a snapshot). Allocates nothing unless a check fails.
+fn check_user(prefix: impl fmt::Display + Copy, user: &CicUser) -> Result<(), Failure> {
+    check_id_named(FieldName { prefix, name: "id" }, &user.id)?;
     for (name, value) in user.optional_fields() {
         if let Some(v) = value {
-            check_text(&format!("{prefix}{name}"), v)?;
+            check_text_named(FieldName { prefix, name }, v)?;
         }
     }
     Ok(())
+}
+
+/// The prefix of the fields of the user at index `.0` in a snapshot: `users[3].`.
+#[derive(Clone, Copy)]
+struct SnapshotIndex(usize);
+
+impl fmt::Display for SnapshotIndex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "users[{}].", self.0)
+    }
 }
 
 /// Parses one user.
@@ -251,7 +329,7 @@ pub fn parse_snapshot(json: &str) -> Result<Snapshot, Failure> {
     let snap: Snapshot = serde_json::from_str(json).map_err(json_failure)?;
     let mut seen = std::collections::HashSet::new();
     for (i, u) in snap.users.iter().enumerate() {
-        check_user(&format!("users[{i}]."), u)?;
+        check_user(SnapshotIndex(i), u)?;
         if !seen.insert(u.id.as_str()) {
             return Err(Failure::new(
                 GcsyncResult::InvalidField,
@@ -293,6 +371,11 @@ mod tests {
         assert_eq!(code(&long), GcsyncResult::InvalidField);
         let msg = parse_user(r#"{"id":"a","nick":"x"}"#).unwrap_err().message;
         assert!(msg.contains("nick"), "{msg}");
+        // A key spelled with escapes is the same key; an unknown one is named as decoded.
+        assert_eq!(parse_user(r#"{"\u0069d":"a"}"#).unwrap().id, "a");
+        let f = parse_user(r#"{"id":"a","n\u0069ck":"x"}"#).unwrap_err();
+        assert_eq!(f.code, GcsyncResult::UnknownField);
+        assert!(f.message.contains("`nick`"), "{}", f.message);
     }
 
     #[test]
@@ -366,6 +449,19 @@ mod tests {
             "{}",
             f.message
         );
+        // After a non-ASCII character the offset still counts bytes, for both ranges.
+        for (bad, code) in [
+            ("\\u0007", "U+0007"),
+            ("\\u0085", "U+0085"),
+            ("\\u007f", "U+007F"),
+        ] {
+            let f = parse_user(&format!(r#"{{"id":"ok","fax":"éx{bad}"}}"#)).unwrap_err();
+            assert!(
+                f.message.contains(&format!("found {code} at byte 3")),
+                "{}",
+                f.message
+            );
+        }
         // Printable non-ASCII is fine.
         assert!(parse_user(r#"{"id":"nguyễn","display_name":"Nguyễn Thị Thu ✓"}"#).is_ok());
     }
