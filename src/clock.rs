@@ -1,5 +1,6 @@
 //! Wall-clock helpers: UTC timestamps in the ISO-8601 form Genesys Cloud and the admin UI use.
 
+use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Seconds since the Unix epoch, now.
@@ -12,15 +13,61 @@ pub fn unix_now() -> u64 {
 
 /// Formats Unix seconds as `YYYY-MM-DDTHH:MM:SSZ` (UTC).
 pub fn format_utc(unix: u64) -> String {
-    let days = (unix / 86_400) as i64;
-    let secs = unix % 86_400;
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        (secs / 60) % 60,
-        secs % 60
-    )
+    Utc(unix).to_string()
+}
+
+/// Unix seconds that display as `YYYY-MM-DDTHH:MM:SSZ` (UTC), for writing a time without an
+/// intermediate `String`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Utc(pub u64);
+
+impl fmt::Display for Utc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let unix = self.0;
+        let days = (unix / 86_400) as i64;
+        let secs = unix % 86_400;
+        let (y, m, d) = civil_from_days(days);
+        write!(
+            f,
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+            secs / 3600,
+            (secs / 60) % 60,
+            secs % 60
+        )
+    }
+}
+
+/// The `YYYY-MM` (UTC) of a Unix time, i.e. the first 7 characters of [`format_utc`], held
+/// without allocating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Month([u8; 7]);
+
+impl Month {
+    /// The month of Unix seconds `unix`.
+    pub fn of(unix: u64) -> Month {
+        /// The first bytes written (the rest is dropped).
+        struct Head([u8; 7], usize);
+        impl fmt::Write for Head {
+            fn write_str(&mut self, s: &str) -> fmt::Result {
+                for &b in s.as_bytes() {
+                    if self.1 < self.0.len() {
+                        self.0[self.1] = b;
+                        self.1 += 1;
+                    }
+                }
+                Ok(())
+            }
+        }
+        let mut head = Head([b'0'; 7], 0);
+        let _ = fmt::Write::write_fmt(&mut head, format_args!("{}", Utc(unix)));
+        Month(head.0)
+    }
+
+    /// The text, `YYYY-MM`.
+    pub fn as_str(&self) -> &str {
+        // Digits and '-' only, written from a formatted time.
+        std::str::from_utf8(&self.0).unwrap_or("0000-00")
+    }
 }
 
 /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
@@ -46,5 +93,14 @@ mod tests {
         assert_eq!(format_utc(0), "1970-01-01T00:00:00Z");
         assert_eq!(format_utc(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(format_utc(1_795_620_645), "2026-11-25T15:30:45Z");
+        for t in [
+            0,
+            951_782_400,
+            1_795_620_645,
+            253_402_300_799,
+            253_402_300_800,
+        ] {
+            assert_eq!(Month::of(t).as_str(), &format_utc(t)[..7]);
+        }
     }
 }

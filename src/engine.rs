@@ -66,6 +66,13 @@ impl Shared {
         (g.0, g.1.clone())
     }
 
+    /// Runs `f` on the current settings under their lock (for a quick read that needs no
+    /// `Arc`; `f` must not block).
+    pub fn with_settings<R>(&self, f: impl FnOnce(&Settings) -> R) -> R {
+        let g = self.settings.lock().unwrap_or_else(|p| p.into_inner());
+        f(&g.1)
+    }
+
     /// Installs new settings (validated by the caller) and interrupts the worker's waits so the
     /// change it holds, if any, is tried again with them.
     pub fn replace_settings(

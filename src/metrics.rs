@@ -121,6 +121,26 @@ impl Metrics {
         }
     }
 
+    /// Writes the most recent error as [`Metrics::last_error_json`] shows it, under its lock
+    /// (nothing copied).
+    pub fn write_last_error(&self, out: &mut crate::json_out::JsonOut) {
+        let g = self.last_error.lock().ok();
+        match g.as_ref().and_then(|g| g.as_ref()) {
+            None => out.raw("null"),
+            Some(e) => {
+                out.raw("{\"at\":");
+                out.opt_utc(Some(e.at));
+                out.raw(",\"id\":");
+                out.opt_str(e.object.as_ref().map(|k| k.id.as_str()));
+                out.raw(",\"kind\":");
+                out.opt_str(e.object.as_ref().map(|k| k.kind.name()));
+                out.raw(",\"message\":");
+                out.str(&e.message);
+                out.raw("}");
+            }
+        }
+    }
+
     /// Reads a counter.
     pub fn get(counter: &AtomicU64) -> u64 {
         counter.load(Ordering::Relaxed)
@@ -135,6 +155,16 @@ mod tests {
     fn the_last_error_clears_when_its_object_syncs() {
         let m = Metrics::default();
         let a = ObjectKey::user("a");
+        m.set_last_error(Some(&a), "business email required");
+        let written = |m: &Metrics| {
+            let mut o = crate::json_out::JsonOut::default();
+            m.write_last_error(&mut o);
+            o.into_string()
+        };
+        assert_eq!(written(&m), m.last_error_json().to_string());
+        m.set_last_error(None, "disk \"full\"\n");
+        assert_eq!(written(&m), m.last_error_json().to_string());
+        assert_eq!(written(&Metrics::default()), "null");
         m.set_last_error(Some(&a), "business email required");
         let v = m.last_error_json();
         assert_eq!(v["kind"], "user");

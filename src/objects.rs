@@ -131,6 +131,12 @@ impl ObjectTable {
         self.lock().get(key).map(|r| r.status.clone())
     }
 
+    /// Runs `f` on one record's status (or `None`) under the table's lock, copying nothing;
+    /// `f` must be quick and take no other lock.
+    pub fn with_status<R>(&self, key: &ObjectKey, f: impl FnOnce(Option<&ObjectStatus>) -> R) -> R {
+        f(self.lock().get(key).map(|r| &r.status))
+    }
+
     /// Changes one record (created empty if absent) and returns a copy of the result, keeping
     /// the counts right.
     pub fn update(&self, key: &ObjectKey, f: impl FnOnce(&mut Record)) -> Record {

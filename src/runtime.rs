@@ -6,9 +6,9 @@
 //! `TRANSITION` serialises init and shutdown (which do I/O) without blocking hooks.
 
 use crate::cic::{self, check_id};
-use crate::clock::format_utc;
 use crate::engine::Shared;
 use crate::host::{GcsyncHost, Host, GCSYNC_ABI_VERSION};
+use crate::json_out::JsonOut;
 use crate::logging;
 use crate::metrics::Metrics;
 use crate::object::{GcsyncObjectKind, ObjectKey};
@@ -16,11 +16,10 @@ use crate::objects::ObjectTable;
 use crate::queue::{Change, Priority, WorkQueue};
 use crate::result::{Failure, GcsyncResult};
 use crate::settings::Settings;
-use crate::status::{status_json, SyncState};
+use crate::status::{write_status, SyncState};
 use crate::store::{Db, Loaded};
 use crate::writer::Durability;
 use crossbeam_channel::Receiver;
-use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, RwLock};
@@ -358,7 +357,7 @@ pub fn settings_changed() -> Result<(), Failure> {
 /// The payload limit in force. The C layer enforces it before it validates UTF-8, so the
 /// functions here take payloads already checked.
 pub fn max_payload() -> Result<usize, Failure> {
-    Ok(current()?.settings().1.max_payload_bytes)
+    Ok(current()?.with_settings(|s| s.max_payload_bytes))
 }
 
 /// Waits until the queue is idle (objects waiting for a retry time do not count).
@@ -408,67 +407,34 @@ pub fn object_status(kind: GcsyncObjectKind, id: &str) -> Result<String, Failure
         kind,
         id: id.to_string(),
     };
-    let status = shared.objects.status(&key);
+    // The queue's lock first and alone; then the status is written under the table's lock,
+    // copying nothing out of it.
     let pending = shared.queue.is_pending(&key);
-    Ok(status_json(&key, status.as_ref(), pending).to_string())
+    let mut out = JsonOut::with_capacity(192 + 2 * id.len());
+    shared
+        .objects
+        .with_status(&key, |status| write_status(&mut out, &key, status, pending));
+    Ok(out.into_string())
 }
 
 /// Every object's status of one kind, as a JSON array sorted by id.
 pub fn list_status(kind: GcsyncObjectKind) -> Result<String, Failure> {
     let shared = current()?;
-    let items: Vec<Value> = shared
-        .objects
-        .list(kind)
-        .into_iter()
-        .map(|(key, s)| {
-            let pending = shared.queue.is_pending(&key);
-            status_json(&key, Some(&s), pending)
-        })
-        .collect();
-    Ok(Value::Array(items).to_string())
+    let items = shared.objects.list(kind);
+    let mut out = JsonOut::with_capacity(2 + 256 * items.len());
+    out.raw("[");
+    for (i, (key, s)) in items.iter().enumerate() {
+        if i > 0 {
+            out.raw(",");
+        }
+        let pending = shared.queue.is_pending(key);
+        write_status(&mut out, key, Some(s), pending);
+    }
+    out.raw("]");
+    Ok(out.into_string())
 }
 
-/// `{"month","calls","allowance","percent","state"}`: gcsync's calls this month against
-/// `monthly_api_allowance`.
-fn api_usage(m: &Metrics, allowance: Option<u64>) -> Value {
-    let (month, calls) = m.usage.month();
-    let percent = allowance.map(|a| (calls as f64 * 1000.0 / a as f64).round() / 10.0);
-    json!({
-        "month": month,
-        "calls": calls,
-        "allowance": allowance,
-        "percent": percent,
-        "state": crate::usage::UsageState::of(calls, allowance).name(),
-    })
-}
-
-/// The overview JSON (counts are maintained as objects change; nothing is scanned).
+/// The overview JSON (see [`crate::overview`]).
 pub fn overview() -> Result<String, Failure> {
-    let shared = current()?;
-    let (waiting, delayed, in_flight) = shared.queue.depth();
-    let c = shared.objects.counts();
-    let m = &shared.metrics;
-    let settings = shared.settings().1;
-    let last_run = shared.last_run();
-    Ok(json!({
-        "queue_depth": waiting + delayed + in_flight,
-        "pending": waiting,
-        "retry_scheduled": delayed,
-        "in_flight": in_flight,
-        "objects": {"synced": c.synced, "error": c.error, "not_synced": c.not_synced, "removed": c.removed},
-        "api_calls": Metrics::get(&m.api_calls),
-        "retries": Metrics::get(&m.retries),
-        "rate_limited": Metrics::get(&m.rate_limited),
-        "tokens_issued": Metrics::get(&m.tokens_issued),
-        "processed": Metrics::get(&m.processed),
-        "worker_panics": Metrics::get(&m.worker_panics),
-        "last_error": m.last_error_json(),
-        "worker_alive": m.worker_alive.load(Ordering::SeqCst),
-        "last_run": (last_run > 0).then(|| format_utc(last_run)),
-        "sync_user_objects": settings.sync_user_objects,
-        "sync_advanced_platform_objects": settings.sync_advanced_platform_objects,
-        "api_base_url": settings.api_base_url,
-        "api_usage": api_usage(m, settings.monthly_api_allowance),
-    })
-    .to_string())
+    Ok(crate::overview::render(&*current()?))
 }

@@ -1,8 +1,11 @@
 //! Per-object sync status as the admin sees it (Synced / Error / Not synced).
 
+#[cfg(test)]
 use crate::clock::format_utc;
+use crate::json_out::JsonOut;
 use crate::object::ObjectKey;
 use serde::{Deserialize, Serialize};
+#[cfg(test)]
 use serde_json::{json, Value};
 
 /// The three states Interaction Administrator shows.
@@ -45,7 +48,38 @@ pub struct ObjectStatus {
     pub removed: bool,
 }
 
-/// Renders one object's status as the JSON the C API returns.
+/// Writes one object's status as the JSON the C API returns: `{"genesys_id","id","kind",
+/// "last_synchronized","pending","reason","removed","state"}` (sorted, as serde_json prints a
+/// map); an unknown object (`None`) reads as Not synced.
+pub fn write_status(
+    out: &mut JsonOut,
+    key: &ObjectKey,
+    status: Option<&ObjectStatus>,
+    pending: bool,
+) {
+    let default = ObjectStatus::default();
+    let s = status.unwrap_or(&default);
+    out.raw("{\"genesys_id\":");
+    out.opt_str(s.genesys_id.as_deref());
+    out.raw(",\"id\":");
+    out.str(&key.id);
+    out.raw(",\"kind\":");
+    out.str(key.kind.name());
+    out.raw(",\"last_synchronized\":");
+    out.opt_utc(s.last_synchronized);
+    out.raw(",\"pending\":");
+    out.bool(pending);
+    out.raw(",\"reason\":");
+    out.opt_str(s.reason.as_deref());
+    out.raw(",\"removed\":");
+    out.bool(s.removed);
+    out.raw(",\"state\":");
+    out.str(s.state.label());
+    out.raw("}");
+}
+
+/// [`write_status`] as a `Value` tree (the reference the tests hold it to).
+#[cfg(test)]
 pub fn status_json(key: &ObjectKey, status: Option<&ObjectStatus>, pending: bool) -> Value {
     let default = ObjectStatus::default();
     let s = status.unwrap_or(&default);
@@ -90,5 +124,31 @@ mod tests {
             serde_json::to_value(SyncState::NotSynced).unwrap(),
             "Not synced"
         );
+    }
+
+    #[test]
+    fn the_written_status_is_the_value_serde_json_prints() {
+        let written = |key: &ObjectKey, s: Option<&ObjectStatus>, pending: bool| {
+            let mut o = JsonOut::default();
+            write_status(&mut o, key, s, pending);
+            o.into_string()
+        };
+        let error = ObjectStatus {
+            state: SyncState::Error,
+            last_synchronized: Some(1_795_620_645),
+            reason: Some("business email \"x\" required\n".into()),
+            genesys_id: Some("g-1".into()),
+            removed: true,
+        };
+        for (key, s, pending) in [
+            (ObjectKey::user("x"), None, true),
+            (ObjectKey::user("nguyễn \\ \"q\""), Some(&error), false),
+            (ObjectKey::user("y"), Some(&ObjectStatus::default()), false),
+        ] {
+            assert_eq!(
+                written(&key, s, pending),
+                status_json(&key, s, pending).to_string()
+            );
+        }
     }
 }

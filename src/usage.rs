@@ -5,13 +5,13 @@
 //!
 //! Counting holds one mutex for a few map operations; it never does I/O.
 
-use crate::clock::{format_utc, unix_now};
+use crate::clock::{unix_now, Month};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, MutexGuard};
 
 /// The `YYYY-MM` (UTC) of a Unix time.
 pub fn month_of(unix: u64) -> String {
-    format_utc(unix)[..7].to_string()
+    Month::of(unix).as_str().to_string()
 }
 
 /// Counts not yet written to the database.
@@ -176,13 +176,20 @@ impl Usage {
 
     /// `(month, calls this month)`, now.
     pub fn month(&self) -> (String, u64) {
-        let now = month_of(unix_now());
+        let (now, calls) = self.month_now();
+        (now.as_str().to_string(), calls)
+    }
+
+    /// [`Usage::month`] without allocating.
+    pub fn month_now(&self) -> (Month, u64) {
+        let now = Month::of(unix_now());
         let g = self.lock();
-        if g.month == now {
-            (now, g.month_calls)
+        let calls = if g.month == now.as_str() {
+            g.month_calls
         } else {
-            (now, 0)
-        }
+            0
+        };
+        (now, calls)
     }
 
     /// The state against `allowance` if it got worse than what was last reported this month
