@@ -21,8 +21,35 @@ pub fn format_utc(unix: u64) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Utc(pub u64);
 
+impl Utc {
+    /// The 20 bytes `YYYY-MM-DDTHH:MM:SSZ`, when the year has four digits (every time before
+    /// the year 10000).
+    fn ascii(self) -> Option<[u8; 20]> {
+        let days = (self.0 / 86_400) as i64;
+        let secs = self.0 % 86_400;
+        let (y, m, d) = civil_from_days(days);
+        let y = u32::try_from(y).ok().filter(|y| *y <= 9999)?;
+        let two = |n: u64| [b'0' + (n / 10) as u8, b'0' + (n % 10) as u8];
+        let [y0, y1] = two(u64::from(y / 100));
+        let [y2, y3] = two(u64::from(y % 100));
+        let [m0, m1] = two(u64::from(m));
+        let [d0, d1] = two(u64::from(d));
+        let [h0, h1] = two(secs / 3600);
+        let [n0, n1] = two((secs / 60) % 60);
+        let [s0, s1] = two(secs % 60);
+        Some([
+            y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1, b'T', h0, h1, b':', n0, n1, b':', s0, s1,
+            b'Z',
+        ])
+    }
+}
+
 impl fmt::Display for Utc {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(text) = self.ascii() {
+            // ASCII digits and separators only.
+            return f.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?);
+        }
         let unix = self.0;
         let days = (unix / 86_400) as i64;
         let secs = unix % 86_400;
@@ -45,6 +72,11 @@ pub struct Month([u8; 7]);
 impl Month {
     /// The month of Unix seconds `unix`.
     pub fn of(unix: u64) -> Month {
+        if let Some(text) = Utc(unix).ascii() {
+            let mut month = [0; 7];
+            month.copy_from_slice(&text[..7]);
+            return Month(month);
+        }
         /// The first bytes written (the rest is dropped).
         struct Head([u8; 7], usize);
         impl fmt::Write for Head {
