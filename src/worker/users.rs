@@ -269,11 +269,15 @@ fn record_intent(
             at: now,
         };
         let mut rows = Vec::new();
-        let known = posted.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        let new_user = |k: &ObjectKey, c: &Change| {
-            matches!(c, Change::UpsertUser { .. }) && k != key && !known.contains_key(k)
+        // Lock order: `posted`, then the queue (nothing takes them the other way round).
+        let upcoming = {
+            let known = posted.lock().unwrap_or_else(|p| p.into_inner());
+            let new_user = |k: &ObjectKey, c: &Change| {
+                matches!(c, Change::UpsertUser { .. }) && k != key && !known.contains_key(k)
+            };
+            shared.queue.peek_waiting(INTENT_BATCH * 2, new_user)
         };
-        for (k, change) in shared.queue.peek_waiting(INTENT_BATCH * 2, new_user) {
+        for (k, change) in upcoming {
             if rows.len() >= INTENT_BATCH {
                 break;
             }
