@@ -383,11 +383,6 @@ impl WorkQueue {
         self.idle.notify_all();
     }
 
-    /// Whether [`WorkQueue::close`] was called.
-    pub fn is_closed(&self) -> bool {
-        self.lock().closed
-    }
-
     fn wait_until(&self, timeout: Duration, done: impl Fn(&Inner) -> bool) -> bool {
         let deadline = Instant::now() + timeout;
         let mut g = self.lock();
@@ -417,11 +412,6 @@ impl WorkQueue {
     /// reached a final state. Returns whether that happened in time.
     pub fn wait_settled(&self, timeout: Duration) -> bool {
         self.wait_until(timeout, |g| g.idle() && g.delayed.is_empty())
-    }
-
-    /// Wakes the settled waiters (a delayed object was finished some other way).
-    pub fn notify(&self) {
-        self.idle.notify_all();
     }
 
     /// Whether an object has work waiting, delayed or in flight.

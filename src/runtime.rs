@@ -7,7 +7,7 @@
 
 use crate::cic::{self, check_id};
 use crate::engine::Shared;
-use crate::host::{GcsyncHost, Host, GCSYNC_ABI_VERSION};
+use crate::host::{GcsyncHost, Host};
 use crate::json_out::JsonOut;
 use crate::logging;
 use crate::metrics::Metrics;
@@ -118,7 +118,8 @@ fn resume(queue: &WorkQueue, loaded: &mut Loaded) -> usize {
     resumed
 }
 
-/// Starts the plugin: validates the host struct and the settings, opens the store, re-queues
+/// Starts the plugin (the host struct's ABI version and size were checked by
+/// `GcsyncHost::read` at the boundary): validates the settings, opens the store, re-queues
 /// unfinished work and starts the worker and writer threads.
 pub fn init(host: &GcsyncHost) -> Result<(), Failure> {
     let _t = TRANSITION.lock().unwrap_or_else(|p| p.into_inner());
@@ -129,15 +130,6 @@ pub fn init(host: &GcsyncHost) -> Result<(), Failure> {
         return Err(Failure::new(
             GcsyncResult::AlreadyInitialized,
             "gcsync is already running; call gcsync_shutdown first",
-        ));
-    }
-    if host.abi_version != GCSYNC_ABI_VERSION {
-        return Err(Failure::new(
-            GcsyncResult::AbiVersionMismatch,
-            format!(
-                "host declares ABI version {}; this library speaks {GCSYNC_ABI_VERSION}",
-                host.abi_version
-            ),
         ));
     }
     let host = Host(*host);
