@@ -65,6 +65,8 @@ fn main() {
         .with_src(Path::new(&crate_dir).join("src/object.rs"))
         .with_src(Path::new(&crate_dir).join("src/cic.rs"))
         .with_src(Path::new(&crate_dir).join("src/ffi.rs"))
+        .with_src(Path::new(&crate_dir).join("src/ffi/hooks.rs"))
+        .with_src(Path::new(&crate_dir).join("src/ffi/pages.rs"))
         .generate()
     {
         Ok(bindings) => {

@@ -111,6 +111,11 @@ enum gcsync_result
    */
   GCSYNC_RESULT_CALLED_FROM_CALLBACK = 8014,
   /**
+   * A numeric argument is outside its documented range (e.g. `max_items` of
+   * `gcsync_list_status_page`); the message names it and the range.
+   */
+  GCSYNC_RESULT_INVALID_ARGUMENT = 8015,
+  /**
    * A numeric code unknown to this version of the library.
    */
   GCSYNC_RESULT_UNKNOWN = 8099,
@@ -313,6 +318,11 @@ typedef struct {
   gcsync_status_changed_callback status_changed;
 } gcsync_host;
 
+/**
+ * Every kind, in number order.
+ */
+#define gcsync_object_kind_ALL { gcsync_object_kind_User, }
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -346,44 +356,6 @@ gcsync_result gcsync_init(const gcsync_host *host);
  * returns `GCSYNC_RESULT_CALLED_FROM_CALLBACK` and does nothing.
  */
 gcsync_result gcsync_shutdown(uint32_t timeout_ms);
-
-/**
- * Hook: a CIC user was created or changed. `user_json` is a UTF-8 JSON object of
- * `user_json_len` bytes (no NUL needed; see README for the schema). Validates, parses and
- * queues; returns without network I/O. Thread-safe; the buffer is only read during the call.
- *
- * # Safety
- * `user_json` must be NULL or readable for `user_json_len` bytes.
- */
-gcsync_result gcsync_on_user_changed(const char *user_json, size_t user_json_len);
-
-/**
- * `gcsync_on_user_changed` with the JSON in UTF-16 (`user_json_units` code units, native byte
- * order; no NUL needed). Same validation and codes, plus `GCSYNC_RESULT_INVALID_UTF16` for an
- * unpaired surrogate; `max_payload_bytes` counts the UTF-8 bytes after conversion.
- *
- * # Safety
- * `user_json` must be NULL or readable for `user_json_units` code units.
- */
-gcsync_result gcsync_on_user_changed_utf16(const uint16_t *user_json, size_t user_json_units);
-
-/**
- * Hook: a CIC user was deleted. `user_id` is the CIC user name (UTF-8, `user_id_len` bytes,
- * the same id rule as in the user JSON). The removal policy (`user_removal_policy`) is applied
- * by the worker. Thread-safe.
- *
- * # Safety
- * `user_id` must be NULL or readable for `user_id_len` bytes.
- */
-gcsync_result gcsync_on_user_deleted(const char *user_id, size_t user_id_len);
-
-/**
- * `gcsync_on_user_deleted` with the id in UTF-16 (`user_id_units` code units).
- *
- * # Safety
- * `user_id` must be NULL or readable for `user_id_units` code units.
- */
-gcsync_result gcsync_on_user_deleted_utf16(const uint16_t *user_id, size_t user_id_units);
 
 /**
  * Hook: the settings changed. Re-reads them through `get_setting` on this thread, validates
@@ -488,6 +460,8 @@ gcsync_result gcsync_list_status(uint32_t kind, char *buf, size_t buf_len, size_
  * - `in_flight`: 1 while the worker processes an object, else 0.
  * - `objects`: `{"synced","error","not_synced","removed"}`: known objects by admin state;
  *   `removed` counts objects deleted in CIC (whatever their state), the other three the rest.
+ * - `kinds`: `{"user": {...}, ...}`: the same four counts for each object kind (every kind is
+ *   listed, also with no objects); `objects` is their sum.
  * - `api_calls`: HTTP requests sent to Genesys Cloud (token requests and retries included).
  * - `retries`: requests repeated after a 429, 5xx, transport error, 401 or 409 conflict.
  * - `rate_limited`: 429 answers received.
@@ -531,6 +505,127 @@ size_t gcsync_result_message(uint32_t result, char *buf, size_t buf_len);
  * As for `gcsync_result_message`.
  */
 size_t gcsync_last_error_message(char *buf, size_t buf_len);
+
+/**
+ * Hook: a CIC object of `kind` (a `gcsync_object_kind` number) was created or changed.
+ * `object_json` is a UTF-8 JSON object of `object_json_len` bytes (no NUL needed) in the kind's
+ * schema (README, "Hooks and payloads"). Validates, parses and queues; returns without network
+ * or disk I/O. An unknown kind is `GCSYNC_RESULT_UNKNOWN_OBJECT_KIND`; the rest is checked as by
+ * the kind's named hook (e.g. `gcsync_on_user_changed`), with the same codes. Thread-safe; the
+ * buffer is only read during the call.
+ *
+ * # Safety
+ * `object_json` must be NULL or readable for `object_json_len` bytes.
+ */
+gcsync_result gcsync_on_object_changed(uint32_t kind,
+                                       const char *object_json,
+                                       size_t object_json_len);
+
+/**
+ * `gcsync_on_object_changed` with the JSON in UTF-16 (`object_json_units` code units, native
+ * byte order). Same validation and codes, plus `GCSYNC_RESULT_INVALID_UTF16`.
+ *
+ * # Safety
+ * `object_json` must be NULL or readable for `object_json_units` code units.
+ */
+gcsync_result gcsync_on_object_changed_utf16(uint32_t kind,
+                                             const uint16_t *object_json,
+                                             size_t object_json_units);
+
+/**
+ * Hook: a CIC object of `kind` was deleted. `object_id` is its CIC id (UTF-8,
+ * `object_id_len` bytes, the id rule of the hooks). The kind's removal policy is applied by the
+ * worker. Thread-safe.
+ *
+ * # Safety
+ * `object_id` must be NULL or readable for `object_id_len` bytes.
+ */
+gcsync_result gcsync_on_object_deleted(uint32_t kind, const char *object_id, size_t object_id_len);
+
+/**
+ * `gcsync_on_object_deleted` with the id in UTF-16 (`object_id_units` code units).
+ *
+ * # Safety
+ * `object_id` must be NULL or readable for `object_id_units` code units.
+ */
+gcsync_result gcsync_on_object_deleted_utf16(uint32_t kind,
+                                             const uint16_t *object_id,
+                                             size_t object_id_units);
+
+/**
+ * Hook: a CIC user was created or changed. `user_json` is a UTF-8 JSON object of
+ * `user_json_len` bytes (no NUL needed; see README for the schema). Validates, parses and
+ * queues; returns without network I/O. Thread-safe; the buffer is only read during the call.
+ *
+ * # Safety
+ * `user_json` must be NULL or readable for `user_json_len` bytes.
+ */
+gcsync_result gcsync_on_user_changed(const char *user_json, size_t user_json_len);
+
+/**
+ * `gcsync_on_user_changed` with the JSON in UTF-16 (`user_json_units` code units, native byte
+ * order; no NUL needed). Same validation and codes, plus `GCSYNC_RESULT_INVALID_UTF16` for an
+ * unpaired surrogate; `max_payload_bytes` counts the UTF-8 bytes after conversion.
+ *
+ * # Safety
+ * `user_json` must be NULL or readable for `user_json_units` code units.
+ */
+gcsync_result gcsync_on_user_changed_utf16(const uint16_t *user_json, size_t user_json_units);
+
+/**
+ * Hook: a CIC user was deleted. `user_id` is the CIC user name (UTF-8, `user_id_len` bytes,
+ * the same id rule as in the user JSON). The removal policy (`user_removal_policy`) is applied
+ * by the worker. Thread-safe.
+ *
+ * # Safety
+ * `user_id` must be NULL or readable for `user_id_len` bytes.
+ */
+gcsync_result gcsync_on_user_deleted(const char *user_id, size_t user_id_len);
+
+/**
+ * `gcsync_on_user_deleted` with the id in UTF-16 (`user_id_units` code units).
+ *
+ * # Safety
+ * `user_id` must be NULL or readable for `user_id_units` code units.
+ */
+gcsync_result gcsync_on_user_deleted_utf16(const uint16_t *user_id, size_t user_id_units);
+
+/**
+ * Writes one page of the status list of `kind` into `buf`, snprintf-style: the objects whose
+ * CIC id sorts (bytewise) after `after_id`, at most `max_items` (1 to 10 000, else
+ * `GCSYNC_RESULT_INVALID_ARGUMENT`), as `{"items":[status, ...],"next_after":"id"|null}`. Pass
+ * `after_id` NULL with length 0 for the first page, then the `next_after` of the previous page,
+ * until it is `null`. Objects added between calls appear in a later page if their id sorts
+ * after the cursor. Each status is as from `gcsync_object_status`. Thread-safe, also from inside
+ * a callback; never blocks on the network.
+ *
+ * # Safety
+ * `after_id` NULL (with length 0) or readable for `after_id_len` bytes; `buf` writable for
+ * `buf_len` bytes (or NULL with `buf_len == 0`); `out_len` writable.
+ */
+gcsync_result gcsync_list_status_page(uint32_t kind,
+                                      const char *after_id,
+                                      size_t after_id_len,
+                                      uint32_t max_items,
+                                      char *buf,
+                                      size_t buf_len,
+                                      size_t *out_len);
+
+/**
+ * `gcsync_list_status_page` with `after_id` in UTF-16 (`after_id_units` code units). The output
+ * is UTF-8 JSON, as from every query.
+ *
+ * # Safety
+ * `after_id` NULL (with 0 units) or readable for `after_id_units` code units; otherwise as for
+ * `gcsync_list_status_page`.
+ */
+gcsync_result gcsync_list_status_page_utf16(uint32_t kind,
+                                            const uint16_t *after_id,
+                                            size_t after_id_units,
+                                            uint32_t max_items,
+                                            char *buf,
+                                            size_t buf_len,
+                                            size_t *out_len);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -115,7 +115,9 @@ fn changed_fields(before: &Value, after: &Value) -> BTreeSet<String> {
 }
 
 fn applied_json(r: &Record) -> Value {
-    serde_json::to_value(&r.applied).unwrap_or(Value::Null)
+    r.applied
+        .as_ref()
+        .map_or(Value::Null, crate::kinds::Applied::to_value)
 }
 
 /// The reason without the time of the next attempt, so a repeated transient failure is one

@@ -43,26 +43,30 @@ macro_rules! ffi_boundary {
         })
     };
     ($body:expr) => {{
-        let outcome =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Result<(), Failure> {
-                $body
-            }));
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+            || -> Result<(), crate::result::Failure> { $body },
+        ));
         match outcome {
             Ok(Ok(())) => {
-                set_last_error("");
-                GcsyncResult::Ok
+                crate::ffi::set_last_error("");
+                crate::result::GcsyncResult::Ok
             }
             Ok(Err(f)) => {
-                set_last_error(&f.message);
+                crate::ffi::set_last_error(&f.message);
                 f.code
             }
             Err(_) => {
-                set_last_error("internal panic caught at the gcsync boundary");
-                GcsyncResult::Panic
+                crate::ffi::set_last_error("internal panic caught at the gcsync boundary");
+                crate::result::GcsyncResult::Panic
             }
         }
     }};
 }
+
+mod hooks;
+pub use hooks::*;
+mod pages;
+pub use pages::*;
 
 /// The ABI version this library implements (`GCSYNC_ABI_VERSION`). Any thread, any time.
 #[no_mangle]
@@ -99,84 +103,6 @@ pub unsafe extern "C" fn gcsync_init(host: *const GcsyncHost) -> GcsyncResult {
 #[no_mangle]
 pub extern "C" fn gcsync_shutdown(timeout_ms: u32) -> GcsyncResult {
     ffi_boundary!(guarded: runtime::shutdown(timeout(timeout_ms)))
-}
-
-/// The hook behind both forms of `gcsync_on_user_changed`.
-///
-/// # Safety
-/// As for [`Text::read`].
-unsafe fn user_changed(user_json: Text) -> Result<(), Failure> {
-    // SAFETY: forwarded caller guarantee.
-    let json = unsafe { user_json.payload("user_json") }?;
-    runtime::user_changed(&json)
-}
-
-/// Hook: a CIC user was created or changed. `user_json` is a UTF-8 JSON object of
-/// `user_json_len` bytes (no NUL needed; see README for the schema). Validates, parses and
-/// queues; returns without network I/O. Thread-safe; the buffer is only read during the call.
-///
-/// # Safety
-/// `user_json` must be NULL or readable for `user_json_len` bytes.
-#[no_mangle]
-pub unsafe extern "C" fn gcsync_on_user_changed(
-    user_json: *const c_char,
-    user_json_len: usize,
-) -> GcsyncResult {
-    // SAFETY: forwarded caller guarantee.
-    ffi_boundary!(guarded: unsafe { user_changed(Text::Utf8(user_json, user_json_len)) })
-}
-
-/// `gcsync_on_user_changed` with the JSON in UTF-16 (`user_json_units` code units, native byte
-/// order; no NUL needed). Same validation and codes, plus `GCSYNC_RESULT_INVALID_UTF16` for an
-/// unpaired surrogate; `max_payload_bytes` counts the UTF-8 bytes after conversion.
-///
-/// # Safety
-/// `user_json` must be NULL or readable for `user_json_units` code units.
-#[no_mangle]
-pub unsafe extern "C" fn gcsync_on_user_changed_utf16(
-    user_json: *const u16,
-    user_json_units: usize,
-) -> GcsyncResult {
-    // SAFETY: forwarded caller guarantee.
-    ffi_boundary!(guarded: unsafe { user_changed(Text::Utf16(user_json, user_json_units)) })
-}
-
-/// The hook behind both forms of `gcsync_on_user_deleted`.
-///
-/// # Safety
-/// As for [`Text::read`].
-unsafe fn user_deleted(user_id: Text) -> Result<(), Failure> {
-    // SAFETY: forwarded caller guarantee.
-    let id = unsafe { user_id.id("user_id") }?;
-    runtime::user_deleted(&id)
-}
-
-/// Hook: a CIC user was deleted. `user_id` is the CIC user name (UTF-8, `user_id_len` bytes,
-/// the same id rule as in the user JSON). The removal policy (`user_removal_policy`) is applied
-/// by the worker. Thread-safe.
-///
-/// # Safety
-/// `user_id` must be NULL or readable for `user_id_len` bytes.
-#[no_mangle]
-pub unsafe extern "C" fn gcsync_on_user_deleted(
-    user_id: *const c_char,
-    user_id_len: usize,
-) -> GcsyncResult {
-    // SAFETY: forwarded caller guarantee.
-    ffi_boundary!(guarded: unsafe { user_deleted(Text::Utf8(user_id, user_id_len)) })
-}
-
-/// `gcsync_on_user_deleted` with the id in UTF-16 (`user_id_units` code units).
-///
-/// # Safety
-/// `user_id` must be NULL or readable for `user_id_units` code units.
-#[no_mangle]
-pub unsafe extern "C" fn gcsync_on_user_deleted_utf16(
-    user_id: *const u16,
-    user_id_units: usize,
-) -> GcsyncResult {
-    // SAFETY: forwarded caller guarantee.
-    ffi_boundary!(guarded: unsafe { user_deleted(Text::Utf16(user_id, user_id_units)) })
 }
 
 /// Hook: the settings changed. Re-reads them through `get_setting` on this thread, validates
@@ -351,6 +277,8 @@ pub unsafe extern "C" fn gcsync_list_status(
 /// - `in_flight`: 1 while the worker processes an object, else 0.
 /// - `objects`: `{"synced","error","not_synced","removed"}`: known objects by admin state;
 ///   `removed` counts objects deleted in CIC (whatever their state), the other three the rest.
+/// - `kinds`: `{"user": {...}, ...}`: the same four counts for each object kind (every kind is
+///   listed, also with no objects); `objects` is their sum.
 /// - `api_calls`: HTTP requests sent to Genesys Cloud (token requests and retries included).
 /// - `retries`: requests repeated after a 429, 5xx, transport error, 401 or 409 conflict.
 /// - `rate_limited`: 429 answers received.

@@ -17,6 +17,7 @@ pub mod ffi;
 pub mod genesys;
 pub mod host;
 pub mod json_out;
+pub mod kinds;
 pub mod logging;
 pub mod mapping;
 pub mod metrics;

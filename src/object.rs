@@ -12,6 +12,14 @@ pub enum GcsyncObjectKind {
 }
 
 impl GcsyncObjectKind {
+    /// Every kind, in number order.
+    pub const ALL: [GcsyncObjectKind; 1] = [GcsyncObjectKind::User];
+
+    /// The kind's position in [`GcsyncObjectKind::ALL`] (for per-kind tables).
+    pub fn index(self) -> usize {
+        self as usize - 1
+    }
+
     /// Maps a number from the host; `None` when unknown.
     pub fn from_u32(v: u32) -> Option<GcsyncObjectKind> {
         match v {

@@ -3,8 +3,7 @@
 //! read it; the writer thread persists copies of changed rows, so a query never waits on disk.
 //! Counts per state are kept as rows change (the overview never scans).
 
-use crate::cic::CicUser;
-use crate::mapping::DesiredUser;
+use crate::kinds::{Applied, CicObject};
 use crate::object::ObjectKey;
 use crate::status::{ObjectStatus, SyncState};
 use serde::{Deserialize, Serialize};
@@ -63,17 +62,39 @@ pub struct Intent {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Record {
     /// The latest CIC data processed (`None` once deleted in CIC).
-    pub source: Option<Arc<CicUser>>,
+    pub source: Option<Arc<CicObject>>,
     /// How the link to the Genesys object came about.
     pub origin: Option<Origin>,
     /// What gcsync last wrote to (or verified in) Genesys Cloud.
-    pub applied: Option<DesiredUser>,
+    pub applied: Option<Applied>,
     /// Admin-visible status, including the Genesys id.
     pub status: ObjectStatus,
     /// A create that may be in flight.
     pub intent: Option<Intent>,
     /// Sequence number of the last change processed.
     pub seq: u64,
+}
+
+impl Record {
+    /// The change that brings Genesys Cloud to what CIC last said of this object.
+    pub fn wanted_change(&self) -> crate::queue::Change {
+        match &self.source {
+            Some(object) => crate::queue::Change::Upsert {
+                object: (**object).clone(),
+                force: false,
+            },
+            None => crate::queue::Change::Remove,
+        }
+    }
+
+    /// Whether CIC's last word on this object has not reached Genesys Cloud: a change not
+    /// Synced, or a removal of a linked object not applied yet.
+    pub fn unfinished(&self) -> bool {
+        match &self.source {
+            Some(_) => self.status.state != SyncState::Synced,
+            None => self.status.genesys_id.is_some() && !self.status.removed,
+        }
+    }
 }
 
 /// Which overview bucket a status counts in.
@@ -99,19 +120,31 @@ pub struct Counts {
     pub removed: u64,
 }
 
+impl Counts {
+    fn add(&mut self, o: &Counts) {
+        self.synced += o.synced;
+        self.error += o.error;
+        self.not_synced += o.not_synced;
+        self.removed += o.removed;
+    }
+}
+
+const KINDS: usize = crate::object::GcsyncObjectKind::ALL.len();
+
 /// The table. Locks are held for map operations only, never across I/O.
 #[derive(Default)]
 pub struct ObjectTable {
     rows: Mutex<HashMap<ObjectKey, Record>>,
-    counts: [AtomicU64; 4],
+    /// Per kind (by [`crate::object::GcsyncObjectKind::index`]) and bucket.
+    counts: [[AtomicU64; 4]; KINDS],
 }
 
 impl ObjectTable {
     /// A table holding `rows` (loaded from the store).
     pub fn new(rows: HashMap<ObjectKey, Record>) -> ObjectTable {
         let t = ObjectTable::default();
-        for r in rows.values() {
-            t.counts[bucket(&r.status)].fetch_add(1, Ordering::Relaxed);
+        for (k, r) in &rows {
+            t.counts[k.kind.index()][bucket(&r.status)].fetch_add(1, Ordering::Relaxed);
         }
         *t.lock() = rows;
         t
@@ -150,17 +183,18 @@ impl ObjectTable {
         let copy = rec.clone();
         drop(g);
         if before != Some(after) {
+            let counts = &self.counts[key.kind.index()];
             if let Some(b) = before {
-                self.counts[b].fetch_sub(1, Ordering::Relaxed);
+                counts[b].fetch_sub(1, Ordering::Relaxed);
             }
-            self.counts[after].fetch_add(1, Ordering::Relaxed);
+            counts[after].fetch_add(1, Ordering::Relaxed);
         }
         copy
     }
 
-    /// The counts per state, without locking the table.
-    pub fn counts(&self) -> Counts {
-        let c = |i: usize| self.counts[i].load(Ordering::Relaxed);
+    /// The counts per state of one kind, without locking the table.
+    pub fn kind_counts(&self, kind: crate::object::GcsyncObjectKind) -> Counts {
+        let c = |i: usize| self.counts[kind.index()][i].load(Ordering::Relaxed);
         Counts {
             synced: c(0),
             error: c(1),
@@ -169,14 +203,46 @@ impl ObjectTable {
         }
     }
 
+    /// The counts per state of every kind together, without locking the table.
+    pub fn counts(&self) -> Counts {
+        let mut total = Counts::default();
+        for kind in crate::object::GcsyncObjectKind::ALL {
+            total.add(&self.kind_counts(kind));
+        }
+        total
+    }
+
     /// Keys and statuses of every record of a kind, sorted by id.
     pub fn list(&self, kind: crate::object::GcsyncObjectKind) -> Vec<(ObjectKey, ObjectStatus)> {
-        let mut v: Vec<(ObjectKey, ObjectStatus)> = self
-            .lock()
-            .iter()
-            .filter(|(k, _)| k.kind == kind)
-            .map(|(k, r)| (k.clone(), r.status.clone()))
+        self.page(kind, None, usize::MAX)
+    }
+
+    /// At most `max` records of a kind whose id sorts after `after` (all when `None`), sorted
+    /// by id: one pass over the table keeping the `max` smallest, O(n log max).
+    pub fn page(
+        &self,
+        kind: crate::object::GcsyncObjectKind,
+        after: Option<&str>,
+        max: usize,
+    ) -> Vec<(ObjectKey, ObjectStatus)> {
+        let g = self.lock();
+        let mut best: std::collections::BinaryHeap<&ObjectKey> = Default::default();
+        for k in g.keys() {
+            if k.kind != kind || after.is_some_and(|a| k.id.as_str() <= a) {
+                continue;
+            }
+            if best.len() < max {
+                best.push(k);
+            } else if best.peek().is_some_and(|top| k < *top) {
+                best.pop();
+                best.push(k);
+            }
+        }
+        let mut v: Vec<(ObjectKey, ObjectStatus)> = best
+            .into_iter()
+            .map(|k| (k.clone(), g[k].status.clone()))
             .collect();
+        drop(g);
         v.sort_by(|a, b| a.0.cmp(&b.0));
         v
     }
@@ -224,5 +290,29 @@ mod tests {
         assert_eq!(t.counts().synced, 0);
         let again = ObjectTable::new(HashMap::from([(k.clone(), t.get(&k).unwrap())]));
         assert_eq!(again.counts().removed, 1);
+    }
+
+    #[test]
+    fn pages_cover_every_object_of_the_kind_once_in_id_order() {
+        let t = ObjectTable::default();
+        let ids: Vec<String> = (0..97).map(|i| format!("u{:03}", (i * 37) % 97)).collect();
+        for id in &ids {
+            t.update(&ObjectKey::user(id.as_str()), |_| {});
+        }
+        let mut seen = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = t.page(crate::object::GcsyncObjectKind::User, after.as_deref(), 10);
+            assert!(page.len() <= 10);
+            if page.is_empty() {
+                break;
+            }
+            after = Some(page.last().unwrap().0.id.clone());
+            seen.extend(page.into_iter().map(|(k, _)| k.id));
+        }
+        let mut want = ids.clone();
+        want.sort();
+        assert_eq!(seen, want);
+        assert_eq!(t.list(crate::object::GcsyncObjectKind::User).len(), 97);
     }
 }

@@ -5,6 +5,7 @@
 use crate::engine::Shared;
 use crate::json_out::JsonOut;
 use crate::metrics::Metrics;
+use crate::object::GcsyncObjectKind;
 use crate::objects::Counts;
 use crate::usage::UsageState;
 use std::sync::atomic::Ordering;
@@ -15,6 +16,8 @@ struct Facts {
     /// (waiting now, waiting for a retry time, in flight).
     depth: (usize, usize, usize),
     counts: Counts,
+    /// Per kind, in [`GcsyncObjectKind::ALL`] order.
+    kinds: [Counts; GcsyncObjectKind::ALL.len()],
     /// Unix seconds of the worker's last finished attempt, 0 if none.
     last_run: u64,
     sync_user_objects: bool,
@@ -38,6 +41,7 @@ pub fn render(shared: &Shared) -> String {
     let facts = Facts {
         depth: shared.queue.depth(),
         counts: shared.objects.counts(),
+        kinds: GcsyncObjectKind::ALL.map(|k| shared.objects.kind_counts(k)),
         last_run: shared.last_run(),
         sync_user_objects,
         sync_advanced_platform_objects,
@@ -50,6 +54,19 @@ pub fn render(shared: &Shared) -> String {
 /// `calls` as a percentage of `allowance`, to one decimal.
 fn percent(calls: u64, allowance: Option<u64>) -> Option<f64> {
     allowance.map(|a| (calls as f64 * 1000.0 / a as f64).round() / 10.0)
+}
+
+/// `{"error","not_synced","removed","synced"}`.
+fn write_counts(out: &mut JsonOut, c: &Counts) {
+    out.raw("{\"error\":");
+    out.u64(c.error);
+    out.raw(",\"not_synced\":");
+    out.u64(c.not_synced);
+    out.raw(",\"removed\":");
+    out.u64(c.removed);
+    out.raw(",\"synced\":");
+    out.u64(c.synced);
+    out.raw("}");
 }
 
 /// Writes the members after `api_base_url` and the closing brace.
@@ -74,19 +91,22 @@ fn write_rest(out: &mut JsonOut, f: &Facts, m: &Metrics) {
     out.str(UsageState::of(calls, f.allowance).name());
     out.raw("},\"in_flight\":");
     out.u64(in_flight as u64);
-    out.raw(",\"last_error\":");
+    out.raw(",\"kinds\":{");
+    for (i, kind) in GcsyncObjectKind::ALL.iter().enumerate() {
+        if i > 0 {
+            out.raw(",");
+        }
+        out.str(kind.name());
+        out.raw(":");
+        write_counts(out, &f.kinds[i]);
+    }
+    out.raw("},\"last_error\":");
     m.write_last_error(out);
     out.raw(",\"last_run\":");
     out.opt_utc((f.last_run > 0).then_some(f.last_run));
-    out.raw(",\"objects\":{\"error\":");
-    out.u64(c.error);
-    out.raw(",\"not_synced\":");
-    out.u64(c.not_synced);
-    out.raw(",\"removed\":");
-    out.u64(c.removed);
-    out.raw(",\"synced\":");
-    out.u64(c.synced);
-    out.raw("},\"pending\":");
+    out.raw(",\"objects\":");
+    write_counts(out, c);
+    out.raw(",\"pending\":");
     out.u64(waiting as u64);
     counter(out, ",\"processed\":", &m.processed);
     out.raw(",\"queue_depth\":");
@@ -124,6 +144,9 @@ mod tests {
             "retry_scheduled": delayed,
             "in_flight": in_flight,
             "objects": {"synced": c.synced, "error": c.error, "not_synced": c.not_synced, "removed": c.removed},
+            "kinds": GcsyncObjectKind::ALL.iter().zip(&f.kinds).map(|(k, c)| {
+                (k.name().to_string(), json!({"synced": c.synced, "error": c.error, "not_synced": c.not_synced, "removed": c.removed}))
+            }).collect::<serde_json::Map<String, Value>>(),
             "api_calls": Metrics::get(&m.api_calls),
             "retries": Metrics::get(&m.retries),
             "rate_limited": Metrics::get(&m.rate_limited),
@@ -183,6 +206,12 @@ mod tests {
                     not_synced: 2,
                     removed: 3,
                 },
+                kinds: [Counts {
+                    synced: 6,
+                    error: 1,
+                    not_synced: 2,
+                    removed: 3,
+                }],
                 last_run: 1_795_620_645,
                 sync_user_objects: true,
                 sync_advanced_platform_objects: false,

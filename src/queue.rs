@@ -10,46 +10,49 @@
 //! (ordered by a heap, so the worker never scans) until their retry time. High-priority work
 //! (presence) is taken before normal work.
 
-use crate::cic::CicUser;
+use crate::kinds::CicObject;
 use crate::object::ObjectKey;
 use crate::result::{Failure, GcsyncResult};
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
-use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-/// What should happen to an object.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What should happen to an object (of any kind).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
-    /// Create or update a user from this CIC data; `force` skips the "unchanged" shortcut.
-    UpsertUser {
+    /// Create or update the object from this CIC data; `force` skips the "unchanged" shortcut.
+    Upsert {
         /// The latest CIC data.
-        user: CicUser,
+        object: CicObject,
         /// Verify against Genesys Cloud even if nothing changed locally.
         force: bool,
     },
-    /// The user was deleted in CIC: apply the removal policy.
-    RemoveUser,
+    /// The object was deleted in CIC: remove it in Genesys Cloud as its kind's policy says.
+    Remove,
 }
 
 impl Change {
     /// Combines a waiting change with a newer one for the same object.
     fn merge(older: &Change, newer: Arc<Change>) -> Arc<Change> {
         match (older, &*newer) {
-            (Change::UpsertUser { force: true, .. }, Change::UpsertUser { user, force: false }) => {
-                Arc::new(Change::UpsertUser {
-                    user: user.clone(),
-                    force: true,
-                })
-            }
+            (
+                Change::Upsert { force: true, .. },
+                Change::Upsert {
+                    object,
+                    force: false,
+                },
+            ) => Arc::new(Change::Upsert {
+                object: object.clone(),
+                force: true,
+            }),
             _ => newer,
         }
     }
 
     fn is_forced(&self) -> bool {
-        matches!(self, Change::UpsertUser { force: true, .. })
+        matches!(self, Change::Upsert { force: true, .. })
     }
 }
 

@@ -51,6 +51,9 @@ pub enum GcsyncResult {
     /// only the query functions, `gcsync_result_message`, `gcsync_last_error_message` and
     /// `gcsync_abi_version` may be called. Nothing was done; call it after the callback returns.
     CalledFromCallback = 8014,
+    /// A numeric argument is outside its documented range (e.g. `max_items` of
+    /// `gcsync_list_status_page`); the message names it and the range.
+    InvalidArgument = 8015,
     /// A numeric code unknown to this version of the library.
     Unknown = 8099,
     /// The payload is not well-formed JSON.
@@ -83,7 +86,7 @@ pub enum GcsyncResult {
 
 impl GcsyncResult {
     /// All codes, for tables and tests.
-    pub(crate) const ALL: [GcsyncResult; 28] = [
+    pub(crate) const ALL: [GcsyncResult; 29] = [
         Self::Ok,
         Self::Panic,
         Self::NullParameter,
@@ -99,6 +102,7 @@ impl GcsyncResult {
         Self::StorageCorrupt,
         Self::StorageLocked,
         Self::CalledFromCallback,
+        Self::InvalidArgument,
         Self::Unknown,
         Self::MalformedJson,
         Self::UnknownField,
@@ -149,6 +153,7 @@ impl GcsyncResult {
             Self::CalledFromCallback => {
                 "this function may not be called from inside a gcsync callback"
             }
+            Self::InvalidArgument => "an argument is outside its documented range",
             Self::Unknown => "unknown result code",
             Self::MalformedJson => "the payload is not well-formed JSON",
             Self::UnknownField => "the payload has an unknown field",

@@ -9,6 +9,7 @@ use crate::cic::{self, check_id};
 use crate::engine::Shared;
 use crate::host::{GcsyncHost, Host};
 use crate::json_out::JsonOut;
+use crate::kinds::{self, CicObject};
 use crate::logging;
 use crate::metrics::Metrics;
 use crate::object::{GcsyncObjectKind, ObjectKey};
@@ -16,7 +17,7 @@ use crate::objects::ObjectTable;
 use crate::queue::{Change, Priority, WorkQueue};
 use crate::result::{Failure, GcsyncResult};
 use crate::settings::Settings;
-use crate::status::{write_status, SyncState};
+use crate::status::write_status;
 use crate::store::{Db, Loaded};
 use crate::writer::Durability;
 use crossbeam_channel::Receiver;
@@ -98,18 +99,8 @@ fn resume(queue: &WorkQueue, loaded: &mut Loaded) -> usize {
         if waiting.contains(key) {
             continue;
         }
-        let change = match &r.source {
-            Some(u) => Change::UpsertUser {
-                user: (**u).clone(),
-                force: false,
-            },
-            None => Change::RemoveUser,
-        };
-        let unfinished = match &r.source {
-            Some(_) => r.status.state != SyncState::Synced,
-            None => r.status.genesys_id.is_some() && !r.status.removed,
-        };
-        if unfinished {
+        let change = r.wanted_change();
+        if r.unfinished() {
             queue.restore(key.clone(), change, r.seq);
         } else if r.source.is_some() || r.status.removed {
             queue.remember_applied(key.clone(), change);
@@ -281,28 +272,35 @@ pub fn shutdown(timeout: Duration) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Queues a changed CIC user.
-pub fn user_changed(json: &str) -> Result<(), Failure> {
+/// Queues a changed CIC object of any kind (parsed and validated by its kind).
+pub fn object_changed(kind: GcsyncObjectKind, json: &str) -> Result<(), Failure> {
     let shared = current()?;
-    let user = cic::parse_user(json)?;
-    let key = ObjectKey::user(user.id.clone());
+    let object = CicObject::parse(kind, json)?;
+    let key = ObjectKey {
+        kind,
+        id: object.id().to_string(),
+    };
+    let change = Change::Upsert {
+        object,
+        force: false,
+    };
     shared
         .queue
-        .enqueue(
-            key,
-            Change::UpsertUser { user, force: false },
-            Priority::Normal,
-        )
+        .enqueue(key, change, kinds::priority(kind))
         .map(|_| ())
 }
 
-/// Queues the removal of a CIC user.
-pub fn user_deleted(id: &str) -> Result<(), Failure> {
+/// Queues the removal of a CIC object of any kind.
+pub fn object_deleted(kind: GcsyncObjectKind, id: &str) -> Result<(), Failure> {
     let shared = current()?;
     check_id(id)?;
+    let key = ObjectKey {
+        kind,
+        id: id.to_string(),
+    };
     shared
         .queue
-        .enqueue(ObjectKey::user(id), Change::RemoveUser, Priority::Normal)
+        .enqueue(key, Change::Remove, kinds::priority(kind))
         .map(|_| ())
 }
 
@@ -313,11 +311,11 @@ pub fn force_sync(json: &str) -> Result<(), Failure> {
     let total = snap.users.len();
     for user in snap.users {
         let key = ObjectKey::user(user.id.clone());
-        shared.queue.enqueue(
-            key,
-            Change::UpsertUser { user, force: true },
-            Priority::Normal,
-        )?;
+        let change = Change::Upsert {
+            object: CicObject::User(user),
+            force: true,
+        };
+        shared.queue.enqueue(key, change, Priority::Normal)?;
     }
     shared.queue.retry_delayed_now();
     log::info!("force complete sync queued for {total} user(s)");
@@ -414,16 +412,54 @@ pub fn list_status(kind: GcsyncObjectKind) -> Result<String, Failure> {
     let shared = current()?;
     let items = shared.objects.list(kind);
     let mut out = JsonOut::with_capacity(2 + 256 * items.len());
+    write_status_array(&shared, &mut out, &items);
+    Ok(out.into_string())
+}
+
+/// The largest page `list_status_page` returns.
+pub const MAX_PAGE_ITEMS: u32 = 10_000;
+
+/// One page of the status list of `kind`: at most `max` objects whose id sorts after `after`
+/// (from the first when `None`), as `{"items":[...],"next_after":id|null}`; `next_after` is the
+/// last item's id when more objects follow, else `null`.
+pub fn list_status_page(
+    kind: GcsyncObjectKind,
+    after: Option<&str>,
+    max: u32,
+) -> Result<String, Failure> {
+    if max == 0 || max > MAX_PAGE_ITEMS {
+        return Err(Failure::new(
+            GcsyncResult::InvalidArgument,
+            format!("max_items is {max}; it must be 1 to {MAX_PAGE_ITEMS}"),
+        ));
+    }
+    let shared = current()?;
+    let mut items = shared.objects.page(kind, after, max as usize + 1);
+    let more = items.len() > max as usize;
+    items.truncate(max as usize);
+    let mut out = JsonOut::with_capacity(40 + 256 * items.len());
+    out.raw("{\"items\":");
+    write_status_array(&shared, &mut out, &items);
+    out.raw(",\"next_after\":");
+    out.opt_str(items.last().filter(|_| more).map(|(k, _)| k.id.as_str()));
+    out.raw("}");
+    Ok(out.into_string())
+}
+
+fn write_status_array(
+    shared: &Shared,
+    out: &mut JsonOut,
+    items: &[(ObjectKey, crate::status::ObjectStatus)],
+) {
     out.raw("[");
     for (i, (key, s)) in items.iter().enumerate() {
         if i > 0 {
             out.raw(",");
         }
         let pending = shared.queue.is_pending(key);
-        write_status(&mut out, key, Some(s), pending);
+        write_status(out, key, Some(s), pending);
     }
     out.raw("]");
-    Ok(out.into_string())
 }
 
 /// The overview JSON (see [`crate::overview`]).

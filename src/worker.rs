@@ -4,10 +4,11 @@
 use crate::clock::{format_utc, unix_now};
 use crate::engine::Shared;
 use crate::genesys::Client;
+use crate::kinds::{self, CicObject};
 use crate::metrics::Metrics;
 use crate::object::{GcsyncObjectKind, ObjectKey};
 use crate::objects::Record;
-use crate::queue::Pending;
+use crate::queue::{Change, Pending};
 use crate::settings::Settings;
 use crate::status::SyncState;
 use crate::store::RowWrite;
@@ -220,8 +221,39 @@ impl Worker {
         if tests::PANIC_FOR.lock().unwrap().as_deref() == Some(key.id.as_str()) {
             panic!("injected test panic");
         }
-        match key.kind {
-            GcsyncObjectKind::User => self.process_user(key, pending),
+        let (source, force) = match &*pending.change {
+            Change::Upsert { object, force } => (Some(Arc::new(object.clone())), *force),
+            Change::Remove => (None, false),
+        };
+        let record = self.update(key, |r| r.source = source.clone());
+        if let Some(why) = kinds::disabled(key.kind, &self.settings, source.is_none()) {
+            log::debug!("{} {}: not synced: {why}", key.kind.name(), key.id);
+            self.update(key, |r| {
+                r.status.state = SyncState::NotSynced;
+                r.status.reason = Some(why.into());
+            });
+            return Outcome::Done(false);
+        }
+        // The kind's own steps (one arm per kind).
+        match (key.kind, source.as_deref()) {
+            (GcsyncObjectKind::User, Some(CicObject::User(user))) => {
+                self.upsert_user(key, &record, user, force, pending)
+            }
+            (GcsyncObjectKind::User, None) => self.remove_user(key, &record, pending),
+        }
+    }
+
+    /// Queues every object whose CIC state has not reached Genesys Cloud (Error or Not synced,
+    /// or a removal not applied yet). Objects whose mapping fails cost no API call when retried.
+    fn requeue_unsynced(&self) {
+        for (key, r) in self.shared.objects.select(Record::unfinished) {
+            let priority = kinds::priority(key.kind);
+            if let Err(f) = self.shared.queue.enqueue(key, r.wanted_change(), priority) {
+                log::warn!(
+                    "could not queue an object after a settings change: {}",
+                    f.message
+                );
+            }
         }
     }
 

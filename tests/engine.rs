@@ -201,7 +201,10 @@ fn a_create_cut_short_by_a_crash_is_linked_not_duplicated() {
     crashed_mid_create(
         w.dir.path(),
         "k1",
-        Change::UpsertUser { user, force: false },
+        Change::Upsert {
+            object: gcsync::kinds::CicObject::User(user),
+            force: false,
+        },
     );
     let gid = w.emu.seed_user("K1", "k1@example.com", "active");
     w.start();
@@ -218,7 +221,7 @@ fn a_create_cut_short_by_a_crash_is_linked_not_duplicated() {
 #[test]
 fn a_deletion_after_a_crash_mid_create_deactivates_the_created_user() {
     let w = World::new();
-    crashed_mid_create(w.dir.path(), "k2", Change::RemoveUser);
+    crashed_mid_create(w.dir.path(), "k2", Change::Remove);
     let gid = w.emu.seed_user("K2", "k2@example.com", "active");
     w.start();
     assert_eq!(gcsync_wait_settled(20_000), GcsyncResult::Ok);

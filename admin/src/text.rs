@@ -183,11 +183,22 @@ pub fn list(db: &Db, a: &Args) -> Result<(), Fail> {
     Ok(())
 }
 
-/// The name of a pending change (`UpsertUser`, `RemoveUser`, ...) from its JSON.
+/// The name of a pending change from its stored JSON: `upsert`, `upsert (forced)` or `remove`
+/// (databases of schema version 2 stored `{"UpsertUser":{..}}` / `"RemoveUser"`).
 fn change_name(v: &serde_json::Value) -> String {
+    let forced = |m: &serde_json::Value| m["force"] == serde_json::Value::Bool(true);
     match v {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Object(m) => m.keys().next().cloned().unwrap_or_default(),
+        serde_json::Value::String(s) if s == "remove" || s == "RemoveUser" => "remove".into(),
+        serde_json::Value::Object(m) if m.contains_key("upsert") => match forced(v) {
+            true => "upsert (forced)".into(),
+            false => "upsert".into(),
+        },
+        serde_json::Value::Object(m) if m.contains_key("UpsertUser") => {
+            match forced(&m["UpsertUser"]) {
+                true => "upsert (forced)".into(),
+                false => "upsert".into(),
+            }
+        }
         other => other.to_string(),
     }
 }

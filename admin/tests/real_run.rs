@@ -265,7 +265,7 @@ fn check_text_commands(w: &World) {
     );
     assert!(show.contains("created"));
     let later = ok(dir, &["show", "user", "later"]);
-    assert!(later.contains("pending change:    UpsertUser"), "{later}");
+    assert!(later.contains("pending change:    upsert"), "{later}");
     assert!(later.contains("rate limit"), "{later}");
 
     let hist = ok(dir, &["history", "--deleted", "--since", "7d"]);

@@ -88,6 +88,14 @@ impl Text {
         }
     }
 
+    /// Whether the argument is NULL with length 0 (an optional argument left out).
+    pub(super) fn is_empty_null(&self) -> bool {
+        match *self {
+            Text::Utf8(ptr, len) => ptr.is_null() && len == 0,
+            Text::Utf16(ptr, units) => ptr.is_null() && units == 0,
+        }
+    }
+
     /// Reads a JSON payload argument under the `max_payload_bytes` setting.
     ///
     /// # Safety

@@ -1,8 +1,8 @@
 use super::*;
 
 fn user(id: &str, name: &str) -> Change {
-    Change::UpsertUser {
-        user: CicUser {
+    Change::Upsert {
+        object: CicObject::User(crate::cic::CicUser {
             id: id.into(),
             display_name: Some(name.into()),
             business_email: None,
@@ -11,7 +11,7 @@ fn user(id: &str, name: &str) -> Change {
             mobile_phone: None,
             home_phone: None,
             fax: None,
-        },
+        }),
         force: false,
     }
 }
@@ -40,7 +40,7 @@ fn many_changes_to_one_object_coalesce_to_the_latest() {
 fn force_survives_coalescing_and_removal_replaces_upsert() {
     let q = WorkQueue::new(10, 0);
     let mut forced = user("a", "1");
-    if let Change::UpsertUser { force, .. } = &mut forced {
+    if let Change::Upsert { force, .. } = &mut forced {
         *force = true;
     }
     q.enqueue(ObjectKey::user("a"), forced, Priority::Normal)
@@ -48,7 +48,10 @@ fn force_survives_coalescing_and_removal_replaces_upsert() {
     q.enqueue(ObjectKey::user("a"), user("a", "2"), Priority::Normal)
         .unwrap();
     match (*q.next(T).unwrap().1.change).clone() {
-        Change::UpsertUser { force, user } => {
+        Change::Upsert {
+            force,
+            object: CicObject::User(user),
+        } => {
             assert!(force);
             assert_eq!(user.display_name.as_deref(), Some("2"));
         }
@@ -57,9 +60,9 @@ fn force_survives_coalescing_and_removal_replaces_upsert() {
     q.finish(&ObjectKey::user("a"), true);
     q.enqueue(ObjectKey::user("b"), user("b", "1"), Priority::Normal)
         .unwrap();
-    q.enqueue(ObjectKey::user("b"), Change::RemoveUser, Priority::Normal)
+    q.enqueue(ObjectKey::user("b"), Change::Remove, Priority::Normal)
         .unwrap();
-    assert_eq!(*q.next(T).unwrap().1.change, Change::RemoveUser);
+    assert_eq!(*q.next(T).unwrap().1.change, Change::Remove);
 }
 
 #[test]
@@ -195,7 +198,7 @@ fn an_event_identical_to_what_synced_costs_nothing_unless_forced() {
     assert!(q.take_unsaved().0.is_empty(), "nothing to write");
     assert_eq!(q.depth(), (0, 0, 0));
     let mut forced = user("a", "1");
-    if let Change::UpsertUser { force, .. } = &mut forced {
+    if let Change::Upsert { force, .. } = &mut forced {
         *force = true;
     }
     assert!(q.enqueue(a.clone(), forced, Priority::Normal).unwrap());

@@ -1,5 +1,6 @@
 //! Rows ↔ records: the column encoding of [`Record`] and of pending changes.
 
+use crate::kinds::{Applied, CicObject};
 use crate::object::{GcsyncObjectKind, ObjectKey};
 use crate::objects::{Origin, Record};
 use crate::queue::Change;
@@ -49,12 +50,12 @@ pub fn read_object(row: &Row) -> rusqlite::Result<(ObjectKey, Record)> {
     let origin: Option<String> = row.get(3)?;
     let label: String = row.get(6)?;
     let rec = Record {
-        source: json(row, 2)?.map(Arc::new),
+        source: by_kind(row, 2, key.kind, CicObject::decode)?.map(Arc::new),
         origin: match origin {
             Some(o) => Some(Origin::parse(&o).ok_or_else(|| bad(3, "origin"))?),
             None => None,
         },
-        applied: json(row, 4)?,
+        applied: by_kind(row, 4, key.kind, Applied::decode)?,
         status: ObjectStatus {
             state: state(&label).ok_or_else(|| bad(6, "state"))?,
             last_synchronized: row.get::<_, Option<i64>>(8)?.map(|t| t as u64),
@@ -74,8 +75,62 @@ pub fn read_pending(row: &Row) -> rusqlite::Result<(ObjectKey, Change, u64)> {
         kind: kind(row, 0)?,
         id: row.get(1)?,
     };
-    let change: Change = json(row, 2)?.ok_or_else(|| bad(2, "empty change"))?;
+    let text: String = row.get(2)?;
+    let change = decode_change(key.kind, &text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(2, Type::Text, e.into()))?;
     Ok((key, change, row.get::<_, i64>(3)? as u64))
+}
+
+fn encoded(v: Option<serde_json::Result<String>>) -> rusqlite::Result<Option<String>> {
+    v.transpose()
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))
+}
+
+/// A column holding a kind's own JSON (decoded with the row's kind).
+fn by_kind<T>(
+    row: &Row,
+    col: usize,
+    kind: GcsyncObjectKind,
+    decode: fn(GcsyncObjectKind, &str) -> Result<T, String>,
+) -> rusqlite::Result<Option<T>> {
+    let text: Option<String> = row.get(col)?;
+    text.map(|t| {
+        decode(kind, &t)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(col, Type::Text, e.into()))
+    })
+    .transpose()
+}
+
+/// The stored form of a pending change: `{"upsert":<the kind's JSON>,"force":bool}` or
+/// `"remove"` (the kind is in its own column).
+pub fn encode_change(change: &Change) -> serde_json::Result<String> {
+    match change {
+        Change::Upsert { object, force } => Ok(format!(
+            "{{\"upsert\":{},\"force\":{force}}}",
+            object.encode()?
+        )),
+        Change::Remove => Ok("\"remove\"".into()),
+    }
+}
+
+/// Reads [`encode_change`]'s form, and the user-only form of schema version 2
+/// (`{"UpsertUser":{"user":..,"force":..}}` / `"RemoveUser"`).
+pub fn decode_change(kind: GcsyncObjectKind, text: &str) -> Result<Change, String> {
+    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let (body, force) = match &v {
+        serde_json::Value::String(s) if s == "remove" || s == "RemoveUser" => {
+            return Ok(Change::Remove)
+        }
+        serde_json::Value::Object(m) if m.contains_key("upsert") => (&m["upsert"], &m["force"]),
+        serde_json::Value::Object(m) if m.contains_key("UpsertUser") => {
+            (&m["UpsertUser"]["user"], &m["UpsertUser"]["force"])
+        }
+        _ => return Err(format!("unexpected stored change {text:.80}")),
+    };
+    Ok(Change::Upsert {
+        object: CicObject::decode(kind, &body.to_string())?,
+        force: force.as_bool().unwrap_or(false),
+    })
 }
 
 fn to_json<T: serde::Serialize>(v: &Option<T>) -> rusqlite::Result<Option<String>> {
@@ -100,9 +155,9 @@ pub fn write_object(tx: &Transaction, key: &ObjectKey, r: &Record) -> rusqlite::
     stmt.execute(params![
         key.kind.name(),
         key.id,
-        to_json(&r.source.as_deref())?,
+        encoded(r.source.as_deref().map(CicObject::encode))?,
         r.origin.map(Origin::name),
-        to_json(&r.applied)?,
+        encoded(r.applied.as_ref().map(Applied::encode))?,
         r.status.genesys_id,
         r.status.state.label(),
         r.status.reason,

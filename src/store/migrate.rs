@@ -4,6 +4,7 @@
 
 use super::{storage, Db};
 use crate::cic::CicUser;
+use crate::kinds::{Applied, CicObject};
 use crate::mapping::DesiredUser;
 use crate::object::ObjectKey;
 use crate::objects::{Origin, Record};
@@ -29,10 +30,29 @@ struct StateFile {
     users: BTreeMap<String, UserRecord>,
 }
 
+/// A pending change as format 1 wrote it (users only).
+#[derive(Deserialize)]
+enum LegacyChange {
+    UpsertUser { user: CicUser, force: bool },
+    RemoveUser,
+}
+
+impl From<LegacyChange> for Change {
+    fn from(c: LegacyChange) -> Change {
+        match c {
+            LegacyChange::UpsertUser { user, force } => Change::Upsert {
+                object: CicObject::User(user),
+                force,
+            },
+            LegacyChange::RemoveUser => Change::Remove,
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct PendingFile {
     format: u32,
-    pending: Vec<(ObjectKey, Change)>,
+    pending: Vec<(ObjectKey, LegacyChange)>,
 }
 
 fn read<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Option<T>, Failure> {
@@ -78,9 +98,9 @@ pub fn from_json_files(db: &mut Db, dir: &Path) -> Result<Option<String>, Failur
     }
     for (id, r) in state.map(|s| s.users).unwrap_or_default() {
         let rec = Record {
-            source: r.source.map(Arc::new),
+            source: r.source.map(|u| Arc::new(CicObject::User(u))),
             origin: r.origin,
-            applied: r.applied,
+            applied: r.applied.map(Applied::User),
             status: r.status,
             intent: None,
             seq: 0,
@@ -95,7 +115,7 @@ pub fn from_json_files(db: &mut Db, dir: &Path) -> Result<Option<String>, Failur
     if let Some(p) = pending {
         check_format(p.format, &pending_path)?;
         for (n, (key, change)) in p.pending.into_iter().enumerate() {
-            intake.push((key, n as u64 + 1, Arc::new(change)));
+            intake.push((key, n as u64 + 1, Arc::new(Change::from(change))));
         }
     }
     // Objects first (seq 0), then the pending changes (seq 1..), in one transaction.

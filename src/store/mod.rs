@@ -224,7 +224,7 @@ impl Db {
                 )
                 .map_err(fail)?;
             for (key, seq, change) in intake {
-                let json = serde_json::to_string(&**change)
+                let json = codec::encode_change(change)
                     .map_err(|e| storage("cannot encode a change for", &path, e))?;
                 put.execute(params![key.kind.name(), key.id, json, *seq as i64])
                     .map_err(fail)?;

@@ -1,18 +1,21 @@
 use super::*;
 use crate::cic::CicUser;
+use crate::kinds::CicObject;
 use crate::status::SyncState;
 use std::sync::Arc;
 
-fn user(id: &str) -> CicUser {
-    serde_json::from_value(
-        serde_json::json!({"id": id, "business_email": format!("{id}@example.com")}),
+fn user(id: &str) -> CicObject {
+    CicObject::User(
+        serde_json::from_value::<CicUser>(
+            serde_json::json!({"id": id, "business_email": format!("{id}@example.com")}),
+        )
+        .unwrap(),
     )
-    .unwrap()
 }
 
 fn upsert(id: &str) -> Arc<Change> {
-    Arc::new(Change::UpsertUser {
-        user: user(id),
+    Arc::new(Change::Upsert {
+        object: user(id),
         force: false,
     })
 }
@@ -58,7 +61,7 @@ fn rows_and_pending_round_trip_with_private_modes() {
     let r = &loaded.rows[&ObjectKey::user("jdoe")];
     assert_eq!(r.status.genesys_id.as_deref(), Some("g-1"));
     assert_eq!(r.status.state, SyncState::Synced);
-    assert_eq!(r.source.as_ref().unwrap().id, "jdoe");
+    assert_eq!(r.source.as_ref().unwrap().id(), "jdoe");
     assert_eq!(loaded.pending.len(), 1, "jdoe's pending row was completed");
     assert_eq!(loaded.pending[0].0, ObjectKey::user("a"));
     assert_eq!(loaded.last_seq, 4);
@@ -164,7 +167,7 @@ fn format_1_files_are_migrated_once_and_kept() {
     assert_eq!(r.status.genesys_id.as_deref(), Some("g-9"));
     assert_eq!(r.origin, Some(crate::objects::Origin::Adopted));
     assert_eq!(loaded.pending.len(), 2);
-    assert_eq!(loaded.pending[1].1, Change::RemoveUser);
+    assert_eq!(loaded.pending[1].1, Change::Remove);
     assert!(dir.path().join("state.json.migrated").exists());
     assert!(dir.path().join("pending.json.migrated").exists());
     assert!(!dir.path().join("state.json").exists());
@@ -196,4 +199,36 @@ fn an_unwritable_directory_is_a_storage_error() {
     let e = Db::open(&file.join("sub")).err().unwrap();
     assert_eq!(e.code, GcsyncResult::StorageError);
     assert!(e.message.contains("not-a-dir"), "{}", e.message);
+}
+
+#[test]
+fn changes_are_stored_per_kind_and_version_2_user_changes_still_read() {
+    use super::codec::{decode_change, encode_change};
+    use crate::object::GcsyncObjectKind::User;
+    for change in [
+        (*upsert("a")).clone(),
+        Change::Upsert {
+            object: user("b"),
+            force: true,
+        },
+        Change::Remove,
+    ] {
+        let text = encode_change(&change).unwrap();
+        assert_eq!(decode_change(User, &text), Ok(change), "{text}");
+    }
+    assert_eq!(
+        encode_change(&upsert("a")).unwrap(),
+        r#"{"upsert":{"id":"a","business_email":"a@example.com"},"force":false}"#
+    );
+    let v2 = r#"{"UpsertUser":{"user":{"id":"a","business_email":"a@example.com"},"force":true}}"#;
+    assert_eq!(
+        decode_change(User, v2),
+        Ok(Change::Upsert {
+            object: user("a"),
+            force: true
+        })
+    );
+    assert_eq!(decode_change(User, r#""RemoveUser""#), Ok(Change::Remove));
+    assert!(decode_change(User, r#"{"Rename":1}"#).is_err());
+    assert!(decode_change(User, r#"{"upsert":{"id":"a","nick":1},"force":false}"#).is_err());
 }

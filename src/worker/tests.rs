@@ -54,7 +54,7 @@ fn worker_survives_a_panic_and_keeps_working() {
     };
     runtime::init(&host).unwrap();
     *PANIC_FOR.lock().unwrap() = Some("boom".into());
-    runtime::user_changed(r#"{"id":"boom"}"#).unwrap();
+    runtime::object_changed(crate::object::GcsyncObjectKind::User, r#"{"id":"boom"}"#).unwrap();
     runtime::wait_idle(Duration::from_secs(10)).unwrap();
     let s = status("boom");
     assert_eq!(s["state"], "Error");
@@ -64,7 +64,7 @@ fn worker_survives_a_panic_and_keeps_working() {
     );
     assert_eq!(s["pending"], true, "retried later");
     *PANIC_FOR.lock().unwrap() = None;
-    runtime::user_changed(r#"{"id":"after"}"#).unwrap();
+    runtime::object_changed(crate::object::GcsyncObjectKind::User, r#"{"id":"after"}"#).unwrap();
     runtime::wait_idle(Duration::from_secs(10)).unwrap();
     assert_eq!(status("after")["reason"], "business email required");
     let o: Value = serde_json::from_str(&runtime::overview().unwrap()).unwrap();

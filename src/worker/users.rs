@@ -5,70 +5,22 @@ use super::{Outcome, Worker};
 use crate::cic::CicUser;
 use crate::clock::unix_now;
 use crate::engine::Shared;
+use crate::kinds::{Applied, CicObject};
 use crate::mapping::desired_user;
 use crate::mapping::same_email;
 use crate::object::{GcsyncObjectKind, ObjectKey};
 use crate::objects::{Intent, Origin, Record};
-use crate::queue::{Change, Pending, Priority};
+use crate::queue::{Change, Pending};
 use crate::status::{ObjectStatus, SyncState};
 use crate::store::RowWrite;
 use crate::user_sync::{self, SyncError};
-use std::sync::Arc;
 
 impl Worker {
-    /// Queues every object whose CIC state has not reached Genesys Cloud (Error or Not synced,
-    /// or a removal not applied yet). Users whose mapping fails cost no API call when retried.
-    pub(super) fn requeue_unsynced(&self) {
-        let work = self.shared.objects.select(|r| {
-            (r.source.is_some() && r.status.state != SyncState::Synced)
-                || (r.source.is_none() && r.status.genesys_id.is_some() && !r.status.removed)
-        });
-        for (key, r) in work {
-            let change = match &r.source {
-                Some(u) => Change::UpsertUser {
-                    user: (**u).clone(),
-                    force: false,
-                },
-                None => Change::RemoveUser,
-            };
-            if let Err(f) = self.shared.queue.enqueue(key, change, Priority::Normal) {
-                log::warn!(
-                    "could not queue an object after a settings change: {}",
-                    f.message
-                );
-            }
-        }
-    }
-
     /// Whether the intent recorded for `key` may have been followed by a POST: it was sent
     /// in this process, or it comes from an earlier one (unknown).
     fn intent_may_have_been_sent(&self, key: &ObjectKey) -> bool {
         let p = self.posted.lock().unwrap_or_else(|p| p.into_inner());
         p.get(key) != Some(&false)
-    }
-
-    pub(super) fn process_user(&mut self, key: &ObjectKey, pending: &Pending) -> Outcome {
-        let (source, force) = match &*pending.change {
-            Change::UpsertUser { user, force } => (Some(Arc::new(user.clone())), *force),
-            Change::RemoveUser => (None, false),
-        };
-        let record = self.update(key, |r| r.source = source.clone());
-        if !self.settings.sync_user_objects {
-            log::debug!("user {}: not synced: Sync User Objects is off", key.id);
-            let why = match source {
-                Some(_) => "Sync User Objects is turned off",
-                None => "Sync User Objects is turned off; the removal applies when it is turned on",
-            };
-            self.update(key, |r| {
-                r.status.state = SyncState::NotSynced;
-                r.status.reason = Some(why.into());
-            });
-            return Outcome::Done(false);
-        }
-        match source {
-            Some(user) => self.upsert_user(key, &record, &user, force, pending),
-            None => self.remove_user(key, &record, pending),
-        }
     }
 
     fn linked(
@@ -79,7 +31,7 @@ impl Worker {
         origin: Origin,
     ) {
         self.update(key, |r| {
-            r.applied = Some(applied);
+            r.applied = Some(Applied::User(applied));
             r.origin = Some(origin);
             r.intent = None;
             r.status = ObjectStatus {
@@ -129,7 +81,7 @@ impl Worker {
             && link.is_some()
             && record.status.state == SyncState::Synced
             && !record.status.removed
-            && record.applied.as_ref() == Some(&desired)
+            && matches!(&record.applied, Some(Applied::User(a)) if *a == desired)
         {
             log::debug!(
                 "user {}: matches what was last applied; no API call",
@@ -273,7 +225,14 @@ fn record_intent(
         let upcoming = {
             let known = posted.lock().unwrap_or_else(|p| p.into_inner());
             let new_user = |k: &ObjectKey, c: &Change| {
-                matches!(c, Change::UpsertUser { .. }) && k != key && !known.contains_key(k)
+                matches!(
+                    c,
+                    Change::Upsert {
+                        object: CicObject::User(_),
+                        ..
+                    }
+                ) && k != key
+                    && !known.contains_key(k)
             };
             shared.queue.peek_waiting(INTENT_BATCH * 2, new_user)
         };
@@ -281,7 +240,11 @@ fn record_intent(
             if rows.len() >= INTENT_BATCH {
                 break;
             }
-            let Change::UpsertUser { user, .. } = &*change else {
+            let Change::Upsert {
+                object: CicObject::User(user),
+                ..
+            } = &*change
+            else {
                 continue;
             };
             let Some(e) = user
