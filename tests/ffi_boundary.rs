@@ -155,6 +155,8 @@ fn result_messages_cover_every_code() {
 enum Entry {
     UserChanged,
     UserDeleted,
+    ObjectChanged,
+    ObjectDeleted,
     ForceSync,
     ObjectStatus,
 }
@@ -165,9 +167,11 @@ enum Enc {
     Utf16,
 }
 
-const ENTRIES: [Entry; 4] = [
+const ENTRIES: [Entry; 6] = [
     Entry::UserChanged,
     Entry::UserDeleted,
+    Entry::ObjectChanged,
+    Entry::ObjectDeleted,
     Entry::ForceSync,
     Entry::ObjectStatus,
 ];
@@ -176,9 +180,10 @@ impl Entry {
     /// The name the message gives the id field or argument.
     fn id_field(self) -> &'static str {
         match self {
-            Entry::UserChanged => "id",
+            Entry::UserChanged | Entry::ObjectChanged => "id",
             Entry::ForceSync => "users[0].id",
             Entry::UserDeleted => "user_id",
+            Entry::ObjectDeleted => "object_id",
             Entry::ObjectStatus => "object_id",
         }
     }
@@ -186,7 +191,7 @@ impl Entry {
     /// The argument carrying one user with these fields (the id alone for the id entries).
     fn with_user(self, user: serde_json::Value) -> String {
         match self {
-            Entry::UserChanged => user.to_string(),
+            Entry::UserChanged | Entry::ObjectChanged => user.to_string(),
             Entry::ForceSync => serde_json::json!({ "users": [user] }).to_string(),
             _ => user["id"].as_str().unwrap().to_string(),
         }
@@ -225,6 +230,10 @@ impl Entry {
                 (Entry::UserChanged, Enc::Utf16) => gcsync_on_user_changed_utf16(p16, n16),
                 (Entry::UserDeleted, Enc::Utf8) => gcsync_on_user_deleted(p8, n8),
                 (Entry::UserDeleted, Enc::Utf16) => gcsync_on_user_deleted_utf16(p16, n16),
+                (Entry::ObjectChanged, Enc::Utf8) => gcsync_on_object_changed(1, p8, n8),
+                (Entry::ObjectChanged, Enc::Utf16) => gcsync_on_object_changed_utf16(1, p16, n16),
+                (Entry::ObjectDeleted, Enc::Utf8) => gcsync_on_object_deleted(1, p8, n8),
+                (Entry::ObjectDeleted, Enc::Utf16) => gcsync_on_object_deleted_utf16(1, p16, n16),
                 (Entry::ForceSync, Enc::Utf8) => gcsync_on_force_sync(p8, n8),
                 (Entry::ForceSync, Enc::Utf16) => gcsync_on_force_sync_utf16(p16, n16),
                 (Entry::ObjectStatus, Enc::Utf8) => gcsync_object_status(1, p8, n8, b, l, &mut out),
@@ -282,7 +291,7 @@ const MAX_PAYLOAD: usize = 4096;
 
 fn rejected_cases() -> Vec<Case> {
     use GcsyncResult::*;
-    let json = [Entry::UserChanged, Entry::ForceSync];
+    let json = [Entry::UserChanged, Entry::ObjectChanged, Entry::ForceSync];
     let mut cases = vec![
         case(
             "NULL",
@@ -373,7 +382,7 @@ fn rejected_cases() -> Vec<Case> {
     }
     let array = r#"["arr1","Array User","a@b.c"]"#;
     let shaped = |user: &'static str, snap: &'static str| {
-        move |e: Entry| Arg::Text(if e == Entry::UserChanged { user } else { snap }.into())
+        move |e: Entry| Arg::Text(if e != Entry::ForceSync { user } else { snap }.into())
     };
     cases.extend([
         case(
@@ -491,7 +500,7 @@ fn accepted_cases() -> Vec<Case> {
         ),
         case(
             "a user with every field",
-            &[Entry::UserChanged, Entry::ForceSync],
+            &[Entry::UserChanged, Entry::ObjectChanged, Entry::ForceSync],
             |e| {
                 Arg::Text(e.with_user(
                     serde_json::json!({"id":"full","display_name":"Nguyễn Thị Thu",
