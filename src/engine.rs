@@ -1,17 +1,18 @@
 //! The state one running instance shares between the hooks, the queries, the worker and the
 //! writer. It sits below `runtime` (the lifecycle) so the threads import it without reaching up.
 
-use crate::cancel::Cancel;
 use crate::clock::unix_now;
 use crate::host::Host;
 use crate::metrics::Metrics;
+use crate::object::ObjectKey;
 use crate::objects::ObjectTable;
 use crate::queue::WorkQueue;
 use crate::settings::Settings;
 use crate::store::RowWrite;
 use crate::writer::{Durability, Msg};
 use crossbeam_channel::Sender;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -27,8 +28,13 @@ pub struct Shared {
     pub metrics: Arc<Metrics>,
     /// The host callbacks.
     pub host: Host,
-    /// Raised when shutdown's timeout passes (waits end at once); interrupted by new settings.
-    pub cancel: Cancel,
+    /// Create intents recorded by this process, and whether their create was sent (shared by
+    /// the workers: one records intents for the upcoming creates of others). An intent recorded
+    /// ahead (in a batch) and never sent cannot have produced an object; one from an earlier
+    /// process is not in the map and may have.
+    pub posted: Mutex<HashMap<ObjectKey, bool>>,
+    /// Worker threads still running.
+    pub live_workers: AtomicUsize,
     writer: Sender<Msg>,
     settings: Mutex<(u64, Arc<Settings>)>,
     stop: Mutex<Option<Instant>>,
@@ -45,14 +51,14 @@ impl Shared {
         settings: Settings,
         writer: Sender<Msg>,
     ) -> Shared {
-        let cancel = queue.interrupter();
         Shared {
+            posted: Mutex::default(),
+            live_workers: AtomicUsize::new(queue.workers()),
             queue,
             objects,
             durability,
             metrics: Arc::new(Metrics::default()),
             host,
-            cancel,
             writer,
             settings: Mutex::new((1, Arc::new(settings))),
             stop: Mutex::new(None),
@@ -83,7 +89,7 @@ impl Shared {
         let new = f(&g.1)?;
         *g = (g.0 + 1, Arc::new(new));
         drop(g);
-        self.cancel.interrupt();
+        self.queue.interrupt_all();
         self.queue.nudge_worker();
         Ok(())
     }

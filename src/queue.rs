@@ -86,9 +86,12 @@ struct Inner {
     pending: HashMap<ObjectKey, Pending>,
     delayed: HashMap<ObjectKey, (Instant, Pending)>,
     due: BinaryHeap<Reverse<(Instant, ObjectKey)>>,
-    in_flight: Option<ObjectKey>,
-    /// From `next` until `settled`: the worker is still reporting on the item it took.
-    settling: bool,
+    /// Objects a worker holds, with the worker's slot. A change accepted for one of them waits
+    /// in `pending` without being sent to the channels, so no other worker can take it: it is
+    /// sent when the holder lets go (`finish`, `defer`, `put_back`).
+    in_flight: HashMap<ObjectKey, usize>,
+    /// Items taken by `next` whose worker has not called `settled` yet.
+    settling: usize,
     closed: bool,
     /// The last sequence number given out.
     seq: u64,
@@ -99,7 +102,7 @@ struct Inner {
 
 impl Inner {
     fn idle(&self) -> bool {
-        self.pending.is_empty() && self.in_flight.is_none() && !self.settling
+        self.pending.is_empty() && self.in_flight.is_empty() && self.settling == 0
     }
 }
 
@@ -114,13 +117,20 @@ pub struct WorkQueue {
     wake_writer: (Sender<()>, Receiver<()>),
     nudge: (Sender<()>, Receiver<()>),
     max_pending: usize,
-    interrupt: crate::cancel::Cancel,
+    /// One tripwire per worker slot: a change that supersedes the object a worker holds
+    /// interrupts that worker's waits only; shutdown and new settings trip them all.
+    interrupts: Vec<crate::cancel::Cancel>,
 }
 
 impl WorkQueue {
     /// An empty queue holding at most `max_pending` distinct waiting objects, numbering changes
-    /// after `last_seq`.
+    /// after `last_seq`, for one worker.
     pub fn new(max_pending: usize, last_seq: u64) -> WorkQueue {
+        WorkQueue::with_workers(max_pending, last_seq, 1)
+    }
+
+    /// [`WorkQueue::new`] for `workers` worker threads (slots `0..workers`, at least one).
+    pub fn with_workers(max_pending: usize, last_seq: u64, workers: usize) -> WorkQueue {
         WorkQueue {
             inner: Mutex::new(Inner {
                 seq: last_seq,
@@ -134,9 +144,11 @@ impl WorkQueue {
                 (Mutex::new(Some(tx)), rx)
             },
             wake_writer: bounded(1),
-            nudge: bounded(1),
+            nudge: bounded(workers.max(1)),
             max_pending,
-            interrupt: crate::cancel::Cancel::default(),
+            interrupts: (0..workers.max(1))
+                .map(|_| crate::cancel::Cancel::default())
+                .collect(),
         }
     }
 
@@ -186,7 +198,7 @@ impl WorkQueue {
         g.seq += 1;
         let seq = g.seq;
         g.accepted.insert(key.clone(), change.clone());
-        let supersedes = g.in_flight.as_ref() == Some(&key);
+        let holder = g.in_flight.get(&key).copied();
         let newly = if let Some(p) = g.pending.get_mut(&key) {
             p.change = Change::merge(&p.change, change);
             p.seq = seq;
@@ -214,22 +226,41 @@ impl WorkQueue {
             Some(key)
         };
         drop(g);
-        if supersedes {
-            // The worker holds an older change of this object: end any wait it is in (budget,
-            // backoff, Retry-After) so it takes the newest instead of sending stale data.
-            self.interrupt.interrupt();
-        }
-        if let Some(key) = newly {
-            self.send(key, priority);
+        match (holder, newly) {
+            // A worker holds an older change of this object: end any wait it is in (budget,
+            // backoff, Retry-After) so it takes the newest instead of sending stale data. The
+            // key is sent when that worker lets go.
+            (Some(slot), _) => self.interrupts[slot].interrupt(),
+            (None, Some(key)) => self.send(key, priority),
+            (None, None) => {}
         }
         let _ = self.wake_writer.0.try_send(());
         Ok(true)
     }
 
-    /// The tripwire the queue pulls when a change supersedes the one in flight (the worker's
-    /// cancel handle, shared with shutdown and the settings hook).
-    pub fn interrupter(&self) -> crate::cancel::Cancel {
-        self.interrupt.clone()
+    /// The number of worker slots.
+    pub fn workers(&self) -> usize {
+        self.interrupts.len()
+    }
+
+    /// The tripwire of worker `slot`: pulled when a change supersedes the object it holds, and
+    /// by [`WorkQueue::interrupt_all`] and [`WorkQueue::cancel_all`].
+    pub fn interrupter(&self, slot: usize) -> crate::cancel::Cancel {
+        self.interrupts[slot].clone()
+    }
+
+    /// Ends every worker's current waits (new settings to pick up).
+    pub fn interrupt_all(&self) {
+        self.interrupts
+            .iter()
+            .for_each(crate::cancel::Cancel::interrupt);
+    }
+
+    /// Ends every worker's waits for good (shutdown's timeout passed).
+    pub fn cancel_all(&self) {
+        self.interrupts
+            .iter()
+            .for_each(crate::cancel::Cancel::cancel);
     }
 
     /// Puts back a change loaded from the store at start (already durable, not written again).
@@ -257,10 +288,11 @@ impl WorkQueue {
         self.lock().accepted.insert(key, Arc::new(change));
     }
 
-    /// Takes the next change, high priority first, waiting at most `timeout` (or until the
-    /// queue is closed, or until the earliest delayed change is due). The taken object counts as
-    /// in flight until [`WorkQueue::finish`], [`WorkQueue::defer`] or [`WorkQueue::put_back`].
-    pub fn next(&self, timeout: Duration) -> Option<(ObjectKey, Pending)> {
+    /// Takes the next change for worker `slot`, high priority first, waiting at most `timeout`
+    /// (or until the queue is closed, or until the earliest delayed change is due). The taken
+    /// object is held by that worker until [`WorkQueue::finish`], [`WorkQueue::defer`] or
+    /// [`WorkQueue::put_back`]; no other worker takes it meanwhile.
+    pub fn next(&self, slot: usize, timeout: Duration) -> Option<(ObjectKey, Pending)> {
         let deadline = Instant::now() + timeout;
         let key = loop {
             let now = Instant::now();
@@ -279,8 +311,8 @@ impl WorkQueue {
         };
         let mut g = self.lock();
         let p = g.pending.remove(&key)?;
-        g.in_flight = Some(key.clone());
-        g.settling = true;
+        g.in_flight.insert(key.clone(), slot);
+        g.settling += 1;
         Some((key, p))
     }
 
@@ -288,9 +320,14 @@ impl WorkQueue {
     /// an identical event later is accepted again).
     pub fn finish(&self, key: &ObjectKey, synced: bool) {
         let mut g = self.lock();
-        g.in_flight = None;
-        if !synced && !g.pending.contains_key(key) {
+        g.in_flight.remove(key);
+        let newer = g.pending.get(key).map(|p| p.priority);
+        if !synced && newer.is_none() {
             g.accepted.remove(key);
+        }
+        drop(g);
+        if let Some(priority) = newer {
+            self.send(key.clone(), priority);
         }
     }
 
@@ -298,7 +335,7 @@ impl WorkQueue {
     /// only now can the waits return.
     pub fn settled(&self) {
         let mut g = self.lock();
-        g.settling = false;
+        g.settling = g.settling.saturating_sub(1);
         if g.idle() {
             self.idle.notify_all();
         }
@@ -307,9 +344,12 @@ impl WorkQueue {
     /// Parks an object that failed transiently until `at`, unless a newer change already waits.
     pub fn defer(&self, key: ObjectKey, mut pending: Pending, at: Instant) {
         let mut g = self.lock();
-        g.in_flight = None;
+        g.in_flight.remove(&key);
         if let Some(newer) = g.pending.get_mut(&key) {
             newer.change = Change::merge(&pending.change, newer.change.clone());
+            let priority = newer.priority;
+            drop(g);
+            self.send(key, priority);
             return;
         }
         pending.attempts += 1;
@@ -320,9 +360,12 @@ impl WorkQueue {
     /// Returns an interrupted change to the queue at once, without counting an attempt.
     pub fn put_back(&self, key: ObjectKey, pending: Pending) {
         let mut g = self.lock();
-        g.in_flight = None;
+        g.in_flight.remove(&key);
         if let Some(newer) = g.pending.get_mut(&key) {
             newer.change = Change::merge(&pending.change, newer.change.clone());
+            let priority = newer.priority;
+            drop(g);
+            self.send(key, priority);
             return;
         }
         let prio = pending.priority;
@@ -420,19 +463,13 @@ impl WorkQueue {
     /// Whether an object has work waiting, delayed or in flight.
     pub fn is_pending(&self, key: &ObjectKey) -> bool {
         let g = self.lock();
-        g.pending.contains_key(key)
-            || g.delayed.contains_key(key)
-            || g.in_flight.as_ref() == Some(key)
+        g.pending.contains_key(key) || g.delayed.contains_key(key) || g.in_flight.contains_key(key)
     }
 
     /// (waiting now, waiting for a retry time, in flight).
     pub fn depth(&self) -> (usize, usize, usize) {
         let g = self.lock();
-        (
-            g.pending.len(),
-            g.delayed.len(),
-            usize::from(g.in_flight.is_some()),
-        )
+        (g.pending.len(), g.delayed.len(), g.in_flight.len())
     }
 
     /// The last sequence number given to an accepted change.
@@ -488,9 +525,11 @@ impl WorkQueue {
         self.wake_writer.1.clone()
     }
 
-    /// Makes a worker waiting in [`WorkQueue::next`] return now (new settings to pick up).
+    /// Makes the workers waiting in [`WorkQueue::next`] return now (new settings to pick up).
     pub fn nudge_worker(&self) {
-        let _ = self.nudge.0.try_send(());
+        for _ in 0..self.interrupts.len() {
+            let _ = self.nudge.0.try_send(());
+        }
     }
 
     /// Wakes the writer (a flush was requested).

@@ -28,7 +28,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 struct Threads {
-    worker: JoinHandle<()>,
+    workers: Vec<JoinHandle<()>>,
+    /// One message per worker that returned.
     worker_done: Receiver<()>,
     writer: JoinHandle<()>,
 }
@@ -131,7 +132,11 @@ pub fn init(host: &GcsyncHost) -> Result<(), Failure> {
     if let Some(m) = &loaded.migrated {
         log::info!("{m}");
     }
-    let queue = WorkQueue::new(settings.max_pending_objects, loaded.last_seq);
+    let queue = WorkQueue::with_workers(
+        settings.max_pending_objects,
+        loaded.last_seq,
+        worker_threads(&settings),
+    );
     let resumed = resume(&queue, &mut loaded);
     let objects = ObjectTable::new(std::mem::take(&mut loaded.rows));
     let (writer_tx, writer_rx) = crossbeam_channel::unbounded();
@@ -184,26 +189,40 @@ fn start_threads(
     let writer = std::thread::Builder::new()
         .name("gcsync-writer".into())
         .spawn(move || crate::writer::run(db, for_writer, writer_rx))?;
-    let (done_tx, worker_done) = crossbeam_channel::bounded(1);
-    let for_worker = shared.clone();
-    let worker = std::thread::Builder::new()
-        .name("gcsync-worker".into())
-        .spawn(move || {
-            crate::worker::run(for_worker);
-            let _ = done_tx.send(());
-        });
-    match worker {
-        Ok(worker) => Ok(Threads {
-            worker,
-            worker_done,
-            writer,
-        }),
-        Err(e) => {
-            shared.stop_writer();
-            let _ = writer.join();
-            Err(e)
+    let n = shared.queue.workers();
+    let (done_tx, worker_done) = crossbeam_channel::bounded(n);
+    let mut workers = Vec::with_capacity(n);
+    for slot in 0..n {
+        let (for_worker, done) = (shared.clone(), done_tx.clone());
+        let spawned = std::thread::Builder::new()
+            .name(format!("gcsync-worker-{slot}"))
+            .spawn(move || {
+                crate::worker::run(for_worker, slot);
+                let _ = done.send(());
+            });
+        match spawned {
+            Ok(w) => workers.push(w),
+            Err(e) => {
+                shared.queue.close();
+                shared.queue.cancel_all();
+                workers.into_iter().for_each(|w| drop(w.join()));
+                shared.stop_writer();
+                let _ = writer.join();
+                return Err(e);
+            }
         }
     }
+    Ok(Threads {
+        workers,
+        worker_done,
+        writer,
+    })
+}
+
+/// How many worker threads take objects from the queue (each holds one object at a time, so
+/// this is also the most requests in flight).
+fn worker_threads(_settings: &Settings) -> usize {
+    1
 }
 
 /// Stops intake, lets the worker drain for up to `timeout`, joins the worker and then the
@@ -239,11 +258,17 @@ pub fn shutdown(timeout: Duration) -> Result<(), Failure> {
         .unwrap_or_else(|p| p.into_inner())
         .take();
     if let Some(t) = threads {
-        if t.worker_done.recv_timeout(timeout).is_err() {
-            // Past the timeout: end whatever wait the worker is in (rate-limit pause, backoff).
-            shared.cancel.cancel();
+        let deadline = Instant::now() + timeout;
+        for _ in 0..t.workers.len() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if t.worker_done.recv_timeout(left).is_err() {
+                // Past the timeout: end whatever wait the workers are in (rate-limit pause,
+                // backoff).
+                shared.queue.cancel_all();
+                break;
+            }
         }
-        let _ = t.worker.join();
+        t.workers.into_iter().for_each(|w| drop(w.join()));
         shared.stop_writer();
         let _ = t.writer.join();
     }

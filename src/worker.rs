@@ -1,6 +1,7 @@
 //! The worker thread: drains the queue, maps, plans and calls Genesys Cloud, records each
 //! outcome in the object table and hands it to the writer, and survives its own panics.
 
+use crate::cancel::Cancel;
 use crate::clock::{format_utc, unix_now};
 use crate::engine::Shared;
 use crate::genesys::Client;
@@ -27,21 +28,22 @@ struct Worker {
     settings: Arc<Settings>,
     settings_gen: u64,
     client: Option<Result<Client, String>>,
-    /// Intents recorded in this process: `true` once the create was sent. An intent recorded
-    /// ahead (in a batch) and never sent cannot have produced a user; one from an earlier
-    /// process is not in the map and may have.
-    posted: Posted,
+    /// This worker's queue slot.
+    slot: usize,
+    /// This worker's tripwire (shutdown, new settings, a newer change of the object it holds).
+    cancel: Cancel,
 }
 
-/// Runs the worker loop until shutdown; called on the worker thread.
-pub fn run(shared: Arc<Shared>) {
+/// Runs one worker's loop until shutdown; called on worker thread `slot`.
+pub fn run(shared: Arc<Shared>, slot: usize) {
     let (settings_gen, settings) = shared.settings();
     let mut w = Worker {
         shared: shared.clone(),
         settings,
         settings_gen,
         client: None,
-        posted: Arc::default(),
+        slot,
+        cancel: shared.queue.interrupter(slot),
     };
     loop {
         match catch_unwind(AssertUnwindSafe(|| w.run_until_stopped())) {
@@ -55,11 +57,10 @@ pub fn run(shared: Arc<Shared>) {
             }
         }
     }
-    shared.metrics.worker_alive.store(false, Ordering::SeqCst);
+    if shared.live_workers.fetch_sub(1, Ordering::SeqCst) == 1 {
+        shared.metrics.worker_alive.store(false, Ordering::SeqCst);
+    }
 }
-
-/// Intents recorded by this process, and whether their create was sent.
-pub(crate) type Posted = Arc<std::sync::Mutex<std::collections::HashMap<ObjectKey, bool>>>;
 
 /// What became of one change.
 pub(crate) enum Outcome {
@@ -76,12 +77,12 @@ impl Worker {
         loop {
             if let Some(deadline) = self.shared.stop_deadline() {
                 let (waiting, _, _) = self.shared.queue.depth();
-                if waiting == 0 || Instant::now() >= deadline || self.shared.cancel.is_shutdown() {
+                if waiting == 0 || Instant::now() >= deadline || self.cancel.is_shutdown() {
                     return;
                 }
             }
             self.refresh_settings();
-            if let Some((key, pending)) = self.shared.queue.next(IDLE) {
+            if let Some((key, pending)) = self.shared.queue.next(self.slot, IDLE) {
                 // After taking: a change accepted after gcsync_on_settings_changed returned is
                 // processed with the new settings.
                 self.refresh_settings();
@@ -91,7 +92,7 @@ impl Worker {
     }
 
     fn refresh_settings(&mut self) {
-        self.shared.cancel.clear_interrupt();
+        self.cancel.clear_interrupt();
         let (gen, new) = self.shared.settings();
         if gen == self.settings_gen {
             return;
@@ -102,9 +103,12 @@ impl Worker {
         self.settings = new;
         self.settings_gen = gen;
         // New settings may be what the admin changed to fix an error (credentials, region,
-        // proxy, Sync User Objects turned on): try everything that is not synced again now.
-        self.shared.queue.retry_delayed_now();
-        self.requeue_unsynced();
+        // proxy, Sync User Objects turned on): try everything that is not synced again now
+        // (one worker does it for all).
+        if self.slot == 0 {
+            self.shared.queue.retry_delayed_now();
+            self.requeue_unsynced();
+        }
     }
 
     fn process_guarded(&mut self, key: ObjectKey, pending: Pending) {
@@ -188,7 +192,7 @@ impl Worker {
                     Client::new(cfg, self.shared.metrics.clone()).map_err(|e| e.to_string())
                 })
                 .map(|mut c| {
-                    c.set_cancel(self.shared.cancel.clone());
+                    c.set_cancel(self.cancel.clone());
                     c
                 });
             self.client = Some(built);
@@ -258,7 +262,7 @@ impl Worker {
     }
 
     fn failed(&mut self, key: &ObjectKey, e: SyncError, pending: &Pending) -> Outcome {
-        if self.shared.cancel.is_cancelled() {
+        if self.cancel.is_cancelled() {
             // Interrupted by shutdown or new settings, not a real failure: keep the status.
             return Outcome::Interrupted;
         }

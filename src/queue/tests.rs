@@ -30,10 +30,10 @@ fn many_changes_to_one_object_coalesce_to_the_latest() {
         .unwrap();
     }
     assert_eq!(q.depth(), (1, 0, 0));
-    let (k, p) = q.next(T).unwrap();
+    let (k, p) = q.next(0, T).unwrap();
     assert_eq!(k, ObjectKey::user("a"));
     assert_eq!(*p.change, user("a", "999"));
-    assert!(q.next(T).is_none(), "the channel held only one key");
+    assert!(q.next(0, T).is_none(), "the channel held only one key");
 }
 
 #[test]
@@ -47,7 +47,7 @@ fn force_survives_coalescing_and_removal_replaces_upsert() {
         .unwrap();
     q.enqueue(ObjectKey::user("a"), user("a", "2"), Priority::Normal)
         .unwrap();
-    match (*q.next(T).unwrap().1.change).clone() {
+    match (*q.next(0, T).unwrap().1.change).clone() {
         Change::Upsert {
             force,
             object: CicObject::User(user),
@@ -62,7 +62,7 @@ fn force_survives_coalescing_and_removal_replaces_upsert() {
         .unwrap();
     q.enqueue(ObjectKey::user("b"), Change::Remove, Priority::Normal)
         .unwrap();
-    assert_eq!(*q.next(T).unwrap().1.change, Change::Remove);
+    assert_eq!(*q.next(0, T).unwrap().1.change, Change::Remove);
 }
 
 #[test]
@@ -74,7 +74,7 @@ fn high_priority_goes_first() {
         .unwrap();
     q.enqueue(ObjectKey::user("h"), user("h", "x"), Priority::High)
         .unwrap();
-    assert_eq!(q.next(T).unwrap().0.id, "h");
+    assert_eq!(q.next(0, T).unwrap().0.id, "h");
 }
 
 #[test]
@@ -104,20 +104,20 @@ fn deferred_objects_return_when_due_or_when_new_data_arrives() {
     let q = WorkQueue::new(10, 0);
     q.enqueue(ObjectKey::user("a"), user("a", "1"), Priority::Normal)
         .unwrap();
-    let (k, p) = q.next(T).unwrap();
+    let (k, p) = q.next(0, T).unwrap();
     q.defer(k, p, Instant::now() + Duration::from_secs(3600));
     q.settled();
     assert_eq!(q.depth(), (0, 1, 0));
     assert!(q.wait_idle(T), "delayed work does not count as busy");
     assert!(q.is_pending(&ObjectKey::user("a")));
-    assert!(q.next(T).is_none());
+    assert!(q.next(0, T).is_none());
     q.enqueue(ObjectKey::user("a"), user("a", "2"), Priority::Normal)
         .unwrap();
-    let (_, p) = q.next(T).unwrap();
+    let (_, p) = q.next(0, T).unwrap();
     assert_eq!(p.attempts, 1);
     assert_eq!(*p.change, user("a", "2"));
     q.defer(ObjectKey::user("a"), p, Instant::now());
-    let (_, p) = q.next(T).unwrap();
+    let (_, p) = q.next(0, T).unwrap();
     assert_eq!(p.attempts, 2);
 }
 
@@ -126,7 +126,7 @@ fn wait_idle_sees_in_flight_work_until_the_worker_reported() {
     let q = WorkQueue::new(10, 0);
     q.enqueue(ObjectKey::user("a"), user("a", "1"), Priority::Normal)
         .unwrap();
-    let _taken = q.next(T).unwrap();
+    let _taken = q.next(0, T).unwrap();
     assert!(q.is_pending(&ObjectKey::user("a")));
     assert!(!q.wait_idle(T));
     q.finish(&ObjectKey::user("a"), true);
@@ -141,13 +141,13 @@ fn wait_settled_waits_for_retries_too() {
     let q = WorkQueue::new(10, 0);
     q.enqueue(ObjectKey::user("a"), user("a", "1"), Priority::Normal)
         .unwrap();
-    let (k, p) = q.next(T).unwrap();
+    let (k, p) = q.next(0, T).unwrap();
     q.defer(k, p, Instant::now() + Duration::from_millis(30));
     q.settled();
     assert!(q.wait_idle(T));
     assert!(!q.wait_settled(T), "a retry is scheduled");
     let (k, _) = q
-        .next(Duration::from_secs(5))
+        .next(0, Duration::from_secs(5))
         .expect("due after 30 ms, without polling");
     q.finish(&k, false);
     q.settled();
@@ -188,7 +188,7 @@ fn an_event_identical_to_what_synced_costs_nothing_unless_forced() {
     assert!(q
         .enqueue(a.clone(), user("a", "1"), Priority::Normal)
         .unwrap());
-    let (k, _) = q.next(T).unwrap();
+    let (k, _) = q.next(0, T).unwrap();
     q.finish(&k, true);
     q.settled();
     let _ = q.take_unsaved();
@@ -202,7 +202,7 @@ fn an_event_identical_to_what_synced_costs_nothing_unless_forced() {
         *force = true;
     }
     assert!(q.enqueue(a.clone(), forced, Priority::Normal).unwrap());
-    let (k, _) = q.next(T).unwrap();
+    let (k, _) = q.next(0, T).unwrap();
     q.finish(&k, false);
     q.settled();
     assert!(
@@ -217,25 +217,28 @@ fn close_wakes_a_waiting_worker_at_once() {
     let q2 = q.clone();
     let t = std::thread::spawn(move || {
         let start = Instant::now();
-        (q2.next(Duration::from_secs(30)).is_none(), start.elapsed())
+        (
+            q2.next(0, Duration::from_secs(30)).is_none(),
+            start.elapsed(),
+        )
     });
     std::thread::sleep(Duration::from_millis(30));
     q.close();
     let (none, took) = t.join().unwrap();
     assert!(none);
     assert!(took < Duration::from_secs(5), "{took:?}");
-    assert!(q.next(Duration::from_secs(30)).is_none(), "stays closed");
+    assert!(q.next(0, Duration::from_secs(30)).is_none(), "stays closed");
 }
 
 #[test]
 fn a_change_for_the_object_in_flight_interrupts_the_workers_waits() {
     let q = WorkQueue::new(10, 0);
-    let stop = q.interrupter();
+    let stop = q.interrupter(0);
     q.enqueue(ObjectKey::user("a"), user("a", "1"), Priority::Normal)
         .unwrap();
     q.enqueue(ObjectKey::user("b"), user("b", "1"), Priority::Normal)
         .unwrap();
-    let (k, p) = q.next(T).unwrap();
+    let (k, p) = q.next(0, T).unwrap();
     let other = if k.id == "a" { "b" } else { "a" };
     q.enqueue(ObjectKey::user(other), user(other, "2"), Priority::Normal)
         .unwrap();
@@ -250,10 +253,98 @@ fn a_change_for_the_object_in_flight_interrupts_the_workers_waits() {
     q.put_back(k.clone(), p);
     stop.clear_interrupt();
     let mut seen = Vec::new();
-    while let Some((key, p)) = q.next(T) {
+    while let Some((key, p)) = q.next(0, T) {
         q.finish(&key, true);
         seen.push((key.id.clone(), (*p.change).clone()));
     }
     assert!(seen.contains(&(k.id.clone(), user(&k.id, "2"))), "{seen:?}");
     assert_eq!(seen.len(), 2);
+}
+
+#[test]
+fn an_object_held_by_one_worker_is_not_taken_by_another_until_it_is_let_go() {
+    let q = WorkQueue::with_workers(10, 0, 2);
+    let a = ObjectKey::user("a");
+    q.enqueue(a.clone(), user("a", "1"), Priority::Normal)
+        .unwrap();
+    let (k, p) = q.next(0, T).unwrap();
+    assert_eq!(k, a);
+    let (w0, w1) = (q.interrupter(0), q.interrupter(1));
+    // A newer change while worker 0 holds it: interrupts worker 0 only, and waits.
+    q.enqueue(a.clone(), user("a", "2"), Priority::Normal)
+        .unwrap();
+    assert!(w0.is_cancelled() && !w1.is_cancelled());
+    assert!(
+        q.next(1, T).is_none(),
+        "worker 1 must not take a held object"
+    );
+    assert_eq!(q.depth(), (1, 0, 1));
+    assert!(q.is_pending(&a));
+    // Worker 0 is interrupted and puts its (older) change back: the newer one wins, once.
+    w0.clear_interrupt();
+    q.put_back(k, p);
+    q.settled();
+    let (k, p) = q.next(1, T).unwrap();
+    assert_eq!(*p.change, user("a", "2"));
+    assert!(q.next(0, T).is_none(), "sent once");
+    // A change during a transient failure of worker 1's attempt goes out when it defers.
+    q.enqueue(a.clone(), user("a", "3"), Priority::Normal)
+        .unwrap();
+    assert!(w1.is_cancelled() && !w0.is_cancelled());
+    q.defer(k, p, Instant::now() + Duration::from_secs(60));
+    q.settled();
+    let (k, p) = q.next(0, T).unwrap();
+    assert_eq!(*p.change, user("a", "3"));
+    assert_eq!(q.depth(), (0, 0, 1), "the newer change replaced the retry");
+    // And one that arrives while it syncs goes out when it finishes.
+    q.enqueue(a.clone(), user("a", "4"), Priority::Normal)
+        .unwrap();
+    assert!(q.next(1, T).is_none());
+    q.finish(&k, true);
+    q.settled();
+    assert_eq!(*q.next(1, T).unwrap().1.change, user("a", "4"));
+    q.finish(&a, true);
+    q.settled();
+    assert!(q.wait_idle(T));
+}
+
+#[test]
+fn many_workers_take_distinct_objects_and_the_queue_settles() {
+    let q = std::sync::Arc::new(WorkQueue::with_workers(1000, 0, 4));
+    for i in 0..200 {
+        let id = format!("u{i}");
+        q.enqueue(
+            ObjectKey::user(id.as_str()),
+            user(&id, "x"),
+            Priority::Normal,
+        )
+        .unwrap();
+    }
+    let held = std::sync::Arc::new(Mutex::new(std::collections::HashSet::new()));
+    let taken = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let workers: Vec<_> = (0..4)
+        .map(|slot| {
+            let (q, held, taken) = (q.clone(), held.clone(), taken.clone());
+            std::thread::spawn(move || {
+                while let Some((k, _)) = q.next(slot, Duration::from_millis(200)) {
+                    assert!(held.lock().unwrap().insert(k.clone()), "{k:?} held twice");
+                    // Hooks keep changing objects while they are held.
+                    q.enqueue(k.clone(), user(&k.id, "y"), Priority::Normal)
+                        .unwrap();
+                    std::thread::yield_now();
+                    held.lock().unwrap().remove(&k);
+                    q.finish(&k, true);
+                    q.settled();
+                    taken.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().unwrap();
+    }
+    assert!(q.wait_idle(T));
+    assert_eq!(q.depth(), (0, 0, 0));
+    // Each object: its first change, then the one made while it was held.
+    assert_eq!(taken.load(std::sync::atomic::Ordering::Relaxed), 400);
 }

@@ -19,7 +19,7 @@ impl Worker {
     /// Whether the intent recorded for `key` may have been followed by a POST: it was sent
     /// in this process, or it comes from an earlier one (unknown).
     fn intent_may_have_been_sent(&self, key: &ObjectKey) -> bool {
-        let p = self.posted.lock().unwrap_or_else(|p| p.into_inner());
+        let p = self.shared.posted.lock().unwrap_or_else(|p| p.into_inner());
         p.get(key) != Some(&false)
     }
 
@@ -98,8 +98,7 @@ impl Worker {
             .filter(|_| self.intent_may_have_been_sent(key))
             .map(|i| i.email.clone());
         let for_intent = self.shared.clone();
-        let posted = self.posted.clone();
-        let before_create = move |email: &str| record_intent(&for_intent, &posted, key, email);
+        let before_create = move |email: &str| record_intent(&for_intent, key, email);
         let result = self.with_ctx(|ctx| {
             user_sync::upsert(
                 ctx,
@@ -200,14 +199,10 @@ const INTENT_BATCH: usize = 64;
 /// Records durably that a create for `email` is about to be sent (unless an intent for that
 /// email is already durable), so a restart after a crash between the POST and the outcome's
 /// commit looks for the user instead of creating another. Intents for up to
-/// [`INTENT_BATCH`] other waiting new users ride along in the same commit. `posted` learns
-/// which objects had a POST sent in this process.
-fn record_intent(
-    shared: &Shared,
-    posted: &super::Posted,
-    key: &ObjectKey,
-    email: &str,
-) -> Result<(), SyncError> {
+/// [`INTENT_BATCH`] other waiting new users ride along in the same commit. `shared.posted`
+/// learns which objects had a POST sent in this process.
+fn record_intent(shared: &Shared, key: &ObjectKey, email: &str) -> Result<(), SyncError> {
+    let posted = &shared.posted;
     let covered = shared
         .objects
         .get(key)
@@ -283,7 +278,12 @@ fn record_intent(
         let mut p = posted.lock().unwrap_or_else(|p| p.into_inner());
         for (k, r) in rows {
             p.entry(k.clone()).or_insert(false);
-            shared.objects.update(&k, |x| x.intent = r.intent);
+            // Another worker may have linked it meanwhile: a linked object needs no intent.
+            shared.objects.update(&k, |x| {
+                if x.status.genesys_id.is_none() {
+                    x.intent = r.intent
+                }
+            });
         }
     }
     posted
