@@ -5,7 +5,7 @@ use crate::clock::unix_now;
 use crate::host::Host;
 use crate::metrics::Metrics;
 use crate::object::ObjectKey;
-use crate::objects::ObjectTable;
+use crate::objects::{ObjectTable, Record};
 use crate::queue::WorkQueue;
 use crate::settings::Settings;
 use crate::store::RowWrite;
@@ -87,11 +87,57 @@ impl Shared {
     ) -> Result<(), crate::result::Failure> {
         let mut g = self.settings.lock().unwrap_or_else(|p| p.into_inner());
         let new = f(&g.1)?;
+        let remap = new.default_country_code != g.1.default_country_code;
         *g = (g.0 + 1, Arc::new(new));
         drop(g);
+        // New settings may be what the admin changed to fix an error (credentials, region,
+        // proxy, Sync User Objects turned on): everything not synced is tried again now. Queued
+        // before this returns, so a wait started after it sees the work.
+        self.queue.retry_delayed_now();
+        self.requeue_unsynced();
+        if remap {
+            self.remap_users();
+        }
         self.queue.interrupt_all();
         self.queue.nudge_worker();
         Ok(())
+    }
+
+    /// Queues every object whose CIC state has not reached Genesys Cloud (Error or Not synced,
+    /// or a removal not applied yet). Objects whose mapping fails cost no API call when retried.
+    pub fn requeue_unsynced(&self) {
+        for (key, r) in self.objects.select(Record::unfinished) {
+            let priority = crate::kinds::priority(key.kind);
+            if let Err(f) = self.queue.enqueue(key, r.wanted_change(), priority) {
+                log::warn!(
+                    "could not queue an object after a settings change: {}",
+                    f.message
+                );
+            }
+        }
+    }
+
+    /// Queues every user CIC still has: `default_country_code` changed how their phones map.
+    /// A user whose mapping comes out the same costs no API call.
+    fn remap_users(&self) {
+        use crate::kinds::CicObject;
+        let users = self
+            .objects
+            .select(|r| matches!(r.source.as_deref(), Some(CicObject::User(_))));
+        log::info!(
+            "default_country_code changed; mapping {} user(s) again",
+            users.len()
+        );
+        for (key, r) in users {
+            self.queue.forget_accepted(&key);
+            let change = r.wanted_change();
+            if let Err(f) = self
+                .queue
+                .enqueue(key, change, crate::queue::Priority::Normal)
+            {
+                log::warn!("could not queue a user to map again: {}", f.message);
+            }
+        }
     }
 
     /// When shutdown was requested: the time by which the worker must stop.

@@ -238,6 +238,12 @@ impl WorkQueue {
         Ok(true)
     }
 
+    /// Forgets the last accepted change of an object, so the same change is accepted (and
+    /// processed) again: used when settings change how an unchanged object maps.
+    pub fn forget_accepted(&self, key: &ObjectKey) {
+        self.lock().accepted.remove(key);
+    }
+
     /// The number of worker slots.
     pub fn workers(&self) -> usize {
         self.interrupts.len()

@@ -46,11 +46,15 @@ pub struct ObjectStatus {
     /// Whether the object was removed in CIC (and the removal applied in Genesys Cloud).
     #[serde(default)]
     pub removed: bool,
+    /// What the mapping had to leave out or change while the rest synced (e.g. a phone that
+    /// cannot be made E.164), one sentence each.
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 /// Writes one object's status as the JSON the C API returns: `{"genesys_id","id","kind",
-/// "last_synchronized","pending","reason","removed","state"}` (sorted, as serde_json prints a
-/// map); an unknown object (`None`) reads as Not synced.
+/// "last_synchronized","pending","reason","removed","state","warnings"}` (sorted, as serde_json
+/// prints a map); an unknown object (`None`) reads as Not synced.
 pub fn write_status(
     out: &mut JsonOut,
     key: &ObjectKey,
@@ -75,7 +79,14 @@ pub fn write_status(
     out.bool(s.removed);
     out.raw(",\"state\":");
     out.str(s.state.label());
-    out.raw("}");
+    out.raw(",\"warnings\":[");
+    for (i, w) in s.warnings.iter().enumerate() {
+        if i > 0 {
+            out.raw(",");
+        }
+        out.str(w);
+    }
+    out.raw("]}");
 }
 
 /// [`write_status`] as a `Value` tree (the reference the tests hold it to).
@@ -92,6 +103,7 @@ pub fn status_json(key: &ObjectKey, status: Option<&ObjectStatus>, pending: bool
         "genesys_id": s.genesys_id,
         "reason": s.reason,
         "removed": s.removed,
+        "warnings": s.warnings,
     })
 }
 
@@ -115,6 +127,7 @@ mod tests {
             reason: None,
             genesys_id: Some("g".into()),
             removed: false,
+            warnings: Vec::new(),
         };
         let v = status_json(&ObjectKey::user("x"), Some(&s), false);
         assert_eq!(v["state"], "Synced");
@@ -139,6 +152,10 @@ mod tests {
             reason: Some("business email \"x\" required\n".into()),
             genesys_id: Some("g-1".into()),
             removed: true,
+            warnings: vec![
+                "home phone \"12\" cannot be made E.164; left out".into(),
+                "2\n".into(),
+            ],
         };
         for (key, s, pending) in [
             (ObjectKey::user("x"), None, true),

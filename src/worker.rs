@@ -100,15 +100,9 @@ impl Worker {
         if new.connection_differs(&self.settings) {
             self.client = None;
         }
+
         self.settings = new;
         self.settings_gen = gen;
-        // New settings may be what the admin changed to fix an error (credentials, region,
-        // proxy, Sync User Objects turned on): try everything that is not synced again now
-        // (one worker does it for all).
-        if self.slot == 0 {
-            self.shared.queue.retry_delayed_now();
-            self.requeue_unsynced();
-        }
     }
 
     fn process_guarded(&mut self, key: ObjectKey, pending: Pending) {
@@ -244,20 +238,6 @@ impl Worker {
                 self.upsert_user(key, &record, user, force, pending)
             }
             (GcsyncObjectKind::User, None) => self.remove_user(key, &record, pending),
-        }
-    }
-
-    /// Queues every object whose CIC state has not reached Genesys Cloud (Error or Not synced,
-    /// or a removal not applied yet). Objects whose mapping fails cost no API call when retried.
-    fn requeue_unsynced(&self) {
-        for (key, r) in self.shared.objects.select(Record::unfinished) {
-            let priority = kinds::priority(key.kind);
-            if let Err(f) = self.shared.queue.enqueue(key, r.wanted_change(), priority) {
-                log::warn!(
-                    "could not queue an object after a settings change: {}",
-                    f.message
-                );
-            }
         }
     }
 

@@ -86,6 +86,26 @@ fn a_phone_that_cannot_be_made_valid_is_left_out_and_the_user_still_syncs() {
     for kind in ["WORK", "HOME", "OTHER"] {
         assert_eq!(contact(&g, kind), None, "{kind}");
     }
+    // Each phone left out is named in the status, so the admin sees it beside the user.
+    let warnings: Vec<&str> = s["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert_eq!(warnings.len(), 3, "{warnings:?}");
+    for (field, value) in [
+        ("business phone", "(317) 555-0100"),
+        ("home phone", "abc"),
+        ("fax", "x12a"),
+    ] {
+        assert!(
+            warnings.iter().any(|w| w.to_lowercase().contains(field)
+                && w.contains(value)
+                && w.contains("left out")),
+            "{field}: {warnings:?}"
+        );
+    }
     assert!(
         w.emu.requests().iter().all(|r| r.status < 300),
         "Genesys never saw the bad phones"
@@ -101,6 +121,7 @@ fn setting_default_country_code_makes_national_numbers_sync() {
     assert_eq!(user_changed(&u.to_string()), GcsyncResult::Ok);
     wait_idle();
     assert_eq!(contact(&gc_user(&w.emu, "nat@example.com"), "WORK"), None);
+    assert_eq!(status("nat")["warnings"].as_array().unwrap().len(), 1);
     set("default_country_code", "+1");
     assert_eq!(
         gcsync_on_settings_changed(),
@@ -108,12 +129,21 @@ fn setting_default_country_code_makes_national_numbers_sync() {
         "{}",
         last_error()
     );
-    // An identical CIC event is skipped at intake; a Force Complete Sync maps every user again.
-    let snapshot = json!({ "users": [u] });
-    assert_eq!(force_sync(&snapshot.to_string()), GcsyncResult::Ok);
+    // The new setting maps every user again by itself: no CIC event, no Force Complete Sync.
     wait_idle();
     let g = gc_user(&w.emu, "nat@example.com");
     assert_eq!(contact(&g, "WORK"), number("+13175550100", None));
+    assert_eq!(
+        status("nat")["warnings"],
+        json!([]),
+        "the warning went with the fix"
+    );
+    // An unchanged setting re-read costs no call.
+    let calls = w.emu.requests().len();
+    assert_eq!(gcsync_on_settings_changed(), GcsyncResult::Ok);
+    wait_idle();
+    assert_eq!(w.emu.requests().len(), calls);
+    let _ = u;
 }
 
 #[test]

@@ -24,6 +24,7 @@ fn synced(gid: &str, origin: Origin, applied: DesiredUser) -> Record {
             reason: None,
             genesys_id: Some(gid.into()),
             removed: false,
+            warnings: Vec::new(),
         },
         ..Record::default()
     }

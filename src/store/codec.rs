@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 /// Selects every object row in the column order [`read_object`] expects.
 pub const SELECT_OBJECTS: &str = "SELECT kind, cic_id, source, origin, applied, genesys_id, \
-     state, reason, last_synced, removed, intent, seq FROM objects";
+     state, reason, last_synced, removed, intent, seq, warnings FROM objects";
 
 fn bad(col: usize, what: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
@@ -62,6 +62,7 @@ pub fn read_object(row: &Row) -> rusqlite::Result<(ObjectKey, Record)> {
             reason: row.get(7)?,
             genesys_id: row.get(5)?,
             removed: row.get::<_, i64>(9)? != 0,
+            warnings: json(row, 12)?.unwrap_or_default(),
         },
         intent: json(row, 10)?,
         seq: row.get::<_, i64>(11)? as u64,
@@ -145,12 +146,13 @@ fn to_json<T: serde::Serialize>(v: &Option<T>) -> rusqlite::Result<Option<String
 pub fn write_object(tx: &Transaction, key: &ObjectKey, r: &Record) -> rusqlite::Result<()> {
     let mut stmt = tx.prepare_cached(
         "INSERT INTO objects (kind, cic_id, source, origin, applied, genesys_id, \
-         state, reason, last_synced, removed, intent, seq) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
+         state, reason, last_synced, removed, intent, seq, warnings) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
          ON CONFLICT (kind, cic_id) DO UPDATE SET source = excluded.source, \
          origin = excluded.origin, applied = excluded.applied, genesys_id = excluded.genesys_id, \
          state = excluded.state, reason = excluded.reason, last_synced = excluded.last_synced, \
-         removed = excluded.removed, intent = excluded.intent, seq = excluded.seq",
+         removed = excluded.removed, intent = excluded.intent, seq = excluded.seq, \
+         warnings = excluded.warnings",
     )?;
     stmt.execute(params![
         key.kind.name(),
@@ -165,6 +167,7 @@ pub fn write_object(tx: &Transaction, key: &ObjectKey, r: &Record) -> rusqlite::
         i64::from(r.status.removed),
         to_json(&r.intent)?,
         r.seq as i64,
+        to_json(&Some(&r.status.warnings).filter(|w| !w.is_empty()))?,
     ])?;
     Ok(())
 }

@@ -362,7 +362,7 @@ mod tests {
             db.conn
                 .execute_batch(
                     "DROP TABLE audit; DROP TABLE api_usage; DROP TABLE api_hourly; \
-                     PRAGMA user_version = 1;",
+                     ALTER TABLE objects DROP COLUMN warnings; PRAGMA user_version = 1;",
                 )
                 .unwrap();
         }
@@ -372,7 +372,7 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(v, crate::store::SCHEMA_VERSION);
-        assert_eq!(v, 2);
+        assert_eq!(v, 3);
         commit(
             &mut db,
             vec![entry(5, "a", Op::Created)],

@@ -6,10 +6,10 @@ use rusqlite::Connection;
 use std::path::Path;
 
 /// The schema this version writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Migrations: entry `n` takes version `n` to `n + 1`. An entry never changes once released.
-const MIGRATIONS: [&str; 2] = [
+const MIGRATIONS: [&str; 3] = [
     "
 CREATE TABLE objects (
     kind        TEXT    NOT NULL,            -- object kind: user, ...
@@ -61,6 +61,9 @@ CREATE TABLE api_hourly (
     calls        INTEGER NOT NULL,
     rate_limited INTEGER NOT NULL
 );
+",
+    "
+ALTER TABLE objects ADD COLUMN warnings TEXT;  -- the status's warnings (JSON array); NULL: none
 ",
 ];
 

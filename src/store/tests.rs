@@ -232,3 +232,46 @@ fn changes_are_stored_per_kind_and_version_2_user_changes_still_read() {
     assert!(decode_change(User, r#"{"Rename":1}"#).is_err());
     assert!(decode_change(User, r#"{"upsert":{"id":"a","nick":1},"force":false}"#).is_err());
 }
+
+#[test]
+fn a_version_2_database_gains_status_warnings_and_keeps_its_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let (mut db, _) = Db::open(dir.path()).unwrap();
+        let mut rec = Record {
+            source: Some(Arc::new(user("v2"))),
+            ..Record::default()
+        };
+        rec.status.state = SyncState::Synced;
+        db.commit(
+            &[],
+            &[RowWrite {
+                key: ObjectKey::user("v2"),
+                record: Some(rec),
+                done_seq: None,
+            }],
+        )
+        .unwrap();
+        db.conn
+            .execute_batch("ALTER TABLE objects DROP COLUMN warnings; PRAGMA user_version = 2;")
+            .unwrap();
+    }
+    let (mut db, loaded) = Db::open(dir.path()).unwrap();
+    let r = &loaded.rows[&ObjectKey::user("v2")];
+    assert_eq!(r.status.state, SyncState::Synced);
+    assert!(r.status.warnings.is_empty());
+    let mut warned = r.clone();
+    warned.status.warnings = vec!["home phone \"12\" cannot be made E.164; left out".into()];
+    db.commit(
+        &[],
+        &[RowWrite {
+            key: ObjectKey::user("v2"),
+            record: Some(warned.clone()),
+            done_seq: None,
+        }],
+    )
+    .unwrap();
+    drop(db);
+    let (_, loaded) = Db::open(dir.path()).unwrap();
+    assert_eq!(loaded.rows[&ObjectKey::user("v2")], warned);
+}

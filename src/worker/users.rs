@@ -40,6 +40,7 @@ impl Worker {
                 reason: None,
                 genesys_id: Some(gid),
                 removed: false,
+                warnings: std::mem::take(&mut r.status.warnings),
             };
         });
     }
@@ -58,6 +59,9 @@ impl Worker {
                 for w in self.shared.metrics.new_warnings(key, &mapped.warnings) {
                     log::warn!("user {}: {w}", key.id);
                 }
+                if record.status.warnings != mapped.warnings {
+                    self.update(key, |r| r.status.warnings = mapped.warnings);
+                }
                 mapped.user
             }
             Err(e) => {
@@ -72,6 +76,7 @@ impl Worker {
                 self.update(key, |r| {
                     r.status.state = SyncState::Error;
                     r.status.reason = Some(e.0);
+                    r.status.warnings.clear();
                 });
                 return Outcome::Done(false);
             }
