@@ -1,6 +1,9 @@
 //! The emulated organisation's state (everything behind the one `Mutex`).
 
 use crate::faults::{Faults, InjectedFault};
+use crate::out_of_office::OooRec;
+use crate::presence::PresenceState;
+use crate::routing_status::RoutingRec;
 use crate::util::Rng;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -118,6 +121,14 @@ pub struct Org {
     /// and list): the creation, and changes made while a lag is configured (kept as long as the
     /// longest lag).
     history: HashMap<String, Vec<Change>>,
+    /// The org's id (`GET /api/v2/organizations/me`).
+    pub org_id: String,
+    /// Presence definitions, sources, primary sources, user presences (`presence.rs`).
+    pub presence: PresenceState,
+    /// Out-of-office per user id (`out_of_office.rs`).
+    pub out_of_office: HashMap<String, OooRec>,
+    /// Routing status per user id (`routing_status.rs`).
+    pub routing: HashMap<String, RoutingRec>,
 }
 
 /// One change of a user: when it happened and how the user looked before (`None`: it did not
@@ -139,6 +150,8 @@ pub fn same_email(a: &str, b: &str) -> bool {
 impl Org {
     /// Empty org with the given faults.
     pub fn new(faults: Faults) -> Org {
+        let mut rng = Rng::from_entropy();
+        let presence = PresenceState::new(&mut rng);
         Org {
             users: Vec::new(),
             by_id: HashMap::new(),
@@ -147,9 +160,13 @@ impl Org {
             fault_rng: Rng::new(faults.seed),
             faults,
             injected: Vec::new(),
-            rng: Rng::from_entropy(),
+            org_id: rng.guid(),
+            rng,
             granted: None,
             history: HashMap::new(),
+            presence,
+            out_of_office: HashMap::new(),
+            routing: HashMap::new(),
         }
     }
 

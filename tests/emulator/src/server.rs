@@ -8,6 +8,7 @@ use crate::org::{LoggedRequest, Org};
 use crate::schema::{Spec, Success};
 use crate::util::parse_query;
 use crate::{auth, control, externalid, perms, users, EmulatorConfig};
+use crate::{organization, out_of_office, presence, routing_status, user_presence};
 use serde_json::Value;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -102,6 +103,95 @@ const ROUTES: &[(&str, &str, ApiHandler)] = &[
         "/api/v2/users/externalid/{authorityName}/{externalKey}",
         externalid::lookup,
     ),
+    // Presence, out-of-office, routing status, organization (issue 9).
+    (
+        "GET",
+        "/api/v2/presence/definitions",
+        presence::list_definitions,
+    ),
+    (
+        "GET",
+        "/api/v2/presence/definitions/{definitionId}",
+        presence::get_definition,
+    ),
+    ("GET", "/api/v2/presence/sources", presence::list_sources),
+    ("POST", "/api/v2/presence/sources", presence::create_source),
+    (
+        "GET",
+        "/api/v2/presence/sources/{sourceId}",
+        presence::get_source,
+    ),
+    (
+        "DELETE",
+        "/api/v2/presence/sources/{sourceId}",
+        presence::delete_source,
+    ),
+    (
+        "GET",
+        "/api/v2/presence/users/{userId}/primarysource",
+        presence::get_primary,
+    ),
+    (
+        "PUT",
+        "/api/v2/presence/users/{userId}/primarysource",
+        presence::put_primary,
+    ),
+    (
+        "GET",
+        "/api/v2/users/{userId}/presences/purecloud",
+        user_presence::get_purecloud,
+    ),
+    (
+        "PATCH",
+        "/api/v2/users/{userId}/presences/purecloud",
+        user_presence::patch_purecloud,
+    ),
+    (
+        "GET",
+        "/api/v2/users/{userId}/presences/{sourceId}",
+        user_presence::get_source,
+    ),
+    (
+        "PATCH",
+        "/api/v2/users/{userId}/presences/{sourceId}",
+        user_presence::patch_source,
+    ),
+    (
+        "PUT",
+        "/api/v2/users/presences/bulk",
+        user_presence::put_bulk,
+    ),
+    (
+        "GET",
+        "/api/v2/users/presences/purecloud/bulk",
+        user_presence::get_bulk_purecloud,
+    ),
+    (
+        "GET",
+        "/api/v2/users/presences/{sourceId}/bulk",
+        user_presence::get_bulk_source,
+    ),
+    (
+        "GET",
+        "/api/v2/users/{userId}/outofoffice",
+        out_of_office::get,
+    ),
+    (
+        "PUT",
+        "/api/v2/users/{userId}/outofoffice",
+        out_of_office::put,
+    ),
+    (
+        "GET",
+        "/api/v2/users/{userId}/routingstatus",
+        routing_status::get,
+    ),
+    (
+        "PUT",
+        "/api/v2/users/{userId}/routingstatus",
+        routing_status::put,
+    ),
+    ("GET", "/api/v2/organizations/me", organization::me),
 ];
 
 /// The route template used in the log and for fault matching.
