@@ -25,6 +25,7 @@ mod out_of_office;
 pub mod perms;
 mod presence;
 mod presence_control;
+mod presence_sources;
 mod routing_status;
 pub mod schema;
 mod server;

@@ -32,7 +32,8 @@ pub struct OooRec {
     pub end_date: Option<String>,
 }
 
-fn to_json(org: &Org, user: &str) -> Value {
+/// The user's out-of-office as the API answers it.
+pub fn to_json(org: &Org, user: &str) -> Value {
     let user_ref = json!({"id": user, "selfUri": format!("/api/v2/users/{user}")});
     let self_uri = format!("/api/v2/users/{user}/outofoffice");
     let Some(r) = org.out_of_office.get(user) else {
@@ -113,16 +114,4 @@ pub fn put(org: &mut Org, ctx: &Ctx) -> ApiResult {
     };
     org.out_of_office.insert(user.clone(), rec);
     Ok(to_json(org, &user))
-}
-
-/// Every user's out-of-office that was ever set (control dump).
-pub fn dump(org: &Org) -> Value {
-    let mut users: Vec<&String> = org.out_of_office.keys().collect();
-    users.sort();
-    Value::Object(
-        users
-            .into_iter()
-            .map(|u| (u.clone(), to_json(org, u)))
-            .collect(),
-    )
 }

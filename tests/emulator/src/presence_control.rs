@@ -12,7 +12,22 @@ use crate::routing_status::{self, STATUSES};
 use crate::util::unix_now_ms;
 use crate::{out_of_office, user_presence, Emulator};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+
+/// `{userId: f(userId)}` over a per-user map, sorted by user id (a control dump).
+fn per_user<T>(map: &HashMap<String, T>, f: impl Fn(&str) -> Value) -> Value {
+    let mut users: Vec<&String> = map.keys().collect();
+    users.sort();
+    Value::Object(users.into_iter().map(|u| (u.clone(), f(u))).collect())
+}
+
+fn ooo_dump(org: &Org) -> Value {
+    per_user(&org.out_of_office, |u| out_of_office::to_json(org, u))
+}
+
+fn routing_dump(org: &Org) -> Value {
+    per_user(&org.routing, |u| routing_status::to_json(org, u))
+}
 
 fn str_field<'a>(v: &'a Value, k: &str) -> Result<&'a str, ApiError> {
     v[k].as_str()
@@ -46,8 +61,8 @@ pub fn route(
 ) -> Option<Result<Value, ApiError>> {
     let r = match (method, name) {
         ("GET", "presences") => Ok(user_presence::dump(org)),
-        ("GET", "out-of-office") => Ok(out_of_office::dump(org)),
-        ("GET", "routing-status") => Ok(routing_status::dump(org)),
+        ("GET", "out-of-office") => Ok(ooo_dump(org)),
+        ("GET", "routing-status") => Ok(routing_dump(org)),
         ("GET", "presence-writes") => Ok(json!(org.presence.writes)),
         ("GET", "presence-definitions") => Ok(json!(definitions(org))),
         ("POST", "presence-definitions") => parse::<Value>(req).and_then(|v| {
@@ -167,18 +182,14 @@ impl Emulator {
 
     /// A user's out-of-office as `GET …/outofoffice` answers it; `None` if never set.
     pub fn out_of_office(&self, user_id: &str) -> Option<Value> {
-        out_of_office::dump(&self.shared.lock())
-            .get(user_id)
-            .cloned()
+        let org = self.shared.lock();
+        let set = org.out_of_office.contains_key(user_id);
+        set.then(|| out_of_office::to_json(&org, user_id))
     }
 
     /// A user's routing status as `GET …/routingstatus` answers it.
     pub fn routing_status(&self, user_id: &str) -> Value {
-        let org = self.shared.lock();
-        routing_status::dump(&org)
-            .get(user_id)
-            .cloned()
-            .unwrap_or_else(|| json!({"userId": user_id, "status": "OFF_QUEUE"}))
+        routing_status::to_json(&self.shared.lock(), user_id)
     }
 
     /// Set a routing status as the system does (an ACD interaction arriving: `INTERACTING`),

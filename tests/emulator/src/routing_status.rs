@@ -35,7 +35,8 @@ pub struct RoutingRec {
     pub start_ms: i64,
 }
 
-fn to_json(org: &Org, user: &str) -> Value {
+/// The user's routing status as the API answers it.
+pub fn to_json(org: &Org, user: &str) -> Value {
     match org.routing.get(user) {
         Some(r) => json!({"userId": user, "status": r.status, "startTime": iso8601_ms(r.start_ms)}),
         None => json!({"userId": user, "status": "OFF_QUEUE"}),
@@ -107,16 +108,4 @@ pub fn put(org: &mut Org, ctx: &Ctx) -> ApiResult {
     }
     set(org, user, to, unix_now_ms());
     Ok(to_json(org, user))
-}
-
-/// Every user's routing status that was ever set (control dump).
-pub fn dump(org: &Org) -> Value {
-    let mut users: Vec<&String> = org.routing.keys().collect();
-    users.sort();
-    Value::Object(
-        users
-            .into_iter()
-            .map(|u| (u.clone(), to_json(org, u)))
-            .collect(),
-    )
 }

@@ -8,7 +8,9 @@ use crate::org::{LoggedRequest, Org};
 use crate::schema::{Spec, Success};
 use crate::util::parse_query;
 use crate::{auth, control, externalid, perms, users, EmulatorConfig};
-use crate::{organization, out_of_office, presence, routing_status, user_presence};
+use crate::{
+    organization, out_of_office, presence, presence_sources, routing_status, user_presence,
+};
 use serde_json::Value;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -114,27 +116,35 @@ const ROUTES: &[(&str, &str, ApiHandler)] = &[
         "/api/v2/presence/definitions/{definitionId}",
         presence::get_definition,
     ),
-    ("GET", "/api/v2/presence/sources", presence::list_sources),
-    ("POST", "/api/v2/presence/sources", presence::create_source),
+    (
+        "GET",
+        "/api/v2/presence/sources",
+        presence_sources::list_sources,
+    ),
+    (
+        "POST",
+        "/api/v2/presence/sources",
+        presence_sources::create_source,
+    ),
     (
         "GET",
         "/api/v2/presence/sources/{sourceId}",
-        presence::get_source,
+        presence_sources::get_source,
     ),
     (
         "DELETE",
         "/api/v2/presence/sources/{sourceId}",
-        presence::delete_source,
+        presence_sources::delete_source,
     ),
     (
         "GET",
         "/api/v2/presence/users/{userId}/primarysource",
-        presence::get_primary,
+        presence_sources::get_primary,
     ),
     (
         "PUT",
         "/api/v2/presence/users/{userId}/primarysource",
-        presence::put_primary,
+        presence_sources::put_primary,
     ),
     (
         "GET",
