@@ -360,3 +360,59 @@ fn the_hook_sees_each_write_as_it_is_applied() {
             >= logged[0]["applied_unix_ms"].as_i64().unwrap()
     );
 }
+
+#[test]
+fn custom_source_bulk_primary_and_deletion_fallback() {
+    let emu = start();
+    let tok = token(&emu);
+    let ids = users(&emu, 2);
+    let src = api(
+        &emu,
+        &tok,
+        "POST",
+        SOURCES,
+        Some(json!({"name": "PureConnect"})),
+    )
+    .json();
+    let sid = src["id"].as_str().unwrap().to_string();
+    let busy = emu.presence_definition_id("Busy").unwrap();
+    let body = json!([{"id": ids[0], "sourceId": sid, "presenceDefinition": {"id": busy}, "primary": true}]);
+    let r = api(&emu, &tok, "PUT", BULK, Some(body));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()[0]["primary"], true);
+    let path = format!("/api/v2/presence/users/{}/primarysource", ids[0]);
+    assert_eq!(
+        api(&emu, &tok, "GET", &path, None).json()["sourceId"],
+        sid.as_str()
+    );
+    let q = format!("id={}&id={}", ids[0], ids[1]);
+    let r = api(
+        &emu,
+        &tok,
+        "GET",
+        &format!("/api/v2/users/presences/{sid}/bulk?{q}"),
+        None,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let v = r.json();
+    assert_eq!(v[0]["presenceDefinition"]["systemPresence"], "Busy");
+    assert_eq!(v[0]["source"], "PureConnect");
+    assert!(v[0].get("modifiedDate").is_some() && v[1].get("modifiedDate").is_none());
+    let r = api(
+        &emu,
+        &tok,
+        "GET",
+        &format!("/api/v2/users/presences/nope/bulk?{q}"),
+        None,
+    );
+    assert_eq!(r.status, 404);
+    // Deleting the source drops its presences and its place as primary source.
+    let r = api(&emu, &tok, "DELETE", &format!("{SOURCES}/{sid}"), None);
+    assert_eq!(r.status, 200);
+    let v = api(&emu, &tok, "GET", &path, None).json();
+    assert_eq!(v["sourceId"], emu.purecloud_source_id().as_str());
+    assert_eq!(
+        emu.user_presence(&ids[0])["presenceDefinition"]["systemPresence"],
+        "Offline"
+    );
+}
