@@ -255,3 +255,40 @@ fn organization_me_reports_the_product_platform() {
     assert!(r.json().get("productPlatform").is_none());
     assert_eq!(plain.call_count("GET", "/api/v2/organizations/me"), 1);
 }
+
+#[test]
+fn control_endpoints_set_routing_status_and_primary_source() {
+    let emu = start();
+    let u = emu.seed_user("A", "a@example.com", "active");
+    let post = |name: &str, body: Value| {
+        let b = body.to_string();
+        let path = format!("/__emulator/{name}");
+        request(&emu.base_url(), "POST", &path, &[], Some(b.as_bytes())).unwrap()
+    };
+    let r = post(
+        "routing-status",
+        json!({"userId": u, "status": "INTERACTING"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(emu.routing_status(&u)["status"], "INTERACTING");
+    let r = post("routing-status", json!({"userId": u, "status": "LUNCH"}));
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        post("routing-status", json!({"status": "IDLE"})).status,
+        400
+    );
+    let r = post(
+        "primary-source",
+        json!({"userId": u, "sourceId": "teams", "registered": true}),
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(emu.presences()[&u]["primarySource"]["sourceId"], "teams");
+    let transitions = json!({"routing_transitions": [["INTERACTING", "IDLE"]]});
+    assert_eq!(post("presence-config", transitions).status, 200);
+    let tok = token(&emu);
+    assert_eq!(put_status(&emu, &tok, &u, "IDLE").status, 200);
+    assert_eq!(
+        post("presence-config", json!({"bulk_max": "many"})).status,
+        400
+    );
+}
