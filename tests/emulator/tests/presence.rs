@@ -193,15 +193,8 @@ fn primary_source_defaults_to_purecloud_and_follows_puts() {
     let v = api(&emu, &tok, "GET", &path, None).json();
     assert_eq!(v["sourceId"], emu.purecloud_source_id().as_str());
     assert_eq!(v["registered"], true);
-    let src = api(
-        &emu,
-        &tok,
-        "POST",
-        SOURCES,
-        Some(json!({"name": "PureConnect"})),
-    )
-    .json();
-    let sid = src["id"].as_str().unwrap();
+    let sid = new_source(&emu, &tok, "PureConnect");
+    let sid = sid.as_str();
     let r = api(&emu, &tok, "PUT", &path, Some(json!({"sourceId": sid})));
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(

@@ -96,17 +96,7 @@ fn custom_source_writes_and_primary_flag() {
     let emu = start();
     let tok = token(&emu);
     let u = users(&emu, 1).remove(0);
-    let sid = api(
-        &emu,
-        &tok,
-        "POST",
-        SOURCES,
-        Some(json!({"name": "PureConnect"})),
-    )
-    .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let sid = new_source(&emu, &tok, "PureConnect");
     let path = format!("/api/v2/users/{u}/presences/{sid}");
     let meal = emu.presence_definition_id("Meal").unwrap();
     let r = api(
@@ -366,15 +356,7 @@ fn custom_source_bulk_primary_and_deletion_fallback() {
     let emu = start();
     let tok = token(&emu);
     let ids = users(&emu, 2);
-    let src = api(
-        &emu,
-        &tok,
-        "POST",
-        SOURCES,
-        Some(json!({"name": "PureConnect"})),
-    )
-    .json();
-    let sid = src["id"].as_str().unwrap().to_string();
+    let sid = new_source(&emu, &tok, "PureConnect");
     let busy = emu.presence_definition_id("Busy").unwrap();
     let body = json!([{"id": ids[0], "sourceId": sid, "presenceDefinition": {"id": busy}, "primary": true}]);
     let r = api(&emu, &tok, "PUT", BULK, Some(body));

@@ -1,7 +1,7 @@
 //! Helpers shared by the presence test files.
 #![allow(dead_code)]
 
-use crate::common::{request, Resp};
+use crate::common::{api, request, Resp};
 use gc_emulator::Emulator;
 use serde_json::{json, Value};
 
@@ -37,4 +37,11 @@ pub fn control(emu: &Emulator, method: &str, name: &str, body: Value) -> Resp {
     let b = body.to_string();
     let path = format!("/__emulator/{name}");
     request(&emu.base_url(), method, &path, &[], Some(b.as_bytes())).unwrap()
+}
+
+/// Create a custom presence source through the API; its id.
+pub fn new_source(emu: &Emulator, tok: &str, name: &str) -> String {
+    let r = api(emu, tok, "POST", SOURCES, Some(json!({ "name": name })));
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.json()["id"].as_str().unwrap().to_string()
 }
