@@ -33,6 +33,13 @@ pub struct LoggedRequest {
     pub authorization_scheme: Option<String>,
     /// The `ININ-Correlation-Id` answered (also sent when the connection was dropped).
     pub correlation_id: String,
+    /// When the request was read (Unix ms).
+    pub received_unix_ms: i64,
+    /// When the request was read (monotonic; compare with `Instant`s taken in the same process).
+    #[serde(skip)]
+    pub received_at: Instant,
+    /// Microseconds from reading the request to having its answer (fault latency included).
+    pub elapsed_us: u64,
 }
 
 /// An issued access token.

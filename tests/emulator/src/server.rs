@@ -6,7 +6,7 @@ use crate::faults::{is_write, roll, take_injected, FaultAction, Planned};
 use crate::http::{HttpRequest, HttpResponse, Reply};
 use crate::org::{LoggedRequest, Org};
 use crate::schema::{Spec, Success};
-use crate::util::parse_query;
+use crate::util::{parse_query, unix_now_ms};
 use crate::{auth, control, externalid, perms, users, EmulatorConfig};
 use crate::{
     organization, out_of_office, presence, presence_sources, routing_status, user_presence,
@@ -14,7 +14,7 @@ use crate::{
 use serde_json::Value;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// State shared by the connection threads and the [`crate::Emulator`] handle.
 pub struct Shared {
@@ -217,6 +217,7 @@ fn route_of(req: &HttpRequest) -> String {
 
 /// Entry point for every request.
 pub fn handle(sh: &Shared, req: HttpRequest) -> Reply {
+    let (received_at, received_unix_ms) = (Instant::now(), unix_now_ms());
     let corr = sh.lock().rng.guid();
     if req.path.starts_with("/__emulator/") {
         let resp = control::handle(sh, &req, &corr);
@@ -269,6 +270,9 @@ pub fn handle(sh: &Shared, req: HttpRequest) -> Reply {
             .and_then(|h| h.split_whitespace().next())
             .map(str::to_string),
         correlation_id: corr.clone(),
+        received_unix_ms,
+        received_at,
+        elapsed_us: received_at.elapsed().as_micros() as u64,
     });
     drop(guard);
     match resp {

@@ -398,3 +398,30 @@ fn custom_source_bulk_primary_and_deletion_fallback() {
         "Offline"
     );
 }
+
+#[test]
+fn the_request_log_times_each_call() {
+    let emu = start();
+    let tok = token(&emu);
+    let u = users(&emu, 1).remove(0);
+    emu.set_faults(gc_emulator::Faults {
+        latency_ms: 30,
+        ..Default::default()
+    });
+    let busy = emu.presence_definition_id("Busy").unwrap();
+    let before = Instant::now();
+    assert_eq!(
+        api(&emu, &tok, "PATCH", &purecloud(&u), Some(def(&busy))).status,
+        200
+    );
+    let log = emu.requests();
+    let call = log.last().unwrap();
+    assert_eq!(call.route, "/api/v2/users/{userId}/presences/purecloud");
+    assert!(call.elapsed_us >= 30_000, "{}", call.elapsed_us);
+    let applied = emu.presence_writes()[0].applied_at;
+    assert!(before <= call.received_at && call.received_at <= applied);
+    assert!(applied.duration_since(call.received_at).as_micros() >= 30_000);
+    let json = request(&emu.base_url(), "GET", "/__emulator/requests", &[], None).unwrap();
+    let last = json.json().as_array().unwrap().last().unwrap().clone();
+    assert!(last["received_unix_ms"].as_i64().unwrap() > 0 && last.get("received_at").is_none());
+}
