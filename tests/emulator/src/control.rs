@@ -38,7 +38,8 @@ pub fn counts(org: &Org) -> BTreeMap<String, usize> {
     m
 }
 
-fn parse<T: serde::de::DeserializeOwned>(req: &HttpRequest) -> Result<T, ApiError> {
+/// A control body as `T` (an empty body reads as `{}`).
+pub fn parse<T: serde::de::DeserializeOwned>(req: &HttpRequest) -> Result<T, ApiError> {
     let body = if req.body.is_empty() {
         b"{}".as_slice()
     } else {
@@ -120,10 +121,13 @@ fn route(sh: &Shared, req: &HttpRequest) -> Result<Value, ApiError> {
             sh.stop.store(true, Ordering::SeqCst);
             Ok(json!({}))
         }
-        _ => Err(ApiError::new(
-            404,
-            "not.found",
-            format!("no control endpoint {} {}", req.method, req.path),
-        )),
+        (method, name) => crate::presence_control::route(&mut org, method, name, req)
+            .unwrap_or_else(|| {
+                Err(ApiError::new(
+                    404,
+                    "not.found",
+                    format!("no control endpoint {} {}", req.method, req.path),
+                ))
+            }),
     }
 }

@@ -20,15 +20,23 @@ mod externalid;
 mod faults;
 mod http;
 mod org;
+mod organization;
+mod out_of_office;
 pub mod perms;
+mod presence;
+mod presence_control;
+mod presence_sources;
+mod routing_status;
 pub mod schema;
 mod server;
+mod user_presence;
 mod users;
 mod util;
 
 pub use errors::ApiError;
 pub use faults::{Faults, InjectedFault, RetryAfter};
 pub use org::LoggedRequest;
+pub use presence::{PresenceConfig, PresenceHook, PresenceWrite};
 
 use http::{HttpServer, Reply};
 use serde_json::Value;
@@ -57,6 +65,11 @@ pub struct EmulatorConfig {
     /// (the default): all. An operation whose `x-inin-requires-permissions` the set does not
     /// meet answers 403 naming what is missing.
     pub granted_permissions: Option<Vec<String>>,
+    /// Presence, out-of-office and routing-status limits and rules (UNCONFIRMED items).
+    pub presence: PresenceConfig,
+    /// `productPlatform` of `GET /api/v2/organizations/me`. Default `Some("PureConnect")`;
+    /// `None` leaves the field out.
+    pub product_platform: Option<String>,
 }
 
 impl Default for EmulatorConfig {
@@ -69,6 +82,8 @@ impl Default for EmulatorConfig {
             faults: Faults::default(),
             home_division_id: "5f4ae2b8-1d3c-4e7a-9b60-0c8d2e1f3a47".into(),
             granted_permissions: None,
+            presence: PresenceConfig::default(),
+            product_platform: Some("PureConnect".into()),
         }
     }
 }
@@ -93,6 +108,7 @@ impl Emulator {
         let stop = Arc::new(AtomicBool::new(false));
         let mut org = org::Org::new(cfg.faults.clone());
         org.granted = cfg.granted_permissions.clone();
+        org.presence.cfg = cfg.presence.clone();
         let shared = Arc::new(Shared {
             org: Mutex::new(org),
             cfg: cfg.clone(),

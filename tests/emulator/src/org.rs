@@ -1,6 +1,9 @@
 //! The emulated organisation's state (everything behind the one `Mutex`).
 
 use crate::faults::{Faults, InjectedFault};
+use crate::out_of_office::OooRec;
+use crate::presence::PresenceState;
+use crate::routing_status::RoutingRec;
 use crate::util::Rng;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -30,6 +33,13 @@ pub struct LoggedRequest {
     pub authorization_scheme: Option<String>,
     /// The `ININ-Correlation-Id` answered (also sent when the connection was dropped).
     pub correlation_id: String,
+    /// When the request was read (Unix ms).
+    pub received_unix_ms: i64,
+    /// When the request was read (monotonic; compare with `Instant`s taken in the same process).
+    #[serde(skip)]
+    pub received_at: Instant,
+    /// Microseconds from reading the request to having its answer (fault latency included).
+    pub elapsed_us: u64,
 }
 
 /// An issued access token.
@@ -118,6 +128,14 @@ pub struct Org {
     /// and list): the creation, and changes made while a lag is configured (kept as long as the
     /// longest lag).
     history: HashMap<String, Vec<Change>>,
+    /// The org's id (`GET /api/v2/organizations/me`).
+    pub org_id: String,
+    /// Presence definitions, sources, primary sources, user presences (`presence.rs`).
+    pub presence: PresenceState,
+    /// Out-of-office per user id (`out_of_office.rs`).
+    pub out_of_office: HashMap<String, OooRec>,
+    /// Routing status per user id (`routing_status.rs`).
+    pub routing: HashMap<String, RoutingRec>,
 }
 
 /// One change of a user: when it happened and how the user looked before (`None`: it did not
@@ -139,6 +157,8 @@ pub fn same_email(a: &str, b: &str) -> bool {
 impl Org {
     /// Empty org with the given faults.
     pub fn new(faults: Faults) -> Org {
+        let mut rng = Rng::from_entropy();
+        let presence = PresenceState::new(&mut rng);
         Org {
             users: Vec::new(),
             by_id: HashMap::new(),
@@ -147,9 +167,13 @@ impl Org {
             fault_rng: Rng::new(faults.seed),
             faults,
             injected: Vec::new(),
-            rng: Rng::from_entropy(),
+            org_id: rng.guid(),
+            rng,
             granted: None,
             history: HashMap::new(),
+            presence,
+            out_of_office: HashMap::new(),
+            routing: HashMap::new(),
         }
     }
 

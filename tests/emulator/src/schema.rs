@@ -5,12 +5,15 @@
 //! path. `null` is treated as "absent" (Jackson semantics).
 //!
 //! Deliberate deviation from the file: `CreateUser.divisionId` is not required (the home division
-//! is used when it is omitted, as the Terraform provider relies on).
+//! is used when it is omitted, as the Terraform provider relies on). Operations the subset lacks
+//! but the facts document are added from `spec-supplement.json` (never overriding the subset).
 
 use serde_json::Value;
 use std::sync::OnceLock;
 
 const SPEC_JSON: &str = include_str!("../openapi-subset.json");
+/// Fact-backed operations the subset lacks (see the file's `x-why`); never override the subset.
+const SUPPLEMENT_JSON: &str = include_str!("../spec-supplement.json");
 
 /// Path parameters as (name, decoded value).
 pub type PathParams = Vec<(String, String)>;
@@ -52,6 +55,16 @@ impl Spec {
                 .and_then(Value::as_array_mut)
             {
                 req.retain(|v| v != "divisionId");
+            }
+            let extra: Value = serde_json::from_str(SUPPLEMENT_JSON).expect("supplement parses");
+            for section in ["paths", "definitions"] {
+                if let (Some(into), Some(from)) =
+                    (doc[section].as_object_mut(), extra[section].as_object())
+                {
+                    for (k, v) in from {
+                        into.entry(k.clone()).or_insert_with(|| v.clone());
+                    }
+                }
             }
             Spec { doc }
         })

@@ -6,12 +6,15 @@ use crate::faults::{is_write, roll, take_injected, FaultAction, Planned};
 use crate::http::{HttpRequest, HttpResponse, Reply};
 use crate::org::{LoggedRequest, Org};
 use crate::schema::{Spec, Success};
-use crate::util::parse_query;
+use crate::util::{parse_query, unix_now_ms};
 use crate::{auth, control, externalid, perms, users, EmulatorConfig};
+use crate::{
+    organization, out_of_office, presence, presence_sources, routing_status, user_presence,
+};
 use serde_json::Value;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// State shared by the connection threads and the [`crate::Emulator`] handle.
 pub struct Shared {
@@ -102,6 +105,103 @@ const ROUTES: &[(&str, &str, ApiHandler)] = &[
         "/api/v2/users/externalid/{authorityName}/{externalKey}",
         externalid::lookup,
     ),
+    // Presence, out-of-office, routing status, organization (issue 9).
+    (
+        "GET",
+        "/api/v2/presence/definitions",
+        presence::list_definitions,
+    ),
+    (
+        "GET",
+        "/api/v2/presence/definitions/{definitionId}",
+        presence::get_definition,
+    ),
+    (
+        "GET",
+        "/api/v2/presence/sources",
+        presence_sources::list_sources,
+    ),
+    (
+        "POST",
+        "/api/v2/presence/sources",
+        presence_sources::create_source,
+    ),
+    (
+        "GET",
+        "/api/v2/presence/sources/{sourceId}",
+        presence_sources::get_source,
+    ),
+    (
+        "DELETE",
+        "/api/v2/presence/sources/{sourceId}",
+        presence_sources::delete_source,
+    ),
+    (
+        "GET",
+        "/api/v2/presence/users/{userId}/primarysource",
+        presence_sources::get_primary,
+    ),
+    (
+        "PUT",
+        "/api/v2/presence/users/{userId}/primarysource",
+        presence_sources::put_primary,
+    ),
+    (
+        "GET",
+        "/api/v2/users/{userId}/presences/purecloud",
+        user_presence::get_purecloud,
+    ),
+    (
+        "PATCH",
+        "/api/v2/users/{userId}/presences/purecloud",
+        user_presence::patch_purecloud,
+    ),
+    (
+        "GET",
+        "/api/v2/users/{userId}/presences/{sourceId}",
+        user_presence::get_source,
+    ),
+    (
+        "PATCH",
+        "/api/v2/users/{userId}/presences/{sourceId}",
+        user_presence::patch_source,
+    ),
+    (
+        "PUT",
+        "/api/v2/users/presences/bulk",
+        user_presence::put_bulk,
+    ),
+    (
+        "GET",
+        "/api/v2/users/presences/purecloud/bulk",
+        user_presence::get_bulk_purecloud,
+    ),
+    (
+        "GET",
+        "/api/v2/users/presences/{sourceId}/bulk",
+        user_presence::get_bulk_source,
+    ),
+    (
+        "GET",
+        "/api/v2/users/{userId}/outofoffice",
+        out_of_office::get,
+    ),
+    (
+        "PUT",
+        "/api/v2/users/{userId}/outofoffice",
+        out_of_office::put,
+    ),
+    (
+        "GET",
+        "/api/v2/users/{userId}/routingstatus",
+        routing_status::get,
+    ),
+    (
+        "PUT",
+        "/api/v2/users/{userId}/routingstatus",
+        routing_status::put,
+    ),
+    ("GET", "/api/v2/organizations/me", organization::me),
 ];
 
 /// The route template used in the log and for fault matching.
@@ -117,6 +217,7 @@ fn route_of(req: &HttpRequest) -> String {
 
 /// Entry point for every request.
 pub fn handle(sh: &Shared, req: HttpRequest) -> Reply {
+    let (received_at, received_unix_ms) = (Instant::now(), unix_now_ms());
     let corr = sh.lock().rng.guid();
     if req.path.starts_with("/__emulator/") {
         let resp = control::handle(sh, &req, &corr);
@@ -169,6 +270,9 @@ pub fn handle(sh: &Shared, req: HttpRequest) -> Reply {
             .and_then(|h| h.split_whitespace().next())
             .map(str::to_string),
         correlation_id: corr.clone(),
+        received_unix_ms,
+        received_at,
+        elapsed_us: received_at.elapsed().as_micros() as u64,
     });
     drop(guard);
     match resp {
