@@ -13,19 +13,29 @@
 
 #![warn(missing_docs)]
 
+mod adv_control;
+mod assignments;
 mod auth;
 mod control;
 mod errors;
 mod externalid;
 mod faults;
 mod http;
+mod members;
 mod org;
+mod paging;
 pub mod perms;
+mod queue_wrapups;
+mod queues;
 pub mod schema;
 mod server;
+mod skills;
+mod store;
 mod users;
 mod util;
+mod wrapups;
 
+pub use assignments::{InUse, InUsePolicy};
 pub use errors::ApiError;
 pub use faults::{Faults, InjectedFault, RetryAfter};
 pub use org::LoggedRequest;

@@ -1,7 +1,12 @@
 //! The emulated organisation's state (everything behind the one `Mutex`).
 
+use crate::assignments::{Assignments, InUsePolicy};
 use crate::faults::{Faults, InjectedFault};
+use crate::queues::QueueRec;
+use crate::skills::CatRec;
+use crate::store::Store;
 use crate::util::Rng;
+use crate::wrapups::WrapupRec;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::collections::{HashMap, VecDeque};
@@ -118,6 +123,18 @@ pub struct Org {
     /// and list): the creation, and changes made while a lag is configured (kept as long as the
     /// longest lag).
     history: HashMap<String, Vec<Change>>,
+    /// Queues, with their members and wrap-up codes.
+    pub queues: Store<QueueRec>,
+    /// Routing skills (soft-deleted ones kept with state `deleted`).
+    pub skills: Store<CatRec>,
+    /// Routing languages (soft-deleted like skills).
+    pub languages: Store<CatRec>,
+    /// Wrap-up codes.
+    pub wrapups: Store<WrapupRec>,
+    /// Users' skill and language assignments.
+    pub assignments: Assignments,
+    /// What deleting a skill, language or wrap-up code still in use does.
+    pub in_use: InUsePolicy,
 }
 
 /// One change of a user: when it happened and how the user looked before (`None`: it did not
@@ -150,7 +167,19 @@ impl Org {
             rng: Rng::from_entropy(),
             granted: None,
             history: HashMap::new(),
+            queues: Store::default(),
+            skills: Store::default(),
+            languages: Store::default(),
+            wrapups: Store::default(),
+            assignments: Assignments::default(),
+            in_use: InUsePolicy::default(),
         }
+    }
+
+    /// How long the paged lists of queues, skills, languages and wrap-up codes lag behind the
+    /// writes (`object_list_lag_ms`); also how long their changes are remembered.
+    pub fn object_lag(&self) -> Duration {
+        Duration::from_millis(self.faults.object_list_lag_ms)
     }
 
     /// User by id, any state.

@@ -119,11 +119,8 @@ pub fn unix_now() -> u64 {
         .unwrap_or(0)
 }
 
-/// Format an IMF-fixdate (RFC 9110), e.g. `Wed, 25 Nov 2026 15:30:00 GMT`.
-pub fn http_date(unix_secs: u64) -> String {
-    let days = (unix_secs / 86_400) as i64;
-    let rem = unix_secs % 86_400;
-    // Civil-from-days (Howard Hinnant).
+/// Days since 1970-01-01 to (year, month, day) (Howard Hinnant's civil-from-days).
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
@@ -132,7 +129,14 @@ pub fn http_date(unix_secs: u64) -> String {
     let mp = (5 * doy + 2) / 153;
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// Format an IMF-fixdate (RFC 9110), e.g. `Wed, 25 Nov 2026 15:30:00 GMT`.
+pub fn http_date(unix_secs: u64) -> String {
+    let days = (unix_secs / 86_400) as i64;
+    let rem = unix_secs % 86_400;
+    let (y, m, d) = civil_from_days(days);
     const WD: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
     const MON: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
