@@ -3,7 +3,7 @@
 
 use crate::errors::ApiError;
 use crate::org::Org;
-use crate::paging::{listing, name_matches, now_iso, page, sort_by_name};
+use crate::paging::{listing, now_iso, page, sort_by_name};
 use crate::server::{ApiResult, Ctx};
 use crate::store::Record;
 use serde_json::{json, Map, Value};
@@ -211,24 +211,11 @@ pub fn delete(org: &mut Org, ctx: &Ctx) -> ApiResult {
 }
 
 /// `GET /api/v2/routing/queues`: paged, sorted by name, `name` filter (never exact, see
-/// [`name_matches`]), `id` (current, not lagging), `divisionId`, `peerId`, `hasPeer`.
+/// [`crate::paging::name_matches`]), `id` (current, not lagging), `divisionId`, `peerId`, `hasPeer`.
 pub fn list(org: &mut Org, ctx: &Ctx) -> ApiResult {
     let p = page(ctx, MAX_PAGE)?;
     let ids = ctx.q_all("id");
-    let mut all: Vec<Value> = if ids.is_empty() {
-        org.queues.listed(org.object_lag())
-    } else {
-        let mut ids = ids.clone();
-        ids.sort_unstable();
-        ids.dedup();
-        ids.iter()
-            .filter_map(|id| org.queues.get(id))
-            .map(Record::to_json)
-            .collect()
-    };
-    if let Some(f) = ctx.q("name") {
-        all.retain(|q| name_matches(f, q["name"].as_str().unwrap_or("")));
-    }
+    let mut all = org.queues.view(&ids, org.object_lag(), ctx.q("name"));
     let divisions = ctx.q_all("divisionId");
     if !divisions.is_empty() {
         all.retain(|q| divisions.iter().any(|d| q["division"]["id"] == *d));

@@ -4,7 +4,7 @@
 use crate::assignments::{self, InUse};
 use crate::errors::ApiError;
 use crate::org::Org;
-use crate::paging::{listing, name_matches, now_iso, page, sort_by_name};
+use crate::paging::{listing, now_iso, page, sort_by_name};
 use crate::server::{ApiResult, Ctx};
 use crate::store::{Record, Store};
 use serde_json::{json, Value};
@@ -161,17 +161,8 @@ fn get(org: &Org, id: &str, kind: Kind) -> ApiResult {
 fn list(org: &Org, ctx: &Ctx, kind: Kind) -> ApiResult {
     let p = page(ctx, kind.max_page())?;
     let ids = ctx.q_all("id");
-    let store = kind.store(org);
-    let mut all: Vec<Value> = if ids.is_empty() {
-        store.listed(org.object_lag())
-    } else {
-        let live = store.live().filter(|r| ids.contains(&r.id.as_str()));
-        live.map(Record::to_json).collect()
-    };
+    let mut all = kind.store(org).view(&ids, org.object_lag(), ctx.q("name"));
     all.retain(|r| r["state"] == "active");
-    if let Some(f) = ctx.q("name") {
-        all.retain(|r| name_matches(f, r["name"].as_str().unwrap_or("")));
-    }
     sort_by_name(&mut all, ctx.q("sortOrder") == Some("descending"));
     Ok(listing(all, p, kind.path()))
 }

@@ -118,4 +118,20 @@ impl<T: Record> Store<T> {
             })
             .collect()
     }
+
+    /// What a paged list shows before paging: with `ids`, those objects as they are now (id
+    /// look-ups are read-after-write); otherwise every object as a list lagging `lag` sees it.
+    /// Then the `name` filter (never exact, see [`crate::paging::name_matches`]).
+    pub fn view(&self, ids: &[&str], lag: Duration, name: Option<&str>) -> Vec<Value> {
+        let mut all: Vec<Value> = if ids.is_empty() {
+            self.listed(lag)
+        } else {
+            let live = self.live().filter(|r| ids.contains(&r.id()));
+            live.map(Record::to_json).collect()
+        };
+        if let Some(f) = name {
+            all.retain(|r| crate::paging::name_matches(f, r["name"].as_str().unwrap_or("")));
+        }
+        all
+    }
 }

@@ -3,7 +3,7 @@
 use crate::assignments::InUse;
 use crate::errors::ApiError;
 use crate::org::Org;
-use crate::paging::{listing, name_matches, now_iso, page, sort_by_name};
+use crate::paging::{listing, now_iso, page, sort_by_name};
 use crate::server::{ApiResult, Ctx};
 use crate::store::Record;
 use serde_json::{json, Value};
@@ -144,17 +144,7 @@ pub fn update(org: &mut Org, ctx: &Ctx) -> ApiResult {
 pub fn list(org: &mut Org, ctx: &Ctx) -> ApiResult {
     let p = page(ctx, MAX_PAGE)?;
     let ids = ctx.q_all("id");
-    let mut all: Vec<Value> = if ids.is_empty() {
-        org.wrapups.listed(org.object_lag())
-    } else {
-        let live = org.wrapups.live();
-        live.filter(|c| ids.contains(&c.id.as_str()))
-            .map(Record::to_json)
-            .collect()
-    };
-    if let Some(f) = ctx.q("name") {
-        all.retain(|c| name_matches(f, c["name"].as_str().unwrap_or("")));
-    }
+    let mut all = org.wrapups.view(&ids, org.object_lag(), ctx.q("name"));
     let divisions = ctx.q_all("divisionId");
     if !divisions.is_empty() {
         all.retain(|c| divisions.iter().any(|d| c["division"]["id"] == *d));
