@@ -100,7 +100,13 @@ pub fn forget_user(org: &mut Org, user_id: &str) {
     org.assignments.skills.remove(user_id);
     org.assignments.languages.remove(user_id);
     let keep = org.object_lag();
-    for q in org.queues.ids() {
+    let holding: Vec<String> = org
+        .queues
+        .live()
+        .filter(|q| q.member(user_id).is_some())
+        .map(|q| q.id.clone())
+        .collect();
+    for q in holding {
         let q = org.queues.get_mut(&q, keep).expect("live");
         q.members.retain(|m| m.user_id != user_id);
     }

@@ -91,11 +91,6 @@ impl<T: Record> Store<T> {
         self.slots.iter().filter(|s| !s.removed).map(|s| &s.rec)
     }
 
-    /// Ids of live records (to mutate them one by one).
-    pub fn ids(&self) -> Vec<String> {
-        self.live().map(|r| r.id().to_string()).collect()
-    }
-
     /// A live record whose name equals `name`, ignoring case, other than `except`, that `also`
     /// accepts (e.g. not soft-deleted).
     pub fn named(&self, name: &str, except: &str, also: impl Fn(&T) -> bool) -> Option<&T> {
