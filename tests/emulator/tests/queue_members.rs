@@ -355,3 +355,64 @@ fn queue_wrapup_codes_add_up_to_100_and_remove_one_by_one() {
     );
     refused(&r, 403, "missing.permissions", "[routing:queue:edit]");
 }
+
+#[test]
+fn faults_and_the_request_log_cover_the_new_routes() {
+    let emu = start();
+    let tok = token(&emu);
+    let users = seed_users(&emu, 3);
+    let q = emu.seed("queues", json!({"name": "Q"}));
+    // The answer to a member add is lost after the commit: the retry finds the work done.
+    emu.inject(gc_emulator::InjectedFault {
+        drop_connection: true,
+        after_commit: true,
+        ..gc_emulator::InjectedFault::new("POST", MEMBERS, 0)
+    });
+    let auth = format!("Bearer {tok}");
+    let body = ids_body(&users).to_string();
+    let r = request(
+        &emu.base_url(),
+        "POST",
+        &members_path(&q),
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/json"),
+        ],
+        Some(body.as_bytes()),
+    );
+    assert!(r.is_err(), "the connection closes without an answer");
+    assert_eq!(all_members(&emu, &tok, &q).len(), 3);
+    ok(api(
+        &emu,
+        &tok,
+        "POST",
+        &members_path(&q),
+        Some(ids_body(&users)),
+    ));
+    assert_eq!(
+        all_members(&emu, &tok, &q).len(),
+        3,
+        "re-adding is harmless"
+    );
+    let log = emu.requests();
+    let first = log.iter().find(|r| r.route == MEMBERS).unwrap();
+    assert_eq!((first.status, first.handled_status), (0, Some(200)));
+    assert_eq!(first.path, members_path(&q));
+    assert_eq!(emu.call_count("POST", MEMBERS), 2);
+    assert_eq!(emu.call_count("GET", MEMBERS), 2);
+    // A scripted 503 on a skill PATCH is answered without handling it.
+    let skill = emu.seed("skills", json!({"name": "S"}));
+    let route = "/api/v2/users/{userId}/routingskills/bulk";
+    emu.inject(gc_emulator::InjectedFault::new("PATCH", route, 503));
+    let path = format!("/api/v2/users/{}/routingskills/bulk", users[0]);
+    let body = json!([{"id": skill, "proficiency": 1}]);
+    refused(
+        &api(&emu, &tok, "PATCH", &path, Some(body.clone())),
+        503,
+        "service.unavailable",
+        "",
+    );
+    assert_eq!(emu.dump("assignments"), json!({}));
+    ok(api(&emu, &tok, "PATCH", &path, Some(body)));
+    assert_eq!(emu.call_count("PATCH", route), 2);
+}
