@@ -121,13 +121,18 @@ fn route(sh: &Shared, req: &HttpRequest) -> Result<Value, ApiError> {
             sh.stop.store(true, Ordering::SeqCst);
             Ok(json!({}))
         }
-        (method, name) => crate::presence_control::route(&mut org, method, name, req)
-            .unwrap_or_else(|| {
-                Err(ApiError::new(
-                    404,
-                    "not.found",
-                    format!("no control endpoint {} {}", req.method, req.path),
-                ))
-            }),
+        (method, name) => {
+            let body = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
+            let home = &sh.cfg.home_division_id;
+            crate::adv_control::route(&mut org, home, method, name, &body)
+                .or_else(|| crate::presence_control::route(&mut org, method, name, req))
+                .unwrap_or_else(|| {
+                    Err(ApiError::new(
+                        404,
+                        "not.found",
+                        format!("no control endpoint {} {}", req.method, req.path),
+                    ))
+                })
+        }
     }
 }

@@ -30,6 +30,10 @@ pub struct Faults {
     /// List lag: a user's changes become visible to `GET /api/v2/users` (paged listing, not
     /// `id=` look-ups) this long after they happen. 0 = immediate.
     pub list_lag_ms: u64,
+    /// Object-list lag: the paged lists of queues (and their division views), skills,
+    /// languages and wrap-up codes show each object as it was this long ago (a new one is
+    /// missing, a deleted one lingers); GET by id and `id=` look-ups are current. 0 = immediate.
+    pub object_list_lag_ms: u64,
     /// Seed for the fault dice; [`crate::Emulator::set_faults`] reseeds, so runs are repeatable.
     pub seed: u64,
 }
@@ -45,6 +49,7 @@ impl Default for Faults {
             lost_response_rate: 0.0,
             search_lag_ms: 0,
             list_lag_ms: 0,
+            object_list_lag_ms: 0,
             seed: 0,
         }
     }

@@ -13,26 +13,36 @@
 
 #![warn(missing_docs)]
 
+mod adv_control;
+mod assignments;
 mod auth;
 mod control;
 mod errors;
 mod externalid;
 mod faults;
 mod http;
+mod members;
 mod org;
 mod organization;
 mod out_of_office;
+mod paging;
 pub mod perms;
 mod presence;
 mod presence_control;
 mod presence_sources;
+mod queue_wrapups;
+mod queues;
 mod routing_status;
 pub mod schema;
 mod server;
+mod skills;
+mod store;
 mod user_presence;
 mod users;
 mod util;
+mod wrapups;
 
+pub use assignments::{InUse, InUsePolicy};
 pub use errors::ApiError;
 pub use faults::{Faults, InjectedFault, RetryAfter};
 pub use org::LoggedRequest;

@@ -7,6 +7,7 @@ use std::process::exit;
 const USAGE: &str = "usage: gc-emulator [--bind 127.0.0.1:0] [--client-id ID] [--client-secret S] \
 [--token-lifetime SECS] [--rate-limit N] [--latency-ms N] [--error-rate F] [--rate-429 F] \
 [--drop-rate F] [--lost-response-rate F] [--search-lag-ms N] [--list-lag-ms N] \
+[--object-list-lag-ms N] \
 [--grant PERMISSION]... [--presence-bulk-max N] [--max-presence-sources N] \
 [--product-platform NAME|none] [--port-file PATH]";
 
@@ -46,6 +47,7 @@ fn main() {
             "--lost-response-rate" => cfg.faults.lost_response_rate = num(&flag, &v),
             "--search-lag-ms" => cfg.faults.search_lag_ms = num(&flag, &v),
             "--list-lag-ms" => cfg.faults.list_lag_ms = num(&flag, &v),
+            "--object-list-lag-ms" => cfg.faults.object_list_lag_ms = num(&flag, &v),
             "--grant" => cfg.granted_permissions.get_or_insert_with(Vec::new).push(v),
             "--presence-bulk-max" => cfg.presence.bulk_max = num(&flag, &v),
             "--max-presence-sources" => cfg.presence.max_sources = Some(num(&flag, &v)),

@@ -1,10 +1,15 @@
 //! The emulated organisation's state (everything behind the one `Mutex`).
 
+use crate::assignments::{Assignments, InUsePolicy};
 use crate::faults::{Faults, InjectedFault};
 use crate::out_of_office::OooRec;
 use crate::presence::PresenceState;
+use crate::queues::QueueRec;
 use crate::routing_status::RoutingRec;
+use crate::skills::CatRec;
+use crate::store::Store;
 use crate::util::Rng;
+use crate::wrapups::WrapupRec;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::collections::{HashMap, VecDeque};
@@ -136,6 +141,18 @@ pub struct Org {
     pub out_of_office: HashMap<String, OooRec>,
     /// Routing status per user id (`routing_status.rs`).
     pub routing: HashMap<String, RoutingRec>,
+    /// Queues, with their members and wrap-up codes.
+    pub queues: Store<QueueRec>,
+    /// Routing skills (soft-deleted ones kept with state `deleted`).
+    pub skills: Store<CatRec>,
+    /// Routing languages (soft-deleted like skills).
+    pub languages: Store<CatRec>,
+    /// Wrap-up codes.
+    pub wrapups: Store<WrapupRec>,
+    /// Users' skill and language assignments.
+    pub assignments: Assignments,
+    /// What deleting a skill, language or wrap-up code still in use does.
+    pub in_use: InUsePolicy,
 }
 
 /// One change of a user: when it happened and how the user looked before (`None`: it did not
@@ -174,7 +191,19 @@ impl Org {
             presence,
             out_of_office: HashMap::new(),
             routing: HashMap::new(),
+            queues: Store::default(),
+            skills: Store::default(),
+            languages: Store::default(),
+            wrapups: Store::default(),
+            assignments: Assignments::default(),
+            in_use: InUsePolicy::default(),
         }
+    }
+
+    /// How long the paged lists of queues, skills, languages and wrap-up codes lag behind the
+    /// writes (`object_list_lag_ms`); also how long their changes are remembered.
+    pub fn object_lag(&self) -> Duration {
+        Duration::from_millis(self.faults.object_list_lag_ms)
     }
 
     /// User by id, any state.

@@ -7,6 +7,7 @@ use crate::http::{HttpRequest, HttpResponse, Reply};
 use crate::org::{LoggedRequest, Org};
 use crate::schema::{Spec, Success};
 use crate::util::{parse_query, unix_now_ms};
+use crate::{assignments, members, queue_wrapups, queues, skills, wrapups};
 use crate::{auth, control, externalid, perms, users, EmulatorConfig};
 use crate::{
     organization, out_of_office, presence, presence_sources, routing_status, user_presence,
@@ -202,6 +203,110 @@ const ROUTES: &[(&str, &str, ApiHandler)] = &[
         routing_status::put,
     ),
     ("GET", "/api/v2/organizations/me", organization::me),
+    // Queues, members, queue wrap-up codes, skills, languages, user assignments, wrap-up codes.
+    ("POST", "/api/v2/routing/queues", queues::create),
+    ("GET", "/api/v2/routing/queues", queues::list),
+    (
+        "GET",
+        "/api/v2/routing/queues/divisionviews/all",
+        queues::division_views_all,
+    ),
+    ("GET", "/api/v2/routing/queues/{queueId}", queues::get),
+    ("PUT", "/api/v2/routing/queues/{queueId}", queues::update),
+    ("DELETE", "/api/v2/routing/queues/{queueId}", queues::delete),
+    (
+        "GET",
+        "/api/v2/routing/queues/{queueId}/members",
+        members::list,
+    ),
+    (
+        "POST",
+        "/api/v2/routing/queues/{queueId}/members",
+        members::post,
+    ),
+    (
+        "GET",
+        "/api/v2/routing/queues/{queueId}/wrapupcodes",
+        queue_wrapups::list,
+    ),
+    (
+        "POST",
+        "/api/v2/routing/queues/{queueId}/wrapupcodes",
+        queue_wrapups::add,
+    ),
+    (
+        "DELETE",
+        "/api/v2/routing/queues/{queueId}/wrapupcodes/{codeId}",
+        queue_wrapups::remove,
+    ),
+    ("POST", "/api/v2/routing/skills", skills::skill_create),
+    ("GET", "/api/v2/routing/skills", skills::skill_list),
+    ("GET", "/api/v2/routing/skills/{skillId}", skills::skill_get),
+    (
+        "DELETE",
+        "/api/v2/routing/skills/{skillId}",
+        skills::skill_delete,
+    ),
+    ("POST", "/api/v2/routing/languages", skills::language_create),
+    ("GET", "/api/v2/routing/languages", skills::language_list),
+    (
+        "GET",
+        "/api/v2/routing/languages/{languageId}",
+        skills::language_get,
+    ),
+    (
+        "DELETE",
+        "/api/v2/routing/languages/{languageId}",
+        skills::language_delete,
+    ),
+    (
+        "GET",
+        "/api/v2/users/{userId}/routingskills",
+        assignments::skills_list,
+    ),
+    (
+        "PATCH",
+        "/api/v2/users/{userId}/routingskills/bulk",
+        assignments::skills_patch,
+    ),
+    (
+        "PUT",
+        "/api/v2/users/{userId}/routingskills/bulk",
+        assignments::skills_put,
+    ),
+    (
+        "DELETE",
+        "/api/v2/users/{userId}/routingskills/{skillId}",
+        assignments::skill_delete,
+    ),
+    (
+        "GET",
+        "/api/v2/users/{userId}/routinglanguages",
+        assignments::languages_list,
+    ),
+    (
+        "PATCH",
+        "/api/v2/users/{userId}/routinglanguages/bulk",
+        assignments::languages_patch,
+    ),
+    (
+        "DELETE",
+        "/api/v2/users/{userId}/routinglanguages/{languageId}",
+        assignments::language_delete,
+    ),
+    ("POST", "/api/v2/routing/wrapupcodes", wrapups::create),
+    ("GET", "/api/v2/routing/wrapupcodes", wrapups::list),
+    ("GET", "/api/v2/routing/wrapupcodes/{codeId}", wrapups::get),
+    (
+        "PUT",
+        "/api/v2/routing/wrapupcodes/{codeId}",
+        wrapups::update,
+    ),
+    (
+        "DELETE",
+        "/api/v2/routing/wrapupcodes/{codeId}",
+        wrapups::delete,
+    ),
 ];
 
 /// The route template used in the log and for fault matching.

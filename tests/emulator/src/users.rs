@@ -413,7 +413,11 @@ pub fn patch(org: &mut Org, ctx: &Ctx) -> ApiResult {
     }
     nu.version += 1;
     let json = nu.to_json();
+    let deleting = nu.state == "deleted" && u.state != "deleted";
     *org.user_mut(&id).expect("exists") = nu;
+    if deleting {
+        crate::assignments::forget_user(org, &id);
+    }
     Ok(json)
 }
 
@@ -423,6 +427,8 @@ pub fn delete(org: &mut Org, ctx: &Ctx) -> ApiResult {
         Some(u) if u.state != "deleted" => {
             u.state = "deleted".into();
             u.version += 1;
+            let id = u.id.clone();
+            crate::assignments::forget_user(org, &id);
             Ok(json!({}))
         }
         _ => Err(ApiError::resource_not_found(

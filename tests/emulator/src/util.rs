@@ -120,7 +120,7 @@ pub fn unix_now() -> u64 {
 }
 
 /// Civil date (year, month 1-12, day 1-31) of a day count since 1970-01-01 (Howard Hinnant).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;

@@ -80,8 +80,8 @@ fn permission_is_checked_after_auth_and_route_before_validation() {
     let r = api(
         &emu,
         &tok,
-        "POST",
-        "/api/v2/routing/queues",
+        "PATCH",
+        "/api/v2/routing/skills/some-skill",
         Some(json!({})),
     );
     assert_eq!(r.status, 404, "not emulated comes first");

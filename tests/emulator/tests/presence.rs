@@ -55,7 +55,7 @@ fn secondary_definitions_are_seeded_listed_and_deleted() {
     let emu = start();
     let tok = token(&emu);
     let lunch = emu.seed_presence_definition("Meal", "Lunch (CIC)");
-    let r = control(
+    let r = presence_control(
         &emu,
         "POST",
         "presence-definitions",
@@ -89,7 +89,7 @@ fn secondary_definitions_are_seeded_listed_and_deleted() {
     );
     assert_eq!(r.status, 400);
     // A bad seed is refused.
-    let r = control(
+    let r = presence_control(
         &emu,
         "POST",
         "presence-definitions",
@@ -97,7 +97,7 @@ fn secondary_definitions_are_seeded_listed_and_deleted() {
     );
     assert_eq!(r.status, 400);
     // Deleted: gone from list and get, and writes naming it are refused.
-    let r = control(
+    let r = presence_control(
         &emu,
         "POST",
         "delete-presence-definition",

@@ -129,7 +129,7 @@ fn custom_source_writes_and_primary_flag() {
         Some(def(&meal)),
     );
     assert_eq!(r.status, 404);
-    let dump = control(&emu, "GET", "presences", Value::Null).json();
+    let dump = presence_control(&emu, "GET", "presences", Value::Null).json();
     assert_eq!(dump[&u]["primarySource"]["sourceId"], sid.as_str());
     assert_eq!(
         dump[&u]["presence"]["presenceDefinition"]["id"],
@@ -203,7 +203,7 @@ fn bulk_write_enforces_its_maximum_and_is_all_or_nothing() {
     );
     assert_eq!(emu.presence_writes().len(), 50);
     // The maximum is configurable (control endpoint).
-    let r = control(&emu, "POST", "presence-config", json!({"bulk_max": 60}));
+    let r = presence_control(&emu, "POST", "presence-config", json!({"bulk_max": 60}));
     assert_eq!(r.status, 200);
     assert_eq!(
         api(&emu, &tok, "PUT", BULK, Some(Value::Array(all))).status,
@@ -343,7 +343,7 @@ fn the_hook_sees_each_write_as_it_is_applied() {
     let writes = emu.presence_writes();
     assert!(writes[0].applied_at >= sent && writes[1].applied_at >= writes[0].applied_at);
     assert!(seen[0].1 >= writes[0].applied_at);
-    let logged = control(&emu, "GET", "presence-writes", Value::Null).json();
+    let logged = presence_control(&emu, "GET", "presence-writes", Value::Null).json();
     assert_eq!(logged[1]["system_presence"], "Break");
     assert!(
         logged[1]["applied_unix_ms"].as_i64().unwrap()

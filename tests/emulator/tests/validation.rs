@@ -110,7 +110,13 @@ fn transport_level_rejections() {
     assert_eq!(r.status, 200, "{}", r.body);
     let r = api(&emu, &tok, "GET", "/api/v2/nothing/here", None);
     rejected(&r, 404, "not.found", "");
-    let r = api(&emu, &tok, "GET", "/api/v2/routing/queues", None);
+    let r = api(
+        &emu,
+        &tok,
+        "GET",
+        "/api/v2/routing/queues/divisionviews",
+        None,
+    );
     rejected(&r, 404, "not.found", "not emulated");
     let r = api(&emu, &tok, "POST", U, None);
     rejected(&r, 400, "bad.request", "body is required");

@@ -143,3 +143,66 @@ pub fn api(emu: &Emulator, tok: &str, method: &str, path: &str, body: Option<Val
     )
     .unwrap()
 }
+
+/// The JSON of a 200 answer (panics with the body otherwise).
+pub fn ok(r: Resp) -> Value {
+    assert_eq!(r.status, 200, "{}", r.body);
+    if r.body.is_empty() {
+        Value::Null
+    } else {
+        r.json()
+    }
+}
+
+/// Assert an error answer's status, code and a piece of its message.
+pub fn refused(r: &Resp, status: u16, code: &str, msg: &str) {
+    assert_eq!(r.status, status, "{}", r.body);
+    assert_eq!(r.code(), code, "{}", r.body);
+    let m = r.json()["message"].as_str().unwrap_or_default().to_string();
+    assert!(m.contains(msg), "message {m:?} lacks {msg:?}");
+}
+
+/// `n` active users `User 000`… seeded directly; their ids.
+pub fn seed_users(emu: &Emulator, n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            emu.seed_user(
+                &format!("User {i:03}"),
+                &format!("u{i}@example.com"),
+                "active",
+            )
+        })
+        .collect()
+}
+
+/// A control-endpoint call (no auth).
+pub fn control(emu: &Emulator, method: &str, name: &str, body: Option<Value>) -> Resp {
+    let body = body.map(|b| b.to_string());
+    request(
+        &emu.base_url(),
+        method,
+        &format!("/__emulator/{name}"),
+        &[("Content-Type", "application/json")],
+        body.as_deref().map(str::as_bytes),
+    )
+    .unwrap()
+}
+
+/// An emulator that grants only `granted`.
+pub fn start_granting(granted: &[&str]) -> Emulator {
+    let cfg = EmulatorConfig {
+        granted_permissions: Some(granted.iter().map(|s| s.to_string()).collect()),
+        ..EmulatorConfig::default()
+    };
+    Emulator::start(cfg).unwrap()
+}
+
+/// The `name`s of a listing's entities.
+pub fn names(v: &Value) -> Vec<String> {
+    v["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap().to_string())
+        .collect()
+}

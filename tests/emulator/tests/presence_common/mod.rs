@@ -33,7 +33,7 @@ pub fn users(emu: &Emulator, n: usize) -> Vec<String> {
 }
 
 /// A control-endpoint call.
-pub fn control(emu: &Emulator, method: &str, name: &str, body: Value) -> Resp {
+pub fn presence_control(emu: &Emulator, method: &str, name: &str, body: Value) -> Resp {
     let b = body.to_string();
     let path = format!("/__emulator/{name}");
     request(&emu.base_url(), method, &path, &[], Some(b.as_bytes())).unwrap()
