@@ -35,6 +35,8 @@ pub struct Shared {
     pub posted: Mutex<HashMap<ObjectKey, bool>>,
     /// Worker threads still running.
     pub live_workers: AtomicUsize,
+    /// Objects waiting for other objects to be synced.
+    pub waiting: crate::waiting::Waiting,
     writer: Sender<Msg>,
     settings: Mutex<(u64, Arc<Settings>)>,
     stop: Mutex<Option<Instant>>,
@@ -54,6 +56,7 @@ impl Shared {
         Shared {
             posted: Mutex::default(),
             live_workers: AtomicUsize::new(queue.workers()),
+            waiting: Default::default(),
             queue,
             objects,
             durability,
@@ -113,6 +116,36 @@ impl Shared {
                     "could not queue an object after a settings change: {}",
                     f.message
                 );
+            }
+        }
+    }
+
+    /// Whether `key` is linked to a Genesys object and synced, so objects that need it can go.
+    pub fn is_ready(&self, key: &ObjectKey) -> bool {
+        self.objects.with_status(key, |s| {
+            s.is_some_and(|s| {
+                s.state == crate::status::SyncState::Synced && s.genesys_id.is_some() && !s.removed
+            })
+        })
+    }
+
+    /// Queues again the objects that waited for `key`, now that it is ready.
+    pub fn release_waiters(&self, key: &ObjectKey) {
+        for waiter in self.waiting.ready(key) {
+            let Some(r) = self.objects.get(&waiter) else {
+                continue;
+            };
+            log::debug!(
+                "{} {} is synced; {} {} no longer waits for it",
+                key.kind.name(),
+                key.id,
+                waiter.kind.name(),
+                waiter.id
+            );
+            self.queue.forget_accepted(&waiter);
+            let priority = crate::kinds::priority(waiter.kind);
+            if let Err(f) = self.queue.enqueue(waiter, r.wanted_change(), priority) {
+                log::warn!("could not queue an object that waited: {}", f.message);
             }
         }
     }

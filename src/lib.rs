@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 pub mod audit;
+pub mod batch;
 pub mod cancel;
 pub mod cic;
 pub mod clock;
@@ -34,5 +35,6 @@ pub mod status;
 pub mod store;
 pub mod usage;
 pub mod user_sync;
+pub mod waiting;
 pub mod worker;
 pub mod writer;
