@@ -195,7 +195,7 @@ impl<'de> Visitor<'de> for SnapshotVisitor {
 }
 
 /// Maps a serde_json error to the right code and a message naming the problem.
-fn json_failure(e: serde_json::Error) -> Failure {
+pub(crate) fn json_failure(e: serde_json::Error) -> Failure {
     let text = e.to_string();
     let code = if e.is_syntax() || e.is_eof() {
         GcsyncResult::MalformedJson

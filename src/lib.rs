@@ -25,6 +25,7 @@ pub mod metrics;
 pub mod object;
 pub mod objects;
 pub mod overview;
+pub mod payloads;
 pub mod platform;
 pub mod queue;
 pub mod result;
