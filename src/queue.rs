@@ -299,17 +299,35 @@ impl WorkQueue {
     /// object is held by that worker until [`WorkQueue::finish`], [`WorkQueue::defer`] or
     /// [`WorkQueue::put_back`]; no other worker takes it meanwhile.
     pub fn next(&self, slot: usize, timeout: Duration) -> Option<(ObjectKey, Pending)> {
+        self.take(slot, timeout, false)
+    }
+
+    /// [`WorkQueue::next`] for the presence lane's worker: high-priority changes only, so that
+    /// configuration work, however much waits, never stands before a presence change.
+    pub fn next_high(&self, slot: usize, timeout: Duration) -> Option<(ObjectKey, Pending)> {
+        self.take(slot, timeout, true)
+    }
+
+    fn take(
+        &self,
+        slot: usize,
+        timeout: Duration,
+        high_only: bool,
+    ) -> Option<(ObjectKey, Pending)> {
         let deadline = Instant::now() + timeout;
+        // A receiver that never yields stands in for the normal channel on the presence lane.
+        let never = crossbeam_channel::never();
+        let normal = if high_only { &never } else { &self.normal.1 };
         let key = loop {
             let now = Instant::now();
             let left = deadline.saturating_duration_since(now);
             let wait = self.promote_due(now).map_or(left, |d| d.min(left));
-            if let Ok(k) = self.high.1.try_recv().or_else(|_| self.normal.1.try_recv()) {
+            if let Ok(k) = self.high.1.try_recv().or_else(|_| normal.try_recv()) {
                 break k;
             }
             crossbeam_channel::select! {
                 recv(self.high.1) -> k => break k.ok()?,
-                recv(self.normal.1) -> k => break k.ok()?,
+                recv(normal) -> k => break k.ok()?,
                 recv(self.stop.1) -> _ => return None,
                 recv(self.nudge.1) -> _ => return None,
                 default(wait) => if Instant::now() >= deadline { return None },
@@ -320,6 +338,25 @@ impl WorkQueue {
         g.in_flight.insert(key.clone(), slot);
         g.settling += 1;
         Some((key, p))
+    }
+
+    /// Takes, without waiting, up to `max` more high-priority changes that wait now, for worker
+    /// `slot` to send in one bulk call with the one it took (many agents changing status at
+    /// once). Each is held and reported on like one from [`WorkQueue::next`].
+    pub fn take_more_high(&self, slot: usize, max: usize) -> Vec<(ObjectKey, Pending)> {
+        let mut out = Vec::new();
+        while out.len() < max {
+            let Ok(key) = self.high.1.try_recv() else {
+                break;
+            };
+            let mut g = self.lock();
+            if let Some(p) = g.pending.remove(&key) {
+                g.in_flight.insert(key.clone(), slot);
+                g.settling += 1;
+                out.push((key, p));
+            }
+        }
+        out
     }
 
     /// The in-flight object is done; `synced` says whether it reached Genesys Cloud (if not,

@@ -348,3 +348,39 @@ fn many_workers_take_distinct_objects_and_the_queue_settles() {
     // Each object: its first change, then the one made while it was held.
     assert_eq!(taken.load(std::sync::atomic::Ordering::Relaxed), 400);
 }
+
+#[test]
+fn the_presence_lane_takes_only_high_priority_work_and_can_take_a_batch() {
+    let q = WorkQueue::with_workers(100, 0, 2);
+    for i in 0..5 {
+        let id = format!("n{i}");
+        q.enqueue(
+            ObjectKey::user(id.as_str()),
+            user(&id, "x"),
+            Priority::Normal,
+        )
+        .unwrap();
+    }
+    assert!(
+        q.next_high(1, T).is_none(),
+        "normal work is not the presence lane's"
+    );
+    for i in 0..5 {
+        let id = format!("h{i}");
+        q.enqueue(ObjectKey::user(id.as_str()), user(&id, "x"), Priority::High)
+            .unwrap();
+    }
+    let (first, _) = q.next_high(1, T).unwrap();
+    assert_eq!(first, ObjectKey::user("h0"));
+    let more = q.take_more_high(1, 3);
+    let ids: Vec<&str> = more.iter().map(|(k, _)| k.id.as_str()).collect();
+    assert_eq!(ids, ["h1", "h2", "h3"]);
+    assert_eq!(q.depth(), (6, 0, 4));
+    // The config worker takes what is left of the high work first, then normal work.
+    assert_eq!(q.next(0, T).unwrap().0, ObjectKey::user("h4"));
+    assert_eq!(q.next(0, T).unwrap().0, ObjectKey::user("n0"));
+    for (k, _) in more {
+        q.finish(&k, true);
+        q.settled();
+    }
+}
