@@ -114,6 +114,8 @@ pub struct Org {
     pub rng: Rng,
     /// Permissions granted to every token (`None`: all). See [`crate::perms`].
     pub granted: Option<Vec<String>>,
+    /// How a create of a taken email is refused.
+    pub user_conflict: crate::users::UserConflict,
     /// Recent changes per user id, oldest first, for the eventually consistent views (search
     /// and list): the creation, and changes made while a lag is configured (kept as long as the
     /// longest lag).
@@ -149,6 +151,7 @@ impl Org {
             injected: Vec::new(),
             rng: Rng::from_entropy(),
             granted: None,
+            user_conflict: Default::default(),
             history: HashMap::new(),
         }
     }
