@@ -159,10 +159,11 @@ pub fn create_body(desired: &DesiredUser, division_id: Option<&str>) -> Value {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn desired() -> DesiredUser {
+    /// A desired user with one work phone (shared with other modules' tests).
+    pub(crate) fn desired() -> DesiredUser {
         DesiredUser {
             name: "Jane".into(),
             email: "jane@example.com".into(),

@@ -17,15 +17,7 @@ use support::*;
 fn new_users_into_an_empty_org_cost_one_post_each() {
     let mut org = Org::new();
     let users: Vec<DesiredUser> = (0..500).map(desired).collect();
-    for (i, d) in users.iter().enumerate() {
-        let a = sync_new(
-            &mut org.ctx(),
-            &format!("u{i}"),
-            d,
-            Matching::PostFirst,
-            None,
-        )
-        .unwrap();
+    for a in create_all(&mut org, &users) {
         assert_eq!(a.origin, Origin::Created);
         assert_eq!(a.known.version, 1);
     }
@@ -103,17 +95,23 @@ fn an_org_holding_half_the_users_is_read_once_and_only_differing_users_are_patch
     }
 }
 
-#[test]
-fn a_create_whose_answer_was_lost_is_linked_not_duplicated() {
-    let mut org = Org::new();
-    org.warm();
+/// The next `count` user creates are handled (committed) and their answers lost.
+fn lose_create_answers(org: &Org, count: u32) {
     org.emu.inject(InjectedFault {
         method: "POST".into(),
         route: "/api/v2/users".into(),
         drop_connection: true,
         after_commit: true,
+        count,
         ..InjectedFault::default()
     });
+}
+
+#[test]
+fn a_create_whose_answer_was_lost_is_linked_not_duplicated() {
+    let mut org = Org::new();
+    org.warm();
+    lose_create_answers(&org, 1);
     let d = desired(3);
     let a = sync_new(&mut org.ctx(), "u3", &d, Matching::PostFirst, None).unwrap();
     // The client resent the POST, which met the user its first attempt made.
@@ -136,14 +134,7 @@ fn a_create_whose_answer_was_lost_is_linked_not_duplicated() {
     // After a restart the intent recorded before the POST says gcsync created it.
     let mut org = Org::new();
     org.warm();
-    org.emu.inject(InjectedFault {
-        method: "POST".into(),
-        route: "/api/v2/users".into(),
-        drop_connection: true,
-        after_commit: true,
-        count: 4,
-        ..InjectedFault::default()
-    });
+    lose_create_answers(&org, 4);
     let e = sync_new(&mut org.ctx(), "u3", &d, Matching::PostFirst, None).unwrap_err();
     assert!(e.is_transient(), "{e}");
     assert_eq!(org.emu.users().len(), 1, "the first attempt was committed");

@@ -69,18 +69,10 @@ fn a_stale_version_costs_a_read_and_one_more_patch() {
 fn unchanged_users_are_verified_in_bulk_without_a_write() {
     let mut org = Org::new();
     let users: Vec<DesiredUser> = (0..200).map(desired).collect();
-    let mut ids = Vec::new();
-    for (i, d) in users.iter().enumerate() {
-        let a = sync_new(
-            &mut org.ctx(),
-            &format!("u{i}"),
-            d,
-            Matching::PostFirst,
-            None,
-        )
-        .unwrap();
-        ids.push(a.genesys_id);
-    }
+    let ids: Vec<String> = create_all(&mut org, &users)
+        .into_iter()
+        .map(|a| a.genesys_id)
+        .collect();
     org.emu.clear_requests();
     let pairs: Vec<(&str, &DesiredUser)> = ids.iter().map(String::as_str).zip(&users).collect();
     let verdicts = verify_users(&mut org.client, &pairs).unwrap();
@@ -95,20 +87,10 @@ fn unchanged_users_are_verified_in_bulk_without_a_write() {
 fn verification_finds_drift_and_deleted_users_and_a_fix_is_one_patch() {
     let mut org = Org::new();
     let users: Vec<DesiredUser> = (0..4).map(desired).collect();
-    let mut ids = Vec::new();
-    for (i, d) in users.iter().enumerate() {
-        ids.push(
-            sync_new(
-                &mut org.ctx(),
-                &format!("u{i}"),
-                d,
-                Matching::PostFirst,
-                None,
-            )
-            .unwrap()
-            .genesys_id,
-        );
-    }
+    let ids: Vec<String> = create_all(&mut org, &users)
+        .into_iter()
+        .map(|a| a.genesys_id)
+        .collect();
     // Drift made in Genesys: a rename, a deactivation, a deletion; one id that never existed.
     let edit = |org: &mut Org, id: &str, body: Value| {
         let u = org.emu.user(id).unwrap();

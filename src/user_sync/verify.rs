@@ -111,17 +111,7 @@ pub fn fix_verified(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mapping::Phone;
-
-    fn desired() -> DesiredUser {
-        DesiredUser {
-            name: "Jane".into(),
-            email: "jane@example.com".into(),
-            phones: [("WORK".to_string(), Phone::number("+13175550100"))]
-                .into_iter()
-                .collect(),
-        }
-    }
+    use crate::diff::tests::desired;
 
     fn read(state: &str, name: &str) -> GcUser {
         let mut u = crate::diff::as_last_applied("g1", &desired(), &[], 7);

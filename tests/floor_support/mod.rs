@@ -168,3 +168,21 @@ pub fn sync_linked(
         },
     )
 }
+
+/// Creates `users` as new users, one POST each (CIC ids `u0`, `u1`, ...).
+pub fn create_all(org: &mut Org, users: &[DesiredUser]) -> Vec<Applied> {
+    users
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            sync_new(
+                &mut org.ctx(),
+                &format!("u{i}"),
+                d,
+                Matching::PostFirst,
+                None,
+            )
+            .unwrap()
+        })
+        .collect()
+}
