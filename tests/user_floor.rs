@@ -15,50 +15,60 @@ use support::*;
 
 #[test]
 fn new_users_into_an_empty_org_cost_one_post_each() {
+    let n = size(500);
     let mut org = Org::new();
-    let users: Vec<DesiredUser> = (0..500).map(desired).collect();
+    let users: Vec<DesiredUser> = (0..n).map(desired).collect();
     for a in create_all(&mut org, &users) {
         assert_eq!(a.origin, Origin::Created);
         assert_eq!(a.known.version, 1);
     }
+    let seen = org.counts();
     assert_eq!(
-        org.counts(),
-        counts(&[("POST /oauth/token", 1), ("POST /api/v2/users", 500)])
+        seen,
+        counts(&[("POST /oauth/token", 1), ("POST /api/v2/users", n)])
     );
-    assert_eq!(org.emu.users().len(), 500);
+    let target = 1.05 * (n + n.div_ceil(500) + 1) as f64;
+    println!(
+        "initial sync of {n} new users into an empty org: {} calls (target <= {target:.0})",
+        total(&seen)
+    );
+    assert_eq!(org.emu.users().len(), n);
     let u = org.emu.user_by_email("user0007@example.com").unwrap();
     assert_eq!(u["addresses"][0]["address"], "+13175550100");
 }
 
 #[test]
 fn an_org_holding_half_the_users_is_read_once_and_only_differing_users_are_patched() {
+    let n = size(500);
     let mut org = Org::new();
-    let users: Vec<DesiredUser> = (0..500)
+    let users: Vec<DesiredUser> = (0..n)
         .map(|i| DesiredUser {
             phones: BTreeMap::new(),
             ..desired(i)
         })
         .collect();
-    // 250 exist already: 100 as wanted (emails in another case), 100 with another name, 50
-    // inactive and otherwise as wanted.
-    let mut differing = 0;
-    for (i, d) in users.iter().enumerate().take(250) {
+    // Half exist already (emails in another case): of every five, two as wanted, two with
+    // another name, one inactive and otherwise as wanted.
+    let (mut differing, mut inactive) = (0, 0);
+    for (i, d) in users.iter().enumerate().take(n / 2) {
         let (name, state) = match i % 5 {
             0 | 1 => (d.name.clone(), "active"),
             2 | 3 => (format!("Old {i}"), "active"),
             _ => (d.name.clone(), "inactive"),
         };
         differing += usize::from(i % 5 >= 2);
+        inactive += usize::from(i % 5 == 4);
         org.emu.seed_user(&name, &d.email.to_uppercase(), state);
     }
-    assert_eq!(differing, 150);
+    let existing = n / 2;
+    let pages = (existing - inactive).div_ceil(500).max(1) + inactive.div_ceil(500).max(1);
     assert!(should_read_org(
         users.len(),
         None,
         org.settings.org_index_threshold
     ));
     let index = OrgIndex::read(&mut org.client).unwrap();
-    assert_eq!((index.len(), index.calls()), (250, 2));
+    assert_eq!((index.len(), index.calls()), (existing, pages));
     let mut origins = BTreeMap::new();
     for (i, d) in users.iter().enumerate() {
         let a = sync_new(
@@ -71,21 +81,32 @@ fn an_org_holding_half_the_users_is_read_once_and_only_differing_users_are_patch
         .unwrap();
         *origins.entry(format!("{:?}", a.origin)).or_insert(0) += 1;
     }
+    let created = n - existing;
     assert_eq!(
         origins,
-        [("Adopted".to_string(), 250), ("Created".to_string(), 250)].into()
+        [
+            ("Adopted".to_string(), existing),
+            ("Created".to_string(), created)
+        ]
+        .into()
     );
+    let seen = org.counts();
     assert_eq!(
-        org.counts(),
+        seen,
         counts(&[
             ("POST /oauth/token", 1),
-            ("GET /api/v2/users", 2),
-            ("POST /api/v2/users", 250),
-            ("PATCH /api/v2/users/{userId}", 150),
+            ("GET /api/v2/users", pages),
+            ("POST /api/v2/users", created),
+            ("PATCH /api/v2/users/{userId}", differing),
         ])
     );
-    // 1 + ⌈500/500⌉ + 1 listing calls + 250 creates + 150 updates: within the target.
-    assert_eq!(org.emu.users().len(), 500);
+    let target = 1.05 * (created + differing + n.div_ceil(500) + 1) as f64;
+    println!(
+        "initial sync of {n} users into an org holding {existing} of them ({differing} differ): \
+         {} calls (target <= {target:.0})",
+        total(&seen)
+    );
+    assert_eq!(org.emu.users().len(), n);
     for d in &users {
         let u = org.emu.user_by_email(&d.email).unwrap();
         assert_eq!(

@@ -186,3 +186,17 @@ pub fn create_all(org: &mut Org, users: &[DesiredUser]) -> Vec<Applied> {
         })
         .collect()
 }
+
+/// The number of users of the size-dependent tests: `GCSYNC_FLOOR_USERS` (e.g. 10000 for the
+/// figures of issue 6), else `default` (the CI size).
+pub fn size(default: usize) -> usize {
+    std::env::var("GCSYNC_FLOOR_USERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Every logged request, the token request included.
+pub fn total(counts: &BTreeMap<String, usize>) -> usize {
+    counts.values().sum()
+}
