@@ -334,3 +334,50 @@ fn errors_stay_specific() {
         "{e}"
     );
 }
+
+#[test]
+fn stale_index_entries_are_safe() {
+    let mut org = Org::new();
+    let changed = org
+        .emu
+        .seed_user("Old Name", "changed@example.com", "active");
+    let index = OrgIndex::read(&mut org.client).unwrap();
+    // After the read: the indexed user is edited elsewhere, and a new one appears.
+    org.emu.bump_user_version(&changed);
+    let late = org.emu.seed_user("Late", "late@example.com", "active");
+    org.emu.clear_requests();
+    let d = DesiredUser {
+        name: "New Name".into(),
+        email: "changed@example.com".into(),
+        phones: BTreeMap::new(),
+    };
+    let a = sync_new(&mut org.ctx(), "c", &d, Matching::Index(&index), None).unwrap();
+    assert_eq!(a.genesys_id, changed);
+    assert_eq!(org.emu.user(&changed).unwrap()["name"], "New Name");
+    let seen: Vec<(String, u16)> = org
+        .emu
+        .requests()
+        .iter()
+        .map(|r| (format!("{} {}", r.method, r.route), r.status))
+        .collect();
+    let patch = "PATCH /api/v2/users/{userId}".to_string();
+    let get = "GET /api/v2/users/{userId}".to_string();
+    assert_eq!(seen, vec![(patch.clone(), 409), (get, 200), (patch, 200)]);
+    // The index misses the late user: the POST's conflict finds it.
+    org.emu.clear_requests();
+    let d = DesiredUser {
+        name: "Late".into(),
+        email: "late@example.com".into(),
+        phones: BTreeMap::new(),
+    };
+    let a = sync_new(&mut org.ctx(), "l", &d, Matching::Index(&index), None).unwrap();
+    assert_eq!(
+        (a.genesys_id.as_str(), a.origin),
+        (late.as_str(), Origin::Adopted)
+    );
+    assert_eq!(
+        org.counts(),
+        counts(&[("POST /api/v2/users", 1), ("POST /api/v2/users/search", 1)])
+    );
+    assert_eq!(org.emu.users().len(), 2);
+}
