@@ -58,6 +58,37 @@ fn kept(c: &Contact, desired: &DesiredUser) -> bool {
             .is_some_and(|k| desired.phones.contains_key(k))
 }
 
+/// The contacts of `user` gcsync leaves as they are for `desired` (see [`kept`]): what a PATCH of
+/// `addresses` must resend so as not to remove them. Stored with the version after each write,
+/// so that the next update needs no GET.
+pub fn kept_contacts(desired: &DesiredUser, user: &GcUser) -> Vec<Contact> {
+    user.addresses
+        .iter()
+        .filter(|c| kept(c, desired))
+        .cloned()
+        .collect()
+}
+
+/// The Genesys user as gcsync last left it, rebuilt without a GET: `applied` (what it last wrote
+/// or verified) with the contacts it kept, at `version`. Diffing a new desired state against it
+/// gives the fields that changed since; state is taken to be `active`.
+pub fn as_last_applied(id: &str, applied: &DesiredUser, kept: &[Contact], version: i64) -> GcUser {
+    let mut addresses: Vec<Contact> = applied
+        .phones
+        .iter()
+        .map(|(k, v)| phone_contact(k, v))
+        .collect();
+    addresses.extend(kept.iter().cloned());
+    GcUser {
+        id: id.to_string(),
+        name: Some(applied.name.clone()),
+        email: Some(applied.email.clone()),
+        state: Some("active".into()),
+        version,
+        addresses,
+    }
+}
+
 /// The phones a Genesys user has today of the types gcsync manages for `desired`, by type, as
 /// Genesys stores them (what [`DesiredUser::phones`] is compared with).
 pub fn actual_phones(desired: &DesiredUser, user: &GcUser) -> BTreeMap<String, Phone> {
@@ -128,10 +159,11 @@ pub fn create_body(desired: &DesiredUser, division_id: Option<&str>) -> Value {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn desired() -> DesiredUser {
+    /// A desired user with one work phone (shared with other modules' tests).
+    pub(crate) fn desired() -> DesiredUser {
         DesiredUser {
             name: "Jane".into(),
             email: "jane@example.com".into(),
@@ -271,6 +303,36 @@ mod tests {
         d.phones
             .insert("WORK2".into(), Phone::from(";ext=4501".to_string()));
         assert_eq!(user_patch(&d, &actual(vec![display_only])), None);
+    }
+
+    #[test]
+    fn the_last_applied_state_diffs_like_the_user_it_produced() {
+        let sms = Contact {
+            address: Some("+13175550999".into()),
+            media_type: Some("SMS".into()),
+            kind: Some("MOBILE".into()),
+            ..Contact::default()
+        };
+        let applied = desired();
+        let actual = actual(vec![number("WORK", "+13175550100"), sms.clone()]);
+        let kept = kept_contacts(&applied, &actual);
+        assert_eq!(kept, vec![sms.clone()]);
+        let last = as_last_applied("g1", &applied, &kept, 3);
+        assert_eq!(last.version, 3);
+        assert_eq!(user_patch(&applied, &last), None, "nothing changed since");
+        // A changed name alone: only the name is sent.
+        let mut d = desired();
+        d.name = "Jane Q".into();
+        let p = user_patch(&d, &last).unwrap();
+        assert_eq!(p.keys().collect::<Vec<_>>(), vec!["name"]);
+        assert_eq!(user_patch(&d, &last), user_patch(&d, &actual));
+        // A changed phone: the whole list, the kept SMS included, as against the real user.
+        d.phones
+            .insert("HOME".into(), Phone::number("+13175550101"));
+        let p = user_patch(&d, &last).unwrap();
+        assert_eq!(p, user_patch(&d, &actual).unwrap());
+        let sent: Vec<Contact> = serde_json::from_value(p["addresses"].clone()).unwrap();
+        assert!(sent.contains(&sms), "{sent:?}");
     }
 
     #[test]

@@ -45,13 +45,15 @@ fn present(v: &Option<String>) -> Option<&str> {
 /// case) and without surrounding white space, as Genesys treats emails for uniqueness and
 /// search. `Jane.Doe@Example.com` and `jane.doe@example.com` are the same.
 pub fn same_email(a: &str, b: &str) -> bool {
-    let fold = |s: &str| {
-        s.trim()
-            .chars()
-            .flat_map(char::to_lowercase)
-            .collect::<Vec<_>>()
-    };
-    fold(a) == fold(b)
+    fn fold(s: &str) -> impl Iterator<Item = char> + '_ {
+        s.trim().chars().flat_map(char::to_lowercase)
+    }
+    fold(a).eq(fold(b))
+}
+
+/// An email as a lookup key: two emails have the same key exactly when [`same_email`] holds.
+pub fn email_key(email: &str) -> String {
+    email.trim().chars().flat_map(char::to_lowercase).collect()
 }
 
 /// Whether an email address is plausible enough to send (Genesys validates the rest).
@@ -203,6 +205,11 @@ mod tests {
         assert!(same_email(" ZOË@example.com", "zoë@example.com"));
         assert!(!same_email("jane@example.com", "jane@example.org"));
         assert!(!same_email("jane@example.com", "jane2@example.com"));
+        assert_eq!(
+            email_key(" Jane.Doe@Example.COM"),
+            email_key("jane.doe@example.com")
+        );
+        assert_ne!(email_key("jane@example.com"), email_key("jane@example.org"));
     }
 
     #[test]

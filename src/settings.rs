@@ -20,7 +20,7 @@ pub enum RemovalPolicy {
 }
 
 /// Every setting key gcsync reads.
-pub const KEYS: [&str; 28] = [
+pub const KEYS: [&str; 29] = [
     "region",
     "client_id",
     "client_secret",
@@ -49,6 +49,7 @@ pub const KEYS: [&str; 28] = [
     "audit_max_rows",
     "monthly_api_allowance",
     "default_country_code",
+    "org_index_threshold",
 ];
 
 /// The validated settings of one plugin instance.
@@ -112,6 +113,11 @@ pub struct Settings {
     /// Country calling code (digits, e.g. `1`) that makes national CIC phone numbers E.164;
     /// unset: only numbers entered with their country code are synced.
     pub default_country_code: Option<String>,
+    /// How many unlinked users must be waiting before gcsync reads the org's users once (pages
+    /// of 500) and matches them by email, rather than creating each one first and matching only
+    /// on a conflict (default 50; 0 = never read the org). See
+    /// [`crate::user_sync::should_read_org`].
+    pub org_index_threshold: u32,
 }
 
 type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -392,6 +398,7 @@ impl Settings {
                 )?),
             },
             default_country_code: country_code(get)?,
+            org_index_threshold: number(get, "org_index_threshold", 50, 0, 10_000_000)? as u32,
         })
     }
 

@@ -3,6 +3,23 @@
 //!
 //! These functions do network I/O through [`Client`]; what to send is decided by the pure
 //! functions in [`crate::diff`].
+//!
+//! The operations at the API-call floor (issue 6 item 4), for the worker to call:
+//! - [`sync_user`]: create with a POST first and match only on a conflict ([`Matching`]), or
+//!   match against an [`OrgIndex`] read once; update with the last [`Known`] version in one
+//!   PATCH, re-reading only on a 409.
+//! - [`OrgIndex::read`] and [`should_read_org`]: the org's users in pages of 500, by email.
+//! - [`verify_users`] and [`fix_verified`]: a forced check, 100 users a call.
+
+mod claim;
+mod floor;
+mod index;
+mod verify;
+
+pub use claim::is_email_conflict;
+pub use floor::{sync_user, Known, Matching, UserOp};
+pub use index::{should_read_org, OrgIndex};
+pub use verify::{fix_verified, verify_users, Verdict};
 
 use crate::diff::{create_body, user_patch};
 use crate::genesys::users::{self, GcUser};
@@ -68,6 +85,19 @@ pub struct Applied {
     pub genesys_id: String,
     /// How the link came about (kept when it already existed).
     pub origin: Origin,
+    /// The user's version and kept contacts after the last write: the worker stores it beside
+    /// what it applied and passes both to the next [`sync_user`] (an update in one call).
+    pub known: Known,
+}
+
+impl Applied {
+    fn new(user: GcUser, origin: Origin, desired: &DesiredUser) -> Applied {
+        Applied {
+            known: Known::of(desired, &user),
+            genesys_id: user.id,
+            origin,
+        }
+    }
 }
 
 fn is_version_conflict(e: &ApiError) -> bool {
@@ -127,10 +157,7 @@ fn patch_versioned(
                 })?;
                 if let (Some(email), true) = (changes_email, current.version == sent_version) {
                     // Same version: the 409 was not a race but the new email being taken.
-                    return Err(SyncError::NeedsAdmin(format!(
-                        "business email {email} is already used by another Genesys Cloud user \
-                         (active, inactive or deleted); change it in CIC or free it in Genesys Cloud ({e})"
-                    )));
+                    return Err(email_taken(&email, &e));
                 }
             }
             Err(e) if is_version_conflict(&e) => {
@@ -143,6 +170,14 @@ fn patch_versioned(
         }
     }
     unreachable!("the loop returns on its last attempt")
+}
+
+/// An email change refused because another Genesys user holds the email.
+fn email_taken(email: &str, e: &ApiError) -> SyncError {
+    SyncError::NeedsAdmin(format!(
+        "business email {email} is already used by another Genesys Cloud user \
+         (active, inactive or deleted); change it in CIC or free it in Genesys Cloud ({e})"
+    ))
 }
 
 fn set_state(ctx: &mut Ctx, user: GcUser, state: &str, deleted: bool) -> Result<GcUser, SyncError> {
@@ -179,11 +214,81 @@ fn check_owner(
     }
 }
 
-/// Makes Genesys Cloud hold `desired` for CIC user `cic_id`. `link` is the Genesys id gcsync
-/// already knows, with its origin; `owner_of` tells which CIC user (if any) a Genesys id is
-/// linked to, so two CIC users never share one Genesys user. `intended` is the email of a
-/// create that may have happened before a restart (a user found with it was created by gcsync);
-/// `before_create` runs (and must succeed) right before a POST, to record the intent durably.
+/// Adopts `found` (active or inactive; found by email) for CIC user `cic_id` after the ownership
+/// check: its origin is `Created` when a create intent for this email says gcsync made it,
+/// `Adopted` otherwise. PATCHes only what differs (and the state first when inactive).
+fn adopt(
+    ctx: &mut Ctx,
+    cic_id: &str,
+    desired: &DesiredUser,
+    found: GcUser,
+    owner_of: &dyn Fn(&str) -> Option<String>,
+    intended: Option<&str>,
+) -> Result<Applied, SyncError> {
+    let email = desired.email.as_str();
+    check_owner(&found, cic_id, owner_of, email)?;
+    let origin = if intended.is_some_and(|i| crate::mapping::same_email(i, email)) {
+        Origin::Created
+    } else {
+        Origin::Adopted
+    };
+    log::debug!(
+        "user {cic_id}: no link yet; Genesys user {} has its email",
+        found.id
+    );
+    let u = reconcile(ctx, desired, found)?;
+    match origin {
+        Origin::Created => log::info!(
+            "linked Genesys user {} to CIC user {cic_id} (gcsync created it before a restart)",
+            u.id
+        ),
+        _ => log::info!(
+            "adopted existing Genesys user {} for CIC user {cic_id}",
+            u.id
+        ),
+    }
+    Ok(Applied::new(u, origin, desired))
+}
+
+/// Restores soft-deleted `found` for CIC user `cic_id` (after the ownership check) and brings it
+/// to `desired`: a state PATCH of its own, then what differs.
+fn restore(
+    ctx: &mut Ctx,
+    cic_id: &str,
+    desired: &DesiredUser,
+    found: GcUser,
+    owner_of: &dyn Fn(&str) -> Option<String>,
+) -> Result<Applied, SyncError> {
+    check_owner(&found, cic_id, owner_of, &desired.email)?;
+    log::debug!(
+        "user {cic_id}: the email belongs to soft-deleted Genesys user {}; restoring it \
+         instead of creating another",
+        found.id
+    );
+    let u = set_state(ctx, found, "active", true)?;
+    let u = reconcile(ctx, desired, u)?;
+    log::info!(
+        "restored soft-deleted Genesys user {} for CIC user {cic_id}",
+        u.id
+    );
+    Ok(Applied::new(u, Origin::Restored, desired))
+}
+
+/// The message for an email Genesys says is taken while gcsync cannot find its holder.
+fn holder_not_visible(email: &str) -> SyncError {
+    SyncError::Transient(format!(
+        "business email {email} already belongs to a Genesys Cloud user gcsync cannot see yet \
+         (search index lag, or a division the OAuth client cannot read); will retry"
+    ))
+}
+
+/// Makes Genesys Cloud hold `desired` for CIC user `cic_id`, matching by an email search before
+/// any create (two calls per new user; [`sync_user`] is the one-call form). `link` is the
+/// Genesys id gcsync already knows, with its origin; `owner_of` tells which CIC user (if any) a
+/// Genesys id is linked to, so two CIC users never share one Genesys user. `intended` is the
+/// email of a create that may have happened before a restart (a user found with it was created
+/// by gcsync); `before_create` runs (and must succeed) right before a POST, to record the intent
+/// durably.
 pub fn upsert(
     ctx: &mut Ctx,
     cic_id: &str,
@@ -197,18 +302,12 @@ pub fn upsert(
     if let Some((id, origin)) = link {
         if let Some(u) = users::get(ctx.client, id, false)? {
             let u = reconcile(ctx, desired, u)?;
-            return Ok(Applied {
-                genesys_id: u.id,
-                origin,
-            });
+            return Ok(Applied::new(u, origin, desired));
         }
         if let Some(u) = users::get(ctx.client, id, true)? {
             let u = set_state(ctx, u, "active", true)?;
             let u = reconcile(ctx, desired, u)?;
-            return Ok(Applied {
-                genesys_id: u.id,
-                origin: Origin::Restored,
-            });
+            return Ok(Applied::new(u, Origin::Restored, desired));
         }
         log::warn!(
             "Genesys user {id} linked to CIC user {cic_id} no longer exists; matching by email"
@@ -219,66 +318,21 @@ pub fn upsert(
         .into_iter()
         .next()
     {
-        check_owner(&found, cic_id, owner_of, email)?;
-        let origin = if intended.is_some_and(|i| crate::mapping::same_email(i, email)) {
-            Origin::Created
-        } else {
-            Origin::Adopted
-        };
-        log::debug!(
-            "user {cic_id}: no link yet; the email search found Genesys user {}",
-            found.id
-        );
-        let u = reconcile(ctx, desired, found)?;
-        match origin {
-            Origin::Created => log::info!(
-                "linked Genesys user {} to CIC user {cic_id} (gcsync created it before a restart)",
-                u.id
-            ),
-            _ => log::info!(
-                "adopted existing Genesys user {} for CIC user {cic_id}",
-                u.id
-            ),
-        }
-        return Ok(Applied {
-            genesys_id: u.id,
-            origin,
-        });
+        return adopt(ctx, cic_id, desired, found, owner_of, intended);
     }
     let body = create_body(desired, ctx.settings.division_id.as_deref());
     before_create(email)?;
     match users::create(ctx.client, &body) {
         Ok(u) => {
             log::info!("created Genesys user {} for CIC user {cic_id}", u.id);
-            Ok(Applied {
-                genesys_id: u.id,
-                origin: Origin::Created,
-            })
+            Ok(Applied::new(u, Origin::Created, desired))
         }
         Err(e) if e.status() == Some(409) => {
             let deleted = users::search_by_email(ctx.client, email, Some("deleted"))?;
             let Some(found) = deleted.into_iter().next() else {
-                return Err(SyncError::Transient(format!(
-                    "business email {email} already belongs to a Genesys Cloud user gcsync cannot see yet \
-                     (search index lag, or a division the OAuth client cannot read); will retry"
-                )));
+                return Err(holder_not_visible(email));
             };
-            check_owner(&found, cic_id, owner_of, email)?;
-            log::debug!(
-                "user {cic_id}: the email belongs to soft-deleted Genesys user {}; restoring it \
-                 instead of creating another",
-                found.id
-            );
-            let u = set_state(ctx, found, "active", true)?;
-            let u = reconcile(ctx, desired, u)?;
-            log::info!(
-                "restored soft-deleted Genesys user {} for CIC user {cic_id}",
-                u.id
-            );
-            Ok(Applied {
-                genesys_id: u.id,
-                origin: Origin::Restored,
-            })
+            restore(ctx, cic_id, desired, found, owner_of)
         }
         Err(e) => Err(division_error(ctx.settings, e)),
     }

@@ -350,6 +350,7 @@ fn server_errors_outlasting_the_bound_are_returned() {
             code: "internal.server.error".into(),
             message: "msg internal.server.error".into(),
             correlation_id: Some("corr-500".into()),
+            entity_id: None,
         }
     );
     assert_eq!(mock.api_requests().len(), 4);

@@ -367,6 +367,7 @@ impl Client {
                         code: String::new(),
                         message: self.redact(&message),
                         correlation_id: raw.correlation_id,
+                        entity_id: None,
                     };
                     return Err(self.failed(out, e));
                 }

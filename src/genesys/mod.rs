@@ -28,6 +28,7 @@ pub fn explain_forbidden(method: Method, path: &str, e: ApiError) -> ApiError {
             code,
             message,
             correlation_id,
+            entity_id,
         } => {
             let hint = match endpoints::endpoint(method, path) {
                 Some(ep) => match ep.needs {
@@ -50,6 +51,7 @@ pub fn explain_forbidden(method: Method, path: &str, e: ApiError) -> ApiError {
                         code,
                         message,
                         correlation_id,
+                        entity_id,
                     }
                 }
             };
@@ -63,6 +65,7 @@ pub fn explain_forbidden(method: Method, path: &str, e: ApiError) -> ApiError {
                 code,
                 message,
                 correlation_id,
+                entity_id,
             }
         }
         other => other,
@@ -95,6 +98,9 @@ pub enum ApiError {
         message: String,
         /// `ININ-Correlation-Id` header or `ErrorBody.contextId`.
         correlation_id: Option<String>,
+        /// `ErrorBody.entityId`: the object the error is about, when Genesys names it (e.g. the
+        /// user holding an email a create asked for; whether Genesys fills it is UNCONFIRMED).
+        entity_id: Option<String>,
     },
     /// The login service rejected the OAuth client (wrong id/secret, wrong region, disabled client).
     Auth {
@@ -121,6 +127,14 @@ impl ApiError {
     pub fn is(&self, want_status: u16, want_code: &str) -> bool {
         matches!(self, ApiError::Status { status, code, .. }
             if *status == want_status && (want_code.is_empty() || code == want_code))
+    }
+
+    /// The `entityId` of the error body, when there was one.
+    pub fn entity_id(&self) -> Option<&str> {
+        match self {
+            ApiError::Status { entity_id, .. } => entity_id.as_deref(),
+            _ => None,
+        }
     }
 
     /// The text to show for a configuration problem: the bare reason for `Config`, the full
@@ -158,6 +172,7 @@ impl fmt::Display for ApiError {
                 code,
                 message,
                 correlation_id,
+                ..
             } => {
                 write!(f, "Genesys Cloud answered {status}")?;
                 if !code.is_empty() {
@@ -197,6 +212,7 @@ mod tests {
             code: "missing.permissions".into(),
             message: m.into(),
             correlation_id: Some("c-9".into()),
+            entity_id: None,
         };
         let e = explain_forbidden(
             Method::Post,
@@ -229,6 +245,7 @@ mod tests {
             code: String::new(),
             message: "gone".into(),
             correlation_id: None,
+            entity_id: None,
         };
         assert_eq!(
             explain_forbidden(Method::Post, "/api/v2/users", nf.clone()),
@@ -243,6 +260,7 @@ mod tests {
             code: "missing.permissions".into(),
             message: "Missing directory:user:add".into(),
             correlation_id: Some("c-1".into()),
+            entity_id: None,
         };
         assert_eq!(
             e.to_string(),

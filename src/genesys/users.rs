@@ -67,6 +67,7 @@ fn parse<T: for<'de> Deserialize<'de>>(v: Value, what: &str) -> Result<T, ApiErr
         code: "gcsync.unexpected.response".into(),
         message: format!("unexpected {what} response from Genesys Cloud: {e}"),
         correlation_id: None,
+        entity_id: None,
     })
 }
 
@@ -82,6 +83,72 @@ pub fn get(client: &mut Client, id: &str, deleted: bool) -> Result<Option<GcUser
         Err(e) if e.status() == Some(404) => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// Most users one `GET /api/v2/users?id=…` reads (API-FACTS §2, `max.user.ids`).
+pub const IDS_PER_CALL: usize = 100;
+
+/// The page size gcsync lists the org's users with (Genesys' Terraform provider uses 500).
+pub const LIST_PAGE_SIZE: usize = 500;
+
+/// One page of `GET /api/v2/users`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserPage {
+    /// The users on this page.
+    pub users: Vec<GcUser>,
+    /// `pageCount` of the listing (0 when the listing is empty).
+    pub page_count: u64,
+}
+
+/// `GET /api/v2/users?pageSize=&pageNumber=&state=&sortOrder=ascending`: one page of the org's
+/// users in one state (`active`, `inactive`, `deleted` or `any`). The listing lags writes (it
+/// is eventually consistent); addresses come with every user, so no expansion is asked for.
+pub fn list_page(
+    client: &mut Client,
+    state: &str,
+    page_number: u64,
+    page_size: usize,
+) -> Result<UserPage, ApiError> {
+    let (size, number) = (page_size.to_string(), page_number.to_string());
+    let query = [
+        ("pageSize", size.as_str()),
+        ("pageNumber", number.as_str()),
+        ("state", state),
+        ("sortOrder", "ascending"),
+    ];
+    let r = client.request(Method::Get, "/api/v2/users", &query, None)?;
+    let entities = r.body.get("entities").cloned().unwrap_or(json!([]));
+    let page_count = r.body.get("pageCount").and_then(Value::as_u64).unwrap_or(0);
+    Ok(UserPage {
+        users: parse(entities, "user list")?,
+        page_count,
+    })
+}
+
+/// `GET /api/v2/users?id=…&id=…&state=any&pageSize=…`: up to [`IDS_PER_CALL`] users by id in
+/// one call, current (read-after-write) and whatever their state, deleted included. Ids that
+/// are not returned do not exist (or are in a division the OAuth client cannot read).
+///
+/// # Panics
+/// When given more than [`IDS_PER_CALL`] ids (a caller's error: chunk first).
+pub fn get_by_ids(client: &mut Client, ids: &[&str]) -> Result<Vec<GcUser>, ApiError> {
+    assert!(
+        ids.len() <= IDS_PER_CALL,
+        "at most {IDS_PER_CALL} ids per call"
+    );
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let size = ids.len().to_string();
+    let mut query: Vec<(&str, &str)> = ids.iter().map(|id| ("id", *id)).collect();
+    query.extend([
+        ("state", "any"),
+        ("pageSize", size.as_str()),
+        ("pageNumber", "1"),
+    ]);
+    let r = client.request(Method::Get, "/api/v2/users", &query, None)?;
+    let entities = r.body.get("entities").cloned().unwrap_or(json!([]));
+    parse(entities, "user list")
 }
 
 /// `POST /api/v2/users/search` for an exact email, optionally restricted to one state.

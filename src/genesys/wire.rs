@@ -101,6 +101,7 @@ pub fn status_error(raw: &Raw, redact: impl Fn(&str) -> String) -> ApiError {
         code: field("code").unwrap_or_default(),
         message: redact(&message),
         correlation_id: correlation_id(raw, &parsed),
+        entity_id: field("entityId").filter(|id| !id.is_empty()),
     }
 }
 
@@ -248,6 +249,13 @@ mod tests {
             r#"{"status":409,"code":"general.conflict","message":"exists","contextId":"ctx"}"#;
         let e = status_error(&raw(409, None, body), str::to_string);
         assert!(e.is(409, "general.conflict"));
+        assert_eq!(e.entity_id(), None);
+        let with_entity =
+            r#"{"status":409,"code":"general.conflict","message":"taken","entityId":"u-7"}"#;
+        assert_eq!(
+            status_error(&raw(409, None, with_entity), str::to_string).entity_id(),
+            Some("u-7")
+        );
         assert!(
             matches!(&e, ApiError::Status { correlation_id: Some(c), message, .. }
             if c == "ctx" && message == "exists")
@@ -263,7 +271,8 @@ mod tests {
                 status: 502,
                 code: String::new(),
                 message: "Bad X".into(),
-                correlation_id: None
+                correlation_id: None,
+                entity_id: None,
             }
         );
     }

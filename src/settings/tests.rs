@@ -285,3 +285,15 @@ fn default_country_code_is_digits_with_an_optional_plus() {
         assert!(e.message.contains("default_country_code"), "{}", e.message);
     }
 }
+
+#[test]
+fn org_index_threshold_is_a_count_with_zero_for_never() {
+    assert_eq!(load(&[]).unwrap().org_index_threshold, 50);
+    let t = |v: &str| load(&[("org_index_threshold", v)]).map(|s| s.org_index_threshold);
+    assert_eq!(t("0").unwrap(), 0);
+    assert_eq!(t(" 2000 ").unwrap(), 2000);
+    for bad in ["-1", "many", "10000001"] {
+        let e = t(bad).unwrap_err();
+        assert!(e.message.contains("org_index_threshold"), "{}", e.message);
+    }
+}

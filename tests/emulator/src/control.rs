@@ -87,6 +87,10 @@ fn route(sh: &Shared, req: &HttpRequest) -> Result<Value, ApiError> {
             org.granted = granted;
             Ok(json!({}))
         }
+        ("POST", "user-conflict") => {
+            org.user_conflict = parse(req)?;
+            Ok(json!({}))
+        }
         ("POST", "inject") => {
             let f: InjectedFault = parse(req)?;
             org.injected.push(f);

@@ -14,6 +14,8 @@ pub struct ApiError {
     pub message: String,
     /// Extra response headers (e.g. `Retry-After`).
     pub headers: Vec<(String, String)>,
+    /// ErrorBody `entityId`: the object the error is about (sent only when set).
+    pub entity_id: Option<String>,
 }
 
 impl ApiError {
@@ -24,6 +26,7 @@ impl ApiError {
             code: code.to_string(),
             message: message.into(),
             headers: Vec::new(),
+            entity_id: None,
         }
     }
 
@@ -48,9 +51,15 @@ impl ApiError {
         self
     }
 
+    /// Name the object the error is about in the body's `entityId`.
+    pub fn with_entity_id(mut self, id: &str) -> ApiError {
+        self.entity_id = Some(id.to_string());
+        self
+    }
+
     /// Render with the given correlation id as `contextId`.
     pub fn to_response(&self, correlation_id: &str) -> HttpResponse {
-        let body = json!({
+        let mut body = json!({
             "status": self.status,
             "code": self.code,
             "message": self.message,
@@ -60,6 +69,9 @@ impl ApiError {
             "details": [],
             "errors": [],
         });
+        if let Some(id) = &self.entity_id {
+            body["entityId"] = json!(id);
+        }
         let mut r = HttpResponse::json(self.status, &body);
         r.headers.extend(self.headers.iter().cloned());
         r

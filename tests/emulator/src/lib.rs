@@ -47,6 +47,7 @@ pub use errors::ApiError;
 pub use faults::{Faults, InjectedFault, RetryAfter};
 pub use org::LoggedRequest;
 pub use presence::{PresenceConfig, PresenceHook, PresenceWrite};
+pub use users::UserConflict;
 
 use http::{HttpServer, Reply};
 use serde_json::Value;
@@ -155,6 +156,12 @@ impl Emulator {
     /// Replace the granted permission set (`None`: everything); applies to the next request.
     pub fn set_granted_permissions(&self, granted: Option<Vec<String>>) {
         self.shared.lock().granted = granted;
+    }
+
+    /// How a create of a taken email is refused from the next request on (default: 409
+    /// `general.conflict` without `entityId`).
+    pub fn set_user_conflict(&self, c: UserConflict) {
+        self.shared.lock().user_conflict = c;
     }
 
     /// Queue a scripted fault; entries are matched in insertion order, first match consumed.

@@ -129,6 +129,8 @@ pub struct Org {
     pub rng: Rng,
     /// Permissions granted to every token (`None`: all). See [`crate::perms`].
     pub granted: Option<Vec<String>>,
+    /// How a create of a taken email is refused.
+    pub user_conflict: crate::users::UserConflict,
     /// Recent changes per user id, oldest first, for the eventually consistent views (search
     /// and list): the creation, and changes made while a lag is configured (kept as long as the
     /// longest lag).
@@ -187,6 +189,7 @@ impl Org {
             org_id: rng.guid(),
             rng,
             granted: None,
+            user_conflict: Default::default(),
             history: HashMap::new(),
             presence,
             out_of_office: HashMap::new(),

@@ -4,7 +4,41 @@ use crate::errors::ApiError;
 use crate::org::{same_email, Org, Seen};
 use crate::perms;
 use crate::server::{ApiResult, Ctx};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
+
+/// How `POST /api/v2/users` refuses an email another user (of any state) holds. API-FACTS §11:
+/// Genesys' Terraform provider expects 409 `general.conflict`, Genesys' own provisioning guide
+/// reports 400 "conflicting users"; whether the ErrorBody names the holder in `entityId` is
+/// UNCONFIRMED. Default: 409 without `entityId` (a client must find the holder itself).
+/// JSON form (control endpoint): `{"bad_request": bool, "entity_id": bool}`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UserConflict {
+    /// Answer 400 `bad.request` "Conflicting users: …" instead of 409 `general.conflict`.
+    pub bad_request: bool,
+    /// Name the user holding the email in the ErrorBody's `entityId`.
+    pub entity_id: bool,
+}
+
+impl UserConflict {
+    fn refusal(&self, email: &str, state: &str, holder: &str) -> ApiError {
+        let e = if self.bad_request {
+            ApiError::bad_request(format!(
+                "Conflicting users: the email '{email}' belongs to another user (state {state})"
+            ))
+        } else {
+            ApiError::conflict(format!(
+                "A user with email '{email}' already exists (state {state})"
+            ))
+        };
+        if self.entity_id {
+            e.with_entity_id(holder)
+        } else {
+            e
+        }
+    }
+}
 
 const USER_STATES: [&str; 3] = ["active", "inactive", "deleted"];
 /// Fields of `UpdateUser` that are stored verbatim and echoed back.
@@ -142,10 +176,7 @@ pub fn create(org: &mut Org, ctx: &Ctx) -> ApiResult {
         )));
     }
     if let Some(u) = org.user_by_email(email) {
-        return Err(ApiError::conflict(format!(
-            "A user with email '{email}' already exists (state {})",
-            u.state
-        )));
+        return Err(org.user_conflict.refusal(email, &u.state, &u.id));
     }
     let addresses = phone_contacts(b["addresses"].as_array().map_or(&[], Vec::as_slice))?;
     check_extension_change(org, &[], &addresses)?;

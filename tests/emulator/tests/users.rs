@@ -514,3 +514,50 @@ fn external_identifiers_and_a_204() {
     );
     assert_eq!(r.status, 400);
 }
+
+#[test]
+fn a_taken_email_is_refused_as_configured() {
+    let emu = start();
+    let tok = token(&emu);
+    let id = emu.seed_user("Ann", "ann@example.com", "deleted");
+    let create = || {
+        api(
+            &emu,
+            &tok,
+            "POST",
+            U,
+            Some(json!({"name": "Ann", "email": "ANN@example.com"})),
+        )
+    };
+    // Default: 409 general.conflict, the holder not named.
+    let r = create();
+    assert_eq!((r.status, r.code().as_str()), (409, "general.conflict"));
+    assert!(r.json().get("entityId").is_none(), "{}", r.body);
+    // The 400 "conflicting users" form, with the holder named.
+    emu.set_user_conflict(gc_emulator::UserConflict {
+        bad_request: true,
+        entity_id: true,
+    });
+    let r = create();
+    assert_eq!((r.status, r.code().as_str()), (400, "bad.request"));
+    let b = r.json();
+    assert!(
+        b["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Conflicting users:"),
+        "{b}"
+    );
+    assert_eq!(b["entityId"], id.as_str());
+    // 409 with the holder named; nothing was created by any of these.
+    emu.set_user_conflict(gc_emulator::UserConflict {
+        bad_request: false,
+        entity_id: true,
+    });
+    let r = create();
+    assert_eq!(
+        (r.status, r.json()["entityId"].as_str()),
+        (409, Some(id.as_str()))
+    );
+    assert_eq!(emu.users().len(), 1);
+}
