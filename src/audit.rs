@@ -117,7 +117,7 @@ fn changed_fields(before: &Value, after: &Value) -> BTreeSet<String> {
 fn applied_json(r: &Record) -> Value {
     r.applied
         .as_ref()
-        .map_or(Value::Null, crate::kinds::Applied::to_value)
+        .map_or(Value::Null, crate::kinds::Applied::audited)
 }
 
 /// The reason without the time of the next attempt, so a repeated transient failure is one

@@ -16,6 +16,15 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+/// The org's users as last read for matching ([`crate::user_sync::OrgIndex`]), with when.
+#[derive(Default)]
+pub struct OrgIndexSlot {
+    /// The index and the time it was read.
+    pub current: Option<(Instant, Arc<crate::user_sync::OrgIndex>)>,
+    /// The org's size at the last read (decides whether reading it again pays).
+    pub org_size: Option<usize>,
+}
+
 /// State shared by the hooks, the queries, the worker and the writer of one running instance.
 pub struct Shared {
     /// The work queue (and the intake log the writer persists).
@@ -37,6 +46,8 @@ pub struct Shared {
     pub live_workers: AtomicUsize,
     /// Objects waiting for other objects to be synced.
     pub waiting: crate::waiting::Waiting,
+    /// The org's users read once for matching many unlinked users (the workers share it).
+    pub org_index: Mutex<OrgIndexSlot>,
     writer: Sender<Msg>,
     settings: Mutex<(u64, Arc<Settings>)>,
     stop: Mutex<Option<Instant>>,
@@ -57,6 +68,7 @@ impl Shared {
             posted: Mutex::default(),
             live_workers: AtomicUsize::new(queue.workers()),
             waiting: Default::default(),
+            org_index: Mutex::default(),
             queue,
             objects,
             durability,

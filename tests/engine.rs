@@ -55,15 +55,15 @@ fn a_removal_policy_flip_applies_to_the_very_next_deletion() {
 fn a_change_waiting_for_the_budget_uses_the_new_base_url() {
     let w = World::new();
     let other = Emulator::start(emulator_config()).unwrap();
-    set("requests_per_minute", "2");
+    set("requests_per_minute", "1");
     w.start();
-    // token + search use the budget; the create waits about 30 s for it.
+    // The token uses the budget; the create waits about a minute for it.
     assert_eq!(
         user_changed(&cic_user("b1", "B1", Some("b1@example.com"))),
         GcsyncResult::Ok
     );
     eventually("the worker waits for the budget", || {
-        w.emu.requests().len() >= 2
+        !w.emu.requests().is_empty()
     });
     std::thread::sleep(Duration::from_millis(200));
     set("api_base_url", &other.base_url());

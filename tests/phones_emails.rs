@@ -59,8 +59,8 @@ fn national_numbers_extensions_and_e164_reach_genesys_as_it_stores_them() {
     assert_eq!(force_sync(&snapshot.to_string()), GcsyncResult::Ok);
     wait_idle();
     assert!(
-        w.emu.call_count("GET", "/api/v2/users/{userId}") > 0,
-        "re-read"
+        w.emu.call_count("GET", "/api/v2/users") > 0,
+        "re-read (by id)"
     );
     assert_eq!(patches(&w), before, "an unchanged phone is never re-sent");
     assert_eq!(status("ph")["state"], "Synced");
@@ -159,7 +159,16 @@ fn a_case_mismatched_email_is_adopted_not_duplicated_and_not_stuck() {
     let s = status("jdoe");
     assert_eq!(s["state"], "Synced", "{s}");
     assert_eq!(s["genesys_id"], id.as_str());
-    assert_eq!(w.emu.call_count("POST", "/api/v2/users"), 0, "not created");
+    // POST first: Genesys refuses the email (case-insensitively taken) and the holder is
+    // adopted, never a second user.
+    let posts: Vec<u16> = w
+        .emu
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.route == "/api/v2/users")
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(posts, [409], "not created");
     assert_eq!(w.emu.users().len(), 1);
     // The case differs only: not a change, Genesys keeps its spelling.
     assert_eq!(w.emu.user(&id).unwrap()["email"], "Jane.Doe@Example.com");

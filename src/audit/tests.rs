@@ -17,7 +17,15 @@ fn desired(name: &str, phones: &[(&str, &str)]) -> DesiredUser {
 fn synced(gid: &str, origin: Origin, applied: DesiredUser) -> Record {
     Record {
         origin: Some(origin),
-        applied: Some(crate::kinds::Applied::User(applied)),
+        applied: Some(crate::kinds::Applied::User(
+            crate::kinds::user::AppliedUser {
+                desired: applied,
+                known: Some(crate::user_sync::Known {
+                    version: 7,
+                    kept: Vec::new(),
+                }),
+            },
+        )),
         status: ObjectStatus {
             state: SyncState::Synced,
             last_synchronized: Some(1),

@@ -33,6 +33,11 @@ pub trait Kind {
     fn disabled(s: &Settings) -> Option<&'static str>;
     /// The same, for a removal waiting on the setting.
     fn removal_disabled(s: &Settings) -> Option<&'static str>;
+    /// What the audit compares of `applied` (default: all of it). A kind that keeps bookkeeping
+    /// beside what it wrote (a version) leaves that out, so the audit names real changes only.
+    fn audited(a: &Self::Applied) -> serde_json::Value {
+        serde_json::to_value(a).unwrap_or_default()
+    }
 }
 
 /// Decodes a value the store wrote with serde.
@@ -105,10 +110,10 @@ macro_rules! kinds {
                 }
             }
 
-            /// As a JSON value (the audit compares fields).
-            pub fn to_value(&self) -> serde_json::Value {
+            /// What the audit compares (see [`Kind::audited`]).
+            pub fn audited(&self) -> serde_json::Value {
                 match self {
-                    $(Applied::$variant(a) => serde_json::to_value(a).unwrap_or_default(),)*
+                    $(Applied::$variant(a) => <$k as Kind>::audited(a),)*
                 }
             }
 

@@ -9,15 +9,31 @@ use crate::object::GcsyncObjectKind;
 use crate::queue::Priority;
 use crate::result::Failure;
 use crate::settings::Settings;
+use crate::user_sync::Known;
+use serde::{Deserialize, Serialize};
 
 /// The user kind.
 pub struct UserKind;
+
+/// What gcsync last applied to a user: the desired user it wrote (or verified), and what Genesys
+/// returned then (the version and the contacts gcsync leaves alone), so that the next update is
+/// one PATCH with no read first. Stored as the desired user's fields plus `known` (rows written
+/// before `known` existed read with `None`: their next update reads the user first).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppliedUser {
+    /// The desired user last written.
+    #[serde(flatten)]
+    pub desired: DesiredUser,
+    /// Genesys' version and kept contacts after that write.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known: Option<Known>,
+}
 
 impl Kind for UserKind {
     const KIND: GcsyncObjectKind = GcsyncObjectKind::User;
     const PRIORITY: Priority = Priority::Normal;
     type Cic = CicUser;
-    type Applied = DesiredUser;
+    type Applied = AppliedUser;
 
     fn parse(json: &str) -> Result<CicUser, Failure> {
         crate::cic::parse_user(json)
@@ -29,6 +45,10 @@ impl Kind for UserKind {
 
     fn disabled(s: &Settings) -> Option<&'static str> {
         (!s.sync_user_objects).then_some("Sync User Objects is turned off")
+    }
+
+    fn audited(a: &AppliedUser) -> serde_json::Value {
+        serde_json::to_value(&a.desired).unwrap_or_default()
     }
 
     fn removal_disabled(s: &Settings) -> Option<&'static str> {

@@ -100,7 +100,12 @@ pub fn from_json_files(db: &mut Db, dir: &Path) -> Result<Option<String>, Failur
         let rec = Record {
             source: r.source.map(|u| Arc::new(CicObject::User(u))),
             origin: r.origin,
-            applied: r.applied.map(Applied::User),
+            applied: r.applied.map(|desired| {
+                Applied::User(crate::kinds::user::AppliedUser {
+                    desired,
+                    known: None,
+                })
+            }),
             status: r.status,
             intent: None,
             seq: 0,

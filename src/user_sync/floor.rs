@@ -100,6 +100,15 @@ pub fn sync_user(ctx: &mut Ctx, op: &UserOp) -> Result<Applied, SyncError> {
         );
     }
     let email = op.desired.email.as_str();
+    log::debug!(
+        "user {}: no link to a Genesys user yet; {}",
+        op.cic_id,
+        match op.matching {
+            Matching::PostFirst => "creating it (a conflict finds the holder of the email)",
+            Matching::Index(_) => "matching it by email against the org's users read once",
+            Matching::SearchFirst => "looking for one by email",
+        }
+    );
     let found = match op.matching {
         Matching::PostFirst => None,
         Matching::Index(index) => index.get(email).cloned(),

@@ -5,6 +5,7 @@ use super::{Outcome, Worker};
 use crate::cic::CicUser;
 use crate::clock::unix_now;
 use crate::engine::Shared;
+use crate::kinds::user::AppliedUser;
 use crate::kinds::{Applied, CicObject};
 use crate::mapping::desired_user;
 use crate::mapping::same_email;
@@ -13,7 +14,10 @@ use crate::objects::{Intent, Origin, Record};
 use crate::queue::{Change, Pending};
 use crate::status::{ObjectStatus, SyncState};
 use crate::store::RowWrite;
-use crate::user_sync::{self, SyncError};
+use crate::user_sync::{self, Matching, OrgIndex, SyncError, UserOp};
+
+/// How long an org index read for matching unlinked users is used before it is read again.
+const ORG_INDEX_TTL: std::time::Duration = std::time::Duration::from_secs(600);
 
 impl Worker {
     /// Whether the intent recorded for `key` may have been followed by a POST: it was sent
@@ -23,13 +27,7 @@ impl Worker {
         p.get(key) != Some(&false)
     }
 
-    fn linked(
-        &self,
-        key: &ObjectKey,
-        applied: crate::mapping::DesiredUser,
-        gid: String,
-        origin: Origin,
-    ) {
+    fn linked(&self, key: &ObjectKey, applied: AppliedUser, gid: String, origin: Origin) {
         self.update(key, |r| {
             r.applied = Some(Applied::User(applied));
             r.origin = Some(origin);
@@ -86,7 +84,7 @@ impl Worker {
             && link.is_some()
             && record.status.state == SyncState::Synced
             && !record.status.removed
-            && matches!(&record.applied, Some(Applied::User(a)) if *a == desired)
+            && matches!(&record.applied, Some(Applied::User(a)) if a.desired == desired)
         {
             log::debug!(
                 "user {}: matches what was last applied; no API call",
@@ -104,23 +102,100 @@ impl Worker {
             .map(|i| i.email.clone());
         let for_intent = self.shared.clone();
         let before_create = move |email: &str| record_intent(&for_intent, key, email);
-        let result = self.with_ctx(|ctx| {
-            user_sync::upsert(
-                ctx,
-                &key.id,
-                &desired,
-                link.as_ref().map(|(id, o)| (id.as_str(), *o)),
-                &owner_of,
-                intended.as_deref(),
-                &before_create,
-            )
-        });
-        match result {
+        // A forced check reads the user (what the store says was applied is not trusted);
+        // otherwise an update with the known version is one PATCH.
+        let last = match (&record.applied, force) {
+            (Some(Applied::User(a)), false) => a.known.as_ref().map(|k| (&a.desired, k)),
+            _ => None,
+        };
+        let index = match link {
+            None => self.org_index(key),
+            Some(_) => None,
+        };
+        // A create that may have happened before a restart is looked for first (one search),
+        // rather than POSTed again to learn from the conflict (three calls).
+        let matching = match (index.as_deref(), &intended) {
+            (Some(index), _) => Matching::Index(index),
+            (None, Some(_)) => Matching::SearchFirst,
+            (None, None) => Matching::PostFirst,
+        };
+        let op = UserOp {
+            cic_id: &key.id,
+            desired: &desired,
+            link: link.as_ref().map(|(id, o)| (id.as_str(), *o)),
+            last,
+            matching,
+            owner_of: &owner_of,
+            intended: intended.as_deref(),
+            before_create: &before_create,
+        };
+        match self.with_ctx(|ctx| user_sync::sync_user(ctx, &op)) {
             Ok(applied) => {
-                self.linked(key, desired, applied.genesys_id, applied.origin);
+                let done = AppliedUser {
+                    desired,
+                    known: Some(applied.known),
+                };
+                self.linked(key, done, applied.genesys_id, applied.origin);
                 Outcome::Done(true)
             }
             Err(e) => self.failed(key, e, pending),
+        }
+    }
+
+    /// The org's users read once, when enough unlinked users wait that matching them against
+    /// it costs fewer calls than a POST (and a conflict) each (`org_index_threshold`,
+    /// [`user_sync::should_read_org`]); `None`: POST first. Kept for [`ORG_INDEX_TTL`] and
+    /// shared by the workers; its entries going stale is safe (a stale version is a 409 and a
+    /// re-read, a missed email a POST whose conflict finds the holder).
+    fn org_index(&mut self, key: &ObjectKey) -> Option<std::sync::Arc<OrgIndex>> {
+        let shared = self.shared.clone();
+        let mut slot = shared.org_index.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((at, index)) = &slot.current {
+            if at.elapsed() < ORG_INDEX_TTL {
+                return Some(index.clone());
+            }
+        }
+        let threshold = self.settings.org_index_threshold;
+        if threshold == 0 {
+            return None;
+        }
+        let unlinked_user = |k: &ObjectKey, c: &Change| {
+            k != key
+                && matches!(
+                    c,
+                    Change::Upsert {
+                        object: CicObject::User(_),
+                        ..
+                    }
+                )
+                && shared
+                    .objects
+                    .with_status(k, |s| s.and_then(|s| s.genesys_id.as_ref()).is_none())
+        };
+        let waiting = 1 + shared
+            .queue
+            .peek_waiting(threshold as usize, unlinked_user)
+            .len();
+        if !user_sync::should_read_org(waiting, slot.org_size, threshold) {
+            return None;
+        }
+        log::info!("{waiting}+ users to link: reading the org's users once to match them by email");
+        match self.with_ctx(|ctx| OrgIndex::read(ctx.client).map_err(SyncError::from)) {
+            Ok(index) => {
+                log::info!(
+                    "read {} Genesys users in {} call(s)",
+                    index.len(),
+                    index.calls()
+                );
+                let index = std::sync::Arc::new(index);
+                slot.org_size = Some(index.len());
+                slot.current = Some((std::time::Instant::now(), index.clone()));
+                Some(index)
+            }
+            Err(e) => {
+                log::warn!("could not read the org's users ({e}); creating users one by one");
+                None
+            }
         }
     }
 

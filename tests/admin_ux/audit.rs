@@ -200,7 +200,7 @@ fn retention_trims_by_age_and_size_keeping_removals_for_the_period() {
 #[test]
 fn api_usage_is_counted_per_endpoint_persisted_and_held_against_the_allowance() {
     let w = World::new();
-    set("monthly_api_allowance", "8");
+    set("monthly_api_allowance", "4");
     start_leveled();
     for i in 0..4 {
         let id = format!("au{i}");
@@ -210,16 +210,16 @@ fn api_usage_is_counted_per_endpoint_persisted_and_held_against_the_allowance() 
         );
     }
     wait_idle();
-    // One token, then a search and a create per user: 9 calls, past 80 % at the third user.
+    // One token, then one create per user: 5 calls, past 80 % at the fourth call.
     let sent = w.emu.requests().len() as u64;
-    assert_eq!(sent, 9);
+    assert_eq!(sent, 5);
     let usage = overview()["api_usage"].clone();
     assert_eq!(usage["calls"], sent, "{usage}");
-    assert_eq!(usage["allowance"], 8);
+    assert_eq!(usage["allowance"], 4);
     assert_eq!(usage["state"], "over");
     assert!(usage["percent"].as_f64().unwrap() > 100.0);
     assert_eq!(
-        lines_at(L::Warn, "is past monthly_api_allowance (8)").len(),
+        lines_at(L::Warn, "is past monthly_api_allowance (4)").len(),
         1,
         "warned once"
     );

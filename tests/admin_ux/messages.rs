@@ -75,7 +75,7 @@ fn gcsync_logs_its_own_decisions_at_debug() {
             lines("")
         );
     };
-    debug("user dd: no link to a Genesys user yet; looking for one by email");
+    debug("user dd: no link to a Genesys user yet; creating it (a conflict finds the holder");
     debug("user dd: matches what was last applied; no API call");
     debug("user never-seen: deleted in CIC; never linked");
 }
