@@ -20,7 +20,7 @@ pub enum RemovalPolicy {
 }
 
 /// Every setting key gcsync reads.
-pub const KEYS: [&str; 28] = [
+pub const KEYS: [&str; 30] = [
     "region",
     "client_id",
     "client_secret",
@@ -49,6 +49,8 @@ pub const KEYS: [&str; 28] = [
     "audit_max_rows",
     "monthly_api_allowance",
     "default_country_code",
+    "max_concurrent_requests",
+    "presence_reserved_share",
 ];
 
 /// The validated settings of one plugin instance.
@@ -112,6 +114,11 @@ pub struct Settings {
     /// Country calling code (digits, e.g. `1`) that makes national CIC phone numbers E.164;
     /// unset: only numbers entered with their country code are synced.
     pub default_country_code: Option<String>,
+    /// Genesys Cloud calls that may be in flight at once (worker threads), 1-16 (default 4).
+    pub max_concurrent_requests: usize,
+    /// Percent of `requests_per_minute` configuration work may never use, kept for presence
+    /// (0-90, default 20).
+    pub presence_reserved_share: u32,
 }
 
 type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -392,6 +399,8 @@ impl Settings {
                 )?),
             },
             default_country_code: country_code(get)?,
+            max_concurrent_requests: number(get, "max_concurrent_requests", 4, 1, 16)? as usize,
+            presence_reserved_share: number(get, "presence_reserved_share", 20, 0, 90)? as u32,
         })
     }
 
@@ -419,6 +428,8 @@ impl Settings {
             max_retries: self.max_retries,
             retry_base: self.retry_base,
             max_retry_after: self.max_retry_after,
+            max_concurrent_requests: self.max_concurrent_requests,
+            presence_reserved_share: self.presence_reserved_share,
         })
     }
 
