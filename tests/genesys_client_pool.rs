@@ -215,3 +215,49 @@ fn a_cancelled_call_sends_nothing_and_other_calls_go_on() {
     client.request(Method::Get, "/x", &[], None).unwrap();
     assert_eq!(mock.api_requests().len(), 1);
 }
+
+#[test]
+fn a_login_timeout_is_shared_not_repeated() {
+    // The login service accepts connections and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let login = format!("http://{}", listener.local_addr().unwrap());
+    let holder = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        listener.set_nonblocking(true).unwrap();
+        let until = Instant::now() + Duration::from_secs(2);
+        while Instant::now() < until {
+            if let Ok((s, _)) = listener.accept() {
+                held.push(s);
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    });
+    let mock = Mock::new(|_, _| Reply::json(200, "{}"));
+    let mut cfg = config(&mock.url);
+    cfg.login_base_url = login;
+    cfg.request_timeout = Duration::from_millis(400);
+    cfg.max_retries = 0;
+    let metrics = Arc::new(Metrics::default());
+    let client = Arc::new(Client::new(cfg, metrics.clone()).unwrap());
+    let start = Arc::new(Barrier::new(THREADS));
+    let threads: Vec<_> = (0..THREADS)
+        .map(|_| {
+            let (c, b) = (client.clone(), start.clone());
+            std::thread::spawn(move || {
+                b.wait();
+                c.request(Method::Get, "/x", &[], None)
+            })
+        })
+        .collect();
+    for t in threads {
+        let e = t.join().unwrap().unwrap_err();
+        assert!(
+            matches!(&e, ApiError::Transport { message } if message.contains("timed out")),
+            "{e:?}"
+        );
+    }
+    // One token request was sent, and its failure answered every thread.
+    assert_eq!(Metrics::get(&metrics.api_calls), 1);
+    assert!(mock.seen().is_empty());
+    holder.join().unwrap();
+}

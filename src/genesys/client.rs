@@ -1,18 +1,23 @@
-//! The blocking Genesys Cloud HTTP client: OAuth client-credentials token cache, one shared
-//! request budget, bounded retries (429, 5xx, transport errors, one 401 replay).
+//! The blocking Genesys Cloud HTTP client, shared by threads: OAuth client-credentials token
+//! (one, with a single-flight refresh), one request budget with a presence lane, bounded retries
+//! (429, 5xx, transport errors, one 401 replay).
 //!
-//! Retry rules, per call of [`Client::request`]:
-//! - 429: wait `Retry-After` (delta-seconds or HTTP date; 3 s when absent). A wait longer than
-//!   `max_retry_after` ends the call at once with [`ApiError::RateLimited`].
+//! Retry rules, per call of [`Client::request`] / [`Client::request_on`]:
+//! - 429: wait `Retry-After` (delta-seconds or HTTP date; 3 s when absent). The wait pauses the
+//!   shared budget, so every thread and lane waits it out, not only the caller. A wait longer
+//!   than `max_retry_after` ends the call at once with [`ApiError::RateLimited`] (and any call
+//!   that meets such a pause still running fails the same way instead of waiting).
 //! - 5xx except 501, and transport errors (refused, reset, timeout, DNS, broken response):
-//!   exponential backoff `retry_base * 2^n` capped at 30 s, full jitter.
+//!   exponential backoff `retry_base * 2^n` capped at 30 s, full jitter (this thread only).
 //! - 429s, 5xx and transport errors share one bound: at most `max_retries` repeats per exchange.
-//! - 401 from the API: the token is dropped, a new one fetched and the request replayed once
-//!   (counted in `metrics.retries`, not against `max_retries`); a second 401 is returned.
+//! - 401 from the API: the token the request carried is dropped (unless another thread replaced
+//!   it already), a new one fetched and the request replayed once (counted in
+//!   `metrics.retries`, not against `max_retries`); a second 401 is returned.
 //! - Every other status is returned at once (4xx handling, e.g. 409, is the caller's).
 //!
-//! The token request goes through the same budget and the same 429/5xx/transport rules; any other
-//! non-2xx answer from the login service is [`ApiError::Auth`].
+//! The token request goes through the same budget (in the presence lane, since every lane waits
+//! for it) and the same 429/5xx/transport rules; any other non-2xx answer from the login service
+//! is [`ApiError::Auth`]. Threads waiting for that request get its result, success or failure.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
@@ -249,8 +254,17 @@ impl Client {
             lane: Lane::Presence,
             cancel: call.cancel,
         };
-        // A cancelled fetch is dropped unreported: the waiters try again themselves.
-        let raw = self.exchange(&out, &token_call)?;
+        let raw = match self.exchange(&out, &token_call) {
+            Ok(raw) => raw,
+            Err(e) => {
+                // The waiters share the failure, unless it is this caller's cancel: then the
+                // fetch is dropped unreported and the next waiter fetches itself.
+                if !call.cancel.is_cancelled() {
+                    fetch.done(Err(e.clone()));
+                }
+                return Err(e);
+            }
+        };
         let e = if (200..300).contains(&raw.status) {
             if let Some((value, lifetime)) = auth::parse_token(&raw.body) {
                 Metrics::bump(&self.metrics.tokens_issued);
