@@ -36,23 +36,33 @@ fn emulator_and_client(latency_ms: u64) -> (Emulator, Arc<Client>, Arc<Metrics>,
     (emu, client, metrics, user)
 }
 
-/// Runs `calls` GETs of the user on each of `THREADS` threads, all starting together.
-fn read_together(client: &Arc<Client>, user: &str, calls: usize) {
+/// Runs `f` on `THREADS` threads that all start together; their results in thread order.
+fn together<T: Send + 'static>(
+    client: &Arc<Client>,
+    f: impl Fn(&Client) -> T + Send + Sync + 'static,
+) -> Vec<T> {
     let start = Arc::new(Barrier::new(THREADS));
+    let f = Arc::new(f);
     let threads: Vec<_> = (0..THREADS)
         .map(|_| {
-            let (c, u, b) = (client.clone(), user.to_string(), start.clone());
+            let (c, b, f) = (client.clone(), start.clone(), f.clone());
             std::thread::spawn(move || {
                 b.wait();
-                for _ in 0..calls {
-                    assert!(users::get(&c, &u, false).unwrap().is_some());
-                }
+                f(&c)
             })
         })
         .collect();
-    for t in threads {
-        t.join().unwrap();
-    }
+    threads.into_iter().map(|t| t.join().unwrap()).collect()
+}
+
+/// Runs `calls` GETs of the user on each of `THREADS` threads, all starting together.
+fn read_together(client: &Arc<Client>, user: &str, calls: usize) {
+    let user = user.to_string();
+    together(client, move |c| {
+        for _ in 0..calls {
+            assert!(users::get(c, &user, false).unwrap().is_some());
+        }
+    });
 }
 
 #[test]
@@ -91,18 +101,10 @@ fn a_failed_refresh_is_shared_not_repeated() {
         }
     });
     let client = Arc::new(Client::new(config(&mock.url), Arc::new(Metrics::default())).unwrap());
-    let start = Arc::new(Barrier::new(THREADS));
-    let threads: Vec<_> = (0..THREADS)
-        .map(|_| {
-            let (c, b) = (client.clone(), start.clone());
-            std::thread::spawn(move || {
-                b.wait();
-                c.request(Method::Get, "/api/v2/users", &[], None)
-            })
-        })
-        .collect();
-    for t in threads {
-        let e = t.join().unwrap().unwrap_err();
+    for r in together(&client, |c| {
+        c.request(Method::Get, "/api/v2/users", &[], None)
+    }) {
+        let e = r.unwrap_err();
         assert!(matches!(e, ApiError::Auth { .. }), "{e:?}");
     }
     assert_eq!(mock.token_requests(), 1);
@@ -239,18 +241,8 @@ fn a_login_timeout_is_shared_not_repeated() {
     cfg.max_retries = 0;
     let metrics = Arc::new(Metrics::default());
     let client = Arc::new(Client::new(cfg, metrics.clone()).unwrap());
-    let start = Arc::new(Barrier::new(THREADS));
-    let threads: Vec<_> = (0..THREADS)
-        .map(|_| {
-            let (c, b) = (client.clone(), start.clone());
-            std::thread::spawn(move || {
-                b.wait();
-                c.request(Method::Get, "/x", &[], None)
-            })
-        })
-        .collect();
-    for t in threads {
-        let e = t.join().unwrap().unwrap_err();
+    for r in together(&client, |c| c.request(Method::Get, "/x", &[], None)) {
+        let e = r.unwrap_err();
         assert!(
             matches!(&e, ApiError::Transport { message } if message.contains("timed out")),
             "{e:?}"

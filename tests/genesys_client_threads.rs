@@ -1,9 +1,10 @@
 //! The client creates no thread per call (ureq's default resolver spawned one per connection
 //! when a timeout was set: 615 thread creations for 300 users).
 //!
-//! This test binary interposes `pthread_create`: every thread creation in the process goes
-//! through [`pthread_create`] below, which counts those made from a thread that asked to be
-//! watched (the servers' own threads are not counted) and hands over to the C library's.
+//! This test binary interposes `pthread_create` and `connect`: every thread creation and every
+//! socket connect in the process goes through the functions below, which count those made from
+//! a thread that asked to be watched (the servers' own threads are not counted) and hand over
+//! to the C library's.
 
 #[path = "client_support/mod.rs"]
 mod common;
@@ -17,6 +18,7 @@ use gcsync::genesys::{Client, Method};
 use gcsync::metrics::Metrics;
 
 static CREATED: AtomicUsize = AtomicUsize::new(0);
+static CONNECTS: AtomicUsize = AtomicUsize::new(0);
 
 thread_local! {
     static WATCHED: Cell<bool> = const { Cell::new(false) };
@@ -48,6 +50,29 @@ pub unsafe extern "C" fn pthread_create(
     assert!(!real.is_null(), "the C library's pthread_create");
     let real: Create = unsafe { std::mem::transmute::<*mut libc::c_void, Create>(real) };
     unsafe { real(thread, attr, start, arg) }
+}
+
+type Connect =
+    unsafe extern "C" fn(libc::c_int, *const libc::sockaddr, libc::socklen_t) -> libc::c_int;
+
+/// Counts, then calls the C library's `connect`.
+///
+/// # Safety
+/// Same contract as `connect(2)`.
+#[no_mangle]
+pub unsafe extern "C" fn connect(
+    fd: libc::c_int,
+    addr: *const libc::sockaddr,
+    len: libc::socklen_t,
+) -> libc::c_int {
+    if WATCHED.with(Cell::get) {
+        CONNECTS.fetch_add(1, Ordering::SeqCst);
+    }
+    // SAFETY: RTLD_NEXT finds the C library's connect, whose signature is `Connect`.
+    let real = unsafe { libc::dlsym(libc::RTLD_NEXT, c"connect".as_ptr()) };
+    assert!(!real.is_null(), "the C library's connect");
+    let real: Connect = unsafe { std::mem::transmute::<*mut libc::c_void, Connect>(real) };
+    unsafe { real(fd, addr, len) }
 }
 
 /// Threads created by `f` on this thread.
@@ -84,4 +109,31 @@ fn two_hundred_calls_create_no_thread() {
         assert_eq!(n, 0, "{url}");
     }
     assert_eq!(mock.api_requests().len(), 200);
+}
+
+#[test]
+fn threads_share_the_keep_alive_pool() {
+    let mock = Mock::new(|_, _| Reply::json(200, "{}"));
+    let mut cfg = config(&mock.url);
+    cfg.max_concurrent_requests = 6;
+    let client = Arc::new(Client::new(cfg, Arc::new(Metrics::default())).unwrap());
+    let workers: Vec<_> = (0..6)
+        .map(|_| {
+            let c = client.clone();
+            std::thread::spawn(move || {
+                threads_created_by(|| {
+                    for _ in 0..50 {
+                        c.request(Method::Get, "/x", &[], None).unwrap();
+                    }
+                })
+            })
+        })
+        .collect();
+    for w in workers {
+        assert_eq!(w.join().unwrap(), 0);
+    }
+    assert_eq!(mock.api_requests().len(), 300);
+    // 300 calls (and the token request) over at most one connection per thread.
+    let connects = CONNECTS.load(Ordering::SeqCst);
+    assert!((1..=6).contains(&connects), "{connects} connections");
 }
