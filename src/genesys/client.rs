@@ -5,8 +5,8 @@
 //! Retry rules, per call of [`Client::request`] / [`Client::request_on`]:
 //! - 429: wait `Retry-After` (delta-seconds or HTTP date; 3 s when absent). The wait pauses the
 //!   shared budget, so every thread and lane waits it out, not only the caller. A wait longer
-//!   than `max_retry_after` ends the call at once with [`ApiError::RateLimited`] (and any call
-//!   that meets such a pause still running fails the same way instead of waiting).
+//!   than `max_retry_after` ends the call at once with [`ApiError::RateLimited`] and pauses
+//!   nothing: such waits are mostly one API's daily cap, not the token's rate limit.
 //! - 5xx except 501, and transport errors (refused, reset, timeout, DNS, broken response):
 //!   exponential backoff `retry_base * 2^n` capped at 30 s, full jitter (this thread only).
 //! - 429s, 5xx and transport errors share one bound: at most `max_retries` repeats per exchange.
