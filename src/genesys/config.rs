@@ -32,7 +32,7 @@ impl Method {
     }
 }
 
-/// Everything the client needs; checked by [`Client::new`].
+/// Everything the client needs; checked by [`Client::new`](super::Client::new).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClientConfig {
     /// API base, e.g. `https://api.mypurecloud.com` (plain `http` only to loopback).
