@@ -4,7 +4,6 @@
 #[path = "client_support/mod.rs"]
 mod common;
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
 
@@ -119,14 +118,17 @@ fn config_calls_ahead_of_presence(share: u32) -> usize {
     cfg.requests_per_minute = 120; // a start every 500 ms once the burst of 10 is spent
     cfg.presence_reserved_share = share;
     let client = Arc::new(Client::new(cfg, Arc::new(Metrics::default())).unwrap());
-    let stop = Arc::new(AtomicBool::new(false));
+    // The config threads run until their (shared, per-call) cancel flag is raised.
+    let stop = Cancel::default();
     let workers: Vec<_> = (0..4)
         .map(|_| {
             let (c, s) = (client.clone(), stop.clone());
             std::thread::spawn(move || {
-                while !s.load(Ordering::SeqCst) {
-                    c.request(Method::Get, "/config", &[], None).unwrap();
-                }
+                while c
+                    .request_on(Lane::Config, &s, Method::Get, "/config", &[], None)
+                    .is_ok()
+                {}
+                assert!(s.is_cancelled());
             })
         })
         .collect();
@@ -147,10 +149,9 @@ fn config_calls_ahead_of_presence(share: u32) -> usize {
             Some(&serde_json::json!({"p": 1})),
         )
         .unwrap();
-    stop.store(true, Ordering::SeqCst);
+    stop.cancel();
     let seen = mock.api_requests();
     let at = seen.iter().position(|s| s.url == "/presence").unwrap();
-    // The config threads end at their next start (at most a few seconds at this budget).
     for w in workers {
         w.join().unwrap();
     }
