@@ -20,7 +20,7 @@ pub enum RemovalPolicy {
 }
 
 /// Every setting key gcsync reads.
-pub const KEYS: [&str; 29] = [
+pub const KEYS: [&str; 31] = [
     "region",
     "client_id",
     "client_secret",
@@ -50,6 +50,8 @@ pub const KEYS: [&str; 29] = [
     "monthly_api_allowance",
     "default_country_code",
     "org_index_threshold",
+    "max_concurrent_requests",
+    "presence_reserved_share",
 ];
 
 /// The validated settings of one plugin instance.
@@ -118,6 +120,11 @@ pub struct Settings {
     /// on a conflict (default 50; 0 = never read the org). See
     /// [`crate::user_sync::should_read_org`].
     pub org_index_threshold: u32,
+    /// Genesys Cloud calls that may be in flight at once (worker threads), 1-16 (default 4).
+    pub max_concurrent_requests: usize,
+    /// Percent of `requests_per_minute` configuration work may never use, kept for presence
+    /// (0-90, default 20).
+    pub presence_reserved_share: u32,
 }
 
 type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -399,6 +406,8 @@ impl Settings {
             },
             default_country_code: country_code(get)?,
             org_index_threshold: number(get, "org_index_threshold", 50, 0, 10_000_000)? as u32,
+            max_concurrent_requests: number(get, "max_concurrent_requests", 4, 1, 16)? as usize,
+            presence_reserved_share: number(get, "presence_reserved_share", 20, 0, 90)? as u32,
         })
     }
 
@@ -426,6 +435,8 @@ impl Settings {
             max_retries: self.max_retries,
             retry_base: self.retry_base,
             max_retry_after: self.max_retry_after,
+            max_concurrent_requests: self.max_concurrent_requests,
+            presence_reserved_share: self.presence_reserved_share,
         })
     }
 

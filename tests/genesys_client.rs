@@ -17,7 +17,7 @@ fn client(cfg: gcsync::genesys::ClientConfig) -> (Client, Arc<Metrics>) {
     (Client::new(cfg, metrics.clone()).unwrap(), metrics)
 }
 
-fn get(c: &mut Client, path: &str) -> Result<gcsync::genesys::ApiResponse, ApiError> {
+fn get(c: &Client, path: &str) -> Result<gcsync::genesys::ApiResponse, ApiError> {
     c.request(Method::Get, path, &[], None)
 }
 
@@ -60,7 +60,7 @@ fn one_token_serves_many_calls_and_requests_are_well_formed() {
     let mock = Mock::new(|_, i| {
         Reply::json(200, &format!(r#"{{"n":{i}}}"#)).with("ININ-Correlation-Id", "corr-1")
     });
-    let (mut c, m) = client(config(&mock.url));
+    let (c, m) = client(config(&mock.url));
     for i in 0..5 {
         let r = c
             .request(
@@ -105,7 +105,7 @@ fn json_bodies_are_sent_and_empty_answers_are_null() {
         "DELETE" => Reply::json(204, ""),
         _ => Reply::json(200, r#"{"id":"u1"}"#),
     });
-    let (mut c, _) = client(config(&mock.url));
+    let (c, _) = client(config(&mock.url));
     let body = json!({"name": "Ann", "email": "ann@example.com"});
     for method in [Method::Post, Method::Put, Method::Patch] {
         let r = c
@@ -134,9 +134,9 @@ fn json_bodies_are_sent_and_empty_answers_are_null() {
 fn expiring_tokens_are_renewed_proactively() {
     // expires_in 0: every call finds the token inside its renewal margin.
     let mock = Mock::with_tokens(0, |_, _| Reply::json(200, "{}"));
-    let (mut c, m) = client(config(&mock.url));
+    let (c, m) = client(config(&mock.url));
     for _ in 0..3 {
-        get(&mut c, "/api/v2/users/me").unwrap();
+        get(&c, "/api/v2/users/me").unwrap();
     }
     assert_eq!(mock.token_requests(), 3);
     assert_eq!(Metrics::get(&m.tokens_issued), 3);
@@ -158,10 +158,10 @@ fn expiring_tokens_are_renewed_proactively() {
 #[test]
 fn invalidate_token_forces_a_new_one() {
     let mock = Mock::new(|_, _| Reply::json(200, "{}"));
-    let (mut c, _) = client(config(&mock.url));
-    get(&mut c, "/a").unwrap();
+    let (c, _) = client(config(&mock.url));
+    get(&c, "/a").unwrap();
     c.invalidate_token();
-    get(&mut c, "/a").unwrap();
+    get(&c, "/a").unwrap();
     assert_eq!(mock.token_requests(), 2);
 }
 
@@ -174,8 +174,8 @@ fn a_401_refreshes_the_token_and_replays_once() {
             Reply::json(200, "{}")
         }
     });
-    let (mut c, m) = client(config(&mock.url));
-    get(&mut c, "/api/v2/users").unwrap();
+    let (c, m) = client(config(&mock.url));
+    get(&c, "/api/v2/users").unwrap();
     assert_eq!(mock.token_requests(), 2);
     let api = mock.api_requests();
     assert_eq!(api.len(), 2);
@@ -189,8 +189,8 @@ fn a_401_refreshes_the_token_and_replays_once() {
 #[test]
 fn a_second_401_is_returned() {
     let mock = Mock::new(|_, _| Reply::error(401, "bad.credentials"));
-    let (mut c, _) = client(config(&mock.url));
-    let err = get(&mut c, "/api/v2/users").unwrap_err();
+    let (c, _) = client(config(&mock.url));
+    let err = get(&c, "/api/v2/users").unwrap_err();
     assert!(err.is(401, "bad.credentials"), "{err:?}");
     assert_eq!(mock.api_requests().len(), 2);
     assert_eq!(mock.token_requests(), 2);
@@ -204,8 +204,8 @@ fn bad_credentials_are_an_auth_error() {
             r#"{"error":"invalid_client","description":"authentication failed","error_description":"authentication failed"}"#,
         )
     });
-    let (mut c, m) = client(config(&mock.url));
-    let err = get(&mut c, "/api/v2/users").unwrap_err();
+    let (c, m) = client(config(&mock.url));
+    let err = get(&c, "/api/v2/users").unwrap_err();
     assert_eq!(
         err,
         ApiError::Auth {
@@ -228,8 +228,8 @@ fn token_endpoint_server_errors_are_retried() {
         true => token_reply(1, 3600),
         false => Reply::json(200, "{}"),
     });
-    let (mut c, m) = client(config(&mock.url));
-    get(&mut c, "/x").unwrap();
+    let (c, m) = client(config(&mock.url));
+    get(&c, "/x").unwrap();
     assert_eq!(mock.token_requests(), 2);
     assert_eq!(Metrics::get(&m.retries), 1);
 }
@@ -243,9 +243,9 @@ fn waits_retry_after_once(status: u16, code: &'static str) -> Arc<Metrics> {
             Reply::json(200, "{}")
         }
     });
-    let (mut c, m) = client(config(&mock.url));
+    let (c, m) = client(config(&mock.url));
     let t = Instant::now();
-    get(&mut c, "/x").unwrap();
+    get(&c, "/x").unwrap();
     assert!(
         t.elapsed() >= Duration::from_millis(950),
         "{:?}",
@@ -275,9 +275,9 @@ fn a_429_waits_until_an_http_date() {
             Reply::json(200, "{}")
         }
     });
-    let (mut c, m) = client(config(&mock.url));
+    let (c, m) = client(config(&mock.url));
     let t = Instant::now();
-    get(&mut c, "/x").unwrap();
+    get(&c, "/x").unwrap();
     let waited = t.elapsed();
     assert!(
         waited >= Duration::from_millis(900) && waited < Duration::from_secs(4),
@@ -289,9 +289,9 @@ fn a_429_waits_until_an_http_date() {
 #[test]
 fn a_long_retry_after_fails_at_once() {
     let mock = Mock::new(|_, _| Reply::error(429, "too.many.requests").with("Retry-After", "600"));
-    let (mut c, m) = client(config(&mock.url));
+    let (c, m) = client(config(&mock.url));
     let t = Instant::now();
-    let err = get(&mut c, "/x").unwrap_err();
+    let err = get(&c, "/x").unwrap_err();
     assert_eq!(
         err,
         ApiError::RateLimited {
@@ -307,8 +307,8 @@ fn a_long_retry_after_fails_at_once() {
 #[test]
 fn repeated_429s_end_as_rate_limited() {
     let mock = Mock::new(|_, _| Reply::error(429, "too.many.requests").with("Retry-After", "0"));
-    let (mut c, m) = client(config(&mock.url));
-    let err = get(&mut c, "/x").unwrap_err();
+    let (c, m) = client(config(&mock.url));
+    let err = get(&c, "/x").unwrap_err();
     assert_eq!(
         err,
         ApiError::RateLimited {
@@ -329,8 +329,8 @@ fn server_errors_back_off_then_succeed() {
             Reply::json(200, r#"{"ok":true}"#)
         }
     });
-    let (mut c, m) = client(config(&mock.url));
-    assert_eq!(get(&mut c, "/x").unwrap().body, json!({"ok": true}));
+    let (c, m) = client(config(&mock.url));
+    assert_eq!(get(&c, "/x").unwrap().body, json!({"ok": true}));
     assert_eq!(mock.api_requests().len(), 3);
     assert_eq!(Metrics::get(&m.retries), 2);
     assert_eq!(Metrics::get(&m.api_calls), 4);
@@ -341,8 +341,8 @@ fn server_errors_outlasting_the_bound_are_returned() {
     let mock = Mock::new(|_, _| {
         Reply::error(500, "internal.server.error").with("ININ-Correlation-Id", "corr-500")
     });
-    let (mut c, m) = client(config(&mock.url));
-    let err = get(&mut c, "/api/v2/users").unwrap_err();
+    let (c, m) = client(config(&mock.url));
+    let err = get(&c, "/api/v2/users").unwrap_err();
     assert_eq!(
         err,
         ApiError::Status {
@@ -366,8 +366,8 @@ fn client_errors_and_501_are_not_retried() {
         (400, "bad.request"),
     ] {
         let mock = Mock::new(move |_, _| Reply::error(status, code));
-        let (mut c, m) = client(config(&mock.url));
-        let err = get(&mut c, "/x").unwrap_err();
+        let (c, m) = client(config(&mock.url));
+        let err = get(&c, "/x").unwrap_err();
         assert!(err.is(status, code), "{err:?}");
         // Without the header the body's contextId is the correlation id.
         match err {
@@ -396,13 +396,13 @@ fn non_json_error_bodies_become_the_message_and_redirects_are_not_followed() {
         },
         _ => Reply::json(302, "").with("Location", "http://127.0.0.1:1/elsewhere"),
     });
-    let (mut c, _) = client(config(&mock.url));
-    let err = get(&mut c, "/x").unwrap_err();
+    let (c, _) = client(config(&mock.url));
+    let err = get(&c, "/x").unwrap_err();
     assert!(
         matches!(&err, ApiError::Status { status: 403, code, message, .. } if code.is_empty() && message == "<html> Forbidden </html>"),
         "{err:?}"
     );
-    let err = get(&mut c, "/x").unwrap_err();
+    let err = get(&c, "/x").unwrap_err();
     assert_eq!(err.status(), Some(302));
     assert_eq!(mock.api_requests().len(), 2);
 }
@@ -410,8 +410,8 @@ fn non_json_error_bodies_become_the_message_and_redirects_are_not_followed() {
 #[test]
 fn a_2xx_that_is_not_json_is_an_error() {
     let mock = Mock::new(|_, _| Reply::json(200, "not json"));
-    let (mut c, _) = client(config(&mock.url));
-    let err = get(&mut c, "/x").unwrap_err();
+    let (c, _) = client(config(&mock.url));
+    let err = get(&c, "/x").unwrap_err();
     assert!(
         matches!(err, ApiError::Status { status: 200, .. }),
         "{err:?}"
@@ -423,8 +423,8 @@ fn connection_refused_is_a_transport_error_after_retries() {
     let login = Mock::new(|_, _| Reply::json(200, "{}"));
     let mut cfg = config(&dead_url());
     cfg.login_base_url = login.url.clone();
-    let (mut c, m) = client(cfg);
-    let err = get(&mut c, "/x").unwrap_err();
+    let (c, m) = client(cfg);
+    let err = get(&c, "/x").unwrap_err();
     assert!(matches!(err, ApiError::Transport { .. }), "{err:?}");
     assert!(err.is_transient());
     assert_eq!(Metrics::get(&m.api_calls), 1 + 4);
@@ -448,9 +448,9 @@ fn a_silent_server_times_out() {
     let mut cfg = config(&url);
     cfg.request_timeout = Duration::from_millis(200);
     cfg.max_retries = 1;
-    let (mut c, m) = client(cfg);
+    let (c, m) = client(cfg);
     let t = Instant::now();
-    let err = get(&mut c, "/x").unwrap_err();
+    let err = get(&c, "/x").unwrap_err();
     assert!(
         matches!(&err, ApiError::Transport { message } if message.contains("timed out")),
         "{err:?}"
@@ -501,8 +501,8 @@ fn an_explicit_proxy_is_used() {
     let (proxy_url, lines) = connect_proxy();
     let mut cfg = config(&mock.url);
     cfg.proxy = Some(proxy_url);
-    let (mut c, _) = client(cfg);
-    assert_eq!(get(&mut c, "/x").unwrap().body, json!({"ok": 1}));
+    let (c, _) = client(cfg);
+    assert_eq!(get(&c, "/x").unwrap().body, json!({"ok": 1}));
     let host = mock.url.trim_start_matches("http://");
     let lines = lines.lock().unwrap().clone();
     assert!(!lines.is_empty());
@@ -555,9 +555,10 @@ fn new_rejects_unusable_configs() {
 }
 
 #[test]
-fn the_client_is_send() {
-    fn is_send<T: Send>() {}
-    is_send::<Client>();
+fn the_client_is_send_and_sync() {
+    fn shared<T: Send + Sync>() {}
+    shared::<Client>();
+    shared::<Arc<Client>>();
 }
 
 /// A throwaway self-signed CA (public certificate only).

@@ -46,7 +46,7 @@ fn failures_are_logged_without_credentials() {
             ),
         )
     });
-    let mut c = Client::new(config(&login.url), metrics.clone()).unwrap();
+    let c = Client::new(config(&login.url), metrics.clone()).unwrap();
     errors.push(
         c.request(Method::Get, "/api/v2/users", &[], None)
             .unwrap_err(),
@@ -64,7 +64,7 @@ fn failures_are_logged_without_credentials() {
             _ => Reply::json(429, &echo).with("Retry-After", "3600"),
         }
     });
-    let mut c = Client::new(config(&api.url), metrics.clone()).unwrap();
+    let c = Client::new(config(&api.url), metrics.clone()).unwrap();
     for path in ["/unauthorized", "/missing", "/broken", "/limited"] {
         errors.push(
             c.request(Method::Post, path, &[], Some(&serde_json::json!({"a": 1})))
@@ -77,7 +77,7 @@ fn failures_are_logged_without_credentials() {
     cfg.login_base_url = api.url.clone();
     cfg.max_retries = 1;
     cfg.retry_base = Duration::from_millis(1);
-    let mut c = Client::new(cfg, metrics).unwrap();
+    let c = Client::new(cfg, metrics).unwrap();
     errors.push(
         c.request(Method::Delete, "/api/v2/users/u1", &[], None)
             .unwrap_err(),

@@ -29,7 +29,7 @@ fn proxy_environment_variables_are_ignored() {
     // Sanity: a default ureq agent does pick the variable up and fails.
     assert!(ureq::get(format!("{}/probe", mock.url)).call().is_err());
 
-    let mut c = Client::new(config(&mock.url), Arc::new(Metrics::default())).unwrap();
+    let c = Client::new(config(&mock.url), Arc::new(Metrics::default())).unwrap();
     let r = c.request(Method::Get, "/api/v2/users", &[], None).unwrap();
     assert_eq!(r.body, serde_json::json!({"ok": true}));
     assert_eq!(mock.token_requests(), 1);

@@ -117,8 +117,8 @@ fn scenario(w: &World) {
         client_secret: gcsync::secret::Secret::new(CLIENT_SECRET.to_string()),
         ..ClientConfig::default()
     };
-    let mut outside = Client::new(cfg, Arc::new(Metrics::default())).unwrap();
-    users::delete(&mut outside, &gone).unwrap();
+    let outside = Client::new(cfg, Arc::new(Metrics::default())).unwrap();
+    users::delete(&outside, &gone).unwrap();
     assert_eq!(user_deleted("gone"), GcsyncResult::Ok);
     wait_idle();
     // A long 429: the user waits for a retry time, its change stays pending in the database.

@@ -8,6 +8,8 @@ use std::fmt::Write as _;
 pub enum Target {
     /// At most this much.
     AtMost(f64),
+    /// At least this much.
+    AtLeast(f64),
     /// Printed for information; no target.
     Info,
 }
@@ -16,6 +18,8 @@ pub enum Target {
 struct Miss {
     name: String,
     value: f64,
+    /// `≤` or `≥`.
+    op: &'static str,
     limit: f64,
     unit: &'static str,
 }
@@ -66,6 +70,7 @@ impl Report {
                 self.misses.push(Miss {
                     name: name.to_string(),
                     value,
+                    op: "≤",
                     limit,
                     unit,
                 });
@@ -75,6 +80,20 @@ impl Report {
                     format!("{} over", num(value - limit))
                 };
                 format!("≤ {} {unit} MISS ({by})", num(limit))
+            }
+            Target::AtLeast(limit) if value >= limit => {
+                self.passed += 1;
+                format!("≥ {} {unit} PASS", num(limit))
+            }
+            Target::AtLeast(limit) => {
+                self.misses.push(Miss {
+                    name: name.to_string(),
+                    value,
+                    op: "≥",
+                    limit,
+                    unit,
+                });
+                format!("≥ {} {unit} MISS", num(limit))
             }
         }
     }
@@ -132,10 +151,11 @@ impl Report {
         );
         for m in &self.misses {
             println!(
-                "   MISS {}: {} {} (target ≤ {} {})",
+                "   MISS {}: {} {} (target {} {} {})",
                 m.name,
                 num(m.value),
                 m.unit,
+                m.op,
                 num(m.limit),
                 m.unit
             );
@@ -177,7 +197,12 @@ mod tests {
             "≤ 0 B MISS (3.00 over)"
         );
         assert_eq!(r.score("d", 3.0, "B", Target::Info), "");
-        assert_eq!((r.passed, r.misses.len()), (1, 2));
+        assert_eq!(
+            r.score("e", 0.97, "", Target::AtLeast(0.95)),
+            "≥ 0.95  PASS"
+        );
+        assert_eq!(r.score("f", 0.5, "", Target::AtLeast(0.9)), "≥ 0.90  MISS");
+        assert_eq!((r.passed, r.misses.len()), (2, 3));
         r.check("x", true, "");
         assert!(r.finish(false));
         r.check("y", false, "");

@@ -1,20 +1,25 @@
-//! The blocking Genesys Cloud HTTP client: OAuth client-credentials token cache, one shared
-//! request budget, bounded retries (429, 5xx, transport errors, one 401 replay).
+//! The blocking Genesys Cloud HTTP client, shared by threads: OAuth client-credentials token
+//! (one, with a single-flight refresh), one request budget with a presence lane, bounded retries
+//! (429, 5xx, transport errors, one 401 replay).
 //!
-//! Retry rules, per call of [`Client::request`]:
-//! - 429: wait `Retry-After` (delta-seconds or HTTP date; 3 s when absent). A wait longer than
-//!   `max_retry_after` ends the call at once with [`ApiError::RateLimited`].
+//! Retry rules, per call of [`Client::request`] / [`Client::request_on`]:
+//! - 429: wait `Retry-After` (delta-seconds or HTTP date; 3 s when absent). The wait pauses the
+//!   shared budget, so every thread and lane waits it out, not only the caller. A wait longer
+//!   than `max_retry_after` ends the call at once with [`ApiError::RateLimited`] and pauses
+//!   nothing: such waits are mostly one API's daily cap, not the token's rate limit.
 //! - 5xx except 501, and transport errors (refused, reset, timeout, DNS, broken response):
-//!   exponential backoff `retry_base * 2^n` capped at 30 s, full jitter.
+//!   exponential backoff `retry_base * 2^n` capped at 30 s, full jitter (this thread only).
 //! - 429s, 5xx and transport errors share one bound: at most `max_retries` repeats per exchange.
-//! - 401 from the API: the token is dropped, a new one fetched and the request replayed once
-//!   (counted in `metrics.retries`, not against `max_retries`); a second 401 is returned.
+//! - 401 from the API: the token the request carried is dropped (unless another thread replaced
+//!   it already), a new one fetched and the request replayed once (counted in
+//!   `metrics.retries`, not against `max_retries`); a second 401 is returned.
 //! - Every other status is returned at once (4xx handling, e.g. 409, is the caller's).
 //!
-//! The token request goes through the same budget and the same 429/5xx/transport rules; any other
-//! non-2xx answer from the login service is [`ApiError::Auth`].
+//! The token request goes through the same budget (in the presence lane, since every lane waits
+//! for it) and the same 429/5xx/transport rules; any other non-2xx answer from the login service
+//! is [`ApiError::Auth`]. Threads waiting for that request get its result, success or failure.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use log::{debug, warn};
@@ -22,8 +27,10 @@ use serde_json::Value;
 use ureq::Agent;
 
 use super::auth::{self, Token};
-use super::budget::Budget;
+use super::budget::{Budget, Lane, Refused, SharedBudget};
+pub use super::config::{ClientConfig, Method};
 use super::retry::{self, Jitter, BACKOFF_CAP, DEFAULT_RETRY_AFTER};
+use super::token::{Claim, TokenCell};
 use super::wire::{self, correlation_id, json_body, status_error, Outgoing, Raw};
 use super::{endpoints, setup, ApiError};
 use crate::cancel::Cancel;
@@ -32,82 +39,14 @@ use crate::secret::Secret;
 
 const LOG: &str = "gcsync::genesys";
 
-/// HTTP method of an API call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    /// GET
-    Get,
-    /// POST
-    Post,
-    /// PUT
-    Put,
-    /// PATCH
-    Patch,
-    /// DELETE
-    Delete,
+/// The lane and cancel flag of one call.
+struct Call<'a> {
+    lane: Lane,
+    cancel: &'a Cancel,
 }
 
-impl Method {
-    /// The method's name, e.g. `"GET"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-            Method::Put => "PUT",
-            Method::Patch => "PATCH",
-            Method::Delete => "DELETE",
-        }
-    }
-}
-
-/// Everything the client needs; checked by [`Client::new`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct ClientConfig {
-    /// API base, e.g. `https://api.mypurecloud.com` (plain `http` only to loopback).
-    pub api_base_url: String,
-    /// Login base, e.g. `https://login.mypurecloud.com` (plain `http` only to loopback).
-    pub login_base_url: String,
-    /// OAuth client id (client-credentials grant).
-    pub client_id: String,
-    /// OAuth client secret.
-    pub client_secret: Secret,
-    /// One budget for every request this client starts, token requests included (at least 1).
-    pub requests_per_minute: u32,
-    /// Explicit proxy URL; the environment (`HTTP(S)_PROXY`, `ALL_PROXY`) is never consulted.
-    pub proxy: Option<String>,
-    /// Extra CA certificates (PEM) trusted besides Mozilla's roots. Verification is always on.
-    pub ca_bundle_pem: Option<Vec<u8>>,
-    /// TCP connect timeout (non-zero).
-    pub connect_timeout: Duration,
-    /// Timeout of one whole HTTP exchange (non-zero).
-    pub request_timeout: Duration,
-    /// Repeats allowed per exchange for 429, 5xx (not 501) and transport errors.
-    pub max_retries: u32,
-    /// Backoff base for 5xx and transport errors: `base * 2^n`, capped at 30 s, full jitter.
-    pub retry_base: Duration,
-    /// A 429 asking to wait longer than this fails at once with `ApiError::RateLimited`.
-    pub max_retry_after: Duration,
-}
-
-impl Default for ClientConfig {
-    /// us_east_1 URLs, no credentials, 240 requests/min (the per-client limit is 300), no proxy,
-    /// 10 s connect / 60 s request timeouts, 5 retries from a 500 ms base, 180 s max Retry-After.
-    fn default() -> ClientConfig {
-        ClientConfig {
-            api_base_url: "https://api.mypurecloud.com".into(),
-            login_base_url: "https://login.mypurecloud.com".into(),
-            client_id: String::new(),
-            client_secret: Secret::default(),
-            requests_per_minute: 240,
-            proxy: None,
-            ca_bundle_pem: None,
-            connect_timeout: Duration::from_secs(10),
-            request_timeout: Duration::from_secs(60),
-            max_retries: 5,
-            retry_base: Duration::from_millis(500),
-            max_retry_after: Duration::from_secs(180),
-        }
-    }
+fn bearer_of(token: &Secret) -> Secret {
+    Secret::new(format!("Bearer {}", token.expose()))
 }
 
 /// A successful (2xx) answer.
@@ -121,15 +60,26 @@ pub struct ApiResponse {
     pub correlation_id: Option<String>,
 }
 
-/// The Genesys Cloud client. Owned by one worker thread (it is `Send`); calls block.
+/// The Genesys Cloud client, shared by every thread that calls Genesys Cloud (`Send + Sync`;
+/// share it as `Arc<Client>`). Calls block the calling thread only.
+///
+/// Shared by all threads: one access token (single-flight refresh, see [`TokenCell`]), one
+/// request budget with its lanes and 429 pauses ([`SharedBudget`]), one keep-alive connection
+/// pool, one [`Metrics`]. Per call: the retry bound, the backoff sleeps, the lane and the cancel
+/// flag.
+///
+/// **Cancel.** [`Client::request`] uses the client's own flag ([`Client::set_cancel`], set once
+/// before the client is shared); [`Client::request_on`] takes the lane and the flag per call, so
+/// each thread (a worker, the presence lane) can pass its own. Either way a raised flag ends the
+/// call's waits (budget, token, backoff) at once and no new request starts.
 pub struct Client {
     cfg: ClientConfig,
     agent: Agent,
     metrics: Arc<Metrics>,
-    budget: Budget,
-    jitter: Jitter,
+    budget: SharedBudget,
+    jitter: Mutex<Jitter>,
     basic: Secret,
-    token: Option<Token>,
+    token: TokenCell,
     cancel: Cancel,
 }
 
@@ -141,7 +91,8 @@ fn shutting_down() -> ApiError {
 
 impl Client {
     /// Checks the configuration (URLs https or loopback http, readable CA bundle and proxy,
-    /// credentials present, non-zero rate and timeouts) and builds the HTTP agent. No network I/O.
+    /// credentials present, non-zero rate and timeouts, 1-16 concurrent requests, a presence
+    /// share of 0-90 %) and builds the HTTP agent. No network I/O.
     pub fn new(cfg: ClientConfig, metrics: Arc<Metrics>) -> Result<Client, ApiError> {
         let mut cfg = cfg;
         cfg.api_base_url = setup::check_base_url("api_base_url", &cfg.api_base_url)?;
@@ -158,14 +109,29 @@ impl Client {
                 "connect and request timeouts must be above zero",
             ));
         }
+        if !(1..=16).contains(&cfg.max_concurrent_requests) {
+            return Err(config_error("max_concurrent_requests must be 1-16"));
+        }
+        if cfg.presence_reserved_share > 90 {
+            return Err(config_error("presence_reserved_share must be 0-90"));
+        }
         let roots = setup::root_certs(cfg.ca_bundle_pem.as_deref())?;
         let proxy = setup::proxy(cfg.proxy.as_deref())?;
-        let agent = setup::agent(cfg.connect_timeout, cfg.request_timeout, proxy, roots);
+        // The workers plus the presence lane.
+        let connections = cfg.max_concurrent_requests + 1;
+        let agent = setup::agent(
+            cfg.connect_timeout,
+            cfg.request_timeout,
+            proxy,
+            roots,
+            connections,
+        );
+        let budget = Budget::with_reserve(cfg.requests_per_minute, cfg.presence_reserved_share);
         Ok(Client {
-            budget: Budget::new(cfg.requests_per_minute),
+            budget: SharedBudget::new(budget),
             basic: auth::basic_auth(cfg.client_id.trim(), &cfg.client_secret),
-            jitter: Jitter::from_time(),
-            token: None,
+            jitter: Mutex::new(Jitter::from_time()),
+            token: TokenCell::default(),
             cancel: Cancel::default(),
             agent,
             metrics,
@@ -173,27 +139,48 @@ impl Client {
         })
     }
 
-    /// Shares a cancellation flag: once raised, waits end and no new request starts (the call
-    /// fails with a transient `Transport` error).
+    /// Sets the cancellation flag [`Client::request`] uses: once raised, waits end and no new
+    /// request starts (the call fails with a transient `Transport` error). Set it before the
+    /// client is shared; calls through [`Client::request_on`] pass their own.
     pub fn set_cancel(&mut self, cancel: Cancel) {
         self.cancel = cancel;
     }
 
-    /// The cancellation flag (for callers that pause between requests).
+    /// The cancellation flag of [`Client::request`] (for callers that pause between requests).
     pub fn cancel(&self) -> &Cancel {
         &self.cancel
     }
 
-    /// Drops the cached access token; the next call fetches a new one.
-    pub fn invalidate_token(&mut self) {
-        self.token = None;
+    /// The configuration the client runs with (URLs without a trailing `/`).
+    pub fn config(&self) -> &ClientConfig {
+        &self.cfg
     }
 
-    /// One API call. `path` like `/api/v2/users/abc` is appended to `api_base_url`; `query` pairs
-    /// are URL-encoded; `body` is sent as `application/json`. Fetches and caches the token itself.
-    /// 2xx → `Ok`; anything else (after the retries described in the module docs) → `Err`.
+    /// Drops the cached access token; the next call fetches a new one.
+    pub fn invalidate_token(&self) {
+        self.token.invalidate();
+    }
+
+    /// One API call in [`Lane::Config`] with the client's cancel flag: see
+    /// [`Client::request_on`].
     pub fn request(
-        &mut self,
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Result<ApiResponse, ApiError> {
+        self.request_on(Lane::Config, &self.cancel, method, path, query, body)
+    }
+
+    /// One API call in `lane`, its waits ended by `cancel`. `path` like `/api/v2/users/abc` is
+    /// appended to `api_base_url`; `query` pairs are URL-encoded; `body` is sent as
+    /// `application/json`. Fetches and caches the token itself. 2xx → `Ok`; anything else
+    /// (after the retries described in the module docs) → `Err`.
+    pub fn request_on(
+        &self,
+        lane: Lane,
+        cancel: &Cancel,
         method: Method,
         path: &str,
         query: &[(&str, &str)],
@@ -212,9 +199,10 @@ impl Client {
             _ => Vec::new(),
         };
         let body = body.map(|v| v.to_string().into_bytes());
+        let call = Call { lane, cancel };
         let mut replayed = false;
         loop {
-            let bearer = self.bearer()?;
+            let (bearer, generation) = self.bearer(&call)?;
             let out = Outgoing {
                 method,
                 url: &url,
@@ -223,12 +211,12 @@ impl Client {
                 content_type: body.as_ref().map(|_| "application/json"),
                 body: body.as_deref(),
             };
-            let raw = self.exchange(&out)?;
+            let raw = self.exchange(&out, &call)?;
             if raw.status == 401 && !replayed {
                 debug!(target: LOG, "{} {path}: 401, fetching a new token and replaying once",
                     method.as_str());
                 replayed = true;
-                self.token = None;
+                self.token.rejected(generation);
                 Metrics::bump(&self.metrics.retries);
                 continue;
             }
@@ -243,53 +231,78 @@ impl Client {
         }
     }
 
-    /// `Bearer <token>`, fetching a token first when none is cached or it is about to expire.
-    fn bearer(&mut self) -> Result<Secret, ApiError> {
-        let fresh = |t: &Token| !t.needs_renewal(Instant::now());
-        if let Some(token) = self.token.as_ref().filter(|t| fresh(t)) {
-            return Ok(Secret::new(format!("Bearer {}", token.value().expose())));
-        }
-        self.token = None;
+    /// `Bearer <token>` and the token's generation. When no usable token is cached one thread
+    /// fetches it (in [`Lane::Presence`]: every lane waits for it) and the others wait for that.
+    fn bearer(&self, call: &Call) -> Result<(Secret, u64), ApiError> {
+        let fetch = match self.token.get(call.cancel) {
+            Claim::Ready(value, generation) => return Ok((bearer_of(&value), generation)),
+            Claim::Failed(e) => return Err(e),
+            Claim::Cancelled => return Err(shutting_down()),
+            Claim::Fetch(fetch) => fetch,
+        };
         let url = format!("{}/oauth/token", self.cfg.login_base_url);
-        let basic = self.basic.clone();
         let out = Outgoing {
             method: Method::Post,
             url: &url,
             path: "/oauth/token",
-            authorization: &basic,
+            authorization: &self.basic,
             content_type: Some("application/x-www-form-urlencoded"),
             body: Some(b"grant_type=client_credentials"),
         };
         let sent_at = Instant::now();
-        let raw = self.exchange(&out)?;
-        if (200..300).contains(&raw.status) {
+        let token_call = Call {
+            lane: Lane::Presence,
+            cancel: call.cancel,
+        };
+        let raw = match self.exchange(&out, &token_call) {
+            Ok(raw) => raw,
+            Err(e) => {
+                // The waiters share the failure, unless it is this caller's cancel: then the
+                // fetch is dropped unreported and the next waiter fetches itself.
+                if !call.cancel.is_cancelled() {
+                    fetch.done(Err(e.clone()));
+                }
+                return Err(e);
+            }
+        };
+        let e = if (200..300).contains(&raw.status) {
             if let Some((value, lifetime)) = auth::parse_token(&raw.body) {
                 Metrics::bump(&self.metrics.tokens_issued);
-                let bearer = Secret::new(format!("Bearer {}", value.expose()));
-                self.token = Some(Token::new(value, sent_at, lifetime));
-                return Ok(bearer);
+                let bearer = bearer_of(&value);
+                let generation = fetch.done(Ok(Token::new(value, sent_at, lifetime)));
+                return Ok((bearer, generation.unwrap_or_default()));
             }
             let message = "the login service answered without an access token".to_string();
-            let e = ApiError::Auth { message };
-            return Err(self.failed_with(&out, e, Some(raw.status), None));
-        }
-        if raw.status >= 500 && raw.status != 501 {
+            self.failed_with(&out, ApiError::Auth { message }, Some(raw.status), None)
+        } else if raw.status >= 500 && raw.status != 501 {
             // Retries exhausted on a server error: transient, not a credentials problem.
-            return Err(self.failed(&out, status_error(&raw, |t| self.redact(t))));
-        }
-        let message = self.redact(&auth::token_error_message(raw.status, &raw.body));
-        let corr = correlation_id(&raw, &json_body(&raw));
-        let e = ApiError::Auth { message };
-        Err(self.failed_with(&out, e, Some(raw.status), corr.as_deref()))
+            self.failed(&out, status_error(&raw, |t| self.redact(t)))
+        } else {
+            let message = self.redact(&auth::token_error_message(raw.status, &raw.body));
+            let corr = correlation_id(&raw, &json_body(&raw));
+            let e = ApiError::Auth { message };
+            self.failed_with(&out, e, Some(raw.status), corr.as_deref())
+        };
+        fetch.done(Err(e.clone()));
+        Err(e)
     }
 
     /// Sends `out` until it yields a final answer: retries 429, 5xx (not 501) and transport
     /// errors within `max_retries`. Returns the last answer (any status) or a terminal error.
-    fn exchange(&mut self, out: &Outgoing) -> Result<Raw, ApiError> {
+    /// A 429 pauses the shared budget (every lane, every thread) for its Retry-After.
+    fn exchange(&self, out: &Outgoing, call: &Call) -> Result<Raw, ApiError> {
         let mut retries = 0u32;
         loop {
-            if self.cancel.is_cancelled() || !self.budget.acquire(&self.cancel) {
-                return Err(shutting_down());
+            match self
+                .budget
+                .acquire(call.lane, call.cancel, self.cfg.max_retry_after)
+            {
+                Ok(()) => {}
+                Err(Refused::Cancelled) => return Err(shutting_down()),
+                Err(Refused::Paused(wait)) => {
+                    let e = ApiError::RateLimited { retry_after: wait };
+                    return Err(self.failed_with(out, e, Some(429), None));
+                }
             }
             Metrics::bump(&self.metrics.api_calls);
             let answer = wire::send_once(&self.agent, out);
@@ -311,7 +324,9 @@ impl Client {
                         let corr = correlation_id(&raw, &json_body(&raw));
                         return Err(self.failed_with(out, e, Some(429), corr.as_deref()));
                     }
-                    (wait, "429 too many requests".to_string())
+                    // Every lane waits, not only this thread: the next acquire sleeps it out.
+                    self.budget.pause_for(wait);
+                    (Duration::ZERO, "429 too many requests".to_string())
                 }
                 Ok(raw) if raw.status >= 500 && raw.status != 501 => {
                     if retries >= self.cfg.max_retries {
@@ -338,7 +353,7 @@ impl Client {
             Metrics::bump(&self.metrics.retries);
             debug!(target: LOG, "{} {}: {reason}; retry {retries}/{} in {} ms",
                 out.method.as_str(), out.path, self.cfg.max_retries, wait.as_millis());
-            if !self.cancel.sleep(wait) {
+            if !call.cancel.sleep(wait) {
                 return Err(shutting_down());
             }
         }
@@ -349,8 +364,9 @@ impl Client {
         retry::parse_retry_after(value, SystemTime::now())
     }
 
-    fn backoff(&mut self, attempt: u32) -> Duration {
-        retry::backoff(self.cfg.retry_base, attempt, BACKOFF_CAP, &mut self.jitter)
+    fn backoff(&self, attempt: u32) -> Duration {
+        let mut jitter = self.jitter.lock().unwrap_or_else(|p| p.into_inner());
+        retry::backoff(self.cfg.retry_base, attempt, BACKOFF_CAP, &mut jitter)
     }
 
     fn success(&self, out: &Outgoing, raw: Raw) -> Result<ApiResponse, ApiError> {
@@ -414,7 +430,8 @@ impl Client {
     /// `[redacted]` (in case a server echoes them back).
     fn redact(&self, text: &str) -> String {
         let mut text = text.to_string();
-        let token = self.token.as_ref().map(|t| t.value().expose());
+        let token = self.token.current();
+        let token = token.as_ref().map(Secret::expose);
         let basic = self.basic.expose().trim_start_matches("Basic ");
         let secrets = [Some(self.cfg.client_secret.expose()), Some(basic), token];
         for secret in secrets.into_iter().flatten() {

@@ -1,16 +1,21 @@
-//! Genesys Cloud Platform API v2: the HTTP client (OAuth client credentials, one shared request
-//! budget, retries) and typed endpoint wrappers. Everything that touches the network lives here.
+//! Genesys Cloud Platform API v2: the HTTP client (shared by threads: OAuth client credentials,
+//! one request budget with a presence lane, retries) and typed endpoint wrappers. Everything that
+//! touches the network lives here.
 
 pub mod auth;
 pub mod budget;
 pub mod client;
+pub mod config;
 pub mod endpoints;
 pub mod region;
+pub mod resolver;
 pub mod retry;
 pub mod setup;
+pub mod token;
 pub mod users;
 pub mod wire;
 
+pub use budget::Lane;
 pub use client::{ApiResponse, Client, ClientConfig, Method};
 
 use std::fmt;

@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use ureq::http::Uri;
 use ureq::tls::{parse_pem, Certificate, PemItem, RootCerts, TlsConfig};
+use ureq::unversioned::transport::DefaultConnector;
 use ureq::{Agent, Proxy};
+
+use super::resolver::InlineResolver;
 
 use super::ApiError;
 
@@ -124,23 +127,28 @@ pub fn proxy(setting: Option<&str>) -> Result<Option<Proxy>, ApiError> {
 }
 
 /// Builds the agent: status codes are not errors, explicit timeouts, no redirects, explicit
-/// proxy (none unless configured), `gcsync/<version>` user agent, verified TLS.
+/// proxy (none unless configured), `gcsync/<version>` user agent, verified TLS, names resolved
+/// in the calling thread ([`InlineResolver`]), and a keep-alive pool that keeps up to
+/// `connections` idle connections per host (one per thread that may call at once).
 pub fn agent(
     connect_timeout: Duration,
     request_timeout: Duration,
     proxy: Option<Proxy>,
     roots: RootCerts,
+    connections: usize,
 ) -> Agent {
-    Agent::config_builder()
+    let config = Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(request_timeout))
         .timeout_connect(Some(connect_timeout))
         .proxy(proxy)
         .user_agent(concat!("gcsync/", env!("CARGO_PKG_VERSION")))
         .max_redirects(0)
+        .max_idle_connections_per_host(connections.max(1))
+        .max_idle_connections(connections.max(1) * 2)
         .tls_config(TlsConfig::builder().root_certs(roots).build())
-        .build()
-        .new_agent()
+        .build();
+    Agent::with_parts(config, DefaultConnector::new(), InlineResolver)
 }
 
 #[cfg(test)]

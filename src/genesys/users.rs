@@ -72,7 +72,7 @@ fn parse<T: for<'de> Deserialize<'de>>(v: Value, what: &str) -> Result<T, ApiErr
 }
 
 /// `GET /api/v2/users/{id}` (with `state=deleted` when `deleted`); `Ok(None)` on 404.
-pub fn get(client: &mut Client, id: &str, deleted: bool) -> Result<Option<GcUser>, ApiError> {
+pub fn get(client: &Client, id: &str, deleted: bool) -> Result<Option<GcUser>, ApiError> {
     let query: &[(&str, &str)] = if deleted {
         &[("state", "deleted")]
     } else {
@@ -153,7 +153,7 @@ pub fn get_by_ids(client: &mut Client, ids: &[&str]) -> Result<Vec<GcUser>, ApiE
 
 /// `POST /api/v2/users/search` for an exact email, optionally restricted to one state.
 pub fn search_by_email(
-    client: &mut Client,
+    client: &Client,
     email: &str,
     state: Option<&str>,
 ) -> Result<Vec<GcUser>, ApiError> {
@@ -180,13 +180,13 @@ pub fn search_by_email(
 }
 
 /// `POST /api/v2/users` with a `CreateUser` body.
-pub fn create(client: &mut Client, body: &Value) -> Result<GcUser, ApiError> {
+pub fn create(client: &Client, body: &Value) -> Result<GcUser, ApiError> {
     let r = client.request(Method::Post, "/api/v2/users", &[], Some(body))?;
     parse(r.body, "create user")
 }
 
 /// `PATCH /api/v2/users/{id}` with an `UpdateUser` body (which must carry `version`).
-pub fn patch(client: &mut Client, id: &str, body: &Value) -> Result<GcUser, ApiError> {
+pub fn patch(client: &Client, id: &str, body: &Value) -> Result<GcUser, ApiError> {
     let r = client.request(
         Method::Patch,
         &format!("/api/v2/users/{id}"),
@@ -197,7 +197,7 @@ pub fn patch(client: &mut Client, id: &str, body: &Value) -> Result<GcUser, ApiE
 }
 
 /// `DELETE /api/v2/users/{id}` (a soft delete).
-pub fn delete(client: &mut Client, id: &str) -> Result<(), ApiError> {
+pub fn delete(client: &Client, id: &str) -> Result<(), ApiError> {
     client
         .request(Method::Delete, &format!("/api/v2/users/{id}"), &[], None)
         .map(|_| ())

@@ -297,3 +297,53 @@ fn org_index_threshold_is_a_count_with_zero_for_never() {
         assert!(e.message.contains("org_index_threshold"), "{}", e.message);
     }
 }
+
+#[test]
+fn concurrency_and_presence_share_are_read_and_checked() {
+    let s = load(&[]).unwrap();
+    assert_eq!(
+        (s.max_concurrent_requests, s.presence_reserved_share),
+        (4, 20)
+    );
+    let cfg = s.client_config().unwrap();
+    assert_eq!(
+        (cfg.max_concurrent_requests, cfg.presence_reserved_share),
+        (4, 20)
+    );
+    let s = load(&[
+        ("max_concurrent_requests", " 16 "),
+        ("presence_reserved_share", "0"),
+    ])
+    .unwrap();
+    assert_eq!(
+        (s.max_concurrent_requests, s.presence_reserved_share),
+        (16, 0)
+    );
+    let s = load(&[
+        ("max_concurrent_requests", "1"),
+        ("presence_reserved_share", "90"),
+    ])
+    .unwrap();
+    assert_eq!(
+        (s.max_concurrent_requests, s.presence_reserved_share),
+        (1, 90)
+    );
+    for (k, v, range) in [
+        ("max_concurrent_requests", "0", "from 1 to 16"),
+        ("max_concurrent_requests", "17", "from 1 to 16"),
+        ("max_concurrent_requests", "four", "from 1 to 16"),
+        ("presence_reserved_share", "91", "from 0 to 90"),
+        ("presence_reserved_share", "-1", "from 0 to 90"),
+    ] {
+        let f = load(&[(k, v)]).unwrap_err();
+        assert_eq!(f.code, GcsyncResult::InvalidSetting, "{k}={v}");
+        assert!(
+            f.message.contains(k) && f.message.contains(range),
+            "{}",
+            f.message
+        );
+    }
+    // A different budget split needs a new client.
+    let a = load(&[]).unwrap();
+    assert!(a.connection_differs(&load(&[("presence_reserved_share", "30")]).unwrap()));
+}

@@ -162,7 +162,7 @@ fn removing_a_user_already_gone_in_genesys_says_so_and_deactivates_nothing() {
     let gone = status("gone")["genesys_id"].as_str().unwrap().to_string();
     let here = status("here")["genesys_id"].as_str().unwrap().to_string();
     // Someone deletes the user in Genesys Cloud, outside gcsync.
-    users::delete(&mut outside_client(&w), &gone).unwrap();
+    users::delete(&outside_client(&w), &gone).unwrap();
     w.emu.clear_requests();
     assert_eq!(user_deleted("gone"), GcsyncResult::Ok);
     assert_eq!(user_deleted("here"), GcsyncResult::Ok);

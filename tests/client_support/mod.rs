@@ -190,5 +190,7 @@ pub fn config(url: &str) -> ClientConfig {
         max_retries: 3,
         retry_base: Duration::from_millis(5),
         max_retry_after: Duration::from_secs(180),
+        max_concurrent_requests: 4,
+        presence_reserved_share: 20,
     }
 }
