@@ -25,6 +25,16 @@ pub struct OrgIndexSlot {
     pub org_size: Option<usize>,
 }
 
+/// The shared Genesys client and the settings it was built for (rebuilt when the connection
+/// settings change; an unusable configuration is kept as its message).
+#[derive(Default)]
+pub struct ClientSlot {
+    /// The settings the client was built from.
+    pub built_for: Option<Arc<Settings>>,
+    /// The client, or why it could not be built.
+    pub client: Option<Result<Arc<crate::genesys::Client>, String>>,
+}
+
 /// State shared by the hooks, the queries, the worker and the writer of one running instance.
 pub struct Shared {
     /// The work queue (and the intake log the writer persists).
@@ -48,6 +58,8 @@ pub struct Shared {
     pub waiting: crate::waiting::Waiting,
     /// The org's users read once for matching many unlinked users (the workers share it).
     pub org_index: Mutex<OrgIndexSlot>,
+    /// The Genesys client the workers share (each takes a view with its own cancel and lane).
+    pub client: Mutex<ClientSlot>,
     writer: Sender<Msg>,
     settings: Mutex<(u64, Arc<Settings>)>,
     stop: Mutex<Option<Instant>>,
@@ -69,6 +81,7 @@ impl Shared {
             live_workers: AtomicUsize::new(queue.workers()),
             waiting: Default::default(),
             org_index: Mutex::default(),
+            client: Mutex::default(),
             queue,
             objects,
             durability,

@@ -220,9 +220,9 @@ fn start_threads(
 }
 
 /// How many worker threads take objects from the queue (each holds one object at a time, so
-/// this is also the most requests in flight).
-fn worker_threads(_settings: &Settings) -> usize {
-    1
+/// this is also the most requests in flight): `max_concurrent_requests`, read at start.
+fn worker_threads(settings: &Settings) -> usize {
+    settings.max_concurrent_requests
 }
 
 /// Stops intake, lets the worker drain for up to `timeout`, joins the worker and then the

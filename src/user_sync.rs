@@ -71,7 +71,7 @@ impl fmt::Display for SyncError {
 /// The context one sync step runs in.
 pub struct Ctx<'a> {
     /// The Genesys client (owned by the worker).
-    pub client: &'a mut Client,
+    pub client: &'a Client,
     /// Current settings.
     pub settings: &'a Settings,
     /// Shared counters.

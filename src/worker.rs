@@ -4,7 +4,7 @@
 use crate::cancel::Cancel;
 use crate::clock::{format_utc, unix_now};
 use crate::engine::Shared;
-use crate::genesys::Client;
+use crate::genesys::{Client, Lane};
 use crate::kinds::{self, CicObject};
 use crate::metrics::Metrics;
 use crate::object::{GcsyncObjectKind, ObjectKey};
@@ -32,6 +32,8 @@ struct Worker {
     slot: usize,
     /// This worker's tripwire (shutdown, new settings, a newer change of the object it holds).
     cancel: Cancel,
+    /// The budget lane its calls go on.
+    lane: Lane,
 }
 
 /// Runs one worker's loop until shutdown; called on worker thread `slot`.
@@ -44,6 +46,7 @@ pub fn run(shared: Arc<Shared>, slot: usize) {
         client: None,
         slot,
         cancel: shared.queue.interrupter(slot),
+        lane: Lane::Config,
     };
     loop {
         match catch_unwind(AssertUnwindSafe(|| w.run_until_stopped())) {
@@ -179,22 +182,38 @@ impl Worker {
         self.shared.objects.update(key, f)
     }
 
-    fn client(&mut self) -> Result<&mut Client, String> {
+    /// This worker's view of the client the workers share (one token, one budget), built for
+    /// the connection settings in force by whichever worker needs it first.
+    fn client(&mut self) -> Result<&Client, String> {
         if self.client.is_none() {
-            let built = self
-                .settings
-                .client_config()
-                .map_err(|f| f.message)
-                .and_then(|cfg| {
-                    Client::new(cfg, self.shared.metrics.clone()).map_err(|e| e.to_string())
-                })
-                .map(|mut c| {
-                    c.set_cancel(self.cancel.clone());
-                    c
-                });
-            self.client = Some(built);
+            let base = {
+                let mut slot = self
+                    .shared
+                    .client
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner());
+                let stale = slot
+                    .built_for
+                    .as_ref()
+                    .is_none_or(|b| b.connection_differs(&self.settings));
+                if stale {
+                    let built = self
+                        .settings
+                        .client_config()
+                        .map_err(|f| f.message)
+                        .and_then(|cfg| {
+                            Client::new(cfg, self.shared.metrics.clone())
+                                .map_err(|e| e.to_string())
+                        })
+                        .map(Arc::new);
+                    slot.built_for = Some(self.settings.clone());
+                    slot.client = Some(built);
+                }
+                slot.client.clone()
+            };
+            self.client = base.map(|b| b.map(|c| c.view(self.cancel.clone(), self.lane)));
         }
-        match self.client.as_mut() {
+        match self.client.as_ref() {
             Some(Ok(c)) => Ok(c),
             Some(Err(e)) => Err(e.clone()),
             None => Err("no client".into()),

@@ -67,7 +67,7 @@ fn an_org_holding_half_the_users_is_read_once_and_only_differing_users_are_patch
         None,
         org.settings.org_index_threshold
     ));
-    let index = OrgIndex::read(&mut org.client).unwrap();
+    let index = OrgIndex::read(&org.client).unwrap();
     assert_eq!((index.len(), index.calls()), (existing, pages));
     let mut origins = BTreeMap::new();
     for (i, d) in users.iter().enumerate() {
@@ -184,7 +184,7 @@ fn a_case_mismatched_email_is_adopted_not_duplicated_and_not_stuck() {
             email: "jane.doe@example.com".into(),
             phones: BTreeMap::new(),
         };
-        let index = OrgIndex::read(&mut org.client).unwrap();
+        let index = OrgIndex::read(&org.client).unwrap();
         org.emu.clear_requests();
         let matching = if by_index {
             Matching::Index(&index)
@@ -341,7 +341,7 @@ fn stale_index_entries_are_safe() {
     let changed = org
         .emu
         .seed_user("Old Name", "changed@example.com", "active");
-    let index = OrgIndex::read(&mut org.client).unwrap();
+    let index = OrgIndex::read(&org.client).unwrap();
     // After the read: the indexed user is edited elsewhere, and a new one appears.
     org.emu.bump_user_version(&changed);
     let late = org.emu.seed_user("Late", "late@example.com", "active");

@@ -76,7 +76,7 @@ fn unchanged_users_are_verified_in_bulk_without_a_write() {
         .collect();
     org.emu.clear_requests();
     let pairs: Vec<(&str, &DesiredUser)> = ids.iter().map(String::as_str).zip(&users).collect();
-    let verdicts = verify_users(&mut org.client, &pairs).unwrap();
+    let verdicts = verify_users(&org.client, &pairs).unwrap();
     let seen = org.counts();
     assert_eq!(seen, counts(&[("GET /api/v2/users", n.div_ceil(100))]));
     assert_eq!(org.writes(), 0);
@@ -103,15 +103,15 @@ fn verification_finds_drift_and_deleted_users_and_a_fix_is_one_patch() {
         let u = org.emu.user(id).unwrap();
         let mut body = body;
         body["version"] = u["version"].clone();
-        gcsync::genesys::users::patch(&mut org.client, id, &body).unwrap();
+        gcsync::genesys::users::patch(&org.client, id, &body).unwrap();
     };
     edit(&mut org, &ids[1], json!({"name": "Someone Else"}));
     edit(&mut org, &ids[2], json!({"state": "inactive"}));
-    gcsync::genesys::users::delete(&mut org.client, &ids[3]).unwrap();
+    gcsync::genesys::users::delete(&org.client, &ids[3]).unwrap();
     let mut pairs: Vec<(&str, &DesiredUser)> = ids.iter().map(String::as_str).zip(&users).collect();
     pairs.push(("0b7c6a53-0000-4000-8000-000000000000", &users[0]));
     org.emu.clear_requests();
-    let v = verify_users(&mut org.client, &pairs).unwrap();
+    let v = verify_users(&org.client, &pairs).unwrap();
     assert_eq!(org.counts(), counts(&[("GET /api/v2/users", 1)]));
     assert!(matches!(&v[0], Verdict::Unchanged { .. }), "{:?}", v[0]);
     assert!(
@@ -144,7 +144,7 @@ fn a_linked_user_deleted_in_the_org_is_restored_with_its_known_version_stale() {
     let mut org = Org::new();
     let d = desired(8);
     let a = sync_new(&mut org.ctx(), "u8", &d, Matching::PostFirst, None).unwrap();
-    gcsync::genesys::users::delete(&mut org.client, &a.genesys_id).unwrap();
+    gcsync::genesys::users::delete(&org.client, &a.genesys_id).unwrap();
     org.emu.clear_requests();
     let mut changed = d.clone();
     changed.name = "Changed".into();

@@ -73,6 +73,14 @@ pub struct ApiResponse {
 /// each thread (a worker, the presence lane) can pass its own. Either way a raised flag ends the
 /// call's waits (budget, token, backoff) at once and no new request starts.
 pub struct Client {
+    inner: Arc<Inner>,
+    cancel: Cancel,
+    lane: Lane,
+}
+
+/// What every view of one client shares: configuration, HTTP agent (and its connection pool),
+/// counters, the budget and the token.
+struct Inner {
     cfg: ClientConfig,
     agent: Agent,
     metrics: Arc<Metrics>,
@@ -80,7 +88,6 @@ pub struct Client {
     jitter: Mutex<Jitter>,
     basic: Secret,
     token: TokenCell,
-    cancel: Cancel,
 }
 
 fn shutting_down() -> ApiError {
@@ -128,15 +135,30 @@ impl Client {
         );
         let budget = Budget::with_reserve(cfg.requests_per_minute, cfg.presence_reserved_share);
         Ok(Client {
-            budget: SharedBudget::new(budget),
-            basic: auth::basic_auth(cfg.client_id.trim(), &cfg.client_secret),
-            jitter: Mutex::new(Jitter::from_time()),
-            token: TokenCell::default(),
+            inner: Arc::new(Inner {
+                budget: SharedBudget::new(budget),
+                basic: auth::basic_auth(cfg.client_id.trim(), &cfg.client_secret),
+                jitter: Mutex::new(Jitter::from_time()),
+                token: TokenCell::default(),
+                agent,
+                metrics,
+                cfg,
+            }),
             cancel: Cancel::default(),
-            agent,
-            metrics,
-            cfg,
+            lane: Lane::Config,
         })
+    }
+
+    /// Another view of this client: the same token, budget, connections and counters, with its
+    /// own cancellation flag and lane for [`Client::request`]. Each worker thread takes one, so
+    /// a newer change interrupts only the worker holding the object, and the presence worker's
+    /// calls go on the presence lane.
+    pub fn view(&self, cancel: Cancel, lane: Lane) -> Client {
+        Client {
+            inner: self.inner.clone(),
+            cancel,
+            lane,
+        }
     }
 
     /// Sets the cancellation flag [`Client::request`] uses: once raised, waits end and no new
@@ -153,12 +175,12 @@ impl Client {
 
     /// The configuration the client runs with (URLs without a trailing `/`).
     pub fn config(&self) -> &ClientConfig {
-        &self.cfg
+        &self.inner.cfg
     }
 
     /// Drops the cached access token; the next call fetches a new one.
     pub fn invalidate_token(&self) {
-        self.token.invalidate();
+        self.inner.token.invalidate();
     }
 
     /// One API call in [`Lane::Config`] with the client's cancel flag: see
@@ -170,7 +192,7 @@ impl Client {
         query: &[(&str, &str)],
         body: Option<&Value>,
     ) -> Result<ApiResponse, ApiError> {
-        self.request_on(Lane::Config, &self.cancel, method, path, query, body)
+        self.request_on(self.lane, &self.cancel, method, path, query, body)
     }
 
     /// One API call in `lane`, its waits ended by `cancel`. `path` like `/api/v2/users/abc` is
@@ -190,7 +212,7 @@ impl Client {
         let path = format!("{slash}{path}");
         let url = format!(
             "{}{path}{}",
-            self.cfg.api_base_url,
+            self.inner.cfg.api_base_url,
             wire::encode_query(query)
         );
         let written: Vec<String> = match (method, body) {
@@ -216,13 +238,13 @@ impl Client {
                 debug!(target: LOG, "{} {path}: 401, fetching a new token and replaying once",
                     method.as_str());
                 replayed = true;
-                self.token.rejected(generation);
-                Metrics::bump(&self.metrics.retries);
+                self.inner.token.rejected(generation);
+                Metrics::bump(&self.inner.metrics.retries);
                 continue;
             }
             if (200..300).contains(&raw.status) {
                 if method != Method::Get {
-                    self.metrics.usage.wrote(written.iter().map(String::as_str));
+                    self.inner.metrics.usage.wrote(written.iter().map(String::as_str));
                 }
                 return self.success(&out, raw);
             }
@@ -234,18 +256,18 @@ impl Client {
     /// `Bearer <token>` and the token's generation. When no usable token is cached one thread
     /// fetches it (in [`Lane::Presence`]: every lane waits for it) and the others wait for that.
     fn bearer(&self, call: &Call) -> Result<(Secret, u64), ApiError> {
-        let fetch = match self.token.get(call.cancel) {
+        let fetch = match self.inner.token.get(call.cancel) {
             Claim::Ready(value, generation) => return Ok((bearer_of(&value), generation)),
             Claim::Failed(e) => return Err(e),
             Claim::Cancelled => return Err(shutting_down()),
             Claim::Fetch(fetch) => fetch,
         };
-        let url = format!("{}/oauth/token", self.cfg.login_base_url);
+        let url = format!("{}/oauth/token", self.inner.cfg.login_base_url);
         let out = Outgoing {
             method: Method::Post,
             url: &url,
             path: "/oauth/token",
-            authorization: &self.basic,
+            authorization: &self.inner.basic,
             content_type: Some("application/x-www-form-urlencoded"),
             body: Some(b"grant_type=client_credentials"),
         };
@@ -267,7 +289,7 @@ impl Client {
         };
         let e = if (200..300).contains(&raw.status) {
             if let Some((value, lifetime)) = auth::parse_token(&raw.body) {
-                Metrics::bump(&self.metrics.tokens_issued);
+                Metrics::bump(&self.inner.metrics.tokens_issued);
                 let bearer = bearer_of(&value);
                 let generation = fetch.done(Ok(Token::new(value, sent_at, lifetime)));
                 return Ok((bearer, generation.unwrap_or_default()));
@@ -294,8 +316,9 @@ impl Client {
         let mut retries = 0u32;
         loop {
             match self
+                .inner
                 .budget
-                .acquire(call.lane, call.cancel, self.cfg.max_retry_after)
+                .acquire(call.lane, call.cancel, self.inner.cfg.max_retry_after)
             {
                 Ok(()) => {}
                 Err(Refused::Cancelled) => return Err(shutting_down()),
@@ -304,10 +327,10 @@ impl Client {
                     return Err(self.failed_with(out, e, Some(429), None));
                 }
             }
-            Metrics::bump(&self.metrics.api_calls);
-            let answer = wire::send_once(&self.agent, out);
+            Metrics::bump(&self.inner.metrics.api_calls);
+            let answer = wire::send_once(&self.inner.agent, out);
             if let Ok(raw) = &answer {
-                self.metrics.usage.answered(
+                self.inner.metrics.usage.answered(
                     crate::clock::unix_now(),
                     out.method.as_str(),
                     endpoints::route(out.method, out.path),
@@ -317,42 +340,42 @@ impl Client {
             }
             let (wait, reason) = match answer {
                 Ok(raw) if raw.status == 429 => {
-                    Metrics::bump(&self.metrics.rate_limited);
+                    Metrics::bump(&self.inner.metrics.rate_limited);
                     let wait = self.retry_after(&raw).unwrap_or(DEFAULT_RETRY_AFTER);
-                    if wait > self.cfg.max_retry_after || retries >= self.cfg.max_retries {
+                    if wait > self.inner.cfg.max_retry_after || retries >= self.inner.cfg.max_retries {
                         let e = ApiError::RateLimited { retry_after: wait };
                         let corr = correlation_id(&raw, &json_body(&raw));
                         return Err(self.failed_with(out, e, Some(429), corr.as_deref()));
                     }
                     // Every lane waits, not only this thread: the next acquire sleeps it out.
-                    self.budget.pause_for(wait);
+                    self.inner.budget.pause_for(wait);
                     (Duration::ZERO, "429 too many requests".to_string())
                 }
                 Ok(raw) if raw.status >= 500 && raw.status != 501 => {
-                    if retries >= self.cfg.max_retries {
+                    if retries >= self.inner.cfg.max_retries {
                         return Ok(raw);
                     }
                     // A Retry-After on a 5xx (e.g. 503) is honoured when acceptable.
                     let hinted = self
                         .retry_after(&raw)
-                        .filter(|w| *w <= self.cfg.max_retry_after);
+                        .filter(|w| *w <= self.inner.cfg.max_retry_after);
                     let wait = self.backoff(retries).max(hinted.unwrap_or_default());
                     (wait, format!("HTTP {}", raw.status))
                 }
                 Ok(raw) => return Ok(raw),
                 Err(e) => {
                     let retryable = wire::is_retryable(&e);
-                    let message = self.redact(&wire::describe_via(&e, self.cfg.proxy.as_deref()));
-                    if !retryable || retries >= self.cfg.max_retries {
+                    let message = self.redact(&wire::describe_via(&e, self.inner.cfg.proxy.as_deref()));
+                    if !retryable || retries >= self.inner.cfg.max_retries {
                         return Err(self.failed(out, ApiError::Transport { message }));
                     }
                     (self.backoff(retries), message)
                 }
             };
             retries += 1;
-            Metrics::bump(&self.metrics.retries);
+            Metrics::bump(&self.inner.metrics.retries);
             debug!(target: LOG, "{} {}: {reason}; retry {retries}/{} in {} ms",
-                out.method.as_str(), out.path, self.cfg.max_retries, wait.as_millis());
+                out.method.as_str(), out.path, self.inner.cfg.max_retries, wait.as_millis());
             if !call.cancel.sleep(wait) {
                 return Err(shutting_down());
             }
@@ -365,8 +388,8 @@ impl Client {
     }
 
     fn backoff(&self, attempt: u32) -> Duration {
-        let mut jitter = self.jitter.lock().unwrap_or_else(|p| p.into_inner());
-        retry::backoff(self.cfg.retry_base, attempt, BACKOFF_CAP, &mut jitter)
+        let mut jitter = self.inner.jitter.lock().unwrap_or_else(|p| p.into_inner());
+        retry::backoff(self.inner.cfg.retry_base, attempt, BACKOFF_CAP, &mut jitter)
     }
 
     fn success(&self, out: &Outgoing, raw: Raw) -> Result<ApiResponse, ApiError> {
@@ -430,10 +453,10 @@ impl Client {
     /// `[redacted]` (in case a server echoes them back).
     fn redact(&self, text: &str) -> String {
         let mut text = text.to_string();
-        let token = self.token.current();
+        let token = self.inner.token.current();
         let token = token.as_ref().map(Secret::expose);
-        let basic = self.basic.expose().trim_start_matches("Basic ");
-        let secrets = [Some(self.cfg.client_secret.expose()), Some(basic), token];
+        let basic = self.inner.basic.expose().trim_start_matches("Basic ");
+        let secrets = [Some(self.inner.cfg.client_secret.expose()), Some(basic), token];
         for secret in secrets.into_iter().flatten() {
             if secret.len() >= 4 && text.contains(secret) {
                 text = text.replace(secret, "[redacted]");

@@ -104,7 +104,7 @@ pub struct UserPage {
 /// users in one state (`active`, `inactive`, `deleted` or `any`). The listing lags writes (it
 /// is eventually consistent); addresses come with every user, so no expansion is asked for.
 pub fn list_page(
-    client: &mut Client,
+    client: &Client,
     state: &str,
     page_number: u64,
     page_size: usize,
@@ -131,7 +131,7 @@ pub fn list_page(
 ///
 /// # Panics
 /// When given more than [`IDS_PER_CALL`] ids (a caller's error: chunk first).
-pub fn get_by_ids(client: &mut Client, ids: &[&str]) -> Result<Vec<GcUser>, ApiError> {
+pub fn get_by_ids(client: &Client, ids: &[&str]) -> Result<Vec<GcUser>, ApiError> {
     assert!(
         ids.len() <= IDS_PER_CALL,
         "at most {IDS_PER_CALL} ids per call"

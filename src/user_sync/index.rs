@@ -29,7 +29,7 @@ impl OrgIndex {
     /// (`GET /api/v2/users?pageSize=500&pageNumber=n&state=…`): ⌈active/500⌉ + ⌈inactive/500⌉
     /// calls, at least one per state. Past the 10 000 inactive users Genesys lists, the index is
     /// left incomplete (see [`OrgIndex::is_complete`]) rather than failing.
-    pub fn read(client: &mut Client) -> Result<OrgIndex, ApiError> {
+    pub fn read(client: &Client) -> Result<OrgIndex, ApiError> {
         let mut index = OrgIndex {
             complete: true,
             ..OrgIndex::default()

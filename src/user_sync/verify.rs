@@ -41,7 +41,7 @@ pub enum Verdict {
 /// [`Verdict`] per user, in order. Writes nothing: a check of N unchanged users costs ⌈N/100⌉
 /// calls. A failed read fails the whole check (nothing is concluded from a read that failed).
 pub fn verify_users(
-    client: &mut Client,
+    client: &Client,
     users: &[(&str, &DesiredUser)],
 ) -> Result<Vec<Verdict>, ApiError> {
     let mut out = Vec::with_capacity(users.len());

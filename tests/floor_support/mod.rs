@@ -68,7 +68,7 @@ impl Org {
 
     pub fn ctx(&mut self) -> Ctx<'_> {
         Ctx {
-            client: &mut self.client,
+            client: &self.client,
             settings: &self.settings,
             metrics: &self.metrics,
         }
@@ -95,7 +95,7 @@ impl Org {
 
     /// A call before the measured part, so the token is cached.
     pub fn warm(&mut self) {
-        gcsync::genesys::users::get_by_ids(&mut self.client, &["none"]).unwrap();
+        gcsync::genesys::users::get_by_ids(&self.client, &["none"]).unwrap();
         self.emu.clear_requests();
     }
 }
