@@ -78,6 +78,16 @@ pub struct Pending {
     pub priority: Priority,
 }
 
+/// What an accepted change needs once the queue's lock is let go.
+enum Signal {
+    /// Interrupt the worker in this slot (it holds the object).
+    Holder(usize),
+    /// Send the key of a newly waiting object to the workers.
+    Send(ObjectKey, Priority),
+    /// Nothing (the object was waiting already).
+    Nothing,
+}
+
 /// An accepted change the writer has not committed yet.
 pub type Unsaved = (ObjectKey, u64, Arc<Change>);
 
@@ -174,8 +184,52 @@ impl WorkQueue {
         change: Change,
         priority: Priority,
     ) -> Result<bool, Failure> {
-        let change = Arc::new(change);
         let mut g = self.lock();
+        let step = self.accept(&mut g, key, Arc::new(change), priority);
+        drop(g);
+        let step = step?;
+        let accepted = step.is_some();
+        self.signal(step);
+        let _ = self.wake_writer.0.try_send(());
+        Ok(accepted)
+    }
+
+    /// [`WorkQueue::enqueue`] for many changes under one hold of the lock, so the workers see
+    /// them all waiting at once (a Force Complete Sync's checks then go out in full batches).
+    /// Stops at the first refusal; returns how many were accepted before it, and the refusal.
+    pub fn enqueue_all(
+        &self,
+        changes: impl IntoIterator<Item = (ObjectKey, Change, Priority)>,
+    ) -> (usize, Option<Failure>) {
+        let mut g = self.lock();
+        let (mut steps, mut refused) = (Vec::new(), None);
+        for (key, change, priority) in changes {
+            match self.accept(&mut g, key, Arc::new(change), priority) {
+                Ok(step) => steps.push(step),
+                Err(f) => {
+                    refused = Some(f);
+                    break;
+                }
+            }
+        }
+        drop(g);
+        let accepted = steps.len();
+        for step in steps {
+            self.signal(step);
+        }
+        let _ = self.wake_writer.0.try_send(());
+        (accepted, refused)
+    }
+
+    /// The locked part of accepting one change: `Ok(None)` when it is identical to what is
+    /// accepted already (nothing to do), else what to signal once the lock is let go.
+    fn accept(
+        &self,
+        g: &mut Inner,
+        key: ObjectKey,
+        change: Arc<Change>,
+        priority: Priority,
+    ) -> Result<Option<Signal>, Failure> {
         if g.closed {
             return Err(Failure::new(
                 GcsyncResult::ShutDown,
@@ -183,7 +237,7 @@ impl WorkQueue {
             ));
         }
         if !change.is_forced() && g.accepted.get(&key).is_some_and(|a| **a == *change) {
-            return Ok(false);
+            return Ok(None);
         }
         let waiting = g.pending.contains_key(&key) || g.delayed.contains_key(&key);
         if !waiting && g.pending.len() + g.delayed.len() >= self.max_pending {
@@ -225,17 +279,22 @@ impl WorkQueue {
             );
             Some(key)
         };
-        drop(g);
-        match (holder, newly) {
-            // A worker holds an older change of this object: end any wait it is in (budget,
-            // backoff, Retry-After) so it takes the newest instead of sending stale data. The
-            // key is sent when that worker lets go.
-            (Some(slot), _) => self.interrupts[slot].interrupt(),
-            (None, Some(key)) => self.send(key, priority),
-            (None, None) => {}
+        Ok(Some(match (holder, newly) {
+            (Some(slot), _) => Signal::Holder(slot),
+            (None, Some(key)) => Signal::Send(key, priority),
+            (None, None) => Signal::Nothing,
+        }))
+    }
+
+    /// After the lock: a worker holding an older change of the object has its waits ended
+    /// (budget, backoff, Retry-After) so it takes the newest instead of sending stale data (the
+    /// key is sent when it lets go); a newly waiting object's key goes to the workers.
+    fn signal(&self, step: Option<Signal>) {
+        match step {
+            Some(Signal::Holder(slot)) => self.interrupts[slot].interrupt(),
+            Some(Signal::Send(key, priority)) => self.send(key, priority),
+            Some(Signal::Nothing) | None => {}
         }
-        let _ = self.wake_writer.0.try_send(());
-        Ok(true)
     }
 
     /// Forgets the last accepted change of an object, so the same change is accepted (and
@@ -334,10 +393,48 @@ impl WorkQueue {
             }
         };
         let mut g = self.lock();
+        if g.in_flight.contains_key(&key) {
+            // A key left on a channel by `take_waiting` whose object is held again: it is sent
+            // anew when its holder lets go.
+            return None;
+        }
         let p = g.pending.remove(&key)?;
         g.in_flight.insert(key.clone(), slot);
         g.settling += 1;
         Some((key, p))
+    }
+
+    /// Takes, without waiting, up to `max` of the oldest waiting changes `want` selects, for
+    /// worker `slot` to handle in one batch with the one it took (e.g. forced checks read 100
+    /// users a call). Each is held and reported on like one from [`WorkQueue::next`]; its key
+    /// left on a channel is skipped when it comes up. `want` runs under the queue's lock.
+    pub fn take_waiting(
+        &self,
+        slot: usize,
+        max: usize,
+        want: impl Fn(&ObjectKey, &Change) -> bool,
+    ) -> Vec<(ObjectKey, Pending)> {
+        if max == 0 {
+            return Vec::new();
+        }
+        let keys: Vec<ObjectKey> = self
+            .peek_waiting(max, want)
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        let mut g = self.lock();
+        let mut out = Vec::with_capacity(keys.len());
+        for key in keys {
+            if g.in_flight.contains_key(&key) {
+                continue;
+            }
+            if let Some(p) = g.pending.remove(&key) {
+                g.in_flight.insert(key.clone(), slot);
+                g.settling += 1;
+                out.push((key, p));
+            }
+        }
+        out
     }
 
     /// Takes, without waiting, up to `max` more high-priority changes that wait now, for worker

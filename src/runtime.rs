@@ -334,13 +334,17 @@ pub fn force_sync(json: &str) -> Result<(), Failure> {
     let shared = current()?;
     let snap = cic::parse_snapshot(json)?;
     let total = snap.users.len();
-    for user in snap.users {
+    // All at once: the workers find every check waiting and verify them in full batches.
+    let changes = snap.users.into_iter().map(|user| {
         let key = ObjectKey::user(user.id.clone());
         let change = Change::Upsert {
             object: CicObject::User(user),
             force: true,
         };
-        shared.queue.enqueue(key, change, Priority::Normal)?;
+        (key, change, Priority::Normal)
+    });
+    if let (_, Some(refused)) = shared.queue.enqueue_all(changes) {
+        return Err(refused);
     }
     shared.queue.retry_delayed_now();
     log::info!("force complete sync queued for {total} user(s)");

@@ -109,24 +109,41 @@ impl Worker {
     }
 
     fn process_guarded(&mut self, key: ObjectKey, pending: Pending) {
+        if self.is_forced_check(&key, &pending.change) {
+            return self.verify_batch(key, pending);
+        }
         let before = self.shared.objects.get(&key);
         let outcome = match catch_unwind(AssertUnwindSafe(|| self.process(&key, &pending))) {
             Ok(o) => o,
-            Err(_) => {
-                Metrics::bump(&self.shared.metrics.worker_panics);
-                log::error!(
-                    "internal panic while syncing {} {}; will retry",
-                    key.kind.name(),
-                    key.id
-                );
-                self.update(&key, |r| {
-                    r.status.state = SyncState::Error;
-                    r.status.reason =
-                        Some("internal error in gcsync while syncing; will retry".into());
-                });
-                Outcome::RetryAt(Instant::now() + self.backoff(pending.attempts))
-            }
+            Err(_) => self.panicked(&key, &pending),
         };
+        self.report(key, pending, before, outcome);
+    }
+
+    /// The outcome of a step that panicked: the object in Error, retried later.
+    fn panicked(&mut self, key: &ObjectKey, pending: &Pending) -> Outcome {
+        Metrics::bump(&self.shared.metrics.worker_panics);
+        log::error!(
+            "internal panic while syncing {} {}; will retry",
+            key.kind.name(),
+            key.id
+        );
+        self.update(key, |r| {
+            r.status.state = SyncState::Error;
+            r.status.reason = Some("internal error in gcsync while syncing; will retry".into());
+        });
+        Outcome::RetryAt(Instant::now() + self.backoff(pending.attempts))
+    }
+
+    /// Records what became of one taken change: the row and its audit entry to the writer, the
+    /// objects that waited for it released, the queue told, the host notified.
+    fn report(
+        &mut self,
+        key: ObjectKey,
+        pending: Pending,
+        before: Option<Record>,
+        outcome: Outcome,
+    ) {
         let after = self.shared.objects.get(&key);
         let audit = crate::audit::outcome(
             &self.shared,
@@ -187,11 +204,7 @@ impl Worker {
     fn client(&mut self) -> Result<&Client, String> {
         if self.client.is_none() {
             let base = {
-                let mut slot = self
-                    .shared
-                    .client
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner());
+                let mut slot = self.shared.client.lock().unwrap_or_else(|p| p.into_inner());
                 let stale = slot
                     .built_for
                     .as_ref()
@@ -202,8 +215,7 @@ impl Worker {
                         .client_config()
                         .map_err(|f| f.message)
                         .and_then(|cfg| {
-                            Client::new(cfg, self.shared.metrics.clone())
-                                .map_err(|e| e.to_string())
+                            Client::new(cfg, self.shared.metrics.clone()).map_err(|e| e.to_string())
                         })
                         .map(Arc::new);
                     slot.built_for = Some(self.settings.clone());
@@ -327,6 +339,7 @@ impl Worker {
 }
 
 mod users;
+mod verify;
 
 #[cfg(test)]
 mod tests;

@@ -27,7 +27,13 @@ impl Worker {
         p.get(key) != Some(&false)
     }
 
-    fn linked(&self, key: &ObjectKey, applied: AppliedUser, gid: String, origin: Origin) {
+    pub(super) fn linked(
+        &self,
+        key: &ObjectKey,
+        applied: AppliedUser,
+        gid: String,
+        origin: Origin,
+    ) {
         self.update(key, |r| {
             r.applied = Some(Applied::User(applied));
             r.origin = Some(origin);

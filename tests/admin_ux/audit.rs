@@ -201,6 +201,8 @@ fn retention_trims_by_age_and_size_keeping_removals_for_the_period() {
 fn api_usage_is_counted_per_endpoint_persisted_and_held_against_the_allowance() {
     let w = World::new();
     set("monthly_api_allowance", "4");
+    // One worker: the calls then cross 80 % and 100 % one at a time, each logged once.
+    set("max_concurrent_requests", "1");
     start_leveled();
     for i in 0..4 {
         let id = format!("au{i}");

@@ -209,6 +209,15 @@ impl Emulator {
         }
     }
 
+    /// Drift made by someone in Genesys Cloud, outside the API log: the user's name changes and
+    /// its version goes up.
+    pub fn drift_user_name(&self, id: &str, name: &str) {
+        if let Some(u) = self.shared.lock().user_mut(id) {
+            u.name = name.to_string();
+            u.version += 1;
+        }
+    }
+
     /// The request log (API and login requests; control endpoints are not logged).
     pub fn requests(&self) -> Vec<LoggedRequest> {
         self.shared.lock().log.clone()
