@@ -114,6 +114,11 @@ pub struct Org {
     pub rng: Rng,
     /// Permissions granted to every token (`None`: all). See [`crate::perms`].
     pub granted: Option<Vec<String>>,
+    /// The accepted OAuth clients once [`crate::Emulator::set_client_secret`] changed them
+    /// (`None`: `EmulatorConfig::clients`).
+    pub clients: Option<Vec<(String, String)>>,
+    /// Tokens revoked by [`crate::Emulator::set_client_secret`] (no longer in `tokens`).
+    pub revoked_tokens: Vec<String>,
     /// Recent changes per user id, oldest first, for the eventually consistent views (search
     /// and list): the creation, and changes made while a lag is configured (kept as long as the
     /// longest lag).
@@ -148,6 +153,8 @@ impl Org {
             faults,
             injected: Vec::new(),
             rng: Rng::from_entropy(),
+            clients: None,
+            revoked_tokens: Vec::new(),
             granted: None,
             history: HashMap::new(),
         }
