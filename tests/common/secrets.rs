@@ -75,20 +75,20 @@ pub fn needles(client_ids: &[&str], tokens: &[String]) -> Vec<(String, String)> 
 }
 
 /// Every row of every table of the SQLite database at `db`, one text per row
-/// (`table: col=value, ...`; blobs read as lossy UTF-8).
+/// (`table: col=value, ...`; blobs read as lossy UTF-8); none for a file that is not a database.
 pub fn database_rows(db: &Path) -> Vec<String> {
     use rusqlite::types::ValueRef;
     let conn =
         rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
             .unwrap_or_else(|e| panic!("open {}: {e}", db.display()));
-    let tables: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
-        .unwrap()
+    let Ok(mut list) = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table'") else {
+        return Vec::new(); // not a database (a test damaged it): its raw bytes are still scanned
+    };
+    let tables: Vec<String> = list
         .query_map([], |r| r.get(0))
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    assert!(!tables.is_empty(), "no table in {}", db.display());
     let mut rows = Vec::new();
     for table in tables {
         let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\"")).unwrap();
