@@ -173,9 +173,12 @@ impl Client {
         })
     }
 
-    /// Shares a cancellation flag: once raised, waits end and no new request starts (the call
-    /// fails with a transient `Transport` error).
+    /// Shares a cancellation flag: once raised, waits end, the request in flight is cut off
+    /// and no new one starts (the call fails with a transient `Transport` error).
     pub fn set_cancel(&mut self, cancel: Cancel) {
+        // Shutdown's cancel closes this agent's sockets: a request stalled in a read ends.
+        let agent = self.agent.clone();
+        cancel.set_abort(move || agent.clone().shutdown());
         self.cancel = cancel;
     }
 
