@@ -298,3 +298,62 @@ fn a_refused_change_keeps_the_last_good_configuration_running() {
         "the good change applies"
     );
 }
+
+/// The key the odd host below misbehaves for, and how: 0 = fine, 1 = bytes that are not
+/// UTF-8, 2 = a length that never fits the buffer gcsync offers (a host that lies).
+static ODD: std::sync::Mutex<(&str, u8)> = std::sync::Mutex::new(("", 0));
+
+unsafe extern "C" fn odd_get_setting(
+    ud: *mut std::ffi::c_void,
+    key: *const std::ffi::c_char,
+    buf: *mut std::ffi::c_char,
+    len: usize,
+) -> i64 {
+    let k = unsafe { std::ffi::CStr::from_ptr(key) }.to_str().unwrap();
+    let (odd_key, how) = *ODD.lock().unwrap();
+    if k != odd_key || how == 0 {
+        return unsafe { get_setting(ud, key, buf, len) };
+    }
+    if how == 1 {
+        let bytes = b"ab\xff\xfecd";
+        if bytes.len() < len {
+            unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), buf.cast(), bytes.len()) };
+        }
+        return bytes.len() as i64;
+    }
+    len as i64 + 10
+}
+
+#[test]
+fn a_host_handing_bad_bytes_or_lying_lengths_is_refused_naming_the_key() {
+    let w = World::new();
+    let mut h = host();
+    h.get_setting = Some(odd_get_setting);
+    let start = |h: &gcsync::host::GcsyncHost| unsafe { gcsync::ffi::gcsync_init(h) };
+    let cases = [
+        ("client_id", 1, GcsyncResult::InvalidUtf8),
+        ("log_level", 1, GcsyncResult::InvalidUtf8),
+        ("data_dir", 2, InvalidSetting),
+        ("http_proxy", 2, InvalidSetting),
+    ];
+    for (key, how, code) in cases {
+        *ODD.lock().unwrap() = (key, how);
+        assert_eq!(start(&h), code, "{key}: {}", last_error());
+        assert!(last_error().contains(key), "{}", last_error());
+    }
+    *ODD.lock().unwrap() = ("", 0);
+    assert_eq!(start(&h), GcsyncResult::Ok, "{}", last_error());
+    for (key, how, code) in cases {
+        *ODD.lock().unwrap() = (key, how);
+        assert_eq!(gcsync_on_settings_changed(), code, "{key}");
+        assert!(last_error().contains(key), "{}", last_error());
+    }
+    *ODD.lock().unwrap() = ("", 0);
+    assert_eq!(
+        user_changed(&cic_user("odd", "Odd", Some("odd@example.com"))),
+        GcsyncResult::Ok
+    );
+    wait_idle();
+    assert_eq!(status("odd")["state"], "Synced");
+    drop(w);
+}
