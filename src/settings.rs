@@ -420,7 +420,6 @@ impl Settings {
 }
 
 mod urls;
-pub use urls::without_userinfo;
 use urls::{base_url, proxy_url, region_contradiction};
 
 #[cfg(test)]

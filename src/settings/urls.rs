@@ -25,7 +25,7 @@ pub(super) fn base_url(get: Lookup, key: &str) -> Result<Option<String>, Failure
 }
 
 /// A URL with its user information (proxy credentials) replaced by `***`, for messages.
-pub fn without_userinfo(url: &str) -> String {
+fn without_userinfo(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return match url.rfind('@') {
             Some(at) => format!("***@{}", &url[at + 1..]),
