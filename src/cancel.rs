@@ -48,6 +48,11 @@ impl Cancel {
     pub fn cancel(&self) {
         self.lock().cancelled = true;
         self.0.wake.notify_all();
+        self.run_abort();
+    }
+
+    /// Takes the registered abort out of its slot (so it runs once) and runs it.
+    fn run_abort(&self) {
         let abort = self
             .0
             .abort
@@ -69,17 +74,7 @@ impl Cancel {
         }
         *self.0.abort.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(Box::new(abort));
         if self.is_shutdown() {
-            // cancel() ran meanwhile and may have missed it.
-            let late = self
-                .0
-                .abort
-                .0
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .take();
-            if let Some(abort) = late {
-                abort();
-            }
+            self.run_abort(); // cancel() ran meanwhile and may have missed it
         }
     }
 

@@ -4,6 +4,7 @@
 //! `cargo test`), while nextest gives each test its own process.
 #![allow(dead_code)]
 
+pub mod proxy;
 pub mod secrets;
 
 use gc_emulator::{Emulator, EmulatorConfig};
