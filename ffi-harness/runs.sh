@@ -57,6 +57,20 @@ run() {
         failed=1
         extra=" (exit $rc with no failed check: sanitizer/valgrind error or crash)"
     fi
+    # The secret scan: the client secret must appear nowhere the host run left (its stdout and
+    # stderr, which carry every gcsync log line, and every file of the data directory, the
+    # database included). The emulator's own log is not gcsync's output and is left out.
+    local secret leaks
+    secret=$(sed -n 's/^client_secret *= *//p' "$SETTINGS" | tr -d '\r')
+    if [ -n "$secret" ]; then
+        leaks=$(grep -rlaF -- "$secret" "$dir" --exclude=emulator.log 2>/dev/null)
+        if [ -n "$leaks" ]; then
+            failed=$((failed + 1))
+            extra="$extra (client secret found in: $(echo "$leaks" | tr '\n' ' '))"
+        else
+            passed=$((passed + 1))
+        fi
+    fi
     TOTAL_PASSED=$((TOTAL_PASSED + passed))
     TOTAL_FAILED=$((TOTAL_FAILED + failed))
     local line="$name: $passed passed, $failed failed, exit $rc, $((SECONDS - t0)) s$extra"

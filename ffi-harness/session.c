@@ -12,35 +12,62 @@ struct sender {
     char first_bad_detail[256];
 };
 
+/* One hook call of the stress mix: the user in UTF-8 or UTF-16 (alternating), and every 5th call a
+ * malformed one that must be refused with MALFORMED_JSON (so refusals run concurrently too). */
+static gcsync_result stress_call(struct sender *s, size_t i)
+{
+    if (s->sent % 5 == 4) {
+        static const uint16_t bad16[] = {'{', '"', 'i', 'd'};
+        gcsync_result rc = (s->sent % 2) ? G.gcsync_on_user_changed("{\"id\"", 5)
+                                         : G.gcsync_on_user_changed_utf16(bad16, 4);
+        return rc == RC_MALFORMED_JSON ? RC_OK : (rc == RC_OK ? RC_UNKNOWN : rc);
+    }
+    return (s->sent % 2) ? G.gcsync_on_user_changed_utf16(g_users[i].json16, g_users[i].units16)
+                         : G.gcsync_on_user_changed(g_users[i].json, g_users[i].len);
+}
+
+/* One call for user i (and, with queries, every 7th call a few status queries). */
+static void send_one(struct sender *s, size_t i)
+{
+    gcsync_result rc = s->with_queries ? stress_call(s, i)
+                       : O.utf16       ? G.gcsync_on_user_changed_utf16(g_users[i].json16, g_users[i].units16)
+                                       : G.gcsync_on_user_changed(g_users[i].json, g_users[i].len);
+    s->sent++;
+    if (rc != RC_OK) {
+        if (!s->failed++) {
+            s->first_bad_rc = (unsigned)rc;
+            last_error(s->first_bad_detail, sizeof s->first_bad_detail);
+        }
+    }
+    if (s->with_queries && (s->sent % 7) == 0) {
+        gcsync_result qrc;
+        char *j = query((s->sent % 14) ? Q_OVERVIEW : Q_LIST, NULL, &qrc);
+        if (!j && (s->queries_failed++ == 0) && !s->failed) {
+            s->first_bad_rc = (unsigned)qrc;
+            last_error(s->first_bad_detail, sizeof s->first_bad_detail);
+        }
+        s->queries++;
+        free(j);
+        j = query(Q_OBJECT, g_users[i].id, &qrc);
+        s->queries++;
+        if (!j)
+            s->queries_failed++;
+        free(j);
+    }
+}
+
+/* Demo: the threads share the users out. Stress: every thread sends every user (starting at its
+ * own), so each of any number of threads makes nusers x repeat mixed calls. */
 static void *sender_main(void *arg)
 {
     struct sender *s = arg;
     for (int r = 0; r < O.repeat; r++) {
-        for (size_t i = (size_t)s->index; i < g_nusers; i += (size_t)O.threads) {
-            gcsync_result rc = O.utf16 ? G.gcsync_on_user_changed_utf16(g_users[i].json16, g_users[i].units16)
-                                       : G.gcsync_on_user_changed(g_users[i].json, g_users[i].len);
-            s->sent++;
-            if (rc != RC_OK) {
-                if (!s->failed++) {
-                    s->first_bad_rc = (unsigned)rc;
-                    last_error(s->first_bad_detail, sizeof s->first_bad_detail);
-                }
-            }
-            if (s->with_queries && (s->sent % 7) == 0) {
-                gcsync_result qrc;
-                char *j = query((s->sent % 14) ? Q_OVERVIEW : Q_LIST, NULL, &qrc);
-                if (!j && (s->queries_failed++ == 0) && !s->failed) {
-                    s->first_bad_rc = (unsigned)qrc;
-                    last_error(s->first_bad_detail, sizeof s->first_bad_detail);
-                }
-                s->queries++;
-                free(j);
-                j = query(Q_OBJECT, g_users[i].id, &qrc);
-                s->queries++;
-                if (!j)
-                    s->queries_failed++;
-                free(j);
-            }
+        if (s->with_queries) {
+            for (size_t k = 0; k < g_nusers; k++)
+                send_one(s, ((size_t)s->index + k) % g_nusers);
+        } else {
+            for (size_t i = (size_t)s->index; i < g_nusers; i += (size_t)O.threads)
+                send_one(s, i);
         }
     }
     return NULL;

@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # The C-ABI test suite: builds the debug library, the emulator and both hosts, then runs
-#   (a) demo mode, 8 threads x 50 repeats (plus stress mode: queries, reloads, force sync during intake)
-#   (b) abuse mode      (c) lifecycle mode, 5 lives
-#   (d) the same three under AddressSanitizer + UBSan (host-asan, LeakSanitizer on)
-#   (e) demo and abuse mode of the plain host under Valgrind memcheck
+#   (a) demo mode, 8 threads x 50 repeats (plus stress mode: 16 threads, each sending every user
+#       STRESS_REPEAT times, mixed UTF-8 / UTF-16 / refused calls, queries, reloads, force sync)
+#   (b) abuse mode      (c) lifecycle mode, LIFECYCLE_LIVES lives (dlopen/init/shutdown/dlclose)
+#   (d) the same under AddressSanitizer + UBSan (host-asan, LeakSanitizer on)
+#   (e) demo, abuse and stress mode of the plain host under Valgrind memcheck
+# Every run's output and data directory are scanned for the client secret (runs.sh).
+# Sizes (CI defaults; issue 12's full sizes in parentheses, see README Testing):
+#   STRESS_REPEAT=50 (12500: 16 threads x 100 000 calls), ASAN_STRESS_REPEAT=50 (12500),
+#   VALGRIND_STRESS_REPEAT=5 (12500), LIFECYCLE_LIVES=100, ASAN_LIFECYCLE_LIVES=5 (100)
 # Each run gets its own emulator and a fresh data dir. Ends with "harness: N passed, M failed"
 # summed over all runs (a run that crashes or whose tool reports errors counts one extra failure).
 #
@@ -39,9 +44,10 @@ trap cleanup EXIT
 
 # (a)-(c) plain host
 run a-demo 1 "$HOST" --mode demo --threads 8 --repeat 50 --set log_level=trace "${EXPECT[@]}"
-run a-stress 0 "$HOST" --mode stress --threads 8 --repeat 20 "${EXPECT[@]}"
+STRESS=(--mode stress --threads 16 --timeout-ms 600000 --watchdog-s "${WATCHDOG_S:-900}")
+run a-stress 0 "$HOST" "${STRESS[@]}" --repeat "${STRESS_REPEAT:-50}" "${EXPECT[@]}"
 run b-abuse 0 "$HOST" --mode abuse
-run c-lifecycle 0 "$HOST" --mode lifecycle --repeat 5 "${EXPECT[@]}"
+run c-lifecycle 0 "$HOST" --mode lifecycle --repeat "${LIFECYCLE_LIVES:-100}" "${EXPECT[@]}"
 
 # (d) AddressSanitizer + UBSan + LeakSanitizer
 LSAN_SUPP=""
@@ -51,7 +57,8 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export LSAN_OPTIONS="$LSAN_SUPP"
 run d-asan-demo 1 "$HOST_ASAN" --mode demo --threads 8 --repeat 50 "${EXPECT[@]}"
 run d-asan-abuse 0 "$HOST_ASAN" --mode abuse
-run d-asan-lifecycle 0 "$HOST_ASAN" --mode lifecycle --repeat 5 "${EXPECT[@]}"
+run d-asan-stress 0 "$HOST_ASAN" "${STRESS[@]}" --repeat "${ASAN_STRESS_REPEAT:-50}" "${EXPECT[@]}"
+run d-asan-lifecycle 0 "$HOST_ASAN" --mode lifecycle --repeat "${ASAN_LIFECYCLE_LIVES:-5}" "${EXPECT[@]}"
 unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 
 # (e) Valgrind memcheck on the plain host (ASan and Valgrind do not mix)
@@ -59,5 +66,6 @@ VG=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=de
     --show-leak-kinds=definite,indirect --suppressions="$HERE/valgrind.supp" --num-callers=30)
 run e-valgrind-demo 1 "${VG[@]}" "$HOST" --mode demo --threads 4 --repeat 5 --timeout-ms 120000 "${EXPECT[@]}"
 run e-valgrind-abuse 0 "${VG[@]}" "$HOST" --mode abuse --timeout-ms 120000
+run e-valgrind-stress 0 "${VG[@]}" "$HOST" "${STRESS[@]}" --repeat "${VALGRIND_STRESS_REPEAT:-5}" "${EXPECT[@]}"
 
 summary

@@ -13,10 +13,25 @@ struct State {
     interrupted: bool,
 }
 
+/// What ends the HTTP requests in flight when shutdown cancels for good: the worker's Genesys
+/// client registers its agent's `shutdown` (which closes the sockets, so a read blocked on a
+/// stalled server returns at once).
+type Abort = Box<dyn Fn() + Send + Sync>;
+
+#[derive(Default)]
+struct AbortSlot(Mutex<Option<Abort>>);
+
+impl std::fmt::Debug for AbortSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AbortSlot")
+    }
+}
+
 #[derive(Debug, Default)]
 struct Inner {
     state: Mutex<State>,
     wake: Condvar,
+    abort: AbortSlot,
 }
 
 /// Clonable handle; all clones see one state.
@@ -28,10 +43,39 @@ impl Cancel {
         self.0.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Raises the flag for good (shutdown): every wait ends now and no new one starts.
+    /// Raises the flag for good (shutdown): every wait ends now and no new one starts, and the
+    /// registered abort (see [`Cancel::set_abort`]) ends the requests in flight.
     pub fn cancel(&self) {
         self.lock().cancelled = true;
         self.0.wake.notify_all();
+        self.run_abort();
+    }
+
+    /// Takes the registered abort out of its slot (so it runs once) and runs it.
+    fn run_abort(&self) {
+        let abort = self
+            .0
+            .abort
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(abort) = abort {
+            abort();
+        }
+    }
+
+    /// Registers what ends the requests in flight at [`Cancel::cancel`] (replacing the one
+    /// before: the client in use registers itself). Runs at once if already cancelled.
+    pub fn set_abort(&self, abort: impl Fn() + Send + Sync + 'static) {
+        if self.is_shutdown() {
+            abort();
+            return;
+        }
+        *self.0.abort.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(Box::new(abort));
+        if self.is_shutdown() {
+            self.run_abort(); // cancel() ran meanwhile and may have missed it
+        }
     }
 
     /// Ends the current waits until [`Cancel::clear_interrupt`] (new settings to pick up).
@@ -101,6 +145,32 @@ mod tests {
         assert!(!finished);
         assert!(took < Duration::from_secs(5));
         assert!(c.is_shutdown() && c.is_cancelled());
+    }
+
+    #[test]
+    fn cancel_runs_the_registered_abort_once_and_an_interrupt_does_not() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let c = Cancel::default();
+        let runs = Arc::new(AtomicUsize::new(0));
+        let r = runs.clone();
+        c.set_abort(move || {
+            r.fetch_add(1, Ordering::SeqCst);
+        });
+        c.interrupt();
+        assert_eq!(runs.load(Ordering::SeqCst), 0);
+        c.cancel();
+        c.cancel();
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
+        let r = runs.clone();
+        c.set_abort(move || {
+            r.fetch_add(10, Ordering::SeqCst);
+        });
+        assert_eq!(
+            runs.load(Ordering::SeqCst),
+            11,
+            "registered after cancel: runs at once"
+        );
     }
 
     #[test]

@@ -225,9 +225,10 @@ fn worker_threads(settings: &Settings) -> usize {
     settings.max_concurrent_requests
 }
 
-/// Stops intake, lets the worker drain for up to `timeout`, joins the worker and then the
-/// writer (which commits everything accepted), and disconnects logging. Afterwards no gcsync
-/// thread runs.
+/// Stops intake, lets the worker drain for up to `timeout` (then cuts off the request in flight
+/// through the cancel flag: a stalled server does not hold shutdown up), joins the worker and
+/// then the writer (which commits everything accepted), and disconnects logging. Afterwards no
+/// gcsync thread runs.
 pub fn shutdown(timeout: Duration) -> Result<(), Failure> {
     let _t = TRANSITION.lock().unwrap_or_else(|p| p.into_inner());
     let running = {
@@ -403,7 +404,8 @@ pub fn wait_settled(timeout: Duration) -> Result<(), Failure> {
     Err(Failure::new(
         GcsyncResult::Timeout,
         format!(
-            "not settled after the timeout: {waiting} waiting, {in_flight} in flight, {delayed}              waiting for a retry time (their status says when)"
+            "not settled after the timeout: {waiting} waiting, {in_flight} in flight, {delayed} \
+             waiting for a retry time (their status says when)"
         ),
     ))
 }

@@ -209,20 +209,6 @@ fn millis(get: Lookup, key: &str, default: u64, min: u64, max: u64) -> Result<Du
     number(get, key, default, min, max).map(Duration::from_millis)
 }
 
-fn base_url(get: Lookup, key: &str) -> Result<Option<String>, Failure> {
-    match text(get, key) {
-        None => Ok(None),
-        Some(v) => crate::genesys::setup::check_base_url(key, &v)
-            .map(Some)
-            .map_err(|e| {
-                Failure::new(
-                    GcsyncResult::InvalidSetting,
-                    format!("setting {} (got {v:?})", e.into_reason()),
-                )
-            }),
-    }
-}
-
 fn level(get: Lookup) -> Result<log::LevelFilter, Failure> {
     use log::LevelFilter as L;
     const WORDS: [(&str, L); 6] = [
@@ -309,6 +295,11 @@ impl Settings {
         };
         let api = base_url(get, "api_base_url")?;
         let login = base_url(get, "login_base_url")?;
+        if let Some(r) = &region {
+            for (key, url) in [("api_base_url", &api), ("login_base_url", &login)] {
+                region_contradiction(r, key, url.as_deref())?;
+            }
+        }
         let (api_base_url, login_base_url) = match (api, login, from_region) {
             (Some(a), Some(l), _) => (a, l),
             (a, l, Some((ra, rl))) => (a.unwrap_or(ra), l.unwrap_or(rl)),
@@ -344,17 +335,7 @@ impl Settings {
             "deactivate or delete",
         )?
         .unwrap_or(RemovalPolicy::Deactivate);
-        let http_proxy = match text(get, "http_proxy") {
-            None => None,
-            Some(p) if p.starts_with("http://") || p.starts_with("socks5://") => Some(p),
-            Some(p) => {
-                return Err(invalid(
-                    "http_proxy",
-                    &p,
-                    "a proxy URL such as http://proxy:3128",
-                ))
-            }
-        };
+        let http_proxy = proxy_url(get)?;
         Ok(Settings {
             region,
             api_base_url,
@@ -415,12 +396,21 @@ impl Settings {
     pub fn client_config(&self) -> Result<ClientConfig, Failure> {
         let ca_bundle_pem = match &self.ca_bundle {
             None => None,
-            Some(p) => Some(std::fs::read(p).map_err(|e| {
-                Failure::new(
-                    GcsyncResult::InvalidSetting,
-                    format!("setting ca_bundle: cannot read {}: {e}", p.display()),
-                )
-            })?),
+            Some(p) => {
+                let pem = std::fs::read(p).map_err(|e| {
+                    Failure::new(
+                        GcsyncResult::InvalidSetting,
+                        format!("setting ca_bundle: cannot read {}: {e}", p.display()),
+                    )
+                })?;
+                crate::genesys::setup::parse_ca_bundle(&pem).map_err(|e| {
+                    Failure::new(
+                        GcsyncResult::InvalidSetting,
+                        format!("setting ca_bundle ({}): {}", p.display(), e.into_reason()),
+                    )
+                })?;
+                Some(pem)
+            }
         };
         Ok(ClientConfig {
             api_base_url: self.api_base_url.clone(),
@@ -446,6 +436,9 @@ impl Settings {
         self.client_config().ok() != other.client_config().ok()
     }
 }
+
+mod urls;
+use urls::{base_url, proxy_url, region_contradiction};
 
 #[cfg(test)]
 mod tests;

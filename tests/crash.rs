@@ -380,6 +380,10 @@ fn verify(emu: &Emulator, dir: &Path, prefix: &str, users: usize, what: &str) {
     host.send("EXIT");
     host.expect("EXITED", Duration::from_secs(30));
     host.finish();
+    // The secret scan over what the killed and restarted hosts left: every database row and
+    // raw file, for the secret and every token issued (each child scanned its own log lines).
+    secrets::record_secret(CLIENT_SECRET);
+    secrets::assert_no_secrets_in(&[], Some(dir), &[CLIENT_ID], &emu.issued_tokens());
 }
 
 /// Issue 5, "Done when": 200 user changes accepted (every hook returned OK), the host killed

@@ -2,6 +2,8 @@
 
 #[path = "client_support/mod.rs"]
 mod common;
+#[path = "common/proxy.rs"]
+mod proxy;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -10,6 +12,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use common::*;
 use gcsync::genesys::{ApiError, Client, Method};
 use gcsync::metrics::Metrics;
+use proxy::connect_proxy;
 use serde_json::json;
 
 fn client(cfg: gcsync::genesys::ClientConfig) -> (Client, Arc<Metrics>) {
@@ -458,41 +461,6 @@ fn a_silent_server_times_out() {
     assert!(t.elapsed() < Duration::from_secs(2));
     assert_eq!(Metrics::get(&m.api_calls), 2);
     holder.join().unwrap();
-}
-
-/// A minimal CONNECT proxy: records each request line, then tunnels to the target.
-fn connect_proxy() -> (String, Arc<std::sync::Mutex<Vec<String>>>) {
-    use std::io::{BufRead, BufReader, Write};
-    use std::net::TcpStream;
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let lines = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let log = lines.clone();
-    std::thread::spawn(move || {
-        for client in listener.incoming().flatten() {
-            let mut reader = BufReader::new(client.try_clone().unwrap());
-            let mut first = String::new();
-            reader.read_line(&mut first).unwrap();
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
-                    break;
-                }
-            }
-            log.lock().unwrap().push(first.trim().to_string());
-            let target = first.split_whitespace().nth(1).unwrap().to_string();
-            let upstream = TcpStream::connect(target).unwrap();
-            let mut client_w = client;
-            client_w
-                .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
-                .unwrap();
-            let (mut up_r, mut up_w) = (upstream.try_clone().unwrap(), upstream);
-            let mut down_w = client_w.try_clone().unwrap();
-            std::thread::spawn(move || std::io::copy(&mut up_r, &mut down_w));
-            std::thread::spawn(move || std::io::copy(&mut reader, &mut up_w));
-        }
-    });
-    (url, lines)
 }
 
 #[test]

@@ -150,21 +150,27 @@ impl Client {
     }
 
     /// Another view of this client: the same token, budget, connections and counters, with its
-    /// own cancellation flag and lane for [`Client::request`]. Each worker thread takes one, so
-    /// a newer change interrupts only the worker holding the object, and the presence worker's
-    /// calls go on the presence lane.
+    /// own cancellation flag (see [`Client::set_cancel`]) and lane for [`Client::request`]. Each
+    /// worker thread takes one, so a newer change interrupts only the worker holding the object,
+    /// and the presence worker's calls go on the presence lane.
     pub fn view(&self, cancel: Cancel, lane: Lane) -> Client {
-        Client {
+        let mut v = Client {
             inner: self.inner.clone(),
-            cancel,
+            cancel: Cancel::default(),
             lane,
-        }
+        };
+        v.set_cancel(cancel);
+        v
     }
 
-    /// Sets the cancellation flag [`Client::request`] uses: once raised, waits end and no new
-    /// request starts (the call fails with a transient `Transport` error). Set it before the
-    /// client is shared; calls through [`Client::request_on`] pass their own.
+    /// Shares a cancellation flag: once raised, waits end, the request in flight is cut off
+    /// (shutdown's cancel closes the shared agent's sockets) and no new one starts (the call
+    /// fails with a transient `Transport` error). Calls through [`Client::request_on`] pass
+    /// their own flag.
     pub fn set_cancel(&mut self, cancel: Cancel) {
+        // Shutdown's cancel closes this agent's sockets: a request stalled in a read ends.
+        let agent = self.inner.agent.clone();
+        cancel.set_abort(move || agent.clone().shutdown());
         self.cancel = cancel;
     }
 

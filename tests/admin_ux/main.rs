@@ -27,6 +27,7 @@ unsafe extern "C" fn leveled_log(
 ) {
     let bytes = unsafe { std::slice::from_raw_parts(msg.cast::<u8>(), len) };
     let line = String::from_utf8_lossy(bytes).into_owned();
+    push_log(line.clone()); // for the secret scan at the end of each test
     LEVELED.lock().unwrap().push((level, line));
 }
 

@@ -4,6 +4,9 @@
 //! `cargo test`), while nextest gives each test its own process.
 #![allow(dead_code)]
 
+pub mod proxy;
+pub mod secrets;
+
 use gc_emulator::{Emulator, EmulatorConfig};
 use gcsync::ffi::*;
 use gcsync::host::{GcsyncHost, GcsyncLogLevel, GCSYNC_ABI_VERSION};
@@ -82,6 +85,9 @@ pub fn host() -> GcsyncHost {
 }
 
 pub fn set(key: &str, value: &str) {
+    if key == "client_secret" {
+        secrets::record_secret(value);
+    }
     SETTINGS
         .lock()
         .unwrap()
@@ -89,10 +95,25 @@ pub fn set(key: &str, value: &str) {
         .insert(key.into(), value.into());
 }
 
+/// The settings the host hands gcsync now.
+pub fn settings_snapshot() -> HashMap<String, String> {
+    SETTINGS.lock().unwrap().clone().unwrap_or_default()
+}
+
+/// Replaces every setting with `map`.
+pub fn restore_settings(map: &HashMap<String, String>) {
+    *SETTINGS.lock().unwrap() = Some(map.clone());
+}
+
 pub fn unset(key: &str) {
     if let Some(m) = SETTINGS.lock().unwrap().as_mut() {
         m.remove(key);
     }
+}
+
+/// Captures a log line as [`log_line`] does (for tests with a log callback of their own).
+pub fn push_log(line: String) {
+    LOGS.lock().unwrap().push(line);
 }
 
 pub fn logs() -> Vec<String> {
@@ -126,6 +147,7 @@ impl World {
         let dir = tempfile::tempdir().unwrap();
         *SETTINGS.lock().unwrap() = Some(HashMap::new());
         LOGS.lock().unwrap().clear();
+        secrets::reset_outputs();
         set("api_base_url", &emu.base_url());
         set("login_base_url", &emu.base_url());
         set("client_id", CLIENT_ID);
@@ -149,21 +171,47 @@ impl World {
 }
 
 impl Drop for World {
+    /// Reads the overview and every status one last time, shuts gcsync down and runs the
+    /// secret scan over everything the test produced ([`World::assert_no_secrets`]). A test
+    /// that already panicked only shuts down.
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            let _ = gcsync_shutdown(5_000);
+            // While gcsync runs its panic hook sends panics (the test's own too) to the log.
+            for line in logs().iter().filter(|l| l.contains("caught panic")) {
+                eprintln!("{line}");
+            }
+            return;
+        }
+        let _ = try_read_json(|b, l, o| unsafe { gcsync_overview(b, l, o) });
+        let _ = try_read_json(|b, l, o| unsafe {
+            gcsync_list_status(GcsyncObjectKind::User as u32, b, l, o)
+        });
         let _ = gcsync_shutdown(5_000);
-        assert_no_secrets();
+        self.assert_no_secrets();
     }
 }
 
-/// Fails if any captured log line holds the client secret, an Authorization header value or a
-/// bearer token the emulator issued.
-pub fn assert_no_secrets() {
-    for line in logs() {
-        assert!(!line.contains(CLIENT_SECRET), "secret in log: {line}");
-        assert!(!line.contains("Bearer "), "bearer header in log: {line}");
-        assert!(!line.contains("Basic "), "basic header in log: {line}");
-        assert!(!line.contains("access_token"), "token in log: {line}");
+impl World {
+    /// The secret scan (see [`secrets`]): every client secret set, its Basic form and every
+    /// token the emulator issued, searched for in the captured log lines, every query output
+    /// and error message read, and every row and raw byte of the database. Zero hits.
+    pub fn assert_no_secrets(&self) {
+        secrets::assert_no_secrets_in(
+            &logs(),
+            Some(self.dir.path()),
+            &[CLIENT_ID],
+            &self.emu.issued_tokens(),
+        );
     }
+}
+
+/// Fails if any captured log line, query output or error message holds a client secret set
+/// through [`set`], its Basic form, or an Authorization header or token marker (for hosts
+/// without an emulator at hand; [`World`] scans more).
+pub fn assert_no_secrets() {
+    secrets::record_secret(CLIENT_SECRET);
+    secrets::assert_no_secrets_in(&logs(), None, &[CLIENT_ID], &[]);
 }
 
 pub fn init() -> GcsyncResult {
@@ -174,7 +222,9 @@ pub fn init() -> GcsyncResult {
 pub fn last_error() -> String {
     let mut buf = vec![0u8; 1024];
     let n = unsafe { gcsync_last_error_message(buf.as_mut_ptr().cast(), buf.len()) };
-    String::from_utf8_lossy(&buf[..n.min(1023)]).into_owned()
+    let text = String::from_utf8_lossy(&buf[..n.min(1023)]).into_owned();
+    secrets::record_output(&text);
+    text
 }
 
 pub fn user_changed(json: &str) -> GcsyncResult {
@@ -198,16 +248,29 @@ pub fn wait_idle() {
 }
 
 fn read_json(f: impl Fn(*mut c_char, usize, *mut usize) -> GcsyncResult) -> Value {
+    match try_read_json(f) {
+        Ok(v) => v,
+        Err(r) => panic!("query failed: {r:?}"),
+    }
+}
+
+/// A query's JSON (recorded for the secret scan), or the code it failed with.
+fn try_read_json(
+    f: impl Fn(*mut c_char, usize, *mut usize) -> GcsyncResult,
+) -> Result<Value, GcsyncResult> {
     let mut need = 0usize;
     let r = f(std::ptr::null_mut(), 0, &mut need);
-    assert!(
-        matches!(r, GcsyncResult::BufferTooSmall | GcsyncResult::Ok),
-        "{r:?}"
-    );
+    if !matches!(r, GcsyncResult::BufferTooSmall | GcsyncResult::Ok) {
+        return Err(r);
+    }
     let mut buf = vec![0u8; need + 1];
     let r = f(buf.as_mut_ptr().cast(), buf.len(), &mut need);
-    assert_eq!(r, GcsyncResult::Ok);
-    serde_json::from_slice(&buf[..need]).unwrap()
+    if r != GcsyncResult::Ok {
+        return Err(r);
+    }
+    let text = std::str::from_utf8(&buf[..need]).expect("query output is UTF-8");
+    secrets::record_output(text);
+    Ok(serde_json::from_str(text).unwrap())
 }
 
 pub fn status(id: &str) -> Value {

@@ -46,14 +46,11 @@ pub fn token_endpoint(org: &mut Org, cfg: &EmulatorConfig, req: &HttpRequest) ->
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
         .and_then(|(_, b64)| base64_decode(b64.trim()))
         .and_then(|raw| String::from_utf8(raw).ok());
+    let clients = org.clients.as_ref().unwrap_or(&cfg.clients);
     let known = creds
         .as_deref()
         .and_then(|c| c.split_once(':'))
-        .is_some_and(|(id, secret)| {
-            cfg.clients
-                .iter()
-                .any(|(cid, cs)| cid == id && cs == secret)
-        });
+        .is_some_and(|(id, secret)| clients.iter().any(|(cid, cs)| cid == id && cs == secret));
     if !known {
         return oauth_error(401, "invalid_client", "authentication failed");
     }

@@ -174,6 +174,34 @@ impl Emulator {
         auth::expire_all(&mut self.shared.lock());
     }
 
+    /// The admin regenerated an OAuth client's secret (or revoked the client and made it again
+    /// with the same id): from now on only `secret` is accepted for `client_id` at
+    /// `/oauth/token` (the old one gets 401 `invalid_client`), and every token issued so far is
+    /// revoked (401 `bad.credentials`). A client id not configured is added.
+    pub fn set_client_secret(&self, client_id: &str, secret: &str) {
+        let mut org = self.shared.lock();
+        let mut clients = org
+            .clients
+            .clone()
+            .unwrap_or_else(|| self.shared.cfg.clients.clone());
+        clients.retain(|(id, _)| id != client_id);
+        clients.push((client_id.to_string(), secret.to_string()));
+        org.clients = Some(clients);
+        let revoked: Vec<String> = org.tokens.drain().map(|(t, _)| t).collect();
+        org.revoked_tokens.extend(revoked);
+    }
+
+    /// Every access token issued so far, expired and revoked ones included: tests scan what
+    /// gcsync wrote for them.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        let org = self.shared.lock();
+        org.tokens
+            .keys()
+            .chain(&org.revoked_tokens)
+            .cloned()
+            .collect()
+    }
+
     /// Every user (any state) as `GET /api/v2/users/{userId}` JSON, in creation order.
     pub fn users(&self) -> Vec<Value> {
         self.shared

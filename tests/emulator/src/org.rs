@@ -131,6 +131,11 @@ pub struct Org {
     pub granted: Option<Vec<String>>,
     /// How a create of a taken email is refused.
     pub user_conflict: crate::users::UserConflict,
+    /// The accepted OAuth clients once [`crate::Emulator::set_client_secret`] changed them
+    /// (`None`: `EmulatorConfig::clients`).
+    pub clients: Option<Vec<(String, String)>>,
+    /// Tokens revoked by [`crate::Emulator::set_client_secret`] (no longer in `tokens`).
+    pub revoked_tokens: Vec<String>,
     /// Recent changes per user id, oldest first, for the eventually consistent views (search
     /// and list): the creation, and changes made while a lag is configured (kept as long as the
     /// longest lag).
@@ -188,6 +193,8 @@ impl Org {
             injected: Vec::new(),
             org_id: rng.guid(),
             rng,
+            clients: None,
+            revoked_tokens: Vec::new(),
             granted: None,
             user_conflict: Default::default(),
             history: HashMap::new(),
