@@ -20,6 +20,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// What should happen to an object (of any kind).
+// An upsert is the common case; boxing its object would cost an allocation per change.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
     /// Create or update the object from this CIC data; `force` skips the "unchanged" shortcut.

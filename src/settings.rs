@@ -20,7 +20,7 @@ pub enum RemovalPolicy {
 }
 
 /// Every setting key gcsync reads.
-pub const KEYS: [&str; 28] = [
+pub const KEYS: [&str; 29] = [
     "region",
     "client_id",
     "client_secret",
@@ -49,6 +49,7 @@ pub const KEYS: [&str; 28] = [
     "audit_max_rows",
     "monthly_api_allowance",
     "default_country_code",
+    "proficiency_bands",
 ];
 
 /// The validated settings of one plugin instance.
@@ -112,6 +113,9 @@ pub struct Settings {
     /// Country calling code (digits, e.g. `1`) that makes national CIC phone numbers E.164;
     /// unset: only numbers entered with their country code are synced.
     pub default_country_code: Option<String>,
+    /// The CIC proficiencies (1-100) where the Genesys stars step up: four ascending thresholds,
+    /// `p <= t[0]` is 1 star ... `p > t[3]` is 5 (default 20, 40, 60, 80).
+    pub proficiency_bands: [i64; 4],
 }
 
 type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -280,6 +284,20 @@ fn country_code(get: Lookup) -> Result<Option<String>, Failure> {
     Ok(Some(digits.to_string()))
 }
 
+/// `proficiency_bands`: four strictly ascending whole numbers from 1 to 99, comma-separated.
+fn bands(get: Lookup) -> Result<[i64; 4], Failure> {
+    let Some(v) = text(get, "proficiency_bands") else {
+        return Ok(crate::assignments::DEFAULT_BANDS);
+    };
+    let want = "four ascending whole numbers from 1 to 99 separated by commas, e.g. 20,40,60,80 \
+                (the highest CIC proficiency of 1, 2, 3 and 4 stars)";
+    let parts: Result<Vec<i64>, _> = v.split(',').map(|p| p.trim().parse::<i64>()).collect();
+    match parts.ok().and_then(|p| <[i64; 4]>::try_from(p).ok()) {
+        Some(b) if b[0] >= 1 && b[3] <= 99 && b.windows(2).all(|w| w[0] < w[1]) => Ok(b),
+        _ => Err(invalid("proficiency_bands", &v, want)),
+    }
+}
+
 impl Settings {
     /// Reads and validates every setting through `get` (returns `None` for an unset key).
     pub fn load(get: Lookup) -> Result<Settings, Failure> {
@@ -392,6 +410,7 @@ impl Settings {
                 )?),
             },
             default_country_code: country_code(get)?,
+            proficiency_bands: bands(get)?,
         })
     }
 

@@ -17,7 +17,7 @@ fn desired(name: &str, phones: &[(&str, &str)]) -> DesiredUser {
 fn synced(gid: &str, origin: Origin, applied: DesiredUser) -> Record {
     Record {
         origin: Some(origin),
-        applied: Some(crate::kinds::Applied::User(applied)),
+        applied: Some(crate::kinds::Applied::User(applied.into())),
         status: ObjectStatus {
             state: SyncState::Synced,
             last_synchronized: Some(1),

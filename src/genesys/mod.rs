@@ -8,6 +8,7 @@ pub mod endpoints;
 pub mod region;
 pub mod retry;
 pub mod setup;
+pub mod skills;
 pub mod users;
 pub mod wire;
 

@@ -9,6 +9,29 @@ use crate::object::GcsyncObjectKind;
 use crate::queue::Priority;
 use crate::result::Failure;
 use crate::settings::Settings;
+use serde::{Deserialize, Serialize};
+
+/// What gcsync last applied to a Genesys user: its fields, and the skill and language
+/// assignments it made (by Genesys id; README "Effective skills"). Stored as one JSON object:
+/// the user's fields as before, plus `skills` / `languages` when there are any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserApplied {
+    /// The user's fields.
+    #[serde(flatten)]
+    pub user: DesiredUser,
+    /// The assignments gcsync made.
+    #[serde(flatten)]
+    pub routing: crate::assignments::Routing,
+}
+
+impl From<DesiredUser> for UserApplied {
+    fn from(user: DesiredUser) -> UserApplied {
+        UserApplied {
+            user,
+            routing: Default::default(),
+        }
+    }
+}
 
 /// The user kind.
 pub struct UserKind;
@@ -17,7 +40,7 @@ impl Kind for UserKind {
     const KIND: GcsyncObjectKind = GcsyncObjectKind::User;
     const PRIORITY: Priority = Priority::Normal;
     type Cic = CicUser;
-    type Applied = DesiredUser;
+    type Applied = UserApplied;
 
     fn parse(json: &str) -> Result<CicUser, Failure> {
         crate::cic::parse_user(json)

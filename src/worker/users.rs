@@ -27,11 +27,24 @@ impl Worker {
         &self,
         key: &ObjectKey,
         applied: crate::mapping::DesiredUser,
-        gid: String,
-        origin: Origin,
+        done: user_sync::Applied,
     ) {
+        let (gid, origin) = (done.genesys_id, done.origin);
         self.update(key, |r| {
-            r.applied = Some(Applied::User(applied));
+            // The assignments gcsync made stay known, unless the Genesys user is another one
+            // or was restored (Genesys keeps none across a soft delete): then none are.
+            let routing = match r.applied.take() {
+                Some(Applied::User(a))
+                    if !done.restored && r.status.genesys_id.as_deref() == Some(gid.as_str()) =>
+                {
+                    a.routing
+                }
+                _ => Default::default(),
+            };
+            r.applied = Some(Applied::User(crate::kinds::user::UserApplied {
+                user: applied,
+                routing,
+            }));
             r.origin = Some(origin);
             r.intent = None;
             r.status = ObjectStatus {
@@ -86,7 +99,7 @@ impl Worker {
             && link.is_some()
             && record.status.state == SyncState::Synced
             && !record.status.removed
-            && matches!(&record.applied, Some(Applied::User(a)) if *a == desired)
+            && matches!(&record.applied, Some(Applied::User(a)) if a.user == desired)
         {
             log::debug!(
                 "user {}: matches what was last applied; no API call",
@@ -117,7 +130,7 @@ impl Worker {
         });
         match result {
             Ok(applied) => {
-                self.linked(key, desired, applied.genesys_id, applied.origin);
+                self.linked(key, desired, applied);
                 Outcome::Done(true)
             }
             Err(e) => self.failed(key, e, pending),

@@ -1,0 +1,286 @@
+//! The skill steps of the worker: a CIC skill → a Genesys skill or language (create, adopt by
+//! exact name, move when "Treat as Language" is toggled, delete after removing the assignments
+//! gcsync made).
+
+use super::{Outcome, Worker};
+use crate::clock::unix_now;
+use crate::genesys::skills::{self as api, Category};
+use crate::kinds::skill::SkillApplied;
+use crate::kinds::{Applied, CicObject};
+use crate::object::{GcsyncObjectKind, ObjectKey};
+use crate::objects::{Origin, Record};
+use crate::payloads::CicSkill;
+use crate::queue::Pending;
+use crate::status::{ObjectStatus, SyncState};
+use crate::store::RowWrite;
+use crate::user_sync::SyncError;
+
+/// Names compared as Genesys compares them for uniqueness (case-insensitively).
+fn fold(s: &str) -> String {
+    s.chars().flat_map(char::to_lowercase).collect()
+}
+
+impl Worker {
+    fn skill_error(&mut self, key: &ObjectKey, text: String, pending: &Pending) -> Outcome {
+        self.failed(key, SyncError::NeedsAdmin(text), pending)
+    }
+
+    /// Another CIC skill of the same category already synced under the same Genesys name.
+    fn duplicate_of(&self, key: &ObjectKey, skill: &CicSkill) -> Option<String> {
+        let name = fold(&skill.id);
+        self.shared
+            .objects
+            .select(|r| {
+                !r.status.removed
+                    && r.status.genesys_id.is_some()
+                    && matches!(r.source.as_deref(), Some(CicObject::Skill(s))
+                        if s.treat_as_language == skill.treat_as_language && fold(&s.id) == name)
+            })
+            .into_iter()
+            .map(|(k, _)| k)
+            .find(|k| k != key)
+            .map(|k| k.id)
+    }
+
+    fn duplicate_reason(cat: Category, name: &str, other: &str) -> String {
+        format!(
+            "duplicate name: CIC skill {other} already syncs to the Genesys {} named {name:?} \
+             (Genesys names are unique regardless of case); rename one of them in CIC",
+            cat.name()
+        )
+    }
+
+    pub(super) fn upsert_skill(
+        &mut self,
+        key: &ObjectKey,
+        record: &Record,
+        skill: &CicSkill,
+        force: bool,
+        pending: &Pending,
+    ) -> Outcome {
+        let cat = Category::of(skill.treat_as_language);
+        let linked = record
+            .status
+            .genesys_id
+            .clone()
+            .filter(|_| !record.status.removed);
+        let applied = match &record.applied {
+            Some(Applied::Skill(a)) => Some(a.language),
+            _ => None,
+        };
+        let mut moved_users = Vec::new();
+        if let (Some(gid), Some(was_language)) = (linked, applied) {
+            if was_language == skill.treat_as_language {
+                if !force && record.status.state == SyncState::Synced {
+                    log::debug!("skill {}: unchanged; no API call", key.id);
+                    return Outcome::Done(true);
+                }
+                match self.with_ctx(|ctx| Ok(api::get(ctx.client, cat, &gid)?)) {
+                    Ok(Some(_)) => {
+                        self.skill_linked(key, gid, record.origin.unwrap_or(Origin::Adopted), cat);
+                        return Outcome::Done(true);
+                    }
+                    Ok(None) => log::warn!(
+                        "Genesys {} {gid} linked to CIC skill {} no longer exists; creating it again",
+                        cat.name(),
+                        key.id
+                    ),
+                    Err(e) => return self.failed(key, e, pending),
+                }
+            } else {
+                // "Treat as Language" toggled: the old object goes, with the assignments gcsync
+                // made; the users get the new one with the same proficiency once it exists.
+                let old = Category::of(was_language);
+                moved_users = match self.unassign_everywhere(&gid, old) {
+                    Ok(u) => u,
+                    Err(e) => return self.failed(key, e, pending),
+                };
+                if let Err(e) = self.with_ctx(|ctx| Ok(api::delete(ctx.client, old, &gid)?)) {
+                    return self.failed(key, e, pending);
+                }
+                log::info!(
+                    "CIC skill {} is now a {}: deleted Genesys {} {gid}",
+                    key.id,
+                    cat.name(),
+                    old.name()
+                );
+                self.update(key, |r| {
+                    r.status.genesys_id = None;
+                    r.applied = None;
+                    r.origin = None;
+                });
+            }
+        }
+        if let Some(other) = self.duplicate_of(key, skill) {
+            return self.skill_error(key, Self::duplicate_reason(cat, &skill.id, &other), pending);
+        }
+        let outcome = self.link_skill(key, skill, cat, pending);
+        if matches!(outcome, Outcome::Done(true)) {
+            crate::kinds::skill::requeue_users_for_skills(&self.shared, &moved_users);
+        }
+        outcome
+    }
+
+    /// Finds the Genesys skill (language) of exactly this name and adopts it, or creates it.
+    fn link_skill(
+        &mut self,
+        key: &ObjectKey,
+        skill: &CicSkill,
+        cat: Category,
+        pending: &Pending,
+    ) -> Outcome {
+        let name = skill.id.as_str();
+        let mut created = false;
+        let found = self.with_ctx(|ctx| {
+            let listed = api::list_named(ctx.client, cat, name)?;
+            if let Some(g) = listed.iter().find(|g| g.name == name) {
+                return Ok(Some(g.clone()));
+            }
+            if let Some(g) = listed.iter().find(|g| fold(&g.name) == fold(name)) {
+                return Err(SyncError::NeedsAdmin(format!(
+                    "a Genesys {} named {:?} exists (the names differ only in case, and Genesys \
+                     names are unique regardless of case); rename one of them",
+                    cat.name(),
+                    g.name
+                )));
+            }
+            match api::create(ctx.client, cat, name) {
+                Ok(g) => {
+                    created = true;
+                    Ok(Some(g))
+                }
+                Err(e) if e.status() == Some(409) => {
+                    let again = api::list_named(ctx.client, cat, name)?;
+                    Ok(again.into_iter().find(|g| g.name == name))
+                }
+                Err(e) => Err(e.into()),
+            }
+        });
+        let g = match found {
+            Ok(Some(g)) => g,
+            Ok(None) => {
+                return self.failed(
+                    key,
+                    SyncError::Transient(format!(
+                        "Genesys Cloud says a {} named {name:?} exists but does not list it yet; \
+                         will retry",
+                        cat.name()
+                    )),
+                    pending,
+                )
+            }
+            Err(e) => return self.failed(key, e, pending),
+        };
+        let owner = self.shared.objects.owner_of(GcsyncObjectKind::Skill, &g.id);
+        if let Some(other) = owner.filter(|o| *o != key.id) {
+            return self.skill_error(key, Self::duplicate_reason(cat, name, &other), pending);
+        }
+        let origin = if created {
+            log::info!(
+                "created Genesys {} {} for CIC skill {name}",
+                cat.name(),
+                g.id
+            );
+            Origin::Created
+        } else {
+            log::info!(
+                "adopted existing Genesys {} {} for CIC skill {name}",
+                cat.name(),
+                g.id
+            );
+            Origin::Adopted
+        };
+        self.skill_linked(key, g.id, origin, cat);
+        Outcome::Done(true)
+    }
+
+    fn skill_linked(&self, key: &ObjectKey, gid: String, origin: Origin, cat: Category) {
+        self.update(key, |r| {
+            r.applied = Some(Applied::Skill(SkillApplied {
+                language: cat == Category::Language,
+            }));
+            r.origin = Some(origin);
+            r.status = ObjectStatus {
+                state: SyncState::Synced,
+                last_synchronized: Some(unix_now()),
+                reason: None,
+                genesys_id: Some(gid),
+                removed: false,
+                warnings: Vec::new(),
+            };
+        });
+    }
+
+    /// Removes the assignment of Genesys skill (language) `gid` from every user gcsync gave it
+    /// to, recording each in the user's applied state. Returns those users' CIC ids.
+    fn unassign_everywhere(&mut self, gid: &str, cat: Category) -> Result<Vec<String>, SyncError> {
+        let holders = self.shared.objects.select(|r| match &r.applied {
+            Some(Applied::User(a)) => match cat {
+                Category::Skill => a.routing.skills.contains_key(gid),
+                Category::Language => a.routing.languages.contains_key(gid),
+            },
+            _ => false,
+        });
+        let mut done = Vec::new();
+        for (user_key, r) in holders {
+            if let Some(user_gid) = r.status.genesys_id.as_deref().filter(|_| !r.status.removed) {
+                self.with_ctx(|ctx| Ok(api::unassign(ctx.client, cat, user_gid, gid)?))?;
+            }
+            let after = self.update(&user_key, |u| {
+                if let Some(Applied::User(a)) = &mut u.applied {
+                    a.routing.skills.remove(gid);
+                    a.routing.languages.remove(gid);
+                }
+            });
+            self.shared.persist(RowWrite {
+                key: user_key.clone(),
+                record: Some(after),
+                done_seq: None,
+            });
+            done.push(user_key.id);
+        }
+        Ok(done)
+    }
+
+    pub(super) fn remove_skill(
+        &mut self,
+        key: &ObjectKey,
+        record: &Record,
+        pending: &Pending,
+    ) -> Outcome {
+        let linked = record
+            .status
+            .genesys_id
+            .clone()
+            .filter(|_| !record.status.removed);
+        let owned = matches!(record.origin, Some(Origin::Created | Origin::Adopted));
+        let language = matches!(&record.applied, Some(Applied::Skill(a)) if a.language);
+        if let (Some(gid), true) = (linked, owned) {
+            let cat = Category::of(language);
+            if let Err(e) = self.unassign_everywhere(&gid, cat) {
+                return self.failed(key, e, pending);
+            }
+            match self.with_ctx(|ctx| Ok(api::delete(ctx.client, cat, &gid)?)) {
+                Ok(existed) => log::info!(
+                    "CIC skill {} was deleted; Genesys {} {gid} {}",
+                    key.id,
+                    cat.name(),
+                    if existed {
+                        "deleted"
+                    } else {
+                        "was gone already"
+                    }
+                ),
+                Err(e) => return self.failed(key, e, pending),
+            }
+        }
+        self.update(key, |r| {
+            r.status.state = SyncState::Synced;
+            r.status.removed = true;
+            r.status.reason = None;
+            r.status.last_synchronized = Some(unix_now());
+            r.applied = None;
+        });
+        Outcome::Done(true)
+    }
+}
