@@ -157,6 +157,31 @@ fn a_user_with_sixty_skills_costs_two_bulk_calls() {
 }
 
 #[test]
+fn a_new_skill_costs_one_call_and_a_new_language_two() {
+    let w = world();
+    w.emu.clear_requests();
+    skill("Billing", false);
+    skill("Spanish", true);
+    wait_idle();
+    let mut api: Vec<String> = w
+        .emu
+        .requests()
+        .iter()
+        .filter(|r| r.route.starts_with("/api/"))
+        .map(|r| format!("{} {}", r.method, r.route))
+        .collect();
+    api.sort();
+    assert_eq!(
+        api,
+        [
+            "GET /api/v2/routing/languages",
+            "POST /api/v2/routing/languages",
+            "POST /api/v2/routing/skills",
+        ]
+    );
+}
+
+#[test]
 fn a_user_waits_for_a_skill_not_synced_yet_and_gets_it_when_it_is() {
     let w = world();
     skill("Ready", false);
@@ -187,7 +212,17 @@ fn an_existing_skill_of_exactly_that_name_is_adopted_and_case_twins_are_duplicat
     skill("Sales", false);
     wait_idle();
     assert_eq!(gid("Sales"), seeded);
-    assert_eq!(calls_on(&w.emu, "POST", "/api/v2/routing/skills"), 0);
+    assert_eq!(
+        names(&w, "skills"),
+        ["Sales", "Sales EMEA"],
+        "nothing created"
+    );
+    // A language is looked up first: adopting it creates nothing.
+    let lang = w.emu.seed("languages", json!({"name": "Welsh"}));
+    skill("Welsh", true);
+    wait_idle();
+    assert_eq!(gid("Welsh"), lang);
+    assert_eq!(calls_on(&w.emu, "POST", "/api/v2/routing/languages"), 0);
     skill("Tier1", false);
     wait_idle();
     skill("tier1", false);

@@ -15,6 +15,18 @@ use crate::status::{ObjectStatus, SyncState};
 use crate::store::RowWrite;
 use crate::user_sync::SyncError;
 
+/// What looking for a skill's Genesys object found.
+enum Found {
+    /// gcsync created it.
+    Created(api::GcRouting),
+    /// One of exactly that name exists: adopted.
+    Existing(api::GcRouting),
+    /// One whose name differs only in case holds the name.
+    CaseTwin(api::GcRouting),
+    /// Genesys says the name is taken but does not list it yet.
+    NotListed,
+}
+
 /// Names compared as Genesys compares them for uniqueness (case-insensitively).
 fn fold(s: &str) -> String {
     s.chars().flat_map(char::to_lowercase).collect()
@@ -121,7 +133,10 @@ impl Worker {
         outcome
     }
 
-    /// Finds the Genesys skill (language) of exactly this name and adopts it, or creates it.
+    /// Creates the Genesys skill (language), or adopts the existing one of exactly this name.
+    /// Skills are POSTed first and looked up only on a conflict (one call per new skill: Genesys
+    /// answers 409 for a taken skill name, SPEC2018); languages, whose conflict answer is not
+    /// confirmed, are looked up first so a duplicate is never created.
     fn link_skill(
         &mut self,
         key: &ObjectKey,
@@ -130,35 +145,46 @@ impl Worker {
         pending: &Pending,
     ) -> Outcome {
         let name = skill.id.as_str();
-        let mut created = false;
         let found = self.with_ctx(|ctx| {
-            let listed = api::list_named(ctx.client, cat, name)?;
-            if let Some(g) = listed.iter().find(|g| g.name == name) {
-                return Ok(Some(g.clone()));
-            }
-            if let Some(g) = listed.iter().find(|g| fold(&g.name) == fold(name)) {
-                return Err(SyncError::NeedsAdmin(format!(
-                    "a Genesys {} named {:?} exists (the names differ only in case, and Genesys \
-                     names are unique regardless of case); rename one of them",
-                    cat.name(),
-                    g.name
-                )));
+            let lookup = |ctx: &mut crate::user_sync::Ctx| -> Result<Found, SyncError> {
+                let listed = api::list_named(ctx.client, cat, name)?;
+                Ok(match listed.iter().find(|g| g.name == name) {
+                    Some(g) => Found::Existing(g.clone()),
+                    None => match listed.into_iter().find(|g| fold(&g.name) == fold(name)) {
+                        Some(g) => Found::CaseTwin(g),
+                        None => Found::NotListed,
+                    },
+                })
+            };
+            if cat == Category::Language {
+                let first = lookup(ctx)?;
+                if !matches!(first, Found::NotListed) {
+                    return Ok(first);
+                }
             }
             match api::create(ctx.client, cat, name) {
-                Ok(g) => {
-                    created = true;
-                    Ok(Some(g))
-                }
-                Err(e) if e.status() == Some(409) => {
-                    let again = api::list_named(ctx.client, cat, name)?;
-                    Ok(again.into_iter().find(|g| g.name == name))
-                }
+                Ok(g) => Ok(Found::Created(g)),
+                Err(e) if e.status() == Some(409) => lookup(ctx),
                 Err(e) => Err(e.into()),
             }
         });
-        let g = match found {
-            Ok(Some(g)) => g,
-            Ok(None) => {
+        let (g, origin) = match found {
+            Ok(Found::Created(g)) => (g, Origin::Created),
+            Ok(Found::Existing(g)) => (g, Origin::Adopted),
+            Ok(Found::CaseTwin(g)) => {
+                let owner = self.shared.objects.owner_of(GcsyncObjectKind::Skill, &g.id);
+                let reason = match owner.filter(|o| *o != key.id) {
+                    Some(other) => Self::duplicate_reason(cat, name, &other),
+                    None => format!(
+                        "a Genesys {} named {:?} exists (the names differ only in case, and \
+                         Genesys names are unique regardless of case); rename one of them",
+                        cat.name(),
+                        g.name
+                    ),
+                };
+                return self.skill_error(key, reason, pending);
+            }
+            Ok(Found::NotListed) => {
                 return self.failed(
                     key,
                     SyncError::Transient(format!(
@@ -175,21 +201,20 @@ impl Worker {
         if let Some(other) = owner.filter(|o| *o != key.id) {
             return self.skill_error(key, Self::duplicate_reason(cat, name, &other), pending);
         }
-        let origin = if created {
-            log::info!(
-                "created Genesys {} {} for CIC skill {name}",
-                cat.name(),
-                g.id
-            );
-            Origin::Created
-        } else {
-            log::info!(
+        match origin {
+            Origin::Created => {
+                log::info!(
+                    "created Genesys {} {} for CIC skill {name}",
+                    cat.name(),
+                    g.id
+                )
+            }
+            _ => log::info!(
                 "adopted existing Genesys {} {} for CIC skill {name}",
                 cat.name(),
                 g.id
-            );
-            Origin::Adopted
-        };
+            ),
+        }
         self.skill_linked(key, g.id, origin, cat);
         Outcome::Done(true)
     }
