@@ -8,7 +8,7 @@ use crate::assignments::{effective, stars, Routing};
 use crate::cic::CicUser;
 use crate::engine::Shared;
 use crate::object::{GcsyncObjectKind, ObjectKey};
-use crate::payloads::{parse_strict, CicSkill};
+use crate::payloads::{parse_strict, CicSkill, SkillRef};
 use crate::queue::Priority;
 use crate::result::Failure;
 use crate::settings::Settings;
@@ -55,16 +55,37 @@ impl Kind for SkillKind {
     }
 }
 
-/// The Genesys id and category of a CIC skill that is synced (`None`: not ready).
-pub fn synced_skill(shared: &Shared, id: &str) -> Option<(String, bool)> {
+/// Where a CIC skill stands, as far as a user's assignments care.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SkillState {
+    /// Synced: its Genesys id, and whether it is a language.
+    Ready(String, bool),
+    /// Sent by CIC and on its way (queued, in flight, or retried later): the user's assignments
+    /// wait for it.
+    Pending,
+    /// Unknown to gcsync, in Error or deleted: the user gets the rest without it.
+    Unavailable,
+}
+
+/// Where CIC skill `id` stands: Ready when synced; Pending while a change of it is queued, in
+/// flight or waiting for a retry; otherwise Unavailable.
+pub fn skill_state(shared: &Shared, id: &str) -> SkillState {
     let key = ObjectKey::skill(id);
-    if !shared.is_ready(&key) {
-        return None;
-    }
-    let r = shared.objects.get(&key)?;
-    match (r.status.genesys_id, r.applied) {
-        (Some(gid), Some(super::Applied::Skill(a))) => Some((gid, a.language)),
-        _ => None,
+    let ready = shared
+        .objects
+        .get(&key)
+        .and_then(|r| match (r.source, r.status, r.applied) {
+            (Some(_), s, Some(super::Applied::Skill(a)))
+                if s.state == crate::status::SyncState::Synced && !s.removed =>
+            {
+                s.genesys_id.map(|g| (g, a.language))
+            }
+            _ => None,
+        });
+    match ready {
+        Some((gid, language)) => SkillState::Ready(gid, language),
+        None if shared.queue.is_pending(&key) => SkillState::Pending,
+        None => SkillState::Unavailable,
     }
 }
 
@@ -73,14 +94,16 @@ pub fn synced_skill(shared: &Shared, id: &str) -> Option<(String, bool)> {
 pub struct DesiredRouting {
     /// Assignments to skills and languages that are synced.
     pub routing: Routing,
-    /// Skills the user has in CIC that are not synced yet (Not synced, Error, or removed).
-    pub missing: Vec<ObjectKey>,
+    /// Skills on their way: the assignments are written once none is left.
+    pub pending: Vec<ObjectKey>,
+    /// Skills that cannot be assigned now (unknown, Error, deleted): the rest is written.
+    pub unavailable: Vec<ObjectKey>,
     /// Out-of-range proficiencies that were clamped, one line each.
     pub warnings: Vec<String>,
 }
 
 /// The skills every object of the table gives `user` (workgroups it is a member of).
-fn inherited(shared: &Shared, user: &str) -> Vec<Vec<crate::payloads::SkillRef>> {
+fn inherited(shared: &Shared, user: &str) -> Vec<Vec<SkillRef>> {
     shared
         .objects
         .select(|r| {
@@ -99,31 +122,44 @@ fn inherited(shared: &Shared, user: &str) -> Vec<Vec<crate::payloads::SkillRef>>
         .collect()
 }
 
-/// Works out a user's effective skills (direct + inherited: [`effective`]) as Genesys
-/// assignments, by the `proficiency_bands` of `s`.
-pub fn desired_routing(shared: &Shared, user: &CicUser, s: &Settings) -> DesiredRouting {
-    let from_groups = inherited(shared, &user.id);
-    let refs: Vec<&[crate::payloads::SkillRef]> = from_groups.iter().map(Vec::as_slice).collect();
+/// A user's effective skills (direct + `inherited`: [`effective`]) as Genesys assignments by
+/// `bands`, given where each skill stands (`state`). Pure.
+pub fn routing_for(
+    direct: &[SkillRef],
+    inherited: &[&[SkillRef]],
+    bands: &[i64; 4],
+    state: &dyn Fn(&str) -> SkillState,
+) -> DesiredRouting {
     let mut out = DesiredRouting::default();
-    for (id, p) in effective(&user.skills, &refs) {
-        let (n, clamped) = stars(Some(p), &s.proficiency_bands);
+    for (id, p) in effective(direct, inherited) {
+        let (n, clamped) = stars(Some(p), bands);
         if clamped {
             out.warnings.push(format!(
                 "skill {id}: proficiency {p} is outside 1-100; clamped to {}",
                 p.clamp(1, 100)
             ));
         }
-        match synced_skill(shared, &id) {
-            Some((gid, true)) => {
+        match state(&id) {
+            SkillState::Ready(gid, true) => {
                 out.routing.languages.insert(gid, n);
             }
-            Some((gid, false)) => {
+            SkillState::Ready(gid, false) => {
                 out.routing.skills.insert(gid, n);
             }
-            None => out.missing.push(ObjectKey::skill(id)),
+            SkillState::Pending => out.pending.push(ObjectKey::skill(id)),
+            SkillState::Unavailable => out.unavailable.push(ObjectKey::skill(id)),
         }
     }
     out
+}
+
+/// [`routing_for`] a CIC user, with the workgroups and skills of the object table.
+pub fn desired_routing(shared: &Shared, user: &CicUser, s: &Settings) -> DesiredRouting {
+    let from_groups = inherited(shared, &user.id);
+    let refs: Vec<&[SkillRef]> = from_groups.iter().map(Vec::as_slice).collect();
+    routing_for(&user.skills, &refs, &s.proficiency_bands, &|id| {
+        skill_state(shared, id)
+    })
 }
 
 /// Queues `users` (CIC user ids) again so their effective skills are worked out anew: for a
@@ -147,5 +183,47 @@ pub fn requeue_users_for_skills(shared: &Shared, users: &[String]) {
                 f.message
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sr(id: &str, p: i64) -> SkillRef {
+        SkillRef {
+            id: id.into(),
+            proficiency: Some(p),
+        }
+    }
+
+    #[test]
+    fn inherited_and_direct_skills_become_assignments_by_state() {
+        let direct = [sr("French", 15), sr("Billing", 250)];
+        let sales = [sr("French", 95), sr("Tier2", 45), sr("Soon", 10)];
+        let support = [sr("Tier2", 85), sr("Broken", 50)];
+        let state = |id: &str| match id {
+            "French" => SkillState::Ready("g-fr".into(), true),
+            "Billing" => SkillState::Ready("g-bi".into(), false),
+            "Tier2" => SkillState::Ready("g-t2".into(), false),
+            "Soon" => SkillState::Pending,
+            _ => SkillState::Unavailable,
+        };
+        let d = routing_for(
+            &direct,
+            &[&sales, &support],
+            &crate::assignments::DEFAULT_BANDS,
+            &state,
+        );
+        // Direct 15 beats the inherited 95; the highest inherited Tier2 (85) wins; 250 clamps.
+        assert_eq!(d.routing.languages, [("g-fr".to_string(), 1)].into());
+        assert_eq!(
+            d.routing.skills,
+            [("g-bi".to_string(), 5), ("g-t2".to_string(), 5)].into()
+        );
+        assert_eq!(d.pending, [ObjectKey::skill("Soon")]);
+        assert_eq!(d.unavailable, [ObjectKey::skill("Broken")]);
+        assert_eq!(d.warnings.len(), 1);
+        assert!(d.warnings[0].contains("Billing") && d.warnings[0].contains("250"));
     }
 }

@@ -1,8 +1,9 @@
 //! A user's skills and languages, a facet of the user: after the user itself is synced, its
 //! effective skills are compared with what gcsync last applied and written with the bulk
-//! endpoints; nothing differs, nothing is sent. A skill that is not synced yet does not hold the
-//! user back: the rest is assigned, the user says which skill it waits for (a warning) and is
-//! queued again the moment that skill is synced.
+//! endpoints; nothing differs, nothing is sent. While a skill the user has is on its way (sent by
+//! CIC, not synced yet) the assignments wait, so they are written once rather than once per
+//! skill; a skill that cannot be synced (unknown, Error, deleted) does not hold them back. Either
+//! way the user's warnings name the skill and it is queued again the moment the skill is synced.
 
 use super::{Outcome, Worker};
 use crate::assignments::{bulk_max, plan_languages, plan_skills, skills_need_read, Ops};
@@ -93,19 +94,38 @@ impl Worker {
         let want = desired_routing(&self.shared, user, &self.settings);
         let mut warnings = record.status.warnings.clone();
         warnings.extend(want.warnings.iter().cloned());
-        for m in &want.missing {
+        for m in &want.pending {
             warnings.push(format!(
                 "skill {}: not synced yet; assigned when it is",
                 m.id
             ));
         }
-        if !want.missing.is_empty() {
-            self.shared.waiting.wait(key, &want.missing);
-            for n in &want.missing {
+        for m in &want.unavailable {
+            warnings.push(format!("skill {}: not synced; assigned when it is", m.id));
+        }
+        let needed: Vec<ObjectKey> = want
+            .pending
+            .iter()
+            .chain(&want.unavailable)
+            .cloned()
+            .collect();
+        if !needed.is_empty() {
+            self.shared.waiting.wait(key, &needed);
+            for n in &needed {
                 if self.shared.is_ready(n) {
                     self.shared.release_waiters(n);
                 }
             }
+        }
+        if !want.pending.is_empty() {
+            // Skills on their way: one write once they are all synced, not one per skill.
+            log::debug!(
+                "user {}: skills and languages wait for {} skill(s) being synced",
+                key.id,
+                want.pending.len()
+            );
+            self.update(key, |r| r.status.warnings = warnings);
+            return Outcome::Done(true);
         }
         if !force && want.routing == applied {
             log::debug!(
