@@ -348,6 +348,86 @@ fn advanced_off_syncs_no_skill_and_no_assignment() {
         .all(|r| !r.route.contains("routing")));
 }
 
+#[test]
+fn many_removals_replace_the_skills_in_one_put_keeping_others_assignments() {
+    let w = world();
+    for k in ["A", "B", "C", "D", "E"] {
+        skill(k, false);
+    }
+    wait_idle();
+    let all = json!(["A", "B", "C", "D", "E"].map(|k| json!({"id": k, "proficiency": 60})));
+    user("ivy", all);
+    wait_idle();
+    let foreign = w.emu.seed("skills", json!({"name": "Foreign"}));
+    let ug = user_gid("ivy");
+    w.emu
+        .drift(json!({"op": "set_skill", "userId": ug, "id": foreign, "proficiency": 1.0}));
+    w.emu.clear_requests();
+    user("ivy", json!([{"id": "A", "proficiency": 100}]));
+    wait_idle();
+    let routing: Vec<String> = w
+        .emu
+        .requests()
+        .iter()
+        .filter(|r| r.route.contains("routing"))
+        .map(|r| format!("{} {}", r.method, r.route))
+        .collect();
+    assert_eq!(
+        routing,
+        [
+            "GET /api/v2/users/{userId}/routingskills",
+            "PUT /api/v2/users/{userId}/routingskills/bulk"
+        ]
+    );
+    assert_eq!(held(&w, "ivy").0, json!({gid("A"): 5.0, &foreign: 1.0}));
+}
+
+#[test]
+fn an_assignment_genesys_refuses_is_named_and_the_others_still_go() {
+    let w = world();
+    for k in ["Good1", "Gone", "Good2"] {
+        skill(k, false);
+    }
+    wait_idle();
+    // Someone deletes one of gcsync's skills in Genesys: assigning it is refused (400).
+    w.emu
+        .drift(json!({"op": "delete", "kind": "skill", "id": gid("Gone")}));
+    let refs = json!(["Good1", "Gone", "Good2"].map(|k| json!({"id": k, "proficiency": 30})));
+    user("jon", refs);
+    wait_idle();
+    let (skills, _) = held(&w, "jon");
+    assert_eq!(skills, json!({gid("Good1"): 2.0, gid("Good2"): 2.0}));
+    let s = status("jon");
+    assert_eq!(s["state"], "Synced");
+    let warnings = s["warnings"].to_string();
+    assert!(warnings.contains("skill Gone: not assigned"), "{s}");
+    assert!(calls_on(&w.emu, "PATCH", "routingskills/bulk") <= 5);
+}
+
+#[test]
+fn force_complete_sync_repairs_assignments_changed_in_genesys() {
+    let w = world();
+    skill("Fix", false);
+    skill("Lang", true);
+    wait_idle();
+    let refs = json!([{"id": "Fix", "proficiency": 80}, {"id": "Lang", "proficiency": 80}]);
+    user("kim", refs.clone());
+    wait_idle();
+    let ug = user_gid("kim");
+    w.emu
+        .drift(json!({"op": "remove_skill", "userId": ug, "id": gid("Fix")}));
+    w.emu
+        .drift(json!({"op": "set_language", "userId": ug, "id": gid("Lang"), "proficiency": 1.0}));
+    let snapshot = json!({"users": [{"id": "kim", "display_name": "kim",
+        "business_email": "kim@example.com", "skills": refs}]});
+    assert_eq!(force_sync(&snapshot.to_string()), GcsyncResult::Ok);
+    wait_idle();
+    assert_eq!(
+        held(&w, "kim"),
+        (json!({gid("Fix"): 4.0}), json!({gid("Lang"): 4.0}))
+    );
+}
+
 /// Initial sync of 40 skills (4 of them languages) and 100 users holding 3 skills and 1
 /// language each, sent in one burst (`users_between`: the users between the first and the
 /// second half of the skills, so they meet skills still on their way): the routing calls, and the floor the API allows,
