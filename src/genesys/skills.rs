@@ -1,6 +1,7 @@
 //! Typed wrappers for the routing skill and language endpoints and a user's skill and language
 //! assignments (API-FACTS §4).
 
+use super::users::parse;
 use super::{ApiError, Client, Method};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -65,15 +66,6 @@ impl GcRouting {
     pub fn active(&self) -> bool {
         self.state.as_deref().is_none_or(|s| s != "deleted")
     }
-}
-
-fn parse<T: for<'de> Deserialize<'de>>(v: Value, what: &str) -> Result<T, ApiError> {
-    serde_json::from_value(v).map_err(|e| ApiError::Status {
-        status: 200,
-        code: "gcsync.unexpected.response".into(),
-        message: format!("unexpected {what} response from Genesys Cloud: {e}"),
-        correlation_id: None,
-    })
 }
 
 /// Every active skill (language) whose name starts with `name` (the API's filter is a prefix,
