@@ -189,6 +189,68 @@ pub fn requeue_users_for_skills(shared: &Shared, users: &[String]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::queue::{Change, WorkQueue};
+    use std::sync::Arc;
+
+    fn shared() -> Shared {
+        let get = |k: &str| {
+            Some(match k {
+                "api_base_url" | "login_base_url" => "http://127.0.0.1:9".to_string(),
+                "client_id" | "client_secret" => "x".into(),
+                "data_dir" => "/nonexistent/gcsync".into(),
+                _ => return None,
+            })
+        };
+        let host = crate::host::Host(crate::host::GcsyncHost {
+            abi_version: crate::host::GCSYNC_ABI_VERSION,
+            struct_size: std::mem::size_of::<crate::host::GcsyncHost>() as u32,
+            userdata: std::ptr::null_mut(),
+            get_setting: None,
+            log: None,
+            status_changed: None,
+        });
+        let (tx, _rx) = crossbeam_channel::unbounded();
+        Shared::new(
+            WorkQueue::new(100, 0),
+            Default::default(),
+            Default::default(),
+            host,
+            Settings::load(&get).unwrap(),
+            tx,
+        )
+    }
+
+    #[test]
+    fn requeue_users_for_skills_queues_known_users_again_even_when_unchanged() {
+        let sh = shared();
+        let user = crate::cic::parse_user(r#"{"id":"a","business_email":"a@example.com"}"#);
+        let object = CicObject::User(user.unwrap());
+        let a = ObjectKey::user("a");
+        sh.objects
+            .update(&a, |r| r.source = Some(Arc::new(object.clone())));
+        sh.objects
+            .update(&ObjectKey::user("gone"), |r| r.source = None);
+        // The same change was accepted and processed already: a plain enqueue would drop it.
+        let change = Change::Upsert {
+            object,
+            force: false,
+        };
+        sh.queue
+            .enqueue(a.clone(), change.clone(), Priority::Normal)
+            .unwrap();
+        let (k, _) = sh.queue.next(0, std::time::Duration::from_secs(1)).unwrap();
+        sh.queue.finish(&k, true);
+        assert!(!sh
+            .queue
+            .enqueue(a.clone(), change, Priority::Normal)
+            .unwrap());
+        assert!(!sh.queue.is_pending(&a));
+        let ids = ["a", "gone", "unknown"].map(String::from);
+        requeue_users_for_skills(&sh, &ids);
+        assert!(sh.queue.is_pending(&a));
+        assert!(!sh.queue.is_pending(&ObjectKey::user("gone")));
+        assert!(!sh.queue.is_pending(&ObjectKey::user("unknown")));
+    }
 
     fn sr(id: &str, p: i64) -> SkillRef {
         SkillRef {

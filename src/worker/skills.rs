@@ -80,7 +80,6 @@ impl Worker {
             Some(Applied::Skill(a)) => Some(a.language),
             _ => None,
         };
-        let mut moved_users = Vec::new();
         if let (Some(gid), Some(was_language)) = (linked, applied) {
             if was_language == skill.treat_as_language {
                 if !force && record.status.state == SyncState::Synced {
@@ -103,10 +102,16 @@ impl Worker {
                 // "Treat as Language" toggled: the old object goes, with the assignments gcsync
                 // made; the users get the new one with the same proficiency once it exists.
                 let old = Category::of(was_language);
-                moved_users = match self.unassign_everywhere(&gid, old) {
+                let moved = match self.unassign_everywhere(&gid, old) {
                     Ok(u) => u,
                     Err(e) => return self.failed(key, e, pending),
                 };
+                // They get the new one the moment it is synced, even if that takes retries.
+                for user in &moved {
+                    self.shared
+                        .waiting
+                        .wait(&ObjectKey::user(user.as_str()), std::slice::from_ref(key));
+                }
                 if let Err(e) = self.with_ctx(|ctx| Ok(api::delete(ctx.client, old, &gid)?)) {
                     return self.failed(key, e, pending);
                 }
@@ -126,11 +131,7 @@ impl Worker {
         if let Some(other) = self.duplicate_of(key, skill) {
             return self.skill_error(key, Self::duplicate_reason(cat, &skill.id, &other), pending);
         }
-        let outcome = self.link_skill(key, skill, cat, pending);
-        if matches!(outcome, Outcome::Done(true)) {
-            crate::kinds::skill::requeue_users_for_skills(&self.shared, &moved_users);
-        }
-        outcome
+        self.link_skill(key, skill, cat, pending)
     }
 
     /// Creates the Genesys skill (language), or adopts the existing one of exactly this name.
