@@ -144,7 +144,12 @@ impl Worker {
         };
         let mut now = applied.clone();
         let result = self.with_ctx(|ctx| {
-            let read = force || skills_need_read(&want.routing.skills, &applied.skills);
+            // A forced check reads what Genesys holds, for the categories the user has at all.
+            let any = |w: &BTreeMap<String, u8>, a: &BTreeMap<String, u8>| {
+                force && !(w.is_empty() && a.is_empty())
+            };
+            let read = any(&want.routing.skills, &applied.skills)
+                || skills_need_read(&want.routing.skills, &applied.skills);
             let actual = match read {
                 true => Some(api::user_assignments(ctx.client, Category::Skill, &gid)?),
                 false => None,
@@ -162,7 +167,7 @@ impl Worker {
                 &mut warnings,
                 &name,
             )?;
-            let actual = match force {
+            let actual = match any(&want.routing.languages, &applied.languages) {
                 true => Some(api::user_assignments(ctx.client, Category::Language, &gid)?),
                 false => None,
             };
