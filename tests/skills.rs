@@ -241,6 +241,21 @@ fn deleting_an_in_use_skill_removes_its_assignments_first_and_leaves_others_alon
     wait_idle();
     let s = status_of(Skill, "Old");
     assert_eq!(s["removed"], true, "{s}");
+    assert_eq!(flush(), GcsyncResult::Ok);
+    let db = rusqlite::Connection::open_with_flags(
+        w.dir.path().join("gcsync.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let op: String = db
+        .query_row(
+            "SELECT operation FROM audit WHERE kind = 'skill' AND cic_id = 'Old' \
+             ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(op, "deleted", "the audit says what happened to the skill");
     assert_eq!(calls_on(&w.emu, "DELETE", "routingskills/{skillId}"), 1);
     assert!(!names(&w, "skills").contains(&"Old".to_string()));
     let (skills, _) = held(&w, "gus");
