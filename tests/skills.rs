@@ -424,3 +424,51 @@ fn inherited_skills_follow_workgroups_and_the_direct_value_wins() {
     wait_idle();
     assert_eq!(held(&w, "bob"), (json!({}), json!({})));
 }
+
+#[test]
+fn the_skill_hooks_check_their_input_like_every_hook_and_queue_nothing_bad() {
+    use gcsync::ffi::*;
+    let w = world();
+    let changed = |b: &[u8]| unsafe { gcsync_on_skill_changed(b.as_ptr().cast(), b.len()) };
+    let deleted = |b: &[u8]| unsafe { gcsync_on_skill_deleted(b.as_ptr().cast(), b.len()) };
+    let units = |t: &str| t.encode_utf16().collect::<Vec<u16>>();
+    assert_eq!(
+        unsafe { gcsync_on_skill_changed(std::ptr::null(), 3) },
+        GcsyncResult::NullParameter
+    );
+    assert_eq!(
+        unsafe { gcsync_on_skill_deleted(std::ptr::null(), 3) },
+        GcsyncResult::NullParameter
+    );
+    assert_eq!(changed(b"{\"id\":\"a\xff\"}"), GcsyncResult::InvalidUtf8);
+    assert_eq!(
+        changed(br#"{"id":"a","colour":1}"#),
+        GcsyncResult::UnknownField
+    );
+    assert_eq!(changed(br#"["a",true]"#), GcsyncResult::InvalidField);
+    assert_eq!(changed(br#"{"id":" "}"#), GcsyncResult::MissingField);
+    assert_eq!(deleted(b""), GcsyncResult::MissingField);
+    let lone = [0xD800u16, 0x41];
+    let r = unsafe { gcsync_on_skill_changed_utf16(lone.as_ptr(), lone.len()) };
+    assert_eq!(r, GcsyncResult::InvalidUtf16);
+    let ok = units(r#"{"id":"Utf16","treat_as_language":true}"#);
+    let r = unsafe { gcsync_on_skill_changed_utf16(ok.as_ptr(), ok.len()) };
+    assert_eq!(r, GcsyncResult::Ok);
+    wait_idle();
+    assert_eq!(names(&w, "languages"), ["Utf16"]);
+    let id = units("Utf16");
+    let r = unsafe { gcsync_on_skill_deleted_utf16(id.as_ptr(), id.len()) };
+    assert_eq!(r, GcsyncResult::Ok);
+    wait_idle();
+    assert!(names(&w, "languages").is_empty());
+    let list: Vec<String> = w
+        .emu
+        .dump("skills")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].to_string())
+        .collect();
+    assert!(list.is_empty(), "nothing bad was queued: {list:?}");
+    assert_eq!(status_of(Skill, "Utf16")["removed"], true);
+}
