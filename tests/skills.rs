@@ -294,7 +294,7 @@ fn a_restored_user_gets_every_assignment_back() {
 }
 
 #[test]
-fn advanced_off_syncs_no_skill_and_no_assignment() {
+fn advanced_off_syncs_no_skill_and_no_assignment_and_deletes_nothing() {
     let w = World::new();
     w.start();
     skill("Billing", false);
@@ -309,6 +309,23 @@ fn advanced_off_syncs_no_skill_and_no_assignment() {
         .requests()
         .iter()
         .all(|r| !r.route.contains("routing")));
+    // Turned on: the skill syncs and ida gets it at once (every user is mapped again).
+    set("sync_advanced_platform_objects", "true");
+    assert_eq!(gcsync::ffi::gcsync_on_settings_changed(), GcsyncResult::Ok);
+    wait_idle();
+    assert_eq!(held(&w, "ida").0, json!({gid("Billing"): 4.0}));
+    // Turned off again: a CIC deletion deletes nothing until it is back on.
+    set("sync_advanced_platform_objects", "false");
+    assert_eq!(gcsync::ffi::gcsync_on_settings_changed(), GcsyncResult::Ok);
+    assert_eq!(object_deleted(Skill, "Billing"), GcsyncResult::Ok);
+    wait_idle();
+    assert_eq!(names(&w, "skills"), ["Billing"]);
+    assert_eq!(held(&w, "ida").0.as_object().unwrap().len(), 1);
+    set("sync_advanced_platform_objects", "true");
+    assert_eq!(gcsync::ffi::gcsync_on_settings_changed(), GcsyncResult::Ok);
+    wait_idle();
+    assert!(names(&w, "skills").is_empty());
+    assert_eq!(held(&w, "ida").0, json!({}));
 }
 
 #[test]
