@@ -228,6 +228,10 @@ enum gcsync_object_kind
    * A CIC user → Genesys Cloud user.
    */
   GCSYNC_OBJECT_KIND_USER = 1,
+  /**
+   * A CIC skill → Genesys Cloud ACD skill, or language when "Treat as Language" is set.
+   */
+  GCSYNC_OBJECT_KIND_SKILL = 3,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -321,7 +325,7 @@ typedef struct {
 /**
  * Every kind, in number order.
  */
-#define gcsync_object_kind_ALL { gcsync_object_kind_User, }
+#define gcsync_object_kind_ALL { gcsync_object_kind_User, gcsync_object_kind_Skill, }
 
 #ifdef __cplusplus
 extern "C" {
@@ -589,6 +593,43 @@ gcsync_result gcsync_on_user_deleted(const char *user_id, size_t user_id_len);
  * `user_id` must be NULL or readable for `user_id_units` code units.
  */
 gcsync_result gcsync_on_user_deleted_utf16(const uint16_t *user_id, size_t user_id_units);
+
+/**
+ * Hook: a CIC skill was created or changed. `skill_json` is a UTF-8 JSON object of
+ * `skill_json_len` bytes: `{"id": name, "treat_as_language": bool}` (README, "Object kinds and
+ * the generic hooks"). `gcsync_on_object_changed` with `GCSYNC_OBJECT_KIND_SKILL`: same
+ * validation and codes. Thread-safe; no network or disk I/O.
+ *
+ * # Safety
+ * `skill_json` must be NULL or readable for `skill_json_len` bytes.
+ */
+gcsync_result gcsync_on_skill_changed(const char *skill_json, size_t skill_json_len);
+
+/**
+ * `gcsync_on_skill_changed` with the JSON in UTF-16 (`skill_json_units` code units).
+ *
+ * # Safety
+ * `skill_json` must be NULL or readable for `skill_json_units` code units.
+ */
+gcsync_result gcsync_on_skill_changed_utf16(const uint16_t *skill_json, size_t skill_json_units);
+
+/**
+ * Hook: a CIC skill was deleted (`skill_id`: its name, UTF-8, `skill_id_len` bytes). The
+ * Genesys skill or language gcsync created or adopted is deleted after the assignments gcsync
+ * made are removed. `gcsync_on_object_deleted` with `GCSYNC_OBJECT_KIND_SKILL`. Thread-safe.
+ *
+ * # Safety
+ * `skill_id` must be NULL or readable for `skill_id_len` bytes.
+ */
+gcsync_result gcsync_on_skill_deleted(const char *skill_id, size_t skill_id_len);
+
+/**
+ * `gcsync_on_skill_deleted` with the id in UTF-16 (`skill_id_units` code units).
+ *
+ * # Safety
+ * `skill_id` must be NULL or readable for `skill_id_units` code units.
+ */
+gcsync_result gcsync_on_skill_deleted_utf16(const uint16_t *skill_id, size_t skill_id_units);
 
 /**
  * Writes one page of the status list of `kind` into `buf`, snprintf-style: the objects whose

@@ -228,7 +228,11 @@ pub fn outcome(
         before,
         after,
         &calls,
-        settings.user_removal_policy,
+        // Only users have a removal policy; every other kind's removal is a delete.
+        match key.kind {
+            crate::object::GcsyncObjectKind::User => settings.user_removal_policy,
+            _ => RemovalPolicy::Delete,
+        },
         unix_now(),
     );
     match &entry {

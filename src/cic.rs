@@ -5,6 +5,9 @@
 //! missing or empty `id`, an id over [`GCSYNC_MAX_ID_LEN`] bytes and control characters in any
 //! string field, each with its own result code and a message naming the field.
 
+mod skills;
+
+use crate::payloads::SkillRef;
 use crate::result::{Failure, GcsyncResult};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
@@ -40,6 +43,10 @@ pub struct CicUser {
     /// Fax → Genesys OTHER.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fax: Option<String>,
+    /// Skills set directly on the user, with proficiency (`[{"id": "French", "proficiency":
+    /// 70}]`); those inherited from workgroups are not listed here (README "Effective skills").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skills: Vec<SkillRef>,
 }
 
 /// The JSON field names of [`CicUser`], `id` first.
@@ -52,7 +59,11 @@ const USER_FIELDS: &[&str] = &[
     "mobile_phone",
     "home_phone",
     "fax",
+    "skills",
 ];
+
+/// The index of `skills` in [`USER_FIELDS`] (the one field that is not an optional string).
+const SKILLS_FIELD: usize = 8;
 
 impl CicUser {
     /// The optional field with index `i` (1.. in [`USER_FIELDS`]).
@@ -108,6 +119,7 @@ impl<'de> Visitor<'de> for UserVisitor {
             mobile_phone: None,
             home_phone: None,
             fax: None,
+            skills: Vec::new(),
         };
         let mut seen = [false; USER_FIELDS.len()];
         while let Some(UserField(i)) = map.next_key::<UserField>()? {
@@ -116,6 +128,8 @@ impl<'de> Visitor<'de> for UserVisitor {
             }
             if i == 0 {
                 user.id = map.next_value()?;
+            } else if i == SKILLS_FIELD {
+                user.skills = map.next_value::<skills::UserSkills>()?.0;
             } else {
                 *user.optional_mut(i) = map.next_value()?;
             }
@@ -304,6 +318,9 @@ fn check_user(prefix: impl fmt::Display + Copy, user: &CicUser) -> Result<(), Fa
             check_text_named(FieldName { prefix, name }, v)?;
         }
     }
+    for (i, s) in user.skills.iter().enumerate() {
+        check_id_named(skills::SkillField { prefix, index: i }, &s.id)?;
+    }
     Ok(())
 }
 
@@ -424,7 +441,8 @@ mod tests {
 
     #[test]
     fn control_characters_are_refused_in_every_string_field() {
-        for field in USER_FIELDS {
+        // `skills` holds objects: its ids are checked in `cic::skills`.
+        for field in USER_FIELDS.iter().filter(|f| **f != "skills") {
             for bad in ["\\u0000", "\\u0007", "\\n", "\\u001f", "\u{7f}", "\\u0085"] {
                 let mut v = serde_json::json!({"id": "ok"});
                 let json = {

@@ -115,7 +115,11 @@ impl Shared {
     ) -> Result<(), crate::result::Failure> {
         let mut g = self.settings.lock().unwrap_or_else(|p| p.into_inner());
         let new = f(&g.1)?;
-        let remap = new.default_country_code != g.1.default_country_code;
+        // Settings that change what a synced user should look like: its phones, its skills'
+        // stars, or whether it has skills and languages at all.
+        let remap = new.default_country_code != g.1.default_country_code
+            || new.proficiency_bands != g.1.proficiency_bands
+            || (new.sync_advanced_platform_objects && !g.1.sync_advanced_platform_objects);
         *g = (g.0 + 1, Arc::new(new));
         drop(g);
         // New settings may be what the admin changed to fix an error (credentials, region,
@@ -175,7 +179,8 @@ impl Shared {
         }
     }
 
-    /// Queues every user CIC still has: `default_country_code` changed how their phones map.
+    /// Queues every user CIC still has: `default_country_code` changed how their phones map, or
+    /// `proficiency_bands` / `sync_advanced_platform_objects` what skills they hold.
     /// A user whose mapping comes out the same costs no API call.
     fn remap_users(&self) {
         use crate::kinds::CicObject;
@@ -183,7 +188,7 @@ impl Shared {
             .objects
             .select(|r| matches!(r.source.as_deref(), Some(CicObject::User(_))));
         log::info!(
-            "default_country_code changed; mapping {} user(s) again",
+            "user mapping settings changed; mapping {} user(s) again",
             users.len()
         );
         for (key, r) in users {

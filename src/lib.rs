@@ -7,6 +7,7 @@
 
 #![deny(missing_docs)]
 
+pub mod assignments;
 pub mod audit;
 pub mod batch;
 pub mod cancel;

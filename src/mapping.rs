@@ -132,6 +132,7 @@ mod tests {
             mobile_phone: None,
             home_phone: None,
             fax: None,
+            skills: vec![],
         }
     }
 

@@ -9,21 +9,28 @@ use serde::{Deserialize, Serialize};
 pub enum GcsyncObjectKind {
     /// A CIC user → Genesys Cloud user.
     User = 1,
+    /// A CIC skill → Genesys Cloud ACD skill, or language when "Treat as Language" is set.
+    Skill = 3,
 }
 
 impl GcsyncObjectKind {
     /// Every kind, in number order.
-    pub const ALL: [GcsyncObjectKind; 1] = [GcsyncObjectKind::User];
+    pub const ALL: [GcsyncObjectKind; 2] = [GcsyncObjectKind::User, GcsyncObjectKind::Skill];
 
-    /// The kind's position in [`GcsyncObjectKind::ALL`] (for per-kind tables).
+    /// The kind's position in [`GcsyncObjectKind::ALL`] (for per-kind tables; numbers need not
+    /// be contiguous).
     pub fn index(self) -> usize {
-        self as usize - 1
+        GcsyncObjectKind::ALL
+            .iter()
+            .position(|k| *k == self)
+            .unwrap_or(0)
     }
 
     /// Maps a number from the host; `None` when unknown.
     pub fn from_u32(v: u32) -> Option<GcsyncObjectKind> {
         match v {
             1 => Some(GcsyncObjectKind::User),
+            3 => Some(GcsyncObjectKind::Skill),
             _ => None,
         }
     }
@@ -32,6 +39,7 @@ impl GcsyncObjectKind {
     pub fn from_name(name: &str) -> Option<GcsyncObjectKind> {
         match name {
             "user" => Some(GcsyncObjectKind::User),
+            "skill" => Some(GcsyncObjectKind::Skill),
             _ => None,
         }
     }
@@ -40,6 +48,7 @@ impl GcsyncObjectKind {
     pub fn name(self) -> &'static str {
         match self {
             GcsyncObjectKind::User => "user",
+            GcsyncObjectKind::Skill => "skill",
         }
     }
 }
@@ -54,6 +63,14 @@ pub struct ObjectKey {
 }
 
 impl ObjectKey {
+    /// A skill key.
+    pub fn skill(id: impl Into<String>) -> ObjectKey {
+        ObjectKey {
+            kind: GcsyncObjectKind::Skill,
+            id: id.into(),
+        }
+    }
+
     /// A user key.
     pub fn user(id: impl Into<String>) -> ObjectKey {
         ObjectKey {

@@ -20,6 +20,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// What should happen to an object (of any kind).
+// An upsert is the common case; boxing its object would cost an allocation per change.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
     /// Create or update the object from this CIC data; `force` skips the "unchanged" shortcut.
@@ -417,17 +419,12 @@ impl WorkQueue {
         if max == 0 {
             return Vec::new();
         }
-        let keys: Vec<ObjectKey> = self
-            .peek_waiting(max, want)
-            .into_iter()
-            .map(|(k, _)| k)
-            .collect();
+        // Chosen and taken under one hold of the lock, so workers batching at the same time
+        // never split a batch between them.
         let mut g = self.lock();
+        let keys = Self::oldest_waiting(&g, max, |k, c| !g.in_flight.contains_key(k) && want(k, c));
         let mut out = Vec::with_capacity(keys.len());
         for key in keys {
-            if g.in_flight.contains_key(&key) {
-                continue;
-            }
             if let Some(p) = g.pending.remove(&key) {
                 g.in_flight.insert(key.clone(), slot);
                 g.settling += 1;
@@ -639,6 +636,21 @@ impl WorkQueue {
         want: impl Fn(&ObjectKey, &Change) -> bool,
     ) -> Vec<(ObjectKey, Arc<Change>)> {
         let g = self.lock();
+        let keys = Self::oldest_waiting(&g, n, want);
+        keys.into_iter()
+            .map(|k| {
+                let c = g.pending[&k].change.clone();
+                (k, c)
+            })
+            .collect()
+    }
+
+    /// The keys of the `n` oldest waiting changes `want` selects, oldest first.
+    fn oldest_waiting(
+        g: &Inner,
+        n: usize,
+        want: impl Fn(&ObjectKey, &Change) -> bool,
+    ) -> Vec<ObjectKey> {
         let mut oldest: BinaryHeap<(u64, &ObjectKey)> = BinaryHeap::with_capacity(n + 1);
         for (k, p) in g.pending.iter().filter(|(k, p)| want(k, &p.change)) {
             oldest.push((p.seq, k));
@@ -646,13 +658,9 @@ impl WorkQueue {
                 oldest.pop();
             }
         }
-        let mut v: Vec<(u64, ObjectKey, Arc<Change>)> = oldest
-            .into_iter()
-            .map(|(s, k)| (s, k.clone(), g.pending[k].change.clone()))
-            .collect();
-        drop(g);
-        v.sort_by_key(|(s, _, _)| *s);
-        v.into_iter().map(|(_, k, c)| (k, c)).collect()
+        let mut v = oldest.into_sorted_vec();
+        v.truncate(n);
+        v.into_iter().map(|(_, k)| k.clone()).collect()
     }
 
     /// Whether accepted changes wait for the writer.

@@ -20,7 +20,7 @@ pub enum RemovalPolicy {
 }
 
 /// Every setting key gcsync reads.
-pub const KEYS: [&str; 31] = [
+pub const KEYS: [&str; 32] = [
     "region",
     "client_id",
     "client_secret",
@@ -52,6 +52,7 @@ pub const KEYS: [&str; 31] = [
     "org_index_threshold",
     "max_concurrent_requests",
     "presence_reserved_share",
+    "proficiency_bands",
 ];
 
 /// The validated settings of one plugin instance.
@@ -125,6 +126,9 @@ pub struct Settings {
     /// Percent of `requests_per_minute` configuration work may never use, kept for presence
     /// (0-90, default 20).
     pub presence_reserved_share: u32,
+    /// The CIC proficiencies (1-100) where the Genesys stars step up: four ascending thresholds,
+    /// `p <= t[0]` is 1 star ... `p > t[3]` is 5 (default 20, 40, 60, 80).
+    pub proficiency_bands: [i64; 4],
 }
 
 type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -279,6 +283,20 @@ fn country_code(get: Lookup) -> Result<Option<String>, Failure> {
     Ok(Some(digits.to_string()))
 }
 
+/// `proficiency_bands`: four strictly ascending whole numbers from 1 to 99, comma-separated.
+fn bands(get: Lookup) -> Result<[i64; 4], Failure> {
+    let Some(v) = text(get, "proficiency_bands") else {
+        return Ok(crate::assignments::DEFAULT_BANDS);
+    };
+    let want = "four ascending whole numbers from 1 to 99 separated by commas, e.g. 20,40,60,80 \
+                (the highest CIC proficiency of 1, 2, 3 and 4 stars)";
+    let parts: Result<Vec<i64>, _> = v.split(',').map(|p| p.trim().parse::<i64>()).collect();
+    match parts.ok().and_then(|p| <[i64; 4]>::try_from(p).ok()) {
+        Some(b) if b[0] >= 1 && b[3] <= 99 && b.windows(2).all(|w| w[0] < w[1]) => Ok(b),
+        _ => Err(invalid("proficiency_bands", &v, want)),
+    }
+}
+
 impl Settings {
     /// Reads and validates every setting through `get` (returns `None` for an unset key).
     pub fn load(get: Lookup) -> Result<Settings, Failure> {
@@ -389,6 +407,7 @@ impl Settings {
             org_index_threshold: number(get, "org_index_threshold", 50, 0, 10_000_000)? as u32,
             max_concurrent_requests: number(get, "max_concurrent_requests", 4, 1, 16)? as usize,
             presence_reserved_share: number(get, "presence_reserved_share", 20, 0, 90)? as u32,
+            proficiency_bands: bands(get)?,
         })
     }
 

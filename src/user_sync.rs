@@ -88,6 +88,9 @@ pub struct Applied {
     /// The user's version and kept contacts after the last write: the worker stores it beside
     /// what it applied and passes both to the next [`sync_user`] (an update in one call).
     pub known: Known,
+    /// The user was soft-deleted and this call restored it: Genesys kept none of its skills,
+    /// languages or queue memberships.
+    pub restored: bool,
 }
 
 impl Applied {
@@ -96,6 +99,7 @@ impl Applied {
             known: Known::of(desired, &user),
             genesys_id: user.id,
             origin,
+            restored: false,
         }
     }
 }
@@ -271,7 +275,10 @@ fn restore(
         "restored soft-deleted Genesys user {} for CIC user {cic_id}",
         u.id
     );
-    Ok(Applied::new(u, Origin::Restored, desired))
+    Ok(Applied {
+        restored: true,
+        ..Applied::new(u, Origin::Restored, desired)
+    })
 }
 
 /// The message for an email Genesys says is taken while gcsync cannot find its holder.
@@ -307,7 +314,10 @@ pub fn upsert(
         if let Some(u) = users::get(ctx.client, id, true)? {
             let u = set_state(ctx, u, "active", true)?;
             let u = reconcile(ctx, desired, u)?;
-            return Ok(Applied::new(u, Origin::Restored, desired));
+            return Ok(Applied {
+                restored: true,
+                ..Applied::new(u, Origin::Restored, desired)
+            });
         }
         log::warn!(
             "Genesys user {id} linked to CIC user {cic_id} no longer exists; matching by email"

@@ -269,16 +269,32 @@ impl Worker {
         // The kind's own steps (one arm per kind).
         match (key.kind, source.as_deref()) {
             (GcsyncObjectKind::User, Some(CicObject::User(user))) => {
-                self.upsert_user(key, &record, user, force, pending)
+                match self.upsert_user(key, &record, user, force, pending) {
+                    Outcome::Done(true) => self.sync_user_routing(key, user, force, pending),
+                    other => other,
+                }
             }
             (GcsyncObjectKind::User, None) => self.remove_user(key, &record, pending),
+            (GcsyncObjectKind::Skill, Some(CicObject::Skill(skill))) => {
+                self.upsert_skill(key, &record, skill, force, pending)
+            }
+            (GcsyncObjectKind::Skill, None) => self.remove_skill(key, &record, pending),
+            (kind, Some(other)) => {
+                log::error!(
+                    "{} {}: a {} payload was queued for it; ignored",
+                    kind.name(),
+                    key.id,
+                    other.kind().name()
+                );
+                Outcome::Done(false)
+            }
         }
     }
 
     /// `key` needs each of `needed` synced first: records the wait (the object is queued again
     /// when they are) and says so in its status ("waiting for user jdoe"). Returns the outcome
     /// to give: done, not synced; a wait is not an error the admin must act on.
-    #[allow(dead_code)] // used by the kinds that need others (workgroups, skills, presence)
+    #[allow(dead_code)] // used by the kinds that need others (workgroups, presence)
     fn wait_for(&mut self, key: &ObjectKey, needed: &[ObjectKey]) -> Outcome {
         self.shared.waiting.wait(key, needed);
         let names: Vec<String> = needed
@@ -338,6 +354,8 @@ impl Worker {
     }
 }
 
+mod skills;
+mod user_routing;
 mod users;
 mod verify;
 

@@ -19,11 +19,11 @@ fn synced(gid: &str, origin: Origin, applied: DesiredUser) -> Record {
         origin: Some(origin),
         applied: Some(crate::kinds::Applied::User(
             crate::kinds::user::AppliedUser {
-                desired: applied,
                 known: Some(crate::user_sync::Known {
                     version: 7,
                     kept: Vec::new(),
                 }),
+                ..applied.into()
             },
         )),
         status: ObjectStatus {

@@ -171,3 +171,60 @@ pub unsafe extern "C" fn gcsync_on_user_deleted_utf16(
     // SAFETY: forwarded caller guarantee.
     ffi_boundary!(guarded: unsafe { user_deleted(Text::Utf16(user_id, user_id_units)) })
 }
+
+/// Hook: a CIC skill was created or changed. `skill_json` is a UTF-8 JSON object of
+/// `skill_json_len` bytes: `{"id": name, "treat_as_language": bool}` (README, "Object kinds and
+/// the generic hooks"). `gcsync_on_object_changed` with `GCSYNC_OBJECT_KIND_SKILL`: same
+/// validation and codes. Thread-safe; no network or disk I/O.
+///
+/// # Safety
+/// `skill_json` must be NULL or readable for `skill_json_len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn gcsync_on_skill_changed(
+    skill_json: *const c_char,
+    skill_json_len: usize,
+) -> GcsyncResult {
+    // SAFETY: forwarded caller guarantee.
+    ffi_boundary!(guarded: unsafe { object_changed(GcsyncObjectKind::Skill as u32, Text::Utf8(skill_json, skill_json_len)) })
+}
+
+/// `gcsync_on_skill_changed` with the JSON in UTF-16 (`skill_json_units` code units).
+///
+/// # Safety
+/// `skill_json` must be NULL or readable for `skill_json_units` code units.
+#[no_mangle]
+pub unsafe extern "C" fn gcsync_on_skill_changed_utf16(
+    skill_json: *const u16,
+    skill_json_units: usize,
+) -> GcsyncResult {
+    // SAFETY: forwarded caller guarantee.
+    ffi_boundary!(guarded: unsafe { object_changed(GcsyncObjectKind::Skill as u32, Text::Utf16(skill_json, skill_json_units)) })
+}
+
+/// Hook: a CIC skill was deleted (`skill_id`: its name, UTF-8, `skill_id_len` bytes). The
+/// Genesys skill or language gcsync created or adopted is deleted after the assignments gcsync
+/// made are removed. `gcsync_on_object_deleted` with `GCSYNC_OBJECT_KIND_SKILL`. Thread-safe.
+///
+/// # Safety
+/// `skill_id` must be NULL or readable for `skill_id_len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn gcsync_on_skill_deleted(
+    skill_id: *const c_char,
+    skill_id_len: usize,
+) -> GcsyncResult {
+    // SAFETY: forwarded caller guarantee.
+    ffi_boundary!(guarded: unsafe { object_deleted(GcsyncObjectKind::Skill as u32, Text::Utf8(skill_id, skill_id_len)) })
+}
+
+/// `gcsync_on_skill_deleted` with the id in UTF-16 (`skill_id_units` code units).
+///
+/// # Safety
+/// `skill_id` must be NULL or readable for `skill_id_units` code units.
+#[no_mangle]
+pub unsafe extern "C" fn gcsync_on_skill_deleted_utf16(
+    skill_id: *const u16,
+    skill_id_units: usize,
+) -> GcsyncResult {
+    // SAFETY: forwarded caller guarantee.
+    ffi_boundary!(guarded: unsafe { object_deleted(GcsyncObjectKind::Skill as u32, Text::Utf16(skill_id, skill_id_units)) })
+}

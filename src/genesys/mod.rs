@@ -11,6 +11,7 @@ pub mod region;
 pub mod resolver;
 pub mod retry;
 pub mod setup;
+pub mod skills;
 pub mod token;
 pub mod users;
 pub mod wire;

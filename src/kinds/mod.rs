@@ -4,6 +4,7 @@
 //! and the store ([`Applied`]), and into the dispatch functions the kind-agnostic code calls.
 //! Adding a kind is one module and one line in the table.
 
+pub mod skill;
 pub mod user;
 
 use crate::object::GcsyncObjectKind;
@@ -37,6 +38,12 @@ pub trait Kind {
     /// beside what it wrote (a version) leaves that out, so the audit names real changes only.
     fn audited(a: &Self::Applied) -> serde_json::Value {
         serde_json::to_value(a).unwrap_or_default()
+    }
+
+    /// The members of the object and the skills it gives them (a workgroup's members inherit
+    /// its skills: README "Effective skills"); `None` for kinds that give none.
+    fn skill_grants(_c: &Self::Cic) -> Option<(&[String], &[crate::payloads::SkillRef])> {
+        None
     }
 }
 
@@ -77,6 +84,13 @@ macro_rules! kinds {
             pub fn id(&self) -> &str {
                 match self {
                     $(CicObject::$variant(c) => <$k as Kind>::id(c),)*
+                }
+            }
+
+            /// The members this object gives skills to, and the skills (see [`Kind::skill_grants`]).
+            pub fn skill_grants(&self) -> Option<(&[String], &[crate::payloads::SkillRef])> {
+                match self {
+                    $(CicObject::$variant(c) => <$k as Kind>::skill_grants(c),)*
                 }
             }
 
@@ -146,6 +160,7 @@ macro_rules! kinds {
 
 kinds! {
     User => user::UserKind,
+    Skill => skill::SkillKind,
 }
 
 #[cfg(test)]

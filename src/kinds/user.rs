@@ -15,10 +15,12 @@ use serde::{Deserialize, Serialize};
 /// The user kind.
 pub struct UserKind;
 
-/// What gcsync last applied to a user: the desired user it wrote (or verified), and what Genesys
+/// What gcsync last applied to a user: the desired user it wrote (or verified), what Genesys
 /// returned then (the version and the contacts gcsync leaves alone), so that the next update is
-/// one PATCH with no read first. Stored as the desired user's fields plus `known` (rows written
-/// before `known` existed read with `None`: their next update reads the user first).
+/// one PATCH with no read first, and the skill and language assignments gcsync made (by Genesys
+/// id; README "Effective skills"). Stored as one JSON object: the desired user's fields, plus
+/// `known`, `skills` and `languages` when there are any (rows written before them read with
+/// none: their next update reads the user first).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppliedUser {
     /// The desired user last written.
@@ -27,6 +29,22 @@ pub struct AppliedUser {
     /// Genesys' version and kept contacts after that write.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub known: Option<Known>,
+    /// The assignments gcsync made.
+    #[serde(flatten)]
+    pub routing: crate::assignments::Routing,
+}
+
+/// The name the skills code knows it by.
+pub type UserApplied = AppliedUser;
+
+impl From<DesiredUser> for AppliedUser {
+    fn from(desired: DesiredUser) -> AppliedUser {
+        AppliedUser {
+            desired,
+            known: None,
+            routing: Default::default(),
+        }
+    }
 }
 
 impl Kind for UserKind {
@@ -48,7 +66,12 @@ impl Kind for UserKind {
     }
 
     fn audited(a: &AppliedUser) -> serde_json::Value {
-        serde_json::to_value(&a.desired).unwrap_or_default()
+        // Fields and assignments, not the version bookkeeping.
+        let mut v = serde_json::to_value(a).unwrap_or_default();
+        if let Some(m) = v.as_object_mut() {
+            m.remove("known");
+        }
+        v
     }
 
     fn removal_disabled(s: &Settings) -> Option<&'static str> {

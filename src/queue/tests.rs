@@ -11,6 +11,7 @@ fn user(id: &str, name: &str) -> Change {
             mobile_phone: None,
             home_phone: None,
             fax: None,
+            skills: vec![],
         }),
         force: false,
     }

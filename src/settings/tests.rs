@@ -347,3 +347,22 @@ fn concurrency_and_presence_share_are_read_and_checked() {
     let a = load(&[]).unwrap();
     assert!(a.connection_differs(&load(&[("presence_reserved_share", "30")]).unwrap()));
 }
+
+#[test]
+fn proficiency_bands_are_four_ascending_thresholds() {
+    assert_eq!(load(&[]).unwrap().proficiency_bands, [20, 40, 60, 80]);
+    let b = |v: &str| load(&[("proficiency_bands", v)]).map(|s| s.proficiency_bands);
+    assert_eq!(b(" 10, 20 ,30,95").unwrap(), [10, 20, 30, 95]);
+    for bad in [
+        "20,40,60",
+        "20,40,60,80,90",
+        "40,20,60,80",
+        "20,20,60,80",
+        "0,40,60,80",
+    ] {
+        let e = b(bad).unwrap_err();
+        assert_eq!(e.code, GcsyncResult::InvalidSetting, "{bad}");
+        assert!(e.message.contains("proficiency_bands"), "{}", e.message);
+    }
+    assert!(b("20,40,60,100").is_err() && b("a,b,c,d").is_err());
+}

@@ -31,6 +31,7 @@ struct StateFile {
 }
 
 /// A pending change as format 1 wrote it (users only).
+#[allow(clippy::large_enum_variant)] // read once, at migration
 #[derive(Deserialize)]
 enum LegacyChange {
     UpsertUser { user: CicUser, force: bool },
@@ -100,12 +101,7 @@ pub fn from_json_files(db: &mut Db, dir: &Path) -> Result<Option<String>, Failur
         let rec = Record {
             source: r.source.map(|u| Arc::new(CicObject::User(u))),
             origin: r.origin,
-            applied: r.applied.map(|desired| {
-                Applied::User(crate::kinds::user::AppliedUser {
-                    desired,
-                    known: None,
-                })
-            }),
+            applied: r.applied.map(|u| Applied::User(u.into())),
             status: r.status,
             intent: None,
             seq: 0,

@@ -30,12 +30,26 @@ impl Worker {
     pub(super) fn linked(
         &self,
         key: &ObjectKey,
-        applied: AppliedUser,
-        gid: String,
-        origin: Origin,
+        applied: crate::mapping::DesiredUser,
+        done: user_sync::Applied,
     ) {
+        let (gid, origin) = (done.genesys_id, done.origin);
         self.update(key, |r| {
-            r.applied = Some(Applied::User(applied));
+            // The assignments gcsync made stay known, unless the Genesys user is another one
+            // or was restored (Genesys keeps none across a soft delete): then none are.
+            let routing = match r.applied.take() {
+                Some(Applied::User(a))
+                    if !done.restored && r.status.genesys_id.as_deref() == Some(gid.as_str()) =>
+                {
+                    a.routing
+                }
+                _ => Default::default(),
+            };
+            r.applied = Some(Applied::User(AppliedUser {
+                desired: applied,
+                known: Some(done.known),
+                routing,
+            }));
             r.origin = Some(origin);
             r.intent = None;
             r.status = ObjectStatus {
@@ -137,11 +151,7 @@ impl Worker {
         };
         match self.with_ctx(|ctx| user_sync::sync_user(ctx, &op)) {
             Ok(applied) => {
-                let done = AppliedUser {
-                    desired,
-                    known: Some(applied.known),
-                };
-                self.linked(key, done, applied.genesys_id, applied.origin);
+                self.linked(key, desired, applied);
                 Outcome::Done(true)
             }
             Err(e) => self.failed(key, e, pending),

@@ -2,8 +2,7 @@
 //! [`VERIFY_BATCH`] waiting forced checks at once, reads them 100 a call by id and writes only
 //! to the users that differ. N unchanged users cost ⌈N/100⌉ calls and no write.
 
-use super::{Outcome, Worker};
-use crate::kinds::user::AppliedUser;
+use super::Worker;
 use crate::kinds::CicObject;
 use crate::mapping::desired_user;
 use crate::object::{GcsyncObjectKind, ObjectKey};
@@ -23,6 +22,8 @@ struct Check {
     before: Option<Record>,
     desired: crate::mapping::DesiredUser,
     gid: String,
+    /// The CIC user (its skills are verified after the user).
+    user: crate::cic::CicUser,
 }
 
 impl Worker {
@@ -126,12 +127,14 @@ impl Worker {
                     r.source = Some(source);
                     r.status.warnings = m.warnings;
                 });
+                let user = user.clone();
                 Ok(Check {
                     key,
                     pending,
                     before,
                     desired: m.user,
                     gid,
+                    user,
                 })
             }
             _ => Err((key, pending)),
@@ -171,12 +174,15 @@ impl Worker {
         };
         let outcome = match (known, origin) {
             (Ok(known), Some(origin)) => {
-                let applied = AppliedUser {
-                    desired: c.desired,
-                    known: Some(known),
+                let done = user_sync::Applied {
+                    genesys_id: c.gid,
+                    origin,
+                    known,
+                    restored: false,
                 };
-                self.linked(&c.key, applied, c.gid, origin);
-                Outcome::Done(true)
+                self.linked(&c.key, c.desired, done);
+                // Its skills and languages are checked as a forced sync of the user does.
+                self.sync_user_routing(&c.key, &c.user, true, &c.pending)
             }
             (Ok(_), None) => return self.process_alone(c.key, c.pending),
             (Err(e), _) => self.failed(&c.key, e, &c.pending),

@@ -6,6 +6,7 @@
 
 pub mod proxy;
 pub mod secrets;
+pub mod skills;
 
 use gc_emulator::{Emulator, EmulatorConfig};
 use gcsync::ffi::*;
@@ -342,4 +343,29 @@ pub fn pending_in_db(dir: &std::path::Path) -> Vec<String> {
 /// `gcsync_flush` with a generous timeout.
 pub fn flush() -> GcsyncResult {
     gcsync_flush(10_000)
+}
+
+/// `gcsync_on_object_changed` for any kind.
+pub fn object_changed(kind: GcsyncObjectKind, json: &str) -> GcsyncResult {
+    unsafe { gcsync_on_object_changed(kind as u32, json.as_ptr().cast(), json.len()) }
+}
+
+/// `gcsync_on_object_deleted` for any kind.
+pub fn object_deleted(kind: GcsyncObjectKind, id: &str) -> GcsyncResult {
+    unsafe { gcsync_on_object_deleted(kind as u32, id.as_ptr().cast(), id.len()) }
+}
+
+/// The status JSON of an object of any kind.
+pub fn status_of(kind: GcsyncObjectKind, id: &str) -> Value {
+    read_json(|b, l, o| unsafe {
+        gcsync_object_status(kind as u32, id.as_ptr().cast(), id.len(), b, l, o)
+    })
+}
+
+/// API calls logged by the emulator for `method` on routes whose template contains `part`.
+pub fn calls_on(emu: &Emulator, method: &str, part: &str) -> usize {
+    emu.requests()
+        .iter()
+        .filter(|r| r.method == method && r.route.contains(part))
+        .count()
 }

@@ -1,0 +1,199 @@
+//! A user's skills and languages, a facet of the user: after the user itself is synced, its
+//! effective skills are compared with what gcsync last applied and written with the bulk
+//! endpoints; nothing differs, nothing is sent. While a skill the user has is on its way (sent by
+//! CIC, not synced yet) the assignments wait, so they are written once rather than once per
+//! skill; a skill that cannot be synced (unknown, Error, deleted) does not hold them back. Either
+//! way the user's warnings name the skill and it is queued again the moment the skill is synced.
+
+use super::{Outcome, Worker};
+use crate::assignments::{bulk_max, plan_languages, plan_skills, skills_need_read, Ops};
+use crate::batch::run_bulk;
+use crate::cic::CicUser;
+use crate::genesys::skills::{self as api, Category};
+use crate::genesys::ApiError;
+use crate::kinds::skill::{advanced_disabled, desired_routing};
+use crate::kinds::Applied;
+use crate::object::{GcsyncObjectKind, ObjectKey};
+use crate::queue::Pending;
+use crate::user_sync::{Ctx, SyncError};
+use std::collections::BTreeMap;
+
+/// Runs one category's operations, recording in `now` each assignment that is in place
+/// afterwards. An entry Genesys refuses (400) becomes a warning (`name` gives the CIC skill of
+/// a Genesys id) and the others still go; any other failure stops here.
+#[allow(clippy::too_many_arguments)]
+fn execute(
+    ctx: &mut Ctx,
+    cat: Category,
+    user: &str,
+    ops: &Ops,
+    want: &BTreeMap<String, u8>,
+    now: &mut BTreeMap<String, u8>,
+    warnings: &mut Vec<String>,
+    name: &dyn Fn(&str) -> String,
+) -> Result<(), SyncError> {
+    if let Some(first) = &ops.replace {
+        api::replace_skills(ctx.client, user, first)?;
+        // Genesys holds exactly `first` now; gcsync made those of it that it wants.
+        now.clear();
+        now.extend(
+            first
+                .iter()
+                .filter(|(id, _)| want.contains_key(id))
+                .cloned(),
+        );
+    }
+    let item_fault = |e: &ApiError| e.status() == Some(400);
+    let results = run_bulk(&ops.upsert, bulk_max(), item_fault, &mut |items| {
+        api::patch_bulk(ctx.client, cat, user, items)
+    });
+    for ((id, v), r) in ops.upsert.iter().zip(results) {
+        match r {
+            Ok(()) => {
+                now.insert(id.clone(), *v);
+            }
+            Err(e) if item_fault(&e) => {
+                warnings.push(format!("{} {}: not assigned: {e}", cat.name(), name(id)));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    for id in &ops.remove {
+        api::unassign(ctx.client, cat, user, id)?;
+        now.remove(id);
+    }
+    Ok(())
+}
+
+impl Worker {
+    /// Brings the linked Genesys user's skills and languages to the CIC user's effective
+    /// skills (after the user itself synced). `force`: read what Genesys holds and repair.
+    pub(super) fn sync_user_routing(
+        &mut self,
+        key: &ObjectKey,
+        user: &CicUser,
+        force: bool,
+        pending: &Pending,
+    ) -> Outcome {
+        if advanced_disabled(&self.settings).is_some() {
+            return Outcome::Done(true);
+        }
+        let record = self.shared.objects.get(key).unwrap_or_default();
+        let Some(gid) = record
+            .status
+            .genesys_id
+            .clone()
+            .filter(|_| !record.status.removed)
+        else {
+            return Outcome::Done(true);
+        };
+        let applied = match &record.applied {
+            Some(Applied::User(a)) => a.routing.clone(),
+            _ => Default::default(),
+        };
+        let want = desired_routing(&self.shared, user, &self.settings);
+        let mut warnings = record.status.warnings.clone();
+        warnings.extend(want.warnings.iter().cloned());
+        for m in &want.pending {
+            warnings.push(format!(
+                "skill {}: not synced yet; assigned when it is",
+                m.id
+            ));
+        }
+        for m in &want.unavailable {
+            warnings.push(format!("skill {}: not synced; assigned when it is", m.id));
+        }
+        let needed: Vec<ObjectKey> = want
+            .pending
+            .iter()
+            .chain(&want.unavailable)
+            .cloned()
+            .collect();
+        if !needed.is_empty() {
+            self.shared.waiting.wait(key, &needed);
+            for n in &needed {
+                if self.shared.is_ready(n) {
+                    self.shared.release_waiters(n);
+                }
+            }
+        }
+        if !want.pending.is_empty() {
+            // Skills on their way: one write once they are all synced, not one per skill.
+            log::debug!(
+                "user {}: skills and languages wait for {} skill(s) being synced",
+                key.id,
+                want.pending.len()
+            );
+            self.update(key, |r| r.status.warnings = warnings);
+            return Outcome::Done(true);
+        }
+        if !force && want.routing == applied {
+            log::debug!(
+                "user {}: skills and languages unchanged; no API call",
+                key.id
+            );
+            self.update(key, |r| r.status.warnings = warnings);
+            return Outcome::Done(true);
+        }
+        let shared = self.shared.clone();
+        let name = move |gid: &str| {
+            shared
+                .objects
+                .owner_of(GcsyncObjectKind::Skill, gid)
+                .unwrap_or_else(|| gid.to_string())
+        };
+        let mut now = applied.clone();
+        let result = self.with_ctx(|ctx| {
+            // A forced check reads what Genesys holds, for the categories the user has at all.
+            let any = |w: &BTreeMap<String, u8>, a: &BTreeMap<String, u8>| {
+                force && !(w.is_empty() && a.is_empty())
+            };
+            let read = any(&want.routing.skills, &applied.skills)
+                || skills_need_read(&want.routing.skills, &applied.skills);
+            let actual = match read {
+                true => Some(api::user_assignments(ctx.client, Category::Skill, &gid)?),
+                false => None,
+            };
+            let max = bulk_max();
+            let ops = plan_skills(&want.routing.skills, &applied.skills, actual.as_ref(), max);
+            let (cat, want_s) = (Category::Skill, &want.routing.skills);
+            execute(
+                ctx,
+                cat,
+                &gid,
+                &ops,
+                want_s,
+                &mut now.skills,
+                &mut warnings,
+                &name,
+            )?;
+            let actual = match any(&want.routing.languages, &applied.languages) {
+                true => Some(api::user_assignments(ctx.client, Category::Language, &gid)?),
+                false => None,
+            };
+            let want_l = &want.routing.languages;
+            let ops = plan_languages(want_l, &applied.languages, actual.as_ref());
+            let cat = Category::Language;
+            execute(
+                ctx,
+                cat,
+                &gid,
+                &ops,
+                want_l,
+                &mut now.languages,
+                &mut warnings,
+                &name,
+            )
+        });
+        self.update(key, |r| {
+            if let Some(Applied::User(a)) = &mut r.applied {
+                a.routing = now;
+            }
+            r.status.warnings = warnings;
+        });
+        match result {
+            Ok(()) => Outcome::Done(true),
+            Err(e) => self.failed(key, e, pending),
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! Initial-sync call counts of skills and assignments against the floor the bulk limits allow,
+//! from the emulator's request log.
+
+mod common;
+
+use common::skills::*;
+use common::*;
+use serde_json::{json, Value};
+
+/// Initial sync of 40 skills (4 of them languages) and 100 users holding 3 skills and 1
+/// language each, sent in one burst (`users_between`: the users between the first and the
+/// second half of the skills, so they meet skills still on their way): the routing calls, and the floor the API allows,
+/// `creates + Σ users (⌈skills/50⌉ + ⌈languages/50⌉)` (there is no bulk create for skills or
+/// languages).
+fn initial_sync(users_between: bool) -> (usize, usize) {
+    let w = World::with_emulator(gc_emulator::EmulatorConfig {
+        rate_limit_per_minute: 1_000_000,
+        ..emulator_config()
+    });
+    set("sync_advanced_platform_objects", "true");
+    set("requests_per_minute", "100000");
+    w.start();
+    let (n_skills, n_users) = (40, 100);
+    let is_language = |i: usize| i.is_multiple_of(10);
+    let skills = |range: std::ops::Range<usize>| {
+        for i in range {
+            skill(&format!("K{i:02}"), is_language(i));
+        }
+    };
+    if users_between {
+        skills(0..n_skills / 2);
+    } else {
+        skills(0..n_skills);
+    }
+    for u in 0..n_users {
+        let pick = |k: usize| format!("K{:02}", (u * 7 + k * 3) % n_skills);
+        let mut refs: Vec<Value> = Vec::new();
+        let (mut s, mut l) = (0, 0);
+        for k in 0.. {
+            let id = pick(k);
+            let lang = is_language(id[1..].parse().unwrap());
+            if refs.iter().any(|r| r["id"] == id) || (lang && l == 1) || (!lang && s == 3) {
+                continue;
+            }
+            if lang {
+                l += 1
+            } else {
+                s += 1
+            }
+            refs.push(json!({"id": id, "proficiency": 10 + (k * 20) % 90}));
+            if s == 3 && l == 1 {
+                break;
+            }
+        }
+        user(&format!("u{u:03}"), Value::Array(refs));
+    }
+    if users_between {
+        skills(n_skills / 2..n_skills);
+    }
+    wait_idle();
+    for u in 0..n_users {
+        let (s, l) = held(&w, &format!("u{u:03}"));
+        let n = (s.as_object().unwrap().len(), l.as_object().unwrap().len());
+        assert_eq!(n, (3, 1), "u{u:03}");
+        assert_eq!(status(&format!("u{u:03}"))["warnings"], json!([]));
+    }
+    let measured = w
+        .emu
+        .requests()
+        .iter()
+        .filter(|r| r.route.contains("/routing"))
+        .count();
+    let floor = n_skills + n_users * 2;
+    println!(
+        "skills initial sync ({}): {measured} routing calls for {n_skills} skills and {n_users} \
+         users; floor {floor}; ratio {:.3}",
+        if users_between {
+            "users between"
+        } else {
+            "skills first"
+        },
+        measured as f64 / floor as f64
+    );
+    (measured, floor)
+}
+
+#[test]
+fn an_initial_sync_of_skills_and_assignments_stays_within_5_percent_of_the_floor() {
+    let (measured, floor) = initial_sync(false);
+    assert!(
+        measured as f64 <= 1.05 * floor as f64,
+        "{measured} > 1.05 × {floor}"
+    );
+}
+
+#[test]
+fn users_sent_amid_their_skills_still_cost_one_write_per_category() {
+    let (measured, floor) = initial_sync(true);
+    assert!(
+        measured as f64 <= 1.05 * floor as f64,
+        "{measured} > 1.05 × {floor}"
+    );
+}

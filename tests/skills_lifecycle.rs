@@ -1,0 +1,91 @@
+//! The skill hooks at the C boundary, and what gcsync remembers of skills and assignments
+//! across a restart.
+
+mod common;
+
+use common::skills::*;
+use common::*;
+use gcsync::object::GcsyncObjectKind::Skill;
+use gcsync::result::GcsyncResult;
+use serde_json::json;
+
+#[test]
+fn the_skill_hooks_check_their_input_like_every_hook_and_queue_nothing_bad() {
+    use gcsync::ffi::*;
+    let w = world();
+    let changed = |b: &[u8]| unsafe { gcsync_on_skill_changed(b.as_ptr().cast(), b.len()) };
+    let deleted = |b: &[u8]| unsafe { gcsync_on_skill_deleted(b.as_ptr().cast(), b.len()) };
+    let units = |t: &str| t.encode_utf16().collect::<Vec<u16>>();
+    assert_eq!(
+        unsafe { gcsync_on_skill_changed(std::ptr::null(), 3) },
+        GcsyncResult::NullParameter
+    );
+    assert_eq!(
+        unsafe { gcsync_on_skill_deleted(std::ptr::null(), 3) },
+        GcsyncResult::NullParameter
+    );
+    assert_eq!(changed(b"{\"id\":\"a\xff\"}"), GcsyncResult::InvalidUtf8);
+    assert_eq!(
+        changed(br#"{"id":"a","colour":1}"#),
+        GcsyncResult::UnknownField
+    );
+    assert_eq!(changed(br#"["a",true]"#), GcsyncResult::InvalidField);
+    assert_eq!(changed(br#"{"id":" "}"#), GcsyncResult::MissingField);
+    assert_eq!(deleted(b""), GcsyncResult::MissingField);
+    let lone = [0xD800u16, 0x41];
+    let r = unsafe { gcsync_on_skill_changed_utf16(lone.as_ptr(), lone.len()) };
+    assert_eq!(r, GcsyncResult::InvalidUtf16);
+    let ok = units(r#"{"id":"Utf16","treat_as_language":true}"#);
+    let r = unsafe { gcsync_on_skill_changed_utf16(ok.as_ptr(), ok.len()) };
+    assert_eq!(r, GcsyncResult::Ok);
+    wait_idle();
+    assert_eq!(names(&w, "languages"), ["Utf16"]);
+    let id = units("Utf16");
+    let r = unsafe { gcsync_on_skill_deleted_utf16(id.as_ptr(), id.len()) };
+    assert_eq!(r, GcsyncResult::Ok);
+    wait_idle();
+    assert!(names(&w, "languages").is_empty());
+    let list: Vec<String> = w
+        .emu
+        .dump("skills")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].to_string())
+        .collect();
+    assert!(list.is_empty(), "nothing bad was queued: {list:?}");
+    assert_eq!(status_of(Skill, "Utf16")["removed"], true);
+}
+
+#[test]
+fn what_was_assigned_survives_a_restart_and_costs_no_call_after_it() {
+    let w = world();
+    skill("Keep", false);
+    skill("Tongue", true);
+    wait_idle();
+    let refs = json!([{"id": "Keep", "proficiency": 55}, {"id": "Tongue", "proficiency": 95}]);
+    user("lee", refs.clone());
+    wait_idle();
+    assert_eq!(gcsync::ffi::gcsync_shutdown(5_000), GcsyncResult::Ok);
+    w.start();
+    w.emu.clear_requests();
+    let json = json!({"id": "lee", "display_name": "Lee R", "business_email": "lee@example.com",
+                      "skills": refs});
+    assert_eq!(user_changed(&json.to_string()), GcsyncResult::Ok);
+    wait_idle();
+    assert_eq!(gc_user(&w.emu, "lee@example.com")["name"], "Lee R");
+    let routing = w
+        .emu
+        .requests()
+        .iter()
+        .filter(|r| r.route.contains("routing"))
+        .count();
+    assert_eq!(
+        routing, 0,
+        "the assignments were remembered across the restart"
+    );
+    assert_eq!(
+        held(&w, "lee"),
+        (json!({gid("Keep"): 3.0}), json!({gid("Tongue"): 5.0}))
+    );
+}
