@@ -9,21 +9,32 @@ use serde::{Deserialize, Serialize};
 pub enum GcsyncObjectKind {
     /// A CIC user → Genesys Cloud user.
     User = 1,
+    /// A CIC workgroup → Genesys Cloud queue, with its members and wrap-up codes.
+    Workgroup = 2,
+    /// A CIC wrap-up code → Genesys Cloud wrap-up code (name only).
+    WrapupCode = 4,
 }
 
 impl GcsyncObjectKind {
     /// Every kind, in number order.
-    pub const ALL: [GcsyncObjectKind; 1] = [GcsyncObjectKind::User];
+    pub const ALL: [GcsyncObjectKind; 3] = [
+        GcsyncObjectKind::User,
+        GcsyncObjectKind::Workgroup,
+        GcsyncObjectKind::WrapupCode,
+    ];
 
-    /// The kind's position in [`GcsyncObjectKind::ALL`] (for per-kind tables).
+    /// The kind's position in [`GcsyncObjectKind::ALL`] (for per-kind tables; numbers may have
+    /// gaps while a kind is being added on another branch).
     pub fn index(self) -> usize {
-        self as usize - 1
+        Self::ALL.iter().position(|k| *k == self).unwrap_or(0)
     }
 
     /// Maps a number from the host; `None` when unknown.
     pub fn from_u32(v: u32) -> Option<GcsyncObjectKind> {
         match v {
             1 => Some(GcsyncObjectKind::User),
+            2 => Some(GcsyncObjectKind::Workgroup),
+            4 => Some(GcsyncObjectKind::WrapupCode),
             _ => None,
         }
     }
@@ -32,6 +43,8 @@ impl GcsyncObjectKind {
     pub fn from_name(name: &str) -> Option<GcsyncObjectKind> {
         match name {
             "user" => Some(GcsyncObjectKind::User),
+            "workgroup" => Some(GcsyncObjectKind::Workgroup),
+            "wrapup_code" => Some(GcsyncObjectKind::WrapupCode),
             _ => None,
         }
     }
@@ -40,6 +53,8 @@ impl GcsyncObjectKind {
     pub fn name(self) -> &'static str {
         match self {
             GcsyncObjectKind::User => "user",
+            GcsyncObjectKind::Workgroup => "workgroup",
+            GcsyncObjectKind::WrapupCode => "wrapup_code",
         }
     }
 }
@@ -54,6 +69,22 @@ pub struct ObjectKey {
 }
 
 impl ObjectKey {
+    /// A workgroup key.
+    pub fn workgroup(id: impl Into<String>) -> ObjectKey {
+        ObjectKey {
+            kind: GcsyncObjectKind::Workgroup,
+            id: id.into(),
+        }
+    }
+
+    /// A wrap-up code key.
+    pub fn wrapup_code(id: impl Into<String>) -> ObjectKey {
+        ObjectKey {
+            kind: GcsyncObjectKind::WrapupCode,
+            id: id.into(),
+        }
+    }
+
     /// A user key.
     pub fn user(id: impl Into<String>) -> ObjectKey {
         ObjectKey {

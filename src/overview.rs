@@ -206,12 +206,19 @@ mod tests {
                     not_synced: 2,
                     removed: 3,
                 },
-                kinds: [Counts {
-                    synced: 6,
-                    error: 1,
-                    not_synced: 2,
-                    removed: 3,
-                }],
+                kinds: std::array::from_fn(|i| match i {
+                    0 => Counts {
+                        synced: 6,
+                        error: 1,
+                        not_synced: 2,
+                        removed: 3,
+                    },
+                    1 => Counts {
+                        synced: 1,
+                        ..Counts::default()
+                    },
+                    _ => Counts::default(),
+                }),
                 last_run: 1_795_620_645,
                 sync_user_objects: true,
                 sync_advanced_platform_objects: false,

@@ -68,6 +68,9 @@ pub struct Applied {
     pub genesys_id: String,
     /// How the link came about (kept when it already existed).
     pub origin: Origin,
+    /// This call restored a soft-deleted user (Genesys dropped its queue memberships, skills
+    /// and languages: what gcsync owns on it is applied again).
+    pub restored: bool,
 }
 
 fn is_version_conflict(e: &ApiError) -> bool {
@@ -200,6 +203,7 @@ pub fn upsert(
             return Ok(Applied {
                 genesys_id: u.id,
                 origin,
+                restored: false,
             });
         }
         if let Some(u) = users::get(ctx.client, id, true)? {
@@ -208,6 +212,7 @@ pub fn upsert(
             return Ok(Applied {
                 genesys_id: u.id,
                 origin: Origin::Restored,
+                restored: true,
             });
         }
         log::warn!(
@@ -243,6 +248,7 @@ pub fn upsert(
         return Ok(Applied {
             genesys_id: u.id,
             origin,
+            restored: false,
         });
     }
     let body = create_body(desired, ctx.settings.division_id.as_deref());
@@ -253,6 +259,7 @@ pub fn upsert(
             Ok(Applied {
                 genesys_id: u.id,
                 origin: Origin::Created,
+                restored: false,
             })
         }
         Err(e) if e.status() == Some(409) => {
@@ -278,6 +285,7 @@ pub fn upsert(
             Ok(Applied {
                 genesys_id: u.id,
                 origin: Origin::Restored,
+                restored: true,
             })
         }
         Err(e) => Err(division_error(ctx.settings, e)),

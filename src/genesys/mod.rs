@@ -5,11 +5,13 @@ pub mod auth;
 pub mod budget;
 pub mod client;
 pub mod endpoints;
+pub mod queues;
 pub mod region;
 pub mod retry;
 pub mod setup;
 pub mod users;
 pub mod wire;
+pub mod wrapup_codes;
 
 pub use client::{ApiResponse, Client, ClientConfig, Method};
 

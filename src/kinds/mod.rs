@@ -5,6 +5,8 @@
 //! Adding a kind is one module and one line in the table.
 
 pub mod user;
+pub mod workgroup;
+pub mod wrapup_code;
 
 use crate::object::GcsyncObjectKind;
 use crate::queue::Priority;
@@ -141,6 +143,8 @@ macro_rules! kinds {
 
 kinds! {
     User => user::UserKind,
+    Workgroup => workgroup::WorkgroupKind,
+    WrapupCode => wrapup_code::WrapupCodeKind,
 }
 
 #[cfg(test)]
