@@ -146,6 +146,12 @@ impl World {
 
 impl Drop for World {
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            // gcsync's panic hook sends the test's own panic message to the log.
+            for line in logs().iter().filter(|l| l.contains("caught panic")) {
+                eprintln!("{line}");
+            }
+        }
         let _ = gcsync_shutdown(5_000);
         assert_no_secrets();
     }
@@ -275,4 +281,21 @@ pub fn pending_in_db(dir: &std::path::Path) -> Vec<String> {
 /// `gcsync_flush` with a generous timeout.
 pub fn flush() -> GcsyncResult {
     gcsync_flush(10_000)
+}
+
+/// `gcsync_on_object_changed` for any kind.
+pub fn object_changed(kind: GcsyncObjectKind, json: &str) -> GcsyncResult {
+    unsafe { gcsync_on_object_changed(kind as u32, json.as_ptr().cast(), json.len()) }
+}
+
+/// `gcsync_on_object_deleted` for any kind.
+pub fn object_deleted(kind: GcsyncObjectKind, id: &str) -> GcsyncResult {
+    unsafe { gcsync_on_object_deleted(kind as u32, id.as_ptr().cast(), id.len()) }
+}
+
+/// One object's status JSON, of any kind.
+pub fn kind_status(kind: GcsyncObjectKind, id: &str) -> Value {
+    read_json(|b, l, o| unsafe {
+        gcsync_object_status(kind as u32, id.as_ptr().cast(), id.len(), b, l, o)
+    })
 }

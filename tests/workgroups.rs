@@ -1,0 +1,413 @@
+//! Workgroups → queues with members and wrap-up codes, and wrap-up codes, end to end through
+//! the C API against the Genesys Cloud emulator. Call counts come from the request log.
+
+mod common;
+
+use common::*;
+use gc_emulator::Emulator;
+use gcsync::object::GcsyncObjectKind::{Workgroup, WrapupCode};
+use gcsync::result::GcsyncResult;
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+
+const MEMBERS: &str = "/api/v2/routing/queues/{queueId}/members";
+const QUEUE_CODES: &str = "/api/v2/routing/queues/{queueId}/wrapupcodes";
+
+fn advanced_world() -> World {
+    let w = World::new();
+    set("sync_advanced_platform_objects", "true");
+    w.start();
+    w
+}
+
+fn add_user(id: &str) {
+    let email = format!("{id}@example.com");
+    assert_eq!(
+        user_changed(&cic_user(id, id, Some(&email))),
+        GcsyncResult::Ok
+    );
+}
+
+fn workgroup(id: &str, members: &[&str], codes: &[&str]) {
+    let j = json!({"id": id, "members": members, "wrapup_codes": codes});
+    assert_eq!(object_changed(Workgroup, &j.to_string()), GcsyncResult::Ok);
+}
+
+fn code(id: &str, name: &str) {
+    let j = json!({"id": id, "name": name, "label": "L", "category": "C"});
+    assert_eq!(object_changed(WrapupCode, &j.to_string()), GcsyncResult::Ok);
+}
+
+fn queue(emu: &Emulator, name: &str) -> Value {
+    emu.dump("queues")
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["name"] == name)
+        .cloned()
+        .unwrap_or_else(|| panic!("no queue {name}"))
+}
+
+fn member_ids(q: &Value, by: &str) -> BTreeSet<String> {
+    q["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["memberBy"] == by)
+        .map(|m| m["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn gid(id: &str) -> String {
+    status(id)["genesys_id"].as_str().unwrap().to_string()
+}
+
+fn gids(ids: &[&str]) -> BTreeSet<String> {
+    ids.iter().map(|i| gid(i)).collect()
+}
+
+fn codes_named(emu: &Emulator, name: &str) -> Vec<Value> {
+    let all = emu.dump("wrapupcodes");
+    let list = all.as_array().unwrap();
+    list.iter().filter(|c| c["name"] == name).cloned().collect()
+}
+
+#[test]
+fn a_workgroup_becomes_a_queue_with_its_members_and_wrapup_codes() {
+    let w = advanced_world();
+    add_user("u1");
+    add_user("u2");
+    code("W1", "Sold");
+    workgroup("Sales", &["u1", "u2"], &["W1"]);
+    wait_idle();
+    let s = kind_status(Workgroup, "Sales");
+    assert_eq!(s["state"], "Synced", "{s}");
+    let q = queue(&w.emu, "Sales");
+    assert_eq!(s["genesys_id"], q["id"]);
+    assert_eq!(member_ids(&q, "user"), gids(&["u1", "u2"]));
+    let c = kind_status(WrapupCode, "W1");
+    assert_eq!(c["state"], "Synced", "{c}");
+    assert_eq!(q["wrapupCodes"], json!([c["genesys_id"]]));
+    assert_eq!(codes_named(&w.emu, "Sold").len(), 1);
+    // A new queue is not read back: one create, one member add, one code add.
+    assert_eq!(w.emu.call_count("POST", "/api/v2/routing/queues"), 1);
+    assert_eq!(w.emu.call_count("POST", MEMBERS), 1);
+    assert_eq!(w.emu.call_count("GET", MEMBERS), 0);
+    assert_eq!(w.emu.call_count("POST", QUEUE_CODES), 1);
+
+    // The overview counts the new kinds.
+    let o = overview();
+    let kinds = o["kinds"].to_string();
+    assert!(
+        kinds.contains("workgroup") && kinds.contains("wrapup_code"),
+        "{o}"
+    );
+
+    // Deleting the workgroup deletes its queue (gcsync created it).
+    assert_eq!(object_deleted(Workgroup, "Sales"), GcsyncResult::Ok);
+    wait_idle();
+    assert!(w.emu.dump("queues").as_array().unwrap().is_empty());
+    let s = kind_status(Workgroup, "Sales");
+    assert_eq!(s["removed"], true, "{s}");
+}
+
+#[test]
+fn two_hundred_fifty_members_cost_three_calls_and_an_unchanged_workgroup_none() {
+    let w = World::with_emulator(gc_emulator::EmulatorConfig {
+        rate_limit_per_minute: 100_000,
+        ..emulator_config()
+    });
+    set("sync_advanced_platform_objects", "true");
+    set("log_level", "info");
+    set("requests_per_minute", "60000");
+    w.start();
+    let ids: Vec<String> = (0..250).map(|i| format!("m{i:03}")).collect();
+    for id in &ids {
+        add_user(id);
+    }
+    wait_idle();
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    workgroup("Big", &refs, &[]);
+    wait_idle();
+    assert_eq!(kind_status(Workgroup, "Big")["state"], "Synced");
+    let adds: Vec<usize> = w
+        .emu
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.route == MEMBERS)
+        .map(|r| r.body.as_ref().unwrap().as_array().unwrap().len())
+        .collect();
+    assert_eq!(adds, [100, 100, 50]);
+    assert_eq!(member_ids(&queue(&w.emu, "Big"), "user").len(), 250);
+
+    // The same workgroup again (members in another order): what was applied holds, no call.
+    w.emu.clear_requests();
+    let mut reversed = refs.clone();
+    reversed.reverse();
+    workgroup("Big", &reversed, &[]);
+    wait_idle();
+    assert!(w.emu.requests().is_empty(), "{:?}", w.emu.requests());
+    assert_eq!(kind_status(Workgroup, "Big")["state"], "Synced");
+
+    // Everyone leaves: the members are read (3 pages, the last one short) and removed 100 a call.
+    workgroup("Big", &[], &[]);
+    wait_idle();
+    let removes: Vec<usize> = w
+        .emu
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.route == MEMBERS)
+        .inspect(|r| assert_eq!(r.query, "delete=true"))
+        .map(|r| r.body.as_ref().unwrap().as_array().unwrap().len())
+        .collect();
+    assert_eq!(removes, [100, 100, 50]);
+    assert_eq!(w.emu.call_count("GET", MEMBERS), 3);
+    assert!(member_ids(&queue(&w.emu, "Big"), "user").is_empty());
+}
+
+#[test]
+fn a_member_whose_user_is_not_synced_yet_is_added_once_it_is() {
+    let w = advanced_world();
+    add_user("u1");
+    workgroup("Support", &["u1", "late"], &[]);
+    wait_idle();
+    let s = kind_status(Workgroup, "Support");
+    assert_eq!(s["state"], "Not synced", "{s}");
+    assert_eq!(s["reason"], "waiting for user late");
+    let q = queue(&w.emu, "Support");
+    assert_eq!(s["genesys_id"], q["id"], "the queue exists meanwhile");
+    assert_eq!(member_ids(&q, "user"), gids(&["u1"]));
+
+    add_user("late");
+    wait_idle();
+    let s = kind_status(Workgroup, "Support");
+    assert_eq!(s["state"], "Synced", "{s}");
+    assert_eq!(
+        member_ids(&queue(&w.emu, "Support"), "user"),
+        gids(&["u1", "late"])
+    );
+}
+
+#[test]
+fn a_queue_code_waits_for_its_code() {
+    let w = advanced_world();
+    workgroup("Billing", &[], &["W9"]);
+    wait_idle();
+    let s = kind_status(Workgroup, "Billing");
+    assert_eq!(s["reason"], "waiting for wrapup_code W9", "{s}");
+    code("W9", "Refund");
+    wait_idle();
+    assert_eq!(kind_status(Workgroup, "Billing")["state"], "Synced");
+    let c = kind_status(WrapupCode, "W9");
+    assert_eq!(
+        queue(&w.emu, "Billing")["wrapupCodes"],
+        json!([c["genesys_id"]])
+    );
+}
+
+#[test]
+fn duplicate_names_put_the_later_object_in_error_and_overwrite_nothing() {
+    let w = advanced_world();
+    code("W1", "Sold");
+    wait_idle();
+    code("W2", "Sold");
+    wait_idle();
+    let s = kind_status(WrapupCode, "W2");
+    assert_eq!(s["state"], "Error", "{s}");
+    assert!(
+        s["reason"].as_str().unwrap().contains("duplicate name"),
+        "{s}"
+    );
+    assert_eq!(kind_status(WrapupCode, "W1")["state"], "Synced");
+    assert_eq!(codes_named(&w.emu, "Sold").len(), 1);
+
+    workgroup("Sales", &[], &[]);
+    wait_idle();
+    workgroup("SALES", &[], &[]);
+    wait_idle();
+    let s = kind_status(Workgroup, "SALES");
+    assert_eq!(s["state"], "Error", "{s}");
+    assert!(
+        s["reason"].as_str().unwrap().contains("duplicate name"),
+        "{s}"
+    );
+    assert_eq!(w.emu.dump("queues").as_array().unwrap().len(), 1);
+
+    // When the holder of the name goes, the refused one syncs.
+    assert_eq!(object_deleted(WrapupCode, "W1"), GcsyncResult::Ok);
+    wait_idle();
+    assert_eq!(kind_status(WrapupCode, "W2")["state"], "Synced");
+}
+
+#[test]
+fn an_existing_queue_and_code_of_exactly_that_name_are_adopted() {
+    let w = advanced_world();
+    let outsider = w
+        .emu
+        .seed_user("Out Sider", "outsider@example.com", "active");
+    let seeded_code = w.emu.seed("wrapupcodes", json!({"name": "Refund"}));
+    let seeded_queue = w
+        .emu
+        .seed("queues", json!({"name": "Returns", "members": [outsider]}));
+    // Look-alikes the name filter also returns.
+    w.emu.seed("queues", json!({"name": "Returns EMEA"}));
+    w.emu.seed("wrapupcodes", json!({"name": "Refund later"}));
+    add_user("u1");
+    code("W1", "Refund");
+    workgroup("Returns", &["u1"], &["W1"]);
+    wait_idle();
+    assert_eq!(
+        kind_status(WrapupCode, "W1")["genesys_id"],
+        seeded_code.as_str()
+    );
+    assert_eq!(
+        kind_status(Workgroup, "Returns")["genesys_id"],
+        seeded_queue.as_str()
+    );
+    let q = queue(&w.emu, "Returns");
+    let mut want = gids(&["u1"]);
+    want.insert(outsider.clone());
+    assert_eq!(member_ids(&q, "user"), want);
+    assert_eq!(w.emu.dump("queues").as_array().unwrap().len(), 2);
+
+    // Only what gcsync added is removed: u1 goes, the outsider stays.
+    workgroup("Returns", &[], &["W1"]);
+    wait_idle();
+    let q = queue(&w.emu, "Returns");
+    assert_eq!(member_ids(&q, "user"), BTreeSet::from([outsider]));
+
+    // A rename of the code is a PUT on the same code.
+    code("W1", "Refunded");
+    wait_idle();
+    assert_eq!(
+        w.emu
+            .call_count("PUT", "/api/v2/routing/wrapupcodes/{codeId}"),
+        1
+    );
+    assert_eq!(
+        codes_named(&w.emu, "Refunded")[0]["id"],
+        seeded_code.as_str()
+    );
+}
+
+#[test]
+fn a_member_through_a_group_is_not_added_directly() {
+    let w = advanced_world();
+    let seeded = w.emu.seed_user("Grace", "grace@example.com", "active");
+    w.emu
+        .seed("queues", json!({"name": "Ops", "groupMembers": [seeded]}));
+    add_user("grace");
+    wait_idle();
+    assert_eq!(gid("grace"), seeded, "adopted by email");
+    workgroup("Ops", &["grace"], &[]);
+    wait_idle();
+    assert_eq!(kind_status(Workgroup, "Ops")["state"], "Synced");
+    assert_eq!(w.emu.call_count("POST", MEMBERS), 0);
+    let q = queue(&w.emu, "Ops");
+    assert_eq!(member_ids(&q, "group"), BTreeSet::from([seeded]));
+    assert!(member_ids(&q, "user").is_empty());
+}
+
+#[test]
+fn deleting_a_code_in_use_removes_its_uses_first() {
+    let w = advanced_world();
+    code("W1", "Sold");
+    workgroup("Sales", &[], &["W1"]);
+    workgroup("Retention", &[], &["W1"]);
+    wait_idle();
+    let code_id = kind_status(WrapupCode, "W1")["genesys_id"].clone();
+    assert_eq!(queue(&w.emu, "Sales")["wrapupCodes"], json!([code_id]));
+    // The emulator refuses to delete a code a queue still has (its default policy).
+    assert_eq!(object_deleted(WrapupCode, "W1"), GcsyncResult::Ok);
+    wait_idle();
+    let c = kind_status(WrapupCode, "W1");
+    assert_eq!(
+        (c["state"].clone(), c["removed"].clone()),
+        (json!("Synced"), json!(true)),
+        "{c}"
+    );
+    assert!(codes_named(&w.emu, "Sold").is_empty());
+    for name in ["Sales", "Retention"] {
+        assert_eq!(queue(&w.emu, name)["wrapupCodes"], json!([]), "{name}");
+        // CIC still lists the code on the workgroup: it waits for it.
+        let s = kind_status(Workgroup, name);
+        assert_eq!(s["reason"], "waiting for wrapup_code W1", "{s}");
+    }
+    assert_eq!(
+        w.emu.call_count(
+            "DELETE",
+            "/api/v2/routing/queues/{queueId}/wrapupcodes/{codeId}"
+        ),
+        2
+    );
+}
+
+#[test]
+fn a_restored_user_gets_its_queue_memberships_back() {
+    let w = World::new();
+    set("sync_advanced_platform_objects", "true");
+    set("user_removal_policy", "delete");
+    w.start();
+    add_user("u1");
+    add_user("u2");
+    workgroup("Sales", &["u1", "u2"], &[]);
+    wait_idle();
+    let u1 = gid("u1");
+    assert_eq!(user_deleted("u1"), GcsyncResult::Ok);
+    wait_idle();
+    // Genesys dropped the soft-deleted user's membership.
+    assert_eq!(
+        member_ids(&queue(&w.emu, "Sales"), "user"),
+        BTreeSet::from([gid("u2")])
+    );
+    add_user("u1");
+    wait_idle();
+    assert_eq!(gid("u1"), u1, "restored, not recreated");
+    let q = queue(&w.emu, "Sales");
+    assert_eq!(member_ids(&q, "user"), BTreeSet::from([u1, gid("u2")]));
+    assert_eq!(kind_status(Workgroup, "Sales")["state"], "Synced");
+}
+
+#[test]
+fn advanced_objects_while_users_are_off_is_a_clear_error() {
+    let _w = World::new();
+    set("sync_user_objects", "false");
+    set("sync_advanced_platform_objects", "true");
+    assert_eq!(init(), GcsyncResult::ConflictingSettings);
+    let e = last_error();
+    assert!(
+        e.contains("sync_advanced_platform_objects requires sync_user_objects=true"),
+        "{e}"
+    );
+}
+
+#[test]
+fn with_advanced_sync_off_nothing_is_synced_and_nothing_deleted() {
+    let w = advanced_world();
+    add_user("u1");
+    workgroup("Sales", &["u1"], &[]);
+    wait_idle();
+    set("sync_advanced_platform_objects", "false");
+    assert_eq!(gcsync::ffi::gcsync_on_settings_changed(), GcsyncResult::Ok);
+    assert_eq!(object_deleted(Workgroup, "Sales"), GcsyncResult::Ok);
+    code("W1", "Sold");
+    wait_idle();
+    let s = kind_status(Workgroup, "Sales");
+    assert_eq!(s["state"], "Not synced", "{s}");
+    assert!(s["reason"]
+        .as_str()
+        .unwrap()
+        .contains("Sync Advanced Platform Objects is turned off"));
+    assert_eq!(
+        w.emu.dump("queues").as_array().unwrap().len(),
+        1,
+        "nothing deleted"
+    );
+    assert!(codes_named(&w.emu, "Sold").is_empty());
+    // Turned on again, the removal and the code apply.
+    set("sync_advanced_platform_objects", "true");
+    assert_eq!(gcsync::ffi::gcsync_on_settings_changed(), GcsyncResult::Ok);
+    wait_idle();
+    assert!(w.emu.dump("queues").as_array().unwrap().is_empty());
+    assert_eq!(codes_named(&w.emu, "Sold").len(), 1);
+}
