@@ -411,3 +411,63 @@ fn with_advanced_sync_off_nothing_is_synced_and_nothing_deleted() {
     assert!(w.emu.dump("queues").as_array().unwrap().is_empty());
     assert_eq!(codes_named(&w.emu, "Sold").len(), 1);
 }
+
+#[test]
+fn the_named_hooks_are_the_generic_ones_with_their_kind() {
+    use gcsync::ffi::*;
+    let w = advanced_world();
+    let wg = r#"{"id":"Sales","members":[],"wrapup_codes":["W1"]}"#;
+    let units = |t: &str| t.encode_utf16().collect::<Vec<u16>>();
+    unsafe {
+        let c = r#"{"id":"W1","name":"Sold"}"#;
+        let c16 = units(c);
+        assert_eq!(
+            gcsync_on_wrapup_code_changed_utf16(c16.as_ptr(), c16.len()),
+            GcsyncResult::Ok
+        );
+        assert_eq!(
+            gcsync_on_workgroup_changed(wg.as_ptr().cast(), wg.len()),
+            GcsyncResult::Ok
+        );
+        // The same checks and codes as every hook.
+        assert_eq!(
+            gcsync_on_workgroup_changed(std::ptr::null(), 3),
+            GcsyncResult::NullParameter
+        );
+        let bad = r#"{"id":"X","colour":1}"#;
+        assert_eq!(
+            gcsync_on_wrapup_code_changed(bad.as_ptr().cast(), bad.len()),
+            GcsyncResult::UnknownField
+        );
+        let bad = r#"{"id":"X","members":"jdoe"}"#;
+        assert_eq!(
+            gcsync_on_workgroup_changed(bad.as_ptr().cast(), bad.len()),
+            GcsyncResult::InvalidField
+        );
+        let lone = [0xD800u16];
+        assert_eq!(
+            gcsync_on_workgroup_deleted_utf16(lone.as_ptr(), 1),
+            GcsyncResult::InvalidUtf16
+        );
+    }
+    wait_idle();
+    assert_eq!(kind_status(Workgroup, "Sales")["state"], "Synced");
+    assert_eq!(codes_named(&w.emu, "Sold").len(), 1);
+    unsafe {
+        let id16 = units("Sales");
+        assert_eq!(
+            gcsync_on_workgroup_deleted_utf16(id16.as_ptr(), id16.len()),
+            GcsyncResult::Ok
+        );
+        assert_eq!(
+            gcsync_on_wrapup_code_deleted("W1".as_ptr().cast(), 2),
+            GcsyncResult::Ok
+        );
+    }
+    wait_idle();
+    assert!(w.emu.dump("queues").as_array().unwrap().is_empty());
+    assert!(codes_named(&w.emu, "Sold").is_empty());
+    // An unknown kind number is refused and queues nothing.
+    let r = unsafe { gcsync_on_object_changed(99, wg.as_ptr().cast(), wg.len()) };
+    assert_eq!(r, GcsyncResult::UnknownObjectKind);
+}
