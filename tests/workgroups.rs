@@ -471,3 +471,23 @@ fn the_named_hooks_are_the_generic_ones_with_their_kind() {
     let r = unsafe { gcsync_on_object_changed(99, wg.as_ptr().cast(), wg.len()) };
     assert_eq!(r, GcsyncResult::UnknownObjectKind);
 }
+
+#[test]
+fn a_queue_deleted_in_genesys_is_created_again_on_the_next_change() {
+    let w = advanced_world();
+    add_user("u1");
+    add_user("u2");
+    workgroup("Sales", &["u1"], &[]);
+    wait_idle();
+    let first = kind_status(Workgroup, "Sales")["genesys_id"].clone();
+    w.emu
+        .drift(json!({"op": "delete", "kind": "queue", "id": first}));
+    workgroup("Sales", &["u1", "u2"], &[]);
+    wait_idle();
+    let s = kind_status(Workgroup, "Sales");
+    assert_eq!(s["state"], "Synced", "{s}");
+    assert_ne!(s["genesys_id"], first);
+    let q = queue(&w.emu, "Sales");
+    assert_eq!(s["genesys_id"], q["id"]);
+    assert_eq!(member_ids(&q, "user"), gids(&["u1", "u2"]));
+}

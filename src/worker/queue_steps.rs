@@ -29,6 +29,20 @@ fn item_fault(e: &ApiError) -> bool {
     e.status() == Some(400)
 }
 
+/// Why a step over the queue's parts stopped.
+enum Step {
+    /// The queue no longer exists (404): create it again.
+    Gone,
+    /// Any other failure.
+    Failed(SyncError),
+}
+
+impl From<ApiError> for Step {
+    fn from(e: ApiError) -> Step {
+        Step::Failed(e.into())
+    }
+}
+
 /// The queue went away while gcsync held a link to it.
 fn gone(name: &str) -> SyncError {
     SyncError::Transient(format!(
@@ -62,12 +76,14 @@ pub(super) fn sync_queue(
             }
         };
         match sync_parts(ctx, name, force, created_now, (members, codes), progress) {
-            Err(e) if e.to_string() == gone(name).to_string() && attempt == 0 => {
+            Ok(()) => return Ok(()),
+            Err(Step::Gone) if attempt == 0 => {
                 log::warn!("queue {name} was deleted in Genesys Cloud; creating it again");
                 progress.queue = None;
                 progress.applied = AppliedQueue::default();
             }
-            other => return other,
+            Err(Step::Gone) => break,
+            Err(Step::Failed(e)) => return Err(e),
         }
     }
     Err(gone(name))
@@ -80,7 +96,7 @@ fn sync_parts(
     created_now: bool,
     (members, codes): (&Resolved, &Resolved),
     progress: &mut Progress,
-) -> Result<(), SyncError> {
+) -> Result<(), Step> {
     let (qid, origin) = progress.queue.clone().expect("queue ensured");
     let created = origin == Origin::Created;
     let applied = &mut progress.applied;
@@ -96,7 +112,7 @@ fn sync_parts(
         let current = if created_now {
             Vec::new()
         } else {
-            queues::members(ctx.client, &qid)?.ok_or_else(|| gone(name))?
+            queues::members(ctx.client, &qid)?.ok_or(Step::Gone)?
         };
         let direct: BTreeSet<String> = current
             .iter()
@@ -159,7 +175,7 @@ fn sync_parts(
             BTreeSet::new()
         } else {
             queues::wrapup_codes(ctx.client, &qid)?
-                .ok_or_else(|| gone(name))?
+                .ok_or(Step::Gone)?
                 .into_iter()
                 .collect()
         };
@@ -230,7 +246,7 @@ fn settle(
     verb: &str,
     label: &dyn Fn(&str) -> String,
     faults: &mut Vec<String>,
-) -> Result<(Vec<String>, Vec<String>), SyncError> {
+) -> Result<(Vec<String>, Vec<String>), Step> {
     let (mut ok, mut bad) = (Vec::new(), Vec::new());
     for (id, r) in results {
         match r {
@@ -242,7 +258,7 @@ fn settle(
                 ));
                 bad.push(id);
             }
-            Err(e) if e.status() == Some(404) => return Err(gone(queue)),
+            Err(e) if e.status() == Some(404) => return Err(Step::Gone),
             Err(e) => return Err(e.into()),
         }
     }
