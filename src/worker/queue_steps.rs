@@ -137,30 +137,15 @@ fn sync_parts(
             |remove: bool, ids: &[String]| queues::change_members(ctx.client, &qid, ids, remove);
         let added = run(&p.add, max, &mut |c| call(false, c));
         let removed = run(&p.remove, max, &mut |c| call(true, c));
-        let (add_ok, add_bad) = settle(
-            added,
-            name,
-            "member",
-            "added to",
-            &label,
-            &mut progress.faults,
-        )?;
-        let (_, remove_bad) = settle(
-            removed,
-            name,
-            "member",
-            "removed from",
-            &label,
-            &mut progress.faults,
-        )?;
-        let applied = &mut progress.applied;
-        applied.owned_members = owned_after(&p, &add_bad, &remove_bad);
-        let held: BTreeSet<&String> = direct.iter().chain(&fixed).chain(&add_ok).collect();
-        applied.members = want
-            .iter()
-            .filter(|id| held.contains(id))
-            .cloned()
-            .collect();
+        let held: BTreeSet<String> = direct.union(&fixed).cloned().collect();
+        let part = Part {
+            queue: name,
+            what: "member",
+            label: &label,
+        };
+        let (owned, now) = part.finish(&p, &want, &held, added, removed, &mut progress.faults)?;
+        progress.applied.owned_members = owned;
+        progress.applied.members = now;
         if !fixed.is_empty() {
             log::debug!(
                 "queue {name}: {} member(s) through a group left alone",
@@ -199,30 +184,15 @@ fn sync_parts(
         let removed = run(&p.remove, 1, &mut |c| {
             queues::remove_wrapup_code(ctx.client, &qid, &c[0]).map(|_| ())
         });
-        let (add_ok, add_bad) = settle(
-            added,
-            name,
-            "wrap-up code",
-            "added to",
-            &label,
-            &mut progress.faults,
-        )?;
-        let (_, remove_bad) = settle(
-            removed,
-            name,
-            "wrap-up code",
-            "removed from",
-            &label,
-            &mut progress.faults,
-        )?;
-        let applied = &mut progress.applied;
-        applied.owned_wrapup_codes = owned_after(&p, &add_bad, &remove_bad);
-        let held: BTreeSet<&String> = current.iter().chain(&add_ok).collect();
-        applied.wrapup_codes = want
-            .iter()
-            .filter(|id| held.contains(id))
-            .cloned()
-            .collect();
+        let part = Part {
+            queue: name,
+            what: "wrap-up code",
+            label: &label,
+        };
+        let (owned, now) =
+            part.finish(&p, &want, &current, added, removed, &mut progress.faults)?;
+        progress.applied.owned_wrapup_codes = owned;
+        progress.applied.wrapup_codes = now;
     }
     Ok(())
 }
@@ -237,43 +207,67 @@ fn run(
     ids.iter().cloned().zip(results).collect()
 }
 
-/// Splits results into the ids that succeeded and those Genesys refused (each named in
-/// `faults`); any other failure (transient, the queue gone, a permission) ends the step.
-fn settle(
-    results: Vec<(String, Result<(), ApiError>)>,
-    queue: &str,
-    what: &str,
-    verb: &str,
-    label: &dyn Fn(&str) -> String,
-    faults: &mut Vec<String>,
-) -> Result<(Vec<String>, Vec<String>), Step> {
-    let (mut ok, mut bad) = (Vec::new(), Vec::new());
-    for (id, r) in results {
-        match r {
-            Ok(()) => ok.push(id),
-            Err(e) if item_fault(&e) => {
-                faults.push(format!(
-                    "{what} {} could not be {verb} queue {queue}: {e}",
-                    label(&id)
-                ));
-                bad.push(id);
-            }
-            Err(e) if e.status() == Some(404) => return Err(Step::Gone),
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Ok((ok, bad))
+/// One of a queue's sets (members or wrap-up codes), for naming refused items.
+struct Part<'a> {
+    queue: &'a str,
+    what: &'a str,
+    label: &'a dyn Fn(&str) -> String,
 }
 
-/// What gcsync owns after applying `p`, less refused additions, plus refused removals (still
-/// its own, tried again next time).
-fn owned_after(p: &SetPlan, add_bad: &[String], remove_bad: &[String]) -> BTreeSet<String> {
-    let mut owned = p.owned.clone();
-    for id in add_bad {
-        owned.remove(id);
+impl Part<'_> {
+    /// From the results of a plan's additions and removals: what gcsync owns afterwards (less
+    /// refused additions, plus refused removals, tried again next time) and which of `want` the
+    /// queue now holds (`held` before, plus the additions). Refused items are named in
+    /// `faults`; any other failure (transient, the queue gone, a permission) ends the step.
+    fn finish(
+        &self,
+        p: &SetPlan,
+        want: &BTreeSet<String>,
+        held: &BTreeSet<String>,
+        added: Vec<(String, Result<(), ApiError>)>,
+        removed: Vec<(String, Result<(), ApiError>)>,
+        faults: &mut Vec<String>,
+    ) -> Result<(BTreeSet<String>, BTreeSet<String>), Step> {
+        let (add_ok, add_bad) = self.settle(added, "added to", faults)?;
+        let (_, remove_bad) = self.settle(removed, "removed from", faults)?;
+        let mut owned = p.owned.clone();
+        for id in &add_bad {
+            owned.remove(id);
+        }
+        owned.extend(remove_bad);
+        let now = want
+            .iter()
+            .filter(|id| held.contains(*id) || add_ok.contains(*id))
+            .cloned()
+            .collect();
+        Ok((owned, now))
     }
-    owned.extend(remove_bad.iter().cloned());
-    owned
+
+    /// Splits results into the ids that succeeded and those Genesys refused.
+    fn settle(
+        &self,
+        results: Vec<(String, Result<(), ApiError>)>,
+        verb: &str,
+        faults: &mut Vec<String>,
+    ) -> Result<(Vec<String>, Vec<String>), Step> {
+        let (mut ok, mut bad) = (Vec::new(), Vec::new());
+        for (id, r) in results {
+            match r {
+                Ok(()) => ok.push(id),
+                Err(e) if item_fault(&e) => {
+                    let (what, queue) = (self.what, self.queue);
+                    faults.push(format!(
+                        "{what} {} could not be {verb} queue {queue}: {e}",
+                        (self.label)(&id)
+                    ));
+                    bad.push(id);
+                }
+                Err(e) if e.status() == Some(404) => return Err(Step::Gone),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok((ok, bad))
+    }
 }
 
 /// Creates the queue, or adopts the existing one of exactly that name (the create is tried

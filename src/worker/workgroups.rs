@@ -17,6 +17,12 @@ use crate::payloads::CicWorkgroup;
 use crate::queue::{Change, Pending};
 use crate::status::SyncState;
 
+/// The Genesys object `record` is linked to and how, unless it was removed.
+pub(super) fn live_link(record: &Record) -> Option<(String, crate::objects::Origin)> {
+    let gid = record.status.genesys_id.clone();
+    gid.filter(|_| !record.status.removed).zip(record.origin)
+}
+
 /// The workgroup data processed before, when `p` is one.
 pub(super) fn previous(p: Option<&CicObject>) -> Option<&CicWorkgroup> {
     match p {
@@ -53,12 +59,7 @@ impl Worker {
             Some(Applied::Workgroup(a)) => a.clone(),
             _ => AppliedQueue::default(),
         };
-        let link = record
-            .status
-            .genesys_id
-            .clone()
-            .filter(|_| !record.status.removed)
-            .zip(record.origin);
+        let link = live_link(record);
         if !force
             && link.is_some()
             && record.status.state != SyncState::Error
@@ -204,6 +205,14 @@ impl Worker {
                 Err(e) => return self.failed(key, e, pending),
             }
         }
+        self.mark_removed(key);
+        // A workgroup refused for this one's name may sync now.
+        self.requeue_same_name(GcsyncObjectKind::Workgroup, &key.id);
+        Outcome::Done(true)
+    }
+
+    /// Records a CIC deletion as applied (Synced and removed when the object was linked).
+    pub(super) fn mark_removed(&self, key: &ObjectKey) {
         self.update(key, |r| {
             if r.status.genesys_id.is_some() {
                 r.status.state = SyncState::Synced;
@@ -215,9 +224,6 @@ impl Worker {
             r.status.reason = None;
             r.applied = None;
         });
-        // A workgroup refused for this one's name may sync now.
-        self.requeue_same_name(GcsyncObjectKind::Workgroup, &key.id);
-        Outcome::Done(true)
     }
 
     /// Queues again (as CIC last said them) the users whose inherited skills changed.

@@ -2,6 +2,7 @@
 //! name (created, adopted when one of exactly that name exists, renamed with PUT, deleted after
 //! its uses on gcsync's queues are removed).
 
+use super::workgroups::live_link;
 use super::{Outcome, Worker};
 use crate::clock::unix_now;
 use crate::genesys::queues::Named;
@@ -30,12 +31,7 @@ impl Worker {
             Some(Applied::WrapupCode(a)) => Some(a.name.clone()),
             _ => None,
         };
-        let link = record
-            .status
-            .genesys_id
-            .clone()
-            .filter(|_| !record.status.removed)
-            .zip(record.origin);
+        let link = live_link(record);
         if !force
             && link.is_some()
             && record.status.state == SyncState::Synced
@@ -150,17 +146,7 @@ impl Worker {
                 key.id
             );
         }
-        self.update(key, |r| {
-            if r.status.genesys_id.is_some() {
-                r.status.state = SyncState::Synced;
-                r.status.last_synchronized = Some(unix_now());
-            } else if r.status.state == SyncState::Error {
-                r.status.state = SyncState::NotSynced;
-            }
-            r.status.removed = true;
-            r.status.reason = None;
-            r.applied = None;
-        });
+        self.mark_removed(key);
         // The workgroups that still list the code in CIC now wait for it.
         for wk in users {
             self.requeue(&wk, false);
