@@ -491,3 +491,45 @@ fn a_queue_deleted_in_genesys_is_created_again_on_the_next_change() {
     assert_eq!(s["genesys_id"], q["id"]);
     assert_eq!(member_ids(&q, "user"), gids(&["u1", "u2"]));
 }
+
+#[test]
+fn a_wait_survives_a_restart_and_unchanged_work_costs_nothing_after_it() {
+    let w = advanced_world();
+    add_user("u1");
+    code("W1", "Sold");
+    workgroup("Sales", &["u1", "late"], &["W1"]);
+    wait_idle();
+    assert_eq!(
+        kind_status(Workgroup, "Sales")["reason"],
+        "waiting for user late"
+    );
+    assert_eq!(gcsync::ffi::gcsync_shutdown(5_000), GcsyncResult::Ok);
+    w.emu.clear_requests();
+    w.start();
+    wait_idle();
+    // The unfinished workgroup was resumed; with nothing new ready it made no call.
+    let writes: Vec<String> = w
+        .emu
+        .requests()
+        .iter()
+        .filter(|r| r.route.contains("/routing/"))
+        .map(|r| format!("{} {}", r.method, r.route))
+        .collect();
+    assert!(writes.is_empty(), "{writes:?}");
+    assert_eq!(
+        kind_status(Workgroup, "Sales")["reason"],
+        "waiting for user late"
+    );
+    add_user("late");
+    wait_idle();
+    assert_eq!(kind_status(Workgroup, "Sales")["state"], "Synced");
+    assert_eq!(
+        member_ids(&queue(&w.emu, "Sales"), "user"),
+        gids(&["u1", "late"])
+    );
+    assert_eq!(
+        w.emu.call_count("POST", MEMBERS),
+        1,
+        "only the late member was added"
+    );
+}
