@@ -17,6 +17,7 @@ mod org;
 mod outage;
 mod probe;
 mod report;
+mod routing;
 mod stats;
 mod sync;
 
@@ -25,7 +26,7 @@ use report::Report;
 use std::path::{Path, PathBuf};
 
 const USAGE: &str =
-    "usage: gcsync-bench [--quick] [--only cpu,startstop,outage,hooks] [--data-root DIR]
+    "usage: gcsync-bench [--quick] [--only cpu,startstop,outage,hooks,routing] [--data-root DIR]
        gcsync-bench org [--users N]";
 
 /// Sizes and switches of one run.
@@ -139,7 +140,7 @@ fn parse(args: &[String]) -> Plan {
                 let v = it.next().unwrap_or_else(|| fail("--only needs a list"));
                 plan.only = v.split(',').map(str::to_string).collect();
                 for s in &plan.only {
-                    if !["cpu", "startstop", "outage", "hooks"].contains(&s.as_str()) {
+                    if !["cpu", "startstop", "outage", "hooks", "routing"].contains(&s.as_str()) {
                         fail(&format!("unknown scenario {s}"));
                     }
                 }
@@ -216,6 +217,13 @@ fn run(plan: &Plan) -> bool {
         let _ = std::fs::remove_dir_all(&dir);
     }
     sync::flatness(&mut r, &synced, plan.quick);
+    if plan.wants("routing") {
+        let n = if plan.quick { 2_000 } else { 10_000 };
+        let emu = emulator(Faults::default());
+        let dir = root.join("routing");
+        routing::run(&mut r, &emu, &dir, n);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     if plan.wants("hooks") {
         for (condition, title) in hooks::CONDITIONS {
             let dir = root.join(format!("hooks-{condition}"));
@@ -277,6 +285,7 @@ fn main() {
                 Some("startstop") => sync::startstop_child(&params),
                 Some("outage") => outage::child(&params),
                 Some("hooks") => hooks::child(&params),
+                Some("routing") => routing::child(&params),
                 other => fail(&format!("unknown child {other:?}")),
             }
         }
