@@ -16,6 +16,43 @@ use crate::objects::Record;
 use crate::payloads::CicWorkgroup;
 use crate::queue::{Change, Pending};
 use crate::status::SyncState;
+use crate::user_sync::SyncError;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+/// Genesys names being created or renamed at this moment, per kind (lower case) → the CIC id
+/// doing it: with several workers, two CIC objects of one name must not both pass the
+/// duplicate check before either is linked (both would adopt one Genesys object).
+static NAME_CLAIMS: Mutex<BTreeMap<(GcsyncObjectKind, String), String>> =
+    Mutex::new(BTreeMap::new());
+
+/// Holds a name claim until dropped.
+pub(super) struct NameClaim((GcsyncObjectKind, String));
+
+impl Drop for NameClaim {
+    fn drop(&mut self) {
+        NAME_CLAIMS
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.0);
+    }
+}
+
+/// Claims `name` for `key` while it syncs; `Err` names the CIC object holding it.
+pub(super) fn claim_name(key: &ObjectKey, name: &str) -> Result<NameClaim, SyncError> {
+    let k = (key.kind, name.to_lowercase());
+    let mut g = NAME_CLAIMS.lock().unwrap_or_else(|p| p.into_inner());
+    match g.get(&k) {
+        Some(holder) if *holder != key.id => Err(SyncError::Transient(format!(
+            "{} {holder} with the same name is being synced at this moment; will retry",
+            key.kind.name()
+        ))),
+        _ => {
+            g.insert(k.clone(), key.id.clone());
+            Ok(NameClaim(k))
+        }
+    }
+}
 
 /// The Genesys object `record` is linked to and how, unless it was removed.
 pub(super) fn live_link(record: &Record) -> Option<(String, crate::objects::Origin)> {
@@ -83,6 +120,10 @@ impl Worker {
             ),
             );
         }
+        let _claim = match claim_name(key, &wg.id) {
+            Ok(c) => c,
+            Err(e) => return self.failed(key, e, pending),
+        };
         let division = self.settings.division_id.clone();
         let shared = self.shared.clone();
         let owner_of = move |gid: &str| shared.objects.owner_of(GcsyncObjectKind::Workgroup, gid);
@@ -309,5 +350,26 @@ fn empty_like(w: &CicWorkgroup) -> CicWorkgroup {
         members: Vec::new(),
         skills: Vec::new(),
         wrapup_codes: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_is_claimed_by_one_object_of_a_kind_at_a_time() {
+        let (a, b) = (ObjectKey::wrapup_code("W1"), ObjectKey::wrapup_code("W2"));
+        let held = claim_name(&a, "Sold").unwrap();
+        let e = claim_name(&b, "SOLD").err().unwrap();
+        assert!(
+            e.is_transient() && e.to_string().contains("wrapup_code W1"),
+            "{e}"
+        );
+        // Another kind, or the holder itself, is not refused.
+        drop(claim_name(&ObjectKey::workgroup("Sold"), "Sold").unwrap());
+        drop(held);
+        let again = claim_name(&b, "Sold");
+        assert!(again.is_ok(), "released when the holder is done");
     }
 }

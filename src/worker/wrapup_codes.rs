@@ -2,7 +2,7 @@
 //! name (created, adopted when one of exactly that name exists, renamed with PUT, deleted after
 //! its uses on gcsync's queues are removed).
 
-use super::workgroups::live_link;
+use super::workgroups::{claim_name, live_link};
 use super::{Outcome, Worker};
 use crate::clock::unix_now;
 use crate::genesys::queues::Named;
@@ -53,6 +53,10 @@ impl Worker {
                 ),
             );
         }
+        let _claim = match claim_name(key, &name) {
+            Ok(c) => c,
+            Err(e) => return self.failed(key, e, pending),
+        };
         let shared = self.shared.clone();
         let owner_of = move |gid: &str| shared.objects.owner_of(GcsyncObjectKind::WrapupCode, gid);
         let last = before.clone();
