@@ -533,3 +533,36 @@ fn a_wait_survives_a_restart_and_unchanged_work_costs_nothing_after_it() {
         "only the late member was added"
     );
 }
+
+#[test]
+fn users_whose_inherited_skills_change_are_queued_again() {
+    let w = advanced_world();
+    for u in ["u1", "u2", "u3"] {
+        add_user(u);
+    }
+    let skilled = |members: &[&str], proficiency: u32| {
+        let j = json!({"id": "Sales", "members": members,
+                       "skills": [{"id": "French", "proficiency": proficiency}]});
+        assert_eq!(object_changed(Workgroup, &j.to_string()), GcsyncResult::Ok);
+        wait_idle();
+    };
+    skilled(&["u1", "u2"], 50);
+    let processed = || overview()["processed"].as_u64().unwrap();
+    let before = processed();
+    w.emu.clear_requests();
+    // The skills change: the workgroup and both members are processed again.
+    skilled(&["u1", "u2"], 60);
+    assert_eq!(processed() - before, 3);
+    // The same skills, one member swapped: the workgroup, who left and who joined.
+    let before = processed();
+    skilled(&["u2", "u3"], 60);
+    assert_eq!(processed() - before, 3);
+    // Users queued again with nothing to change cost no call: only the member diffs were sent.
+    let user_calls = w
+        .emu
+        .requests()
+        .iter()
+        .filter(|r| r.route.starts_with("/api/v2/users"))
+        .count();
+    assert_eq!(user_calls, 0);
+}
