@@ -1,76 +1,15 @@
-//! Workgroups → queues with members and wrap-up codes, and wrap-up codes, end to end through
-//! the C API against the Genesys Cloud emulator. Call counts come from the request log.
+//! Workgroups → queues with members and wrap-up codes, end to end through the C API against
+//! the Genesys Cloud emulator (the wrap-up code kind is in `wrapup_codes.rs`). Call counts come
+//! from the request log.
 
 mod common;
 
+use common::routing::*;
 use common::*;
-use gc_emulator::Emulator;
 use gcsync::object::GcsyncObjectKind::{Workgroup, WrapupCode};
 use gcsync::result::GcsyncResult;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::collections::BTreeSet;
-
-const MEMBERS: &str = "/api/v2/routing/queues/{queueId}/members";
-const QUEUE_CODES: &str = "/api/v2/routing/queues/{queueId}/wrapupcodes";
-
-fn advanced_world() -> World {
-    let w = World::new();
-    set("sync_advanced_platform_objects", "true");
-    w.start();
-    w
-}
-
-fn add_user(id: &str) {
-    let email = format!("{id}@example.com");
-    assert_eq!(
-        user_changed(&cic_user(id, id, Some(&email))),
-        GcsyncResult::Ok
-    );
-}
-
-fn workgroup(id: &str, members: &[&str], codes: &[&str]) {
-    let j = json!({"id": id, "members": members, "wrapup_codes": codes});
-    assert_eq!(object_changed(Workgroup, &j.to_string()), GcsyncResult::Ok);
-}
-
-fn code(id: &str, name: &str) {
-    let j = json!({"id": id, "name": name, "label": "L", "category": "C"});
-    assert_eq!(object_changed(WrapupCode, &j.to_string()), GcsyncResult::Ok);
-}
-
-fn queue(emu: &Emulator, name: &str) -> Value {
-    emu.dump("queues")
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|q| q["name"] == name)
-        .cloned()
-        .unwrap_or_else(|| panic!("no queue {name}"))
-}
-
-fn member_ids(q: &Value, by: &str) -> BTreeSet<String> {
-    q["members"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m["memberBy"] == by)
-        .map(|m| m["id"].as_str().unwrap().to_string())
-        .collect()
-}
-
-fn gid(id: &str) -> String {
-    status(id)["genesys_id"].as_str().unwrap().to_string()
-}
-
-fn gids(ids: &[&str]) -> BTreeSet<String> {
-    ids.iter().map(|i| gid(i)).collect()
-}
-
-fn codes_named(emu: &Emulator, name: &str) -> Vec<Value> {
-    let all = emu.dump("wrapupcodes");
-    let list = all.as_array().unwrap();
-    list.iter().filter(|c| c["name"] == name).cloned().collect()
-}
 
 #[test]
 fn a_workgroup_becomes_a_queue_with_its_members_and_wrapup_codes() {
@@ -189,57 +128,6 @@ fn a_member_whose_user_is_not_synced_yet_is_added_once_it_is() {
 }
 
 #[test]
-fn a_queue_code_waits_for_its_code() {
-    let w = advanced_world();
-    workgroup("Billing", &[], &["W9"]);
-    wait_idle();
-    let s = kind_status(Workgroup, "Billing");
-    assert_eq!(s["reason"], "waiting for wrapup_code W9", "{s}");
-    code("W9", "Refund");
-    wait_idle();
-    assert_eq!(kind_status(Workgroup, "Billing")["state"], "Synced");
-    let c = kind_status(WrapupCode, "W9");
-    assert_eq!(
-        queue(&w.emu, "Billing")["wrapupCodes"],
-        json!([c["genesys_id"]])
-    );
-}
-
-#[test]
-fn duplicate_names_put_the_later_object_in_error_and_overwrite_nothing() {
-    let w = advanced_world();
-    code("W1", "Sold");
-    wait_idle();
-    code("W2", "Sold");
-    wait_idle();
-    let s = kind_status(WrapupCode, "W2");
-    assert_eq!(s["state"], "Error", "{s}");
-    assert!(
-        s["reason"].as_str().unwrap().contains("duplicate name"),
-        "{s}"
-    );
-    assert_eq!(kind_status(WrapupCode, "W1")["state"], "Synced");
-    assert_eq!(codes_named(&w.emu, "Sold").len(), 1);
-
-    workgroup("Sales", &[], &[]);
-    wait_idle();
-    workgroup("SALES", &[], &[]);
-    wait_idle();
-    let s = kind_status(Workgroup, "SALES");
-    assert_eq!(s["state"], "Error", "{s}");
-    assert!(
-        s["reason"].as_str().unwrap().contains("duplicate name"),
-        "{s}"
-    );
-    assert_eq!(w.emu.dump("queues").as_array().unwrap().len(), 1);
-
-    // When the holder of the name goes, the refused one syncs.
-    assert_eq!(object_deleted(WrapupCode, "W1"), GcsyncResult::Ok);
-    wait_idle();
-    assert_eq!(kind_status(WrapupCode, "W2")["state"], "Synced");
-}
-
-#[test]
 fn an_existing_queue_and_code_of_exactly_that_name_are_adopted() {
     let w = advanced_world();
     let outsider = w
@@ -306,40 +194,6 @@ fn a_member_through_a_group_is_not_added_directly() {
     let q = queue(&w.emu, "Ops");
     assert_eq!(member_ids(&q, "group"), BTreeSet::from([seeded]));
     assert!(member_ids(&q, "user").is_empty());
-}
-
-#[test]
-fn deleting_a_code_in_use_removes_its_uses_first() {
-    let w = advanced_world();
-    code("W1", "Sold");
-    workgroup("Sales", &[], &["W1"]);
-    workgroup("Retention", &[], &["W1"]);
-    wait_idle();
-    let code_id = kind_status(WrapupCode, "W1")["genesys_id"].clone();
-    assert_eq!(queue(&w.emu, "Sales")["wrapupCodes"], json!([code_id]));
-    // The emulator refuses to delete a code a queue still has (its default policy).
-    assert_eq!(object_deleted(WrapupCode, "W1"), GcsyncResult::Ok);
-    wait_idle();
-    let c = kind_status(WrapupCode, "W1");
-    assert_eq!(
-        (c["state"].clone(), c["removed"].clone()),
-        (json!("Synced"), json!(true)),
-        "{c}"
-    );
-    assert!(codes_named(&w.emu, "Sold").is_empty());
-    for name in ["Sales", "Retention"] {
-        assert_eq!(queue(&w.emu, name)["wrapupCodes"], json!([]), "{name}");
-        // CIC still lists the code on the workgroup: it waits for it.
-        let s = kind_status(Workgroup, name);
-        assert_eq!(s["reason"], "waiting for wrapup_code W1", "{s}");
-    }
-    assert_eq!(
-        w.emu.call_count(
-            "DELETE",
-            "/api/v2/routing/queues/{queueId}/wrapupcodes/{codeId}"
-        ),
-        2
-    );
 }
 
 #[test]
@@ -410,66 +264,6 @@ fn with_advanced_sync_off_nothing_is_synced_and_nothing_deleted() {
     wait_idle();
     assert!(w.emu.dump("queues").as_array().unwrap().is_empty());
     assert_eq!(codes_named(&w.emu, "Sold").len(), 1);
-}
-
-#[test]
-fn the_named_hooks_are_the_generic_ones_with_their_kind() {
-    use gcsync::ffi::*;
-    let w = advanced_world();
-    let wg = r#"{"id":"Sales","members":[],"wrapup_codes":["W1"]}"#;
-    let units = |t: &str| t.encode_utf16().collect::<Vec<u16>>();
-    unsafe {
-        let c = r#"{"id":"W1","name":"Sold"}"#;
-        let c16 = units(c);
-        assert_eq!(
-            gcsync_on_wrapup_code_changed_utf16(c16.as_ptr(), c16.len()),
-            GcsyncResult::Ok
-        );
-        assert_eq!(
-            gcsync_on_workgroup_changed(wg.as_ptr().cast(), wg.len()),
-            GcsyncResult::Ok
-        );
-        // The same checks and codes as every hook.
-        assert_eq!(
-            gcsync_on_workgroup_changed(std::ptr::null(), 3),
-            GcsyncResult::NullParameter
-        );
-        let bad = r#"{"id":"X","colour":1}"#;
-        assert_eq!(
-            gcsync_on_wrapup_code_changed(bad.as_ptr().cast(), bad.len()),
-            GcsyncResult::UnknownField
-        );
-        let bad = r#"{"id":"X","members":"jdoe"}"#;
-        assert_eq!(
-            gcsync_on_workgroup_changed(bad.as_ptr().cast(), bad.len()),
-            GcsyncResult::InvalidField
-        );
-        let lone = [0xD800u16];
-        assert_eq!(
-            gcsync_on_workgroup_deleted_utf16(lone.as_ptr(), 1),
-            GcsyncResult::InvalidUtf16
-        );
-    }
-    wait_idle();
-    assert_eq!(kind_status(Workgroup, "Sales")["state"], "Synced");
-    assert_eq!(codes_named(&w.emu, "Sold").len(), 1);
-    unsafe {
-        let id16 = units("Sales");
-        assert_eq!(
-            gcsync_on_workgroup_deleted_utf16(id16.as_ptr(), id16.len()),
-            GcsyncResult::Ok
-        );
-        assert_eq!(
-            gcsync_on_wrapup_code_deleted("W1".as_ptr().cast(), 2),
-            GcsyncResult::Ok
-        );
-    }
-    wait_idle();
-    assert!(w.emu.dump("queues").as_array().unwrap().is_empty());
-    assert!(codes_named(&w.emu, "Sold").is_empty());
-    // An unknown kind number is refused and queues nothing.
-    let r = unsafe { gcsync_on_object_changed(99, wg.as_ptr().cast(), wg.len()) };
-    assert_eq!(r, GcsyncResult::UnknownObjectKind);
 }
 
 #[test]

@@ -4,6 +4,8 @@
 //! `cargo test`), while nextest gives each test its own process.
 #![allow(dead_code)]
 
+pub mod routing;
+
 use gc_emulator::{Emulator, EmulatorConfig};
 use gcsync::ffi::*;
 use gcsync::host::{GcsyncHost, GcsyncLogLevel, GCSYNC_ABI_VERSION};
