@@ -360,3 +360,30 @@ fn users_whose_inherited_skills_change_are_queued_again() {
         .count();
     assert_eq!(user_calls, 0);
 }
+
+#[test]
+fn a_member_whose_latest_update_failed_keeps_its_membership() {
+    let w = advanced_world();
+    add_user("u1");
+    add_user("u2");
+    workgroup("Sales", &["u1"], &[]);
+    wait_idle();
+    w.emu.inject(gc_emulator::InjectedFault {
+        method: "PATCH".into(),
+        route: "/api/v2/users/{userId}".into(),
+        status: 400,
+        count: 1,
+        ..Default::default()
+    });
+    let j = cic_user("u1", "Renamed", Some("u1@example.com"));
+    assert_eq!(user_changed(&j), GcsyncResult::Ok);
+    wait_idle();
+    assert_eq!(status("u1")["state"], "Error");
+    workgroup("Sales", &["u1", "u2"], &[]);
+    wait_idle();
+    assert_eq!(kind_status(Workgroup, "Sales")["state"], "Synced");
+    assert_eq!(
+        member_ids(&queue(&w.emu, "Sales"), "user"),
+        gids(&["u1", "u2"])
+    );
+}

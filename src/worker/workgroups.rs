@@ -69,12 +69,12 @@ pub(super) fn previous(p: Option<&CicObject>) -> Option<&CicWorkgroup> {
 }
 
 impl Worker {
-    /// The Genesys id of `key` when it is synced (what a workgroup may reference), else `None`.
+    /// The Genesys id of `key` when it is linked and not removed (what a workgroup may
+    /// reference), else `None`. A linked object whose latest change failed still exists in
+    /// Genesys: its queue memberships stay.
     pub(super) fn ready_id(&self, key: &ObjectKey) -> Option<String> {
-        if !self.shared.is_ready(key) {
-            return None;
-        }
-        self.shared.objects.status(key).and_then(|s| s.genesys_id)
+        let status = self.shared.objects.status(key)?;
+        status.genesys_id.filter(|_| !status.removed)
     }
 
     pub(super) fn upsert_workgroup(
