@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Compare what the Genesys Cloud emulator's org holds with the CIC dataset the host sent.
 
-usage: compare_org.py DATASET.json ORG_USERS.json
+usage: compare_org.py DATASET.json ORG_USERS.json [ORG_QUEUES.json ORG_WRAPUP_CODES.json]
 
 For each dataset user with a business email, a Genesys user (state not "deleted") must exist with
 that email, name = display_name (trimmed) or the CIC id, and PHONE addresses WORK / WORK2 / MOBILE /
@@ -9,6 +9,12 @@ HOME / OTHER equal to business_phone / business_phone_2 / mobile_phone / home_ph
 after dropping spaces, dashes, dots and parentheses; an empty CIC field means no address of that type).
 A dataset user without a business email must not exist in the org. Prints the org as a table and
 every mismatch; exits 1 on any mismatch.
+
+With the queue and wrap-up code dumps (GET /__emulator/queues, /__emulator/wrapupcodes): each
+dataset wrap-up code exists exactly once under its name (or id when it has none); each dataset
+workgroup is exactly one queue of that name whose direct members are the Genesys users of its
+members (by their emails; members without an email are not expected) and whose wrap-up codes are
+the Genesys codes of its codes.
 """
 import json
 import re
@@ -34,11 +40,50 @@ def phones_of(g):
     return out
 
 
+def compare_routing(data, org_users, queues, codes, problems):
+    """Queues, their members and wrap-up codes, and wrap-up codes, against the dataset."""
+    users = {u["id"]: u for u in data["users"]}
+    gid_of_email = {(g.get("email") or "").lower(): g["id"] for g in org_users if g.get("state") != "deleted"}
+    code_ids = {}
+    print(f"Genesys wrap-up codes ({len(codes)}): " + ", ".join(sorted(c["name"] for c in codes)))
+    for c in data.get("wrapup_codes", []):
+        name = c.get("name") or c["id"]
+        found = [x for x in codes if x["name"] == name]
+        if len(found) != 1:
+            problems.append(f"wrap-up code {c['id']}: {len(found)} Genesys codes named {name!r} (want 1)")
+        else:
+            code_ids[c["id"]] = found[0]["id"]
+    print(f"Genesys queues ({len(queues)}):")
+    for q in queues:
+        direct = [m for m in q.get("members", []) if m.get("memberBy") == "user"]
+        print(f"  {q['name']:<16} {len(direct)} member(s), {len(q.get('wrapupCodes', []))} wrap-up code(s)")
+    for w in data.get("workgroups", []):
+        found = [q for q in queues if q["name"] == w["id"]]
+        if len(found) != 1:
+            problems.append(f"workgroup {w['id']}: {len(found)} queues of that name (want 1)")
+            continue
+        q = found[0]
+        want = set()
+        for m in w.get("members", []):
+            email = (users.get(m, {}).get("business_email") or "").strip().lower()
+            if email:
+                want.add(gid_of_email.get(email, f"<no Genesys user for {m}>"))
+        have = {m["id"] for m in q.get("members", []) if m.get("memberBy") == "user"}
+        if have != want:
+            problems.append(f"workgroup {w['id']}: queue members {sorted(have)}, want {sorted(want)}")
+        want_codes = {code_ids.get(c, f"<no Genesys code for {c}>") for c in w.get("wrapup_codes", [])}
+        if set(q.get("wrapupCodes", [])) != want_codes:
+            problems.append(f"workgroup {w['id']}: queue wrap-up codes {sorted(q.get('wrapupCodes', []))}, "
+                            f"want {sorted(want_codes)}")
+    return len(data.get("workgroups", [])) + len(data.get("wrapup_codes", []))
+
+
 def main():
-    if len(sys.argv) != 3:
+    if len(sys.argv) not in (3, 5):
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
-    dataset = json.load(open(sys.argv[1], encoding="utf-8"))["users"]
+    data = json.load(open(sys.argv[1], encoding="utf-8"))
+    dataset = data["users"]
     org = json.load(open(sys.argv[2], encoding="utf-8"))
     live = [g for g in org if g.get("state") != "deleted"]
 
@@ -87,9 +132,13 @@ def main():
     if others:
         print(f"note: {len(others)} org user(s) not from the dataset (pre-existing): "
               + ", ".join(g.get("email", "?") for g in others))
+    if len(sys.argv) == 5:
+        queues = json.load(open(sys.argv[3], encoding="utf-8"))
+        codes = json.load(open(sys.argv[4], encoding="utf-8"))
+        checked += compare_routing(data, org, queues, codes, problems)
     for p in problems:
         print(f"MISMATCH {p}")
-    print(f"compare_org: {checked} dataset users checked, {len(problems)} mismatch(es)")
+    print(f"compare_org: {checked} dataset objects checked, {len(problems)} mismatch(es)")
     return 1 if problems else 0
 
 

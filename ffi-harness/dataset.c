@@ -1,4 +1,5 @@
-/* ffi-harness/dataset.c - the dataset: {"users":[...]} split into one raw JSON buffer per user. */
+/* ffi-harness/dataset.c - the dataset: {"users":[...]} split into one raw JSON buffer per user,
+ * plus the optional "workgroups", "skills" and "wrapup_codes" arrays (one buffer per object). */
 #include "host.h"
 
 /* ---- the dataset ---------------------------------------------------------------------------- */
@@ -7,6 +8,54 @@ struct user *g_users;
 size_t g_nusers;
 char *g_snapshot; /* {"users":[...]} rebuilt from the elements */
 size_t g_snapshot_len;
+struct object *g_objects;
+size_t g_nobjects;
+
+/* The optional arrays of other objects and their kind numbers (from the header). */
+static const struct {
+    const char *key;
+    unsigned kind;
+} OBJECT_ARRAYS[] = {
+    { "wrapup_codes", KIND_WRAPUP_CODE },
+    { "skills", KIND_SKILL },
+    { "workgroups", KIND_WORKGROUP },
+};
+
+/* Appends the elements of doc's array `key` (if present) as objects of `kind`. */
+static bool load_objects(const char *path, struct span doc, const char *key, unsigned kind)
+{
+    struct span arr, *elems = NULL;
+    if (!obj_get(doc, key, &arr))
+        return true;
+    long n = array_elements(arr, &elems);
+    if (n < 0) {
+        fprintf(stderr, "host: %s: \"%s\" must be an array\n", path, key);
+        return false;
+    }
+    struct object *grown = realloc(g_objects, (g_nobjects + (size_t)n + 1) * sizeof *g_objects);
+    if (!grown)
+        exit(2);
+    g_objects = grown;
+    for (long i = 0; i < n; i++) {
+        struct span id;
+        struct object *o = &g_objects[g_nobjects];
+        o->kind = kind;
+        o->len = elems[i].n;
+        o->json = xmalloc(elems[i].n);
+        memcpy(o->json, elems[i].p, elems[i].n);
+        o->id = obj_get(elems[i], "id", &id) ? value_text(id) : NULL;
+        o->accepted = false;
+        if (!o->id) {
+            fprintf(stderr, "host: %s: %s #%ld has no \"id\"\n", path, key, i + 1);
+            free(o->json);
+            free(elems);
+            return false;
+        }
+        g_nobjects++;
+    }
+    free(elems);
+    return true;
+}
 
 bool dataset_load(const char *path)
 {
@@ -50,6 +99,11 @@ bool dataset_load(const char *path)
     o += (size_t)sprintf(g_snapshot + o, "]}");
     g_snapshot_len = o;
     free(elems);
+    for (size_t k = 0; k < sizeof OBJECT_ARRAYS / sizeof OBJECT_ARRAYS[0]; k++)
+        if (!load_objects(path, doc, OBJECT_ARRAYS[k].key, OBJECT_ARRAYS[k].kind)) {
+            free(text);
+            return false;
+        }
     free(text);
     return true;
 }
@@ -63,4 +117,9 @@ void dataset_free(void)
     }
     free(g_users);
     free(g_snapshot);
+    for (size_t i = 0; i < g_nobjects; i++) {
+        free(g_objects[i].json);
+        free(g_objects[i].id);
+    }
+    free(g_objects);
 }

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Demo: build the library, the emulator and the host; sync data/sample-users.json into a loopback
-# Genesys Cloud emulator through the C ABI; print the plugin's status table, then what the emulator's
-# org holds, and compare the two field by field. Exits non-zero on any failed check or mismatch.
+# Demo: build the library, the emulator and the host; sync data/sample-users.json (users, then
+# wrap-up codes, skills and workgroups through the generic hook) into a loopback Genesys Cloud
+# emulator through the C ABI; print the plugin's status tables, then what the emulator's org holds
+# (users, queues with members and wrap-up codes, wrap-up codes), and compare them field by field.
+# Skills are sent too; until the skill kind is in the library they are refused as an unknown kind
+# and the demo says so (objects.c). Exits non-zero on any failed check or mismatch.
 #
 #   ffi-harness/demo.sh            (from anywhere; KEEP_TMP=1 keeps the temp dir for inspection)
 set -euo pipefail
@@ -33,9 +36,12 @@ status=0
     --mode demo --expect-synced 7 --expect-error 1 || status=$?
 
 echo
-echo "== what the emulator's org holds (GET /__emulator/users)"
+echo "== what the emulator's org holds (GET /__emulator/users, /queues, /wrapupcodes)"
 emulator_users "$TMP/org.json"
-python3 "$HERE/compare_org.py" "$HERE/data/sample-users.json" "$TMP/org.json" || status=1
+emulator_dump queues "$TMP/queues.json"
+emulator_dump wrapupcodes "$TMP/codes.json"
+python3 "$HERE/compare_org.py" "$HERE/data/sample-users.json" "$TMP/org.json" \
+    "$TMP/queues.json" "$TMP/codes.json" || status=1
 emulator_stop
 
 if [ "$status" = 0 ]; then echo "demo: OK"; else echo "demo: FAILED"; fi

@@ -79,6 +79,12 @@
 #define RC_CALLED_FROM_CALLBACK GCSYNC_RESULT_CALLED_FROM_CALLBACK
 #define RC_INVALID_UTF16 GCSYNC_RESULT_INVALID_UTF16
 #define KIND_USER GCSYNC_OBJECT_KIND_USER
+#define KIND_WORKGROUP GCSYNC_OBJECT_KIND_WORKGROUP
+#define KIND_WRAPUP_CODE GCSYNC_OBJECT_KIND_WRAPUP_CODE
+/* The skill kind's number (issue 8). Not in this header until the skills branch lands: until
+ * then the library answers GCSYNC_RESULT_UNKNOWN_OBJECT_KIND and the demo accepts that. */
+#define KIND_SKILL 3u
+#define RC_UNKNOWN_OBJECT_KIND GCSYNC_RESULT_UNKNOWN_OBJECT_KIND
 
 /* ---- the library, loaded with dlopen ------------------------------------------------------ */
 
@@ -92,6 +98,7 @@
     X(gcsync_on_user_changed_utf16)                                                                \
     X(gcsync_on_user_deleted)                                                                      \
     X(gcsync_on_user_deleted_utf16)                                                                \
+    X(gcsync_on_object_changed)                                                                    \
     X(gcsync_on_settings_changed)                                                                  \
     X(gcsync_on_force_sync)                                                                        \
     X(gcsync_on_force_sync_utf16)                                                                  \
@@ -200,6 +207,19 @@ extern struct user *g_users;
 extern size_t g_nusers;
 extern char *g_snapshot; /* {"users":[...]} rebuilt from the elements */
 extern size_t g_snapshot_len;
+
+/* The other CIC objects of the dataset ("workgroups", "skills", "wrapup_codes"), sent through the
+ * generic hook gcsync_on_object_changed with their kind number. */
+struct object {
+    unsigned kind;
+    char *json; /* exactly len bytes, not NUL-terminated */
+    size_t len;
+    char *id;
+    bool accepted; /* the hook answered OK (a skill may be refused as an unknown kind) */
+};
+
+extern struct object *g_objects;
+extern size_t g_nobjects;
 bool dataset_load(const char *path);
 void dataset_free(void);
 
@@ -238,9 +258,15 @@ struct counts {
 
 /* Asks for the length with a NULL buffer, then fetches. Returns malloc'd JSON or NULL (rc set). */
 char *query(enum query q, const char *id, gcsync_result *rc_out);
+/* The same for one object of any kind (Q_OBJECT only). */
+char *query_kind(unsigned kind, const char *id, gcsync_result *rc_out);
 /* Prints the per-object table for the ids we sent and the overview; returns the state counts. */
 struct counts report(bool print);
 void check_expectations(struct counts c, const char *when);
+/* Sends the dataset's other objects through gcsync_on_object_changed. */
+bool send_objects(void);
+/* Prints their status table; checks each accepted one is Synced. */
+void report_objects(bool print);
 
 /* ---- session.c, abuse.c --------------------------------------------------------------------- */
 

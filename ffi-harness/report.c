@@ -5,28 +5,40 @@
 
 static atomic_long g_query_protocol_bad;
 
-static gcsync_result query_raw(enum query q, const char *id, char *buf, size_t len, size_t *out)
+static gcsync_result query_raw(enum query q, unsigned kind, const char *id, char *buf, size_t len, size_t *out)
 {
     switch (q) {
     case Q_OBJECT:
         if (O.utf16) {
             size_t units;
             uint16_t *id16 = utf16_dup(id, strlen(id), &units);
-            gcsync_result rc = G.gcsync_object_status_utf16(KIND_USER, id16, units, buf, len, out);
+            gcsync_result rc = G.gcsync_object_status_utf16(kind, id16, units, buf, len, out);
             free(id16);
             return rc;
         }
-        return G.gcsync_object_status(KIND_USER, id, strlen(id), buf, len, out);
+        return G.gcsync_object_status(kind, id, strlen(id), buf, len, out);
     case Q_LIST: return G.gcsync_list_status(KIND_USER, buf, len, out);
     default: return G.gcsync_overview(buf, len, out);
     }
 }
 
+static char *query_of(enum query q, unsigned kind, const char *id, gcsync_result *rc_out);
+
 /* Asks for the length with a NULL buffer, then fetches. Returns malloc'd JSON or NULL (rc set). */
 char *query(enum query q, const char *id, gcsync_result *rc_out)
 {
+    return query_of(q, KIND_USER, id, rc_out);
+}
+
+char *query_kind(unsigned kind, const char *id, gcsync_result *rc_out)
+{
+    return query_of(Q_OBJECT, kind, id, rc_out);
+}
+
+static char *query_of(enum query q, unsigned kind, const char *id, gcsync_result *rc_out)
+{
     size_t need = 0;
-    gcsync_result rc = query_raw(q, id, NULL, 0, &need);
+    gcsync_result rc = query_raw(q, kind, id, NULL, 0, &need);
     if (rc != RC_BUFFER_TOO_SMALL) {
         if (rc_out)
             *rc_out = rc;
@@ -38,7 +50,7 @@ char *query(enum query q, const char *id, gcsync_result *rc_out)
         size_t cap = need + 1 + (size_t)attempt * 256; /* the answer may grow between calls */
         char *buf = xmalloc(cap);
         size_t got = (size_t)-1;
-        rc = query_raw(q, id, buf, cap, &got);
+        rc = query_raw(q, kind, id, buf, cap, &got);
         if (rc == RC_OK) {
             if (got != strlen(buf) || got >= cap)
                 atomic_fetch_add(&g_query_protocol_bad, 1);

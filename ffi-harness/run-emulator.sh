@@ -3,6 +3,7 @@
 #
 #   emulator_start BIN DIR    start gc-emulator on 127.0.0.1:0 with the demo client; sets EMU_URL, EMU_PID
 #   emulator_users FILE       GET /__emulator/users into FILE (a JSON array)
+#   emulator_dump KIND FILE   GET /__emulator/KIND (queues, wrapupcodes, skills, ...) into FILE
 #   emulator_stop             POST /__emulator/shutdown, wait, and kill if it lingers (safe to call twice)
 #
 # The OAuth client the emulator accepts is the one in data/demo.settings.
@@ -46,6 +47,10 @@ emulator_start() {
 
 emulator_users() {
     _emu_curl "$EMU_URL/__emulator/users" -o "$1"
+}
+
+emulator_dump() {
+    _emu_curl "$EMU_URL/__emulator/$1" -o "$2"
 }
 
 emulator_stop() {

@@ -150,6 +150,8 @@ void session(const char *label, bool stress, bool print)
     }
     check_threads_visible("after gcsync_init");
     send_users(stress, stress);
+    if (!stress && g_nobjects)
+        send_objects();
     if (stress) {
         g_settings_thread = thread_self();
         if (O.utf16) {
@@ -167,6 +169,8 @@ void session(const char *label, bool stress, bool print)
     snprintf(what, sizeof what, "gcsync_wait_idle(%u ms) [took %.2f s]", O.timeout_ms, now_s() - t0);
     expect_rc(rc, RC_OK, what);
     struct counts c = report(print);
+    if (!stress)
+        report_objects(print);
     check_expectations(c, label);
     t0 = now_s();
     rc = do_shutdown();

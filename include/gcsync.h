@@ -229,9 +229,17 @@ enum gcsync_object_kind
    */
   GCSYNC_OBJECT_KIND_USER = 1,
   /**
+   * A CIC workgroup → Genesys Cloud queue, with its members and wrap-up codes.
+   */
+  GCSYNC_OBJECT_KIND_WORKGROUP = 2,
+  /**
    * A CIC skill → Genesys Cloud ACD skill, or language when "Treat as Language" is set.
    */
   GCSYNC_OBJECT_KIND_SKILL = 3,
+  /**
+   * A CIC wrap-up code → Genesys Cloud wrap-up code (name only).
+   */
+  GCSYNC_OBJECT_KIND_WRAPUP_CODE = 4,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -325,7 +333,7 @@ typedef struct {
 /**
  * Every kind, in number order.
  */
-#define gcsync_object_kind_ALL { gcsync_object_kind_User, gcsync_object_kind_Skill, }
+#define gcsync_object_kind_ALL { gcsync_object_kind_User, gcsync_object_kind_Workgroup, gcsync_object_kind_Skill, gcsync_object_kind_WrapupCode, }
 
 #ifdef __cplusplus
 extern "C" {
@@ -630,6 +638,80 @@ gcsync_result gcsync_on_skill_deleted(const char *skill_id, size_t skill_id_len)
  * `skill_id` must be NULL or readable for `skill_id_units` code units.
  */
 gcsync_result gcsync_on_skill_deleted_utf16(const uint16_t *skill_id, size_t skill_id_units);
+
+/**
+ * Hook: a CIC workgroup was created or changed: `gcsync_on_object_changed` with kind
+ * `GCSYNC_OBJECT_KIND_WORKGROUP` (README "Object kinds and the generic hooks" gives the JSON).
+ *
+ * # Safety
+ * `workgroup_json` must be NULL or readable for `workgroup_json_len` bytes.
+ */
+gcsync_result gcsync_on_workgroup_changed(const char *workgroup_json, size_t workgroup_json_len);
+
+/**
+ * `gcsync_on_workgroup_changed` with the JSON in UTF-16 (`workgroup_json_units` code units).
+ *
+ * # Safety
+ * `workgroup_json` must be NULL or readable for `workgroup_json_units` code units.
+ */
+gcsync_result gcsync_on_workgroup_changed_utf16(const uint16_t *workgroup_json,
+                                                size_t workgroup_json_units);
+
+/**
+ * Hook: a CIC workgroup was deleted (its queue is deleted): `gcsync_on_object_deleted` with
+ * kind `GCSYNC_OBJECT_KIND_WORKGROUP`.
+ *
+ * # Safety
+ * `workgroup_id` must be NULL or readable for `workgroup_id_len` bytes.
+ */
+gcsync_result gcsync_on_workgroup_deleted(const char *workgroup_id, size_t workgroup_id_len);
+
+/**
+ * `gcsync_on_workgroup_deleted` with the id in UTF-16 (`workgroup_id_units` code units).
+ *
+ * # Safety
+ * `workgroup_id` must be NULL or readable for `workgroup_id_units` code units.
+ */
+gcsync_result gcsync_on_workgroup_deleted_utf16(const uint16_t *workgroup_id,
+                                                size_t workgroup_id_units);
+
+/**
+ * Hook: a CIC wrap-up code was created or changed: `gcsync_on_object_changed` with kind
+ * `GCSYNC_OBJECT_KIND_WRAPUP_CODE`.
+ *
+ * # Safety
+ * `wrapup_code_json` must be NULL or readable for `wrapup_code_json_len` bytes.
+ */
+gcsync_result gcsync_on_wrapup_code_changed(const char *wrapup_code_json,
+                                            size_t wrapup_code_json_len);
+
+/**
+ * `gcsync_on_wrapup_code_changed` with the JSON in UTF-16 (`wrapup_code_json_units` code
+ * units).
+ *
+ * # Safety
+ * `wrapup_code_json` must be NULL or readable for `wrapup_code_json_units` code units.
+ */
+gcsync_result gcsync_on_wrapup_code_changed_utf16(const uint16_t *wrapup_code_json,
+                                                  size_t wrapup_code_json_units);
+
+/**
+ * Hook: a CIC wrap-up code was deleted (its uses on gcsync's queues are removed, then the
+ * code): `gcsync_on_object_deleted` with kind `GCSYNC_OBJECT_KIND_WRAPUP_CODE`.
+ *
+ * # Safety
+ * `wrapup_code_id` must be NULL or readable for `wrapup_code_id_len` bytes.
+ */
+gcsync_result gcsync_on_wrapup_code_deleted(const char *wrapup_code_id, size_t wrapup_code_id_len);
+
+/**
+ * `gcsync_on_wrapup_code_deleted` with the id in UTF-16 (`wrapup_code_id_units` code units).
+ *
+ * # Safety
+ * `wrapup_code_id` must be NULL or readable for `wrapup_code_id_units` code units.
+ */
+gcsync_result gcsync_on_wrapup_code_deleted_utf16(const uint16_t *wrapup_code_id,
+                                                  size_t wrapup_code_id_units);
 
 /**
  * Writes one page of the status list of `kind` into `buf`, snprintf-style: the objects whose

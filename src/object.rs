@@ -9,28 +9,35 @@ use serde::{Deserialize, Serialize};
 pub enum GcsyncObjectKind {
     /// A CIC user → Genesys Cloud user.
     User = 1,
+    /// A CIC workgroup → Genesys Cloud queue, with its members and wrap-up codes.
+    Workgroup = 2,
     /// A CIC skill → Genesys Cloud ACD skill, or language when "Treat as Language" is set.
     Skill = 3,
+    /// A CIC wrap-up code → Genesys Cloud wrap-up code (name only).
+    WrapupCode = 4,
 }
 
 impl GcsyncObjectKind {
     /// Every kind, in number order.
-    pub const ALL: [GcsyncObjectKind; 2] = [GcsyncObjectKind::User, GcsyncObjectKind::Skill];
+    pub const ALL: [GcsyncObjectKind; 4] = [
+        GcsyncObjectKind::User,
+        GcsyncObjectKind::Workgroup,
+        GcsyncObjectKind::Skill,
+        GcsyncObjectKind::WrapupCode,
+    ];
 
-    /// The kind's position in [`GcsyncObjectKind::ALL`] (for per-kind tables; numbers need not
-    /// be contiguous).
+    /// The kind's position in [`GcsyncObjectKind::ALL`] (for per-kind tables).
     pub fn index(self) -> usize {
-        GcsyncObjectKind::ALL
-            .iter()
-            .position(|k| *k == self)
-            .unwrap_or(0)
+        Self::ALL.iter().position(|k| *k == self).unwrap_or(0)
     }
 
     /// Maps a number from the host; `None` when unknown.
     pub fn from_u32(v: u32) -> Option<GcsyncObjectKind> {
         match v {
             1 => Some(GcsyncObjectKind::User),
+            2 => Some(GcsyncObjectKind::Workgroup),
             3 => Some(GcsyncObjectKind::Skill),
+            4 => Some(GcsyncObjectKind::WrapupCode),
             _ => None,
         }
     }
@@ -39,7 +46,9 @@ impl GcsyncObjectKind {
     pub fn from_name(name: &str) -> Option<GcsyncObjectKind> {
         match name {
             "user" => Some(GcsyncObjectKind::User),
+            "workgroup" => Some(GcsyncObjectKind::Workgroup),
             "skill" => Some(GcsyncObjectKind::Skill),
+            "wrapup_code" => Some(GcsyncObjectKind::WrapupCode),
             _ => None,
         }
     }
@@ -48,7 +57,9 @@ impl GcsyncObjectKind {
     pub fn name(self) -> &'static str {
         match self {
             GcsyncObjectKind::User => "user",
+            GcsyncObjectKind::Workgroup => "workgroup",
             GcsyncObjectKind::Skill => "skill",
+            GcsyncObjectKind::WrapupCode => "wrapup_code",
         }
     }
 }
@@ -63,10 +74,26 @@ pub struct ObjectKey {
 }
 
 impl ObjectKey {
+    /// A workgroup key.
+    pub fn workgroup(id: impl Into<String>) -> ObjectKey {
+        ObjectKey {
+            kind: GcsyncObjectKind::Workgroup,
+            id: id.into(),
+        }
+    }
+
     /// A skill key.
     pub fn skill(id: impl Into<String>) -> ObjectKey {
         ObjectKey {
             kind: GcsyncObjectKind::Skill,
+            id: id.into(),
+        }
+    }
+
+    /// A wrap-up code key.
+    pub fn wrapup_code(id: impl Into<String>) -> ObjectKey {
+        ObjectKey {
+            kind: GcsyncObjectKind::WrapupCode,
             id: id.into(),
         }
     }

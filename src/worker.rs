@@ -257,7 +257,12 @@ impl Worker {
             Change::Upsert { object, force } => (Some(Arc::new(object.clone())), *force),
             Change::Remove => (None, false),
         };
-        let record = self.update(key, |r| r.source = source.clone());
+        // The CIC data processed before this change (a workgroup compares its members and
+        // skills with it to re-queue the users whose inherited skills change).
+        let mut previous = None;
+        let record = self.update(key, |r| {
+            previous = std::mem::replace(&mut r.source, source.clone());
+        });
         if let Some(why) = kinds::disabled(key.kind, &self.settings, source.is_none()) {
             log::debug!("{} {}: not synced: {why}", key.kind.name(), key.id);
             self.update(key, |r| {
@@ -279,6 +284,18 @@ impl Worker {
                 self.upsert_skill(key, &record, skill, force, pending)
             }
             (GcsyncObjectKind::Skill, None) => self.remove_skill(key, &record, pending),
+            (GcsyncObjectKind::Workgroup, Some(CicObject::Workgroup(w))) => {
+                let before = workgroups::previous(previous.as_deref());
+                self.upsert_workgroup(key, &record, before, w, force, pending)
+            }
+            (GcsyncObjectKind::Workgroup, None) => {
+                let before = workgroups::previous(previous.as_deref());
+                self.remove_workgroup(key, &record, before, pending)
+            }
+            (GcsyncObjectKind::WrapupCode, Some(CicObject::WrapupCode(c))) => {
+                self.upsert_wrapup_code(key, &record, c, force, pending)
+            }
+            (GcsyncObjectKind::WrapupCode, None) => self.remove_wrapup_code(key, &record, pending),
             (kind, Some(other)) => {
                 log::error!(
                     "{} {}: a {} payload was queued for it; ignored",
@@ -294,7 +311,6 @@ impl Worker {
     /// `key` needs each of `needed` synced first: records the wait (the object is queued again
     /// when they are) and says so in its status ("waiting for user jdoe"). Returns the outcome
     /// to give: done, not synced; a wait is not an error the admin must act on.
-    #[allow(dead_code)] // used by the kinds that need others (workgroups, presence)
     fn wait_for(&mut self, key: &ObjectKey, needed: &[ObjectKey]) -> Outcome {
         self.shared.waiting.wait(key, needed);
         let names: Vec<String> = needed
@@ -354,10 +370,13 @@ impl Worker {
     }
 }
 
+mod queue_steps;
 mod skills;
 mod user_routing;
 mod users;
 mod verify;
+mod workgroups;
+mod wrapup_codes;
 
 #[cfg(test)]
 mod tests;

@@ -412,7 +412,6 @@ fn force_complete_sync_repairs_assignments_changed_in_genesys() {
 /// `Kind::skill_grants` must give its members and skills and whose membership or skill changes
 /// call `kinds::skill::requeue_users_for_skills`. Un-ignore when the two are merged.
 #[test]
-#[ignore = "needs the workgroup kind (branch workgroups): un-ignore at merge"]
 fn inherited_skills_follow_workgroups_and_the_direct_value_wins() {
     let w = world();
     let wg = gcsync::object::GcsyncObjectKind::from_name("workgroup").expect("workgroup kind");

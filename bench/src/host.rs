@@ -94,6 +94,19 @@ pub fn configure(url: &str, data_dir: &str) {
     *SETTINGS.lock().unwrap() = Some(m);
 }
 
+/// Sets one more setting (after [`configure`]).
+pub fn set(key: &str, value: &str) {
+    if let Some(m) = SETTINGS.lock().unwrap().as_mut() {
+        m.insert(key.to_string(), value.to_string());
+    }
+}
+
+/// `gcsync_on_object_changed` for any kind.
+pub fn object_changed(kind: gcsync::object::GcsyncObjectKind, json: &str) -> GcsyncResult {
+    // SAFETY: json is readable for its length.
+    unsafe { gcsync::ffi::gcsync_on_object_changed(kind as u32, json.as_ptr().cast(), json.len()) }
+}
+
 /// The last warning and error lines gcsync logged.
 pub fn warnings() -> Vec<String> {
     WARNINGS.lock().unwrap().iter().cloned().collect()

@@ -18,6 +18,7 @@ mod org;
 mod outage;
 mod probe;
 mod report;
+mod routing;
 mod stats;
 mod sync;
 
@@ -26,7 +27,7 @@ use report::Report;
 use std::path::{Path, PathBuf};
 
 const USAGE: &str =
-    "usage: gcsync-bench [--quick] [--only cpu,startstop,outage,hooks,budget] [--data-root DIR]
+    "usage: gcsync-bench [--quick] [--only cpu,startstop,outage,hooks,budget,routing] [--data-root DIR]
        gcsync-bench org [--users N]";
 
 /// Sizes and switches of one run.
@@ -140,7 +141,9 @@ fn parse(args: &[String]) -> Plan {
                 let v = it.next().unwrap_or_else(|| fail("--only needs a list"));
                 plan.only = v.split(',').map(str::to_string).collect();
                 for s in &plan.only {
-                    if !["cpu", "startstop", "outage", "hooks", "budget"].contains(&s.as_str()) {
+                    if !["cpu", "startstop", "outage", "hooks", "budget", "routing"]
+                        .contains(&s.as_str())
+                    {
                         fail(&format!("unknown scenario {s}"));
                     }
                 }
@@ -217,6 +220,13 @@ fn run(plan: &Plan) -> bool {
         let _ = std::fs::remove_dir_all(&dir);
     }
     sync::flatness(&mut r, &synced, plan.quick);
+    if plan.wants("routing") {
+        let n = if plan.quick { 2_000 } else { 10_000 };
+        let emu = emulator(Faults::default());
+        let dir = root.join("routing");
+        routing::run(&mut r, &emu, &dir, n);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     if plan.wants("hooks") {
         for (condition, title) in hooks::CONDITIONS {
             let dir = root.join(format!("hooks-{condition}"));
@@ -276,6 +286,7 @@ fn main() {
                 Some("startstop") => sync::startstop_child(&params),
                 Some("outage") => outage::child(&params),
                 Some("hooks") => hooks::child(&params),
+                Some("routing") => routing::child(&params),
                 other => fail(&format!("unknown child {other:?}")),
             }
         }

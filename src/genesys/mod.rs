@@ -7,6 +7,7 @@ pub mod budget;
 pub mod client;
 pub mod config;
 pub mod endpoints;
+pub mod queues;
 pub mod region;
 pub mod resolver;
 pub mod retry;
@@ -15,6 +16,7 @@ pub mod skills;
 pub mod token;
 pub mod users;
 pub mod wire;
+pub mod wrapup_codes;
 
 pub use budget::Lane;
 pub use client::{ApiResponse, Client, ClientConfig, Method};

@@ -6,6 +6,8 @@
 
 pub mod skill;
 pub mod user;
+pub mod workgroup;
+pub mod wrapup_code;
 
 use crate::object::GcsyncObjectKind;
 use crate::queue::Priority;
@@ -160,7 +162,9 @@ macro_rules! kinds {
 
 kinds! {
     User => user::UserKind,
+    Workgroup => workgroup::WorkgroupKind,
     Skill => skill::SkillKind,
+    WrapupCode => wrapup_code::WrapupCodeKind,
 }
 
 #[cfg(test)]

@@ -151,7 +151,19 @@ impl Worker {
         };
         match self.with_ctx(|ctx| user_sync::sync_user(ctx, &op)) {
             Ok(applied) => {
+                // Restored from a soft delete, linked to another Genesys user, or back in CIC
+                // after a removal: the user's queue memberships are applied again.
+                let relinked = applied.restored
+                    || record.status.removed
+                    || record
+                        .status
+                        .genesys_id
+                        .as_deref()
+                        .is_some_and(|g| g != applied.genesys_id);
                 self.linked(key, desired, applied);
+                if relinked {
+                    self.requeue_memberships(key);
+                }
                 Outcome::Done(true)
             }
             Err(e) => self.failed(key, e, pending),

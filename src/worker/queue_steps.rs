@@ -1,0 +1,312 @@
+//! The Genesys Cloud calls of one workgroup sync: make sure the queue exists (create it, or
+//! adopt the one of exactly that name), then bring its members and wrap-up codes to what CIC
+//! wants with the fewest calls (bulk adds and member removals 100 a call, code removals one by
+//! one), recording what was done as it goes so a failure half-way loses nothing.
+
+use crate::batch;
+use crate::genesys::{queues, ApiError};
+use crate::kinds::workgroup::plan::{self, Resolved, SetPlan};
+use crate::kinds::workgroup::AppliedQueue;
+use crate::objects::Origin;
+use crate::user_sync::{Ctx, SyncError};
+use std::collections::BTreeSet;
+
+const MEMBERS: &str = "/api/v2/routing/queues/{queueId}/members";
+const CODES: &str = "/api/v2/routing/queues/{queueId}/wrapupcodes";
+
+/// What the steps achieved so far (kept when a later step fails).
+pub(super) struct Progress {
+    /// The queue's Genesys id and how gcsync came to own it.
+    pub queue: Option<(String, Origin)>,
+    /// What the queue is known to hold.
+    pub applied: AppliedQueue,
+    /// Members or codes Genesys refused (the rest were applied), one sentence each.
+    pub faults: Vec<String>,
+}
+
+/// A bulk call refused because of its items (not a transient failure, not the queue missing).
+fn item_fault(e: &ApiError) -> bool {
+    e.status() == Some(400)
+}
+
+/// Why a step over the queue's parts stopped.
+enum Step {
+    /// The queue no longer exists (404): create it again.
+    Gone,
+    /// Any other failure.
+    Failed(SyncError),
+}
+
+impl From<ApiError> for Step {
+    fn from(e: ApiError) -> Step {
+        Step::Failed(e.into())
+    }
+}
+
+/// The queue went away while gcsync held a link to it.
+fn gone(name: &str) -> SyncError {
+    SyncError::Transient(format!(
+        "queue {name} no longer exists in Genesys Cloud; it is created again on the next attempt"
+    ))
+}
+
+/// Brings the queue of workgroup `name` to hold `members` and `codes` (the ready ones).
+pub(super) fn sync_queue(
+    ctx: &mut Ctx,
+    name: &str,
+    division: Option<&str>,
+    force: bool,
+    owner_of: &dyn Fn(&str) -> Option<String>,
+    (members, codes): (&Resolved, &Resolved),
+    progress: &mut Progress,
+) -> Result<(), SyncError> {
+    // A queue gone behind gcsync's back is created again once, at once.
+    for attempt in 0..2 {
+        let created_now = match &progress.queue {
+            Some(_) => false,
+            None => {
+                let q = ensure_queue(ctx, name, division, owner_of)?;
+                let created = q.1 == Origin::Created;
+                progress.queue = Some(q);
+                progress.applied = AppliedQueue {
+                    name: name.to_string(),
+                    ..AppliedQueue::default()
+                };
+                created
+            }
+        };
+        match sync_parts(ctx, name, force, created_now, (members, codes), progress) {
+            Ok(()) => return Ok(()),
+            Err(Step::Gone) if attempt == 0 => {
+                log::warn!("queue {name} was deleted in Genesys Cloud; creating it again");
+                progress.queue = None;
+                progress.applied = AppliedQueue::default();
+            }
+            Err(Step::Gone) => break,
+            Err(Step::Failed(e)) => return Err(e),
+        }
+    }
+    Err(gone(name))
+}
+
+fn sync_parts(
+    ctx: &mut Ctx,
+    name: &str,
+    force: bool,
+    created_now: bool,
+    (members, codes): (&Resolved, &Resolved),
+    progress: &mut Progress,
+) -> Result<(), Step> {
+    let (qid, origin) = progress.queue.clone().expect("queue ensured");
+    let created = origin == Origin::Created;
+    let applied = &mut progress.applied;
+    applied.name = name.to_string();
+    let want = members.ids();
+    let touch = |have: &BTreeSet<String>, owned: &BTreeSet<String>, want: &BTreeSet<String>| {
+        force
+            || have != want
+            || (created_now && !want.is_empty())
+            || owned.difference(want).next().is_some()
+    };
+    if touch(&applied.members, &applied.owned_members, &want) {
+        let current = if created_now {
+            Vec::new()
+        } else {
+            queues::members(ctx.client, &qid)?.ok_or(Step::Gone)?
+        };
+        let direct: BTreeSet<String> = current
+            .iter()
+            .filter(|m| !m.by_group())
+            .map(|m| m.id.clone())
+            .collect();
+        let fixed: BTreeSet<String> = current
+            .iter()
+            .filter(|m| m.by_group())
+            .map(|m| m.id.clone())
+            .collect();
+        let p = plan::plan_set(&want, &direct, &fixed, &applied.owned_members, created);
+        let label = |id: &str| {
+            members
+                .ready
+                .get(id)
+                .cloned()
+                .unwrap_or_else(|| id.to_string())
+        };
+        let max = batch::max_items("POST", MEMBERS);
+        let call =
+            |remove: bool, ids: &[String]| queues::change_members(ctx.client, &qid, ids, remove);
+        let added = run(&p.add, max, &mut |c| call(false, c));
+        let removed = run(&p.remove, max, &mut |c| call(true, c));
+        let held: BTreeSet<String> = direct.union(&fixed).cloned().collect();
+        let part = Part {
+            queue: name,
+            what: "member",
+            label: &label,
+        };
+        let (owned, now) = part.finish(&p, &want, &held, added, removed, &mut progress.faults)?;
+        progress.applied.owned_members = owned;
+        progress.applied.members = now;
+        if !fixed.is_empty() {
+            log::debug!(
+                "queue {name}: {} member(s) through a group left alone",
+                fixed.len()
+            );
+        }
+    }
+    let want = codes.ids();
+    let applied = &progress.applied;
+    if touch(&applied.wrapup_codes, &applied.owned_wrapup_codes, &want) {
+        let current: BTreeSet<String> = if created_now {
+            BTreeSet::new()
+        } else {
+            queues::wrapup_codes(ctx.client, &qid)?
+                .ok_or(Step::Gone)?
+                .into_iter()
+                .collect()
+        };
+        let p = plan::plan_set(
+            &want,
+            &current,
+            &BTreeSet::new(),
+            &applied.owned_wrapup_codes,
+            created,
+        );
+        let label = |id: &str| {
+            codes
+                .ready
+                .get(id)
+                .cloned()
+                .unwrap_or_else(|| id.to_string())
+        };
+        let added = run(&p.add, batch::max_items("POST", CODES), &mut |c| {
+            queues::add_wrapup_codes(ctx.client, &qid, c)
+        });
+        let removed = run(&p.remove, 1, &mut |c| {
+            queues::remove_wrapup_code(ctx.client, &qid, &c[0]).map(|_| ())
+        });
+        let part = Part {
+            queue: name,
+            what: "wrap-up code",
+            label: &label,
+        };
+        let (owned, now) =
+            part.finish(&p, &want, &current, added, removed, &mut progress.faults)?;
+        progress.applied.owned_wrapup_codes = owned;
+        progress.applied.wrapup_codes = now;
+    }
+    Ok(())
+}
+
+/// `ids` through `call` in chunks of `max`, each id with its result.
+fn run(
+    ids: &[String],
+    max: usize,
+    call: &mut dyn FnMut(&[String]) -> Result<(), ApiError>,
+) -> Vec<(String, Result<(), ApiError>)> {
+    let results = batch::run_bulk(ids, max, item_fault, call);
+    ids.iter().cloned().zip(results).collect()
+}
+
+/// One of a queue's sets (members or wrap-up codes), for naming refused items.
+struct Part<'a> {
+    queue: &'a str,
+    what: &'a str,
+    label: &'a dyn Fn(&str) -> String,
+}
+
+impl Part<'_> {
+    /// From the results of a plan's additions and removals: what gcsync owns afterwards (less
+    /// refused additions, plus refused removals, tried again next time) and which of `want` the
+    /// queue now holds (`held` before, plus the additions). Refused items are named in
+    /// `faults`; any other failure (transient, the queue gone, a permission) ends the step.
+    fn finish(
+        &self,
+        p: &SetPlan,
+        want: &BTreeSet<String>,
+        held: &BTreeSet<String>,
+        added: Vec<(String, Result<(), ApiError>)>,
+        removed: Vec<(String, Result<(), ApiError>)>,
+        faults: &mut Vec<String>,
+    ) -> Result<(BTreeSet<String>, BTreeSet<String>), Step> {
+        let (add_ok, add_bad) = self.settle(added, "added to", faults)?;
+        let (_, remove_bad) = self.settle(removed, "removed from", faults)?;
+        let mut owned = p.owned.clone();
+        for id in &add_bad {
+            owned.remove(id);
+        }
+        owned.extend(remove_bad);
+        let now = want
+            .iter()
+            .filter(|id| held.contains(*id) || add_ok.contains(*id))
+            .cloned()
+            .collect();
+        Ok((owned, now))
+    }
+
+    /// Splits results into the ids that succeeded and those Genesys refused.
+    fn settle(
+        &self,
+        results: Vec<(String, Result<(), ApiError>)>,
+        verb: &str,
+        faults: &mut Vec<String>,
+    ) -> Result<(Vec<String>, Vec<String>), Step> {
+        let (mut ok, mut bad) = (Vec::new(), Vec::new());
+        for (id, r) in results {
+            match r {
+                Ok(()) => ok.push(id),
+                Err(e) if item_fault(&e) => {
+                    let (what, queue) = (self.what, self.queue);
+                    faults.push(format!(
+                        "{what} {} could not be {verb} queue {queue}: {e}",
+                        (self.label)(&id)
+                    ));
+                    bad.push(id);
+                }
+                Err(e) if e.status() == Some(404) => return Err(Step::Gone),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok((ok, bad))
+    }
+}
+
+/// Creates the queue, or adopts the existing one of exactly that name (the create is tried
+/// first: one call for a new queue; "duplicate name" then means look it up).
+fn ensure_queue(
+    ctx: &mut Ctx,
+    name: &str,
+    division: Option<&str>,
+    owner_of: &dyn Fn(&str) -> Option<String>,
+) -> Result<(String, Origin), SyncError> {
+    match queues::create(ctx.client, name, division) {
+        Ok(q) => {
+            log::info!("created queue {} for workgroup {name}", q.id);
+            Ok((q.id, Origin::Created))
+        }
+        Err(e) if e.is(400, "duplicate.name") => {
+            let found = queues::find_by_name(ctx.client, name)?;
+            if let Some(q) = found.iter().find(|q| q.name == name) {
+                if let Some(other) = owner_of(&q.id).filter(|o| o != name) {
+                    return Err(SyncError::NeedsAdmin(format!(
+                        "duplicate name: queue '{}' already belongs to workgroup {other}",
+                        q.name
+                    )));
+                }
+                log::info!("adopted existing queue {} for workgroup {name}", q.id);
+                return Ok((q.id.clone(), Origin::Adopted));
+            }
+            if let Some(q) = found.first() {
+                return Err(SyncError::NeedsAdmin(format!(
+                    "duplicate name: Genesys Cloud already has a queue named '{}', which differs \
+                     from workgroup {name} only in case (queue names are unique regardless of \
+                     case); rename one of them",
+                    q.name
+                )));
+            }
+            Err(SyncError::Transient(format!(
+                "a queue named {name} exists in Genesys Cloud but is not listed yet; will retry"
+            )))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,260 @@
+//! The wrap-up code steps of the worker: a CIC wrap-up code → a Genesys Cloud wrap-up code by
+//! name (created, adopted when one of exactly that name exists, renamed with PUT, deleted after
+//! its uses on gcsync's queues are removed).
+
+use super::workgroups::{claim_name, live_link};
+use super::{Outcome, Worker};
+use crate::clock::unix_now;
+use crate::genesys::queues::Named;
+use crate::genesys::{queues, wrapup_codes};
+use crate::kinds::wrapup_code::{genesys_name, AppliedWrapupCode};
+use crate::kinds::{Applied, CicObject};
+use crate::object::{GcsyncObjectKind, ObjectKey};
+use crate::objects::{Origin, Record};
+use crate::payloads::CicWrapupCode;
+use crate::queue::Pending;
+use crate::status::SyncState;
+use crate::store::RowWrite;
+use crate::user_sync::{Ctx, SyncError};
+
+impl Worker {
+    pub(super) fn upsert_wrapup_code(
+        &mut self,
+        key: &ObjectKey,
+        record: &Record,
+        code: &CicWrapupCode,
+        force: bool,
+        pending: &Pending,
+    ) -> Outcome {
+        let name = genesys_name(code).to_string();
+        let before = match &record.applied {
+            Some(Applied::WrapupCode(a)) => Some(a.name.clone()),
+            _ => None,
+        };
+        let link = live_link(record);
+        if !force
+            && link.is_some()
+            && record.status.state == SyncState::Synced
+            && before.as_deref() == Some(name.as_str())
+        {
+            log::debug!(
+                "wrap-up code {}: matches what was last applied; no API call",
+                key.id
+            );
+            return Outcome::Done(true);
+        }
+        if let Some(other) = self.same_name_code(key, &name) {
+            return self.duplicate_name(
+                key,
+                &format!(
+                    "duplicate name: wrap-up code {other} already syncs to the Genesys Cloud \
+                     wrap-up code named '{name}' (only names sync; names are unique regardless \
+                     of case); give the codes distinct names in CIC"
+                ),
+            );
+        }
+        let _claim = match claim_name(key, &name) {
+            Ok(c) => c,
+            Err(e) => return self.failed(key, e, pending),
+        };
+        let shared = self.shared.clone();
+        let owner_of = move |gid: &str| shared.objects.owner_of(GcsyncObjectKind::WrapupCode, gid);
+        let last = before.clone();
+        let result =
+            self.with_ctx(|ctx| sync_code(ctx, &name, link, last.as_deref(), force, &owner_of));
+        match result {
+            Ok((gid, origin)) => {
+                self.update(key, |r| {
+                    r.applied = Some(Applied::WrapupCode(AppliedWrapupCode {
+                        name: name.clone(),
+                    }));
+                    r.origin = Some(origin);
+                    r.status.genesys_id = Some(gid);
+                    r.status.state = SyncState::Synced;
+                    r.status.reason = None;
+                    r.status.removed = false;
+                    r.status.last_synchronized = Some(unix_now());
+                });
+                if let Some(old) = before.filter(|b| b.to_lowercase() != name.to_lowercase()) {
+                    // A code refused for the old name may sync now.
+                    self.requeue_same_name(GcsyncObjectKind::WrapupCode, &old);
+                }
+                Outcome::Done(true)
+            }
+            Err(e) => self.failed(key, e, pending),
+        }
+    }
+
+    /// Another linked wrap-up code whose Genesys name equals `name` ignoring case.
+    fn same_name_code(&self, key: &ObjectKey, name: &str) -> Option<String> {
+        let lower = name.to_lowercase();
+        let mine = key.id.as_str();
+        let found = self.shared.objects.select(|r| {
+            r.status.genesys_id.is_some()
+                && !r.status.removed
+                && matches!(r.source.as_deref(), Some(CicObject::WrapupCode(c))
+                    if c.id != mine && genesys_name(c).to_lowercase() == lower)
+        });
+        found.into_iter().map(|(k, _)| k.id).min()
+    }
+
+    pub(super) fn remove_wrapup_code(
+        &mut self,
+        key: &ObjectKey,
+        record: &Record,
+        pending: &Pending,
+    ) -> Outcome {
+        let gid = record
+            .status
+            .genesys_id
+            .clone()
+            .filter(|_| !record.status.removed);
+        let mut users = Vec::new();
+        if let Some(gid) = &gid {
+            // The queues gcsync manages that hold the code: the uses go first.
+            let uses: Vec<(ObjectKey, String)> = self
+                .shared
+                .objects
+                .select(|r| {
+                    !r.status.removed
+                        && matches!(&r.applied, Some(Applied::Workgroup(a))
+                            if a.wrapup_codes.contains(gid) || a.owned_wrapup_codes.contains(gid))
+                })
+                .into_iter()
+                .filter_map(|(k, r)| r.status.genesys_id.map(|q| (k, q)))
+                .collect();
+            let mut done = Vec::new();
+            let result = self.with_ctx(|ctx| {
+                for (wk, qid) in &uses {
+                    queues::remove_wrapup_code(ctx.client, qid, gid)?;
+                    done.push(wk.clone());
+                }
+                match wrapup_codes::delete(ctx.client, gid) {
+                    Ok(_) => Ok(()),
+                    Err(e) if e.status() == Some(409) => Err(SyncError::NeedsAdmin(format!(
+                        "wrap-up code {gid} is still used by queues gcsync does not manage; \
+                         remove it from them in Genesys Cloud ({e})"
+                    ))),
+                    Err(e) => Err(e.into()),
+                }
+            });
+            for wk in &done {
+                self.forget_queue_code(wk, gid);
+            }
+            users = done;
+            if let Err(e) = result {
+                return self.failed(key, e, pending);
+            }
+            log::info!(
+                "CIC wrap-up code {} was deleted; Genesys code {gid} deleted",
+                key.id
+            );
+        }
+        self.mark_removed(key);
+        // The workgroups that still list the code in CIC now wait for it.
+        for wk in users {
+            self.requeue(&wk, false);
+        }
+        let name = match &record.applied {
+            Some(Applied::WrapupCode(a)) => a.name.clone(),
+            _ => key.id.clone(),
+        };
+        self.requeue_same_name(GcsyncObjectKind::WrapupCode, &name);
+        Outcome::Done(true)
+    }
+
+    /// Records that workgroup `wk`'s queue no longer holds code `gid` (removed by the code's
+    /// deletion), and saves the row.
+    fn forget_queue_code(&self, wk: &ObjectKey, gid: &str) {
+        let r = self.shared.objects.update(wk, |r| {
+            if let Some(Applied::Workgroup(a)) = &mut r.applied {
+                a.wrapup_codes.remove(gid);
+                a.owned_wrapup_codes.remove(gid);
+            }
+        });
+        self.shared.persist(RowWrite {
+            key: wk.clone(),
+            record: Some(r),
+            done_seq: None,
+        });
+    }
+}
+
+/// Brings the Genesys code to `name`: renames the linked one (PUT) when the name changed,
+/// verifies it when forced, else creates one or adopts the one of exactly that name.
+fn sync_code(
+    ctx: &mut Ctx,
+    name: &str,
+    link: Option<(String, Origin)>,
+    last: Option<&str>,
+    force: bool,
+    owner_of: &dyn Fn(&str) -> Option<String>,
+) -> Result<(String, Origin), SyncError> {
+    if let Some((gid, origin)) = link {
+        let found = if last == Some(name) {
+            if !force {
+                return Ok((gid, origin));
+            }
+            match wrapup_codes::get(ctx.client, &gid)? {
+                Some(c) if c.name == name => Some(c),
+                Some(_) => rename(ctx, &gid, name)?,
+                None => None,
+            }
+        } else {
+            rename(ctx, &gid, name)?
+        };
+        if let Some(c) = found {
+            return Ok((c.id, origin));
+        }
+        log::warn!(
+            "wrap-up code {gid} ({name}) no longer exists in Genesys Cloud; creating it again"
+        );
+    }
+    match wrapup_codes::create(ctx.client, name) {
+        Ok(c) => {
+            log::info!("created wrap-up code {} ({name})", c.id);
+            Ok((c.id, Origin::Created))
+        }
+        Err(e) if e.is(400, "duplicate.name") => {
+            let found = wrapup_codes::find_by_name(ctx.client, name)?;
+            if let Some(c) = found.iter().find(|c| c.name == name) {
+                if let Some(other) = owner_of(&c.id) {
+                    return Err(SyncError::NeedsAdmin(format!(
+                        "duplicate name: the wrap-up code named '{name}' already belongs to CIC \
+                         wrap-up code {other}"
+                    )));
+                }
+                log::info!("adopted existing wrap-up code {} ({name})", c.id);
+                return Ok((c.id.clone(), Origin::Adopted));
+            }
+            if let Some(c) = found.first() {
+                return Err(SyncError::NeedsAdmin(format!(
+                    "duplicate name: Genesys Cloud already has a wrap-up code named '{}', which \
+                     differs from '{name}' only in case; rename one of them",
+                    c.name
+                )));
+            }
+            Err(SyncError::Transient(format!(
+                "a wrap-up code named {name} exists in Genesys Cloud but is not listed yet; will retry"
+            )))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `PUT` a new name on code `gid`; `Ok(None)` when the code is gone.
+fn rename(ctx: &mut Ctx, gid: &str, name: &str) -> Result<Option<Named>, SyncError> {
+    match wrapup_codes::rename(ctx.client, gid, name) {
+        Ok(found) => {
+            if found.is_some() {
+                log::info!("renamed wrap-up code {gid} to {name}");
+            }
+            Ok(found)
+        }
+        Err(e) if e.is(400, "duplicate.name") => Err(SyncError::NeedsAdmin(format!(
+            "duplicate name: Genesys Cloud already has another wrap-up code named '{name}' (or \
+             one differing only in case) that gcsync does not manage; rename one of them ({e})"
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
