@@ -30,6 +30,11 @@
 #define GCSYNC_MAX_ID_LEN 256
 
 /**
+ * `gcsync_force_sync_commit` flag: compute and publish the plan, apply nothing.
+ */
+#define GCSYNC_FORCE_SYNC_DRY_RUN 1
+
+/**
  * Result of every `gcsync_*` call (except `gcsync_result_message` and
  * `gcsync_last_error_message`, which return a length, and `gcsync_abi_version`).
  * `GCSYNC_RESULT_OK` (8000) is success; anything else is an error whose
@@ -589,6 +594,82 @@ gcsync_result gcsync_on_user_deleted(const char *user_id, size_t user_id_len);
  * `user_id` must be NULL or readable for `user_id_units` code units.
  */
 gcsync_result gcsync_on_user_deleted_utf16(const uint16_t *user_id, size_t user_id_units);
+
+/**
+ * Starts staging a Force Complete Sync snapshot (in memory; nothing is applied before
+ * `gcsync_force_sync_commit`). `flags` must be 0. Writes the snapshot's number to
+ * `out_snapshot_id` when it is not NULL. A snapshot staged and not committed is dropped.
+ * Thread-safe; never from a callback.
+ *
+ * # Safety
+ * `out_snapshot_id` NULL or writable.
+ */
+gcsync_result gcsync_force_sync_begin(uint32_t flags, uint64_t *out_snapshot_id);
+
+/**
+ * Adds one chunk to the staged snapshot: a JSON array of objects of `kind` (each as its
+ * object hook takes it), at most `max_payload_bytes`. Call any number of times; an id sent
+ * twice in one snapshot is `GCSYNC_RESULT_INVALID_FIELD` and a refused chunk adds nothing.
+ * Thread-safe; never from a callback.
+ *
+ * # Safety
+ * `chunk_json` NULL or readable for `chunk_json_len` bytes.
+ */
+gcsync_result gcsync_force_sync_add(uint32_t kind, const char *chunk_json, size_t chunk_json_len);
+
+/**
+ * `gcsync_force_sync_add` with the chunk in UTF-16 (`chunk_json_units` code units).
+ *
+ * # Safety
+ * `chunk_json` NULL or readable for `chunk_json_units` code units.
+ */
+gcsync_result gcsync_force_sync_add_utf16(uint32_t kind,
+                                          const uint16_t *chunk_json,
+                                          size_t chunk_json_units);
+
+/**
+ * Commits the staged snapshot: the reconcile runs on its own thread (read the org, plan,
+ * apply through the queue); progress is in the overview's `full_sync`. With
+ * `GCSYNC_FORCE_SYNC_DRY_RUN` the plan is computed and published (`gcsync_force_sync_plan`)
+ * and nothing is applied. While a run is going, the snapshot waits behind it and replaces any
+ * other waiting one (coalesced). Returns at once. Thread-safe; never from a callback.
+ */
+gcsync_result gcsync_force_sync_commit(uint32_t flags);
+
+/**
+ * Drops the staged snapshot; nothing was applied. Thread-safe; never from a callback.
+ */
+gcsync_result gcsync_force_sync_abort(void);
+
+/**
+ * Applies the removals the deletion guard held (listed in the overview's `full_sync.held`).
+ * Thread-safe; never from a callback.
+ */
+gcsync_result gcsync_force_sync_release_held(void);
+
+/**
+ * Blocks until no full sync runs or waits, or `timeout_ms` passes (`GCSYNC_RESULT_TIMEOUT`).
+ * The changes a run queued are then accepted; `gcsync_wait_settled` waits for them.
+ * Thread-safe; never from a callback.
+ */
+gcsync_result gcsync_force_sync_wait(uint32_t timeout_ms);
+
+/**
+ * Writes one page of the last full sync's plan (dry run or real) into `buf`, snprintf-style:
+ * `{"counts":{"user":{"create":n,...}},"dry_run":b,"held":n,"items":[{"detail":[...],
+ * "genesys_id":id|null,"id":cic_id,"kind":"user","op":"create|update|restore|link|remove|invalid",
+ * "writes":b},...],"next_after":id|null}`, paged by CIC id like `gcsync_list_status_page`
+ * (`after_id` NULL with length 0 for the first page; `max_items` 1 to 10 000).
+ *
+ * # Safety
+ * As for `gcsync_list_status_page`.
+ */
+gcsync_result gcsync_force_sync_plan(const char *after_id,
+                                     size_t after_id_len,
+                                     uint32_t max_items,
+                                     char *buf,
+                                     size_t buf_len,
+                                     size_t *out_len);
 
 /**
  * Writes one page of the status list of `kind` into `buf`, snprintf-style: the objects whose

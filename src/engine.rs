@@ -35,6 +35,8 @@ pub struct Shared {
     pub posted: Mutex<HashMap<ObjectKey, bool>>,
     /// Worker threads still running.
     pub live_workers: AtomicUsize,
+    /// The full sync (Force Complete Sync) state.
+    pub full_sync: crate::fullsync::FullSync,
     writer: Sender<Msg>,
     settings: Mutex<(u64, Arc<Settings>)>,
     stop: Mutex<Option<Instant>>,
@@ -53,6 +55,7 @@ impl Shared {
     ) -> Shared {
         Shared {
             posted: Mutex::default(),
+            full_sync: crate::fullsync::FullSync::default(),
             live_workers: AtomicUsize::new(queue.workers()),
             queue,
             objects,

@@ -67,6 +67,8 @@ mod hooks;
 pub use hooks::*;
 mod pages;
 pub use pages::*;
+mod fullsync;
+pub use fullsync::*;
 
 /// The ABI version this library implements (`GCSYNC_ABI_VERSION`). Any thread, any time.
 #[no_mangle]

@@ -98,6 +98,9 @@ struct Inner {
     unsaved: HashMap<ObjectKey, (u64, Arc<Change>)>,
     /// The last change accepted per object, while it is pending or after it synced.
     accepted: HashMap<ObjectKey, Arc<Change>>,
+    /// The sequence number of the last change accepted per object in this process (a full
+    /// sync does not overwrite a change newer than its snapshot).
+    accepted_seq: HashMap<ObjectKey, u64>,
 }
 
 impl Inner {
@@ -174,8 +177,24 @@ impl WorkQueue {
         change: Change,
         priority: Priority,
     ) -> Result<bool, Failure> {
+        self.enqueue_unless_newer(key, change, priority, u64::MAX)
+    }
+
+    /// [`WorkQueue::enqueue`], except that nothing is done (`Ok(false)`) when a change of the
+    /// object accepted after sequence number `limit` exists: a full sync's snapshot, taken at
+    /// `limit`, never overwrites a newer hook change.
+    pub fn enqueue_unless_newer(
+        &self,
+        key: ObjectKey,
+        change: Change,
+        priority: Priority,
+        limit: u64,
+    ) -> Result<bool, Failure> {
         let change = Arc::new(change);
         let mut g = self.lock();
+        if g.accepted_seq.get(&key).is_some_and(|s| *s > limit) {
+            return Ok(false);
+        }
         if g.closed {
             return Err(Failure::new(
                 GcsyncResult::ShutDown,
@@ -198,6 +217,7 @@ impl WorkQueue {
         g.seq += 1;
         let seq = g.seq;
         g.accepted.insert(key.clone(), change.clone());
+        g.accepted_seq.insert(key.clone(), seq);
         let holder = g.in_flight.get(&key).copied();
         let newly = if let Some(p) = g.pending.get_mut(&key) {
             p.change = Change::merge(&p.change, change);
@@ -286,6 +306,14 @@ impl WorkQueue {
         );
         drop(g);
         self.send(key, Priority::Normal);
+    }
+
+    /// Whether a change of `key` was accepted after sequence number `limit` in this process.
+    pub fn newer_than(&self, key: &ObjectKey, limit: u64) -> bool {
+        self.lock()
+            .accepted_seq
+            .get(key)
+            .is_some_and(|s| *s > limit)
     }
 
     /// Records that `change` is what an object already holds (loaded at start), so an identical

@@ -20,7 +20,7 @@ pub enum RemovalPolicy {
 }
 
 /// Every setting key gcsync reads.
-pub const KEYS: [&str; 28] = [
+pub const KEYS: [&str; 33] = [
     "region",
     "client_id",
     "client_secret",
@@ -49,6 +49,11 @@ pub const KEYS: [&str; 28] = [
     "audit_max_rows",
     "monthly_api_allowance",
     "default_country_code",
+    "external_id_authority",
+    "deletion_guard",
+    "deletion_guard_percent",
+    "deletion_guard_max",
+    "full_sync_period_hours",
 ];
 
 /// The validated settings of one plugin instance.
@@ -112,18 +117,20 @@ pub struct Settings {
     /// Country calling code (digits, e.g. `1`) that makes national CIC phone numbers E.164;
     /// unset: only numbers entered with their country code are synced.
     pub default_country_code: Option<String>,
+    /// The full sync's settings (external ids, deletion guard, period).
+    pub full_sync: crate::fullsync::config::FullSyncSettings,
 }
 
-type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+pub(crate) type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
-fn invalid(key: &str, value: &str, want: &str) -> Failure {
+pub(crate) fn invalid(key: &str, value: &str, want: &str) -> Failure {
     Failure::new(
         GcsyncResult::InvalidSetting,
         format!("setting {key}={value:?} is invalid: expected {want}"),
     )
 }
 
-fn text(get: Lookup, key: &str) -> Option<String> {
+pub(crate) fn text(get: Lookup, key: &str) -> Option<String> {
     get(key)
         .map(|v| v.trim().to_string())
         .filter(|v| !v.is_empty())
@@ -147,7 +154,7 @@ pub fn enum_word(value: &str) -> String {
 
 /// Reads an enumerated setting by [`enum_word`]: `None` when unset, the matching value, or an
 /// error listing the accepted words (`want`).
-fn choice<T: Copy>(
+pub(crate) fn choice<T: Copy>(
     get: Lookup,
     key: &str,
     options: &[(&str, T)],
@@ -164,7 +171,7 @@ fn choice<T: Copy>(
         .ok_or_else(|| invalid(key, &v, want))
 }
 
-fn boolean(get: Lookup, key: &str, default: bool) -> Result<bool, Failure> {
+pub(crate) fn boolean(get: Lookup, key: &str, default: bool) -> Result<bool, Failure> {
     const WORDS: [(&str, bool); 8] = [
         ("true", true),
         ("yes", true),
@@ -178,7 +185,13 @@ fn boolean(get: Lookup, key: &str, default: bool) -> Result<bool, Failure> {
     Ok(choice(get, key, &WORDS, "true or false (also yes/no, on/off, 1/0)")?.unwrap_or(default))
 }
 
-fn number(get: Lookup, key: &str, default: u64, min: u64, max: u64) -> Result<u64, Failure> {
+pub(crate) fn number(
+    get: Lookup,
+    key: &str,
+    default: u64,
+    min: u64,
+    max: u64,
+) -> Result<u64, Failure> {
     match text(get, key) {
         None => Ok(default),
         Some(v) => match v.parse::<u64>() {
@@ -392,6 +405,7 @@ impl Settings {
                 )?),
             },
             default_country_code: country_code(get)?,
+            full_sync: crate::fullsync::config::load(get)?,
         })
     }
 
