@@ -30,6 +30,16 @@
 #define GCSYNC_MAX_ID_LEN 256
 
 /**
+ * `request_snapshot` reason: the previous run ended without a clean stop.
+ */
+#define REASON_UNCLEAN_STOP 1
+
+/**
+ * `request_snapshot` reason: the period passed.
+ */
+#define REASON_PERIOD 2
+
+/**
  * `gcsync_force_sync_commit` flag: compute and publish the plan, apply nothing.
  */
 #define GCSYNC_FORCE_SYNC_DRY_RUN 1
@@ -278,6 +288,16 @@ typedef void (*gcsync_status_changed_callback)(void *userdata,
                                                size_t object_id_len);
 
 /**
+ * Optional (appended in gcsync 0.x, read only when `struct_size` covers it): gcsync asks the
+ * host for a Force Complete Sync snapshot. `reason`: 1 = the previous run ended without a clean
+ * stop (a crash), 2 = `full_sync_period_hours` passed since the last full sync. Called on a
+ * gcsync thread; the host must send the snapshot (`gcsync_force_sync_begin` / `_add` /
+ * `_commit`) from a thread of its own after returning, since those functions are refused
+ * inside a callback. Without it, the overview's `full_sync.recommended` turns `true` instead.
+ */
+typedef void (*GcsyncRequestSnapshotCallback)(void *userdata, uint32_t reason);
+
+/**
  * What the host gives `gcsync_init`. Set `abi_version = GCSYNC_ABI_VERSION` and
  * `struct_size = sizeof(gcsync_host)`; zero the struct first (`= {0}` or `memset`) so that an
  * unused callback is NULL.
@@ -321,6 +341,11 @@ typedef struct {
    * Optional: status-change notification.
    */
   gcsync_status_changed_callback status_changed;
+  /**
+   * Optional, appended after version 2's six fields: snapshot request (see
+   * [`GcsyncRequestSnapshotCallback`]).
+   */
+  GcsyncRequestSnapshotCallback request_snapshot;
 } gcsync_host;
 
 /**

@@ -55,7 +55,7 @@ pub fn render(shared: &Shared) -> String {
     fs.raw(",\"full_sync\":");
     let per_minute = shared.with_settings(|s| s.requests_per_minute);
     let calls = Metrics::get(&shared.metrics.api_calls);
-    shared.full_sync.render(&mut fs, calls, per_minute, false);
+    shared.full_sync.render(&mut fs, calls, per_minute);
     fs.raw("}");
     text.push_str(&fs.into_string());
     text

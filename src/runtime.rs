@@ -127,7 +127,8 @@ pub fn init(host: &GcsyncHost) -> Result<(), Failure> {
     let host = Host(*host);
     let settings = load_settings(&host)?;
     check_connection(&settings)?;
-    let (db, mut loaded) = Db::open(&settings.data_dir)?;
+    let (mut db, mut loaded) = Db::open(&settings.data_dir)?;
+    let unclean = db.mark_running()?;
     logging::connect(host, settings.log_level, redactions(&settings));
     if let Some(m) = &loaded.migrated {
         log::info!("{m}");
@@ -162,6 +163,7 @@ pub fn init(host: &GcsyncHost) -> Result<(), Failure> {
         Lifecycle::Running(running.clone()),
     );
     crate::platform::pin_module();
+    let for_timer = shared.clone();
     match start_threads(shared, db, writer_rx) {
         Ok(t) => *running.threads.lock().unwrap_or_else(|p| p.into_inner()) = Some(t),
         Err(e) => {
@@ -172,6 +174,9 @@ pub fn init(host: &GcsyncHost) -> Result<(), Failure> {
                 format!("cannot start a gcsync thread: {e}"),
             ));
         }
+    }
+    if let Err(e) = crate::fullsync::timer::start(for_timer, unclean) {
+        log::warn!("cannot start the full sync timer: {e}");
     }
     log::info!(
         "gcsync {} started; {resumed} unfinished change(s) resumed",

@@ -312,6 +312,7 @@ fn probing_host() -> GcsyncHost {
         get_setting: Some(probing_get_setting),
         log: Some(probing_log),
         status_changed: Some(probing_status),
+        request_snapshot: None,
         ..host()
     }
 }

@@ -9,6 +9,7 @@ pub mod plan;
 pub mod read;
 pub mod run;
 mod state;
+pub mod timer;
 
 pub use state::{FullSync, Phase};
 

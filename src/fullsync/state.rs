@@ -57,6 +57,8 @@ struct Inner {
     plan: Option<Arc<(Plan, bool)>>,
     last_error: Option<String>,
     runs: u64,
+    recommended: bool,
+    last_completed: Option<std::time::Instant>,
 }
 
 /// The full sync of one running instance.
@@ -115,6 +117,10 @@ impl FullSync {
     /// Ends a run: the next waiting request, if any, or idle.
     pub(super) fn finish(&self, shared: &Shared, error: Option<String>) -> Option<Request> {
         let mut g = self.lock();
+        if error.is_none() && g.plan.as_ref().is_some_and(|p| !p.1) {
+            g.recommended = false;
+            g.last_completed = Some(std::time::Instant::now());
+        }
         g.last_error = error;
         g.runs += 1;
         let next = g.queued.take();
@@ -167,6 +173,22 @@ impl FullSync {
         std::mem::take(&mut g.held)
     }
 
+    /// Sets whether a full sync is recommended (a crash or the period, with a host that cannot
+    /// be asked for a snapshot).
+    pub fn set_recommended(&self, on: bool) {
+        self.lock().recommended = on;
+    }
+
+    /// Notes why a snapshot is wanted (logged only).
+    pub fn set_recommended_reason(&self, why: &str) {
+        log::warn!("a Force Complete Sync is needed: {why}");
+    }
+
+    /// When the last real full sync completed.
+    pub fn last_completed(&self) -> Option<std::time::Instant> {
+        self.lock().last_completed
+    }
+
     /// Waits until no run is going or waiting; false after `timeout`.
     pub fn wait(&self, timeout: Duration) -> bool {
         let g = self.lock();
@@ -179,8 +201,9 @@ impl FullSync {
     }
 
     /// Writes the overview's `full_sync` object.
-    pub fn render(&self, out: &mut JsonOut, calls_now: u64, per_minute: u32, recommended: bool) {
+    pub fn render(&self, out: &mut JsonOut, calls_now: u64, per_minute: u32) {
         let g = self.lock();
+        let recommended = g.recommended;
         let calls = if g.phase == Phase::Idle {
             0
         } else {
