@@ -257,6 +257,7 @@ pub fn shutdown(timeout: Duration) -> Result<(), Failure> {
     let shared = running.shared.clone();
     shared.request_stop(Instant::now() + timeout);
     shared.queue.close();
+    shared.full_sync.stop();
     let threads = running
         .threads
         .lock()

@@ -26,7 +26,7 @@ pub fn commit(shared: &Arc<Shared>, flags: u32) -> Result<(), Failure> {
     let seq = shared.queue.accepted_seq();
     if let Some(req) = shared.full_sync.commit(flags, seq)? {
         let for_run = shared.clone();
-        std::thread::Builder::new()
+        let h = std::thread::Builder::new()
             .name("gcsync-fullsync".into())
             .spawn(move || run_all(for_run, req))
             .map_err(|e| {
@@ -35,6 +35,7 @@ pub fn commit(shared: &Arc<Shared>, flags: u32) -> Result<(), Failure> {
                     format!("cannot start the full sync thread: {e}"),
                 )
             })?;
+        shared.full_sync.keep_thread(h);
     } else {
         log::info!("a full sync is running; the new snapshot runs after it (coalesced)");
     }
@@ -95,6 +96,7 @@ fn run_once(shared: &Arc<Shared>, staging: &Staging, dry: bool, seq: u64) -> Res
     fs.set_phase(shared, Phase::Reading, 0);
     let cfg = settings.client_config().map_err(|f| f.message)?;
     let mut client = Client::new(cfg, shared.metrics.clone()).map_err(|e| e.to_string())?;
+    client.set_cancel(fs.cancel.clone());
     let org = read::read_users(&mut client, &mut |d, t| fs.progress(d as u64, t as u64))
         .map_err(|e| format!("reading the org's users failed: {e}"))?;
     let local = local_users(shared);
@@ -128,6 +130,9 @@ fn run_once(shared: &Arc<Shared>, staging: &Staging, dry: bool, seq: u64) -> Res
     let users: HashMap<&str, &crate::cic::CicUser> =
         staging.users.iter().map(|u| (u.id.as_str(), u)).collect();
     for (i, op) in apply.iter().enumerate() {
+        if fs.cancel.is_shutdown() {
+            return Err("gcsync is shutting down".into());
+        }
         apply_op(shared, &settings, &users, op, seq).map_err(|f| f.message)?;
         fs.progress(i as u64 + 1, apply.len() as u64);
     }
@@ -294,8 +299,15 @@ fn record_external_ids(shared: &Shared, client: &mut Client, authority: &str, op
         return;
     }
     // The creates and restores go through the worker: wait for them (bounded).
-    if !shared.queue.wait_settled(Duration::from_secs(3600)) {
-        log::warn!("full sync: the queue did not settle; external ids recorded for those linked");
+    let deadline = std::time::Instant::now() + Duration::from_secs(3600);
+    while !shared.queue.wait_settled(Duration::from_millis(200)) {
+        if shared.full_sync.cancel.is_shutdown() {
+            return;
+        }
+        if std::time::Instant::now() > deadline {
+            log::warn!("full sync: the queue did not settle; ids recorded for those linked");
+            break;
+        }
     }
     for op in todo {
         let key = ObjectKey::user(op.id.clone());

@@ -66,11 +66,32 @@ struct Inner {
 pub struct FullSync {
     inner: Mutex<Inner>,
     finished: Condvar,
+    /// The run thread and the timer thread, joined at shutdown.
+    threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
+    /// Tripped at shutdown: ends the run's requests and waits.
+    pub(super) cancel: crate::cancel::Cancel,
 }
 
 impl FullSync {
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Keeps a thread to join at shutdown (finished ones are joined now).
+    pub(super) fn keep_thread(&self, h: std::thread::JoinHandle<()>) {
+        let mut g = self.threads.lock().unwrap_or_else(|p| p.into_inner());
+        let (done, running): (Vec<_>, Vec<_>) = g.drain(..).partition(|t| t.is_finished());
+        done.into_iter().for_each(|t| drop(t.join()));
+        *g = running;
+        g.push(h);
+    }
+
+    /// Ends the run (its requests and waits are cancelled; nothing more is queued) and the timer,
+    /// and joins their threads. Called by shutdown after the stop request.
+    pub fn stop(&self) {
+        self.cancel.cancel();
+        let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|p| p.into_inner()));
+        threads.into_iter().for_each(|t| drop(t.join()));
     }
 
     /// Starts staging a snapshot (an uncommitted one is dropped); returns its number.

@@ -13,10 +13,12 @@ pub const REASON_PERIOD: u32 = 2;
 
 /// Starts the timer thread (it ends within a second of a shutdown request).
 pub fn start(shared: Arc<Shared>, unclean: bool) -> std::io::Result<()> {
-    std::thread::Builder::new()
+    let for_thread = shared.clone();
+    let h = std::thread::Builder::new()
         .name("gcsync-fullsync-timer".into())
-        .spawn(move || run(&shared, unclean))
-        .map(|_| ())
+        .spawn(move || run(&for_thread, unclean))?;
+    shared.full_sync.keep_thread(h);
+    Ok(())
 }
 
 fn ask(shared: &Shared, reason: u32) {
@@ -39,8 +41,8 @@ fn run(shared: &Shared, unclean: bool) {
         ask(shared, REASON_UNCLEAN_STOP);
     }
     let mut since = Instant::now();
-    while shared.stop_deadline().is_none() {
-        std::thread::sleep(Duration::from_millis(250));
+    // `sleep` returns false once shutdown cancels the full sync.
+    while shared.full_sync.cancel.sleep(Duration::from_millis(250)) {
         let hours = shared.with_settings(|s| s.full_sync.full_sync_period_hours);
         if let Some(done) = shared.full_sync.last_completed() {
             since = since.max(done);
