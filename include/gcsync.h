@@ -30,14 +30,14 @@
 #define GCSYNC_MAX_ID_LEN 256
 
 /**
- * `request_snapshot` reason: the previous run ended without a clean stop.
+ * `request_snapshot` reason: the previous run ended without a clean stop (a crash).
  */
-#define REASON_UNCLEAN_STOP 1
+#define GCSYNC_SNAPSHOT_REASON_UNCLEAN_STOP 1
 
 /**
- * `request_snapshot` reason: the period passed.
+ * `request_snapshot` reason: `full_sync_period_hours` passed since the last full sync.
  */
-#define REASON_PERIOD 2
+#define GCSYNC_SNAPSHOT_REASON_PERIOD 2
 
 /**
  * `gcsync_force_sync_commit` flag: compute and publish the plan, apply nothing.
@@ -288,9 +288,10 @@ typedef void (*gcsync_status_changed_callback)(void *userdata,
                                                size_t object_id_len);
 
 /**
- * Optional (appended in gcsync 0.x, read only when `struct_size` covers it): gcsync asks the
- * host for a Force Complete Sync snapshot. `reason`: 1 = the previous run ended without a clean
- * stop (a crash), 2 = `full_sync_period_hours` passed since the last full sync. Called on a
+ * Optional (appended after the version-2 fields, read only when `struct_size` covers it):
+ * gcsync asks the host for a Force Complete Sync snapshot. `reason`:
+ * `GCSYNC_SNAPSHOT_REASON_UNCLEAN_STOP` (1, the previous run ended without a clean stop) or
+ * `GCSYNC_SNAPSHOT_REASON_PERIOD` (2, `full_sync_period_hours` passed since the last full sync). Called on a
  * gcsync thread; the host must send the snapshot (`gcsync_force_sync_begin` / `_add` /
  * `_commit`) from a thread of its own after returning, since those functions are refused
  * inside a callback. Without it, the overview's `full_sync.recommended` turns `true` instead.

@@ -73,9 +73,10 @@ pub type GcsyncStatusChangedCallback = Option<
     ),
 >;
 
-/// Optional (appended in gcsync 0.x, read only when `struct_size` covers it): gcsync asks the
-/// host for a Force Complete Sync snapshot. `reason`: 1 = the previous run ended without a clean
-/// stop (a crash), 2 = `full_sync_period_hours` passed since the last full sync. Called on a
+/// Optional (appended after the version-2 fields, read only when `struct_size` covers it):
+/// gcsync asks the host for a Force Complete Sync snapshot. `reason`:
+/// `GCSYNC_SNAPSHOT_REASON_UNCLEAN_STOP` (1, the previous run ended without a clean stop) or
+/// `GCSYNC_SNAPSHOT_REASON_PERIOD` (2, `full_sync_period_hours` passed since the last full sync). Called on a
 /// gcsync thread; the host must send the snapshot (`gcsync_force_sync_begin` / `_add` /
 /// `_commit`) from a thread of its own after returning, since those functions are refused
 /// inside a callback. Without it, the overview's `full_sync.recommended` turns `true` instead.

@@ -6,6 +6,11 @@ use crate::result::{Failure, GcsyncResult};
 use crate::runtime::full;
 use std::ffi::c_char;
 
+/// `request_snapshot` reason: the previous run ended without a clean stop (a crash).
+pub const GCSYNC_SNAPSHOT_REASON_UNCLEAN_STOP: u32 = 1;
+/// `request_snapshot` reason: `full_sync_period_hours` passed since the last full sync.
+pub const GCSYNC_SNAPSHOT_REASON_PERIOD: u32 = 2;
+
 /// `gcsync_force_sync_commit` flag: compute and publish the plan, apply nothing.
 pub const GCSYNC_FORCE_SYNC_DRY_RUN: u32 = 1;
 

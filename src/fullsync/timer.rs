@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// `request_snapshot` reason: the previous run ended without a clean stop.
-pub const REASON_UNCLEAN_STOP: u32 = 1;
+pub(crate) const REASON_UNCLEAN_STOP: u32 = 1;
 /// `request_snapshot` reason: the period passed.
-pub const REASON_PERIOD: u32 = 2;
+pub(crate) const REASON_PERIOD: u32 = 2;
 
 /// Starts the timer thread (it ends within a second of a shutdown request).
 pub fn start(shared: Arc<Shared>, unclean: bool) -> std::io::Result<()> {
