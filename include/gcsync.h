@@ -40,6 +40,21 @@
 #define GCSYNC_SNAPSHOT_REASON_PERIOD 2
 
 /**
+ * `request_snapshot` reason: this instance became active (`gcsync_set_role`).
+ */
+#define GCSYNC_SNAPSHOT_REASON_TAKEOVER 3
+
+/**
+ * `gcsync_set_role` role: this instance syncs (the default).
+ */
+#define GCSYNC_ROLE_ACTIVE 1
+
+/**
+ * `gcsync_set_role` role: this instance accepts and saves hooks and makes no Genesys Cloud call.
+ */
+#define GCSYNC_ROLE_STANDBY 2
+
+/**
  * `gcsync_force_sync_commit` flag: compute and publish the plan, apply nothing.
  */
 #define GCSYNC_FORCE_SYNC_DRY_RUN 1
@@ -291,7 +306,8 @@ typedef void (*gcsync_status_changed_callback)(void *userdata,
  * Optional (appended after the version-2 fields, read only when `struct_size` covers it):
  * gcsync asks the host for a Force Complete Sync snapshot. `reason`:
  * `GCSYNC_SNAPSHOT_REASON_UNCLEAN_STOP` (1, the previous run ended without a clean stop) or
- * `GCSYNC_SNAPSHOT_REASON_PERIOD` (2, `full_sync_period_hours` passed since the last full sync). Called on a
+ * `GCSYNC_SNAPSHOT_REASON_PERIOD` (2, `full_sync_period_hours` passed since the last full sync)
+ * or `GCSYNC_SNAPSHOT_REASON_TAKEOVER` (3, a standby became active). Called on a
  * gcsync thread; the host must send the snapshot (`gcsync_force_sync_begin` / `_add` /
  * `_commit`) from a thread of its own after returning, since those functions are refused
  * inside a callback. Without it, the overview's `full_sync.recommended` turns `true` instead.
@@ -627,6 +643,16 @@ gcsync_result gcsync_on_user_deleted(const char *user_id, size_t user_id_len);
  * `user_id` must be NULL or readable for `user_id_units` code units.
  */
 gcsync_result gcsync_on_user_deleted_utf16(const uint16_t *user_id, size_t user_id_units);
+
+/**
+ * Sets this instance's role over the `role` setting (a CIC switchover pair runs gcsync on both
+ * servers; only the active one may call Genesys Cloud). `GCSYNC_ROLE_STANDBY`: hooks are still
+ * accepted and saved, the worker and the full sync make no call. `GCSYNC_ROLE_ACTIVE`: the
+ * saved work resumes and, when the instance was standby, the host is asked for a snapshot
+ * (`request_snapshot` with `GCSYNC_SNAPSHOT_REASON_TAKEOVER`, or `full_sync.recommended`).
+ * Other values are `GCSYNC_RESULT_INVALID_ARGUMENT`. Thread-safe; never from a callback.
+ */
+gcsync_result gcsync_set_role(uint32_t role);
 
 /**
  * Starts staging a Force Complete Sync snapshot (in memory; nothing is applied before

@@ -76,7 +76,8 @@ pub type GcsyncStatusChangedCallback = Option<
 /// Optional (appended after the version-2 fields, read only when `struct_size` covers it):
 /// gcsync asks the host for a Force Complete Sync snapshot. `reason`:
 /// `GCSYNC_SNAPSHOT_REASON_UNCLEAN_STOP` (1, the previous run ended without a clean stop) or
-/// `GCSYNC_SNAPSHOT_REASON_PERIOD` (2, `full_sync_period_hours` passed since the last full sync). Called on a
+/// `GCSYNC_SNAPSHOT_REASON_PERIOD` (2, `full_sync_period_hours` passed since the last full sync)
+/// or `GCSYNC_SNAPSHOT_REASON_TAKEOVER` (3, a standby became active). Called on a
 /// gcsync thread; the host must send the snapshot (`gcsync_force_sync_begin` / `_add` /
 /// `_commit`) from a thread of its own after returning, since those functions are refused
 /// inside a callback. Without it, the overview's `full_sync.recommended` turns `true` instead.

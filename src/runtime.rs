@@ -526,6 +526,12 @@ pub mod full {
         current()?.full_sync.abort()
     }
 
+    /// Sets the role (standby: no Genesys Cloud call).
+    pub fn set_role(standby: bool) -> Result<(), Failure> {
+        crate::fullsync::run::set_role(&*current()?, standby);
+        Ok(())
+    }
+
     /// Applies the held removals.
     pub fn release_held() -> Result<usize, Failure> {
         crate::fullsync::run::release_held(&*current()?)

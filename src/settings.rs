@@ -20,7 +20,7 @@ pub enum RemovalPolicy {
 }
 
 /// Every setting key gcsync reads.
-pub const KEYS: [&str; 33] = [
+pub const KEYS: [&str; 34] = [
     "region",
     "client_id",
     "client_secret",
@@ -54,6 +54,7 @@ pub const KEYS: [&str; 33] = [
     "deletion_guard_percent",
     "deletion_guard_max",
     "full_sync_period_hours",
+    "role",
 ];
 
 /// The validated settings of one plugin instance.

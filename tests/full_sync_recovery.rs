@@ -77,3 +77,34 @@ fn a_host_without_the_callback_sees_a_full_sync_recommended() {
     full_sync(&users(0..2));
     assert_eq!(overview()["full_sync"]["recommended"], false);
 }
+
+#[test]
+fn a_standby_makes_no_call_keeps_the_hooks_and_takes_over_with_a_snapshot() {
+    let w = world();
+    set("role", "standby");
+    start_with_callback();
+    for i in 0..3 {
+        let u = cic_user(&format!("s{i}"), "S", Some(&format!("s{i}@example.com")));
+        assert_eq!(user_changed(&u), GcsyncResult::Ok);
+    }
+    send(&users(0..2), 10, Some(0));
+    assert_eq!(gcsync_force_sync_wait(10_000), GcsyncResult::Ok);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(w.emu.requests().is_empty(), "a standby calls nothing");
+    assert!(overview()["full_sync"]["last_error"]
+        .as_str()
+        .unwrap()
+        .contains("standby"));
+    assert_eq!(status("s0")["pending"], true);
+    assert_eq!(gcsync_set_role(99), GcsyncResult::InvalidArgument);
+    assert_eq!(gcsync_set_role(GCSYNC_ROLE_ACTIVE), GcsyncResult::Ok);
+    assert_eq!(gcsync_wait_settled(30_000), GcsyncResult::Ok);
+    for i in 0..3 {
+        assert!(w.emu.user_by_email(&format!("s{i}@example.com")).is_some());
+    }
+    eventually("the host is asked for a snapshot on takeover", || {
+        ASKED.load(Ordering::SeqCst) == GCSYNC_SNAPSHOT_REASON_TAKEOVER
+    });
+    full_sync(&users(0..2));
+    assert!(w.emu.user_by_email("u1@example.com").is_some());
+}

@@ -11,6 +11,37 @@ pub const GCSYNC_SNAPSHOT_REASON_UNCLEAN_STOP: u32 = 1;
 /// `request_snapshot` reason: `full_sync_period_hours` passed since the last full sync.
 pub const GCSYNC_SNAPSHOT_REASON_PERIOD: u32 = 2;
 
+/// `request_snapshot` reason: this instance became active (`gcsync_set_role`).
+pub const GCSYNC_SNAPSHOT_REASON_TAKEOVER: u32 = 3;
+
+/// `gcsync_set_role` role: this instance syncs (the default).
+pub const GCSYNC_ROLE_ACTIVE: u32 = 1;
+/// `gcsync_set_role` role: this instance accepts and saves hooks and makes no Genesys Cloud call.
+pub const GCSYNC_ROLE_STANDBY: u32 = 2;
+
+/// Sets this instance's role over the `role` setting (a CIC switchover pair runs gcsync on both
+/// servers; only the active one may call Genesys Cloud). `GCSYNC_ROLE_STANDBY`: hooks are still
+/// accepted and saved, the worker and the full sync make no call. `GCSYNC_ROLE_ACTIVE`: the
+/// saved work resumes and, when the instance was standby, the host is asked for a snapshot
+/// (`request_snapshot` with `GCSYNC_SNAPSHOT_REASON_TAKEOVER`, or `full_sync.recommended`).
+/// Other values are `GCSYNC_RESULT_INVALID_ARGUMENT`. Thread-safe; never from a callback.
+#[no_mangle]
+pub extern "C" fn gcsync_set_role(role: u32) -> GcsyncResult {
+    ffi_boundary!(guarded: {
+        let standby = match role {
+            GCSYNC_ROLE_ACTIVE => false,
+            GCSYNC_ROLE_STANDBY => true,
+            _ => {
+                return Err(Failure::new(
+                    GcsyncResult::InvalidArgument,
+                    format!("role is {role}; use GCSYNC_ROLE_ACTIVE (1) or GCSYNC_ROLE_STANDBY (2)"),
+                ))
+            }
+        };
+        full::set_role(standby)
+    })
+}
+
 /// `gcsync_force_sync_commit` flag: compute and publish the plan, apply nothing.
 pub const GCSYNC_FORCE_SYNC_DRY_RUN: u32 = 1;
 

@@ -18,6 +18,9 @@ pub struct FullSyncSettings {
     pub deletion_guard_max: u64,
     /// Hours between snapshot requests to the host (0: never).
     pub full_sync_period_hours: u32,
+    /// `role=standby`: accept hooks, make no Genesys Cloud call (a switchover pair's passive
+    /// server); `active` (the default) syncs.
+    pub standby: bool,
 }
 
 impl Default for FullSyncSettings {
@@ -28,6 +31,7 @@ impl Default for FullSyncSettings {
             deletion_guard_percent: 20,
             deletion_guard_max: 500,
             full_sync_period_hours: 24,
+            standby: false,
         }
     }
 }
@@ -54,5 +58,12 @@ pub fn load(get: Lookup) -> Result<FullSyncSettings, Failure> {
         deletion_guard_percent: number(get, "deletion_guard_percent", 20, 0, 100)? as u32,
         deletion_guard_max: number(get, "deletion_guard_max", 500, 0, 10_000_000)?,
         full_sync_period_hours: number(get, "full_sync_period_hours", 24, 0, 8760)? as u32,
+        standby: crate::settings::choice(
+            get,
+            "role",
+            &[("active", false), ("standby", true)],
+            "active or standby",
+        )?
+        .unwrap_or(false),
     })
 }

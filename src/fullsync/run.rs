@@ -93,6 +93,13 @@ fn local_users(shared: &Shared) -> HashMap<String, Local> {
 fn run_once(shared: &Arc<Shared>, staging: &Staging, dry: bool, seq: u64) -> Result<(), String> {
     let fs = &shared.full_sync;
     let settings = shared.settings().1;
+    if standby(shared) {
+        return Err(
+            "this instance is standby (role): it makes no Genesys Cloud call; the host \
+                    is asked for a snapshot when it becomes active"
+                .into(),
+        );
+    }
     fs.set_phase(shared, Phase::Reading, 0);
     let cfg = settings.client_config().map_err(|f| f.message)?;
     let mut client = Client::new(cfg, shared.metrics.clone()).map_err(|e| e.to_string())?;
@@ -322,4 +329,27 @@ fn record_external_ids(shared: &Shared, client: &mut Client, authority: &str, op
             );
         }
     }
+}
+
+/// `gcsync_set_role`: `standby` stops every Genesys Cloud call (hooks are still accepted and
+/// saved); becoming active again resumes the worker and asks the host for a snapshot, since
+/// the other server may have missed or applied changes meanwhile.
+pub fn set_role(shared: &Shared, standby: bool) {
+    let setting = shared.with_settings(|s| s.full_sync.standby);
+    let was = shared.full_sync.set_standby(standby, setting);
+    log::info!("role set to {}", if standby { "standby" } else { "active" });
+    if was && !standby {
+        shared
+            .full_sync
+            .takeover
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+    shared.queue.interrupt_all();
+    shared.queue.nudge_worker();
+}
+
+/// Whether this instance makes no Genesys Cloud call now.
+pub fn standby(shared: &Shared) -> bool {
+    let setting = shared.with_settings(|s| s.full_sync.standby);
+    shared.full_sync.is_standby(setting)
 }

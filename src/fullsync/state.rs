@@ -70,11 +70,31 @@ pub struct FullSync {
     threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
     /// Tripped at shutdown: ends the run's requests and waits.
     pub(super) cancel: crate::cancel::Cancel,
+    /// The role set by `gcsync_set_role` (`Some(true)`: standby), over the `role` setting.
+    role: Mutex<Option<bool>>,
+    /// Set when a standby became active: the timer asks the host for a snapshot.
+    pub(super) takeover: std::sync::atomic::AtomicBool,
 }
 
 impl FullSync {
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether this instance is standby (makes no Genesys Cloud call).
+    pub fn is_standby(&self, setting: bool) -> bool {
+        self.role
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or(setting)
+    }
+
+    /// Sets the role over the setting; returns whether this instance was standby before.
+    pub fn set_standby(&self, standby: bool, setting: bool) -> bool {
+        let mut g = self.role.lock().unwrap_or_else(|p| p.into_inner());
+        let before = g.unwrap_or(setting);
+        *g = Some(standby);
+        before
     }
 
     /// Keeps a thread to join at shutdown (finished ones are joined now).

@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 pub(crate) const REASON_UNCLEAN_STOP: u32 = 1;
 /// `request_snapshot` reason: the period passed.
 pub(crate) const REASON_PERIOD: u32 = 2;
+/// `request_snapshot` reason: a standby became active.
+pub(crate) const REASON_TAKEOVER: u32 = 3;
 
 /// Starts the timer thread (it ends within a second of a shutdown request).
 pub fn start(shared: Arc<Shared>, unclean: bool) -> std::io::Result<()> {
@@ -24,10 +26,10 @@ pub fn start(shared: Arc<Shared>, unclean: bool) -> std::io::Result<()> {
 fn ask(shared: &Shared, reason: u32) {
     log::info!(
         "asking the host for a Force Complete Sync snapshot ({})",
-        if reason == REASON_UNCLEAN_STOP {
-            "the previous run ended without a clean stop"
-        } else {
-            "full_sync_period_hours passed"
+        match reason {
+            REASON_UNCLEAN_STOP => "the previous run ended without a clean stop",
+            REASON_TAKEOVER => "this instance became active",
+            _ => "full_sync_period_hours passed",
         }
     );
     if !shared.host.request_snapshot(reason) {
@@ -43,6 +45,13 @@ fn run(shared: &Shared, unclean: bool) {
     let mut since = Instant::now();
     // `sleep` returns false once shutdown cancels the full sync.
     while shared.full_sync.cancel.sleep(Duration::from_millis(250)) {
+        if shared
+            .full_sync
+            .takeover
+            .swap(false, std::sync::atomic::Ordering::SeqCst)
+        {
+            ask(shared, REASON_TAKEOVER);
+        }
         let hours = shared.with_settings(|s| s.full_sync.full_sync_period_hours);
         if let Some(done) = shared.full_sync.last_completed() {
             since = since.max(done);
