@@ -179,13 +179,8 @@ pub unsafe extern "C" fn gcsync_force_sync_plan(
     out_len: *mut usize,
 ) -> GcsyncResult {
     ffi_boundary!({
-        let after = Text::Utf8(after_id, after_id_len);
-        let after = if after.is_empty_null() {
-            None
-        } else {
-            // SAFETY: forwarded caller guarantee.
-            Some(unsafe { after.id("after_id") }?)
-        };
+        // SAFETY: forwarded caller guarantee.
+        let after = unsafe { Text::Utf8(after_id, after_id_len).opt_id("after_id") }?;
         let text = full::plan_page(after.as_deref(), max_items)?;
         // SAFETY: forwarded caller guarantee.
         unsafe { write_json(&text, buf, buf_len, out_len) }

@@ -263,14 +263,9 @@ impl FullSync {
         } else {
             out.raw("{\"user\":{\"count\":");
             out.u64(g.held.len() as u64);
-            out.raw(",\"ids\":[");
-            for (i, o) in g.held.iter().take(100).enumerate() {
-                if i > 0 {
-                    out.raw(",");
-                }
-                out.str(&o.id);
-            }
-            out.raw("],\"reason\":");
+            out.raw(",\"ids\":");
+            out.str_array(g.held.iter().take(100).map(|o| o.id.as_str()));
+            out.raw(",\"reason\":");
             out.opt_str(g.held_reason.as_deref());
             out.raw("}}");
         }
@@ -336,14 +331,9 @@ impl FullSync {
 }
 
 fn write_op(out: &mut JsonOut, o: &Op) {
-    out.raw("{\"detail\":[");
-    for (i, d) in o.detail.iter().enumerate() {
-        if i > 0 {
-            out.raw(",");
-        }
-        out.str(d);
-    }
-    out.raw("],\"genesys_id\":");
+    out.raw("{\"detail\":");
+    out.str_array(o.detail.iter().map(String::as_str));
+    out.raw(",\"genesys_id\":");
     out.opt_str(o.genesys_id.as_deref());
     out.raw(",\"id\":");
     out.str(&o.id);
