@@ -50,9 +50,14 @@ pub fn send(users: &[Value], chunk: usize, commit_flags: Option<u32>) {
 
 /// Waits for the run and for the worker to apply what it queued.
 pub fn settle() {
-    assert_eq!(gcsync_force_sync_wait(120_000), GcsyncResult::Ok);
+    settle_within(120_000);
+}
+
+/// [`settle`] with a longer wait (large figures runs).
+pub fn settle_within(ms: u32) {
+    assert_eq!(gcsync_force_sync_wait(ms), GcsyncResult::Ok);
     assert_eq!(
-        gcsync_wait_settled(120_000),
+        gcsync_wait_settled(ms),
         GcsyncResult::Ok,
         "{}",
         last_error()
