@@ -66,6 +66,7 @@ fn main() {
         .with_src(Path::new(&crate_dir).join("src/cic.rs"))
         .with_src(Path::new(&crate_dir).join("src/ffi.rs"))
         .with_src(Path::new(&crate_dir).join("src/ffi/hooks.rs"))
+        .with_src(Path::new(&crate_dir).join("src/ffi/fullsync.rs"))
         .with_src(Path::new(&crate_dir).join("src/ffi/pages.rs"))
         .generate()
     {

@@ -211,7 +211,9 @@ void mode_abuse(void)
         last_error(detail, sizeof detail);
         check(strstr(detail, "abi_version is 1") != NULL, "the message names the version: \"%s\"", detail);
         free(v1);
-        const size_t sizes[] = { 8, sizeof(gcsync_host) - sizeof(void *) };
+        /* The version-2 struct ends with status_changed; one pointer short of it is refused
+         * (fields appended later, such as request_snapshot, are optional). */
+        const size_t sizes[] = { 8, offsetof(gcsync_host, status_changed) };
         for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
             gcsync_host full = make_host();
             full.struct_size = (uint32_t)sizes[i];

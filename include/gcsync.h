@@ -30,6 +30,36 @@
 #define GCSYNC_MAX_ID_LEN 256
 
 /**
+ * `request_snapshot` reason: the previous run ended without a clean stop (a crash).
+ */
+#define GCSYNC_SNAPSHOT_REASON_UNCLEAN_STOP 1
+
+/**
+ * `request_snapshot` reason: `full_sync_period_hours` passed since the last full sync.
+ */
+#define GCSYNC_SNAPSHOT_REASON_PERIOD 2
+
+/**
+ * `request_snapshot` reason: this instance became active (`gcsync_set_role`).
+ */
+#define GCSYNC_SNAPSHOT_REASON_TAKEOVER 3
+
+/**
+ * `gcsync_set_role` role: this instance syncs (the default).
+ */
+#define GCSYNC_ROLE_ACTIVE 1
+
+/**
+ * `gcsync_set_role` role: this instance accepts and saves hooks and makes no Genesys Cloud call.
+ */
+#define GCSYNC_ROLE_STANDBY 2
+
+/**
+ * `gcsync_force_sync_commit` flag: compute and publish the plan, apply nothing.
+ */
+#define GCSYNC_FORCE_SYNC_DRY_RUN 1
+
+/**
  * Result of every `gcsync_*` call (except `gcsync_result_message` and
  * `gcsync_last_error_message`, which return a length, and `gcsync_abi_version`).
  * `GCSYNC_RESULT_OK` (8000) is success; anything else is an error whose
@@ -285,6 +315,18 @@ typedef void (*gcsync_status_changed_callback)(void *userdata,
                                                size_t object_id_len);
 
 /**
+ * Optional (appended after the version-2 fields, read only when `struct_size` covers it):
+ * gcsync asks the host for a Force Complete Sync snapshot. `reason`:
+ * `GCSYNC_SNAPSHOT_REASON_UNCLEAN_STOP` (1, the previous run ended without a clean stop) or
+ * `GCSYNC_SNAPSHOT_REASON_PERIOD` (2, `full_sync_period_hours` passed since the last full sync)
+ * or `GCSYNC_SNAPSHOT_REASON_TAKEOVER` (3, a standby became active). Called on a
+ * gcsync thread; the host must send the snapshot (`gcsync_force_sync_begin` / `_add` /
+ * `_commit`) from a thread of its own after returning, since those functions are refused
+ * inside a callback. Without it, the overview's `full_sync.recommended` turns `true` instead.
+ */
+typedef void (*GcsyncRequestSnapshotCallback)(void *userdata, uint32_t reason);
+
+/**
  * What the host gives `gcsync_init`. Set `abi_version = GCSYNC_ABI_VERSION` and
  * `struct_size = sizeof(gcsync_host)`; zero the struct first (`= {0}` or `memset`) so that an
  * unused callback is NULL.
@@ -328,6 +370,11 @@ typedef struct {
    * Optional: status-change notification.
    */
   gcsync_status_changed_callback status_changed;
+  /**
+   * Optional, appended after version 2's six fields: snapshot request (see
+   * [`GcsyncRequestSnapshotCallback`]).
+   */
+  GcsyncRequestSnapshotCallback request_snapshot;
 } gcsync_host;
 
 /**
@@ -493,6 +540,13 @@ gcsync_result gcsync_list_status(uint32_t kind, char *buf, size_t buf_len, size_
  *   Genesys Cloud in the current UTC month (`YYYY-MM`; kept across restarts), the
  *   `monthly_api_allowance` setting (or `null`), `calls` as a percentage of it (or `null`), and
  *   `state`: `not_set`, `ok`, `warning` (80 % or more) or `over` (past the allowance).
+ * - `full_sync`: `{"phase","done","total","calls","eta_s","held","last_error","recommended",
+ *   "runs"}`: the Force Complete Sync's phase (`idle`, `reading`, `planning`, `applying`), its
+ *   progress within the phase, the calls it made so far, the seconds left at the request
+ *   budget, the removals the deletion guard holds (`null` or `{"user":{"count","ids","reason"}}`,
+ *   released by `gcsync_force_sync_release_held`), why the last run stopped (`null` when it
+ *   completed), whether a full sync is recommended, and the runs completed. The status callback
+ *   fires with kind `GCSYNC_OBJECT_KIND_USER` and an empty id (length 0) on each phase change.
  *
  * # Safety
  * As for `gcsync_object_status`.
@@ -712,6 +766,92 @@ gcsync_result gcsync_on_wrapup_code_deleted(const char *wrapup_code_id, size_t w
  */
 gcsync_result gcsync_on_wrapup_code_deleted_utf16(const uint16_t *wrapup_code_id,
                                                   size_t wrapup_code_id_units);
+
+/**
+ * Sets this instance's role over the `role` setting (a CIC switchover pair runs gcsync on both
+ * servers; only the active one may call Genesys Cloud). `GCSYNC_ROLE_STANDBY`: hooks are still
+ * accepted and saved, the worker and the full sync make no call. `GCSYNC_ROLE_ACTIVE`: the
+ * saved work resumes and, when the instance was standby, the host is asked for a snapshot
+ * (`request_snapshot` with `GCSYNC_SNAPSHOT_REASON_TAKEOVER`, or `full_sync.recommended`).
+ * Other values are `GCSYNC_RESULT_INVALID_ARGUMENT`. Thread-safe; never from a callback.
+ */
+gcsync_result gcsync_set_role(uint32_t role);
+
+/**
+ * Starts staging a Force Complete Sync snapshot (in memory; nothing is applied before
+ * `gcsync_force_sync_commit`). `flags` must be 0. Writes the snapshot's number to
+ * `out_snapshot_id` when it is not NULL. A snapshot staged and not committed is dropped.
+ * Thread-safe; never from a callback.
+ *
+ * # Safety
+ * `out_snapshot_id` NULL or writable.
+ */
+gcsync_result gcsync_force_sync_begin(uint32_t flags, uint64_t *out_snapshot_id);
+
+/**
+ * Adds one chunk to the staged snapshot: a JSON array of objects of `kind` (each as its
+ * object hook takes it), at most `max_payload_bytes`. Call any number of times; an id sent
+ * twice in one snapshot is `GCSYNC_RESULT_INVALID_FIELD` and a refused chunk adds nothing.
+ * Thread-safe; never from a callback.
+ *
+ * # Safety
+ * `chunk_json` NULL or readable for `chunk_json_len` bytes.
+ */
+gcsync_result gcsync_force_sync_add(uint32_t kind, const char *chunk_json, size_t chunk_json_len);
+
+/**
+ * `gcsync_force_sync_add` with the chunk in UTF-16 (`chunk_json_units` code units).
+ *
+ * # Safety
+ * `chunk_json` NULL or readable for `chunk_json_units` code units.
+ */
+gcsync_result gcsync_force_sync_add_utf16(uint32_t kind,
+                                          const uint16_t *chunk_json,
+                                          size_t chunk_json_units);
+
+/**
+ * Commits the staged snapshot: the reconcile runs on its own thread (read the org, plan,
+ * apply through the queue); progress is in the overview's `full_sync`. With
+ * `GCSYNC_FORCE_SYNC_DRY_RUN` the plan is computed and published (`gcsync_force_sync_plan`)
+ * and nothing is applied. While a run is going, the snapshot waits behind it and replaces any
+ * other waiting one (coalesced). Returns at once. Thread-safe; never from a callback.
+ */
+gcsync_result gcsync_force_sync_commit(uint32_t flags);
+
+/**
+ * Drops the staged snapshot; nothing was applied. Thread-safe; never from a callback.
+ */
+gcsync_result gcsync_force_sync_abort(void);
+
+/**
+ * Applies the removals the deletion guard held (listed in the overview's `full_sync.held`).
+ * Thread-safe; never from a callback.
+ */
+gcsync_result gcsync_force_sync_release_held(void);
+
+/**
+ * Blocks until no full sync runs or waits, or `timeout_ms` passes (`GCSYNC_RESULT_TIMEOUT`).
+ * The changes a run queued are then accepted; `gcsync_wait_settled` waits for them.
+ * Thread-safe; never from a callback.
+ */
+gcsync_result gcsync_force_sync_wait(uint32_t timeout_ms);
+
+/**
+ * Writes one page of the last full sync's plan (dry run or real) into `buf`, snprintf-style:
+ * `{"counts":{"user":{"create":n,...}},"dry_run":b,"held":n,"items":[{"detail":[...],
+ * "genesys_id":id|null,"id":cic_id,"kind":"user","op":"create|update|restore|link|remove|invalid",
+ * "writes":b},...],"next_after":id|null}`, paged by CIC id like `gcsync_list_status_page`
+ * (`after_id` NULL with length 0 for the first page; `max_items` 1 to 10 000).
+ *
+ * # Safety
+ * As for `gcsync_list_status_page`.
+ */
+gcsync_result gcsync_force_sync_plan(const char *after_id,
+                                     size_t after_id_len,
+                                     uint32_t max_items,
+                                     char *buf,
+                                     size_t buf_len,
+                                     size_t *out_len);
 
 /**
  * Writes one page of the status list of `kind` into `buf`, snprintf-style: the objects whose

@@ -60,6 +60,8 @@ pub struct Shared {
     pub org_index: Mutex<OrgIndexSlot>,
     /// The Genesys client the workers share (each takes a view with its own cancel and lane).
     pub client: Mutex<ClientSlot>,
+    /// The full sync (Force Complete Sync) state.
+    pub full_sync: crate::fullsync::FullSync,
     writer: Sender<Msg>,
     settings: Mutex<(u64, Arc<Settings>)>,
     stop: Mutex<Option<Instant>>,
@@ -78,6 +80,7 @@ impl Shared {
     ) -> Shared {
         Shared {
             posted: Mutex::default(),
+            full_sync: crate::fullsync::FullSync::default(),
             live_workers: AtomicUsize::new(queue.workers()),
             waiting: Default::default(),
             org_index: Mutex::default(),

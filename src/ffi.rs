@@ -67,6 +67,8 @@ mod hooks;
 pub use hooks::*;
 mod pages;
 pub use pages::*;
+mod fullsync;
+pub use fullsync::*;
 
 /// The ABI version this library implements (`GCSYNC_ABI_VERSION`). Any thread, any time.
 #[no_mangle]
@@ -298,6 +300,13 @@ pub unsafe extern "C" fn gcsync_list_status(
 ///   Genesys Cloud in the current UTC month (`YYYY-MM`; kept across restarts), the
 ///   `monthly_api_allowance` setting (or `null`), `calls` as a percentage of it (or `null`), and
 ///   `state`: `not_set`, `ok`, `warning` (80 % or more) or `over` (past the allowance).
+/// - `full_sync`: `{"phase","done","total","calls","eta_s","held","last_error","recommended",
+///   "runs"}`: the Force Complete Sync's phase (`idle`, `reading`, `planning`, `applying`), its
+///   progress within the phase, the calls it made so far, the seconds left at the request
+///   budget, the removals the deletion guard holds (`null` or `{"user":{"count","ids","reason"}}`,
+///   released by `gcsync_force_sync_release_held`), why the last run stopped (`null` when it
+///   completed), whether a full sync is recommended, and the runs completed. The status callback
+///   fires with kind `GCSYNC_OBJECT_KIND_USER` and an empty id (length 0) on each phase change.
 ///
 /// # Safety
 /// As for `gcsync_object_status`.

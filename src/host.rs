@@ -73,6 +73,17 @@ pub type GcsyncStatusChangedCallback = Option<
     ),
 >;
 
+/// Optional (appended after the version-2 fields, read only when `struct_size` covers it):
+/// gcsync asks the host for a Force Complete Sync snapshot. `reason`:
+/// `GCSYNC_SNAPSHOT_REASON_UNCLEAN_STOP` (1, the previous run ended without a clean stop) or
+/// `GCSYNC_SNAPSHOT_REASON_PERIOD` (2, `full_sync_period_hours` passed since the last full sync)
+/// or `GCSYNC_SNAPSHOT_REASON_TAKEOVER` (3, a standby became active). Called on a
+/// gcsync thread; the host must send the snapshot (`gcsync_force_sync_begin` / `_add` /
+/// `_commit`) from a thread of its own after returning, since those functions are refused
+/// inside a callback. Without it, the overview's `full_sync.recommended` turns `true` instead.
+pub type GcsyncRequestSnapshotCallback =
+    Option<unsafe extern "C" fn(userdata: *mut c_void, reason: u32)>;
+
 /// What the host gives `gcsync_init`. Set `abi_version = GCSYNC_ABI_VERSION` and
 /// `struct_size = sizeof(gcsync_host)`; zero the struct first (`= {0}` or `memset`) so that an
 /// unused callback is NULL.
@@ -105,6 +116,9 @@ pub struct GcsyncHost {
     pub log: GcsyncLogCallback,
     /// Optional: status-change notification.
     pub status_changed: GcsyncStatusChangedCallback,
+    /// Optional, appended after version 2's six fields: snapshot request (see
+    /// [`GcsyncRequestSnapshotCallback`]).
+    pub request_snapshot: GcsyncRequestSnapshotCallback,
 }
 
 /// Size of the version-2 struct: the smallest `struct_size` accepted. It stays this value when
@@ -121,6 +135,7 @@ impl GcsyncHost {
         get_setting: None,
         log: None,
         status_changed: None,
+        request_snapshot: None,
     };
 
     /// Copies the host's struct without reading a byte past what it declares: `abi_version`
@@ -309,6 +324,18 @@ impl Host {
         }
     }
 
+    /// Asks the host for a snapshot; false when it has no `request_snapshot` callback.
+    pub fn request_snapshot(&self, reason: u32) -> bool {
+        let Some(cb) = self.0.request_snapshot else {
+            return false;
+        };
+        // SAFETY: the host's callback with its own userdata.
+        call_host("request_snapshot", || unsafe {
+            cb(self.0.userdata, reason)
+        });
+        true
+    }
+
     /// Hands one log line to the host's log callback (if any).
     pub fn log(&self, level: GcsyncLogLevel, line: &CStr) {
         if let Some(cb) = self.0.log {
@@ -335,7 +362,10 @@ mod tests {
 
     #[test]
     fn the_v2_struct_is_six_fields_without_padding() {
-        assert_eq!(HOST_V2_SIZE, size_of::<GcsyncHost>());
+        assert_eq!(
+            HOST_V2_SIZE + size_of::<GcsyncRequestSnapshotCallback>(),
+            size_of::<GcsyncHost>()
+        );
         assert_eq!(HOST_V2_SIZE, 8 + 4 * size_of::<usize>());
     }
 

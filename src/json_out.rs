@@ -59,6 +59,18 @@ impl JsonOut {
         self.raw(if b { "true" } else { "false" });
     }
 
+    /// Appends a JSON array of strings.
+    pub fn str_array<'a>(&mut self, items: impl IntoIterator<Item = &'a str>) {
+        self.raw("[");
+        for (i, s) in items.into_iter().enumerate() {
+            if i > 0 {
+                self.raw(",");
+            }
+            self.str(s);
+        }
+        self.raw("]");
+    }
+
     /// Appends a float as serde_json prints it (`null` if not finite), or `null`.
     pub fn opt_f64(&mut self, v: Option<f64>) {
         match v {

@@ -16,6 +16,7 @@ pub mod clock;
 pub mod diff;
 pub mod engine;
 pub mod ffi;
+pub mod fullsync;
 pub mod genesys;
 pub mod host;
 pub mod json_out;

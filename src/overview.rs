@@ -48,7 +48,17 @@ pub fn render(shared: &Shared) -> String {
         allowance,
     };
     write_rest(&mut out, &facts, &shared.metrics);
-    out.into_string()
+    let mut text = out.into_string();
+    // The full sync's object goes last (`{...,"full_sync":{...}}`).
+    text.pop();
+    let mut fs = JsonOut::with_capacity(256);
+    fs.raw(",\"full_sync\":");
+    let per_minute = shared.with_settings(|s| s.requests_per_minute);
+    let calls = Metrics::get(&shared.metrics.api_calls);
+    shared.full_sync.render(&mut fs, calls, per_minute);
+    fs.raw("}");
+    text.push_str(&fs.into_string());
+    text
 }
 
 /// `calls` as a percentage of `allowance`, to one decimal.

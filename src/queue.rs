@@ -110,6 +110,9 @@ struct Inner {
     unsaved: HashMap<ObjectKey, (u64, Arc<Change>)>,
     /// The last change accepted per object, while it is pending or after it synced.
     accepted: HashMap<ObjectKey, Arc<Change>>,
+    /// The sequence number of the last change accepted per object in this process (a full
+    /// sync does not overwrite a change newer than its snapshot).
+    accepted_seq: HashMap<ObjectKey, u64>,
 }
 
 impl Inner {
@@ -186,8 +189,21 @@ impl WorkQueue {
         change: Change,
         priority: Priority,
     ) -> Result<bool, Failure> {
+        self.enqueue_unless_newer(key, change, priority, u64::MAX)
+    }
+
+    /// [`WorkQueue::enqueue`], except that nothing is done (`Ok(false)`) when a change of the
+    /// object accepted after sequence number `limit` exists: a full sync's snapshot, taken at
+    /// `limit`, never overwrites a newer hook change.
+    pub fn enqueue_unless_newer(
+        &self,
+        key: ObjectKey,
+        change: Change,
+        priority: Priority,
+        limit: u64,
+    ) -> Result<bool, Failure> {
         let mut g = self.lock();
-        let step = self.accept(&mut g, key, Arc::new(change), priority);
+        let step = self.accept(&mut g, key, Arc::new(change), priority, limit);
         drop(g);
         let step = step?;
         let accepted = step.is_some();
@@ -206,7 +222,7 @@ impl WorkQueue {
         let mut g = self.lock();
         let (mut steps, mut refused) = (Vec::new(), None);
         for (key, change, priority) in changes {
-            match self.accept(&mut g, key, Arc::new(change), priority) {
+            match self.accept(&mut g, key, Arc::new(change), priority, u64::MAX) {
                 Ok(step) => steps.push(step),
                 Err(f) => {
                     refused = Some(f);
@@ -224,14 +240,19 @@ impl WorkQueue {
     }
 
     /// The locked part of accepting one change: `Ok(None)` when it is identical to what is
-    /// accepted already (nothing to do), else what to signal once the lock is let go.
+    /// accepted already, or a change newer than `limit` exists (nothing to do), else what to
+    /// signal once the lock is let go.
     fn accept(
         &self,
         g: &mut Inner,
         key: ObjectKey,
         change: Arc<Change>,
         priority: Priority,
+        limit: u64,
     ) -> Result<Option<Signal>, Failure> {
+        if g.accepted_seq.get(&key).is_some_and(|s| *s > limit) {
+            return Ok(None);
+        }
         if g.closed {
             return Err(Failure::new(
                 GcsyncResult::ShutDown,
@@ -254,6 +275,7 @@ impl WorkQueue {
         g.seq += 1;
         let seq = g.seq;
         g.accepted.insert(key.clone(), change.clone());
+        g.accepted_seq.insert(key.clone(), seq);
         let holder = g.in_flight.get(&key).copied();
         let newly = if let Some(p) = g.pending.get_mut(&key) {
             p.change = Change::merge(&p.change, change);
@@ -347,6 +369,14 @@ impl WorkQueue {
         );
         drop(g);
         self.send(key, Priority::Normal);
+    }
+
+    /// Whether a change of `key` was accepted after sequence number `limit` in this process.
+    pub fn newer_than(&self, key: &ObjectKey, limit: u64) -> bool {
+        self.lock()
+            .accepted_seq
+            .get(key)
+            .is_some_and(|s| *s > limit)
     }
 
     /// Records that `change` is what an object already holds (loaded at start), so an identical

@@ -127,7 +127,8 @@ pub fn init(host: &GcsyncHost) -> Result<(), Failure> {
     let host = Host(*host);
     let settings = load_settings(&host)?;
     check_connection(&settings)?;
-    let (db, mut loaded) = Db::open(&settings.data_dir)?;
+    let (mut db, mut loaded) = Db::open(&settings.data_dir)?;
+    let unclean = db.mark_running()?;
     logging::connect(host, settings.log_level, redactions(&settings));
     if let Some(m) = &loaded.migrated {
         log::info!("{m}");
@@ -162,6 +163,7 @@ pub fn init(host: &GcsyncHost) -> Result<(), Failure> {
         Lifecycle::Running(running.clone()),
     );
     crate::platform::pin_module();
+    let for_timer = shared.clone();
     match start_threads(shared, db, writer_rx) {
         Ok(t) => *running.threads.lock().unwrap_or_else(|p| p.into_inner()) = Some(t),
         Err(e) => {
@@ -172,6 +174,9 @@ pub fn init(host: &GcsyncHost) -> Result<(), Failure> {
                 format!("cannot start a gcsync thread: {e}"),
             ));
         }
+    }
+    if let Err(e) = crate::fullsync::timer::start(for_timer, unclean) {
+        log::warn!("cannot start the full sync timer: {e}");
     }
     log::info!(
         "gcsync {} started; {resumed} unfinished change(s) resumed",
@@ -253,6 +258,7 @@ pub fn shutdown(timeout: Duration) -> Result<(), Failure> {
     let shared = running.shared.clone();
     shared.request_stop(Instant::now() + timeout);
     shared.queue.close();
+    shared.full_sync.stop();
     let threads = running
         .threads
         .lock()
@@ -496,4 +502,63 @@ fn write_status_array(
 /// The overview JSON (see [`crate::overview`]).
 pub fn overview() -> Result<String, Failure> {
     Ok(crate::overview::render(&*current()?))
+}
+
+/// Force Complete Sync in parts (README, "Force Complete Sync"): the operations behind
+/// `gcsync_force_sync_begin` / `_add` / `_commit` / `_abort` / `_release_held` / `_plan`.
+pub mod full {
+    use super::current;
+    use crate::object::GcsyncObjectKind;
+    use crate::result::Failure;
+    use std::time::Duration;
+
+    /// Starts staging a snapshot; returns its number.
+    pub fn begin() -> Result<u64, Failure> {
+        Ok(current()?.full_sync.begin())
+    }
+
+    /// Adds a chunk (a JSON array of objects of `kind`).
+    pub fn add(kind: GcsyncObjectKind, json: &str) -> Result<usize, Failure> {
+        current()?.full_sync.add(kind, json)
+    }
+
+    /// Commits the staged snapshot (flags: `DRY_RUN`).
+    pub fn commit(flags: u32) -> Result<(), Failure> {
+        crate::fullsync::run::commit(&current()?, flags)
+    }
+
+    /// Drops the staged snapshot.
+    pub fn abort() -> Result<(), Failure> {
+        current()?.full_sync.abort()
+    }
+
+    /// Sets the role (standby: no Genesys Cloud call).
+    pub fn set_role(standby: bool) -> Result<(), Failure> {
+        crate::fullsync::run::set_role(&*current()?, standby);
+        Ok(())
+    }
+
+    /// Applies the held removals.
+    pub fn release_held() -> Result<usize, Failure> {
+        crate::fullsync::run::release_held(&*current()?)
+    }
+
+    /// Waits until no full sync runs or waits.
+    pub fn wait(timeout: Duration) -> Result<bool, Failure> {
+        Ok(current()?.full_sync.wait(timeout))
+    }
+
+    /// One page of the last plan.
+    pub fn plan_page(after: Option<&str>, max: u32) -> Result<String, Failure> {
+        if max == 0 || max > super::MAX_PAGE_ITEMS {
+            return Err(Failure::new(
+                crate::result::GcsyncResult::InvalidArgument,
+                format!(
+                    "max_items is {max}; it must be 1 to {}",
+                    super::MAX_PAGE_ITEMS
+                ),
+            ));
+        }
+        current()?.full_sync.plan_page(after, max as usize)
+    }
 }

@@ -20,7 +20,7 @@ pub enum RemovalPolicy {
 }
 
 /// Every setting key gcsync reads.
-pub const KEYS: [&str; 32] = [
+pub const KEYS: [&str; 38] = [
     "region",
     "client_id",
     "client_secret",
@@ -53,6 +53,12 @@ pub const KEYS: [&str; 32] = [
     "max_concurrent_requests",
     "presence_reserved_share",
     "proficiency_bands",
+    "external_id_authority",
+    "deletion_guard",
+    "deletion_guard_percent",
+    "deletion_guard_max",
+    "full_sync_period_hours",
+    "role",
 ];
 
 /// The validated settings of one plugin instance.
@@ -129,18 +135,20 @@ pub struct Settings {
     /// The CIC proficiencies (1-100) where the Genesys stars step up: four ascending thresholds,
     /// `p <= t[0]` is 1 star ... `p > t[3]` is 5 (default 20, 40, 60, 80).
     pub proficiency_bands: [i64; 4],
+    /// The full sync's settings (external ids, deletion guard, period).
+    pub full_sync: crate::fullsync::config::FullSyncSettings,
 }
 
-type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+pub(crate) type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
-fn invalid(key: &str, value: &str, want: &str) -> Failure {
+pub(crate) fn invalid(key: &str, value: &str, want: &str) -> Failure {
     Failure::new(
         GcsyncResult::InvalidSetting,
         format!("setting {key}={value:?} is invalid: expected {want}"),
     )
 }
 
-fn text(get: Lookup, key: &str) -> Option<String> {
+pub(crate) fn text(get: Lookup, key: &str) -> Option<String> {
     get(key)
         .map(|v| v.trim().to_string())
         .filter(|v| !v.is_empty())
@@ -164,7 +172,7 @@ pub fn enum_word(value: &str) -> String {
 
 /// Reads an enumerated setting by [`enum_word`]: `None` when unset, the matching value, or an
 /// error listing the accepted words (`want`).
-fn choice<T: Copy>(
+pub(crate) fn choice<T: Copy>(
     get: Lookup,
     key: &str,
     options: &[(&str, T)],
@@ -181,7 +189,7 @@ fn choice<T: Copy>(
         .ok_or_else(|| invalid(key, &v, want))
 }
 
-fn boolean(get: Lookup, key: &str, default: bool) -> Result<bool, Failure> {
+pub(crate) fn boolean(get: Lookup, key: &str, default: bool) -> Result<bool, Failure> {
     const WORDS: [(&str, bool); 8] = [
         ("true", true),
         ("yes", true),
@@ -195,7 +203,13 @@ fn boolean(get: Lookup, key: &str, default: bool) -> Result<bool, Failure> {
     Ok(choice(get, key, &WORDS, "true or false (also yes/no, on/off, 1/0)")?.unwrap_or(default))
 }
 
-fn number(get: Lookup, key: &str, default: u64, min: u64, max: u64) -> Result<u64, Failure> {
+pub(crate) fn number(
+    get: Lookup,
+    key: &str,
+    default: u64,
+    min: u64,
+    max: u64,
+) -> Result<u64, Failure> {
     match text(get, key) {
         None => Ok(default),
         Some(v) => match v.parse::<u64>() {
@@ -408,6 +422,7 @@ impl Settings {
             max_concurrent_requests: number(get, "max_concurrent_requests", 4, 1, 16)? as usize,
             presence_reserved_share: number(get, "presence_reserved_share", 20, 0, 90)? as u32,
             proficiency_bands: bands(get)?,
+            full_sync: crate::fullsync::config::load(get)?,
         })
     }
 

@@ -79,14 +79,9 @@ pub fn write_status(
     out.bool(s.removed);
     out.raw(",\"state\":");
     out.str(s.state.label());
-    out.raw(",\"warnings\":[");
-    for (i, w) in s.warnings.iter().enumerate() {
-        if i > 0 {
-            out.raw(",");
-        }
-        out.str(w);
-    }
-    out.raw("]}");
+    out.raw(",\"warnings\":");
+    out.str_array(s.warnings.iter().map(String::as_str));
+    out.raw("}");
 }
 
 /// [`write_status`] as a `Value` tree (the reference the tests hold it to).

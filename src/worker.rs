@@ -85,6 +85,15 @@ impl Worker {
                 }
             }
             self.refresh_settings();
+            if crate::fullsync::run::standby(&self.shared) {
+                // A standby makes no Genesys Cloud call: the work waits (saved) until the role
+                // turns active (which interrupts this wait) or shutdown.
+                if self.shared.stop_deadline().is_some() {
+                    return;
+                }
+                self.cancel.sleep(IDLE);
+                continue;
+            }
             if let Some((key, pending)) = self.shared.queue.next(self.slot, IDLE) {
                 // After taking: a change accepted after gcsync_on_settings_changed returned is
                 // processed with the new settings.

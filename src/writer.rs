@@ -120,6 +120,7 @@ const USAGE_EVERY: Duration = Duration::from_secs(60);
 struct JournalState {
     allowance_written: Option<Option<u64>>,
     usage_written: Option<Instant>,
+    clean_stop_written: bool,
 }
 
 /// Adds the journal to a batch that is about to be committed: the API counts (at most once a
@@ -140,6 +141,13 @@ fn add_journal(shared: &Shared, batch: &mut Batch, state: &mut JournalState, sto
         batch.extra.meta.retain(|(k, _)| *k != ALLOWANCE_KEY);
         batch.extra.meta.push((ALLOWANCE_KEY, value));
         *allowance_written = Some(settings.monthly_api_allowance);
+    }
+    if stopping && !state.clean_stop_written {
+        state.clean_stop_written = true;
+        // The clean-stop marker (`Db::mark_running` set it to `running` at the start).
+        let key = crate::store::RUN_STATE_KEY;
+        batch.extra.meta.retain(|(k, _)| *k != key);
+        batch.extra.meta.push((key, Some("clean".into())));
     }
     // Trimming rides only with batches that add audit entries: a commit of accepted changes
     // alone (what a hook's durability waits for) never scans or deletes anything.

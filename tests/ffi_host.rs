@@ -79,8 +79,11 @@ fn an_old_or_short_host_struct_is_refused_without_reading_past_what_it_declares(
         user_changed(&cic_user("a", "A", None)),
         GcsyncResult::NotInitialized
     );
-    // Exactly the version-2 struct, nothing after it: accepted.
-    let exact = at_page_end(&host_bytes(&host()));
+    // Exactly the version-2 struct, nothing after it (a host built before `request_snapshot`
+    // was appended): accepted, and the appended field reads as NULL.
+    let mut v2 = host();
+    v2.struct_size = HOST_V2_SIZE as u32;
+    let exact = at_page_end(&host_bytes(&v2));
     assert_eq!(
         unsafe { gcsync_init(exact) },
         GcsyncResult::Ok,
@@ -312,6 +315,7 @@ fn probing_host() -> GcsyncHost {
         get_setting: Some(probing_get_setting),
         log: Some(probing_log),
         status_changed: Some(probing_status),
+        request_snapshot: None,
         ..host()
     }
 }

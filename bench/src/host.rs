@@ -70,6 +70,7 @@ pub fn host() -> GcsyncHost {
         get_setting: Some(get_setting),
         log: Some(log_line),
         status_changed: None,
+        request_snapshot: None,
     }
 }
 

@@ -96,6 +96,19 @@ impl Text {
         }
     }
 
+    /// Reads an optional id argument (a cursor): `None` when NULL with length 0, else as
+    /// [`Text::id`].
+    ///
+    /// # Safety
+    /// As for [`Text::read`].
+    pub(super) unsafe fn opt_id<'a>(self, name: &str) -> Result<Option<Cow<'a, str>>, Failure> {
+        if self.is_empty_null() {
+            return Ok(None);
+        }
+        // SAFETY: forwarded caller guarantee.
+        unsafe { self.id(name) }.map(Some)
+    }
+
     /// Reads a JSON payload argument under the `max_payload_bytes` setting.
     ///
     /// # Safety

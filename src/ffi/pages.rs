@@ -19,12 +19,8 @@ unsafe fn list_page(
     out_len: *mut usize,
 ) -> Result<(), Failure> {
     let kind = kind_arg(kind)?;
-    let after = if after_id.is_empty_null() {
-        None
-    } else {
-        // SAFETY: forwarded caller guarantee.
-        Some(unsafe { after_id.id("after_id") }?)
-    };
+    // SAFETY: forwarded caller guarantee.
+    let after = unsafe { after_id.opt_id("after_id") }?;
     let text = runtime::list_status_page(kind, after.as_deref(), max_items)?;
     // SAFETY: forwarded caller guarantee.
     unsafe { write_json(&text, buf, buf_len, out_len) }

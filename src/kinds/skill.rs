@@ -208,6 +208,7 @@ mod tests {
             get_setting: None,
             log: None,
             status_changed: None,
+            request_snapshot: None,
         });
         let (tx, _rx) = crossbeam_channel::unbounded();
         Shared::new(

@@ -46,6 +46,9 @@ pub struct RowWrite {
     pub done_seq: Option<u64>,
 }
 
+/// The `meta` key that tells a clean stop (`clean`) from a crash (`running` left behind).
+pub const RUN_STATE_KEY: &str = "run_state";
+
 /// What the database held when it was opened.
 #[derive(Debug, Default)]
 pub struct Loaded {
@@ -162,6 +165,33 @@ impl Db {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Marks the start of a run (the `run_state` meta row becomes `running`; a clean stop sets
+    /// it to `clean`) and returns whether the previous run ended without a clean stop.
+    pub fn mark_running(&mut self) -> Result<bool, Failure> {
+        let fail = |e| sql_failure("marking the start", &self.path, e);
+        let before: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = ?1",
+                [RUN_STATE_KEY],
+                |r| r.get(0),
+            )
+            .map(Some)
+            .or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                e => Err(e),
+            })
+            .map_err(fail)?;
+        self.conn
+            .execute(
+                "INSERT INTO meta (key, value) VALUES (?1, 'running') \
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [RUN_STATE_KEY],
+            )
+            .map_err(fail)?;
+        Ok(before.as_deref() == Some("running"))
     }
 
     fn load(&self) -> Result<Loaded, Failure> {

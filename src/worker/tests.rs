@@ -51,6 +51,7 @@ fn worker_survives_a_panic_and_keeps_working() {
         get_setting: Some(get_setting),
         log: None,
         status_changed: None,
+        request_snapshot: None,
     };
     runtime::init(&host).unwrap();
     *PANIC_FOR.lock().unwrap() = Some("boom".into());

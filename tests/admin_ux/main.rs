@@ -41,6 +41,7 @@ pub fn start_leveled() {
         get_setting: Some(get_setting),
         log: Some(leveled_log),
         status_changed: Some(status_changed),
+        request_snapshot: None,
     };
     let rc = unsafe { gcsync_init(&h) };
     assert_eq!(

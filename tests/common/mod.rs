@@ -83,6 +83,7 @@ pub fn host() -> GcsyncHost {
         get_setting: Some(get_setting),
         log: Some(log_line),
         status_changed: Some(status_changed),
+        request_snapshot: None,
     }
 }
 

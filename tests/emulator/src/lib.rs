@@ -237,13 +237,30 @@ impl Emulator {
         }
     }
 
-    /// Drift made by someone in Genesys Cloud, outside the API log: the user's name changes and
-    /// its version goes up.
+    /// Drift made in Genesys Cloud by someone else: the user's name changes and its version goes
+    /// up by one (no request logged).
     pub fn drift_user_name(&self, id: &str, name: &str) {
-        if let Some(u) = self.shared.lock().user_mut(id) {
-            u.name = name.to_string();
-            u.version += 1;
-        }
+        let mut org = self.shared.lock();
+        let u = org.user_mut(id).expect("drift_user_name: no such user");
+        u.name = name.to_string();
+        u.version += 1;
+    }
+
+    /// Drift in the user's state (active | inactive | deleted), version + 1, no request logged.
+    pub fn set_user_state(&self, id: &str, state: &str) {
+        let mut org = self.shared.lock();
+        let u = org.user_mut(id).expect("set_user_state: no such user");
+        u.state = state.to_string();
+        u.version += 1;
+    }
+
+    /// The user's external identifiers, as (authority, key) pairs.
+    pub fn external_ids(&self, id: &str) -> Vec<(String, String)> {
+        self.shared
+            .lock()
+            .user(id)
+            .map(|u| u.external_ids.clone())
+            .unwrap_or_default()
     }
 
     /// The request log (API and login requests; control endpoints are not logged).

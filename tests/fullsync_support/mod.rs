@@ -1,0 +1,171 @@
+//! Helpers of the full sync tests: a snapshot sent in parts through the C API, the plan read in
+//! pages, and the request log sorted into reads and writes.
+#![allow(dead_code)]
+
+use crate::common::*;
+use gcsync::ffi::*;
+use gcsync::object::GcsyncObjectKind;
+use gcsync::result::GcsyncResult;
+use serde_json::{json, Value};
+use std::ffi::c_char;
+
+/// A CIC user `u{i}` named `User {i}` with email `u{i}@example.com`.
+pub fn user(i: usize) -> Value {
+    json!({"id": format!("u{i}"), "display_name": format!("User {i}"),
+           "business_email": format!("u{i}@example.com")})
+}
+
+pub fn users(range: std::ops::Range<usize>) -> Vec<Value> {
+    range.map(user).collect()
+}
+
+/// Sends `users` as one snapshot in chunks of `chunk` users; `commit_flags` None: not committed.
+pub fn send(users: &[Value], chunk: usize, commit_flags: Option<u32>) {
+    let mut id = 0u64;
+    assert_eq!(
+        unsafe { gcsync_force_sync_begin(0, &mut id) },
+        GcsyncResult::Ok
+    );
+    assert!(id > 0);
+    for part in users.chunks(chunk.max(1)) {
+        let text = Value::Array(part.to_vec()).to_string();
+        let r = unsafe {
+            gcsync_force_sync_add(
+                GcsyncObjectKind::User as u32,
+                text.as_ptr().cast(),
+                text.len(),
+            )
+        };
+        assert_eq!(r, GcsyncResult::Ok, "add: {}", last_error());
+    }
+    if let Some(flags) = commit_flags {
+        assert_eq!(
+            gcsync_force_sync_commit(flags),
+            GcsyncResult::Ok,
+            "{}",
+            last_error()
+        );
+    }
+}
+
+/// Waits for the run and for the worker to apply what it queued.
+pub fn settle() {
+    settle_within(120_000);
+}
+
+/// [`settle`] with a longer wait (large figures runs).
+pub fn settle_within(ms: u32) {
+    assert_eq!(gcsync_force_sync_wait(ms), GcsyncResult::Ok);
+    assert_eq!(
+        gcsync_wait_settled(ms),
+        GcsyncResult::Ok,
+        "{}",
+        last_error()
+    );
+}
+
+/// A full sync of `users` (committed, waited for, applied).
+pub fn full_sync(users: &[Value]) {
+    send(users, 250, Some(0));
+    settle();
+}
+
+/// Every page of the last plan's items, and the first page's header.
+pub fn plan() -> (Value, Vec<Value>) {
+    let mut items = Vec::new();
+    let mut after: Option<String> = None;
+    let mut first = None;
+    loop {
+        let a = after.clone().unwrap_or_default();
+        let (p, l) = if after.is_some() {
+            (a.as_ptr(), a.len())
+        } else {
+            (std::ptr::null(), 0)
+        };
+        let page = read(|b, n, o| unsafe { gcsync_force_sync_plan(p.cast(), l, 100, b, n, o) });
+        items.extend(page["items"].as_array().unwrap().iter().cloned());
+        after = page["next_after"].as_str().map(str::to_string);
+        first.get_or_insert(page);
+        if after.is_none() {
+            return (first.unwrap(), items);
+        }
+    }
+}
+
+fn read(f: impl Fn(*mut c_char, usize, *mut usize) -> GcsyncResult) -> Value {
+    let mut need = 0usize;
+    let r = f(std::ptr::null_mut(), 0, &mut need);
+    assert!(
+        matches!(r, GcsyncResult::BufferTooSmall | GcsyncResult::Ok),
+        "{r:?} {}",
+        last_error()
+    );
+    let mut buf = vec![0u8; need + 1];
+    assert_eq!(
+        f(buf.as_mut_ptr().cast(), buf.len(), &mut need),
+        GcsyncResult::Ok
+    );
+    serde_json::from_slice(&buf[..need]).unwrap()
+}
+
+/// (reads, writes, tokens) in the request log.
+pub fn counts(emu: &gc_emulator::Emulator) -> (usize, usize, usize) {
+    let log = emu.requests();
+    let tokens = log.iter().filter(|r| r.path == "/oauth/token").count();
+    let reads = log
+        .iter()
+        .filter(|r| r.path != "/oauth/token" && r.method == "GET")
+        .count();
+    (reads, log.len() - reads - tokens, tokens)
+}
+
+/// The writes in the request log, as "METHOD route".
+pub fn writes(emu: &gc_emulator::Emulator) -> Vec<String> {
+    emu.requests()
+        .into_iter()
+        .filter(|r| r.path != "/oauth/token" && r.method != "GET")
+        .map(|r| format!("{} {}", r.method, r.route))
+        .collect()
+}
+
+/// The Genesys id gcsync linked to CIC user `id`.
+pub fn gid(id: &str) -> String {
+    status(id)["genesys_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{id} not linked"))
+        .to_string()
+}
+
+/// A test world whose failed assertions are printed (gcsync's panic hook sends panics to the
+/// host log while it runs).
+pub struct FsWorld(pub World);
+
+impl std::ops::Deref for FsWorld {
+    type Target = World;
+    fn deref(&self) -> &World {
+        &self.0
+    }
+}
+
+impl Drop for FsWorld {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            for l in logs()
+                .iter()
+                .filter(|l| l.contains("panic") || l.contains("full sync") || l.contains("u3"))
+            {
+                eprintln!("{l}");
+            }
+        }
+    }
+}
+
+/// A world with a budget that does not slow the tests.
+pub fn world() -> FsWorld {
+    let w = World::with_emulator(gc_emulator::EmulatorConfig {
+        rate_limit_per_minute: 1_000_000,
+        ..emulator_config()
+    });
+    set("requests_per_minute", "100000");
+    FsWorld(w)
+}
