@@ -63,6 +63,29 @@ pub fn pin_module() {
     windows::pin_module();
 }
 
+/// Lowers the calling thread's scheduling priority one step (Linux: nice +5 for this thread;
+/// Windows: `THREAD_PRIORITY_BELOW_NORMAL`). The workers call it: their calls to Genesys Cloud
+/// are background work, and on a busy CIC server the host's own threads, gcsync's hooks and the
+/// writer that makes accepted changes durable must not wait behind them. Lowering needs no
+/// privilege; a failure is ignored (the thread just keeps the normal priority).
+pub fn lower_thread_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: plain system calls on the calling thread's own id; no memory is passed.
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        let now = libc::getpriority(libc::PRIO_PROCESS, tid);
+        libc::setpriority(libc::PRIO_PROCESS, tid, (now + 5).min(19));
+    }
+    #[cfg(windows)]
+    // SAFETY: the pseudo-handle of the current thread needs no closing.
+    unsafe {
+        use windows_sys::Win32::System::Threading::{
+            GetCurrentThread, SetThreadPriority, THREAD_PRIORITY_BELOW_NORMAL,
+        };
+        SetThreadPriority(GetCurrentThread(), THREAD_PRIORITY_BELOW_NORMAL);
+    }
+}
+
 #[cfg(windows)]
 mod windows {
     use std::io;
