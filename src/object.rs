@@ -9,21 +9,29 @@ use serde::{Deserialize, Serialize};
 pub enum GcsyncObjectKind {
     /// A CIC user → Genesys Cloud user.
     User = 1,
+    /// A CIC agent status → the user's Genesys Cloud presence (and, in WEM orgs, out-of-office
+    /// and routing status). The object id is the CIC user id.
+    AgentStatus = 5,
 }
 
 impl GcsyncObjectKind {
     /// Every kind, in number order.
-    pub const ALL: [GcsyncObjectKind; 1] = [GcsyncObjectKind::User];
+    pub const ALL: [GcsyncObjectKind; 2] = [GcsyncObjectKind::User, GcsyncObjectKind::AgentStatus];
 
     /// The kind's position in [`GcsyncObjectKind::ALL`] (for per-kind tables).
     pub fn index(self) -> usize {
-        self as usize - 1
+        // By position, not by number: numbers may have gaps while kinds are added.
+        GcsyncObjectKind::ALL
+            .iter()
+            .position(|k| *k == self)
+            .unwrap_or(0)
     }
 
     /// Maps a number from the host; `None` when unknown.
     pub fn from_u32(v: u32) -> Option<GcsyncObjectKind> {
         match v {
             1 => Some(GcsyncObjectKind::User),
+            5 => Some(GcsyncObjectKind::AgentStatus),
             _ => None,
         }
     }
@@ -32,6 +40,7 @@ impl GcsyncObjectKind {
     pub fn from_name(name: &str) -> Option<GcsyncObjectKind> {
         match name {
             "user" => Some(GcsyncObjectKind::User),
+            "agent_status" => Some(GcsyncObjectKind::AgentStatus),
             _ => None,
         }
     }
@@ -40,6 +49,7 @@ impl GcsyncObjectKind {
     pub fn name(self) -> &'static str {
         match self {
             GcsyncObjectKind::User => "user",
+            GcsyncObjectKind::AgentStatus => "agent_status",
         }
     }
 }

@@ -92,8 +92,12 @@ fn write_rest(out: &mut JsonOut, f: &Facts, m: &Metrics) {
     out.raw("},\"in_flight\":");
     out.u64(in_flight as u64);
     out.raw(",\"kinds\":{");
-    for (i, kind) in GcsyncObjectKind::ALL.iter().enumerate() {
-        if i > 0 {
+    // By name, as a JSON map is printed (the numbers' order is not the names').
+    let mut by_name: Vec<(usize, GcsyncObjectKind)> =
+        GcsyncObjectKind::ALL.iter().copied().enumerate().collect();
+    by_name.sort_by_key(|(_, k)| k.name());
+    for (n, (i, kind)) in by_name.into_iter().enumerate() {
+        if n > 0 {
             out.raw(",");
         }
         out.str(kind.name());
@@ -206,12 +210,12 @@ mod tests {
                     not_synced: 2,
                     removed: 3,
                 },
-                kinds: [Counts {
-                    synced: 6,
+                kinds: std::array::from_fn(|i| Counts {
+                    synced: 6 - i as u64,
                     error: 1,
                     not_synced: 2,
                     removed: 3,
-                }],
+                }),
                 last_run: 1_795_620_645,
                 sync_user_objects: true,
                 sync_advanced_platform_objects: false,

@@ -20,7 +20,7 @@ pub enum RemovalPolicy {
 }
 
 /// Every setting key gcsync reads.
-pub const KEYS: [&str; 31] = [
+pub const KEYS: [&str; 34] = [
     "region",
     "client_id",
     "client_secret",
@@ -52,6 +52,9 @@ pub const KEYS: [&str; 31] = [
     "org_index_threshold",
     "max_concurrent_requests",
     "presence_reserved_share",
+    "wem_org",
+    "presence_map",
+    "presence_bulk_max",
 ];
 
 /// The validated settings of one plugin instance.
@@ -125,6 +128,8 @@ pub struct Settings {
     /// Percent of `requests_per_minute` configuration work may never use, kept for presence
     /// (0-90, default 20).
     pub presence_reserved_share: u32,
+    /// Agent presence: WEM org, the status map's overrides, the bulk size (`settings/presence.rs`).
+    pub presence: crate::presence::PresenceSettings,
 }
 
 type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -408,6 +413,7 @@ impl Settings {
             org_index_threshold: number(get, "org_index_threshold", 50, 0, 10_000_000)? as u32,
             max_concurrent_requests: number(get, "max_concurrent_requests", 4, 1, 16)? as usize,
             presence_reserved_share: number(get, "presence_reserved_share", 20, 0, 90)? as u32,
+            presence: presence::load(get)?,
         })
     }
 
@@ -447,5 +453,6 @@ impl Settings {
     }
 }
 
+mod presence;
 #[cfg(test)]
 mod tests;

@@ -34,6 +34,8 @@ struct Worker {
     cancel: Cancel,
     /// The budget lane its calls go on.
     lane: Lane,
+    /// The presence worker's cache of the org's presence definitions and sources.
+    presence: presence::Cache,
 }
 
 /// Runs one worker's loop until shutdown; called on worker thread `slot`.
@@ -46,7 +48,11 @@ pub fn run(shared: Arc<Shared>, slot: usize) {
         client: None,
         slot,
         cancel: shared.queue.interrupter(slot),
-        lane: Lane::Config,
+        lane: match is_presence_slot(&shared, slot) {
+            true => Lane::Presence,
+            false => Lane::Config,
+        },
+        presence: presence::Cache::default(),
     };
     loop {
         match catch_unwind(AssertUnwindSafe(|| w.run_until_stopped())) {
@@ -63,6 +69,13 @@ pub fn run(shared: Arc<Shared>, slot: usize) {
     if shared.live_workers.fetch_sub(1, Ordering::SeqCst) == 1 {
         shared.metrics.worker_alive.store(false, Ordering::SeqCst);
     }
+}
+
+/// Whether worker `slot` is the presence worker: the last slot, when there is more than one
+/// (the runtime starts `max_concurrent_requests` configuration workers and one presence worker).
+pub fn is_presence_slot(shared: &Shared, slot: usize) -> bool {
+    let n = shared.queue.workers();
+    n > 1 && slot == n - 1
 }
 
 /// What became of one change.
@@ -85,11 +98,20 @@ impl Worker {
                 }
             }
             self.refresh_settings();
-            if let Some((key, pending)) = self.shared.queue.next(self.slot, IDLE) {
+            let queue = &self.shared.queue;
+            let taken = match (self.lane, queue.workers() > 1) {
+                (Lane::Presence, _) => queue.next_high(self.slot, IDLE),
+                (_, true) => queue.next_normal(self.slot, IDLE),
+                (_, false) => queue.next(self.slot, IDLE),
+            };
+            if let Some((key, pending)) = taken {
                 // After taking: a change accepted after gcsync_on_settings_changed returned is
                 // processed with the new settings.
                 self.refresh_settings();
-                self.process_guarded(key, pending);
+                match self.lane {
+                    Lane::Presence => self.presence_batch(key, pending),
+                    _ => self.process_guarded(key, pending),
+                }
             }
         }
     }
@@ -102,6 +124,7 @@ impl Worker {
         }
         if new.connection_differs(&self.settings) {
             self.client = None;
+            self.presence = presence::Cache::default();
         }
 
         self.settings = new;
@@ -112,21 +135,36 @@ impl Worker {
         let before = self.shared.objects.get(&key);
         let outcome = match catch_unwind(AssertUnwindSafe(|| self.process(&key, &pending))) {
             Ok(o) => o,
-            Err(_) => {
-                Metrics::bump(&self.shared.metrics.worker_panics);
-                log::error!(
-                    "internal panic while syncing {} {}; will retry",
-                    key.kind.name(),
-                    key.id
-                );
-                self.update(&key, |r| {
-                    r.status.state = SyncState::Error;
-                    r.status.reason =
-                        Some("internal error in gcsync while syncing; will retry".into());
-                });
-                Outcome::RetryAt(Instant::now() + self.backoff(pending.attempts))
-            }
+            Err(_) => self.panicked(&key, &pending),
         };
+        self.conclude(key, pending, before, outcome);
+    }
+
+    /// The outcome of an item whose processing panicked: Error, retried later.
+    fn panicked(&mut self, key: &ObjectKey, pending: &Pending) -> Outcome {
+        Metrics::bump(&self.shared.metrics.worker_panics);
+        log::error!(
+            "internal panic while syncing {} {}; will retry",
+            key.kind.name(),
+            key.id
+        );
+        self.update(key, |r| {
+            r.status.state = SyncState::Error;
+            r.status.reason = Some("internal error in gcsync while syncing; will retry".into());
+        });
+        Outcome::RetryAt(Instant::now() + self.backoff(pending.attempts))
+    }
+
+    /// Records what became of one item taken from the queue (`before`: its record when taken):
+    /// persists the row and its audit, releases waiters, hands the item back to the queue and
+    /// tells the host.
+    fn conclude(
+        &mut self,
+        key: ObjectKey,
+        pending: Pending,
+        before: Option<Record>,
+        outcome: Outcome,
+    ) {
         let after = self.shared.objects.get(&key);
         let audit = crate::audit::outcome(
             &self.shared,
@@ -187,11 +225,7 @@ impl Worker {
     fn client(&mut self) -> Result<&Client, String> {
         if self.client.is_none() {
             let base = {
-                let mut slot = self
-                    .shared
-                    .client
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner());
+                let mut slot = self.shared.client.lock().unwrap_or_else(|p| p.into_inner());
                 let stale = slot
                     .built_for
                     .as_ref()
@@ -202,8 +236,7 @@ impl Worker {
                         .client_config()
                         .map_err(|f| f.message)
                         .and_then(|cfg| {
-                            Client::new(cfg, self.shared.metrics.clone())
-                                .map_err(|e| e.to_string())
+                            Client::new(cfg, self.shared.metrics.clone()).map_err(|e| e.to_string())
                         })
                         .map(Arc::new);
                     slot.built_for = Some(self.settings.clone());
@@ -260,13 +293,15 @@ impl Worker {
                 self.upsert_user(key, &record, user, force, pending)
             }
             (GcsyncObjectKind::User, None) => self.remove_user(key, &record, pending),
+            // Keys and payloads are paired by kind at intake: a mismatch cannot happen.
+            (GcsyncObjectKind::User, Some(_)) => Outcome::Done(false),
+            (GcsyncObjectKind::AgentStatus, _) => self.agent_status_one(key, pending),
         }
     }
 
     /// `key` needs each of `needed` synced first: records the wait (the object is queued again
     /// when they are) and says so in its status ("waiting for user jdoe"). Returns the outcome
     /// to give: done, not synced; a wait is not an error the admin must act on.
-    #[allow(dead_code)] // used by the kinds that need others (workgroups, skills, presence)
     fn wait_for(&mut self, key: &ObjectKey, needed: &[ObjectKey]) -> Outcome {
         self.shared.waiting.wait(key, needed);
         let names: Vec<String> = needed
@@ -326,6 +361,7 @@ impl Worker {
     }
 }
 
+mod presence;
 mod users;
 
 #[cfg(test)]

@@ -244,7 +244,10 @@ impl Client {
             }
             if (200..300).contains(&raw.status) {
                 if method != Method::Get {
-                    self.inner.metrics.usage.wrote(written.iter().map(String::as_str));
+                    self.inner
+                        .metrics
+                        .usage
+                        .wrote(written.iter().map(String::as_str));
                 }
                 return self.success(&out, raw);
             }
@@ -342,7 +345,9 @@ impl Client {
                 Ok(raw) if raw.status == 429 => {
                     Metrics::bump(&self.inner.metrics.rate_limited);
                     let wait = self.retry_after(&raw).unwrap_or(DEFAULT_RETRY_AFTER);
-                    if wait > self.inner.cfg.max_retry_after || retries >= self.inner.cfg.max_retries {
+                    if wait > self.inner.cfg.max_retry_after
+                        || retries >= self.inner.cfg.max_retries
+                    {
                         let e = ApiError::RateLimited { retry_after: wait };
                         let corr = correlation_id(&raw, &json_body(&raw));
                         return Err(self.failed_with(out, e, Some(429), corr.as_deref()));
@@ -365,7 +370,8 @@ impl Client {
                 Ok(raw) => return Ok(raw),
                 Err(e) => {
                     let retryable = wire::is_retryable(&e);
-                    let message = self.redact(&wire::describe_via(&e, self.inner.cfg.proxy.as_deref()));
+                    let message =
+                        self.redact(&wire::describe_via(&e, self.inner.cfg.proxy.as_deref()));
                     if !retryable || retries >= self.inner.cfg.max_retries {
                         return Err(self.failed(out, ApiError::Transport { message }));
                     }
@@ -456,7 +462,11 @@ impl Client {
         let token = self.inner.token.current();
         let token = token.as_ref().map(Secret::expose);
         let basic = self.inner.basic.expose().trim_start_matches("Basic ");
-        let secrets = [Some(self.inner.cfg.client_secret.expose()), Some(basic), token];
+        let secrets = [
+            Some(self.inner.cfg.client_secret.expose()),
+            Some(basic),
+            token,
+        ];
         for secret in secrets.into_iter().flatten() {
             if secret.len() >= 4 && text.contains(secret) {
                 text = text.replace(secret, "[redacted]");

@@ -4,6 +4,7 @@
 //! and the store ([`Applied`]), and into the dispatch functions the kind-agnostic code calls.
 //! Adding a kind is one module and one line in the table.
 
+pub mod agent_status;
 pub mod user;
 
 use crate::object::GcsyncObjectKind;
@@ -146,6 +147,7 @@ macro_rules! kinds {
 
 kinds! {
     User => user::UserKind,
+    AgentStatus => agent_status::AgentStatusKind,
 }
 
 #[cfg(test)]
