@@ -211,6 +211,11 @@ impl Worker {
             && presence::plan(&want, before.as_ref(), false).is_empty()
         {
             log::debug!("agent status {}: presence unchanged; no API call", key.id);
+            // The CIC status may differ (it decides whether leaving it restores IDLE).
+            let applied = presence::applied_after(&want, before.as_ref(), true);
+            if before.as_ref() != Some(&applied) {
+                self.update(key, |r| r.applied = Some(Applied::AgentStatus(applied)));
+            }
             return Err(Outcome::Done(true));
         }
         let (primary, take) = match check {
