@@ -258,6 +258,7 @@ fn a_status_before_its_user_waits_and_a_user_in_error_shows_why() {
     assert_eq!(presence_status("late")["state"], "Synced");
     // A user that cannot sync: the presence record says so.
     user_changed(&cic_user("noemail", "No Email", None));
+    wait_idle();
     agent_status_changed("noemail", &cic_status("Available", true));
     wait_idle();
     let s = presence_status("noemail");

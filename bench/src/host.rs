@@ -94,6 +94,13 @@ pub fn configure(url: &str, data_dir: &str) {
     *SETTINGS.lock().unwrap() = Some(m);
 }
 
+/// Sets one more setting (after [`configure`]).
+pub fn set(key: &str, value: &str) {
+    if let Some(m) = SETTINGS.lock().unwrap().as_mut() {
+        m.insert(key.to_string(), value.to_string());
+    }
+}
+
 /// The last warning and error lines gcsync logged.
 pub fn warnings() -> Vec<String> {
     WARNINGS.lock().unwrap().iter().cloned().collect()
