@@ -166,6 +166,10 @@ impl Worker {
         outcome: Outcome,
     ) {
         let after = self.shared.objects.get(&key);
+        let after_error = after
+            .as_ref()
+            .filter(|a| a.status.state == SyncState::Error)
+            .map(|a| a.status.reason.clone().unwrap_or_default());
         let audit = crate::audit::outcome(
             &self.shared,
             &key,
@@ -197,6 +201,9 @@ impl Worker {
         if matches!(outcome, Outcome::Done(true)) && self.shared.is_ready(&key) {
             self.shared.release_waiters(&key);
         }
+        if let Some(why) = after_error {
+            self.show_error_to_waiters(&key, &why);
+        }
         match outcome {
             Outcome::Done(synced) => self.shared.queue.finish(&key, synced),
             Outcome::RetryAt(at) => self.shared.queue.defer(key.clone(), pending, at),
@@ -208,6 +215,33 @@ impl Worker {
             self.shared.host.status_changed(key.kind, &key.id);
         }
         self.shared.queue.settled();
+    }
+
+    /// `key` ended in Error: the objects waiting for it say so in their reason ("waiting for
+    /// user jdoe, which is in Error: …"), so a wait is never silent about why it lasts.
+    fn show_error_to_waiters(&mut self, key: &ObjectKey, why: &str) {
+        for w in self.shared.waiting.waiting_for(key) {
+            let reason = format!(
+                "waiting for {} {}, which is in Error: {why}",
+                key.kind.name(),
+                key.id
+            );
+            let still = self.shared.objects.with_status(&w, |s| {
+                s.is_some_and(|s| {
+                    s.state == SyncState::NotSynced && s.reason.as_ref() != Some(&reason)
+                })
+            });
+            if !still {
+                continue;
+            }
+            let record = self.update(&w, |r| r.status.reason = Some(reason));
+            self.shared.persist(RowWrite {
+                key: w.clone(),
+                record: Some(record),
+                done_seq: None,
+            });
+            self.shared.host.status_changed(w.kind, &w.id);
+        }
     }
 
     fn backoff(&self, attempts: u32) -> Duration {

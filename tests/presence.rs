@@ -267,6 +267,21 @@ fn a_status_before_its_user_waits_and_a_user_in_error_shows_why() {
         reason.starts_with("waiting for user noemail, which is in Error: "),
         "{s}"
     );
+    // The other order: the status waits first, then the user fails.
+    agent_status_changed("noemail2", &cic_status("Available", true));
+    wait_idle();
+    assert_eq!(
+        presence_status("noemail2")["reason"],
+        "waiting for user noemail2"
+    );
+    user_changed(&cic_user("noemail2", "No Email", None));
+    wait_idle();
+    let s = presence_status("noemail2");
+    let reason = s["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("waiting for user noemail2, which is in Error: "),
+        "{s}"
+    );
 }
 
 #[test]
@@ -292,7 +307,7 @@ fn a_user_owned_by_another_integration_gets_a_warning_not_a_fight() {
 #[test]
 fn a_missing_permission_is_a_distinct_error_that_is_not_retried() {
     let w = World::new();
-    presence_world(&w, "p", 2);
+    presence_world(&w, "p", 3);
     w.emu.set_granted_permissions(Some(vec![
         "directory:user:*".into(),
         "presence:presenceDefinition:view".into(),
@@ -317,5 +332,22 @@ fn a_missing_permission_is_a_distinct_error_that_is_not_retried() {
         1
     );
     assert_eq!(presence_status("p0")["reason"], s["reason"]);
+    // The bulk write: two agents while a third's write is in flight.
+    w.emu.set_faults(gc_emulator::Faults {
+        latency_ms: 300,
+        ..Default::default()
+    });
+    agent_status_changed("p2", &cic_status("At Lunch", false));
+    std::thread::sleep(Duration::from_millis(50));
+    agent_status_changed("p0", &cic_status("In a Meeting", false));
+    agent_status_changed("p1", &cic_status("In a Meeting", false));
+    wait_idle();
+    assert_eq!(w.emu.call_count("PUT", "/api/v2/users/presences/bulk"), 1);
+    for id in ["p0", "p1"] {
+        let s = presence_status(id);
+        let reason = s["reason"].as_str().unwrap();
+        assert_eq!(s["state"], "Error");
+        assert!(reason.contains("needs presence:userPresence:edit"), "{s}");
+    }
     let _ = GcsyncObjectKind::AgentStatus;
 }

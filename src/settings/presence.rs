@@ -5,6 +5,9 @@ use crate::presence::map::Overrides;
 use crate::presence::PresenceSettings;
 use crate::result::Failure;
 
+/// The documented default of `presence_bulk_max`.
+const BULK_DEFAULT: usize = 50;
+
 /// Reads the presence settings.
 pub(super) fn load(get: Lookup) -> Result<PresenceSettings, Failure> {
     Ok(PresenceSettings {
@@ -13,7 +16,8 @@ pub(super) fn load(get: Lookup) -> Result<PresenceSettings, Failure> {
             Some(t) => Overrides::parse(&t)?,
             None => Overrides::default(),
         },
-        bulk_max: number(get, "presence_bulk_max", 50, 1, 500)? as usize,
+        // The default is the bulk table's row for the endpoint (batch::BULK_LIMITS).
+        bulk_max: number(get, "presence_bulk_max", BULK_DEFAULT as u64, 1, 500)? as usize,
     })
 }
 
@@ -30,6 +34,13 @@ mod tests {
                 .find(|(n, _)| *n == k)
                 .map(|(_, v)| v.to_string())
         })
+    }
+
+    #[test]
+    fn the_bulk_default_is_the_bulk_tables_row() {
+        let row = crate::batch::max_items("PUT", "/api/v2/users/presences/bulk");
+        assert_eq!(BULK_DEFAULT, row);
+        assert_eq!(PresenceSettings::default().bulk_max, row);
     }
 
     #[test]
