@@ -131,6 +131,7 @@ pub fn run(plan: &Plan, r: &mut Report, root: &std::path::Path) {
     let samples = if plan.quick { 60 } else { 300 };
     let idle = end_to_end(&rx, &gids, samples, Duration::from_millis(20), &mut round);
     print_latency(r, "hook → applied, pipeline idle", idle, 1.0);
+    hook_figures(r, plan, "idle");
 
     // A Force Complete Sync of many users at 300/min: configuration workers busy and the
     // budget spent, the presence lane ahead of them.
@@ -156,13 +157,20 @@ pub fn run(plan: &Plan, r: &mut Report, root: &std::path::Path) {
         "{waiting} configuration objects still waiting at the end (the sync was running throughout)"
     ));
 
-    // The hook itself: a burst of status changes over the agents while the sync runs.
+    hook_figures(r, plan, "during the sync");
+    emu.set_presence_hook(None);
+    let _ = host::shutdown(Duration::from_secs(1));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The hook itself: a burst of status changes over the agents, each call timed.
+fn hook_figures(r: &mut Report, plan: &Plan, when: &str) {
     let calls = if plan.quick { 5_000 } else { 50_000 };
     let mut ns: Vec<u64> = (0..calls)
         .map(|k| status_changed(&format!("agent{}", k % AGENTS), &status_json(k / AGENTS)).1)
         .collect();
     ns.sort_unstable();
-    let note = format!("{calls} calls, one host thread");
+    let note = format!("{calls} calls, one host thread, {when}");
     let p99 = percentile(&ns, 0.99) as f64 / 1000.0;
     let p999 = percentile(&ns, 0.999) as f64 / 1000.0;
     r.figure(
@@ -179,9 +187,12 @@ pub fn run(plan: &Plan, r: &mut Report, root: &std::path::Path) {
         Target::AtMost(50.0),
         &note,
     );
-    emu.set_presence_hook(None);
-    let _ = host::shutdown(Duration::from_secs(1));
-    let _ = std::fs::remove_dir_all(&dir);
+    if when == "idle" {
+        assert!(
+            host::settle(Duration::from_secs(120)),
+            "the burst's presences settled"
+        );
+    }
 }
 
 fn email(i: usize) -> String {
