@@ -124,7 +124,13 @@ impl Worker {
         }
         if new.connection_differs(&self.settings) {
             self.client = None;
-            self.presence = presence::Cache::default();
+            // Another org (or another client's view of it): its definitions and source differ.
+            // A new budget or timeout changes nothing there.
+            if new.api_base_url != self.settings.api_base_url
+                || new.client_id != self.settings.client_id
+            {
+                self.presence = presence::Cache::default();
+            }
         }
 
         self.settings = new;

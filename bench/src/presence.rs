@@ -40,6 +40,13 @@ fn status_json(i: usize) -> String {
     format!(r#"{{"status":"{}"}}"#, STATUSES[i % 2])
 }
 
+/// The next status of agent `i`: always another than its last (an identical event costs
+/// nothing and would never be applied).
+fn next_status(turns: &mut [usize], i: usize) -> String {
+    turns[i] += 1;
+    status_json(turns[i])
+}
+
 /// Sends `samples` status changes one at a time (each waits for its presence to be applied, at
 /// most 30 s) and returns the hook → applied latencies in µs.
 fn end_to_end(
@@ -47,15 +54,14 @@ fn end_to_end(
     gids: &[String],
     samples: usize,
     spacing: Duration,
-    round: &mut usize,
+    turns: &mut [usize],
 ) -> Vec<u64> {
     let mut out = Vec::with_capacity(samples);
     for k in 0..samples {
         let i = k % AGENTS;
-        *round += 1;
         while applied.try_recv().is_ok() {}
         let t0 = Instant::now();
-        let (r, _) = status_changed(&format!("agent{i}"), &status_json(*round / AGENTS + i));
+        let (r, _) = status_changed(&format!("agent{i}"), &next_status(turns, i));
         assert_eq!(r, GcsyncResult::Ok, "{}", host::last_error());
         let deadline = t0 + Duration::from_secs(30);
         loop {
@@ -66,7 +72,7 @@ fn end_to_end(
                     break;
                 }
                 Ok(_) => continue,
-                Err(_) => panic!("presence of agent{i} not applied within 30 s"),
+                Err(_) => fail_with(&format!("presence of agent{i} not applied within 30 s")),
             }
         }
         std::thread::sleep(spacing);
@@ -122,30 +128,38 @@ pub fn run(plan: &Plan, r: &mut Report, root: &std::path::Path) {
         })
         .collect();
     // First presences (primary source, definitions), not measured.
-    let mut round = 0;
-    let _ = end_to_end(&rx, &gids, AGENTS, Duration::ZERO, &mut round);
+    let mut turns = vec![0; AGENTS];
+    let _ = end_to_end(&rx, &gids, AGENTS, Duration::ZERO, &mut turns);
     emu.set_faults(Faults {
         latency_ms: ROUND_TRIP_MS,
         ..Faults::default()
     });
     let samples = if plan.quick { 60 } else { 300 };
-    let idle = end_to_end(&rx, &gids, samples, Duration::from_millis(20), &mut round);
+    let idle = end_to_end(&rx, &gids, samples, Duration::from_millis(20), &mut turns);
     print_latency(r, "hook → applied, pipeline idle", idle, 1.0);
-    hook_figures(r, plan, "idle");
+    hook_figures(r, plan, "idle", &mut turns);
 
     // A Force Complete Sync of many users at 300/min: configuration workers busy and the
     // budget spent, the presence lane ahead of them.
     let n = if plan.quick { 1_000 } else { 10_000 };
     host::set("requests_per_minute", "300");
-    assert_eq!(gcsync_on_settings_changed(), GcsyncResult::Ok);
+    let changed = gcsync_on_settings_changed();
+    if changed != GcsyncResult::Ok {
+        fail_with(&format!("settings: {changed:?} {}", host::last_error()));
+    }
     let all: Vec<String> = (0..n).map(user_json).collect();
     let snapshot = format!(r#"{{"users":[{}]}}"#, all.join(","));
     // SAFETY: snapshot is readable for its length.
     let f = unsafe { gcsync_on_force_sync(snapshot.as_ptr().cast(), snapshot.len()) };
-    assert_eq!(f, GcsyncResult::Ok, "{}", host::last_error());
+    if f != GcsyncResult::Ok {
+        fail_with(&format!("force sync: {f:?} {}", host::last_error()));
+    }
     std::thread::sleep(Duration::from_secs(3));
     let samples = if plan.quick { 20 } else { 60 };
-    let busy = end_to_end(&rx, &gids, samples, Duration::from_millis(1100), &mut round);
+    let busy = end_to_end(&rx, &gids, samples, Duration::from_millis(1100), &mut turns);
+    if std::env::var_os("GCSYNC_BENCH_SAMPLES").is_some() {
+        eprintln!("busy samples (µs, in order): {busy:?}");
+    }
     let waiting = host::overview()["queue_depth"].as_u64().unwrap_or(0);
     print_latency(
         r,
@@ -157,17 +171,21 @@ pub fn run(plan: &Plan, r: &mut Report, root: &std::path::Path) {
         "{waiting} configuration objects still waiting at the end (the sync was running throughout)"
     ));
 
-    hook_figures(r, plan, "during the sync");
+    hook_figures(r, plan, "during the sync", &mut turns);
     emu.set_presence_hook(None);
     let _ = host::shutdown(Duration::from_secs(1));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The hook itself: a burst of status changes over the agents, each call timed.
-fn hook_figures(r: &mut Report, plan: &Plan, when: &str) {
+fn hook_figures(r: &mut Report, plan: &Plan, when: &str, turns: &mut [usize]) {
     let calls = if plan.quick { 5_000 } else { 50_000 };
     let mut ns: Vec<u64> = (0..calls)
-        .map(|k| status_changed(&format!("agent{}", k % AGENTS), &status_json(k / AGENTS)).1)
+        .map(|k| {
+            let i = k % AGENTS;
+            let json = next_status(turns, i);
+            status_changed(&format!("agent{i}"), &json).1
+        })
         .collect();
     ns.sort_unstable();
     let note = format!("{calls} calls, one host thread, {when}");
@@ -187,12 +205,19 @@ fn hook_figures(r: &mut Report, plan: &Plan, when: &str) {
         Target::AtMost(50.0),
         &note,
     );
-    if when == "idle" {
-        assert!(
-            host::settle(Duration::from_secs(120)),
-            "the burst's presences settled"
+    if when == "idle" && !host::settle(Duration::from_secs(120)) {
+        eprintln!(
+            "presence: the burst did not settle: {} {:?}",
+            host::last_error(),
+            host::warnings()
         );
     }
+}
+
+/// Stops the benchmark with `why` on stderr (a panic would go to gcsync's log while connected).
+fn fail_with(why: &str) -> ! {
+    eprintln!("presence benchmark: {why}");
+    std::process::exit(1)
 }
 
 fn email(i: usize) -> String {

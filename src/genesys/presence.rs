@@ -30,13 +30,21 @@ pub struct Definition {
 
 /// `GET /api/v2/presence/definitions` (active ones; unpaged).
 pub fn definitions(client: &Client) -> Result<Vec<Definition>, ApiError> {
-    let r = client.request(
-        Method::Get,
+    active(
+        client,
         "/api/v2/presence/definitions",
-        &[("deactivated", "false")],
-        None,
-    )?;
-    parse(r.body["entities"].clone(), "presence definition list")
+        "presence definition list",
+    )
+}
+
+/// The active entities of an unpaged presence listing (`{total, entities}`).
+fn active<T: for<'de> Deserialize<'de>>(
+    client: &Client,
+    path: &str,
+    what: &str,
+) -> Result<Vec<T>, ApiError> {
+    let r = client.request(Method::Get, path, &[("deactivated", "false")], None)?;
+    parse(r.body["entities"].clone(), what)
 }
 
 /// A presence source.
@@ -51,13 +59,7 @@ pub struct Source {
 
 /// `GET /api/v2/presence/sources` (active ones; unpaged).
 pub fn sources(client: &Client) -> Result<Vec<Source>, ApiError> {
-    let r = client.request(
-        Method::Get,
-        "/api/v2/presence/sources",
-        &[("deactivated", "false")],
-        None,
-    )?;
-    parse(r.body["entities"].clone(), "presence source list")
+    active(client, "/api/v2/presence/sources", "presence source list")
 }
 
 /// `POST /api/v2/presence/sources` `{name, type: User}`.
