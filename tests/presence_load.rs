@@ -152,3 +152,45 @@ fn after_an_outage_and_after_a_restart_only_what_did_not_land_is_sent_again() {
     assert!(gids[5..8].iter().all(|g| shown(&w.emu, g) == "Meeting"));
     assert!(gids[..5].iter().all(|g| shown(&w.emu, g) == "Meal"));
 }
+
+#[test]
+fn one_refused_entry_of_a_bulk_write_does_not_fail_the_others() {
+    let w = World::new();
+    let lunch = w.emu.seed_presence_definition("Meal", "Lunch");
+    set("presence_map", "At Lunch=secondary:Lunch");
+    let gids = presence_world(&w, "q", 4);
+    for i in 0..4 {
+        agent_status_changed(&format!("q{i}"), &cic_status("Available", true));
+    }
+    wait_idle();
+    // The admin deletes the label gcsync maps At Lunch to; gcsync still has it cached.
+    assert!(w.emu.delete_presence_definition(&lunch));
+    w.emu.clear_requests();
+    w.emu.set_faults(faults(300, 0.0));
+    agent_status_changed("q3", &cic_status("In a Meeting", false));
+    std::thread::sleep(Duration::from_millis(50));
+    agent_status_changed("q0", &cic_status("At Lunch", false));
+    agent_status_changed("q1", &cic_status("In a Meeting", false));
+    agent_status_changed("q2", &cic_status("In a Meeting", false));
+    wait_idle();
+    w.emu.set_faults(Faults::default());
+    // One bulk call refused for q0's entry, split: q0 alone, q1 and q2 together.
+    assert!(w.emu.call_count("PUT", "/api/v2/users/presences/bulk") >= 2);
+    for i in 1..4 {
+        assert_eq!(presence_status(&format!("q{i}"))["state"], "Synced");
+        assert_eq!(shown(&w.emu, &gids[i]), "Meeting");
+    }
+    let s = presence_status("q0");
+    assert_eq!(s["state"], "Error");
+    assert!(
+        s["reason"].as_str().unwrap().contains(&lunch),
+        "the API's reason: {s}"
+    );
+    assert_eq!(
+        shown(&w.emu, &gids[0]),
+        "Available",
+        "nothing written for q0"
+    );
+    // The definitions were read again once for the refused entry.
+    assert_eq!(w.emu.call_count("GET", "/api/v2/presence/definitions"), 1);
+}
