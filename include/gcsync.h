@@ -270,6 +270,11 @@ enum gcsync_object_kind
    * A CIC wrap-up code → Genesys Cloud wrap-up code (name only).
    */
   GCSYNC_OBJECT_KIND_WRAPUP_CODE = 4,
+  /**
+   * A CIC agent status → the user's Genesys Cloud presence (and, in WEM orgs, out-of-office
+   * and routing status). The object id is the CIC user id.
+   */
+  GCSYNC_OBJECT_KIND_AGENT_STATUS = 5,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -380,7 +385,7 @@ typedef struct {
 /**
  * Every kind, in number order.
  */
-#define gcsync_object_kind_ALL { gcsync_object_kind_User, gcsync_object_kind_Workgroup, gcsync_object_kind_Skill, gcsync_object_kind_WrapupCode, }
+#define gcsync_object_kind_ALL { gcsync_object_kind_User, gcsync_object_kind_Workgroup, gcsync_object_kind_Skill, gcsync_object_kind_WrapupCode, gcsync_object_kind_AgentStatus, }
 
 #ifdef __cplusplus
 extern "C" {
@@ -766,6 +771,35 @@ gcsync_result gcsync_on_wrapup_code_deleted(const char *wrapup_code_id, size_t w
  */
 gcsync_result gcsync_on_wrapup_code_deleted_utf16(const uint16_t *wrapup_code_id,
                                                   size_t wrapup_code_id_units);
+
+/**
+ * Hook: a CIC agent's status changed. `user_id` is the CIC user id (UTF-8, `user_id_len`
+ * bytes, the id rule of the hooks); `status_json` the status as a UTF-8 JSON object of
+ * `status_json_len` bytes in the agent-status schema without `id` (README, "Agent status").
+ * Validates, parses and queues for the presence worker; returns without network or disk I/O.
+ * Thread-safe; the buffers are only read during the call.
+ *
+ * # Safety
+ * `user_id` must be NULL or readable for `user_id_len` bytes, `status_json` for
+ * `status_json_len` bytes.
+ */
+gcsync_result gcsync_on_status_changed(const char *user_id,
+                                       size_t user_id_len,
+                                       const char *status_json,
+                                       size_t status_json_len);
+
+/**
+ * `gcsync_on_status_changed` with both strings in UTF-16 (code units, native byte order).
+ * Same validation and codes, plus `GCSYNC_RESULT_INVALID_UTF16`.
+ *
+ * # Safety
+ * `user_id` must be NULL or readable for `user_id_units` code units, `status_json` for
+ * `status_json_units` code units.
+ */
+gcsync_result gcsync_on_status_changed_utf16(const uint16_t *user_id,
+                                             size_t user_id_units,
+                                             const uint16_t *status_json,
+                                             size_t status_json_units);
 
 /**
  * Sets this instance's role over the `role` setting (a CIC switchover pair runs gcsync on both

@@ -29,6 +29,7 @@ pub mod objects;
 pub mod overview;
 pub mod payloads;
 pub mod platform;
+pub mod presence;
 pub mod queue;
 pub mod result;
 pub mod runtime;

@@ -15,15 +15,19 @@ pub enum GcsyncObjectKind {
     Skill = 3,
     /// A CIC wrap-up code → Genesys Cloud wrap-up code (name only).
     WrapupCode = 4,
+    /// A CIC agent status → the user's Genesys Cloud presence (and, in WEM orgs, out-of-office
+    /// and routing status). The object id is the CIC user id.
+    AgentStatus = 5,
 }
 
 impl GcsyncObjectKind {
     /// Every kind, in number order.
-    pub const ALL: [GcsyncObjectKind; 4] = [
+    pub const ALL: [GcsyncObjectKind; 5] = [
         GcsyncObjectKind::User,
         GcsyncObjectKind::Workgroup,
         GcsyncObjectKind::Skill,
         GcsyncObjectKind::WrapupCode,
+        GcsyncObjectKind::AgentStatus,
     ];
 
     /// The kind's position in [`GcsyncObjectKind::ALL`] (for per-kind tables).
@@ -38,6 +42,7 @@ impl GcsyncObjectKind {
             2 => Some(GcsyncObjectKind::Workgroup),
             3 => Some(GcsyncObjectKind::Skill),
             4 => Some(GcsyncObjectKind::WrapupCode),
+            5 => Some(GcsyncObjectKind::AgentStatus),
             _ => None,
         }
     }
@@ -49,6 +54,7 @@ impl GcsyncObjectKind {
             "workgroup" => Some(GcsyncObjectKind::Workgroup),
             "skill" => Some(GcsyncObjectKind::Skill),
             "wrapup_code" => Some(GcsyncObjectKind::WrapupCode),
+            "agent_status" => Some(GcsyncObjectKind::AgentStatus),
             _ => None,
         }
     }
@@ -60,6 +66,7 @@ impl GcsyncObjectKind {
             GcsyncObjectKind::Workgroup => "workgroup",
             GcsyncObjectKind::Skill => "skill",
             GcsyncObjectKind::WrapupCode => "wrapup_code",
+            GcsyncObjectKind::AgentStatus => "agent_status",
         }
     }
 }

@@ -102,14 +102,15 @@ fn write_rest(out: &mut JsonOut, f: &Facts, m: &Metrics) {
     out.raw("},\"in_flight\":");
     out.u64(in_flight as u64);
     out.raw(",\"kinds\":{");
-    // By name, as every object of this JSON is sorted.
-    let mut by_name: Vec<usize> = (0..GcsyncObjectKind::ALL.len()).collect();
-    by_name.sort_by_key(|i| GcsyncObjectKind::ALL[*i].name());
-    for (n, i) in by_name.into_iter().enumerate() {
+    // By name, as a JSON map is printed (the numbers' order is not the names').
+    let mut by_name: Vec<(usize, GcsyncObjectKind)> =
+        GcsyncObjectKind::ALL.iter().copied().enumerate().collect();
+    by_name.sort_by_key(|(_, k)| k.name());
+    for (n, (i, kind)) in by_name.into_iter().enumerate() {
         if n > 0 {
             out.raw(",");
         }
-        out.str(GcsyncObjectKind::ALL[i].name());
+        out.str(kind.name());
         out.raw(":");
         write_counts(out, &f.kinds[i]);
     }
@@ -220,7 +221,7 @@ mod tests {
                     removed: 3,
                 },
                 kinds: std::array::from_fn(|i| Counts {
-                    synced: 6 + i as u64,
+                    synced: 6 - i as u64,
                     error: 1,
                     not_synced: 2,
                     removed: 3,

@@ -67,6 +67,40 @@ pub struct CicWrapupCode {
     pub category: Option<String>,
 }
 
+/// A CIC agent's current status → the user's Genesys Cloud presence (README "Agent status").
+/// The status message and its status group are CIC configuration names; the flags are the
+/// status's options in Interaction Administrator, sent as they are for the agent now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CicAgentStatus {
+    /// The CIC user id (the user must be synced first).
+    pub id: String,
+    /// The status message key, e.g. `Available`, `At Lunch`, or a site-defined one.
+    pub status: String,
+    /// Its status group (informational; admins may add groups).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// "Status is Do Not Disturb".
+    #[serde(default)]
+    pub do_not_disturb: bool,
+    /// "Status Allow ACD Calls": the agent is available for ACD.
+    #[serde(default)]
+    pub acd_allowed: bool,
+    /// "After Call Work" (follow-up).
+    #[serde(default)]
+    pub after_call_work: bool,
+    /// Whether the agent's CIC client is logged in (absent: logged in).
+    #[serde(default = "yes")]
+    pub logged_in: bool,
+    /// Whether the agent is on an ACD interaction now (used in WEM orgs only).
+    #[serde(default)]
+    pub on_acd_interaction: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
 /// Parses `json` strictly as a `T` (see the module doc), then checks its `id` and every string.
 pub fn parse_strict<T: DeserializeOwned>(json: &str) -> Result<T, Failure> {
     // Typed first: duplicate and unknown fields, wrong types and syntax get serde's own words.

@@ -67,6 +67,14 @@ pub enum Priority {
     Normal,
 }
 
+/// Which channels a worker takes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Take {
+    Any,
+    High,
+    Normal,
+}
+
 /// A change waiting for the worker.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pending {
@@ -390,34 +398,44 @@ impl WorkQueue {
     /// object is held by that worker until [`WorkQueue::finish`], [`WorkQueue::defer`] or
     /// [`WorkQueue::put_back`]; no other worker takes it meanwhile.
     pub fn next(&self, slot: usize, timeout: Duration) -> Option<(ObjectKey, Pending)> {
-        self.take(slot, timeout, false)
+        self.take(slot, timeout, Take::Any)
+    }
+
+    /// [`WorkQueue::next`] for a configuration worker beside a presence worker: normal-priority
+    /// changes only, so presence changes all go to the presence worker (and its bulk calls).
+    pub fn next_normal(&self, slot: usize, timeout: Duration) -> Option<(ObjectKey, Pending)> {
+        self.take(slot, timeout, Take::Normal)
     }
 
     /// [`WorkQueue::next`] for the presence lane's worker: high-priority changes only, so that
     /// configuration work, however much waits, never stands before a presence change.
     pub fn next_high(&self, slot: usize, timeout: Duration) -> Option<(ObjectKey, Pending)> {
-        self.take(slot, timeout, true)
+        self.take(slot, timeout, Take::High)
     }
 
-    fn take(
-        &self,
-        slot: usize,
-        timeout: Duration,
-        high_only: bool,
-    ) -> Option<(ObjectKey, Pending)> {
+    fn take(&self, slot: usize, timeout: Duration, which: Take) -> Option<(ObjectKey, Pending)> {
         let deadline = Instant::now() + timeout;
-        // A receiver that never yields stands in for the normal channel on the presence lane.
+        // A receiver that never yields stands in for the channel a lane does not take.
         let never = crossbeam_channel::never();
-        let normal = if high_only { &never } else { &self.normal.1 };
+        let normal = if which == Take::High {
+            &never
+        } else {
+            &self.normal.1
+        };
+        let high = if which == Take::Normal {
+            &never
+        } else {
+            &self.high.1
+        };
         let key = loop {
             let now = Instant::now();
             let left = deadline.saturating_duration_since(now);
             let wait = self.promote_due(now).map_or(left, |d| d.min(left));
-            if let Ok(k) = self.high.1.try_recv().or_else(|_| normal.try_recv()) {
+            if let Ok(k) = high.try_recv().or_else(|_| normal.try_recv()) {
                 break k;
             }
             crossbeam_channel::select! {
-                recv(self.high.1) -> k => break k.ok()?,
+                recv(high) -> k => break k.ok()?,
                 recv(normal) -> k => break k.ok()?,
                 recv(self.stop.1) -> _ => return None,
                 recv(self.nudge.1) -> _ => return None,

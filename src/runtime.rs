@@ -200,7 +200,10 @@ fn start_threads(
     for slot in 0..n {
         let (for_worker, done) = (shared.clone(), done_tx.clone());
         let spawned = std::thread::Builder::new()
-            .name(format!("gcsync-worker-{slot}"))
+            .name(match slot + 1 == n {
+                true => "gcsync-presence".to_string(),
+                false => format!("gcsync-worker-{slot}"),
+            })
             .spawn(move || {
                 crate::worker::run(for_worker, slot);
                 let _ = done.send(());
@@ -225,9 +228,11 @@ fn start_threads(
 }
 
 /// How many worker threads take objects from the queue (each holds one object at a time, so
-/// this is also the most requests in flight): `max_concurrent_requests`, read at start.
+/// this is also the most requests in flight): `max_concurrent_requests` configuration workers,
+/// read at start, and one presence worker (the last slot, `gcsync-presence`, on the presence
+/// lane; see `worker::is_presence_slot`).
 fn worker_threads(settings: &Settings) -> usize {
-    settings.max_concurrent_requests
+    settings.max_concurrent_requests + 1
 }
 
 /// Stops intake, lets the worker drain for up to `timeout` (then cuts off the request in flight

@@ -20,7 +20,7 @@ pub enum RemovalPolicy {
 }
 
 /// Every setting key gcsync reads.
-pub const KEYS: [&str; 38] = [
+pub const KEYS: [&str; 41] = [
     "region",
     "client_id",
     "client_secret",
@@ -59,6 +59,9 @@ pub const KEYS: [&str; 38] = [
     "deletion_guard_max",
     "full_sync_period_hours",
     "role",
+    "wem_org",
+    "presence_map",
+    "presence_bulk_max",
 ];
 
 /// The validated settings of one plugin instance.
@@ -137,6 +140,8 @@ pub struct Settings {
     pub proficiency_bands: [i64; 4],
     /// The full sync's settings (external ids, deletion guard, period).
     pub full_sync: crate::fullsync::config::FullSyncSettings,
+    /// Agent presence: WEM org, the status map's overrides, the bulk size (`settings/presence.rs`).
+    pub presence: crate::presence::PresenceSettings,
 }
 
 pub(crate) type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -423,6 +428,7 @@ impl Settings {
             presence_reserved_share: number(get, "presence_reserved_share", 20, 0, 90)? as u32,
             proficiency_bands: bands(get)?,
             full_sync: crate::fullsync::config::load(get)?,
+            presence: presence::load(get)?,
         })
     }
 
@@ -474,5 +480,6 @@ impl Settings {
 mod urls;
 use urls::{base_url, proxy_url, region_contradiction};
 
+mod presence;
 #[cfg(test)]
 mod tests;

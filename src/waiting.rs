@@ -31,6 +31,14 @@ impl Waiting {
             .unwrap_or_default()
     }
 
+    /// The objects waiting for `needed` (they keep waiting).
+    pub fn waiting_for(&self, needed: &ObjectKey) -> Vec<ObjectKey> {
+        let g = self.by_needed.lock().unwrap_or_else(|p| p.into_inner());
+        g.get(needed)
+            .map(|w| w.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// How many objects wait for `needed`.
     pub fn waiters(&self, needed: &ObjectKey) -> usize {
         let g = self.by_needed.lock().unwrap_or_else(|p| p.into_inner());
@@ -55,6 +63,7 @@ mod tests {
         w.wait(&b, std::slice::from_ref(&u1));
         w.wait(&b, std::slice::from_ref(&u1));
         assert_eq!(w.waiters(&u1), 2);
+        assert_eq!(w.waiting_for(&u1), vec![a.clone(), b.clone()]);
         assert_eq!(w.ready(&u1), vec![a.clone(), b.clone()]);
         assert!(w.ready(&u1).is_empty(), "released once");
         assert_eq!(w.ready(&u2), vec![a]);

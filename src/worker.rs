@@ -34,6 +34,8 @@ struct Worker {
     cancel: Cancel,
     /// The budget lane its calls go on.
     lane: Lane,
+    /// The presence worker's cache of the org's presence definitions and sources.
+    presence: presence::Cache,
 }
 
 /// Runs one worker's loop until shutdown; called on worker thread `slot`.
@@ -47,7 +49,11 @@ pub fn run(shared: Arc<Shared>, slot: usize) {
         client: None,
         slot,
         cancel: shared.queue.interrupter(slot),
-        lane: Lane::Config,
+        lane: match is_presence_slot(&shared, slot) {
+            true => Lane::Presence,
+            false => Lane::Config,
+        },
+        presence: presence::Cache::default(),
     };
     loop {
         match catch_unwind(AssertUnwindSafe(|| w.run_until_stopped())) {
@@ -64,6 +70,13 @@ pub fn run(shared: Arc<Shared>, slot: usize) {
     if shared.live_workers.fetch_sub(1, Ordering::SeqCst) == 1 {
         shared.metrics.worker_alive.store(false, Ordering::SeqCst);
     }
+}
+
+/// Whether worker `slot` is the presence worker: the last slot, when there is more than one
+/// (the runtime starts `max_concurrent_requests` configuration workers and one presence worker).
+pub fn is_presence_slot(shared: &Shared, slot: usize) -> bool {
+    let n = shared.queue.workers();
+    n > 1 && slot == n - 1
 }
 
 /// What became of one change.
@@ -95,11 +108,20 @@ impl Worker {
                 self.cancel.sleep(IDLE);
                 continue;
             }
-            if let Some((key, pending)) = self.shared.queue.next(self.slot, IDLE) {
+            let queue = &self.shared.queue;
+            let taken = match (self.lane, queue.workers() > 1) {
+                (Lane::Presence, _) => queue.next_high(self.slot, IDLE),
+                (_, true) => queue.next_normal(self.slot, IDLE),
+                (_, false) => queue.next(self.slot, IDLE),
+            };
+            if let Some((key, pending)) = taken {
                 // After taking: a change accepted after gcsync_on_settings_changed returned is
                 // processed with the new settings.
                 self.refresh_settings();
-                self.process_guarded(key, pending);
+                match self.lane {
+                    Lane::Presence => self.presence_batch(key, pending),
+                    _ => self.process_guarded(key, pending),
+                }
             }
         }
     }
@@ -112,6 +134,13 @@ impl Worker {
         }
         if new.connection_differs(&self.settings) {
             self.client = None;
+            // Another org (or another client's view of it): its definitions and source differ.
+            // A new budget or timeout changes nothing there.
+            if new.api_base_url != self.settings.api_base_url
+                || new.client_id != self.settings.client_id
+            {
+                self.presence = presence::Cache::default();
+            }
         }
 
         self.settings = new;
@@ -155,6 +184,10 @@ impl Worker {
         outcome: Outcome,
     ) {
         let after = self.shared.objects.get(&key);
+        let after_error = after
+            .as_ref()
+            .filter(|a| a.status.state == SyncState::Error)
+            .map(|a| a.status.reason.clone().unwrap_or_default());
         let audit = crate::audit::outcome(
             &self.shared,
             &key,
@@ -186,6 +219,9 @@ impl Worker {
         if matches!(outcome, Outcome::Done(true)) && self.shared.is_ready(&key) {
             self.shared.release_waiters(&key);
         }
+        if let Some(why) = after_error {
+            self.show_error_to_waiters(&key, &why);
+        }
         match outcome {
             Outcome::Done(synced) => self.shared.queue.finish(&key, synced),
             Outcome::RetryAt(at) => self.shared.queue.defer(key.clone(), pending, at),
@@ -197,6 +233,33 @@ impl Worker {
             self.shared.host.status_changed(key.kind, &key.id);
         }
         self.shared.queue.settled();
+    }
+
+    /// `key` ended in Error: the objects waiting for it say so in their reason ("waiting for
+    /// user jdoe, which is in Error: …"), so a wait is never silent about why it lasts.
+    fn show_error_to_waiters(&mut self, key: &ObjectKey, why: &str) {
+        for w in self.shared.waiting.waiting_for(key) {
+            let reason = format!(
+                "waiting for {} {}, which is in Error: {why}",
+                key.kind.name(),
+                key.id
+            );
+            let still = self.shared.objects.with_status(&w, |s| {
+                s.is_some_and(|s| {
+                    s.state == SyncState::NotSynced && s.reason.as_ref() != Some(&reason)
+                })
+            });
+            if !still {
+                continue;
+            }
+            let record = self.update(&w, |r| r.status.reason = Some(reason));
+            self.shared.persist(RowWrite {
+                key: w.clone(),
+                record: Some(record),
+                done_seq: None,
+            });
+            self.shared.host.status_changed(w.kind, &w.id);
+        }
     }
 
     fn backoff(&self, attempts: u32) -> Duration {
@@ -306,6 +369,7 @@ impl Worker {
                 self.upsert_wrapup_code(key, &record, c, force, pending)
             }
             (GcsyncObjectKind::WrapupCode, None) => self.remove_wrapup_code(key, &record, pending),
+            (GcsyncObjectKind::AgentStatus, _) => self.agent_status_one(key, pending),
             (kind, Some(other)) => {
                 log::error!(
                     "{} {}: a {} payload was queued for it; ignored",
@@ -380,6 +444,7 @@ impl Worker {
     }
 }
 
+mod presence;
 mod queue_steps;
 mod skills;
 mod user_routing;

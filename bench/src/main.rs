@@ -16,6 +16,7 @@ mod hooks;
 mod host;
 mod org;
 mod outage;
+mod presence;
 mod probe;
 mod report;
 mod routing;
@@ -27,7 +28,7 @@ use report::Report;
 use std::path::{Path, PathBuf};
 
 const USAGE: &str =
-    "usage: gcsync-bench [--quick] [--only cpu,startstop,outage,hooks,budget,routing] [--data-root DIR]
+    "usage: gcsync-bench [--quick] [--only cpu,startstop,outage,hooks,budget,routing,presence] [--data-root DIR]
        gcsync-bench org [--users N]";
 
 /// Sizes and switches of one run.
@@ -141,8 +142,16 @@ fn parse(args: &[String]) -> Plan {
                 let v = it.next().unwrap_or_else(|| fail("--only needs a list"));
                 plan.only = v.split(',').map(str::to_string).collect();
                 for s in &plan.only {
-                    if !["cpu", "startstop", "outage", "hooks", "budget", "routing"]
-                        .contains(&s.as_str())
+                    if ![
+                        "cpu",
+                        "startstop",
+                        "outage",
+                        "hooks",
+                        "budget",
+                        "routing",
+                        "presence",
+                    ]
+                    .contains(&s.as_str())
                     {
                         fail(&format!("unknown scenario {s}"));
                     }
@@ -237,12 +246,10 @@ fn run(plan: &Plan) -> bool {
     if plan.wants("budget") {
         budget::run(plan, &mut r);
     }
+    if plan.wants("presence") {
+        presence::run(plan, &mut r, &root);
+    }
     r.section("not yet measurable");
-    r.slot(
-        "status hook (on_status_changed) p99 ≤ 5 µs",
-        9,
-        "presence: the hook does not exist yet",
-    );
     r.slot(
         "API calls vs floor (initial, half-populated, no-op / 1 % drift Force Complete Sync, one change)",
         6,
@@ -252,11 +259,6 @@ fn run(plan: &Plan) -> bool {
         "per-object pusher calls and ratio",
         6,
         "Engine 2's executor",
-    );
-    r.slot(
-        "presence end-to-end latency p50 / p99 during a full sync",
-        9,
-        "presence",
     );
     r.slot(
         "disk and CPU per object of the other kinds",

@@ -62,7 +62,7 @@ impl GcUser {
 }
 
 /// Reads a response body as `T`; an unexpected shape is an error naming `what`.
-pub(super) fn parse<T: for<'de> Deserialize<'de>>(v: Value, what: &str) -> Result<T, ApiError> {
+pub(crate) fn parse<T: for<'de> Deserialize<'de>>(v: Value, what: &str) -> Result<T, ApiError> {
     serde_json::from_value(v).map_err(|e| ApiError::Status {
         status: 200,
         code: "gcsync.unexpected.response".into(),

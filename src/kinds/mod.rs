@@ -4,6 +4,7 @@
 //! and the store ([`Applied`]), and into the dispatch functions the kind-agnostic code calls.
 //! Adding a kind is one module and one line in the table.
 
+pub mod agent_status;
 pub mod skill;
 pub mod user;
 pub mod workgroup;
@@ -165,6 +166,7 @@ kinds! {
     Workgroup => workgroup::WorkgroupKind,
     Skill => skill::SkillKind,
     WrapupCode => wrapup_code::WrapupCodeKind,
+    AgentStatus => agent_status::AgentStatusKind,
 }
 
 #[cfg(test)]
