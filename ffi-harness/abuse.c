@@ -240,17 +240,14 @@ void mode_abuse(void)
     refused_init(&host, RC_INVALID_SETTING, "gcsync_init with requests_per_minute=lots");
     g_forced_key = "sync_user_objects";
     g_forced_value = "false"; /* advanced objects need users: with sync_advanced_platform_objects=true */
+    /* A copy: setting_put frees the value it replaces. */
     const char *adv = setting_get("sync_advanced_platform_objects");
+    char *saved = adv ? xstrndup(adv, strlen(adv)) : NULL;
     setting_put("sync_advanced_platform_objects", "true");
     refused_init(&host, RC_CONFLICTING_SETTINGS,
               "gcsync_init with sync_user_objects=false, sync_advanced_platform_objects=true");
-    if (adv) {
-        char *copy = xstrndup(adv, strlen(adv));
-        setting_put("sync_advanced_platform_objects", copy);
-        free(copy);
-    } else {
-        setting_put("sync_advanced_platform_objects", "false");
-    }
+    setting_put("sync_advanced_platform_objects", saved ? saved : "false");
+    free(saved);
     g_forced_key = "data_dir";
     g_forced_value = UNCREATABLE_DIR;
     refused_init(&host, RC_STORAGE_ERROR, "gcsync_init with an uncreatable data_dir");
