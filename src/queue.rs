@@ -19,6 +19,8 @@ use std::collections::{BinaryHeap, HashMap};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+mod intake;
+
 /// What should happen to an object (of any kind).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
@@ -404,39 +406,6 @@ impl WorkQueue {
         Some((key, p))
     }
 
-    /// Takes, without waiting, up to `max` of the oldest waiting changes `want` selects, for
-    /// worker `slot` to handle in one batch with the one it took (e.g. forced checks read 100
-    /// users a call). Each is held and reported on like one from [`WorkQueue::next`]; its key
-    /// left on a channel is skipped when it comes up. `want` runs under the queue's lock.
-    pub fn take_waiting(
-        &self,
-        slot: usize,
-        max: usize,
-        want: impl Fn(&ObjectKey, &Change) -> bool,
-    ) -> Vec<(ObjectKey, Pending)> {
-        if max == 0 {
-            return Vec::new();
-        }
-        let keys: Vec<ObjectKey> = self
-            .peek_waiting(max, want)
-            .into_iter()
-            .map(|(k, _)| k)
-            .collect();
-        let mut g = self.lock();
-        let mut out = Vec::with_capacity(keys.len());
-        for key in keys {
-            if g.in_flight.contains_key(&key) {
-                continue;
-            }
-            if let Some(p) = g.pending.remove(&key) {
-                g.in_flight.insert(key.clone(), slot);
-                g.settling += 1;
-                out.push((key, p));
-            }
-        }
-        out
-    }
-
     /// Takes, without waiting, up to `max` more high-priority changes that wait now, for worker
     /// `slot` to send in one bulk call with the one it took (many agents changing status at
     /// once). Each is held and reported on like one from [`WorkQueue::next`].
@@ -612,69 +581,11 @@ impl WorkQueue {
         (g.pending.len(), g.delayed.len(), g.in_flight.len())
     }
 
-    /// The last sequence number given to an accepted change.
-    pub fn accepted_seq(&self) -> u64 {
-        self.lock().seq
-    }
-
-    /// Takes every accepted change not yet handed to the writer, and the sequence number up to
-    /// which everything accepted is in this batch or an earlier one.
-    pub fn take_unsaved(&self) -> (Vec<Unsaved>, u64) {
-        let mut g = self.lock();
-        let taken = std::mem::take(&mut g.unsaved);
-        let upto = g.seq;
-        drop(g);
-        (
-            taken.into_iter().map(|(k, (s, c))| (k, s, c)).collect(),
-            upto,
-        )
-    }
-
-    /// The `n` oldest changes waiting for the worker that `want` selects (the ones it takes
-    /// next, in order), to plan ahead with. `want` runs under the queue's lock: keep it to
-    /// in-memory lookups. One pass over the waiting changes, no copies but the `n` returned.
-    pub fn peek_waiting(
-        &self,
-        n: usize,
-        want: impl Fn(&ObjectKey, &Change) -> bool,
-    ) -> Vec<(ObjectKey, Arc<Change>)> {
-        let g = self.lock();
-        let mut oldest: BinaryHeap<(u64, &ObjectKey)> = BinaryHeap::with_capacity(n + 1);
-        for (k, p) in g.pending.iter().filter(|(k, p)| want(k, &p.change)) {
-            oldest.push((p.seq, k));
-            if oldest.len() > n {
-                oldest.pop();
-            }
-        }
-        let mut v: Vec<(u64, ObjectKey, Arc<Change>)> = oldest
-            .into_iter()
-            .map(|(s, k)| (s, k.clone(), g.pending[k].change.clone()))
-            .collect();
-        drop(g);
-        v.sort_by_key(|(s, _, _)| *s);
-        v.into_iter().map(|(_, k, c)| (k, c)).collect()
-    }
-
-    /// Whether accepted changes wait for the writer.
-    pub fn has_unsaved(&self) -> bool {
-        !self.lock().unsaved.is_empty()
-    }
-
-    /// The channel on which hooks wake the writer.
-    pub fn writer_wakeups(&self) -> Receiver<()> {
-        self.wake_writer.1.clone()
-    }
-
     /// Makes the workers waiting in [`WorkQueue::next`] return now (new settings to pick up).
     pub fn nudge_worker(&self) {
         for _ in 0..self.interrupts.len() {
             let _ = self.nudge.0.try_send(());
         }
-    }
-
-    /// Wakes the writer (a flush was requested).
-    pub fn wake_writer(&self) {
-        let _ = self.wake_writer.0.try_send(());
     }
 }
 
