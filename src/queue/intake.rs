@@ -46,17 +46,21 @@ impl WorkQueue {
         self.lock().seq
     }
 
-    /// Takes every accepted change not yet handed to the writer, and the sequence number up to
-    /// which everything accepted is in this batch or an earlier one.
+    /// Takes every accepted change not yet handed to the writer, oldest first, and the sequence
+    /// number up to which everything accepted is in this batch or an earlier one.
+    ///
+    /// Oldest first matters for the bytes written: a new object's row is numbered (its rowid)
+    /// in the order the writer inserts it, and the workers take objects in the order they were
+    /// accepted, so rows synced one after the other share pages and a commit of a few outcomes
+    /// rewrites a few pages (in hash-map order, every outcome rewrote a page of its own).
     pub fn take_unsaved(&self) -> (Vec<Unsaved>, u64) {
         let mut g = self.lock();
         let taken = std::mem::take(&mut g.unsaved);
         let upto = g.seq;
         drop(g);
-        (
-            taken.into_iter().map(|(k, (s, c))| (k, s, c)).collect(),
-            upto,
-        )
+        let mut v: Vec<Unsaved> = taken.into_iter().map(|(k, (s, c))| (k, s, c)).collect();
+        v.sort_unstable_by_key(|(_, seq, _)| *seq);
+        (v, upto)
     }
 
     /// The `n` oldest changes waiting for the worker that `want` selects (the ones it takes

@@ -384,3 +384,18 @@ fn the_presence_lane_takes_only_high_priority_work_and_can_take_a_batch() {
         q.settled();
     }
 }
+
+#[test]
+fn the_writer_takes_accepted_changes_oldest_first() {
+    let q = WorkQueue::new(1_000, 0);
+    for i in (0..100).rev() {
+        let id = format!("u{i}");
+        q.enqueue(ObjectKey::user(&id), user(&id, "1"), Priority::Normal)
+            .unwrap();
+    }
+    let (taken, upto) = q.take_unsaved();
+    assert_eq!(upto, 100);
+    let ids: Vec<String> = taken.iter().map(|(k, _, _)| k.id.clone()).collect();
+    let want: Vec<String> = (0..100).rev().map(|i| format!("u{i}")).collect();
+    assert_eq!(ids, want, "in the order they were accepted");
+}
