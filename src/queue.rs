@@ -7,19 +7,20 @@
 //! change gets a sequence number and lands in `unsaved`, which the writer thread takes whole
 //! (an O(1) swap) and group-commits; an event identical to the last accepted change of an
 //! object that synced costs nothing at all. Objects that failed transiently wait in `delayed`
-//! (ordered by a heap, so the worker never scans) until their retry time. High-priority work
-//! (presence) is taken before normal work.
+//! (ordered by their retry times, so the worker never scans; one entry per object) until their
+//! retry time. High-priority work (presence) is taken before normal work.
 
 use crate::kinds::CicObject;
 use crate::object::ObjectKey;
 use crate::result::{Failure, GcsyncResult};
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 mod intake;
+mod waiting;
+use waiting::Delayed;
 
 /// What should happen to an object (of any kind).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,8 +97,7 @@ pub type Unsaved = (ObjectKey, u64, Arc<Change>);
 #[derive(Default)]
 struct Inner {
     pending: HashMap<ObjectKey, Pending>,
-    delayed: HashMap<ObjectKey, (Instant, Pending)>,
-    due: BinaryHeap<Reverse<(Instant, ObjectKey)>>,
+    delayed: Delayed,
     /// Objects a worker holds, with the worker's slot. A change accepted for one of them waits
     /// in `pending` without being sent to the channels, so no other worker can take it: it is
     /// sent when the holder lets go (`finish`, `defer`, `put_back`).
@@ -266,7 +266,7 @@ impl WorkQueue {
             None
         } else {
             let (change, attempts) = match g.delayed.remove(&key) {
-                Some((_, old)) => (Change::merge(&old.change, change), old.attempts),
+                Some(old) => (Change::merge(&old.change, change), old.attempts),
                 None => (change, 0),
             };
             g.unsaved.insert(key.clone(), (seq, change.clone()));
@@ -462,8 +462,7 @@ impl WorkQueue {
             return;
         }
         pending.attempts += 1;
-        g.due.push(Reverse((at, key.clone())));
-        g.delayed.insert(key, (at, pending));
+        g.delayed.insert(key, at, pending);
     }
 
     /// Returns an interrupted change to the queue at once, without counting an attempt.
@@ -487,22 +486,14 @@ impl WorkQueue {
     fn promote_due(&self, now: Instant) -> Option<Duration> {
         let mut g = self.lock();
         let mut send = Vec::new();
-        while let Some(Reverse((at, key))) = g.due.peek().cloned() {
-            if at > now {
-                break;
-            }
-            g.due.pop();
-            if g.delayed.get(&key).is_some_and(|(t, _)| *t == at) {
-                if let Some((_, p)) = g.delayed.remove(&key) {
-                    send.push((key.clone(), p.priority));
-                    g.pending.insert(key, p);
-                }
-            }
+        while let Some((key, p)) = g.delayed.pop_due(now) {
+            send.push((key.clone(), p.priority));
+            g.pending.insert(key, p);
         }
         let next = g
-            .due
-            .peek()
-            .map(|Reverse((at, _))| at.saturating_duration_since(now));
+            .delayed
+            .next_due()
+            .map(|at| at.saturating_duration_since(now));
         drop(g);
         for (key, prio) in send {
             self.send(key, prio);
@@ -514,14 +505,10 @@ impl WorkQueue {
     /// should not wait for backoff timers).
     pub fn retry_delayed_now(&self) {
         let mut g = self.lock();
-        let all: Vec<ObjectKey> = g.delayed.keys().cloned().collect();
-        g.due.clear();
         let mut send = Vec::new();
-        for key in all {
-            if let Some((_, p)) = g.delayed.remove(&key) {
-                send.push((key.clone(), p.priority));
-                g.pending.insert(key, p);
-            }
+        for (key, p) in g.delayed.take_all() {
+            send.push((key.clone(), p.priority));
+            g.pending.insert(key, p);
         }
         drop(g);
         for (key, prio) in send {
