@@ -61,6 +61,9 @@ pub struct Shared {
     /// The Genesys client the workers share (each takes a view with its own cancel and lane).
     pub client: Mutex<ClientSlot>,
     writer: Sender<Msg>,
+    /// A token sent after every message someone waits for (a durable row, a barrier, stop):
+    /// the writer gathers without waking for each ordinary message and ends its gather on this.
+    urgent: (Sender<()>, crossbeam_channel::Receiver<()>),
     settings: Mutex<(u64, Arc<Settings>)>,
     stop: Mutex<Option<Instant>>,
     last_run: AtomicU64,
@@ -88,6 +91,7 @@ impl Shared {
             metrics: Arc::new(Metrics::default()),
             host,
             writer,
+            urgent: crossbeam_channel::bounded(1),
             settings: Mutex::new((1, Arc::new(settings))),
             stop: Mutex::new(None),
             last_run: AtomicU64::new(0),
@@ -218,6 +222,18 @@ impl Shared {
         self.last_run.load(Ordering::Relaxed)
     }
 
+    /// The channel on which the writer hears that a message someone waits for was sent (the
+    /// message itself is already in its queue).
+    pub fn urgent_wakeups(&self) -> crossbeam_channel::Receiver<()> {
+        self.urgent.1.clone()
+    }
+
+    fn send_urgent(&self, msg: Msg) -> Result<(), crossbeam_channel::SendError<Msg>> {
+        self.writer.send(msg)?;
+        let _ = self.urgent.0.try_send(());
+        Ok(())
+    }
+
     /// Hands an object row to the writer (not waiting for it).
     pub fn persist(&self, w: RowWrite) {
         let _ = self.writer.send(Msg::Row(Box::new(w), None));
@@ -236,8 +252,7 @@ impl Shared {
     /// Hands an object row to the writer and waits until it is durable.
     pub fn persist_durably(&self, w: RowWrite) -> Result<(), crate::result::Failure> {
         let (tx, rx) = crossbeam_channel::bounded(1);
-        self.writer
-            .send(Msg::Row(Box::new(w), Some(tx)))
+        self.send_urgent(Msg::Row(Box::new(w), Some(tx)))
             .map_err(|_| {
                 crate::result::Failure::new(
                     crate::result::GcsyncResult::StorageError,
@@ -273,7 +288,7 @@ impl Shared {
                 "the writer thread is gone",
             )
         };
-        self.writer.send(Msg::Barrier(tx)).map_err(|_| gone())?;
+        self.send_urgent(Msg::Barrier(tx)).map_err(|_| gone())?;
         match rx.recv_timeout(timeout) {
             Ok(r) => r,
             Err(crossbeam_channel::RecvTimeoutError::Timeout) => Err(crate::result::Failure::new(
@@ -286,6 +301,6 @@ impl Shared {
 
     /// Tells the writer to commit what is left and stop.
     pub fn stop_writer(&self) {
-        let _ = self.writer.send(Msg::Stop);
+        let _ = self.send_urgent(Msg::Stop);
     }
 }
