@@ -13,7 +13,7 @@ use crate::writer::{Durability, Msg};
 use crossbeam_channel::Sender;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
 /// The org's users as last read for matching ([`crate::user_sync::OrgIndex`]), with when.
@@ -64,7 +64,9 @@ pub struct Shared {
     /// A token sent after every message someone waits for (a durable row, a barrier, stop):
     /// the writer gathers without waking for each ordinary message and ends its gather on this.
     urgent: (Sender<()>, crossbeam_channel::Receiver<()>),
-    settings: Mutex<(u64, Arc<Settings>)>,
+    /// Read on every hook (the payload limit) and by the workers and writer: readers never
+    /// wait for each other.
+    settings: RwLock<(u64, Arc<Settings>)>,
     stop: Mutex<Option<Instant>>,
     last_run: AtomicU64,
 }
@@ -92,7 +94,7 @@ impl Shared {
             host,
             writer,
             urgent: crossbeam_channel::bounded(1),
-            settings: Mutex::new((1, Arc::new(settings))),
+            settings: RwLock::new((1, Arc::new(settings))),
             stop: Mutex::new(None),
             last_run: AtomicU64::new(0),
         }
@@ -100,14 +102,14 @@ impl Shared {
 
     /// The current settings and their generation number.
     pub fn settings(&self) -> (u64, Arc<Settings>) {
-        let g = self.settings.lock().unwrap_or_else(|p| p.into_inner());
+        let g = self.settings.read().unwrap_or_else(|p| p.into_inner());
         (g.0, g.1.clone())
     }
 
     /// Runs `f` on the current settings under their lock (for a quick read that needs no
     /// `Arc`; `f` must not block).
     pub fn with_settings<R>(&self, f: impl FnOnce(&Settings) -> R) -> R {
-        let g = self.settings.lock().unwrap_or_else(|p| p.into_inner());
+        let g = self.settings.read().unwrap_or_else(|p| p.into_inner());
         f(&g.1)
     }
 
@@ -117,7 +119,7 @@ impl Shared {
         &self,
         f: impl FnOnce(&Settings) -> Result<Settings, crate::result::Failure>,
     ) -> Result<(), crate::result::Failure> {
-        let mut g = self.settings.lock().unwrap_or_else(|p| p.into_inner());
+        let mut g = self.settings.write().unwrap_or_else(|p| p.into_inner());
         let new = f(&g.1)?;
         let remap = new.default_country_code != g.1.default_country_code;
         *g = (g.0 + 1, Arc::new(new));
