@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 mod intake;
 mod waiting;
-use waiting::Delayed;
+use waiting::{Accepted, Delayed};
 
 /// What should happen to an object (of any kind).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,7 +109,7 @@ struct Inner {
     seq: u64,
     unsaved: HashMap<ObjectKey, (u64, Arc<Change>)>,
     /// The last change accepted per object, while it is pending or after it synced.
-    accepted: HashMap<ObjectKey, Arc<Change>>,
+    accepted: HashMap<ObjectKey, Accepted>,
 }
 
 impl Inner {
@@ -238,7 +238,7 @@ impl WorkQueue {
                 "gcsync is shutting down; the change was not accepted",
             ));
         }
-        if !change.is_forced() && g.accepted.get(&key).is_some_and(|a| **a == *change) {
+        if !change.is_forced() && g.accepted.get(&key).is_some_and(|a| a.is(&change)) {
             return Ok(None);
         }
         let waiting = g.pending.contains_key(&key) || g.delayed.contains_key(&key);
@@ -253,7 +253,13 @@ impl WorkQueue {
         }
         g.seq += 1;
         let seq = g.seq;
-        g.accepted.insert(key.clone(), change.clone());
+        match g.accepted.get_mut(&key) {
+            Some(a) => *a = Accepted::Change(change.clone()),
+            None => {
+                g.accepted
+                    .insert(key.clone(), Accepted::Change(change.clone()));
+            }
+        }
         let holder = g.in_flight.get(&key).copied();
         let newly = if let Some(p) = g.pending.get_mut(&key) {
             p.change = Change::merge(&p.change, change);
@@ -335,7 +341,8 @@ impl WorkQueue {
         let mut g = self.lock();
         g.seq = g.seq.max(seq);
         let change = Arc::new(change);
-        g.accepted.insert(key.clone(), change.clone());
+        g.accepted
+            .insert(key.clone(), Accepted::Change(change.clone()));
         g.pending.insert(
             key.clone(),
             Pending {
@@ -352,7 +359,21 @@ impl WorkQueue {
     /// Records that `change` is what an object already holds (loaded at start), so an identical
     /// event costs nothing.
     pub fn remember_applied(&self, key: ObjectKey, change: Change) {
-        self.lock().accepted.insert(key, Arc::new(change));
+        self.lock()
+            .accepted
+            .insert(key, Accepted::Change(Arc::new(change)));
+    }
+
+    /// Records that an object synced with `object` (loaded at start): the same as
+    /// [`WorkQueue::remember_applied`] with an unforced upsert of it, without copying it.
+    pub fn remember_synced(&self, key: ObjectKey, object: Arc<CicObject>) {
+        self.lock().accepted.insert(key, Accepted::Synced(object));
+    }
+
+    /// Makes room for `objects` remembered changes at once (at start, before the loaded
+    /// objects are put back), so the map is not rehashed while it fills.
+    pub fn reserve(&self, objects: usize) {
+        self.lock().accepted.reserve(objects);
     }
 
     /// Takes the next change for worker `slot`, high priority first, waiting at most `timeout`
@@ -576,5 +597,7 @@ impl WorkQueue {
     }
 }
 
+#[cfg(test)]
+mod start_tests;
 #[cfg(test)]
 mod tests;

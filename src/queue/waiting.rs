@@ -1,8 +1,11 @@
-//! Objects waiting for a retry time, with their times in order.
+//! Objects waiting for a retry time, with their times in order, and what each object last
+//! accepted.
 
-use super::Pending;
+use super::{Change, Pending};
+use crate::kinds::CicObject;
 use crate::object::ObjectKey;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Objects waiting for a retry time, with their times in order. An object leaving early (a new
@@ -70,5 +73,29 @@ impl Delayed {
     pub(super) fn take_all(&mut self) -> Vec<(ObjectKey, Pending)> {
         self.due.clear();
         self.by_key.drain().map(|(k, (_, p))| (k, p)).collect()
+    }
+}
+
+/// What an object last accepted: a change, or (loaded at start) the CIC object it synced with,
+/// shared with the object table's record rather than copied.
+pub(super) enum Accepted {
+    Change(Arc<Change>),
+    Synced(Arc<CicObject>),
+}
+
+impl Accepted {
+    /// Whether `change` asks for nothing new.
+    pub(super) fn is(&self, change: &Change) -> bool {
+        match (self, change) {
+            (Accepted::Change(a), c) => **a == *c,
+            (
+                Accepted::Synced(o),
+                Change::Upsert {
+                    object,
+                    force: false,
+                },
+            ) => **o == *object,
+            (Accepted::Synced(_), _) => false,
+        }
     }
 }
