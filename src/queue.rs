@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 mod intake;
 mod waiting;
-use waiting::{Accepted, Delayed};
+use waiting::{Accepted, Delayed, Waiting};
 
 /// What should happen to an object (of any kind).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,12 +91,15 @@ enum Signal {
     Nothing,
 }
 
+/// How many waiting changes [`WorkQueue::peek_waiting`] reads at most per change it may return.
+pub const PEEK_SCAN: usize = 8;
+
 /// An accepted change the writer has not committed yet.
 pub type Unsaved = (ObjectKey, u64, Arc<Change>);
 
 #[derive(Default)]
 struct Inner {
-    pending: HashMap<ObjectKey, Pending>,
+    pending: Waiting,
     delayed: Delayed,
     /// Objects a worker holds, with the worker's slot. A change accepted for one of them waits
     /// in `pending` without being sent to the channels, so no other worker can take it: it is

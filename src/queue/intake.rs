@@ -1,17 +1,17 @@
 //! The queue's side toward the writer and the worker's planning: sequence numbers, the
 //! accepted changes not yet durable, the next waiting changes, and the writer's wakeups.
 
-use super::{Change, Pending, Unsaved, WorkQueue};
+use super::{Change, Pending, Unsaved, WorkQueue, PEEK_SCAN};
 use crate::object::ObjectKey;
 use crossbeam_channel::Receiver;
-use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 impl WorkQueue {
-    /// Takes, without waiting, up to `max` of the oldest waiting changes `want` selects, for
-    /// worker `slot` to handle in one batch with the one it took (e.g. forced checks read 100
-    /// users a call). Each is held and reported on like one from [`WorkQueue::next`]; its key
-    /// left on a channel is skipped when it comes up. `want` runs under the queue's lock.
+    /// Takes, without waiting, up to `max` of the first waiting changes `want` selects (among
+    /// the first [`PEEK_SCAN`] × `max` waiting, as [`WorkQueue::peek_waiting`]), for worker
+    /// `slot` to handle in one batch with the one it took (e.g. forced checks read 100 users a
+    /// call). Each is held and reported on like one from [`WorkQueue::next`]; its key left on a
+    /// channel is skipped when it comes up. `want` runs under the queue's lock.
     pub fn take_waiting(
         &self,
         slot: usize,
@@ -63,29 +63,24 @@ impl WorkQueue {
         (v, upto)
     }
 
-    /// The `n` oldest changes waiting for the worker that `want` selects (the ones it takes
-    /// next, in order), to plan ahead with. `want` runs under the queue's lock: keep it to
-    /// in-memory lookups. One pass over the waiting changes, no copies but the `n` returned.
+    /// The first `n` changes waiting for the workers that `want` selects, in the order the
+    /// workers take them (the order in which the objects became waiting), to plan ahead with.
+    /// `want` runs under the queue's lock: keep it to in-memory lookups. Reads at most
+    /// [`PEEK_SCAN`] × `n` waiting changes from the front, so the lock is held for a time
+    /// bounded by `n`, not by how many objects wait.
     pub fn peek_waiting(
         &self,
         n: usize,
         want: impl Fn(&ObjectKey, &Change) -> bool,
     ) -> Vec<(ObjectKey, Arc<Change>)> {
         let g = self.lock();
-        let mut oldest: BinaryHeap<(u64, &ObjectKey)> = BinaryHeap::with_capacity(n + 1);
-        for (k, p) in g.pending.iter().filter(|(k, p)| want(k, &p.change)) {
-            oldest.push((p.seq, k));
-            if oldest.len() > n {
-                oldest.pop();
-            }
-        }
-        let mut v: Vec<(u64, ObjectKey, Arc<Change>)> = oldest
-            .into_iter()
-            .map(|(s, k)| (s, k.clone(), g.pending[k].change.clone()))
-            .collect();
-        drop(g);
-        v.sort_by_key(|(s, _, _)| *s);
-        v.into_iter().map(|(_, k, c)| (k, c)).collect()
+        g.pending
+            .in_order()
+            .take(n.saturating_mul(PEEK_SCAN))
+            .filter(|(k, p)| want(k, &p.change))
+            .take(n)
+            .map(|(k, p)| (k.clone(), p.change.clone()))
+            .collect()
     }
 
     /// Whether accepted changes wait for the writer.

@@ -99,3 +99,61 @@ impl Accepted {
         }
     }
 }
+
+/// Waiting changes by object, and their keys in the order each object became waiting: the
+/// order of the channels the workers take keys from, so planning ahead
+/// ([`super::WorkQueue::peek_waiting`]) reads the next few without scanning every waiting
+/// change under the queue's lock.
+#[derive(Default)]
+pub(super) struct Waiting {
+    by_key: HashMap<ObjectKey, (u64, Pending)>,
+    order: BTreeMap<u64, ObjectKey>,
+    arrivals: u64,
+}
+
+impl Waiting {
+    pub(super) fn len(&self) -> usize {
+        self.by_key.len()
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.by_key.is_empty()
+    }
+
+    pub(super) fn contains_key(&self, key: &ObjectKey) -> bool {
+        self.by_key.contains_key(key)
+    }
+
+    pub(super) fn get(&self, key: &ObjectKey) -> Option<&Pending> {
+        self.by_key.get(key).map(|(_, p)| p)
+    }
+
+    pub(super) fn get_mut(&mut self, key: &ObjectKey) -> Option<&mut Pending> {
+        self.by_key.get_mut(key).map(|(_, p)| p)
+    }
+
+    /// Adds an object at the back of the order (an object already waiting keeps its place and
+    /// takes the new change).
+    pub(super) fn insert(&mut self, key: ObjectKey, p: Pending) {
+        if let Some(slot) = self.by_key.get_mut(&key) {
+            slot.1 = p;
+            return;
+        }
+        self.arrivals += 1;
+        self.order.insert(self.arrivals, key.clone());
+        self.by_key.insert(key, (self.arrivals, p));
+    }
+
+    pub(super) fn remove(&mut self, key: &ObjectKey) -> Option<Pending> {
+        let (arrival, p) = self.by_key.remove(key)?;
+        self.order.remove(&arrival);
+        Some(p)
+    }
+
+    /// Waiting objects in the order they became waiting, oldest first.
+    pub(super) fn in_order(&self) -> impl Iterator<Item = (&ObjectKey, &Pending)> {
+        self.order
+            .values()
+            .filter_map(|k| self.by_key.get(k).map(|(_, p)| (k, p)))
+    }
+}
