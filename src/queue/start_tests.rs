@@ -3,16 +3,10 @@
 use super::*;
 
 fn object(id: &str, name: &str) -> CicObject {
-    CicObject::User(crate::cic::CicUser {
-        id: id.into(),
-        display_name: Some(name.into()),
-        business_email: None,
-        business_phone: None,
-        business_phone_2: None,
-        mobile_phone: None,
-        home_phone: None,
-        fax: None,
-    })
+    match super::tests::user(id, name) {
+        Change::Upsert { object, .. } => object,
+        Change::Remove => unreachable!("tests::user is an upsert"),
+    }
 }
 
 fn upsert(id: &str, name: &str, force: bool) -> Change {

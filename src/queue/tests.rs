@@ -1,6 +1,6 @@
 use super::*;
 
-fn user(id: &str, name: &str) -> Change {
+pub(super) fn user(id: &str, name: &str) -> Change {
     Change::Upsert {
         object: CicObject::User(crate::cic::CicUser {
             id: id.into(),
