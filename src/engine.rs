@@ -13,7 +13,7 @@ use crate::writer::{Durability, Msg};
 use crossbeam_channel::Sender;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
 /// The org's users as last read for matching ([`crate::user_sync::OrgIndex`]), with when.
@@ -63,7 +63,12 @@ pub struct Shared {
     /// The full sync (Force Complete Sync) state.
     pub full_sync: crate::fullsync::FullSync,
     writer: Sender<Msg>,
-    settings: Mutex<(u64, Arc<Settings>)>,
+    /// A token sent after every message someone waits for (a durable row, a barrier, stop):
+    /// the writer gathers without waking for each ordinary message and ends its gather on this.
+    urgent: (Sender<()>, crossbeam_channel::Receiver<()>),
+    /// Read on every hook (the payload limit) and by the workers and writer: readers never
+    /// wait for each other.
+    settings: RwLock<(u64, Arc<Settings>)>,
     stop: Mutex<Option<Instant>>,
     last_run: AtomicU64,
 }
@@ -91,7 +96,8 @@ impl Shared {
             metrics: Arc::new(Metrics::default()),
             host,
             writer,
-            settings: Mutex::new((1, Arc::new(settings))),
+            urgent: crossbeam_channel::bounded(1),
+            settings: RwLock::new((1, Arc::new(settings))),
             stop: Mutex::new(None),
             last_run: AtomicU64::new(0),
         }
@@ -99,14 +105,14 @@ impl Shared {
 
     /// The current settings and their generation number.
     pub fn settings(&self) -> (u64, Arc<Settings>) {
-        let g = self.settings.lock().unwrap_or_else(|p| p.into_inner());
+        let g = self.settings.read().unwrap_or_else(|p| p.into_inner());
         (g.0, g.1.clone())
     }
 
     /// Runs `f` on the current settings under their lock (for a quick read that needs no
     /// `Arc`; `f` must not block).
     pub fn with_settings<R>(&self, f: impl FnOnce(&Settings) -> R) -> R {
-        let g = self.settings.lock().unwrap_or_else(|p| p.into_inner());
+        let g = self.settings.read().unwrap_or_else(|p| p.into_inner());
         f(&g.1)
     }
 
@@ -116,7 +122,7 @@ impl Shared {
         &self,
         f: impl FnOnce(&Settings) -> Result<Settings, crate::result::Failure>,
     ) -> Result<(), crate::result::Failure> {
-        let mut g = self.settings.lock().unwrap_or_else(|p| p.into_inner());
+        let mut g = self.settings.write().unwrap_or_else(|p| p.into_inner());
         let new = f(&g.1)?;
         // Settings that change what a synced user should look like: its phones, its skills'
         // stars, or whether it has skills and languages at all.
@@ -226,6 +232,18 @@ impl Shared {
         self.last_run.load(Ordering::Relaxed)
     }
 
+    /// The channel on which the writer hears that a message someone waits for was sent (the
+    /// message itself is already in its queue).
+    pub fn urgent_wakeups(&self) -> crossbeam_channel::Receiver<()> {
+        self.urgent.1.clone()
+    }
+
+    fn send_urgent(&self, msg: Msg) -> Result<(), crossbeam_channel::SendError<Msg>> {
+        self.writer.send(msg)?;
+        let _ = self.urgent.0.try_send(());
+        Ok(())
+    }
+
     /// Hands an object row to the writer (not waiting for it).
     pub fn persist(&self, w: RowWrite) {
         let _ = self.writer.send(Msg::Row(Box::new(w), None));
@@ -244,8 +262,7 @@ impl Shared {
     /// Hands an object row to the writer and waits until it is durable.
     pub fn persist_durably(&self, w: RowWrite) -> Result<(), crate::result::Failure> {
         let (tx, rx) = crossbeam_channel::bounded(1);
-        self.writer
-            .send(Msg::Row(Box::new(w), Some(tx)))
+        self.send_urgent(Msg::Row(Box::new(w), Some(tx)))
             .map_err(|_| {
                 crate::result::Failure::new(
                     crate::result::GcsyncResult::StorageError,
@@ -281,7 +298,7 @@ impl Shared {
                 "the writer thread is gone",
             )
         };
-        self.writer.send(Msg::Barrier(tx)).map_err(|_| gone())?;
+        self.send_urgent(Msg::Barrier(tx)).map_err(|_| gone())?;
         match rx.recv_timeout(timeout) {
             Ok(r) => r,
             Err(crossbeam_channel::RecvTimeoutError::Timeout) => Err(crate::result::Failure::new(
@@ -294,6 +311,6 @@ impl Shared {
 
     /// Tells the writer to commit what is left and stop.
     pub fn stop_writer(&self) {
-        let _ = self.writer.send(Msg::Stop);
+        let _ = self.send_urgent(Msg::Stop);
     }
 }

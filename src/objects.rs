@@ -9,7 +9,7 @@ use crate::status::{ObjectStatus, SyncState};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// How gcsync came to be linked to a Genesys object. Only what gcsync created or adopted is ever
 /// changed or removed by it.
@@ -131,10 +131,11 @@ impl Counts {
 
 const KINDS: usize = crate::object::GcsyncObjectKind::ALL.len();
 
-/// The table. Locks are held for map operations only, never across I/O.
+/// The table. Locks are held for map operations only, never across I/O; queries take the
+/// lock shared, so they never wait for each other, only for the workers' short updates.
 #[derive(Default)]
 pub struct ObjectTable {
-    rows: Mutex<HashMap<ObjectKey, Record>>,
+    rows: RwLock<HashMap<ObjectKey, Record>>,
     /// Per kind (by [`crate::object::GcsyncObjectKind::index`]) and bucket.
     counts: [[AtomicU64; 4]; KINDS],
 }
@@ -146,34 +147,38 @@ impl ObjectTable {
         for (k, r) in &rows {
             t.counts[k.kind.index()][bucket(&r.status)].fetch_add(1, Ordering::Relaxed);
         }
-        *t.lock() = rows;
+        *t.write() = rows;
         t
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<ObjectKey, Record>> {
-        self.rows.lock().unwrap_or_else(|p| p.into_inner())
+    fn read(&self) -> RwLockReadGuard<'_, HashMap<ObjectKey, Record>> {
+        self.rows.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, HashMap<ObjectKey, Record>> {
+        self.rows.write().unwrap_or_else(|p| p.into_inner())
     }
 
     /// A copy of one record.
     pub fn get(&self, key: &ObjectKey) -> Option<Record> {
-        self.lock().get(key).cloned()
+        self.read().get(key).cloned()
     }
 
     /// One record's status.
     pub fn status(&self, key: &ObjectKey) -> Option<ObjectStatus> {
-        self.lock().get(key).map(|r| r.status.clone())
+        self.read().get(key).map(|r| r.status.clone())
     }
 
     /// Runs `f` on one record's status (or `None`) under the table's lock, copying nothing;
     /// `f` must be quick and take no other lock.
     pub fn with_status<R>(&self, key: &ObjectKey, f: impl FnOnce(Option<&ObjectStatus>) -> R) -> R {
-        f(self.lock().get(key).map(|r| &r.status))
+        f(self.read().get(key).map(|r| &r.status))
     }
 
     /// Changes one record (created empty if absent) and returns a copy of the result, keeping
     /// the counts right.
     pub fn update(&self, key: &ObjectKey, f: impl FnOnce(&mut Record)) -> Record {
-        let mut g = self.lock();
+        let mut g = self.write();
         let (before, rec) = match g.get_mut(key) {
             Some(r) => (Some(bucket(&r.status)), r),
             None => (None, g.entry(key.clone()).or_default()),
@@ -225,7 +230,7 @@ impl ObjectTable {
         after: Option<&str>,
         max: usize,
     ) -> Vec<(ObjectKey, ObjectStatus)> {
-        let g = self.lock();
+        let g = self.read();
         let mut best: std::collections::BinaryHeap<&ObjectKey> = Default::default();
         for k in g.keys() {
             if k.kind != kind || after.is_some_and(|a| k.id.as_str() <= a) {
@@ -249,7 +254,7 @@ impl ObjectTable {
 
     /// The CIC id (of `kind`) linked to a Genesys id, other than removed ones.
     pub fn owner_of(&self, kind: crate::object::GcsyncObjectKind, gid: &str) -> Option<String> {
-        self.lock()
+        self.read()
             .iter()
             .find(|(k, r)| {
                 k.kind == kind && r.status.genesys_id.as_deref() == Some(gid) && !r.status.removed
@@ -259,7 +264,7 @@ impl ObjectTable {
 
     /// Copies of every record matching `pred`.
     pub fn select(&self, pred: impl Fn(&Record) -> bool) -> Vec<(ObjectKey, Record)> {
-        self.lock()
+        self.read()
             .iter()
             .filter(|(_, r)| pred(r))
             .map(|(k, r)| (k.clone(), r.clone()))

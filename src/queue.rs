@@ -7,17 +7,20 @@
 //! change gets a sequence number and lands in `unsaved`, which the writer thread takes whole
 //! (an O(1) swap) and group-commits; an event identical to the last accepted change of an
 //! object that synced costs nothing at all. Objects that failed transiently wait in `delayed`
-//! (ordered by a heap, so the worker never scans) until their retry time. High-priority work
-//! (presence) is taken before normal work.
+//! (ordered by their retry times, so the worker never scans; one entry per object) until their
+//! retry time. High-priority work (presence) is taken before normal work.
 
 use crate::kinds::CicObject;
 use crate::object::ObjectKey;
 use crate::result::{Failure, GcsyncResult};
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
+
+mod intake;
+mod waiting;
+use waiting::{Accepted, Delayed, Waiting};
 
 /// What should happen to an object (of any kind).
 // An upsert is the common case; boxing its object would cost an allocation per change.
@@ -98,14 +101,16 @@ enum Signal {
     Nothing,
 }
 
+/// How many waiting changes [`WorkQueue::peek_waiting`] reads at most per change it may return.
+pub const PEEK_SCAN: usize = 8;
+
 /// An accepted change the writer has not committed yet.
 pub type Unsaved = (ObjectKey, u64, Arc<Change>);
 
 #[derive(Default)]
 struct Inner {
-    pending: HashMap<ObjectKey, Pending>,
-    delayed: HashMap<ObjectKey, (Instant, Pending)>,
-    due: BinaryHeap<Reverse<(Instant, ObjectKey)>>,
+    pending: Waiting,
+    delayed: Delayed,
     /// Objects a worker holds, with the worker's slot. A change accepted for one of them waits
     /// in `pending` without being sent to the channels, so no other worker can take it: it is
     /// sent when the holder lets go (`finish`, `defer`, `put_back`).
@@ -117,7 +122,7 @@ struct Inner {
     seq: u64,
     unsaved: HashMap<ObjectKey, (u64, Arc<Change>)>,
     /// The last change accepted per object, while it is pending or after it synced.
-    accepted: HashMap<ObjectKey, Arc<Change>>,
+    accepted: HashMap<ObjectKey, Accepted>,
     /// The sequence number of the last change accepted per object in this process (a full
     /// sync does not overwrite a change newer than its snapshot).
     accepted_seq: HashMap<ObjectKey, u64>,
@@ -267,7 +272,7 @@ impl WorkQueue {
                 "gcsync is shutting down; the change was not accepted",
             ));
         }
-        if !change.is_forced() && g.accepted.get(&key).is_some_and(|a| **a == *change) {
+        if !change.is_forced() && g.accepted.get(&key).is_some_and(|a| a.is(&change)) {
             return Ok(None);
         }
         let waiting = g.pending.contains_key(&key) || g.delayed.contains_key(&key);
@@ -282,7 +287,13 @@ impl WorkQueue {
         }
         g.seq += 1;
         let seq = g.seq;
-        g.accepted.insert(key.clone(), change.clone());
+        match g.accepted.get_mut(&key) {
+            Some(a) => *a = Accepted::Change(change.clone()),
+            None => {
+                g.accepted
+                    .insert(key.clone(), Accepted::Change(change.clone()));
+            }
+        }
         g.accepted_seq.insert(key.clone(), seq);
         let holder = g.in_flight.get(&key).copied();
         let newly = if let Some(p) = g.pending.get_mut(&key) {
@@ -296,7 +307,7 @@ impl WorkQueue {
             None
         } else {
             let (change, attempts) = match g.delayed.remove(&key) {
-                Some((_, old)) => (Change::merge(&old.change, change), old.attempts),
+                Some(old) => (Change::merge(&old.change, change), old.attempts),
                 None => (change, 0),
             };
             g.unsaved.insert(key.clone(), (seq, change.clone()));
@@ -365,7 +376,8 @@ impl WorkQueue {
         let mut g = self.lock();
         g.seq = g.seq.max(seq);
         let change = Arc::new(change);
-        g.accepted.insert(key.clone(), change.clone());
+        g.accepted
+            .insert(key.clone(), Accepted::Change(change.clone()));
         g.pending.insert(
             key.clone(),
             Pending {
@@ -390,7 +402,21 @@ impl WorkQueue {
     /// Records that `change` is what an object already holds (loaded at start), so an identical
     /// event costs nothing.
     pub fn remember_applied(&self, key: ObjectKey, change: Change) {
-        self.lock().accepted.insert(key, Arc::new(change));
+        self.lock()
+            .accepted
+            .insert(key, Accepted::Change(Arc::new(change)));
+    }
+
+    /// Records that an object synced with `object` (loaded at start): the same as
+    /// [`WorkQueue::remember_applied`] with an unforced upsert of it, without copying it.
+    pub fn remember_synced(&self, key: ObjectKey, object: Arc<CicObject>) {
+        self.lock().accepted.insert(key, Accepted::Synced(object));
+    }
+
+    /// Makes room for `objects` remembered changes at once (at start, before the loaded
+    /// objects are put back), so the map is not rehashed while it fills.
+    pub fn reserve(&self, objects: usize) {
+        self.lock().accepted.reserve(objects);
     }
 
     /// Takes the next change for worker `slot`, high priority first, waiting at most `timeout`
@@ -454,34 +480,6 @@ impl WorkQueue {
         Some((key, p))
     }
 
-    /// Takes, without waiting, up to `max` of the oldest waiting changes `want` selects, for
-    /// worker `slot` to handle in one batch with the one it took (e.g. forced checks read 100
-    /// users a call). Each is held and reported on like one from [`WorkQueue::next`]; its key
-    /// left on a channel is skipped when it comes up. `want` runs under the queue's lock.
-    pub fn take_waiting(
-        &self,
-        slot: usize,
-        max: usize,
-        want: impl Fn(&ObjectKey, &Change) -> bool,
-    ) -> Vec<(ObjectKey, Pending)> {
-        if max == 0 {
-            return Vec::new();
-        }
-        // Chosen and taken under one hold of the lock, so workers batching at the same time
-        // never split a batch between them.
-        let mut g = self.lock();
-        let keys = Self::oldest_waiting(&g, max, |k, c| !g.in_flight.contains_key(k) && want(k, c));
-        let mut out = Vec::with_capacity(keys.len());
-        for key in keys {
-            if let Some(p) = g.pending.remove(&key) {
-                g.in_flight.insert(key.clone(), slot);
-                g.settling += 1;
-                out.push((key, p));
-            }
-        }
-        out
-    }
-
     /// Takes, without waiting, up to `max` more high-priority changes that wait now, for worker
     /// `slot` to send in one bulk call with the one it took (many agents changing status at
     /// once). Each is held and reported on like one from [`WorkQueue::next`].
@@ -538,8 +536,7 @@ impl WorkQueue {
             return;
         }
         pending.attempts += 1;
-        g.due.push(Reverse((at, key.clone())));
-        g.delayed.insert(key, (at, pending));
+        g.delayed.insert(key, at, pending);
     }
 
     /// Returns an interrupted change to the queue at once, without counting an attempt.
@@ -563,22 +560,14 @@ impl WorkQueue {
     fn promote_due(&self, now: Instant) -> Option<Duration> {
         let mut g = self.lock();
         let mut send = Vec::new();
-        while let Some(Reverse((at, key))) = g.due.peek().cloned() {
-            if at > now {
-                break;
-            }
-            g.due.pop();
-            if g.delayed.get(&key).is_some_and(|(t, _)| *t == at) {
-                if let Some((_, p)) = g.delayed.remove(&key) {
-                    send.push((key.clone(), p.priority));
-                    g.pending.insert(key, p);
-                }
-            }
+        while let Some((key, p)) = g.delayed.pop_due(now) {
+            send.push((key.clone(), p.priority));
+            g.pending.insert(key, p);
         }
         let next = g
-            .due
-            .peek()
-            .map(|Reverse((at, _))| at.saturating_duration_since(now));
+            .delayed
+            .next_due()
+            .map(|at| at.saturating_duration_since(now));
         drop(g);
         for (key, prio) in send {
             self.send(key, prio);
@@ -590,14 +579,10 @@ impl WorkQueue {
     /// should not wait for backoff timers).
     pub fn retry_delayed_now(&self) {
         let mut g = self.lock();
-        let all: Vec<ObjectKey> = g.delayed.keys().cloned().collect();
-        g.due.clear();
         let mut send = Vec::new();
-        for key in all {
-            if let Some((_, p)) = g.delayed.remove(&key) {
-                send.push((key.clone(), p.priority));
-                g.pending.insert(key, p);
-            }
+        for (key, p) in g.delayed.take_all() {
+            send.push((key.clone(), p.priority));
+            g.pending.insert(key, p);
         }
         drop(g);
         for (key, prio) in send {
@@ -657,82 +642,15 @@ impl WorkQueue {
         (g.pending.len(), g.delayed.len(), g.in_flight.len())
     }
 
-    /// The last sequence number given to an accepted change.
-    pub fn accepted_seq(&self) -> u64 {
-        self.lock().seq
-    }
-
-    /// Takes every accepted change not yet handed to the writer, and the sequence number up to
-    /// which everything accepted is in this batch or an earlier one.
-    pub fn take_unsaved(&self) -> (Vec<Unsaved>, u64) {
-        let mut g = self.lock();
-        let taken = std::mem::take(&mut g.unsaved);
-        let upto = g.seq;
-        drop(g);
-        (
-            taken.into_iter().map(|(k, (s, c))| (k, s, c)).collect(),
-            upto,
-        )
-    }
-
-    /// The `n` oldest changes waiting for the worker that `want` selects (the ones it takes
-    /// next, in order), to plan ahead with. `want` runs under the queue's lock: keep it to
-    /// in-memory lookups. One pass over the waiting changes, no copies but the `n` returned.
-    pub fn peek_waiting(
-        &self,
-        n: usize,
-        want: impl Fn(&ObjectKey, &Change) -> bool,
-    ) -> Vec<(ObjectKey, Arc<Change>)> {
-        let g = self.lock();
-        let keys = Self::oldest_waiting(&g, n, want);
-        keys.into_iter()
-            .map(|k| {
-                let c = g.pending[&k].change.clone();
-                (k, c)
-            })
-            .collect()
-    }
-
-    /// The keys of the `n` oldest waiting changes `want` selects, oldest first.
-    fn oldest_waiting(
-        g: &Inner,
-        n: usize,
-        want: impl Fn(&ObjectKey, &Change) -> bool,
-    ) -> Vec<ObjectKey> {
-        let mut oldest: BinaryHeap<(u64, &ObjectKey)> = BinaryHeap::with_capacity(n + 1);
-        for (k, p) in g.pending.iter().filter(|(k, p)| want(k, &p.change)) {
-            oldest.push((p.seq, k));
-            if oldest.len() > n {
-                oldest.pop();
-            }
-        }
-        let mut v = oldest.into_sorted_vec();
-        v.truncate(n);
-        v.into_iter().map(|(_, k)| k.clone()).collect()
-    }
-
-    /// Whether accepted changes wait for the writer.
-    pub fn has_unsaved(&self) -> bool {
-        !self.lock().unsaved.is_empty()
-    }
-
-    /// The channel on which hooks wake the writer.
-    pub fn writer_wakeups(&self) -> Receiver<()> {
-        self.wake_writer.1.clone()
-    }
-
     /// Makes the workers waiting in [`WorkQueue::next`] return now (new settings to pick up).
     pub fn nudge_worker(&self) {
         for _ in 0..self.interrupts.len() {
             let _ = self.nudge.0.try_send(());
         }
     }
-
-    /// Wakes the writer (a flush was requested).
-    pub fn wake_writer(&self) {
-        let _ = self.wake_writer.0.try_send(());
-    }
 }
 
+#[cfg(test)]
+mod start_tests;
 #[cfg(test)]
 mod tests;

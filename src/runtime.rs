@@ -90,7 +90,8 @@ fn redactions(s: &Settings) -> Vec<String> {
 /// tried at once, not at the next change). Objects that synced are remembered, so an identical
 /// event later costs nothing.
 fn resume(queue: &WorkQueue, loaded: &mut Loaded) -> usize {
-    let mut waiting = HashSet::new();
+    queue.reserve(loaded.rows.len());
+    let mut waiting = HashSet::with_capacity(loaded.pending.len());
     for (key, change, seq) in std::mem::take(&mut loaded.pending) {
         waiting.insert(key.clone());
         queue.restore(key, change, seq);
@@ -100,11 +101,13 @@ fn resume(queue: &WorkQueue, loaded: &mut Loaded) -> usize {
         if waiting.contains(key) {
             continue;
         }
-        let change = r.wanted_change();
         if r.unfinished() {
-            queue.restore(key.clone(), change, r.seq);
-        } else if r.source.is_some() || r.status.removed {
-            queue.remember_applied(key.clone(), change);
+            queue.restore(key.clone(), r.wanted_change(), r.seq);
+        } else if let Some(object) = &r.source {
+            // Shared with the record, not copied: most stored objects are synced ones.
+            queue.remember_synced(key.clone(), object.clone());
+        } else if r.status.removed {
+            queue.remember_applied(key.clone(), crate::queue::Change::Remove);
         }
     }
     resumed

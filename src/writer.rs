@@ -1,10 +1,12 @@
 //! The writer thread: the only one that writes the database. It group-commits what the hooks
-//! accepted (taking the queue's unsaved changes whole) together with the worker's outcomes, in
-//! one transaction per batch, as soon as either arrives: a commit's fsync is the only pause, so
-//! changes that arrive meanwhile form the next group. Hooks never wait for it; the worker waits
-//! only for a create intent to be durable. A failed commit is kept and retried (a change is
-//! never dropped), with the error logged once per message.
-
+//! accepted (taking the queue's unsaved changes whole, oldest first) together with the workers'
+//! outcomes, in one transaction per batch: accepted changes wait at most [`GATHER`], outcomes
+//! alone at most [`OUTCOME_GATHER`], and a message someone waits for (a create intent, a flush,
+//! stop) ends the gather at once through its token (`Shared::urgent_wakeups`). While it
+//! gathers, the writer wakes only for such a token, the first accepted change, or the deadline,
+//! never once per hook or per outcome. Hooks never wait for it; the workers wait only for a
+//! create intent to be durable. A failed commit is kept and retried (a change is never
+//! dropped), with the error logged once per message.
 use crate::audit::AuditEntry;
 use crate::clock::unix_now;
 use crate::engine::Shared;
@@ -165,6 +167,7 @@ pub const ALLOWANCE_KEY: &str = "monthly_api_allowance";
 /// is left to write; `Stop` is honoured even if the disk keeps failing after a few attempts.
 pub fn run(mut db: Db, shared: Arc<Shared>, rx: Receiver<Msg>) {
     let wake = shared.queue.writer_wakeups();
+    let urgent = shared.urgent_wakeups();
     let mut carry: Option<Batch> = None;
     let mut last_error: Option<String> = None;
     let mut stopping = false;
@@ -187,31 +190,42 @@ pub fn run(mut db: Db, shared: Arc<Shared>, rx: Receiver<Msg>) {
         };
         let retrying = carry.is_some();
         let mut batch = carry.take().unwrap_or_default();
-        let mut msgs: Vec<Msg> = first.into_iter().collect();
+        let msgs: Vec<Msg> = first.into_iter().collect();
         if !retrying && !stopping {
             // Group commit: gather for a moment unless someone waits for this commit. Accepted
             // changes wait at most GATHER; outcomes alone (recoverable from their pending
             // changes and intents) wait for the next urgent commit or OUTCOME_GATHER.
             let start = Instant::now();
-            let mut until = start
-                + if shared.queue.has_unsaved() {
-                    GATHER
-                } else {
-                    OUTCOME_GATHER
-                };
-            while !msgs.iter().any(Msg::is_urgent) {
-                let left = until.saturating_duration_since(Instant::now());
-                crossbeam_channel::select! {
-                    recv(rx) -> m => match m {
-                        Ok(m) => msgs.push(m),
-                        Err(_) => break,
-                    },
-                    // An accepted change arrived: it waits GATHER at most.
-                    recv(wake) -> _ => until = until.min(Instant::now() + GATHER),
-                    default(left) => break,
+            let mut short = shared.queue.has_unsaved();
+            let mut until = start + if short { GATHER } else { OUTCOME_GATHER };
+            // Ordinary messages (outcomes) do not wake the writer: they wait in the channel
+            // until the deadline, a message someone waits for (its token on `urgent`), or, while
+            // the deadline is OUTCOME_GATHER away, the first accepted change (which then waits
+            // GATHER at most; later hooks' wakeups change nothing and are not listened to).
+            if !msgs.iter().any(Msg::is_urgent) {
+                loop {
+                    let left = until.saturating_duration_since(Instant::now());
+                    if short {
+                        let _ = urgent.recv_timeout(left);
+                        break;
+                    }
+                    crossbeam_channel::select! {
+                        recv(urgent) -> _ => break,
+                        recv(wake) -> _ => {
+                            until = until.min(Instant::now() + GATHER);
+                            short = true;
+                        }
+                        default(left) => break,
+                    }
                 }
             }
         }
+        // Tokens first, then the messages: a token is sent after its message, so every token
+        // dropped here belongs to a message this batch takes (a later one stays for the next).
+        while urgent.try_recv().is_ok() {}
+        // A wakeup left from the gather is answered by this batch: drop it before taking the
+        // intake (a hook after this point wakes the writer again).
+        while wake.try_recv().is_ok() {}
         // Messages first, then the intake: an outcome's change was accepted before the outcome
         // was sent, so its pending row is in this batch or an earlier one, never a later one.
         for m in msgs.into_iter().chain(rx.try_iter()) {

@@ -29,6 +29,7 @@ use std::path::{Path, PathBuf};
 
 const USAGE: &str =
     "usage: gcsync-bench [--quick] [--only cpu,startstop,outage,hooks,budget,routing,presence] [--data-root DIR]
+                    [--sizes N,M] [--keep]
        gcsync-bench org [--users N]";
 
 /// Sizes and switches of one run.
@@ -57,6 +58,8 @@ pub struct Plan {
     pub only: Vec<String>,
     /// Where the data directories go (must be on a disk).
     pub data_root: PathBuf,
+    /// Keep the data directories after the run (to time `gcsync_init` on them again).
+    pub keep: bool,
 }
 
 impl Plan {
@@ -74,6 +77,7 @@ impl Plan {
             query_samples: 5_000,
             only: vec![],
             data_root: std::env::temp_dir(),
+            keep: false,
         }
     }
 
@@ -163,6 +167,21 @@ fn parse(args: &[String]) -> Plan {
                     .unwrap_or_else(|| fail("--data-root needs a directory"))
                     .into();
             }
+            "--sizes" => {
+                // One list for every sync-based figure: CPU, disk, start/stop and the outage's
+                // users (the first size) and the hooks' waiting objects (the largest).
+                let v = it.next().unwrap_or_else(|| fail("--sizes needs a list"));
+                let sizes: Vec<usize> = v
+                    .split(',')
+                    .map(|n| n.parse().unwrap_or_else(|_| fail("--sizes N,M")))
+                    .collect();
+                plan.cpu_sizes = sizes.clone();
+                plan.disk_sizes = sizes.clone();
+                plan.startstop_sizes = sizes.clone();
+                plan.outage_users = sizes[0];
+                plan.hook_objects = *sizes.iter().max().unwrap_or(&plan.hook_objects);
+            }
+            "--keep" => plan.keep = true,
             "--help" | "-h" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -226,7 +245,9 @@ fn run(plan: &Plan) -> bool {
         if plan.wants("outage") && plan.outage_users == n {
             outage::run(plan, &mut r, &emu, &dir, n);
         }
-        let _ = std::fs::remove_dir_all(&dir);
+        if !plan.keep {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
     }
     sync::flatness(&mut r, &synced, plan.quick);
     if plan.wants("routing") {
@@ -265,7 +286,11 @@ fn run(plan: &Plan) -> bool {
         8,
         "workgroups, skills, wrap-up codes",
     );
-    let _ = std::fs::remove_dir_all(&root);
+    if plan.keep {
+        println!("data directories kept under {}", root.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&root);
+    }
     r.finish(plan.quick)
 }
 

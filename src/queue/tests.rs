@@ -1,6 +1,6 @@
 use super::*;
 
-fn user(id: &str, name: &str) -> Change {
+pub(super) fn user(id: &str, name: &str) -> Change {
     Change::Upsert {
         object: CicObject::User(crate::cic::CicUser {
             id: id.into(),
@@ -384,4 +384,44 @@ fn the_presence_lane_takes_only_high_priority_work_and_can_take_a_batch() {
         q.finish(&k, true);
         q.settled();
     }
+}
+
+#[test]
+fn the_writer_takes_accepted_changes_oldest_first() {
+    let q = WorkQueue::new(1_000, 0);
+    for i in (0..100).rev() {
+        let id = format!("u{i}");
+        q.enqueue(ObjectKey::user(&id), user(&id, "1"), Priority::Normal)
+            .unwrap();
+    }
+    let (taken, upto) = q.take_unsaved();
+    assert_eq!(upto, 100);
+    let ids: Vec<String> = taken.iter().map(|(k, _, _)| k.id.clone()).collect();
+    let want: Vec<String> = (0..100).rev().map(|i| format!("u{i}")).collect();
+    assert_eq!(ids, want, "in the order they were accepted");
+}
+
+#[test]
+fn an_object_deferred_again_and_again_keeps_one_retry_time() {
+    let q = WorkQueue::new(10, 0);
+    let a = ObjectKey::user("a");
+    let later = Instant::now() + Duration::from_secs(3600);
+    for i in 0..100 {
+        q.enqueue(a.clone(), user("a", &i.to_string()), Priority::Normal)
+            .unwrap();
+        let (k, p) = q.next(0, T).unwrap();
+        q.defer(k, p, later);
+    }
+    assert_eq!(q.depth(), (0, 1, 0));
+    assert_eq!(q.lock().delayed.times(), 1, "one retry time for one object");
+    assert!(q.next(0, T).is_none(), "not due for an hour");
+    // Due now: it comes back once, with the latest change and its attempts counted.
+    q.retry_delayed_now();
+    let (k, p) = q.next(0, T).unwrap();
+    q.defer(k, p, Instant::now());
+    let (k, p) = q.next(0, T).unwrap();
+    assert_eq!(k, a);
+    assert_eq!(*p.change, user("a", "99"));
+    assert!(p.attempts >= 100, "{}", p.attempts);
+    assert!(q.next(0, T).is_none(), "sent once");
 }

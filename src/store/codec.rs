@@ -11,7 +11,10 @@ use std::sync::Arc;
 
 /// Selects every object row in the column order [`read_object`] expects.
 pub const SELECT_OBJECTS: &str = "SELECT kind, cic_id, source, origin, applied, genesys_id, \
-     state, reason, last_synced, removed, intent, seq, warnings FROM objects";
+     state, reason, last_synced, removed, intent, seq, warnings, change, change_seq FROM objects";
+
+/// The column of [`SELECT_OBJECTS`] holding the pending change (its sequence number follows).
+pub const CHANGE_COL: usize = 13;
 
 fn bad(col: usize, what: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
@@ -41,6 +44,17 @@ fn state(label: &str) -> Option<SyncState> {
         .find(|s| s.label() == label)
 }
 
+/// The pending change of a row of [`SELECT_OBJECTS`] (read by [`read_object`]'s caller in the
+/// same pass), with its sequence number.
+pub fn read_change(row: &Row, kind: GcsyncObjectKind) -> rusqlite::Result<Option<(Change, u64)>> {
+    let Some(text) = row.get::<_, Option<String>>(CHANGE_COL)? else {
+        return Ok(None);
+    };
+    let change = decode_change(kind, &text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(CHANGE_COL, Type::Text, e.into()))?;
+    Ok(Some((change, row.get::<_, i64>(CHANGE_COL + 1)? as u64)))
+}
+
 /// Decodes one row of [`SELECT_OBJECTS`].
 pub fn read_object(row: &Row) -> rusqlite::Result<(ObjectKey, Record)> {
     let key = ObjectKey {
@@ -68,18 +82,6 @@ pub fn read_object(row: &Row) -> rusqlite::Result<(ObjectKey, Record)> {
         seq: row.get::<_, i64>(11)? as u64,
     };
     Ok((key, rec))
-}
-
-/// Decodes one pending change (`kind, cic_id, change, change_seq`).
-pub fn read_pending(row: &Row) -> rusqlite::Result<(ObjectKey, Change, u64)> {
-    let key = ObjectKey {
-        kind: kind(row, 0)?,
-        id: row.get(1)?,
-    };
-    let text: String = row.get(2)?;
-    let change = decode_change(key.kind, &text)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(2, Type::Text, e.into()))?;
-    Ok((key, change, row.get::<_, i64>(3)? as u64))
 }
 
 fn encoded(v: Option<serde_json::Result<String>>) -> rusqlite::Result<Option<String>> {

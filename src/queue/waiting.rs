@@ -1,0 +1,159 @@
+//! Objects waiting for a retry time, with their times in order, and what each object last
+//! accepted.
+
+use super::{Change, Pending};
+use crate::kinds::CicObject;
+use crate::object::ObjectKey;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Objects waiting for a retry time, with their times in order. An object leaving early (a new
+/// change arrived, or a retry now) takes its time with it, so the set never holds more entries
+/// than objects: a heap of times with stale entries grew by one per failed attempt while the
+/// cloud was down.
+#[derive(Default)]
+pub(super) struct Delayed {
+    by_key: HashMap<ObjectKey, ((Instant, u64), Pending)>,
+    due: BTreeMap<(Instant, u64), ObjectKey>,
+    tickets: u64,
+}
+
+impl Delayed {
+    pub(super) fn len(&self) -> usize {
+        self.by_key.len()
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.by_key.is_empty()
+    }
+
+    pub(super) fn contains_key(&self, key: &ObjectKey) -> bool {
+        self.by_key.contains_key(key)
+    }
+
+    /// How many retry times are kept (one per object; for tests).
+    #[cfg(test)]
+    pub(super) fn times(&self) -> usize {
+        self.due.len()
+    }
+
+    /// Parks an object until `at` (replacing a time it already had).
+    pub(super) fn insert(&mut self, key: ObjectKey, at: Instant, p: Pending) {
+        self.remove(&key);
+        self.tickets += 1;
+        let slot = (at, self.tickets);
+        self.due.insert(slot, key.clone());
+        self.by_key.insert(key, (slot, p));
+    }
+
+    pub(super) fn remove(&mut self, key: &ObjectKey) -> Option<Pending> {
+        let (slot, p) = self.by_key.remove(key)?;
+        self.due.remove(&slot);
+        Some(p)
+    }
+
+    /// The earliest object due at `now` or before, taken out.
+    pub(super) fn pop_due(&mut self, now: Instant) -> Option<(ObjectKey, Pending)> {
+        let (&slot, _) = self
+            .due
+            .first_key_value()
+            .filter(|((at, _), _)| *at <= now)?;
+        let key = self.due.remove(&slot)?;
+        let (_, p) = self.by_key.remove(&key)?;
+        Some((key, p))
+    }
+
+    /// When the earliest object is due.
+    pub(super) fn next_due(&self) -> Option<Instant> {
+        self.due.first_key_value().map(|((at, _), _)| *at)
+    }
+
+    /// Every object, taken out.
+    pub(super) fn take_all(&mut self) -> Vec<(ObjectKey, Pending)> {
+        self.due.clear();
+        self.by_key.drain().map(|(k, (_, p))| (k, p)).collect()
+    }
+}
+
+/// What an object last accepted: a change, or (loaded at start) the CIC object it synced with,
+/// shared with the object table's record rather than copied.
+pub(super) enum Accepted {
+    Change(Arc<Change>),
+    Synced(Arc<CicObject>),
+}
+
+impl Accepted {
+    /// Whether `change` asks for nothing new.
+    pub(super) fn is(&self, change: &Change) -> bool {
+        match (self, change) {
+            (Accepted::Change(a), c) => **a == *c,
+            (
+                Accepted::Synced(o),
+                Change::Upsert {
+                    object,
+                    force: false,
+                },
+            ) => **o == *object,
+            (Accepted::Synced(_), _) => false,
+        }
+    }
+}
+
+/// Waiting changes by object, and their keys in the order each object became waiting: the
+/// order of the channels the workers take keys from, so planning ahead
+/// ([`super::WorkQueue::peek_waiting`]) reads the next few without scanning every waiting
+/// change under the queue's lock.
+#[derive(Default)]
+pub(super) struct Waiting {
+    by_key: HashMap<ObjectKey, (u64, Pending)>,
+    order: BTreeMap<u64, ObjectKey>,
+    arrivals: u64,
+}
+
+impl Waiting {
+    pub(super) fn len(&self) -> usize {
+        self.by_key.len()
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.by_key.is_empty()
+    }
+
+    pub(super) fn contains_key(&self, key: &ObjectKey) -> bool {
+        self.by_key.contains_key(key)
+    }
+
+    pub(super) fn get(&self, key: &ObjectKey) -> Option<&Pending> {
+        self.by_key.get(key).map(|(_, p)| p)
+    }
+
+    pub(super) fn get_mut(&mut self, key: &ObjectKey) -> Option<&mut Pending> {
+        self.by_key.get_mut(key).map(|(_, p)| p)
+    }
+
+    /// Adds an object at the back of the order (an object already waiting keeps its place and
+    /// takes the new change).
+    pub(super) fn insert(&mut self, key: ObjectKey, p: Pending) {
+        if let Some(slot) = self.by_key.get_mut(&key) {
+            slot.1 = p;
+            return;
+        }
+        self.arrivals += 1;
+        self.order.insert(self.arrivals, key.clone());
+        self.by_key.insert(key, (self.arrivals, p));
+    }
+
+    pub(super) fn remove(&mut self, key: &ObjectKey) -> Option<Pending> {
+        let (arrival, p) = self.by_key.remove(key)?;
+        self.order.remove(&arrival);
+        Some(p)
+    }
+
+    /// Waiting objects in the order they became waiting, oldest first.
+    pub(super) fn in_order(&self) -> impl Iterator<Item = (&ObjectKey, &Pending)> {
+        self.order
+            .values()
+            .filter_map(|k| self.by_key.get(k).map(|(_, p)| (k, p)))
+    }
+}
