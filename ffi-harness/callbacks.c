@@ -68,7 +68,7 @@ static void cb_status_changed(void *userdata, gcsync_object_kind kind, const cha
     if (atomic_load(&g_shutdown_returned))
         atomic_fetch_add(&g_status_after_shutdown, 1);
     bool known_kind = kind == KIND_USER || kind == KIND_WORKGROUP || kind == KIND_WRAPUP_CODE ||
-                      (unsigned)kind == KIND_SKILL;
+                      kind == KIND_SKILL || kind == KIND_AGENT_STATUS;
     if (userdata != &g_userdata_tag || !known_kind || !object_id || object_id_len == 0) {
         atomic_fetch_add(&g_status_bad, 1);
         return;

@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """Compare what the Genesys Cloud emulator's org holds with the CIC dataset the host sent.
 
-usage: compare_org.py DATASET.json ORG_USERS.json [ORG_QUEUES.json ORG_WRAPUP_CODES.json]
+usage: compare_org.py DATASET.json ORG_USERS.json [ORG_QUEUES.json ORG_WRAPUP_CODES.json [PRESENCES.json]]
 
 For each dataset user with a business email, a Genesys user (state not "deleted") must exist with
 that email, name = display_name (trimmed) or the CIC id, and PHONE addresses WORK / WORK2 / MOBILE /
 HOME / OTHER equal to business_phone / business_phone_2 / mobile_phone / home_phone / fax (compared
 after dropping spaces, dashes, dots and parentheses; an empty CIC field means no address of that type).
 A dataset user without a business email must not exist in the org. Prints the org as a table and
-every mismatch; exits 1 on any mismatch.
+every mismatch; exits 1 on any mismatch. With PRESENCES.json (GET /__emulator/presences) each agent
+status of the dataset must show as its presence from the default table, in gcsync's own source.
 
 With the queue and wrap-up code dumps (GET /__emulator/queues, /__emulator/wrapupcodes): each
 dataset wrap-up code exists exactly once under its name (or id when it has none); each dataset
@@ -78,8 +79,39 @@ def compare_routing(data, org_users, queues, codes, problems):
     return len(data.get("workgroups", [])) + len(data.get("wrapup_codes", []))
 
 
+# The stock CIC statuses the sample dataset uses and the Genesys system presence each must show
+# (README "Agent presence": the default table, no ACD).
+PRESENCE_OF = {
+    "Available": "Available",
+    "At Lunch": "Meal",
+    "Do Not Disturb": "Busy",
+    "Away from Desk": "Away",
+    "In a Meeting": "Meeting",
+    "Gone Home": "Offline",
+}
+
+
+def compare_presences(data, org_users, presences, problems):
+    """Each agent status of the dataset shows as its table row's presence, in gcsync's own
+    (primary) source, on the agent's Genesys user."""
+    by_email = {(g.get("email") or "").lower(): g["id"] for g in org_users}
+    emails = {u["id"]: (u.get("business_email") or "").strip().lower() for u in data["users"]}
+    print(f"Genesys presences ({len(presences)} users):")
+    for s in data.get("agent_statuses", []):
+        gid = by_email.get(emails.get(s["id"], ""))
+        p = presences.get(gid or "", {}).get("presence", {})
+        have = p.get("presenceDefinition", {}).get("systemPresence")
+        print(f"  {s['id']:<12} {s['status']:<16} -> {have} ({p.get('source', '?')})")
+        want = PRESENCE_OF[s["status"]]
+        if have != want:
+            problems.append(f"agent {s['id']}: presence {have!r}, want {want!r} for status {s['status']!r}")
+        if p.get("source") == "PURECLOUD" or not p.get("primary", False):
+            problems.append(f"agent {s['id']}: presence not in gcsync's own primary source ({p.get('source')!r})")
+    return len(data.get("agent_statuses", []))
+
+
 def main():
-    if len(sys.argv) not in (3, 5):
+    if len(sys.argv) not in (3, 5, 6):
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
     data = json.load(open(sys.argv[1], encoding="utf-8"))
@@ -136,6 +168,9 @@ def main():
         queues = json.load(open(sys.argv[3], encoding="utf-8"))
         codes = json.load(open(sys.argv[4], encoding="utf-8"))
         checked += compare_routing(data, org, queues, codes, problems)
+    if len(sys.argv) == 6:
+        presences = json.load(open(sys.argv[5], encoding="utf-8"))
+        checked += compare_presences(data, org, presences, problems)
     for p in problems:
         print(f"MISMATCH {p}")
     print(f"compare_org: {checked} dataset objects checked, {len(problems)} mismatch(es)")

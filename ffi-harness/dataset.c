@@ -1,5 +1,5 @@
 /* ffi-harness/dataset.c - the dataset: {"users":[...]} split into one raw JSON buffer per user,
- * plus the optional "workgroups", "skills" and "wrapup_codes" arrays (one buffer per object). */
+ * plus the optional "workgroups", "skills", "wrapup_codes" and "agent_statuses" arrays (one buffer per object). */
 #include "host.h"
 
 /* ---- the dataset ---------------------------------------------------------------------------- */
@@ -19,6 +19,8 @@ static const struct {
     { "wrapup_codes", KIND_WRAPUP_CODE },
     { "skills", KIND_SKILL },
     { "workgroups", KIND_WORKGROUP },
+    /* Sent last: an agent's status needs its user synced (it waits for it otherwise). */
+    { "agent_statuses", KIND_AGENT_STATUS },
 };
 
 /* Appends the elements of doc's array `key` (if present) as objects of `kind`. */

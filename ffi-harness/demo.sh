@@ -36,12 +36,13 @@ status=0
     --mode demo --expect-synced 7 --expect-error 1 || status=$?
 
 echo
-echo "== what the emulator's org holds (GET /__emulator/users, /queues, /wrapupcodes)"
+echo "== what the emulator's org holds (GET /__emulator/users, /queues, /wrapupcodes, /presences)"
 emulator_users "$TMP/org.json"
 emulator_dump queues "$TMP/queues.json"
 emulator_dump wrapupcodes "$TMP/codes.json"
+emulator_dump presences "$TMP/presences.json"
 python3 "$HERE/compare_org.py" "$HERE/data/sample-users.json" "$TMP/org.json" \
-    "$TMP/queues.json" "$TMP/codes.json" || status=1
+    "$TMP/queues.json" "$TMP/codes.json" "$TMP/presences.json" || status=1
 emulator_stop
 
 if [ "$status" = 0 ]; then echo "demo: OK"; else echo "demo: FAILED"; fi

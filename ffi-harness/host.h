@@ -81,9 +81,8 @@
 #define KIND_USER GCSYNC_OBJECT_KIND_USER
 #define KIND_WORKGROUP GCSYNC_OBJECT_KIND_WORKGROUP
 #define KIND_WRAPUP_CODE GCSYNC_OBJECT_KIND_WRAPUP_CODE
-/* The skill kind's number (issue 8). Not in this header until the skills branch lands: until
- * then the library answers GCSYNC_RESULT_UNKNOWN_OBJECT_KIND and the demo accepts that. */
-#define KIND_SKILL 3u
+#define KIND_SKILL GCSYNC_OBJECT_KIND_SKILL
+#define KIND_AGENT_STATUS GCSYNC_OBJECT_KIND_AGENT_STATUS
 #define RC_UNKNOWN_OBJECT_KIND GCSYNC_RESULT_UNKNOWN_OBJECT_KIND
 
 /* ---- the library, loaded with dlopen ------------------------------------------------------ */

@@ -1,4 +1,5 @@
-/* ffi-harness/objects.c - the dataset's other CIC objects (workgroups, skills, wrap-up codes):
+/* ffi-harness/objects.c - the dataset's other CIC objects (workgroups, skills, wrap-up codes,
+ * agent statuses):
  * sent through the generic hook gcsync_on_object_changed, then their status table. */
 #include "host.h"
 
@@ -8,6 +9,7 @@ static const char *kind_name(unsigned kind)
     case KIND_WORKGROUP: return "workgroup";
     case KIND_WRAPUP_CODE: return "wrapup_code";
     case KIND_SKILL: return "skill";
+    case KIND_AGENT_STATUS: return "agent_status";
     default: return "?";
     }
 }
@@ -34,7 +36,7 @@ bool send_objects(void)
     }
     if (skills_unknown)
         say("note: %ld skill(s) refused as UNKNOWN_OBJECT_KIND: this library has no skill kind yet", skills_unknown);
-    return check(bad == 0, "gcsync_on_object_changed x%zu (workgroups, skills, wrap-up codes) -> OK %ld, skills "
+    return check(bad == 0, "gcsync_on_object_changed x%zu (workgroups, skills, wrap-up codes, agent statuses) -> OK %ld, skills "
                            "of an unknown kind %ld, failed %ld",
                  g_nobjects, ok, skills_unknown, bad);
 }
@@ -71,6 +73,6 @@ void report_objects(bool print)
         free(reason);
         free(j);
     }
-    check(synced == accepted, "every accepted workgroup, skill and wrap-up code is Synced (%ld of %ld)", synced,
+    check(synced == accepted, "every accepted workgroup, skill, wrap-up code and agent status is Synced (%ld of %ld)", synced,
           accepted);
 }
