@@ -21,7 +21,7 @@ pub use floor::{sync_user, Known, Matching, UserOp};
 pub use index::{should_read_org, OrgIndex};
 pub use verify::{fix_verified, verify_users, Verdict};
 
-use crate::diff::{create_body, user_patch};
+use crate::diff::user_patch;
 use crate::genesys::users::{self, GcUser};
 use crate::genesys::{ApiError, Client};
 use crate::mapping::DesiredUser;
@@ -287,65 +287,6 @@ fn holder_not_visible(email: &str) -> SyncError {
         "business email {email} already belongs to a Genesys Cloud user gcsync cannot see yet \
          (search index lag, or a division the OAuth client cannot read); will retry"
     ))
-}
-
-/// Makes Genesys Cloud hold `desired` for CIC user `cic_id`, matching by an email search before
-/// any create (two calls per new user; [`sync_user`] is the one-call form). `link` is the
-/// Genesys id gcsync already knows, with its origin; `owner_of` tells which CIC user (if any) a
-/// Genesys id is linked to, so two CIC users never share one Genesys user. `intended` is the
-/// email of a create that may have happened before a restart (a user found with it was created
-/// by gcsync); `before_create` runs (and must succeed) right before a POST, to record the intent
-/// durably.
-pub fn upsert(
-    ctx: &mut Ctx,
-    cic_id: &str,
-    desired: &DesiredUser,
-    link: Option<(&str, Origin)>,
-    owner_of: &dyn Fn(&str) -> Option<String>,
-    intended: Option<&str>,
-    before_create: &dyn Fn(&str) -> Result<(), SyncError>,
-) -> Result<Applied, SyncError> {
-    let email = desired.email.as_str();
-    if let Some((id, origin)) = link {
-        if let Some(u) = users::get(ctx.client, id, false)? {
-            let u = reconcile(ctx, desired, u)?;
-            return Ok(Applied::new(u, origin, desired));
-        }
-        if let Some(u) = users::get(ctx.client, id, true)? {
-            let u = set_state(ctx, u, "active", true)?;
-            let u = reconcile(ctx, desired, u)?;
-            return Ok(Applied {
-                restored: true,
-                ..Applied::new(u, Origin::Restored, desired)
-            });
-        }
-        log::warn!(
-            "Genesys user {id} linked to CIC user {cic_id} no longer exists; matching by email"
-        );
-    }
-    log::debug!("user {cic_id}: no link to a Genesys user yet; looking for one by email");
-    if let Some(found) = users::search_by_email(ctx.client, email, None)?
-        .into_iter()
-        .next()
-    {
-        return adopt(ctx, cic_id, desired, found, owner_of, intended);
-    }
-    let body = create_body(desired, ctx.settings.division_id.as_deref());
-    before_create(email)?;
-    match users::create(ctx.client, &body) {
-        Ok(u) => {
-            log::info!("created Genesys user {} for CIC user {cic_id}", u.id);
-            Ok(Applied::new(u, Origin::Created, desired))
-        }
-        Err(e) if e.status() == Some(409) => {
-            let deleted = users::search_by_email(ctx.client, email, Some("deleted"))?;
-            let Some(found) = deleted.into_iter().next() else {
-                return Err(holder_not_visible(email));
-            };
-            restore(ctx, cic_id, desired, found, owner_of)
-        }
-        Err(e) => Err(division_error(ctx.settings, e)),
-    }
 }
 
 /// A create refused because of `division_id` (the one setting the create body carries) names the

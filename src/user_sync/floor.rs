@@ -44,8 +44,8 @@ pub enum Matching<'a> {
     /// Look the email up in the org's users read once ([`super::should_read_org`]); POST when it
     /// is not there (a miss is safe: the POST's conflict finds the holder).
     Index(&'a OrgIndex),
-    /// Search by email before every create (two calls per new user; what [`super::upsert`]
-    /// does).
+    /// Search by email before the create (for a create that may have happened before a
+    /// restart: one search rather than a POST and its conflict).
     SearchFirst,
 }
 

@@ -3,6 +3,7 @@
 //! to the users that differ. N unchanged users cost ⌈N/100⌉ calls and no write.
 
 use super::Worker;
+use crate::engine::Shared;
 use crate::kinds::CicObject;
 use crate::mapping::desired_user;
 use crate::object::{GcsyncObjectKind, ObjectKey};
@@ -26,22 +27,26 @@ struct Check {
     user: crate::cic::CicUser,
 }
 
+/// A forced check of a user linked to a Genesys user that is not removed.
+fn forced_check_of_linked_user(shared: &Shared, key: &ObjectKey, change: &Change) -> bool {
+    let forced_user = matches!(
+        change,
+        Change::Upsert {
+            object: CicObject::User(_),
+            force: true
+        }
+    );
+    forced_user
+        && shared.objects.with_status(key, |s| {
+            s.is_some_and(|s| s.genesys_id.is_some() && !s.removed)
+        })
+}
+
 impl Worker {
     /// Whether `change` of `key` is a forced check of a linked user that a batch can verify:
     /// users are synced, and the user is linked and not removed.
     pub(super) fn is_forced_check(&self, key: &ObjectKey, change: &Change) -> bool {
-        let forced_user = matches!(
-            change,
-            Change::Upsert {
-                object: CicObject::User(_),
-                force: true
-            }
-        );
-        forced_user
-            && self.settings.sync_user_objects
-            && self.shared.objects.with_status(key, |s| {
-                s.is_some_and(|s| s.genesys_id.is_some() && !s.removed)
-            })
+        self.settings.sync_user_objects && forced_check_of_linked_user(&self.shared, key, change)
     }
 
     /// Verifies `key` with up to [`VERIFY_BATCH`] - 1 other waiting forced checks, and reports
@@ -54,15 +59,7 @@ impl Worker {
             shared
                 .queue
                 .take_waiting(self.slot, VERIFY_BATCH - 1, |k, c| {
-                    matches!(
-                        c,
-                        Change::Upsert {
-                            object: CicObject::User(_),
-                            force: true
-                        }
-                    ) && shared.objects.with_status(k, |s| {
-                        s.is_some_and(|s| s.genesys_id.is_some() && !s.removed)
-                    })
+                    forced_check_of_linked_user(&shared, k, c)
                 }),
         );
         let mut checks = Vec::with_capacity(taken.len());
