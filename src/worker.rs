@@ -222,6 +222,9 @@ impl Worker {
         if let Some(why) = after_error {
             self.show_error_to_waiters(&key, &why);
         }
+        if matches!(outcome, Outcome::Done(_)) {
+            self.release_duplicates(&key, before.as_ref());
+        }
         match outcome {
             Outcome::Done(synced) => self.shared.queue.finish(&key, synced),
             Outcome::RetryAt(at) => self.shared.queue.defer(key.clone(), pending, at),
@@ -444,6 +447,7 @@ impl Worker {
     }
 }
 
+mod duplicates;
 mod presence;
 mod queue_steps;
 mod skills;

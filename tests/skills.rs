@@ -189,6 +189,12 @@ fn an_existing_skill_of_exactly_that_name_is_adopted_and_case_twins_are_duplicat
         1,
         "nothing overwritten or added"
     );
+    // The holder moves to the languages: the refused skill takes the name by itself.
+    skill("Tier1", true);
+    wait_idle();
+    assert_eq!(status_of(Skill, "tier1")["state"], "Synced");
+    assert_eq!(names(&w, "languages"), ["Welsh", "Tier1"]);
+    assert!(names(&w, "skills").contains(&"tier1".to_string()));
 }
 
 #[test]

@@ -247,8 +247,6 @@ impl Worker {
             }
         }
         self.mark_removed(key);
-        // A workgroup refused for this one's name may sync now.
-        self.requeue_same_name(GcsyncObjectKind::Workgroup, &key.id);
         Outcome::Done(true)
     }
 
@@ -293,21 +291,6 @@ impl Worker {
         }
     }
 
-    /// Queues objects of `kind` in Error whose Genesys name equals `name` (ignoring case): the
-    /// object that held the name is gone.
-    pub(super) fn requeue_same_name(&self, kind: GcsyncObjectKind, name: &str) {
-        let lower = name.to_lowercase();
-        let found = self.shared.objects.select(|r| {
-            r.status.state == SyncState::Error
-                && r.source.as_deref().is_some_and(|s| {
-                    s.kind() == kind && genesys_name(s).is_some_and(|n| n.to_lowercase() == lower)
-                })
-        });
-        for (k, _) in found {
-            self.requeue(&k, false);
-        }
-    }
-
     /// Queues an object again with what CIC last said of it (nothing for an unknown one or one
     /// CIC deleted).
     pub(super) fn requeue(&self, key: &ObjectKey, force: bool) {
@@ -331,15 +314,6 @@ impl Worker {
                 f.message
             );
         }
-    }
-}
-
-/// The Genesys name an object of a named kind syncs to.
-fn genesys_name(o: &CicObject) -> Option<&str> {
-    match o {
-        CicObject::Workgroup(w) => Some(&w.id),
-        CicObject::WrapupCode(c) => Some(crate::kinds::wrapup_code::genesys_name(c)),
-        _ => None,
     }
 }
 

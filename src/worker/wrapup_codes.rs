@@ -75,10 +75,6 @@ impl Worker {
                     r.status.removed = false;
                     r.status.last_synchronized = Some(unix_now());
                 });
-                if let Some(old) = before.filter(|b| b.to_lowercase() != name.to_lowercase()) {
-                    // A code refused for the old name may sync now.
-                    self.requeue_same_name(GcsyncObjectKind::WrapupCode, &old);
-                }
                 Outcome::Done(true)
             }
             Err(e) => self.failed(key, e, pending),
@@ -155,11 +151,6 @@ impl Worker {
         for wk in users {
             self.requeue(&wk, false);
         }
-        let name = match &record.applied {
-            Some(Applied::WrapupCode(a)) => a.name.clone(),
-            _ => key.id.clone(),
-        };
-        self.requeue_same_name(GcsyncObjectKind::WrapupCode, &name);
         Outcome::Done(true)
     }
 
@@ -220,8 +211,8 @@ fn sync_code(
             if let Some(c) = found.iter().find(|c| c.name == name) {
                 if let Some(other) = owner_of(&c.id) {
                     return Err(SyncError::NeedsAdmin(format!(
-                        "duplicate name: the wrap-up code named '{name}' already belongs to CIC \
-                         wrap-up code {other}"
+                        "duplicate name: wrap-up code {other} already syncs to the Genesys Cloud \
+                         wrap-up code named '{name}'; give the codes distinct names in CIC"
                     )));
                 }
                 log::info!("adopted existing wrap-up code {} ({name})", c.id);
