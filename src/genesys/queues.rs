@@ -44,8 +44,7 @@ pub(crate) fn parse<T: for<'de> Deserialize<'de>>(v: Value, what: &str) -> Resul
     super::users::parse(v, what)
 }
 
-/// Reads pages of `path` (1-based, `size` a page) until a short page, or `pageCount` when the
-/// listing gives one.
+/// Reads pages of `path` (1-based, `size` a page) to the end ([`super::paging::is_last`]).
 pub(crate) fn read_pages<T: for<'de> Deserialize<'de>>(
     client: &Client,
     path: &str,
@@ -68,11 +67,7 @@ pub(crate) fn read_pages<T: for<'de> Deserialize<'de>>(
         };
         let n = items.len();
         out.extend(items);
-        let last = match r.body.get("pageCount").and_then(Value::as_u64) {
-            Some(count) => page as u64 >= count,
-            None => n < size,
-        };
-        if last || n == 0 {
+        if super::paging::is_last(&r.body, page, n, size) {
             break;
         }
     }

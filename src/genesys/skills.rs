@@ -88,10 +88,9 @@ pub fn list_named(client: &Client, cat: Category, name: &str) -> Result<Vec<GcRo
         }
         let r = client.request(Method::Get, cat.collection(), &query, None)?;
         let entities: Vec<GcRouting> = parse(r.body["entities"].clone(), "list")?;
-        let full = entities.len() >= size.parse().unwrap_or(25);
+        let got = entities.len();
         out.extend(entities.into_iter().filter(GcRouting::active));
-        let count = r.body["pageCount"].as_u64().unwrap_or(0);
-        if !full || page as u64 >= count {
+        if super::paging::is_last(&r.body, page, got, size.parse().unwrap_or(25)) {
             break;
         }
     }
@@ -146,13 +145,13 @@ pub fn user_assignments(
         ];
         let r = client.request(Method::Get, &path, &query, None)?;
         let entities = r.body["entities"].as_array().cloned().unwrap_or_default();
-        let full = entities.len() >= 50;
+        let got = entities.len();
         for e in entities {
             if let (Some(id), Some(p)) = (e["id"].as_str(), e["proficiency"].as_f64()) {
                 out.insert(id.to_string(), p);
             }
         }
-        if !full {
+        if super::paging::is_last(&r.body, page, got, 50) {
             break;
         }
     }

@@ -97,8 +97,8 @@ pub const LIST_PAGE_SIZE: usize = 500;
 pub struct UserPage {
     /// The users on this page.
     pub users: Vec<GcUser>,
-    /// `pageCount` of the listing (0 when the listing is empty).
-    pub page_count: u64,
+    /// Whether it is the last page ([`super::paging::is_last`]).
+    pub last: bool,
 }
 
 /// `GET /api/v2/users?pageSize=&pageNumber=&state=&sortOrder=ascending`: one page of the org's
@@ -119,11 +119,9 @@ pub fn list_page(
     ];
     let r = client.request(Method::Get, "/api/v2/users", &query, None)?;
     let entities = r.body.get("entities").cloned().unwrap_or(json!([]));
-    let page_count = r.body.get("pageCount").and_then(Value::as_u64).unwrap_or(0);
-    Ok(UserPage {
-        users: parse(entities, "user list")?,
-        page_count,
-    })
+    let users: Vec<GcUser> = parse(entities, "user list")?;
+    let last = super::paging::is_last(&r.body, page_number, users.len(), page_size);
+    Ok(UserPage { users, last })
 }
 
 /// `GET /api/v2/users?id=…&id=…&state=any&pageSize=…`: up to [`IDS_PER_CALL`] users by id in

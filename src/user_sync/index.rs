@@ -49,7 +49,7 @@ impl OrgIndex {
                 }
                 let p = users::list_page(client, state, page, LIST_PAGE_SIZE)?;
                 index.calls += 1;
-                let last = p.users.is_empty() || page >= p.page_count;
+                let last = p.last;
                 index.extend(p.users);
                 if last {
                     break;

@@ -1,0 +1,53 @@
+//! When a paged listing ends. One rule for every `…EntityListing` gcsync reads, written for the
+//! real API and for servers that leave optional fields out: a page is the last when it is empty,
+//! when it holds fewer entities than the page size the server says it used (`pageSize` in the
+//! answer; a server may serve fewer than asked for, so the size asked for is only the fallback),
+//! or when `pageCount` is given and reached. Queue members carry no `pageCount` (API-FACTS §8):
+//! for them, as for any listing without it, only a short or empty page ends the read.
+
+use serde_json::Value;
+
+/// Whether page `number` (1-based), which held `got` entities, was the last one of the listing
+/// whose answer is `body`, read with page size `asked`.
+pub fn is_last(body: &Value, number: u64, got: usize, asked: usize) -> bool {
+    let size = body
+        .get("pageSize")
+        .and_then(Value::as_u64)
+        .filter(|s| *s > 0)
+        .map_or(asked, |s| (s as usize).min(asked));
+    let counted_out = body
+        .get("pageCount")
+        .and_then(Value::as_u64)
+        .is_some_and(|count| number >= count);
+    got == 0 || got < size || counted_out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_last;
+    use serde_json::json;
+
+    #[test]
+    fn a_full_page_goes_on_until_the_count_or_a_short_page() {
+        let full = json!({"pageSize": 2, "pageCount": 3});
+        assert!(!is_last(&full, 1, 2, 2));
+        assert!(is_last(&full, 3, 2, 2), "pageCount reached");
+        assert!(is_last(&json!({"pageSize": 2}), 1, 1, 2), "short page");
+        assert!(is_last(&json!({}), 4, 0, 2), "empty page");
+    }
+
+    #[test]
+    fn missing_fields_never_end_a_read_early() {
+        // No pageCount (queue members, or a server leaving it out): only a short page ends it.
+        assert!(!is_last(&json!({"entities": []}), 1, 500, 500));
+        assert!(!is_last(&json!({"pageSize": 500}), 7, 500, 500));
+        // A server that serves 100 when asked for 500: a page of 100 is full, not the last.
+        assert!(!is_last(
+            &json!({"pageSize": 100, "pageCount": 9}),
+            1,
+            100,
+            500
+        ));
+        assert!(is_last(&json!({"pageSize": 100}), 2, 99, 500));
+    }
+}
