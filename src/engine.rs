@@ -259,6 +259,15 @@ impl Shared {
         let _ = self.writer.send(msg);
     }
 
+    /// Hands create intents of objects this worker does not hold to the writer (not waiting:
+    /// a later [`Shared::persist_durably`] waits for them too). Each sets only the row's intent,
+    /// and only while it has no Genesys id.
+    pub fn persist_intents(&self, intents: Vec<(ObjectKey, crate::objects::Intent)>) {
+        if !intents.is_empty() {
+            let _ = self.writer.send(Msg::Intents(intents));
+        }
+    }
+
     /// Hands an object row to the writer and waits until it is durable.
     pub fn persist_durably(&self, w: RowWrite) -> Result<(), crate::result::Failure> {
         let (tx, rx) = crossbeam_channel::bounded(1);

@@ -175,6 +175,12 @@ impl ObjectTable {
         f(self.read().get(key).map(|r| &r.status))
     }
 
+    /// Runs `f` on one record (or `None`) under the table's lock, copying nothing; `f` must be
+    /// quick and take no other lock.
+    pub fn with_record<R>(&self, key: &ObjectKey, f: impl FnOnce(Option<&Record>) -> R) -> R {
+        f(self.read().get(key))
+    }
+
     /// Changes one record (created empty if absent) and returns a copy of the result, keeping
     /// the counts right.
     pub fn update(&self, key: &ObjectKey, f: impl FnOnce(&mut Record)) -> Record {

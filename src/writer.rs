@@ -23,6 +23,8 @@ pub enum Msg {
     Row(Box<RowWrite>, Option<Sender<Result<(), Failure>>>),
     /// Write an object row and its audit entry, in the same transaction.
     Audited(Box<RowWrite>, Box<AuditEntry>),
+    /// Record create intents of objects the sender does not hold (see [`Extra::intents`]).
+    Intents(Vec<(crate::object::ObjectKey, crate::objects::Intent)>),
     /// Hear when everything sent before is durable.
     Barrier(Sender<Result<(), Failure>>),
     /// Commit what is queued, then stop.
@@ -238,6 +240,7 @@ pub fn run(mut db: Db, shared: Arc<Shared>, rx: Receiver<Msg>) {
                     batch.rows.push(*w);
                     batch.extra.audit.push(*entry);
                 }
+                Msg::Intents(v) => batch.extra.intents.extend(v),
                 Msg::Barrier(ack) => {
                     batch.acks.push(ack);
                     batch.flush = true;

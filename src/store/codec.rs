@@ -24,18 +24,27 @@ fn bad(col: usize, what: &str) -> rusqlite::Error {
     )
 }
 
+/// A text column read in place (no copy out of SQLite's row buffer: start reads every row).
+fn text<'r>(row: &'r Row, col: usize) -> rusqlite::Result<Option<&'r str>> {
+    row.get_ref(col)?
+        .as_str_or_null()
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(col, Type::Text, Box::new(e)))
+}
+
 fn kind(row: &Row, col: usize) -> rusqlite::Result<GcsyncObjectKind> {
-    let name: String = row.get(col)?;
-    GcsyncObjectKind::from_name(&name).ok_or_else(|| bad(col, "object kind"))
+    text(row, col)?
+        .and_then(GcsyncObjectKind::from_name)
+        .ok_or_else(|| bad(col, "object kind"))
 }
 
 fn json<T: serde::de::DeserializeOwned>(row: &Row, col: usize) -> rusqlite::Result<Option<T>> {
-    let text: Option<String> = row.get(col)?;
-    text.map(|t| {
-        serde_json::from_str(&t)
-            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(col, Type::Text, Box::new(e)))
-    })
-    .transpose()
+    text(row, col)?
+        .map(|t| {
+            serde_json::from_str(t).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(col, Type::Text, Box::new(e))
+            })
+        })
+        .transpose()
 }
 
 fn state(label: &str) -> Option<SyncState> {
@@ -47,10 +56,10 @@ fn state(label: &str) -> Option<SyncState> {
 /// The pending change of a row of [`SELECT_OBJECTS`] (read by [`read_object`]'s caller in the
 /// same pass), with its sequence number.
 pub fn read_change(row: &Row, kind: GcsyncObjectKind) -> rusqlite::Result<Option<(Change, u64)>> {
-    let Some(text) = row.get::<_, Option<String>>(CHANGE_COL)? else {
+    let Some(change) = text(row, CHANGE_COL)? else {
         return Ok(None);
     };
-    let change = decode_change(kind, &text)
+    let change = decode_change(kind, change)
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(CHANGE_COL, Type::Text, e.into()))?;
     Ok(Some((change, row.get::<_, i64>(CHANGE_COL + 1)? as u64)))
 }
@@ -61,17 +70,17 @@ pub fn read_object(row: &Row) -> rusqlite::Result<(ObjectKey, Record)> {
         kind: kind(row, 0)?,
         id: row.get(1)?,
     };
-    let origin: Option<String> = row.get(3)?;
-    let label: String = row.get(6)?;
+    let origin = text(row, 3)?;
+    let label = text(row, 6)?.unwrap_or_default();
     let rec = Record {
         source: by_kind(row, 2, key.kind, CicObject::decode)?.map(Arc::new),
         origin: match origin {
-            Some(o) => Some(Origin::parse(&o).ok_or_else(|| bad(3, "origin"))?),
+            Some(o) => Some(Origin::parse(o).ok_or_else(|| bad(3, "origin"))?),
             None => None,
         },
         applied: by_kind(row, 4, key.kind, Applied::decode)?,
         status: ObjectStatus {
-            state: state(&label).ok_or_else(|| bad(6, "state"))?,
+            state: state(label).ok_or_else(|| bad(6, "state"))?,
             last_synchronized: row.get::<_, Option<i64>>(8)?.map(|t| t as u64),
             reason: row.get(7)?,
             genesys_id: row.get(5)?,
@@ -96,12 +105,12 @@ fn by_kind<T>(
     kind: GcsyncObjectKind,
     decode: fn(GcsyncObjectKind, &str) -> Result<T, String>,
 ) -> rusqlite::Result<Option<T>> {
-    let text: Option<String> = row.get(col)?;
-    text.map(|t| {
-        decode(kind, &t)
-            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(col, Type::Text, e.into()))
-    })
-    .transpose()
+    text(row, col)?
+        .map(|t| {
+            decode(kind, t)
+                .map_err(|e| rusqlite::Error::FromSqlConversionFailure(col, Type::Text, e.into()))
+        })
+        .transpose()
 }
 
 /// The stored form of a pending change: `{"upsert":<the kind's JSON>,"force":bool}` or

@@ -8,6 +8,8 @@
 //! an ordinary commit never scans the table.
 
 use crate::audit::{AuditEntry, Op};
+use crate::object::ObjectKey;
+use crate::objects::Intent;
 use crate::usage::UsageDelta;
 use rusqlite::{params, Transaction};
 
@@ -33,12 +35,20 @@ pub struct Extra {
     pub retention: Option<Retention>,
     /// Unix seconds, now.
     pub now: u64,
+    /// Create intents recorded ahead for objects the writing worker does not hold (another
+    /// worker may take and finish one meanwhile): each sets only its row's `intent` (inserting
+    /// the row if needed), and only while the row has no Genesys id, so an intent that reaches
+    /// the writer after the object's outcome never overwrites that outcome.
+    pub intents: Vec<(ObjectKey, Intent)>,
 }
 
 impl Extra {
     /// Whether the commit has nothing of this to write.
     pub fn is_empty(&self) -> bool {
-        self.audit.is_empty() && self.usage.is_empty() && self.meta.is_empty()
+        self.audit.is_empty()
+            && self.usage.is_empty()
+            && self.meta.is_empty()
+            && self.intents.is_empty()
     }
 }
 
@@ -189,7 +199,6 @@ pub fn month_calls(conn: &rusqlite::Connection, month: &str) -> rusqlite::Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::object::ObjectKey;
     use crate::status::SyncState;
     use crate::store::Db;
 

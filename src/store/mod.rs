@@ -276,6 +276,21 @@ impl Db {
                         .map_err(fail)?;
                 }
             }
+            let mut intend = tx
+                .prepare_cached(
+                    "INSERT INTO objects (kind, cic_id, state, intent) \
+                     VALUES (?1, ?2, 'Not synced', ?3) \
+                     ON CONFLICT (kind, cic_id) DO UPDATE SET intent = excluded.intent \
+                     WHERE objects.genesys_id IS NULL",
+                )
+                .map_err(fail)?;
+            for (key, intent) in &extra.intents {
+                let json = serde_json::to_string(intent)
+                    .map_err(|e| storage("cannot encode an intent for", &path, e))?;
+                intend
+                    .execute(params![key.kind.name(), key.id, json])
+                    .map_err(fail)?;
+            }
         }
         // Trimming state is kept only when the commit succeeds (after a failure the row count
         // is taken again).

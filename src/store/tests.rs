@@ -275,3 +275,69 @@ fn a_version_2_database_gains_status_warnings_and_keeps_its_rows() {
     let (_, loaded) = Db::open(dir.path()).unwrap();
     assert_eq!(loaded.rows[&ObjectKey::user("v2")], warned);
 }
+
+/// Worker A records create intents ahead for waiting users (one commit for a batch of
+/// creates); worker B may take one of them, create it and have its outcome committed before
+/// A's intents reach the writer. A's intent must not overwrite B's outcome: a whole stale
+/// record did (the row went back to "Not synced" without its Genesys id, and without its
+/// source, so a restart neither counted it Synced nor queued it again).
+#[test]
+fn an_intent_recorded_ahead_never_overwrites_an_outcome_committed_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (b, fresh) = (ObjectKey::user("b"), ObjectKey::user("fresh"));
+    let intent = |email: &str| crate::objects::Intent {
+        op: "create".into(),
+        email: email.into(),
+        at: 7,
+    };
+    {
+        let (mut db, _) = Db::open(dir.path()).unwrap();
+        db.commit(
+            &[
+                (b.clone(), 1, upsert("b")),
+                (fresh.clone(), 2, upsert("fresh")),
+            ],
+            &[],
+        )
+        .unwrap();
+        // B's outcome: created and linked.
+        let mut rec = Record {
+            source: Some(Arc::new(user("b"))),
+            origin: Some(crate::objects::Origin::Created),
+            seq: 1,
+            ..Record::default()
+        };
+        rec.status.state = SyncState::Synced;
+        rec.status.genesys_id = Some("g-b".into());
+        db.commit(
+            &[],
+            &[RowWrite {
+                key: b.clone(),
+                record: Some(rec),
+                done_seq: Some(1),
+            }],
+        )
+        .unwrap();
+        // A's intents, arriving late.
+        let extra = Extra {
+            intents: vec![
+                (b.clone(), intent("b@example.com")),
+                (fresh.clone(), intent("fresh@example.com")),
+            ],
+            ..Extra::default()
+        };
+        db.commit_with(&[], &[], &extra).unwrap();
+    }
+    let (_db, loaded) = Db::open(dir.path()).unwrap();
+    let r = &loaded.rows[&b];
+    assert_eq!(r.status.state, SyncState::Synced);
+    assert_eq!(r.status.genesys_id.as_deref(), Some("g-b"));
+    assert_eq!(r.source.as_ref().unwrap().id(), "b");
+    assert_eq!(r.intent, None, "a linked object keeps no intent");
+    // An object not linked yet takes the intent and keeps its pending change.
+    let f = &loaded.rows[&fresh];
+    assert_eq!(f.intent, Some(intent("fresh@example.com")));
+    assert_eq!(f.status.state, SyncState::NotSynced);
+    assert_eq!(loaded.pending.len(), 1);
+    assert_eq!(loaded.pending[0].0, fresh);
+}

@@ -323,7 +323,10 @@ fn record_intent(shared: &Shared, key: &ObjectKey, email: &str) -> Result<(), Sy
             email: email.to_string(),
             at: now,
         };
-        let mut rows = Vec::new();
+        // Other waiting users' intents: another worker may take one of them and record its
+        // outcome before this commit, so they carry only the intent (never a copy of a record
+        // that may be stale by the time the writer has it).
+        let mut others = Vec::new();
         // Lock order: `posted`, then the queue (nothing takes them the other way round).
         let upcoming = {
             let known = posted.lock().unwrap_or_else(|p| p.into_inner());
@@ -340,7 +343,7 @@ fn record_intent(shared: &Shared, key: &ObjectKey, email: &str) -> Result<(), Sy
             shared.queue.peek_waiting(INTENT_BATCH * 2, new_user)
         };
         for (k, change) in upcoming {
-            if rows.len() >= INTENT_BATCH {
+            if others.len() >= INTENT_BATCH {
                 break;
             }
             let Change::Upsert {
@@ -358,38 +361,40 @@ fn record_intent(shared: &Shared, key: &ObjectKey, email: &str) -> Result<(), Sy
             else {
                 continue;
             };
-            let mut r = shared.objects.get(&k).unwrap_or_default();
-            if r.status.genesys_id.is_some() || r.intent.is_some() || k == *key {
+            let linked_or_intended = shared.objects.with_record(&k, |r| {
+                r.is_some_and(|r| r.status.genesys_id.is_some() || r.intent.is_some())
+            });
+            if linked_or_intended || k == *key {
                 continue;
             }
-            r.intent = Some(intent(e));
-            rows.push((k, r));
+            others.push((k, intent(e)));
         }
         let mut own = shared.objects.get(key).unwrap_or_default();
         own.intent = Some(intent(email));
-        rows.push((key.clone(), own));
-        let writes = rows
-            .iter()
-            .map(|(k, r)| RowWrite {
-                key: k.clone(),
-                record: Some(r.clone()),
+        shared.persist_intents(others.clone());
+        shared
+            .persist_durably(RowWrite {
+                key: key.clone(),
+                record: Some(own.clone()),
                 done_seq: None,
             })
-            .collect();
-        shared.persist_all_durably(writes).map_err(|f| {
-            SyncError::Transient(format!(
-                "cannot record the create in the data directory ({}); will retry",
-                f.message
-            ))
-        })?;
+            .map_err(|f| {
+                SyncError::Transient(format!(
+                    "cannot record the create in the data directory ({}); will retry",
+                    f.message
+                ))
+            })?;
         // Durable now: remember the intents (the worker is the only writer of records).
         let mut p = posted.lock().unwrap_or_else(|p| p.into_inner());
-        for (k, r) in rows {
+        for (k, i) in others
+            .into_iter()
+            .chain([(key.clone(), own.intent.unwrap())])
+        {
             p.entry(k.clone()).or_insert(false);
             // Another worker may have linked it meanwhile: a linked object needs no intent.
             shared.objects.update(&k, |x| {
                 if x.status.genesys_id.is_none() {
-                    x.intent = r.intent
+                    x.intent = Some(i)
                 }
             });
         }
