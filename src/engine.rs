@@ -149,7 +149,7 @@ impl Shared {
     pub fn requeue_unsynced(&self) {
         for (key, r) in self.objects.select(Record::unfinished) {
             let priority = crate::kinds::priority(key.kind);
-            if let Err(f) = self.queue.enqueue(key, r.wanted_change(), priority) {
+            if let Err(f) = self.queue.requeue(key, r.wanted_change(), priority, false) {
                 log::warn!(
                     "could not queue an object after a settings change: {}",
                     f.message
@@ -180,9 +180,11 @@ impl Shared {
                 waiter.kind.name(),
                 waiter.id
             );
-            self.queue.forget_accepted(&waiter);
             let priority = crate::kinds::priority(waiter.kind);
-            if let Err(f) = self.queue.enqueue(waiter, r.wanted_change(), priority) {
+            if let Err(f) = self
+                .queue
+                .requeue(waiter, r.wanted_change(), priority, false)
+            {
                 log::warn!("could not queue an object that waited: {}", f.message);
             }
         }
@@ -201,12 +203,9 @@ impl Shared {
             users.len()
         );
         for (key, r) in users {
-            self.queue.forget_accepted(&key);
             let change = r.wanted_change();
-            if let Err(f) = self
-                .queue
-                .enqueue(key, change, crate::queue::Priority::Normal)
-            {
+            let normal = crate::queue::Priority::Normal;
+            if let Err(f) = self.queue.requeue(key, change, normal, false) {
                 log::warn!("could not queue a user to map again: {}", f.message);
             }
         }

@@ -19,6 +19,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 mod intake;
+mod requeue;
 mod waiting;
 use waiting::{Accepted, Delayed, Waiting};
 

@@ -189,6 +189,21 @@ fn a_401_refreshes_the_token_and_replays_once() {
     assert_eq!(Metrics::get(&m.retries), 1);
 }
 
+/// Issue 12's storm: the replay's new token expired while the replay waited out a 429 (tokens
+/// expired on a period); that 401 says nothing against the credentials, so it is replayed again.
+#[test]
+fn a_401_after_the_replay_waited_out_a_429_is_replayed_again() {
+    let mock = Mock::new(|_, i| match i {
+        0 | 2 => Reply::error(401, "authentication.required"),
+        1 => Reply::json(429, "{}").with("Retry-After", "0"),
+        _ => Reply::json(200, "{}"),
+    });
+    let (c, _) = client(config(&mock.url));
+    get(&c, "/api/v2/users").unwrap();
+    assert_eq!(mock.api_requests().len(), 4);
+    assert_eq!(mock.token_requests(), 3, "one new token per 401");
+}
+
 #[test]
 fn a_second_401_is_returned() {
     let mock = Mock::new(|_, _| Reply::error(401, "bad.credentials"));

@@ -12,7 +12,10 @@
 //! - 429s, 5xx and transport errors share one bound: at most `max_retries` repeats per exchange.
 //! - 401 from the API: the token the request carried is dropped (unless another thread replaced
 //!   it already), a new one fetched and the request replayed once (counted in
-//!   `metrics.retries`, not against `max_retries`); a second 401 is returned.
+//!   `metrics.retries`, not against `max_retries`); a second 401 is returned, unless the
+//!   replay first waited out a 429 or a backoff or took a second or more (the new token may
+//!   have expired meanwhile, so its 401 says nothing against the credentials): then it is
+//!   replayed again, at most `max_retries` times.
 //! - Every other status is returned at once (4xx handling, e.g. 409, is the caller's).
 //!
 //! The token request goes through the same budget (in the presence lane, since every lane waits
@@ -38,6 +41,9 @@ use crate::metrics::Metrics;
 use crate::secret::Secret;
 
 const LOG: &str = "gcsync::genesys";
+
+/// A 401 for a request that took this long (waits included) is replayed again (module docs).
+const STALE_AFTER: Duration = Duration::from_secs(1);
 
 /// The lane and cancel flag of one call.
 struct Call<'a> {
@@ -228,7 +234,7 @@ impl Client {
         };
         let body = body.map(|v| v.to_string().into_bytes());
         let call = Call { lane, cancel };
-        let mut replayed = false;
+        let mut replays = 0u32;
         loop {
             let (bearer, generation) = self.bearer(&call)?;
             let out = Outgoing {
@@ -239,11 +245,17 @@ impl Client {
                 content_type: body.as_ref().map(|_| "application/json"),
                 body: body.as_deref(),
             };
-            let raw = self.exchange(&out, &call)?;
-            if raw.status == 401 && !replayed {
-                debug!(target: LOG, "{} {path}: 401, fetching a new token and replaying once",
+            let (mut waited, sent) = (0u32, Instant::now());
+            let raw = self.exchange_counted(&out, &call, &mut waited)?;
+            // The token may have expired while this exchange waited (its own retries, or a
+            // pause another thread's 429 put on the budget): a 401 then says nothing against
+            // the new token.
+            let long = waited > 0 || sent.elapsed() >= STALE_AFTER;
+            let stale = long && replays <= self.inner.cfg.max_retries;
+            if raw.status == 401 && (replays == 0 || stale) {
+                debug!(target: LOG, "{} {path}: 401, fetching a new token and replaying",
                     method.as_str());
-                replayed = true;
+                replays += 1;
                 self.inner.token.rejected(generation);
                 Metrics::bump(&self.inner.metrics.retries);
                 continue;
@@ -322,7 +334,16 @@ impl Client {
     /// errors within `max_retries`. Returns the last answer (any status) or a terminal error.
     /// A 429 pauses the shared budget (every lane, every thread) for its Retry-After.
     fn exchange(&self, out: &Outgoing, call: &Call) -> Result<Raw, ApiError> {
-        let mut retries = 0u32;
+        self.exchange_counted(out, call, &mut 0)
+    }
+
+    /// [`Client::exchange`], counting its retries in `retries`.
+    fn exchange_counted(
+        &self,
+        out: &Outgoing,
+        call: &Call,
+        retries: &mut u32,
+    ) -> Result<Raw, ApiError> {
         loop {
             match self
                 .inner
@@ -352,7 +373,7 @@ impl Client {
                     Metrics::bump(&self.inner.metrics.rate_limited);
                     let wait = self.retry_after(&raw).unwrap_or(DEFAULT_RETRY_AFTER);
                     if wait > self.inner.cfg.max_retry_after
-                        || retries >= self.inner.cfg.max_retries
+                        || *retries >= self.inner.cfg.max_retries
                     {
                         let e = ApiError::RateLimited { retry_after: wait };
                         let corr = correlation_id(&raw, &json_body(&raw));
@@ -363,14 +384,14 @@ impl Client {
                     (Duration::ZERO, "429 too many requests".to_string())
                 }
                 Ok(raw) if raw.status >= 500 && raw.status != 501 => {
-                    if retries >= self.inner.cfg.max_retries {
+                    if *retries >= self.inner.cfg.max_retries {
                         return Ok(raw);
                     }
                     // A Retry-After on a 5xx (e.g. 503) is honoured when acceptable.
                     let hinted = self
                         .retry_after(&raw)
                         .filter(|w| *w <= self.inner.cfg.max_retry_after);
-                    let wait = self.backoff(retries).max(hinted.unwrap_or_default());
+                    let wait = self.backoff(*retries).max(hinted.unwrap_or_default());
                     (wait, format!("HTTP {}", raw.status))
                 }
                 Ok(raw) => return Ok(raw),
@@ -378,13 +399,13 @@ impl Client {
                     let retryable = wire::is_retryable(&e);
                     let message =
                         self.redact(&wire::describe_via(&e, self.inner.cfg.proxy.as_deref()));
-                    if !retryable || retries >= self.inner.cfg.max_retries {
+                    if !retryable || *retries >= self.inner.cfg.max_retries {
                         return Err(self.failed(out, ApiError::Transport { message }));
                     }
-                    (self.backoff(retries), message)
+                    (self.backoff(*retries), message)
                 }
             };
-            retries += 1;
+            *retries += 1;
             Metrics::bump(&self.inner.metrics.retries);
             debug!(target: LOG, "{} {}: {reason}; retry {retries}/{} in {} ms",
                 out.method.as_str(), out.path, self.inner.cfg.max_retries, wait.as_millis());

@@ -300,13 +300,16 @@ impl Worker {
         let Some(object) = r.source.as_deref() else {
             return;
         };
-        self.shared.queue.forget_accepted(key);
         let change = Change::Upsert {
             object: object.clone(),
             force,
         };
         let priority = crate::kinds::priority(key.kind);
-        if let Err(f) = self.shared.queue.enqueue(key.clone(), change, priority) {
+        if let Err(f) = self
+            .shared
+            .queue
+            .requeue(key.clone(), change, priority, force)
+        {
             log::warn!(
                 "could not queue {} {} again: {}",
                 key.kind.name(),

@@ -73,6 +73,7 @@ fn route(sh: &Shared, req: &HttpRequest) -> Result<Value, ApiError> {
         ("POST", "faults") => {
             let f: Faults = parse(req)?;
             org.fault_rng = Rng::new(f.seed);
+            org.tokens_expired_at = None;
             org.faults = f;
             Ok(json!({}))
         }

@@ -11,12 +11,22 @@ use serde::{Deserialize, Serialize};
 pub struct Faults {
     /// Sleep this long before answering (outside the state lock).
     pub latency_ms: u64,
+    /// Jitter: a further random 0..=`latency_jitter_ms` of sleep on top of `latency_ms`, drawn
+    /// per request from the fault dice.
+    pub latency_jitter_ms: u64,
     /// Probability (0..1) of answering 503 `service.unavailable`.
     pub error_5xx_rate: f64,
     /// Probability (0..1) of answering 429 `too.many.requests`.
     pub rate_429: f64,
     /// `Retry-After` seconds sent with random 429s (default 1).
     pub retry_after_secs: u64,
+    /// When above `retry_after_secs`: each random 429's `Retry-After` is drawn uniformly from
+    /// `retry_after_secs..=retry_after_max_secs` (default 0: always `retry_after_secs`).
+    pub retry_after_max_secs: u64,
+    /// Probability (0..1) that a random 429 gives its `Retry-After` as an HTTP date (an
+    /// IMF-fixdate that many seconds ahead) rather than as delta-seconds (default 0). The
+    /// standard allows both (RFC 9110 §10.2.3).
+    pub retry_after_http_date_rate: f64,
     /// Probability (0..1) of closing the connection without answering (the request is not
     /// handled).
     pub drop_rate: f64,
@@ -24,6 +34,15 @@ pub struct Faults {
     /// change kept, and then the connection closed without an answer: the response is lost
     /// after the commit, as when a connection breaks on the way back.
     pub lost_response_rate: f64,
+    /// When true, a lost response (`lost_response_rate`, and scripted `after_commit` drops) is
+    /// cut mid-response: the status line, the headers (with the full `Content-Length`) and the
+    /// first half of the body are sent before the connection closes, so the client has started
+    /// reading a success and then loses the connection. Default false: nothing is sent.
+    pub cut_mid_response: bool,
+    /// Every this many milliseconds every issued token is expired (as `expire_all_tokens`),
+    /// whatever `expires_in` said: the next call with one gets 401 and the client must log in
+    /// again. Checked at each request; 0 = never (default).
+    pub expire_tokens_every_ms: u64,
     /// Search-index lag: a user's changes become visible to `POST /api/v2/users/search` this
     /// long after they happen (the real index is eventually consistent). 0 = immediate.
     pub search_lag_ms: u64,
@@ -42,11 +61,16 @@ impl Default for Faults {
     fn default() -> Self {
         Faults {
             latency_ms: 0,
+            latency_jitter_ms: 0,
             error_5xx_rate: 0.0,
             rate_429: 0.0,
             retry_after_secs: 1,
+            retry_after_max_secs: 0,
+            retry_after_http_date_rate: 0.0,
             drop_rate: 0.0,
             lost_response_rate: 0.0,
+            cut_mid_response: false,
+            expire_tokens_every_ms: 0,
             search_lag_ms: 0,
             list_lag_ms: 0,
             object_list_lag_ms: 0,
@@ -211,6 +235,14 @@ pub fn take_injected(list: &mut Vec<InjectedFault>, method: &str, route: &str) -
     })
 }
 
+/// The extra latency of one request: 0..=`latency_jitter_ms`, from the fault dice.
+pub fn jitter_ms(f: &Faults, rng: &mut Rng) -> u64 {
+    match f.latency_jitter_ms {
+        0 => 0,
+        j => rng.next_u64() % (j + 1),
+    }
+}
+
 /// Roll the random-fault dice (drop, then 5xx, then 429, then, when `write` (an API write), a
 /// lost response).
 pub fn roll(f: &Faults, rng: &mut Rng, write: bool) -> Option<Planned> {
@@ -225,14 +257,24 @@ pub fn roll(f: &Faults, rng: &mut Rng, write: bool) -> Option<Planned> {
         )));
     }
     if f.rate_429 > 0.0 && rng.next_f64() < f.rate_429 {
-        let secs = f.retry_after_secs;
+        let mut secs = f.retry_after_secs;
+        if f.retry_after_max_secs > secs {
+            secs += rng.next_u64() % (f.retry_after_max_secs - secs + 1);
+        }
+        let value = if f.retry_after_http_date_rate > 0.0
+            && rng.next_f64() < f.retry_after_http_date_rate
+        {
+            http_date(unix_now() + secs)
+        } else {
+            secs.to_string()
+        };
         return Planned::before(FaultAction::Error(
             ApiError::new(
                 429,
                 "too.many.requests",
                 "Rate limit exceeded (random fault)",
             )
-            .with_header("Retry-After", &secs.to_string()),
+            .with_header("Retry-After", &value),
         ));
     }
     if f.lost_response_rate > 0.0 && write && rng.next_f64() < f.lost_response_rate {

@@ -89,6 +89,9 @@ pub enum Reply {
     Respond(HttpResponse),
     /// Close the connection without answering.
     Drop,
+    /// Send the status line, the headers and the first half of this response's body (the
+    /// head alone cut in half when there is no body), then close: a response lost mid-way.
+    Cut(HttpResponse),
 }
 
 /// The request handler shared by all connection threads.
@@ -184,6 +187,19 @@ fn conn_loop(mut s: TcpStream, handler: Handler, stop: Arc<AtomicBool>) {
             .is_some_and(|v| v.to_ascii_lowercase().contains("close"));
         match handler(req) {
             Reply::Drop => {
+                let _ = s.shutdown(Shutdown::Both);
+                return;
+            }
+            Reply::Cut(resp) => {
+                let (head, body) = response_bytes(&resp, false);
+                let mut part = head;
+                if body.is_empty() {
+                    part.truncate(part.len() / 2);
+                } else {
+                    part.extend_from_slice(&body[..body.len() / 2]);
+                }
+                let _ = s.write_all(&part);
+                let _ = s.flush();
                 let _ = s.shutdown(Shutdown::Both);
                 return;
             }
@@ -376,6 +392,14 @@ fn reason(status: u16) -> &'static str {
 }
 
 fn write_response(s: &mut TcpStream, r: &HttpResponse, close: bool) -> io::Result<()> {
+    let (mut bytes, body) = response_bytes(r, close);
+    bytes.extend_from_slice(&body);
+    s.write_all(&bytes)?;
+    s.flush()
+}
+
+/// A response as bytes on the wire: the head (status line and headers) and the body.
+fn response_bytes(r: &HttpResponse, close: bool) -> (Vec<u8>, Vec<u8>) {
     let mut out = format!("HTTP/1.1 {} {}\r\n", r.status, reason(r.status));
     for (k, v) in &r.headers {
         out.push_str(&format!("{k}: {v}\r\n"));
@@ -388,10 +412,7 @@ fn write_response(s: &mut TcpStream, r: &HttpResponse, close: bool) -> io::Resul
         out.push_str("Connection: close\r\n");
     }
     out.push_str("\r\n");
-    let mut bytes = out.into_bytes();
-    bytes.extend_from_slice(&r.body);
-    s.write_all(&bytes)?;
-    s.flush()
+    (out.into_bytes(), r.body.clone())
 }
 
 #[cfg(test)]

@@ -150,6 +150,7 @@ impl Emulator {
     pub fn set_faults(&self, f: Faults) {
         let mut org = self.shared.lock();
         org.fault_rng = util::Rng::new(f.seed);
+        org.tokens_expired_at = None;
         org.faults = f;
     }
 

@@ -5,8 +5,9 @@ use std::io::Write;
 use std::process::exit;
 
 const USAGE: &str = "usage: gc-emulator [--bind 127.0.0.1:0] [--client-id ID] [--client-secret S] \
-[--token-lifetime SECS] [--rate-limit N] [--latency-ms N] [--error-rate F] [--rate-429 F] \
-[--drop-rate F] [--lost-response-rate F] [--search-lag-ms N] [--list-lag-ms N] \
+[--token-lifetime SECS] [--rate-limit N] [--latency-ms N] [--latency-jitter-ms N] \
+[--error-rate F] [--rate-429 F] [--retry-after-secs N] [--retry-after-max-secs N] \
+[--retry-after-http-date-rate F] [--drop-rate F] [--cut-mid-response true|false] [--expire-tokens-every-ms N] [--lost-response-rate F] [--search-lag-ms N] [--list-lag-ms N] \
 [--object-list-lag-ms N] \
 [--grant PERMISSION]... [--presence-bulk-max N] [--max-presence-sources N] \
 [--product-platform NAME|none] [--port-file PATH]";
@@ -41,6 +42,14 @@ fn main() {
             "--token-lifetime" => cfg.token_lifetime_secs = num(&flag, &v),
             "--rate-limit" => cfg.rate_limit_per_minute = num(&flag, &v),
             "--latency-ms" => cfg.faults.latency_ms = num(&flag, &v),
+            "--latency-jitter-ms" => cfg.faults.latency_jitter_ms = num(&flag, &v),
+            "--retry-after-secs" => cfg.faults.retry_after_secs = num(&flag, &v),
+            "--retry-after-max-secs" => cfg.faults.retry_after_max_secs = num(&flag, &v),
+            "--retry-after-http-date-rate" => {
+                cfg.faults.retry_after_http_date_rate = num(&flag, &v)
+            }
+            "--cut-mid-response" => cfg.faults.cut_mid_response = num(&flag, &v),
+            "--expire-tokens-every-ms" => cfg.faults.expire_tokens_every_ms = num(&flag, &v),
             "--error-rate" => cfg.faults.error_5xx_rate = num(&flag, &v),
             "--rate-429" => cfg.faults.rate_429 = num(&flag, &v),
             "--drop-rate" => cfg.faults.drop_rate = num(&flag, &v),

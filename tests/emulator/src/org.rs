@@ -125,6 +125,8 @@ pub struct Org {
     pub fault_rng: Rng,
     /// Scripted faults, consumed in order.
     pub injected: Vec<InjectedFault>,
+    /// When `Faults::expire_tokens_every_ms` last expired every token (or was first seen set).
+    pub tokens_expired_at: Option<Instant>,
     /// Generator for ids and tokens.
     pub rng: Rng,
     /// Permissions granted to every token (`None`: all). See [`crate::perms`].
@@ -191,6 +193,7 @@ impl Org {
             fault_rng: Rng::new(faults.seed),
             faults,
             injected: Vec::new(),
+            tokens_expired_at: None,
             org_id: rng.guid(),
             rng,
             clients: None,

@@ -2,7 +2,7 @@
 //! and the request log.
 
 use crate::errors::ApiError;
-use crate::faults::{is_write, roll, take_injected, FaultAction, Planned};
+use crate::faults::{is_write, jitter_ms, roll, take_injected, FaultAction, Planned};
 use crate::http::{HttpRequest, HttpResponse, Reply};
 use crate::org::{LoggedRequest, Org};
 use crate::schema::{Spec, Success};
@@ -329,12 +329,17 @@ pub fn handle(sh: &Shared, req: HttpRequest) -> Reply {
         return Reply::Respond(resp.with_header("ININ-Correlation-Id", &corr));
     }
     let route = route_of(&req);
-    let latency = sh.lock().faults.latency_ms;
+    let latency = {
+        let mut guard = sh.lock();
+        let org = &mut *guard;
+        org.faults.latency_ms + jitter_ms(&org.faults, &mut org.fault_rng)
+    };
     if latency > 0 {
         std::thread::sleep(Duration::from_millis(latency));
     }
     let mut guard = sh.lock();
     let org = &mut *guard;
+    expire_tokens_on_period(org);
     let is_oauth = req.path == "/oauth/token";
     let write = !is_oauth && is_write(&req.method);
     let fault = take_injected(&mut org.injected, &req.method, &route)
@@ -344,9 +349,11 @@ pub fn handle(sh: &Shared, req: HttpRequest) -> Reply {
     } else {
         serde_json::from_slice::<Value>(&req.body).ok()
     };
-    let (resp, handled_status) = match fault {
+    // `cut`: a response lost after the commit that is sent in part (`cut_mid_response`).
+    let (resp, handled_status, cut) = match fault {
         None => (
             Some(answer(org, &sh.cfg, &req, body_json.as_ref(), &corr)),
+            None,
             None,
         ),
         Some(Planned {
@@ -354,12 +361,15 @@ pub fn handle(sh: &Shared, req: HttpRequest) -> Reply {
             after_commit,
         }) => {
             let handled =
-                after_commit.then(|| answer(org, &sh.cfg, &req, body_json.as_ref(), &corr).status);
-            let resp = match action {
-                FaultAction::Drop => None,
-                FaultAction::Error(e) => Some(e.to_response(&corr)),
-            };
-            (resp, handled)
+                after_commit.then(|| answer(org, &sh.cfg, &req, body_json.as_ref(), &corr));
+            let handled_status = handled.as_ref().map(|r| r.status);
+            match action {
+                FaultAction::Drop => {
+                    let cut = handled.filter(|_| org.faults.cut_mid_response);
+                    (None, handled_status, cut)
+                }
+                FaultAction::Error(e) => (Some(e.to_response(&corr)), handled_status, None),
+            }
         }
     };
     org.log.push(LoggedRequest {
@@ -380,9 +390,27 @@ pub fn handle(sh: &Shared, req: HttpRequest) -> Reply {
         elapsed_us: received_at.elapsed().as_micros() as u64,
     });
     drop(guard);
-    match resp {
-        Some(r) => Reply::Respond(r.with_header("ININ-Correlation-Id", &corr)),
-        None => Reply::Drop,
+    match (resp, cut) {
+        (Some(r), _) => Reply::Respond(r.with_header("ININ-Correlation-Id", &corr)),
+        (None, Some(r)) => Reply::Cut(r.with_header("ININ-Correlation-Id", &corr)),
+        (None, None) => Reply::Drop,
+    }
+}
+
+/// `Faults::expire_tokens_every_ms`: every period, every issued token expires.
+fn expire_tokens_on_period(org: &mut Org) {
+    let every = org.faults.expire_tokens_every_ms;
+    if every == 0 {
+        return;
+    }
+    let now = Instant::now();
+    match org.tokens_expired_at {
+        Some(t) if now.duration_since(t) < Duration::from_millis(every) => {}
+        Some(_) => {
+            auth::expire_all(org);
+            org.tokens_expired_at = Some(now);
+        }
+        None => org.tokens_expired_at = Some(now),
     }
 }
 
