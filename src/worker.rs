@@ -336,6 +336,7 @@ impl Worker {
         let record = self.update(key, |r| {
             previous = std::mem::replace(&mut r.source, source.clone());
         });
+        kinds::skill::grants_processed(&self.shared, key, source.as_deref());
         if let Some(why) = kinds::disabled(key.kind, &self.settings, source.is_none()) {
             log::debug!("{} {}: not synced: {why}", key.kind.name(), key.id);
             self.update(key, |r| {
