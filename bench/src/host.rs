@@ -187,3 +187,29 @@ pub fn flush() {
     let r = gcsync_flush(60_000);
     assert_eq!(r, GcsyncResult::Ok, "gcsync_flush: {}", last_error());
 }
+
+/// A Force Complete Sync of `users` (CIC user JSON values) in chunks of 500 through
+/// `gcsync_force_sync_begin` / `_add` / `_commit`; returns once the run is over and everything
+/// it queued settled (false on a timeout).
+pub fn force_sync_users(users: &[Value], timeout: Duration) -> bool {
+    let mut id = 0u64;
+    // SAFETY: id is writable.
+    let r = unsafe { gcsync_force_sync_begin(0, &mut id) };
+    assert_eq!(r, GcsyncResult::Ok, "force_sync_begin: {}", last_error());
+    for part in users.chunks(500) {
+        let text = Value::Array(part.to_vec()).to_string();
+        // SAFETY: text is readable for its length.
+        let r = unsafe {
+            gcsync_force_sync_add(
+                GcsyncObjectKind::User as u32,
+                text.as_ptr().cast(),
+                text.len(),
+            )
+        };
+        assert_eq!(r, GcsyncResult::Ok, "force_sync_add: {}", last_error());
+    }
+    let r = gcsync_force_sync_commit(0);
+    assert_eq!(r, GcsyncResult::Ok, "force_sync_commit: {}", last_error());
+    let ms = timeout.as_millis().min(u32::MAX as u128) as u32;
+    gcsync_force_sync_wait(ms) == GcsyncResult::Ok && settle(timeout)
+}
