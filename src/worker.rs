@@ -349,7 +349,10 @@ impl Worker {
         match (key.kind, source.as_deref()) {
             (GcsyncObjectKind::User, Some(CicObject::User(user))) => {
                 match self.upsert_user(key, &record, user, force, pending) {
-                    Outcome::Done(true) => self.sync_user_routing(key, user, force, pending),
+                    Outcome::Done(true) => {
+                        let force = force && !self.created_now(key, &record);
+                        self.sync_user_routing(key, user, force, pending)
+                    }
                     other => other,
                 }
             }
