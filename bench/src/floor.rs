@@ -55,13 +55,23 @@ pub fn child(p: &Value) {
     for i in 0..org.wrapup_codes.len() {
         host::object_changed(GcsyncObjectKind::WrapupCode, &code_json(&org, i));
     }
-    for u in users(&org, None) {
-        host::user_changed(&u.to_string());
+    let all = users(&org, None);
+    let by_full_sync = p["users_by"] == "full_sync";
+    if by_full_sync {
+        host::force_sync_commit_users(&all);
+    } else {
+        for u in &all {
+            host::user_changed(&u.to_string());
+        }
     }
     for (i, w) in org.workgroups.iter().enumerate() {
         host::object_changed(GcsyncObjectKind::Workgroup, &workgroup_json(&org, w, i));
     }
-    let settled = host::settle(LONG);
+    let settled = if by_full_sync {
+        host::force_sync_settle(LONG)
+    } else {
+        host::settle(LONG)
+    };
     emit(json!({"settled": settled, "kinds": host::overview()["kinds"]}));
     if p["more"] != true {
         host::shutdown(Duration::from_secs(60));
@@ -290,6 +300,28 @@ pub fn run(r: &mut Report, root: &Path, n: usize, quick: bool) {
         10,
         "needs the full sync of kinds (issue 10)",
     );
+    // (1b): the users of (1) sent as a Force Complete Sync snapshot instead of hooks.
+    let emu = crate::emulator(gc_emulator::Faults::default());
+    let dir = root.join("floor-fcs");
+    let mut c = Proc::spawn(
+        "floor",
+        &json!({"url": emu.base_url(), "dir": dir, "users": n, "more": false,
+                "users_by": "full_sync"}),
+    );
+    let done = c.next(LONG);
+    all_synced(r, "initial sync by Force Complete Sync", &done, &org);
+    let mut work = floor_calc::initial_work(&org, &effective, None);
+    // The full sync records the CIC id on each user it creates (README "Ownership in the org").
+    work.external_ids = n;
+    work.full_read = true;
+    ratios.push(scenario(
+        r,
+        "initial sync, empty org, users by Force Complete Sync",
+        &emu,
+        &work,
+    ));
+    c.finish();
+    let _ = std::fs::remove_dir_all(&dir);
     // (2): the half-populated org, a fresh process and data directory.
     let emu = crate::emulator(gc_emulator::Faults::default());
     let existing = seed_half(&emu, &org);

@@ -189,10 +189,12 @@ fn bulk(name: &str, per: &[usize], max: usize) -> Term {
 /// The floor per group.
 pub fn floor(w: &Work) -> BTreeMap<&'static str, Term> {
     let mut f = BTreeMap::new();
-    let user_reads = if w.full_read || w.users_in_org > 0 {
-        pages(w.users_in_org, USERS_PAGE)
-    } else {
-        0
+    // A Force Complete Sync reads the org (at least one page, even of an empty org); a hook
+    // sync reads it only when it holds users to match.
+    let user_reads = match (w.full_read, w.users_in_org) {
+        (true, n) => pages(n, USERS_PAGE).max(1),
+        (false, 0) => 0,
+        (false, n) => pages(n, USERS_PAGE),
     };
     f.insert(
         "users",

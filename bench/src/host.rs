@@ -188,10 +188,9 @@ pub fn flush() {
     assert_eq!(r, GcsyncResult::Ok, "gcsync_flush: {}", last_error());
 }
 
-/// A Force Complete Sync of `users` (CIC user JSON values) in chunks of 500 through
-/// `gcsync_force_sync_begin` / `_add` / `_commit`; returns once the run is over and everything
-/// it queued settled (false on a timeout).
-pub fn force_sync_users(users: &[Value], timeout: Duration) -> bool {
+/// Commits a Force Complete Sync of `users` (CIC user JSON values), sent in chunks of 500
+/// through `gcsync_force_sync_begin` / `_add` / `_commit`; returns at once (the run goes on).
+pub fn force_sync_commit_users(users: &[Value]) {
     let mut id = 0u64;
     // SAFETY: id is writable.
     let r = unsafe { gcsync_force_sync_begin(0, &mut id) };
@@ -210,6 +209,16 @@ pub fn force_sync_users(users: &[Value], timeout: Duration) -> bool {
     }
     let r = gcsync_force_sync_commit(0);
     assert_eq!(r, GcsyncResult::Ok, "force_sync_commit: {}", last_error());
+}
+
+/// Waits for the full sync to end and for everything it queued to settle (false on a timeout).
+pub fn force_sync_settle(timeout: Duration) -> bool {
     let ms = timeout.as_millis().min(u32::MAX as u128) as u32;
     gcsync_force_sync_wait(ms) == GcsyncResult::Ok && settle(timeout)
+}
+
+/// [`force_sync_commit_users`], then [`force_sync_settle`].
+pub fn force_sync_users(users: &[Value], timeout: Duration) -> bool {
+    force_sync_commit_users(users);
+    force_sync_settle(timeout)
 }
