@@ -62,6 +62,11 @@ pub struct Shared {
     pub client: Mutex<ClientSlot>,
     /// The full sync (Force Complete Sync) state.
     pub full_sync: crate::fullsync::FullSync,
+    /// Skill grants (a workgroup's members and skills) as CIC last sent them, of objects whose
+    /// change is accepted and not processed yet (`None`: a deletion), so a user processed
+    /// before its new or changed workgroup gets the inherited skills in the same write
+    /// (`kinds::skill`).
+    pub accepted_grants: RwLock<HashMap<ObjectKey, Option<Arc<crate::kinds::CicObject>>>>,
     writer: Sender<Msg>,
     /// A token sent after every message someone waits for (a durable row, a barrier, stop):
     /// the writer gathers without waking for each ordinary message and ends its gather on this.
@@ -86,6 +91,7 @@ impl Shared {
         Shared {
             posted: Mutex::default(),
             full_sync: crate::fullsync::FullSync::default(),
+            accepted_grants: RwLock::default(),
             live_workers: AtomicUsize::new(queue.workers()),
             waiting: Default::default(),
             org_index: Mutex::default(),

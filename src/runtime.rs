@@ -320,14 +320,18 @@ pub fn object_changed(kind: GcsyncObjectKind, json: &str) -> Result<(), Failure>
         kind,
         id: object.id().to_string(),
     };
+    let granted = object.skill_grants().is_some().then(|| object.clone());
     let change = Change::Upsert {
         object,
         force: false,
     };
-    shared
+    let queued = shared
         .queue
-        .enqueue(key, change, kinds::priority(kind))
-        .map(|_| ())
+        .enqueue(key.clone(), change, kinds::priority(kind))?;
+    if let (true, Some(o)) = (queued, granted) {
+        kinds::skill::grants_accepted(&shared, &key, Some(&o));
+    }
+    Ok(())
 }
 
 /// Queues the removal of a CIC object of any kind.
@@ -338,10 +342,13 @@ pub fn object_deleted(kind: GcsyncObjectKind, id: &str) -> Result<(), Failure> {
         kind,
         id: id.to_string(),
     };
-    shared
+    if shared
         .queue
-        .enqueue(key, Change::Remove, kinds::priority(kind))
-        .map(|_| ())
+        .enqueue(key.clone(), Change::Remove, kinds::priority(kind))?
+    {
+        kinds::skill::grants_accepted(&shared, &key, None);
+    }
+    Ok(())
 }
 
 /// Queues a forced re-verification of every user in the snapshot.

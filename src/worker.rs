@@ -339,6 +339,7 @@ impl Worker {
         let record = self.update(key, |r| {
             previous = std::mem::replace(&mut r.source, source.clone());
         });
+        kinds::skill::grants_processed(&self.shared, key, source.as_deref());
         if let Some(why) = kinds::disabled(key.kind, &self.settings, source.is_none()) {
             log::debug!("{} {}: not synced: {why}", key.kind.name(), key.id);
             self.update(key, |r| {
@@ -351,7 +352,10 @@ impl Worker {
         match (key.kind, source.as_deref()) {
             (GcsyncObjectKind::User, Some(CicObject::User(user))) => {
                 match self.upsert_user(key, &record, user, force, pending) {
-                    Outcome::Done(true) => self.sync_user_routing(key, user, force, pending),
+                    Outcome::Done(true) => {
+                        let force = force && !self.created_now(key, &record);
+                        self.sync_user_routing(key, user, force, pending)
+                    }
                     other => other,
                 }
             }

@@ -5,6 +5,7 @@ mod common;
 
 use common::skills::*;
 use common::*;
+use gcsync::result::GcsyncResult;
 use serde_json::{json, Value};
 
 /// Initial sync of 40 skills (4 of them languages) and 100 users holding 3 skills and 1
@@ -99,5 +100,100 @@ fn users_sent_amid_their_skills_still_cost_one_write_per_category() {
     assert!(
         measured as f64 <= 1.05 * floor as f64,
         "{measured} > 1.05 × {floor}"
+    );
+}
+
+/// A user the worker takes just before its new workgroup is processed (one worker; every call
+/// takes 100 ms, so the workgroup's hook is accepted while the user is created) gets its direct
+/// and inherited skills in one write per category, not its direct ones first and the inherited
+/// ones again when the workgroup's turn comes.
+#[test]
+fn a_user_synced_before_its_new_workgroup_gets_inherited_skills_in_the_same_write() {
+    let w = World::with_emulator(gc_emulator::EmulatorConfig {
+        rate_limit_per_minute: 1_000_000,
+        ..emulator_config()
+    });
+    set("sync_advanced_platform_objects", "true");
+    set("requests_per_minute", "100000");
+    set("max_concurrent_requests", "1");
+    w.start();
+    skill("Billing", false);
+    skill("Direct", false);
+    skill("French", true);
+    wait_idle();
+    w.emu.set_faults(gc_emulator::Faults {
+        latency_ms: 100,
+        ..gc_emulator::Faults::default()
+    });
+    w.emu.clear_requests();
+    user("ann", json!([{"id": "Direct", "proficiency": 50}]));
+    let sales = json!({"id": "Sales", "members": ["ann"],
+        "skills": [{"id": "Billing", "proficiency": 90}, {"id": "French", "proficiency": 30}]});
+    let wg = gcsync::object::GcsyncObjectKind::Workgroup;
+    assert_eq!(object_changed(wg, &sales.to_string()), GcsyncResult::Ok);
+    wait_idle();
+    assert_eq!(
+        held(&w, "ann"),
+        (
+            json!({gid("Billing"): 5.0, gid("Direct"): 3.0}),
+            json!({gid("French"): 2.0})
+        )
+    );
+    let calls = |route: &str| w.emu.call_count("PATCH", route);
+    assert_eq!(calls("/api/v2/users/{userId}/routingskills/bulk"), 1);
+    assert_eq!(calls("/api/v2/users/{userId}/routinglanguages/bulk"), 1);
+}
+
+/// A Force Complete Sync into an empty org creates every user as a forced check; a user it has
+/// just created holds no skills or languages, so none is read before they are written.
+#[test]
+fn users_a_full_sync_creates_get_their_skills_without_a_read() {
+    use gcsync::ffi::*;
+    let w = World::with_emulator(gc_emulator::EmulatorConfig {
+        rate_limit_per_minute: 1_000_000,
+        ..emulator_config()
+    });
+    set("sync_advanced_platform_objects", "true");
+    set("requests_per_minute", "100000");
+    w.start();
+    skill("Billing", false);
+    skill("French", true);
+    wait_idle();
+    w.emu.clear_requests();
+    let users: Vec<Value> = (0..20)
+        .map(|i| {
+            json!({"id": format!("fs{i:02}"), "business_email": format!("fs{i:02}@example.com"),
+                   "skills": [{"id": "Billing", "proficiency": 50}, {"id": "French", "proficiency": 90}]})
+        })
+        .collect();
+    let chunk = Value::Array(users).to_string();
+    let mut id = 0u64;
+    unsafe {
+        assert_eq!(gcsync_force_sync_begin(0, &mut id), GcsyncResult::Ok);
+        let kind = gcsync::object::GcsyncObjectKind::User as u32;
+        let r = gcsync_force_sync_add(kind, chunk.as_ptr().cast(), chunk.len());
+        assert_eq!(r, GcsyncResult::Ok);
+    }
+    assert_eq!(gcsync_force_sync_commit(0), GcsyncResult::Ok);
+    assert_eq!(gcsync_force_sync_wait(60_000), GcsyncResult::Ok);
+    wait_idle();
+    for i in 0..20 {
+        let u = format!("fs{i:02}");
+        assert_eq!(
+            held(&w, &u),
+            (json!({gid("Billing"): 3.0}), json!({gid("French"): 5.0})),
+            "{u}"
+        );
+    }
+    let calls = |m: &str, route: &str| w.emu.call_count(m, route);
+    assert_eq!(calls("GET", "/api/v2/users/{userId}/routingskills"), 0);
+    assert_eq!(calls("GET", "/api/v2/users/{userId}/routinglanguages"), 0);
+    assert_eq!(
+        calls("PATCH", "/api/v2/users/{userId}/routingskills/bulk"),
+        20
+    );
+    assert_eq!(
+        calls("PATCH", "/api/v2/users/{userId}/routinglanguages/bulk"),
+        20
     );
 }

@@ -12,9 +12,12 @@
 
 mod budget;
 mod child;
+mod floor;
+mod floor_calc;
 mod hooks;
 mod host;
 mod org;
+mod org_json;
 mod outage;
 mod presence;
 mod probe;
@@ -28,7 +31,7 @@ use report::Report;
 use std::path::{Path, PathBuf};
 
 const USAGE: &str =
-    "usage: gcsync-bench [--quick] [--only cpu,startstop,outage,hooks,budget,routing,presence] [--data-root DIR]
+    "usage: gcsync-bench [--quick] [--only cpu,startstop,outage,hooks,budget,routing,presence,floor] [--data-root DIR]
                     [--sizes N,M] [--keep]
        gcsync-bench org [--users N]";
 
@@ -154,6 +157,7 @@ fn parse(args: &[String]) -> Plan {
                         "budget",
                         "routing",
                         "presence",
+                        "floor",
                     ]
                     .contains(&s.as_str())
                     {
@@ -257,6 +261,14 @@ fn run(plan: &Plan) -> bool {
         routing::run(&mut r, &emu, &dir, n);
         let _ = std::fs::remove_dir_all(&dir);
     }
+    if plan.wants("floor") {
+        floor::run(
+            &mut r,
+            &root,
+            if plan.quick { 1_000 } else { 10_000 },
+            plan.quick,
+        );
+    }
     if plan.wants("hooks") {
         for (condition, title) in hooks::CONDITIONS {
             let dir = root.join(format!("hooks-{condition}"));
@@ -271,16 +283,6 @@ fn run(plan: &Plan) -> bool {
         presence::run(plan, &mut r, &root);
     }
     r.section("not yet measurable");
-    r.slot(
-        "API calls vs floor (initial, half-populated, no-op / 1 % drift Force Complete Sync, one change)",
-        6,
-        "Engine 2: bulk planning, the floor formula from its endpoint limits; kinds of issue 8",
-    );
-    r.slot(
-        "per-object pusher calls and ratio",
-        6,
-        "Engine 2's executor",
-    );
     r.slot(
         "disk and CPU per object of the other kinds",
         8,
@@ -314,6 +316,7 @@ fn main() {
                 Some("outage") => outage::child(&params),
                 Some("hooks") => hooks::child(&params),
                 Some("routing") => routing::child(&params),
+                Some("floor") => floor::child(&params),
                 other => fail(&format!("unknown child {other:?}")),
             }
         }

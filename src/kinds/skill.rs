@@ -13,6 +13,7 @@ use crate::queue::Priority;
 use crate::result::Failure;
 use crate::settings::Settings;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// The skill kind.
 pub struct SkillKind;
@@ -102,24 +103,62 @@ pub struct DesiredRouting {
     pub warnings: Vec<String>,
 }
 
-/// The skills every object of the table gives `user` (workgroups it is a member of).
+/// The skills every skill-granting object (workgroup) gives `user`: as CIC last sent it when
+/// that change is accepted and not processed yet ([`Shared::accepted_grants`]), else as
+/// processed (the object table).
 fn inherited(shared: &Shared, user: &str) -> Vec<Vec<SkillRef>> {
-    shared
+    let grants = |o: &CicObject| -> Option<Vec<SkillRef>> {
+        o.skill_grants()
+            .filter(|(members, skills)| !skills.is_empty() && members.iter().any(|m| m == user))
+            .map(|(_, skills)| skills.to_vec())
+    };
+    let accepted = shared
+        .accepted_grants
+        .read()
+        .unwrap_or_else(|p| p.into_inner());
+    let mut out: Vec<Vec<SkillRef>> = accepted
+        .values()
+        .filter_map(|o| o.as_deref().and_then(grants))
+        .collect();
+    let processed = shared
         .objects
-        .select(|r| {
-            r.source
-                .as_deref()
-                .and_then(CicObject::skill_grants)
-                .is_some_and(|(members, skills)| {
-                    !skills.is_empty() && members.iter().any(|m| m == user)
-                })
-        })
-        .into_iter()
-        .filter_map(|(_, r)| {
-            let src = r.source?;
-            src.skill_grants().map(|(_, s)| s.to_vec())
-        })
-        .collect()
+        .select(|r| r.source.as_deref().and_then(grants).is_some());
+    out.extend(
+        processed
+            .into_iter()
+            .filter(|(k, _)| !accepted.contains_key(k))
+            .filter_map(|(_, r)| r.source.as_deref().and_then(grants)),
+    );
+    out
+}
+
+/// Notes an accepted change of a skill-granting object (`object`: its new CIC data, `None`: its
+/// deletion) for [`inherited`], until the worker processes it ([`grants_processed`]). Called
+/// by the hooks after the change is queued; other kinds are ignored.
+pub fn grants_accepted(shared: &Shared, key: &ObjectKey, object: Option<&CicObject>) {
+    if key.kind != GcsyncObjectKind::Workgroup {
+        return;
+    }
+    let mut g = shared
+        .accepted_grants
+        .write()
+        .unwrap_or_else(|p| p.into_inner());
+    g.insert(key.clone(), object.map(|o| Arc::new(o.clone())));
+}
+
+/// The worker processes `source` for `key`: the accepted grants are the object table's now,
+/// unless a newer change was accepted meanwhile.
+pub fn grants_processed(shared: &Shared, key: &ObjectKey, source: Option<&CicObject>) {
+    if key.kind != GcsyncObjectKind::Workgroup {
+        return;
+    }
+    let mut g = shared
+        .accepted_grants
+        .write()
+        .unwrap_or_else(|p| p.into_inner());
+    if g.get(key).is_some_and(|a| a.as_deref() == source) {
+        g.remove(key);
+    }
 }
 
 /// A user's effective skills (direct + `inherited`: [`effective`]) as Genesys assignments by

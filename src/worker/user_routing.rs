@@ -14,6 +14,7 @@ use crate::genesys::ApiError;
 use crate::kinds::skill::{advanced_disabled, desired_routing};
 use crate::kinds::Applied;
 use crate::object::{GcsyncObjectKind, ObjectKey};
+use crate::objects::{Origin, Record};
 use crate::queue::Pending;
 use crate::user_sync::{Ctx, SyncError};
 use std::collections::BTreeMap;
@@ -66,6 +67,18 @@ fn execute(
 }
 
 impl Worker {
+    /// Whether the user step just processed created the Genesys user (`before`: the record
+    /// before it, not linked; now linked as created): a new user holds no skills or languages,
+    /// so a forced check has nothing to read (a full sync's creates are forced).
+    pub(super) fn created_now(&self, key: &ObjectKey, before: &Record) -> bool {
+        before.status.genesys_id.is_none()
+            && self
+                .shared
+                .objects
+                .get(key)
+                .is_some_and(|r| r.status.genesys_id.is_some() && r.origin == Some(Origin::Created))
+    }
+
     /// Brings the linked Genesys user's skills and languages to the CIC user's effective
     /// skills (after the user itself synced). `force`: read what Genesys holds and repair.
     pub(super) fn sync_user_routing(
