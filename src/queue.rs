@@ -145,6 +145,9 @@ pub struct WorkQueue {
     wake_writer: (Sender<()>, Receiver<()>),
     nudge: (Sender<()>, Receiver<()>),
     max_pending: usize,
+    /// The emptied map of unsaved changes, swapped in by the writer's next take (only the
+    /// writer locks it).
+    spare_unsaved: Mutex<HashMap<ObjectKey, (u64, Arc<Change>)>>,
     /// One tripwire per worker slot: a change that supersedes the object a worker holds
     /// interrupts that worker's waits only; shutdown and new settings trip them all.
     interrupts: Vec<crate::cancel::Cancel>,
@@ -174,6 +177,7 @@ impl WorkQueue {
             wake_writer: bounded(1),
             nudge: bounded(workers.max(1)),
             max_pending,
+            spare_unsaved: Mutex::default(),
             interrupts: (0..workers.max(1))
                 .map(|_| crate::cancel::Cancel::default())
                 .collect(),
@@ -294,7 +298,12 @@ impl WorkQueue {
                     .insert(key.clone(), Accepted::Change(change.clone()));
             }
         }
-        g.accepted_seq.insert(key.clone(), seq);
+        match g.accepted_seq.get_mut(&key) {
+            Some(s) => *s = seq,
+            None => {
+                g.accepted_seq.insert(key.clone(), seq);
+            }
+        }
         let holder = g.in_flight.get(&key).copied();
         let newly = if let Some(p) = g.pending.get_mut(&key) {
             p.change = Change::merge(&p.change, change);

@@ -56,11 +56,20 @@ impl WorkQueue {
     /// accepted, so rows synced one after the other share pages and a commit of a few outcomes
     /// rewrites a few pages (in hash-map order, every outcome rewrote a page of its own).
     pub fn take_unsaved(&self) -> (Vec<Unsaved>, u64) {
+        // The map the hooks fill next is the one the last call emptied, with its capacity: a
+        // hook never grows (rehashes) a fresh map under the queue's lock after each commit, and
+        // the lock is held for a swap only.
+        let mut spare = self.spare_unsaved.lock().unwrap_or_else(|p| p.into_inner());
         let mut g = self.lock();
-        let taken = std::mem::take(&mut g.unsaved);
+        std::mem::swap(&mut g.unsaved, &mut *spare);
         let upto = g.seq;
         drop(g);
-        let mut v: Vec<Unsaved> = taken.into_iter().map(|(k, (s, c))| (k, s, c)).collect();
+        let mut v: Vec<Unsaved> = spare.drain().map(|(k, (s, c))| (k, s, c)).collect();
+        // Keep room for a burst like this one, not for the largest ever seen.
+        if spare.capacity() > 4 * v.len().max(1024) {
+            spare.shrink_to(v.len());
+        }
+        drop(spare);
         v.sort_unstable_by_key(|(_, seq, _)| *seq);
         (v, upto)
     }
