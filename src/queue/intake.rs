@@ -1,10 +1,37 @@
 //! The queue's side toward the writer and the worker's planning: sequence numbers, the
 //! accepted changes not yet durable, the next waiting changes, and the writer's wakeups.
 
+use super::waiting::Accepted;
 use super::{Change, Pending, Unsaved, WorkQueue, PEEK_SCAN};
 use crate::object::ObjectKey;
 use crossbeam_channel::Receiver;
+use std::collections::HashMap;
 use std::sync::Arc;
+
+/// What accepting a change replaced (older changes of the object), kept to be freed once the
+/// queue's lock is let go: the last reference to an older change frees a whole CIC object.
+#[derive(Default)]
+pub(super) struct Replaced {
+    pub(super) accepted: Option<Accepted>,
+    pub(super) pending: Option<Arc<Change>>,
+    pub(super) unsaved: Option<(ObjectKey, Arc<Change>)>,
+}
+
+/// Sets an object's unsaved change, handing back what it replaced (key included: freeing them
+/// is left to the caller).
+pub(super) fn unsaved_insert(
+    unsaved: &mut HashMap<ObjectKey, (u64, Arc<Change>)>,
+    key: ObjectKey,
+    v: (u64, Arc<Change>),
+) -> Option<(ObjectKey, Arc<Change>)> {
+    match unsaved.get_mut(&key) {
+        Some(slot) => Some((key, std::mem::replace(slot, v).1)),
+        None => {
+            unsaved.insert(key, v);
+            None
+        }
+    }
+}
 
 impl WorkQueue {
     /// Takes, without waiting, up to `max` of the first waiting changes `want` selects (among
