@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 mod intake;
 mod requeue;
 mod waiting;
+use intake::{unsaved_insert, Replaced};
 use waiting::{Accepted, Delayed, Waiting};
 
 /// What should happen to an object (of any kind).
@@ -146,6 +147,9 @@ pub struct WorkQueue {
     wake_writer: (Sender<()>, Receiver<()>),
     nudge: (Sender<()>, Receiver<()>),
     max_pending: usize,
+    /// The emptied map of unsaved changes, swapped in by the writer's next take (only the
+    /// writer locks it).
+    spare_unsaved: Mutex<HashMap<ObjectKey, (u64, Arc<Change>)>>,
     /// One tripwire per worker slot: a change that supersedes the object a worker holds
     /// interrupts that worker's waits only; shutdown and new settings trip them all.
     interrupts: Vec<crate::cancel::Cancel>,
@@ -175,6 +179,7 @@ impl WorkQueue {
             wake_writer: bounded(1),
             nudge: bounded(workers.max(1)),
             max_pending,
+            spare_unsaved: Mutex::default(),
             interrupts: (0..workers.max(1))
                 .map(|_| crate::cancel::Cancel::default())
                 .collect(),
@@ -216,9 +221,13 @@ impl WorkQueue {
         priority: Priority,
         limit: u64,
     ) -> Result<bool, Failure> {
+        let change = Arc::new(change);
+        let mut old = Replaced::default();
         let mut g = self.lock();
-        let step = self.accept(&mut g, key, Arc::new(change), priority, limit);
+        let step = self.accept(&mut g, key, change, priority, limit, &mut old);
         drop(g);
+        // What the change replaced is freed after the lock is let go.
+        drop(old);
         let step = step?;
         let accepted = step.is_some();
         self.signal(step);
@@ -234,9 +243,12 @@ impl WorkQueue {
         changes: impl IntoIterator<Item = (ObjectKey, Change, Priority)>,
     ) -> (usize, Option<Failure>) {
         let mut g = self.lock();
-        let (mut steps, mut refused) = (Vec::new(), None);
+        let (mut steps, mut refused, mut olds) = (Vec::new(), None, Vec::new());
         for (key, change, priority) in changes {
-            match self.accept(&mut g, key, Arc::new(change), priority, u64::MAX) {
+            let mut old = Replaced::default();
+            let step = self.accept(&mut g, key, Arc::new(change), priority, u64::MAX, &mut old);
+            olds.push(old);
+            match step {
                 Ok(step) => steps.push(step),
                 Err(f) => {
                     refused = Some(f);
@@ -245,6 +257,7 @@ impl WorkQueue {
             }
         }
         drop(g);
+        drop(olds);
         let accepted = steps.len();
         for step in steps {
             self.signal(step);
@@ -263,6 +276,7 @@ impl WorkQueue {
         change: Arc<Change>,
         priority: Priority,
         limit: u64,
+        old: &mut Replaced,
     ) -> Result<Option<Signal>, Failure> {
         if g.accepted_seq.get(&key).is_some_and(|s| *s > limit) {
             return Ok(None);
@@ -289,29 +303,39 @@ impl WorkQueue {
         g.seq += 1;
         let seq = g.seq;
         match g.accepted.get_mut(&key) {
-            Some(a) => *a = Accepted::Change(change.clone()),
+            Some(a) => old.accepted = Some(std::mem::replace(a, Accepted::Change(change.clone()))),
             None => {
                 g.accepted
                     .insert(key.clone(), Accepted::Change(change.clone()));
             }
         }
-        g.accepted_seq.insert(key.clone(), seq);
+        match g.accepted_seq.get_mut(&key) {
+            Some(s) => *s = seq,
+            None => {
+                g.accepted_seq.insert(key.clone(), seq);
+            }
+        }
         let holder = g.in_flight.get(&key).copied();
         let newly = if let Some(p) = g.pending.get_mut(&key) {
-            p.change = Change::merge(&p.change, change);
+            let merged = Change::merge(&p.change, change);
+            old.pending = Some(std::mem::replace(&mut p.change, merged));
             p.seq = seq;
             if priority == Priority::High {
                 p.priority = Priority::High;
             }
             let c = p.change.clone();
-            g.unsaved.insert(key, (seq, c));
+            old.unsaved = unsaved_insert(&mut g.unsaved, key, (seq, c));
             None
         } else {
             let (change, attempts) = match g.delayed.remove(&key) {
-                Some(old) => (Change::merge(&old.change, change), old.attempts),
+                Some(d) => {
+                    let merged = Change::merge(&d.change, change);
+                    old.pending = Some(d.change);
+                    (merged, d.attempts)
+                }
                 None => (change, 0),
             };
-            g.unsaved.insert(key.clone(), (seq, change.clone()));
+            old.unsaved = unsaved_insert(&mut g.unsaved, key.clone(), (seq, change.clone()));
             g.pending.insert(
                 key.clone(),
                 Pending {

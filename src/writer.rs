@@ -1,10 +1,11 @@
 //! The writer thread: the only one that writes the database. It group-commits what the hooks
 //! accepted (taking the queue's unsaved changes whole, oldest first) together with the workers'
-//! outcomes, in one transaction per batch: accepted changes wait at most [`GATHER`], outcomes
-//! alone at most [`OUTCOME_GATHER`], and a message someone waits for (a create intent, a flush,
-//! stop) ends the gather at once through its token (`Shared::urgent_wakeups`). While it
-//! gathers, the writer wakes only for such a token, the first accepted change, or the deadline,
-//! never once per hook or per outcome. Hooks never wait for it; the workers wait only for a
+//! outcomes, in one transaction per batch. Accepted changes are committed as soon as the writer
+//! is free (those accepted during a commit go into the next one: durable within two commits);
+//! outcomes alone wait at most [`OUTCOME_GATHER`], unless an accepted change or a message
+//! someone waits for (a create intent, a flush, stop; its token on `Shared::urgent_wakeups`)
+//! comes first. While outcomes gather, the writer wakes only for such a token, the first
+//! accepted change, or the deadline, never once per hook or per outcome. Hooks never wait for it; the workers wait only for a
 //! create intent to be durable. A failed commit is kept and retried (a change is never
 //! dropped), with the error logged once per message.
 use crate::audit::AuditEntry;
@@ -30,11 +31,6 @@ pub enum Msg {
     /// Commit what is queued, then stop.
     Stop,
 }
-
-/// How long the writer gathers changes and outcomes into one commit when nobody waits for it
-/// (a create intent, a flush and shutdown are committed at once). Keeps an accepted change
-/// durable within about 10 ms while turning bursts into one fsync.
-pub const GATHER: Duration = Duration::from_millis(3);
 
 /// How long outcomes alone wait to share a commit (with the next create intent, say).
 pub const OUTCOME_GATHER: Duration = Duration::from_millis(50);
@@ -193,33 +189,18 @@ pub fn run(mut db: Db, shared: Arc<Shared>, rx: Receiver<Msg>) {
         let retrying = carry.is_some();
         let mut batch = carry.take().unwrap_or_default();
         let msgs: Vec<Msg> = first.into_iter().collect();
-        if !retrying && !stopping {
-            // Group commit: gather for a moment unless someone waits for this commit. Accepted
-            // changes wait at most GATHER; outcomes alone (recoverable from their pending
-            // changes and intents) wait for the next urgent commit or OUTCOME_GATHER.
-            let start = Instant::now();
-            let mut short = shared.queue.has_unsaved();
-            let mut until = start + if short { GATHER } else { OUTCOME_GATHER };
-            // Ordinary messages (outcomes) do not wake the writer: they wait in the channel
-            // until the deadline, a message someone waits for (its token on `urgent`), or, while
-            // the deadline is OUTCOME_GATHER away, the first accepted change (which then waits
-            // GATHER at most; later hooks' wakeups change nothing and are not listened to).
-            if !msgs.iter().any(Msg::is_urgent) {
-                loop {
-                    let left = until.saturating_duration_since(Instant::now());
-                    if short {
-                        let _ = urgent.recv_timeout(left);
-                        break;
-                    }
-                    crossbeam_channel::select! {
-                        recv(urgent) -> _ => break,
-                        recv(wake) -> _ => {
-                            until = until.min(Instant::now() + GATHER);
-                            short = true;
-                        }
-                        default(left) => break,
-                    }
-                }
+        if !retrying && !stopping && !msgs.iter().any(Msg::is_urgent) && !shared.queue.has_unsaved()
+        {
+            // Group commit. Accepted changes are committed at once: whatever arrives during a
+            // commit goes into the next one, so a change a hook accepted is durable within two
+            // commits (one fsync each) and bursts still share commits. Outcomes alone
+            // (recoverable from their pending changes and intents) wait in the channel for the
+            // next commit: a message someone waits for (its token on `urgent`), the first
+            // accepted change, or OUTCOME_GATHER.
+            crossbeam_channel::select! {
+                recv(urgent) -> _ => {}
+                recv(wake) -> _ => {}
+                default(OUTCOME_GATHER) => {}
             }
         }
         // Tokens first, then the messages: a token is sent after its message, so every token

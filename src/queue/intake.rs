@@ -1,10 +1,37 @@
 //! The queue's side toward the writer and the worker's planning: sequence numbers, the
 //! accepted changes not yet durable, the next waiting changes, and the writer's wakeups.
 
+use super::waiting::Accepted;
 use super::{Change, Pending, Unsaved, WorkQueue, PEEK_SCAN};
 use crate::object::ObjectKey;
 use crossbeam_channel::Receiver;
+use std::collections::HashMap;
 use std::sync::Arc;
+
+/// What accepting a change replaced (older changes of the object), kept to be freed once the
+/// queue's lock is let go: the last reference to an older change frees a whole CIC object.
+#[derive(Default)]
+pub(super) struct Replaced {
+    pub(super) accepted: Option<Accepted>,
+    pub(super) pending: Option<Arc<Change>>,
+    pub(super) unsaved: Option<(ObjectKey, Arc<Change>)>,
+}
+
+/// Sets an object's unsaved change, handing back what it replaced (key included: freeing them
+/// is left to the caller).
+pub(super) fn unsaved_insert(
+    unsaved: &mut HashMap<ObjectKey, (u64, Arc<Change>)>,
+    key: ObjectKey,
+    v: (u64, Arc<Change>),
+) -> Option<(ObjectKey, Arc<Change>)> {
+    match unsaved.get_mut(&key) {
+        Some(slot) => Some((key, std::mem::replace(slot, v).1)),
+        None => {
+            unsaved.insert(key, v);
+            None
+        }
+    }
+}
 
 impl WorkQueue {
     /// Takes, without waiting, up to `max` of the first waiting changes `want` selects (among
@@ -56,11 +83,20 @@ impl WorkQueue {
     /// accepted, so rows synced one after the other share pages and a commit of a few outcomes
     /// rewrites a few pages (in hash-map order, every outcome rewrote a page of its own).
     pub fn take_unsaved(&self) -> (Vec<Unsaved>, u64) {
+        // The map the hooks fill next is the one the last call emptied, with its capacity: a
+        // hook never grows (rehashes) a fresh map under the queue's lock after each commit, and
+        // the lock is held for a swap only.
+        let mut spare = self.spare_unsaved.lock().unwrap_or_else(|p| p.into_inner());
         let mut g = self.lock();
-        let taken = std::mem::take(&mut g.unsaved);
+        std::mem::swap(&mut g.unsaved, &mut *spare);
         let upto = g.seq;
         drop(g);
-        let mut v: Vec<Unsaved> = taken.into_iter().map(|(k, (s, c))| (k, s, c)).collect();
+        let mut v: Vec<Unsaved> = spare.drain().map(|(k, (s, c))| (k, s, c)).collect();
+        // Keep room for a burst like this one, not for the largest ever seen.
+        if spare.capacity() > 4 * v.len().max(1024) {
+            spare.shrink_to(v.len());
+        }
+        drop(spare);
         v.sort_unstable_by_key(|(_, seq, _)| *seq);
         (v, upto)
     }

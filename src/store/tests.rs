@@ -341,3 +341,70 @@ fn an_intent_recorded_ahead_never_overwrites_an_outcome_committed_before_it() {
     assert_eq!(loaded.pending.len(), 1);
     assert_eq!(loaded.pending[0].0, fresh);
 }
+
+/// Many rows are read in two halves on two threads: every row and every pending change of
+/// both halves is loaded, pending changes oldest first, and the highest sequence number found.
+#[test]
+fn a_large_table_loads_whole_from_both_halves() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = 2 * load::split_at() + 11;
+    {
+        let (mut db, _) = Db::open(dir.path()).unwrap();
+        let intake: Vec<Unsaved> = (0..n)
+            .map(|i| {
+                (
+                    ObjectKey::user(format!("u{i}")),
+                    i as u64 + 1,
+                    upsert(&format!("u{i}")),
+                )
+            })
+            .collect();
+        db.commit(&intake, &[]).unwrap();
+        // All but every 7th complete; one in the upper half has a newer change than its row.
+        let rows: Vec<RowWrite> = (0..n)
+            .filter(|i| i % 7 != 0)
+            .map(|i| {
+                let mut rec = Record {
+                    source: Some(Arc::new(user(&format!("u{i}")))),
+                    seq: i as u64 + 1,
+                    ..Record::default()
+                };
+                rec.status.state = SyncState::Synced;
+                rec.status.genesys_id = Some(format!("g-{i}"));
+                RowWrite {
+                    key: ObjectKey::user(format!("u{i}")),
+                    record: Some(rec),
+                    done_seq: Some(i as u64 + 1),
+                }
+            })
+            .collect();
+        db.commit(
+            &[(ObjectKey::user("u8002"), n as u64 + 5, upsert("u8002"))],
+            &rows,
+        )
+        .unwrap();
+    }
+    let (_db, loaded) = Db::open(dir.path()).unwrap();
+    assert_eq!(loaded.rows.len(), n);
+    let synced = loaded
+        .rows
+        .values()
+        .filter(|r| r.status.state == SyncState::Synced)
+        .count();
+    assert_eq!(synced, n - n.div_ceil(7));
+    assert_eq!(
+        loaded.rows[&ObjectKey::user("u8002")]
+            .status
+            .genesys_id
+            .as_deref(),
+        Some("g-8002")
+    );
+    let mut want: Vec<u64> = (0..n)
+        .filter(|i| i % 7 == 0)
+        .map(|i| i as u64 + 1)
+        .collect();
+    want.push(n as u64 + 5);
+    let seqs: Vec<u64> = loaded.pending.iter().map(|(_, _, s)| *s).collect();
+    assert_eq!(seqs, want, "every pending change, oldest first");
+    assert_eq!(loaded.last_seq, n as u64 + 5);
+}
