@@ -113,10 +113,12 @@ fn inherited(shared: &Shared, user: &str) -> Vec<Vec<SkillRef>> {
             .filter(|(members, skills)| !skills.is_empty() && members.iter().any(|m| m == user))
             .map(|(_, skills)| skills.to_vec())
     };
+    // A copy (a few Arcs), so a workgroup hook never waits for the table scan below.
     let accepted = shared
         .accepted_grants
         .read()
-        .unwrap_or_else(|p| p.into_inner());
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
     let mut out: Vec<Vec<SkillRef>> = accepted
         .values()
         .filter_map(|o| o.as_deref().and_then(grants))
