@@ -8,18 +8,25 @@ use common::*;
 use gcsync::result::GcsyncResult;
 use serde_json::{json, Value};
 
-/// Initial sync of 40 skills (4 of them languages) and 100 users holding 3 skills and 1
-/// language each, sent in one burst (`users_between`: the users between the first and the
-/// second half of the skills, so they meet skills still on their way): the routing calls, and the floor the API allows,
-/// `creates + Σ users (⌈skills/50⌉ + ⌈languages/50⌉)` (there is no bulk create for skills or
-/// languages).
-fn initial_sync(users_between: bool) -> (usize, usize) {
+/// A world with advanced sync on whose budget is out of the way (the counts are under test),
+/// not started yet.
+fn unthrottled_world() -> World {
     let w = World::with_emulator(gc_emulator::EmulatorConfig {
         rate_limit_per_minute: 1_000_000,
         ..emulator_config()
     });
     set("sync_advanced_platform_objects", "true");
     set("requests_per_minute", "100000");
+    w
+}
+
+/// Initial sync of 40 skills (4 of them languages) and 100 users holding 3 skills and 1
+/// language each, sent in one burst (`users_between`: the users between the first and the
+/// second half of the skills, so they meet skills still on their way): the routing calls, and the floor the API allows,
+/// `creates + Σ users (⌈skills/50⌉ + ⌈languages/50⌉)` (there is no bulk create for skills or
+/// languages).
+fn initial_sync(users_between: bool) -> (usize, usize) {
+    let w = unthrottled_world();
     w.start();
     let (n_skills, n_users) = (40, 100);
     let is_language = |i: usize| i.is_multiple_of(10);
@@ -109,12 +116,7 @@ fn users_sent_amid_their_skills_still_cost_one_write_per_category() {
 /// ones again when the workgroup's turn comes.
 #[test]
 fn a_user_synced_before_its_new_workgroup_gets_inherited_skills_in_the_same_write() {
-    let w = World::with_emulator(gc_emulator::EmulatorConfig {
-        rate_limit_per_minute: 1_000_000,
-        ..emulator_config()
-    });
-    set("sync_advanced_platform_objects", "true");
-    set("requests_per_minute", "100000");
+    let w = unthrottled_world();
     set("max_concurrent_requests", "1");
     w.start();
     skill("Billing", false);
@@ -149,12 +151,7 @@ fn a_user_synced_before_its_new_workgroup_gets_inherited_skills_in_the_same_writ
 #[test]
 fn users_a_full_sync_creates_get_their_skills_without_a_read() {
     use gcsync::ffi::*;
-    let w = World::with_emulator(gc_emulator::EmulatorConfig {
-        rate_limit_per_minute: 1_000_000,
-        ..emulator_config()
-    });
-    set("sync_advanced_platform_objects", "true");
-    set("requests_per_minute", "100000");
+    let w = unthrottled_world();
     w.start();
     skill("Billing", false);
     skill("French", true);

@@ -283,6 +283,27 @@ fn all_synced(r: &mut Report, what: &str, report: &Value, org: &RefOrg) {
     );
 }
 
+/// Starts a child on `emu` (data directory `dir`, parameters beyond the defaults in `extra`)
+/// and checks its initial sync: every object Synced.
+fn initial(r: &mut Report, org: &RefOrg, emu: &Emulator, dir: &Path, extra: Value) -> Proc {
+    let mut p = json!({"url": emu.base_url(), "dir": dir, "users": org.users.len(), "more": false});
+    for (k, v) in extra.as_object().into_iter().flatten() {
+        p[k] = v.clone();
+    }
+    let mut c = Proc::spawn("floor", &p);
+    let done = c.next(LONG);
+    let name = dir.file_name().map(|f| f.to_string_lossy().into_owned());
+    let what = format!("initial sync ({})", name.unwrap_or_default());
+    all_synced(r, &what, &done, org);
+    c
+}
+
+/// Waits for the child to end and drops its data directory.
+fn end(c: Proc, dir: &Path) {
+    c.finish();
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 /// Runs every scenario at `n` users (`quick`: asserts the ratios as checks).
 pub fn run(r: &mut Report, root: &Path, n: usize, quick: bool) {
     let org = org::generate(SEED, Sizes::with_users(n));
@@ -295,12 +316,7 @@ pub fn run(r: &mut Report, root: &Path, n: usize, quick: bool) {
     // (1), (3), (4), (5): an empty org, one process.
     let emu = crate::emulator(gc_emulator::Faults::default());
     let dir = root.join("floor-empty");
-    let mut c = Proc::spawn(
-        "floor",
-        &json!({"url": emu.base_url(), "dir": dir, "users": n, "more": true}),
-    );
-    let done = c.next(LONG);
-    all_synced(r, "initial sync into an empty org", &done, &org);
+    let mut c = initial(r, &org, &emu, &dir, json!({"more": true}));
     let work = floor_calc::initial_work(&org, &effective, None);
     ratios.push(scenario(r, "initial sync, empty org", &emu, &work));
     emu.clear_requests();
@@ -361,8 +377,7 @@ pub fn run(r: &mut Report, root: &Path, n: usize, quick: bool) {
         &emu,
         &full(drift.len()),
     ));
-    c.finish();
-    let _ = std::fs::remove_dir_all(&dir);
+    end(c, &dir);
     r.slot(
         "no-op / 1 % drift Force Complete Sync of queues, members, skills, languages, assignments, codes",
         10,
@@ -371,13 +386,7 @@ pub fn run(r: &mut Report, root: &Path, n: usize, quick: bool) {
     // (1b): the users of (1) sent as a Force Complete Sync snapshot instead of hooks.
     let emu = crate::emulator(gc_emulator::Faults::default());
     let dir = root.join("floor-fcs");
-    let mut c = Proc::spawn(
-        "floor",
-        &json!({"url": emu.base_url(), "dir": dir, "users": n, "more": false,
-                "users_by": "full_sync"}),
-    );
-    let done = c.next(LONG);
-    all_synced(r, "initial sync by Force Complete Sync", &done, &org);
+    let c = initial(r, &org, &emu, &dir, json!({"users_by": "full_sync"}));
     let mut work = floor_calc::initial_work(&org, &effective, None);
     // The full sync records the CIC id on each user it creates (README "Ownership in the org").
     work.external_ids = n;
@@ -388,18 +397,12 @@ pub fn run(r: &mut Report, root: &Path, n: usize, quick: bool) {
         &emu,
         &work,
     ));
-    c.finish();
-    let _ = std::fs::remove_dir_all(&dir);
+    end(c, &dir);
     // (2): the half-populated org, a fresh process and data directory.
     let emu = crate::emulator(gc_emulator::Faults::default());
     let existing = seed_half(&emu, &org);
     let dir = root.join("floor-half");
-    let mut c = Proc::spawn(
-        "floor",
-        &json!({"url": emu.base_url(), "dir": dir, "users": n, "more": false}),
-    );
-    let done = c.next(LONG);
-    all_synced(r, "initial sync into the half-populated org", &done, &org);
+    let c = initial(r, &org, &emu, &dir, json!({}));
     let dups = duplicates(&emu);
     r.check(
         "half-populated org: existing objects adopted, none duplicated",
@@ -411,8 +414,7 @@ pub fn run(r: &mut Report, root: &Path, n: usize, quick: bool) {
     );
     let work = floor_calc::initial_work(&org, &effective, Some(&existing));
     ratios.push(scenario(r, "initial sync, half-populated org", &emu, &work));
-    c.finish();
-    let _ = std::fs::remove_dir_all(&dir);
+    end(c, &dir);
     if quick {
         quick_checks(r, n, drift_n, &ratios);
     }

@@ -13,7 +13,8 @@ use crate::queue::Priority;
 use crate::result::Failure;
 use crate::settings::Settings;
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLockWriteGuard};
 
 /// The skill kind.
 pub struct SkillKind;
@@ -112,10 +113,12 @@ fn inherited(shared: &Shared, user: &str) -> Vec<Vec<SkillRef>> {
             .filter(|(members, skills)| !skills.is_empty() && members.iter().any(|m| m == user))
             .map(|(_, skills)| skills.to_vec())
     };
+    // A copy (a few Arcs), so a workgroup hook never waits for the table scan below.
     let accepted = shared
         .accepted_grants
         .read()
-        .unwrap_or_else(|p| p.into_inner());
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
     let mut out: Vec<Vec<SkillRef>> = accepted
         .values()
         .filter_map(|o| o.as_deref().and_then(grants))
@@ -132,32 +135,34 @@ fn inherited(shared: &Shared, user: &str) -> Vec<Vec<SkillRef>> {
     out
 }
 
+/// Accepted grants not processed yet, keyed by object; locked for writing when `key` is of a
+/// skill-granting kind (workgroup), `None` for any other kind.
+type Grants = HashMap<ObjectKey, Option<Arc<CicObject>>>;
+fn grants_of<'a>(shared: &'a Shared, key: &ObjectKey) -> Option<RwLockWriteGuard<'a, Grants>> {
+    (key.kind == GcsyncObjectKind::Workgroup).then(|| {
+        shared
+            .accepted_grants
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+    })
+}
+
 /// Notes an accepted change of a skill-granting object (`object`: its new CIC data, `None`: its
 /// deletion) for [`inherited`], until the worker processes it ([`grants_processed`]). Called
 /// by the hooks after the change is queued; other kinds are ignored.
 pub fn grants_accepted(shared: &Shared, key: &ObjectKey, object: Option<&CicObject>) {
-    if key.kind != GcsyncObjectKind::Workgroup {
-        return;
+    if let Some(mut g) = grants_of(shared, key) {
+        g.insert(key.clone(), object.map(|o| Arc::new(o.clone())));
     }
-    let mut g = shared
-        .accepted_grants
-        .write()
-        .unwrap_or_else(|p| p.into_inner());
-    g.insert(key.clone(), object.map(|o| Arc::new(o.clone())));
 }
 
 /// The worker processes `source` for `key`: the accepted grants are the object table's now,
 /// unless a newer change was accepted meanwhile.
 pub fn grants_processed(shared: &Shared, key: &ObjectKey, source: Option<&CicObject>) {
-    if key.kind != GcsyncObjectKind::Workgroup {
-        return;
-    }
-    let mut g = shared
-        .accepted_grants
-        .write()
-        .unwrap_or_else(|p| p.into_inner());
-    if g.get(key).is_some_and(|a| a.as_deref() == source) {
-        g.remove(key);
+    if let Some(mut g) = grants_of(shared, key) {
+        if g.get(key).is_some_and(|a| a.as_deref() == source) {
+            g.remove(key);
+        }
     }
 }
 
