@@ -43,9 +43,9 @@ pub fn read_users(
         let got = users.len();
         all.extend(users);
         let total = r.body.get("total").and_then(Value::as_u64).unwrap_or(0) as usize;
-        let pages = r.body.get("pageCount").and_then(Value::as_u64).unwrap_or(0) as usize;
         on_page(all.len(), total.max(all.len()));
-        if got < PAGE_SIZE || number >= pages {
+        // The one paging rule: a missing pageCount must not end the read after page 1.
+        if crate::genesys::paging::is_last(&r.body, number as u64, got, PAGE_SIZE) {
             return Ok(all);
         }
         number += 1;
