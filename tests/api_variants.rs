@@ -59,3 +59,28 @@ fn the_full_sync_reads_every_page_when_the_listing_gives_no_page_count() {
     assert_eq!(seen_pages, vec![(500, 500), (1000, 1000), (1007, 1007)]);
     assert_eq!(mock.api_requests().len(), 3, "the short third page ends it");
 }
+
+#[test]
+fn listings_without_entities_are_empty_not_an_error() {
+    // `{total: 0}` with no `entities` at all: nothing found, for paged and unpaged listings.
+    let mock = Mock::new(|_, _| Reply::json(200, r#"{"total":0,"pageNumber":1}"#));
+    let c = client(&mock.url);
+    use gcsync::genesys::skills::{self, Category};
+    assert_eq!(
+        skills::list_named(&c, Category::Skill, "Billing").unwrap(),
+        vec![]
+    );
+    assert_eq!(
+        skills::list_named(&c, Category::Language, "Welsh").unwrap(),
+        vec![]
+    );
+    assert_eq!(gcsync::genesys::presence::definitions(&c).unwrap(), vec![]);
+    assert!(gcsync::genesys::presence::sources(&c).unwrap().is_empty());
+    assert!(gcsync::genesys::queues::find_by_name(&c, "Sales")
+        .unwrap()
+        .is_empty());
+    assert!(gcsync::genesys::users::get_by_ids(&c, &["u-1"])
+        .unwrap()
+        .is_empty());
+    assert_eq!(mock.api_requests().len(), 6, "one page each");
+}

@@ -22,9 +22,19 @@ pub fn is_last(body: &Value, number: u64, got: usize, asked: usize) -> bool {
     got == 0 || got < size || counted_out
 }
 
+/// The `entities` of a listing answer (paged or not), as a JSON array: a listing that leaves
+/// the field out or sends `null` has none. Every listing field is optional in the models, and a
+/// serializer that drops empty fields is as faithful as one that sends `[]`.
+pub fn entities(body: &Value) -> Value {
+    match body.get("entities") {
+        Some(v) if !v.is_null() => v.clone(),
+        _ => Value::Array(Vec::new()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::is_last;
+    use super::{entities, is_last};
     use serde_json::json;
 
     #[test]
@@ -49,5 +59,15 @@ mod tests {
             500
         ));
         assert!(is_last(&json!({"pageSize": 100}), 2, 99, 500));
+    }
+
+    #[test]
+    fn a_listing_without_entities_has_none() {
+        assert_eq!(entities(&json!({"total": 0})), json!([]));
+        assert_eq!(entities(&json!({"entities": null})), json!([]));
+        assert_eq!(
+            entities(&json!({"entities": [{"id": "a"}]})),
+            json!([{"id": "a"}])
+        );
     }
 }

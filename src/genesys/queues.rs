@@ -60,11 +60,7 @@ pub(crate) fn read_pages<T: for<'de> Deserialize<'de>>(
             vec![("pageSize", &size_text), ("pageNumber", &page_text)];
         query.extend_from_slice(extra);
         let r = client.request(Method::Get, path, &query, None)?;
-        let entities = r.body.get("entities").cloned().unwrap_or(Value::Null);
-        let items: Vec<T> = match entities {
-            Value::Null => Vec::new(),
-            v => parse(v, what)?,
-        };
+        let items: Vec<T> = parse(super::paging::entities(&r.body), what)?;
         let n = items.len();
         out.extend(items);
         if super::paging::is_last(&r.body, page, n, size) {

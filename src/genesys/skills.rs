@@ -87,7 +87,7 @@ pub fn list_named(client: &Client, cat: Category, name: &str) -> Result<Vec<GcRo
             query.push(("sortOrder", "ascending"));
         }
         let r = client.request(Method::Get, cat.collection(), &query, None)?;
-        let entities: Vec<GcRouting> = parse(r.body["entities"].clone(), "list")?;
+        let entities: Vec<GcRouting> = parse(super::paging::entities(&r.body), "list")?;
         let got = entities.len();
         out.extend(entities.into_iter().filter(GcRouting::active));
         if super::paging::is_last(&r.body, page, got, size.parse().unwrap_or(25)) {
