@@ -283,7 +283,7 @@ fn ensure_queue(
             log::info!("created queue {} for workgroup {name}", q.id);
             Ok((q.id, Origin::Created))
         }
-        Err(e) if e.is(400, "duplicate.name") => {
+        Err(e) if e.is_name_conflict() => {
             let found = queues::find_by_name(ctx.client, name)?;
             if let Some(q) = found.iter().find(|q| q.name == name) {
                 if let Some(other) = owner_of(&q.id).filter(|o| o != name) {
