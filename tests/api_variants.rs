@@ -84,3 +84,45 @@ fn listings_without_entities_are_empty_not_an_error() {
         .is_empty());
     assert_eq!(mock.api_requests().len(), 6, "one page each");
 }
+
+fn settings(extra: &[(&str, &str)]) -> gcsync::settings::Settings {
+    let mut m: std::collections::BTreeMap<&str, &str> = [
+        ("region", "us_east_1"),
+        ("client_id", "gcsync-test"),
+        ("client_secret", "test-secret"),
+        ("data_dir", "/tmp/gcsync-api-variants"),
+        ("conflict_backoff_ms", "0"),
+    ]
+    .into_iter()
+    .collect();
+    m.extend(extra.iter().copied());
+    gcsync::settings::Settings::load(&|k| m.get(k).map(|v| v.to_string())).unwrap()
+}
+
+#[test]
+fn deactivating_a_user_a_plain_get_shows_deleted_leaves_it_deleted() {
+    // A plain GET that answers a soft-deleted user (rather than 404: UNCONFIRMED, API-FACTS §2).
+    let mock = Mock::new(|seen, _| match seen.method.as_str() {
+        "GET" => Reply::json(
+            200,
+            r#"{"id":"u-1","name":"Gone","email":"gone@example.com","state":"deleted","version":4}"#,
+        ),
+        _ => Reply::error(400, "bad.request"),
+    });
+    let c = client(&mock.url);
+    let s = settings(&[("user_removal_policy", "deactivate")]);
+    let metrics = Metrics::default();
+    let mut ctx = gcsync::user_sync::Ctx {
+        client: &c,
+        settings: &s,
+        metrics: &metrics,
+    };
+    let r = gcsync::user_sync::remove(&mut ctx, "u-1").unwrap();
+    assert_eq!(r, gcsync::user_sync::Removed::AlreadyGone);
+    let sent: Vec<String> = mock
+        .api_requests()
+        .iter()
+        .map(|s| s.method.clone())
+        .collect();
+    assert_eq!(sent, ["GET"], "no PATCH that would restore it");
+}
