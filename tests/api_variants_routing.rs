@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::routing::{add_user, advanced_world, code, codes_named, workgroup};
+use common::routing::{add_user, advanced_world, code, codes_named, gid, workgroup};
 use common::*;
 use gc_emulator::InjectedFault;
 use gcsync::object::GcsyncObjectKind::{Skill, Workgroup, WrapupCode};
@@ -68,4 +68,62 @@ fn a_skill_name_taken_answered_400_duplicate_name_is_adopted() {
     assert_eq!(s["state"], "Synced", "{s}");
     assert_eq!(s["genesys_id"], seeded.as_str());
     assert_eq!(common::skills::names(&w, "skills"), ["Billing"]);
+}
+
+#[test]
+fn a_404_on_a_member_add_while_the_queue_exists_refuses_the_member_not_the_queue() {
+    // Whether adding a user that no longer exists answers 400 or 404 is not documented: a 404
+    // from `POST …/members` must not be taken for the queue being gone (which would re-create
+    // it, adopt it as someone else's and loop).
+    let w = advanced_world();
+    add_user("u1");
+    add_user("u2");
+    wait_idle();
+    let members = "/api/v2/routing/queues/{queueId}/members";
+    w.emu.inject(InjectedFault {
+        method: "POST".into(),
+        route: members.into(),
+        status: 404,
+        code: "general.resource.not.found".into(),
+        count: 2,
+        ..Default::default()
+    });
+    workgroup("Sales", &["u1", "u2"], &[]);
+    wait_idle();
+    // Both 404 → the queue is read, it exists → split (in Genesys id order): the first member
+    // 404 (refused, named), the other added.
+    let (refused, added) = match gid("u1") < gid("u2") {
+        true => ("u1", "u2"),
+        false => ("u2", "u1"),
+    };
+    let s = status_of(Workgroup, "Sales");
+    assert_eq!(s["state"], "Error", "{s}");
+    let reason = s["reason"].as_str().unwrap();
+    assert!(
+        reason.contains(&format!("member {refused} could not be added")),
+        "{s}"
+    );
+    assert_eq!(w.emu.call_count("POST", "/api/v2/routing/queues"), 1);
+    assert_eq!(
+        w.emu.call_count("GET", "/api/v2/routing/queues/{queueId}"),
+        1
+    );
+    let q = common::routing::queue(&w.emu, "Sales");
+    assert_eq!(
+        common::routing::member_ids(&q, "user"),
+        common::routing::gids(&[added])
+    );
+    // The next change of the workgroup adds u1 (and the new u3) to the same queue.
+    add_user("u3");
+    wait_idle();
+    workgroup("Sales", &["u1", "u2", "u3"], &[]);
+    wait_idle();
+    let s = status_of(Workgroup, "Sales");
+    assert_eq!(s["state"], "Synced", "{s}");
+    assert_eq!(w.emu.dump("queues").as_array().unwrap().len(), 1);
+    let q = common::routing::queue(&w.emu, "Sales");
+    assert_eq!(
+        common::routing::member_ids(&q, "user"),
+        common::routing::gids(&["u1", "u2", "u3"])
+    );
 }

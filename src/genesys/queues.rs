@@ -96,6 +96,16 @@ pub fn find_by_name(client: &Client, name: &str) -> Result<Vec<Named>, ApiError>
         .collect())
 }
 
+/// Whether the queue exists: `GET /api/v2/routing/queues/{id}`, `Ok(false)` on 404.
+pub fn exists(client: &Client, id: &str) -> Result<bool, ApiError> {
+    let path = format!("/api/v2/routing/queues/{id}");
+    match client.request(Method::Get, &path, &[], None) {
+        Ok(_) => Ok(true),
+        Err(e) if e.status() == Some(404) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// `DELETE /api/v2/routing/queues/{id}`; `Ok(false)` when it was gone already.
 pub fn delete(client: &Client, id: &str) -> Result<bool, ApiError> {
     let path = format!("/api/v2/routing/queues/{id}");

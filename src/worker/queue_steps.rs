@@ -4,11 +4,12 @@
 //! one), recording what was done as it goes so a failure half-way loses nothing.
 
 use crate::batch;
-use crate::genesys::{queues, ApiError};
+use crate::genesys::{queues, ApiError, Client};
 use crate::kinds::workgroup::plan::{self, Resolved, SetPlan};
 use crate::kinds::workgroup::AppliedQueue;
 use crate::objects::Origin;
 use crate::user_sync::{Ctx, SyncError};
+use std::cell::RefCell;
 use std::collections::BTreeSet;
 
 const MEMBERS: &str = "/api/v2/routing/queues/{queueId}/members";
@@ -24,9 +25,57 @@ pub(super) struct Progress {
     pub faults: Vec<String>,
 }
 
-/// A bulk call refused because of its items (not a transient failure, not the queue missing).
-fn item_fault(e: &ApiError) -> bool {
-    e.status() == Some(400)
+/// Tells a bulk call refused because of its items (not a transient failure, not the queue
+/// missing) from the others. A 400 is the items'. A 404 may name the queue or an item (a user
+/// or code that no longer exists): which one Genesys answers is not documented, so on the first
+/// 404 of a step the queue is read once; while it exists, a 404 is the items' too.
+struct ItemFaults<'a> {
+    client: &'a Client,
+    queue: &'a str,
+    /// The queue read, once: whether it exists, or why the read failed.
+    read: RefCell<Option<Result<bool, ApiError>>>,
+}
+
+impl<'a> ItemFaults<'a> {
+    fn new(client: &'a Client, queue: &'a str) -> ItemFaults<'a> {
+        ItemFaults {
+            client,
+            queue,
+            read: RefCell::new(None),
+        }
+    }
+
+    fn is_item_fault(&self, e: &ApiError) -> bool {
+        match e.status() {
+            Some(400) => true,
+            Some(404) => matches!(self.queue_read(), Ok(true)),
+            _ => false,
+        }
+    }
+
+    fn queue_read(&self) -> Result<bool, ApiError> {
+        let mut read = self.read.borrow_mut();
+        read.get_or_insert_with(|| {
+            let r = queues::exists(self.client, self.queue);
+            if let Ok(true) = r {
+                log::debug!("queue {}: a 404 from a bulk call names an item", self.queue);
+            }
+            r
+        })
+        .clone()
+    }
+
+    /// What a failure that is not the items' means: the queue gone (a 404 and the queue read
+    /// says so), the queue read's own failure (nothing is concluded from it), or itself.
+    fn step_of(&self, e: ApiError) -> Step {
+        if e.status() != Some(404) {
+            return e.into();
+        }
+        match self.queue_read() {
+            Ok(_) => Step::Gone,
+            Err(read) => read.into(),
+        }
+    }
 }
 
 /// Why a step over the queue's parts stopped.
@@ -133,15 +182,17 @@ fn sync_parts(
                 .unwrap_or_else(|| id.to_string())
         };
         let max = batch::max_items("POST", MEMBERS);
+        let check = ItemFaults::new(ctx.client, &qid);
         let call =
             |remove: bool, ids: &[String]| queues::change_members(ctx.client, &qid, ids, remove);
-        let added = run(&p.add, max, &mut |c| call(false, c));
-        let removed = run(&p.remove, max, &mut |c| call(true, c));
+        let added = run(&check, &p.add, max, &mut |c| call(false, c));
+        let removed = run(&check, &p.remove, max, &mut |c| call(true, c));
         let held: BTreeSet<String> = direct.union(&fixed).cloned().collect();
         let part = Part {
             queue: name,
             what: "member",
             label: &label,
+            check: &check,
         };
         let (owned, now) = part.finish(&p, &want, &held, added, removed, &mut progress.faults)?;
         progress.applied.owned_members = owned;
@@ -178,16 +229,18 @@ fn sync_parts(
                 .cloned()
                 .unwrap_or_else(|| id.to_string())
         };
-        let added = run(&p.add, batch::max_items("POST", CODES), &mut |c| {
+        let check = ItemFaults::new(ctx.client, &qid);
+        let added = run(&check, &p.add, batch::max_items("POST", CODES), &mut |c| {
             queues::add_wrapup_codes(ctx.client, &qid, c)
         });
-        let removed = run(&p.remove, 1, &mut |c| {
+        let removed = run(&check, &p.remove, 1, &mut |c| {
             queues::remove_wrapup_code(ctx.client, &qid, &c[0]).map(|_| ())
         });
         let part = Part {
             queue: name,
             what: "wrap-up code",
             label: &label,
+            check: &check,
         };
         let (owned, now) =
             part.finish(&p, &want, &current, added, removed, &mut progress.faults)?;
@@ -199,11 +252,12 @@ fn sync_parts(
 
 /// `ids` through `call` in chunks of `max`, each id with its result.
 fn run(
+    check: &ItemFaults,
     ids: &[String],
     max: usize,
     call: &mut dyn FnMut(&[String]) -> Result<(), ApiError>,
 ) -> Vec<(String, Result<(), ApiError>)> {
-    let results = batch::run_bulk(ids, max, item_fault, call);
+    let results = batch::run_bulk(ids, max, |e| check.is_item_fault(e), call);
     ids.iter().cloned().zip(results).collect()
 }
 
@@ -212,6 +266,7 @@ struct Part<'a> {
     queue: &'a str,
     what: &'a str,
     label: &'a dyn Fn(&str) -> String,
+    check: &'a ItemFaults<'a>,
 }
 
 impl Part<'_> {
@@ -254,7 +309,7 @@ impl Part<'_> {
         for (id, r) in results {
             match r {
                 Ok(()) => ok.push(id),
-                Err(e) if item_fault(&e) => {
+                Err(e) if self.check.is_item_fault(&e) => {
                     let (what, queue) = (self.what, self.queue);
                     faults.push(format!(
                         "{what} {} could not be {verb} queue {queue}: {e}",
@@ -262,8 +317,7 @@ impl Part<'_> {
                     ));
                     bad.push(id);
                 }
-                Err(e) if e.status() == Some(404) => return Err(Step::Gone),
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(self.check.step_of(e)),
             }
         }
         Ok((ok, bad))
