@@ -127,3 +127,31 @@ fn a_404_on_a_member_add_while_the_queue_exists_refuses_the_member_not_the_queue
         common::routing::gids(&["u1", "u2", "u3"])
     );
 }
+
+#[test]
+fn gcsyncs_presence_source_created_by_a_post_whose_answer_was_lost_is_found_again() {
+    // The POST commits but its answer is a 503; the client's retry then finds the name taken.
+    let w = World::new();
+    w.emu.inject(InjectedFault {
+        method: "POST".into(),
+        route: "/api/v2/presence/sources".into(),
+        status: 503,
+        after_commit: true,
+        count: 1,
+        ..Default::default()
+    });
+    presence_world(&w, "agent", 1);
+    assert_eq!(
+        agent_status_changed("agent0", &cic_status("Available", true)),
+        gcsync::result::GcsyncResult::Ok
+    );
+    wait_idle();
+    let s = presence_status("agent0");
+    assert_eq!(s["state"], "Synced", "{s}");
+    assert_eq!(w.emu.call_count("POST", "/api/v2/presence/sources"), 2);
+    assert_eq!(
+        w.emu.call_count("GET", "/api/v2/presence/sources"),
+        2,
+        "read, then read again after the conflict"
+    );
+}
