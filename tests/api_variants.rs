@@ -126,3 +126,48 @@ fn deactivating_a_user_a_plain_get_shows_deleted_leaves_it_deleted() {
         .collect();
     assert_eq!(sent, ["GET"], "no PATCH that would restore it");
 }
+
+#[test]
+fn a_429_on_the_login_is_waited_out_like_any_other() {
+    // Our emulator never rate-limits the login; the facts put it under the same rules.
+    let mut logins = 0;
+    let mock = Mock::raw(move |seen, _| match seen.is_token() {
+        true => {
+            logins += 1;
+            match logins {
+                1 => Reply::error(429, "too.many.requests").with("Retry-After", "0"),
+                n => token_reply(n, 86_400),
+            }
+        }
+        false => Reply::json(200, "{}"),
+    });
+    let c = client(&mock.url);
+    c.request(gcsync::genesys::Method::Get, "/api/v2/x", &[], None)
+        .unwrap();
+    assert_eq!(mock.token_requests(), 2);
+    assert_eq!(mock.api_requests().len(), 1);
+}
+
+#[test]
+fn a_retry_after_in_an_obsolete_date_form_is_read() {
+    // RFC 850 form, years ahead: far longer than max_retry_after, so the call ends at once
+    // (read as the 3 s default it would have been retried).
+    let mock = Mock::new(|_, _| {
+        Reply::error(429, "too.many.requests")
+            .with("Retry-After", "Thursday, 31-Dec-37 23:59:59 GMT")
+    });
+    let c = client(&mock.url);
+    let e = c
+        .request(gcsync::genesys::Method::Get, "/api/v2/x", &[], None)
+        .unwrap_err();
+    match e {
+        gcsync::genesys::ApiError::RateLimited { retry_after } => {
+            assert!(
+                retry_after > std::time::Duration::from_secs(86_400 * 365),
+                "{retry_after:?}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(mock.api_requests().len(), 1, "not retried");
+}
