@@ -448,6 +448,7 @@ impl Worker {
 }
 
 mod duplicates;
+mod item_faults;
 mod presence;
 mod queue_steps;
 mod skills;

@@ -155,3 +155,42 @@ fn gcsyncs_presence_source_created_by_a_post_whose_answer_was_lost_is_found_agai
         "read, then read again after the conflict"
     );
 }
+
+#[test]
+fn a_404_on_a_bulk_skill_assignment_while_the_user_exists_refuses_the_skill_not_the_user() {
+    // Whether assigning a skill that no longer exists answers 400 or 404 is not documented.
+    let w = common::skills::world();
+    common::skills::skill_named("Billing");
+    common::skills::skill_named("Sales");
+    wait_idle();
+    w.emu.inject(InjectedFault {
+        method: "PATCH".into(),
+        route: "/api/v2/users/{userId}/routingskills/bulk".into(),
+        status: 404,
+        code: "resource.not.found".into(),
+        count: 2,
+        ..Default::default()
+    });
+    common::skills::user(
+        "ann",
+        json!([{"id": "Billing", "proficiency": 70}, {"id": "Sales", "proficiency": 70}]),
+    );
+    wait_idle();
+    // Both 404 → the user is read, it exists → split (in Genesys id order): the first skill
+    // 404 (a warning naming it), the other assigned.
+    let (billing, sales) = (common::skills::gid("Billing"), common::skills::gid("Sales"));
+    let (refused, assigned) = match billing < sales {
+        true => ("Billing", sales),
+        false => ("Sales", billing),
+    };
+    let s = status("ann");
+    assert_eq!(s["state"], "Synced", "{s}");
+    let warnings = s["warnings"].to_string();
+    assert!(
+        warnings.contains(&format!("skill {refused}: not assigned")),
+        "{s}"
+    );
+    let (skills, _) = common::skills::held(&w, "ann");
+    assert_eq!(skills, json!({assigned: 4.0}));
+    assert_eq!(w.emu.call_count("GET", "/api/v2/users/{userId}"), 1);
+}

@@ -3,13 +3,13 @@
 //! wants with the fewest calls (bulk adds and member removals 100 a call, code removals one by
 //! one), recording what was done as it goes so a failure half-way loses nothing.
 
+use super::item_faults::ItemFaults;
 use crate::batch;
 use crate::genesys::{queues, ApiError, Client};
 use crate::kinds::workgroup::plan::{self, Resolved, SetPlan};
 use crate::kinds::workgroup::AppliedQueue;
 use crate::objects::Origin;
 use crate::user_sync::{Ctx, SyncError};
-use std::cell::RefCell;
 use std::collections::BTreeSet;
 
 const MEMBERS: &str = "/api/v2/routing/queues/{queueId}/members";
@@ -25,56 +25,20 @@ pub(super) struct Progress {
     pub faults: Vec<String>,
 }
 
-/// Tells a bulk call refused because of its items (not a transient failure, not the queue
-/// missing) from the others. A 400 is the items'. A 404 may name the queue or an item (a user
-/// or code that no longer exists): which one Genesys answers is not documented, so on the first
-/// 404 of a step the queue is read once; while it exists, a 404 is the items' too.
-struct ItemFaults<'a> {
-    client: &'a Client,
-    queue: &'a str,
-    /// The queue read, once: whether it exists, or why the read failed.
-    read: RefCell<Option<Result<bool, ApiError>>>,
+/// A bulk call's failures on queue `qid`: a 404 is an item's while the queue exists.
+fn item_faults<'a>(client: &'a Client, qid: &'a str) -> ItemFaults<'a> {
+    ItemFaults::new(format!("queue {qid}"), move || queues::exists(client, qid))
 }
 
-impl<'a> ItemFaults<'a> {
-    fn new(client: &'a Client, queue: &'a str) -> ItemFaults<'a> {
-        ItemFaults {
-            client,
-            queue,
-            read: RefCell::new(None),
-        }
+/// What a failure that is not the items' means: the queue gone (a 404, and the queue read says
+/// so), the queue read's own failure (nothing is concluded from it), or itself.
+fn step_of(check: &ItemFaults, e: ApiError) -> Step {
+    if e.status() != Some(404) {
+        return e.into();
     }
-
-    fn is_item_fault(&self, e: &ApiError) -> bool {
-        match e.status() {
-            Some(400) => true,
-            Some(404) => matches!(self.queue_read(), Ok(true)),
-            _ => false,
-        }
-    }
-
-    fn queue_read(&self) -> Result<bool, ApiError> {
-        let mut read = self.read.borrow_mut();
-        read.get_or_insert_with(|| {
-            let r = queues::exists(self.client, self.queue);
-            if let Ok(true) = r {
-                log::debug!("queue {}: a 404 from a bulk call names an item", self.queue);
-            }
-            r
-        })
-        .clone()
-    }
-
-    /// What a failure that is not the items' means: the queue gone (a 404 and the queue read
-    /// says so), the queue read's own failure (nothing is concluded from it), or itself.
-    fn step_of(&self, e: ApiError) -> Step {
-        if e.status() != Some(404) {
-            return e.into();
-        }
-        match self.queue_read() {
-            Ok(_) => Step::Gone,
-            Err(read) => read.into(),
-        }
+    match check.object_read() {
+        Ok(_) => Step::Gone,
+        Err(read) => read.into(),
     }
 }
 
@@ -182,7 +146,7 @@ fn sync_parts(
                 .unwrap_or_else(|| id.to_string())
         };
         let max = batch::max_items("POST", MEMBERS);
-        let check = ItemFaults::new(ctx.client, &qid);
+        let check = item_faults(ctx.client, &qid);
         let call =
             |remove: bool, ids: &[String]| queues::change_members(ctx.client, &qid, ids, remove);
         let added = run(&check, &p.add, max, &mut |c| call(false, c));
@@ -229,7 +193,7 @@ fn sync_parts(
                 .cloned()
                 .unwrap_or_else(|| id.to_string())
         };
-        let check = ItemFaults::new(ctx.client, &qid);
+        let check = item_faults(ctx.client, &qid);
         let added = run(&check, &p.add, batch::max_items("POST", CODES), &mut |c| {
             queues::add_wrapup_codes(ctx.client, &qid, c)
         });
@@ -317,7 +281,7 @@ impl Part<'_> {
                     ));
                     bad.push(id);
                 }
-                Err(e) => return Err(self.check.step_of(e)),
+                Err(e) => return Err(step_of(self.check, e)),
             }
         }
         Ok((ok, bad))
