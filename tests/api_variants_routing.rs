@@ -194,3 +194,46 @@ fn a_404_on_a_bulk_skill_assignment_while_the_user_exists_refuses_the_skill_not_
     assert_eq!(skills, json!({assigned: 4.0}));
     assert_eq!(w.emu.call_count("GET", "/api/v2/users/{userId}"), 1);
 }
+
+#[test]
+fn members_added_by_a_post_whose_answer_was_lost_are_not_refused_on_the_retry() {
+    // The first POST commits and its answer is lost; a server that refuses re-adding a member
+    // (UNCONFIRMED either way, API-FACTS §8) answers 409 to the client's retry and to each
+    // half of it. The queue holds both: the workgroup is Synced.
+    let w = advanced_world();
+    add_user("u1");
+    add_user("u2");
+    wait_idle();
+    let members = "/api/v2/routing/queues/{queueId}/members";
+    w.emu.inject(InjectedFault {
+        method: "POST".into(),
+        route: members.into(),
+        drop_connection: true,
+        after_commit: true,
+        count: 1,
+        ..Default::default()
+    });
+    w.emu.inject(InjectedFault {
+        method: "POST".into(),
+        route: members.into(),
+        status: 409,
+        code: "general.conflict".into(),
+        count: 3,
+        ..Default::default()
+    });
+    workgroup("Sales", &["u1", "u2"], &[]);
+    wait_idle();
+    let s = status_of(Workgroup, "Sales");
+    assert_eq!(s["state"], "Synced", "{s}");
+    assert_eq!(
+        w.emu.call_count("POST", members),
+        4,
+        "sent, retried, then each half"
+    );
+    assert_eq!(w.emu.call_count("GET", members), 1, "read once to confirm");
+    let q = common::routing::queue(&w.emu, "Sales");
+    assert_eq!(
+        common::routing::member_ids(&q, "user"),
+        common::routing::gids(&["u1", "u2"])
+    );
+}

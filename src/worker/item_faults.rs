@@ -1,4 +1,5 @@
-//! Which failures of a bulk call are its items' fault. A 400 is the items' (bad input). A 404 may
+//! Which failures of a bulk call are its items' fault. A 400 is the items' (bad input), a 409
+//! too (a conflict with what the object holds, e.g. a member added twice). A 404 may
 //! name the object the call is on (a queue, a user) or one of its items (a user, a code, a skill
 //! that no longer exists): which one Genesys answers is not documented. So on the first 404 the
 //! object is read once; while it exists, a 404 is the items' too, and `batch::run_bulk` splits
@@ -33,7 +34,7 @@ impl<'a> ItemFaults<'a> {
     /// Whether `e` is the items' fault (see the module docs).
     pub(super) fn is_item_fault(&self, e: &ApiError) -> bool {
         match e.status() {
-            Some(400) => true,
+            Some(400 | 409) => true,
             Some(404) => matches!(self.object_read(), Ok(true)),
             _ => false,
         }
@@ -81,8 +82,9 @@ mod tests {
         assert!(there.is_item_fault(&status(404)));
         assert!(there.is_item_fault(&status(404)));
         assert_eq!(reads.get(), 1);
+        assert!(there.is_item_fault(&status(409)));
         assert!(!there.is_item_fault(&status(503)));
-        assert!(!there.is_item_fault(&status(409)));
+        assert!(!there.is_item_fault(&status(403)));
 
         let gone = ItemFaults::new("queue q".into(), || Ok(false));
         assert!(!gone.is_item_fault(&status(404)));

@@ -149,8 +149,12 @@ fn sync_parts(
         let check = item_faults(ctx.client, &qid);
         let call =
             |remove: bool, ids: &[String]| queues::change_members(ctx.client, &qid, ids, remove);
-        let added = run(&check, &p.add, max, &mut |c| call(false, c));
-        let removed = run(&check, &p.remove, max, &mut |c| call(true, c));
+        let mut added = run(&check, &p.add, max, &mut |c| call(false, c));
+        let mut removed = run(&check, &p.remove, max, &mut |c| call(true, c));
+        confirm(&mut added, &mut removed, || {
+            let now = queues::members(ctx.client, &qid)?;
+            Ok(now.map(|m| m.into_iter().map(|m| m.id).collect()))
+        });
         let held: BTreeSet<String> = direct.union(&fixed).cloned().collect();
         let part = Part {
             queue: name,
@@ -194,11 +198,14 @@ fn sync_parts(
                 .unwrap_or_else(|| id.to_string())
         };
         let check = item_faults(ctx.client, &qid);
-        let added = run(&check, &p.add, batch::max_items("POST", CODES), &mut |c| {
+        let mut added = run(&check, &p.add, batch::max_items("POST", CODES), &mut |c| {
             queues::add_wrapup_codes(ctx.client, &qid, c)
         });
-        let removed = run(&check, &p.remove, 1, &mut |c| {
+        let mut removed = run(&check, &p.remove, 1, &mut |c| {
             queues::remove_wrapup_code(ctx.client, &qid, &c[0]).map(|_| ())
+        });
+        confirm(&mut added, &mut removed, || {
+            Ok(queues::wrapup_codes(ctx.client, &qid)?.map(|c| c.into_iter().collect()))
         });
         let part = Part {
             queue: name,
@@ -223,6 +230,37 @@ fn run(
 ) -> Vec<(String, Result<(), ApiError>)> {
     let results = batch::run_bulk(ids, max, |e| check.is_item_fault(e), call);
     ids.iter().cloned().zip(results).collect()
+}
+
+/// Takes as done the refused additions the queue holds and the refused removals it lacks.
+/// Genesys may refuse what is already so (an add of a member the queue has, e.g. a POST retried
+/// after its first answer was lost): whether it does is UNCONFIRMED (API-FACTS §8 expects
+/// re-adding to be harmless). After any refusal the set is read once (`read`: `None` when the
+/// queue is gone); a read that fails changes nothing.
+fn confirm(
+    added: &mut [(String, Result<(), ApiError>)],
+    removed: &mut [(String, Result<(), ApiError>)],
+    read: impl FnOnce() -> Result<Option<BTreeSet<String>>, ApiError>,
+) {
+    let refused = |r: &[(String, Result<(), ApiError>)]| r.iter().any(|(_, r)| r.is_err());
+    if !refused(added) && !refused(removed) {
+        return;
+    }
+    let Ok(Some(held)) = read() else {
+        return;
+    };
+    for (id, r) in added.iter_mut() {
+        if r.is_err() && held.contains(id) {
+            log::debug!("{id}: refused, but the queue holds it already");
+            *r = Ok(());
+        }
+    }
+    for (id, r) in removed.iter_mut() {
+        if r.is_err() && !held.contains(id) {
+            log::debug!("{id}: refused, but the queue no longer holds it");
+            *r = Ok(());
+        }
+    }
 }
 
 /// One of a queue's sets (members or wrap-up codes), for naming refused items.
