@@ -171,3 +171,72 @@ fn a_retry_after_in_an_obsolete_date_form_is_read() {
     }
     assert_eq!(mock.api_requests().len(), 1, "not retried");
 }
+
+#[test]
+fn an_update_answered_with_the_user_still_deleted_restores_it() {
+    // A server that applies a PATCH to a soft-deleted user and answers it (rather than 404:
+    // undocumented). The user must be restored, not left deleted and called synced.
+    use gcsync::mapping::DesiredUser;
+    use gcsync::objects::Origin;
+    use gcsync::user_sync::{sync_user, Known, Matching, UserOp};
+    let user = |state: &str, version: i64, name: &str| {
+        json!({"id": "u-1", "name": name, "email": "ann@example.com", "state": state,
+               "version": version})
+        .to_string()
+    };
+    let mock = Mock::new(move |seen, i| match (seen.method.as_str(), i) {
+        ("PATCH", 0) => Reply::json(200, &user("deleted", 5, "Ann B")),
+        ("GET", _) => Reply::json(
+            200,
+            &format!(
+                r#"{{"entities":[{}],"pageSize":1}}"#,
+                user("deleted", 5, "Ann B")
+            ),
+        ),
+        ("PATCH", _) if seen.body.contains("\"state\"") => {
+            Reply::json(200, &user("active", 6, "Ann B"))
+        }
+        _ => Reply::error(400, "bad.request"),
+    });
+    let c = client(&mock.url);
+    let s = settings(&[]);
+    let metrics = Metrics::default();
+    let mut ctx = gcsync::user_sync::Ctx {
+        client: &c,
+        settings: &s,
+        metrics: &metrics,
+    };
+    let desired = |name: &str| DesiredUser {
+        name: name.into(),
+        email: "ann@example.com".into(),
+        phones: Default::default(),
+    };
+    let (before, after) = (desired("Ann"), desired("Ann B"));
+    let known = Known {
+        version: 4,
+        kept: vec![],
+    };
+    let applied = sync_user(
+        &mut ctx,
+        &UserOp {
+            cic_id: "ann",
+            desired: &after,
+            link: Some(("u-1", Origin::Created)),
+            last: Some((&before, &known)),
+            matching: Matching::PostFirst,
+            owner_of: &|_| Some("ann".to_string()),
+            intended: None,
+            before_create: &|_| panic!("no create for a linked user"),
+        },
+    )
+    .unwrap();
+    assert!(applied.restored);
+    assert_eq!(applied.known.version, 6);
+    let sent: Vec<String> = mock
+        .api_requests()
+        .iter()
+        .map(|s| format!("{} {}", s.method, s.body))
+        .collect();
+    assert_eq!(sent.len(), 3, "{sent:?}");
+    assert!(sent[2].contains(r#""state":"active""#), "{sent:?}");
+}
