@@ -240,3 +240,22 @@ fn an_update_answered_with_the_user_still_deleted_restores_it() {
     assert_eq!(sent.len(), 3, "{sent:?}");
     assert!(sent[2].contains(r#""state":"active""#), "{sent:?}");
 }
+
+#[test]
+fn a_server_that_ignores_the_page_number_fails_the_read_instead_of_looping() {
+    // The same full page whatever the pageNumber, no pageCount: read forever without a guard.
+    let page = json!({"entities": users(0, 500), "pageSize": 500}).to_string();
+    let mock = Mock::new(move |_, _| Reply::json(200, &page));
+    let mut c = client(&mock.url);
+    let expect_repeat = |e: gcsync::genesys::ApiError| {
+        assert!(e.to_string().contains("with the entities of page 1"), "{e}")
+    };
+    use gcsync::genesys::skills::{self, Category};
+    expect_repeat(skills::list_named(&c, Category::Skill, "U").unwrap_err());
+    expect_repeat(skills::user_assignments(&c, Category::Skill, "u-1").unwrap_err());
+    expect_repeat(gcsync::genesys::queues::find_by_name(&c, "U 1").unwrap_err());
+    expect_repeat(gcsync::fullsync::read::read_users(&mut c, &mut |_, _| {}).unwrap_err());
+    let e = gcsync::user_sync::OrgIndex::read(&c).unwrap_err();
+    assert!(e.to_string().contains("with the users of page 1"), "{e}");
+    assert_eq!(mock.api_requests().len(), 10, "two pages each");
+}

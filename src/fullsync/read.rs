@@ -29,6 +29,7 @@ pub fn read_users(
     let size = PAGE_SIZE.to_string();
     let mut all = Vec::new();
     let mut number = 1usize;
+    let mut guard = crate::genesys::paging::RepeatGuard::default();
     loop {
         let page = number.to_string();
         let q = [
@@ -37,7 +38,8 @@ pub fn read_users(
             ("state", "any"),
         ];
         let r = client.request(Method::Get, "/api/v2/users", &q, None)?;
-        let entities = r.body.get("entities").cloned().unwrap_or(json!([]));
+        let entities = crate::genesys::paging::entities(&r.body);
+        guard.check("/api/v2/users", number as u64, &entities)?;
         let users: Vec<GcUser> =
             serde_json::from_value(entities).map_err(|e| unexpected("user list", e))?;
         let got = users.len();

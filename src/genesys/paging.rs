@@ -5,6 +5,7 @@
 //! or when `pageCount` is given and reached. Queue members carry no `pageCount` (API-FACTS §8):
 //! for them, as for any listing without it, only a short or empty page ends the read.
 
+use super::ApiError;
 use serde_json::Value;
 
 /// Whether page `number` (1-based), which held `got` entities, was the last one of the listing
@@ -32,9 +33,40 @@ pub fn entities(body: &Value) -> Value {
     }
 }
 
+/// Guards a paged read against a server that does not move on: page `n` answered with exactly
+/// the entities of page `n - 1` (a `pageNumber` ignored) would otherwise be read forever, full
+/// page after full page. Such a read fails rather than end early: a partial listing must never
+/// pass for the whole one.
+#[derive(Debug, Default)]
+pub struct RepeatGuard {
+    previous: Option<Value>,
+}
+
+impl RepeatGuard {
+    /// Checks page `number` (its `entities`, as [`entities`] reads them) against the page
+    /// before; an empty page always passes.
+    pub fn check(&mut self, path: &str, number: u64, page: &Value) -> Result<(), ApiError> {
+        let empty = page.as_array().is_none_or(Vec::is_empty);
+        if !empty && self.previous.as_ref() == Some(page) {
+            return Err(ApiError::Status {
+                status: 200,
+                code: "gcsync.unexpected.response".into(),
+                message: format!(
+                    "Genesys Cloud answered page {number} of {path} with the entities of page {};                      the listing cannot be read to its end",
+                    number - 1
+                ),
+                correlation_id: None,
+                entity_id: None,
+            });
+        }
+        self.previous = Some(page.clone());
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{entities, is_last};
+    use super::{entities, is_last, RepeatGuard};
     use serde_json::json;
 
     #[test]
@@ -69,5 +101,24 @@ mod tests {
             entities(&json!({"entities": [{"id": "a"}]})),
             json!([{"id": "a"}])
         );
+    }
+
+    #[test]
+    fn a_page_repeating_the_one_before_fails_the_read() {
+        let mut g = RepeatGuard::default();
+        let a = json!([{"id": "a"}, {"id": "b"}]);
+        g.check("/x", 1, &a).unwrap();
+        g.check("/x", 2, &json!([{"id": "c"}, {"id": "d"}]))
+            .unwrap();
+        g.check("/x", 3, &a).unwrap();
+        let e = g.check("/x", 4, &a).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("page 4 of /x with the entities of page 3"),
+            "{e}"
+        );
+        let mut g = RepeatGuard::default();
+        g.check("/x", 1, &json!([])).unwrap();
+        g.check("/x", 2, &json!([])).unwrap();
     }
 }

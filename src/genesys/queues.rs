@@ -54,13 +54,16 @@ pub(crate) fn read_pages<T: for<'de> Deserialize<'de>>(
 ) -> Result<Vec<T>, ApiError> {
     let mut out = Vec::new();
     let size_text = size.to_string();
+    let mut guard = super::paging::RepeatGuard::default();
     for page in 1.. {
         let page_text = page.to_string();
         let mut query: Vec<(&str, &str)> =
             vec![("pageSize", &size_text), ("pageNumber", &page_text)];
         query.extend_from_slice(extra);
         let r = client.request(Method::Get, path, &query, None)?;
-        let items: Vec<T> = parse(super::paging::entities(&r.body), what)?;
+        let entities = super::paging::entities(&r.body);
+        guard.check(path, page, &entities)?;
+        let items: Vec<T> = parse(entities, what)?;
         let n = items.len();
         out.extend(items);
         if super::paging::is_last(&r.body, page, n, size) {
