@@ -13,15 +13,29 @@ use gc_emulator::InjectedFault;
 use gcsync::object::GcsyncObjectKind::{Skill, Workgroup, WrapupCode};
 use serde_json::json;
 
-fn conflict(route: &str, status: u16, code: &str) -> InjectedFault {
+/// The next `count` requests `method route` are answered `status` `code`.
+fn fault(method: &str, route: &str, status: u16, code: &str, count: u32) -> InjectedFault {
     InjectedFault {
-        method: "POST".into(),
+        method: method.into(),
         route: route.into(),
         status,
         code: code.into(),
-        count: 1,
+        count,
         ..Default::default()
     }
+}
+
+fn conflict(route: &str, status: u16, code: &str) -> InjectedFault {
+    fault("POST", route, status, code, 1)
+}
+
+/// The users and the route of a workgroup's member calls.
+fn two_users() -> (common::World, &'static str) {
+    let w = advanced_world();
+    add_user("u1");
+    add_user("u2");
+    wait_idle();
+    (w, "/api/v2/routing/queues/{queueId}/members")
 }
 
 #[test]
@@ -75,19 +89,9 @@ fn a_404_on_a_member_add_while_the_queue_exists_refuses_the_member_not_the_queue
     // Whether adding a user that no longer exists answers 400 or 404 is not documented: a 404
     // from `POST …/members` must not be taken for the queue being gone (which would re-create
     // it, adopt it as someone else's and loop).
-    let w = advanced_world();
-    add_user("u1");
-    add_user("u2");
-    wait_idle();
-    let members = "/api/v2/routing/queues/{queueId}/members";
-    w.emu.inject(InjectedFault {
-        method: "POST".into(),
-        route: members.into(),
-        status: 404,
-        code: "general.resource.not.found".into(),
-        count: 2,
-        ..Default::default()
-    });
+    let (w, members) = two_users();
+    w.emu
+        .inject(fault("POST", members, 404, "general.resource.not.found", 2));
     workgroup("Sales", &["u1", "u2"], &[]);
     wait_idle();
     // Both 404 → the queue is read, it exists → split (in Genesys id order): the first member
@@ -163,14 +167,9 @@ fn a_404_on_a_bulk_skill_assignment_while_the_user_exists_refuses_the_skill_not_
     common::skills::skill_named("Billing");
     common::skills::skill_named("Sales");
     wait_idle();
-    w.emu.inject(InjectedFault {
-        method: "PATCH".into(),
-        route: "/api/v2/users/{userId}/routingskills/bulk".into(),
-        status: 404,
-        code: "resource.not.found".into(),
-        count: 2,
-        ..Default::default()
-    });
+    let bulk = "/api/v2/users/{userId}/routingskills/bulk";
+    w.emu
+        .inject(fault("PATCH", bulk, 404, "resource.not.found", 2));
     common::skills::user(
         "ann",
         json!([{"id": "Billing", "proficiency": 70}, {"id": "Sales", "proficiency": 70}]),
@@ -200,11 +199,7 @@ fn members_added_by_a_post_whose_answer_was_lost_are_not_refused_on_the_retry() 
     // The first POST commits and its answer is lost; a server that refuses re-adding a member
     // (UNCONFIRMED either way, API-FACTS §8) answers 409 to the client's retry and to each
     // half of it. The queue holds both: the workgroup is Synced.
-    let w = advanced_world();
-    add_user("u1");
-    add_user("u2");
-    wait_idle();
-    let members = "/api/v2/routing/queues/{queueId}/members";
+    let (w, members) = two_users();
     w.emu.inject(InjectedFault {
         method: "POST".into(),
         route: members.into(),
@@ -213,14 +208,8 @@ fn members_added_by_a_post_whose_answer_was_lost_are_not_refused_on_the_retry() 
         count: 1,
         ..Default::default()
     });
-    w.emu.inject(InjectedFault {
-        method: "POST".into(),
-        route: members.into(),
-        status: 409,
-        code: "general.conflict".into(),
-        count: 3,
-        ..Default::default()
-    });
+    w.emu
+        .inject(fault("POST", members, 409, "general.conflict", 3));
     workgroup("Sales", &["u1", "u2"], &[]);
     wait_idle();
     let s = status_of(Workgroup, "Sales");

@@ -167,6 +167,18 @@ impl ApiError {
         }
     }
 
+    /// An HTTP failure with `status`, `code` and `message` and nothing else (for tests).
+    #[cfg(test)]
+    pub(crate) fn for_test(status: u16, code: &str, message: &str) -> ApiError {
+        ApiError::Status {
+            status,
+            code: code.into(),
+            message: message.into(),
+            correlation_id: None,
+            entity_id: None,
+        }
+    }
+
     /// The `entityId` of the error body, when there was one.
     pub fn entity_id(&self) -> Option<&str> {
         match self {
@@ -292,13 +304,7 @@ mod tests {
     }
 
     fn status(status: u16, code: &str, message: &str) -> ApiError {
-        ApiError::Status {
-            status,
-            code: code.into(),
-            message: message.into(),
-            correlation_id: None,
-            entity_id: None,
-        }
+        ApiError::for_test(status, code, message)
     }
 
     #[test]

@@ -61,13 +61,7 @@ mod tests {
     use std::cell::Cell;
 
     fn status(status: u16) -> ApiError {
-        ApiError::Status {
-            status,
-            code: String::new(),
-            message: String::new(),
-            correlation_id: None,
-            entity_id: None,
-        }
+        ApiError::for_test(status, "", "")
     }
 
     #[test]
