@@ -340,6 +340,9 @@ pub fn remove(ctx: &mut Ctx, genesys_id: &str) -> Result<Removed, SyncError> {
     match ctx.settings.user_removal_policy {
         RemovalPolicy::Deactivate => match users::get(ctx.client, genesys_id, false)? {
             None => Ok(Removed::AlreadyGone),
+            // Whether a plain GET of a deleted user is 404 is UNCONFIRMED (API-FACTS §2): one
+            // that answers the user must not have it un-deleted by a `state: inactive` PATCH.
+            Some(u) if u.state() == "deleted" => Ok(Removed::AlreadyGone),
             Some(u) if u.state() == "inactive" => Ok(Removed::AlreadyInactive),
             Some(u) => set_state(ctx, u, "inactive", false).map(|_| Removed::Deactivated),
         },

@@ -452,6 +452,7 @@ impl Worker {
 }
 
 mod duplicates;
+mod item_faults;
 mod presence;
 mod queue_steps;
 mod skills;

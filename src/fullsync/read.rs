@@ -29,6 +29,7 @@ pub fn read_users(
     let size = PAGE_SIZE.to_string();
     let mut all = Vec::new();
     let mut number = 1usize;
+    let mut guard = crate::genesys::paging::RepeatGuard::default();
     loop {
         let page = number.to_string();
         let q = [
@@ -37,15 +38,16 @@ pub fn read_users(
             ("state", "any"),
         ];
         let r = client.request(Method::Get, "/api/v2/users", &q, None)?;
-        let entities = r.body.get("entities").cloned().unwrap_or(json!([]));
+        let entities = crate::genesys::paging::entities(&r.body);
+        guard.check("/api/v2/users", number as u64, &entities)?;
         let users: Vec<GcUser> =
             serde_json::from_value(entities).map_err(|e| unexpected("user list", e))?;
         let got = users.len();
         all.extend(users);
         let total = r.body.get("total").and_then(Value::as_u64).unwrap_or(0) as usize;
-        let pages = r.body.get("pageCount").and_then(Value::as_u64).unwrap_or(0) as usize;
         on_page(all.len(), total.max(all.len()));
-        if got < PAGE_SIZE || number >= pages {
+        // The one paging rule: a missing pageCount must not end the read after page 1.
+        if crate::genesys::paging::is_last(&r.body, number as u64, got, PAGE_SIZE) {
             return Ok(all);
         }
         number += 1;

@@ -82,7 +82,7 @@ impl Token {
 struct TokenBody {
     access_token: String,
     #[serde(default)]
-    expires_in: Option<f64>,
+    expires_in: Option<serde_json::Value>,
 }
 
 /// The error body of `POST /oauth/token`.
@@ -100,12 +100,20 @@ struct TokenErrorBody {
 pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(300);
 
 /// Reads a 200 answer: `(access_token, lifetime)`. `None` when the body is not a usable token.
+/// `expires_in` is seconds as a JSON number (or, from a lenient server, a numeric string); when
+/// it is missing, unreadable or negative the lifetime is [`DEFAULT_LIFETIME`]. Zero is taken at
+/// its word: the token is renewed before every use.
 pub fn parse_token(body: &[u8]) -> Option<(Secret, Duration)> {
     let parsed: TokenBody = serde_json::from_slice(body).ok()?;
     if parsed.access_token.is_empty() {
         return None;
     }
-    let lifetime = match parsed.expires_in {
+    let secs = match &parsed.expires_in {
+        Some(serde_json::Value::Number(n)) => n.as_f64(),
+        Some(serde_json::Value::String(s)) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    };
+    let lifetime = match secs {
         Some(secs) if secs.is_finite() && secs >= 0.0 => {
             Duration::from_secs_f64(secs.min(1e9)) // cap keeps the conversion safe
         }
@@ -188,6 +196,24 @@ mod tests {
         assert_eq!(life, Duration::from_secs(86_400));
         let (_, life) = parse_token(br#"{"access_token":"abc"}"#).unwrap();
         assert_eq!(life, DEFAULT_LIFETIME);
+        // Variants a server may send: a string, a fraction, null, zero, garbage.
+        let life_of = |body: &str| parse_token(body.as_bytes()).unwrap().1;
+        assert_eq!(
+            life_of(r#"{"access_token":"a","expires_in":"86400"}"#),
+            Duration::from_secs(86_400)
+        );
+        assert_eq!(
+            life_of(r#"{"access_token":"a","expires_in":599.5}"#),
+            Duration::from_millis(599_500)
+        );
+        assert_eq!(
+            life_of(r#"{"access_token":"a","expires_in":0}"#),
+            Duration::ZERO
+        );
+        for odd in ["null", "-5", "\"soon\"", "\"-1\"", "{}", "true"] {
+            let body = format!(r#"{{"access_token":"a","expires_in":{odd}}}"#);
+            assert_eq!(life_of(&body), DEFAULT_LIFETIME, "{odd}");
+        }
         assert!(parse_token(br#"{"access_token":""}"#).is_none());
         assert!(parse_token(b"<html>").is_none());
     }

@@ -139,6 +139,46 @@ impl ApiError {
             if *status == want_status && (want_code.is_empty() || code == want_code))
     }
 
+    /// Whether a refused create or rename of a named routing object (queue, wrap-up code, skill,
+    /// language) means the name is taken. SPEC2018 gives 409 `general.conflict` for skills and
+    /// 400 `duplicate.name` for queues and wrap-up codes, and API-FACTS §8 warns that current
+    /// codes may differ: so either form counts for every kind, the 400 only when its code or
+    /// message says duplicate / already exists (a 400 for a blank name is not a conflict).
+    pub fn is_name_conflict(&self) -> bool {
+        let ApiError::Status {
+            status,
+            code,
+            message,
+            ..
+        } = self
+        else {
+            return false;
+        };
+        let (code, message) = (code.to_ascii_lowercase(), message.to_ascii_lowercase());
+        match status {
+            409 => true,
+            400 => {
+                code.contains("duplicate")
+                    || code.contains("conflict")
+                    || message.contains("duplicate")
+                    || message.contains("already exists")
+            }
+            _ => false,
+        }
+    }
+
+    /// An HTTP failure with `status`, `code` and `message` and nothing else (for tests).
+    #[cfg(test)]
+    pub(crate) fn for_test(status: u16, code: &str, message: &str) -> ApiError {
+        ApiError::Status {
+            status,
+            code: code.into(),
+            message: message.into(),
+            correlation_id: None,
+            entity_id: None,
+        }
+    }
+
     /// The `entityId` of the error body, when there was one.
     pub fn entity_id(&self) -> Option<&str> {
         match self {
@@ -261,6 +301,31 @@ mod tests {
             explain_forbidden(Method::Post, "/api/v2/users", nf.clone()),
             nf
         );
+    }
+
+    fn status(status: u16, code: &str, message: &str) -> ApiError {
+        ApiError::for_test(status, code, message)
+    }
+
+    #[test]
+    fn a_taken_name_is_a_409_or_a_400_that_says_so() {
+        assert!(status(400, "duplicate.name", "").is_name_conflict());
+        assert!(status(409, "general.conflict", "").is_name_conflict());
+        assert!(
+            status(409, "", "").is_name_conflict(),
+            "409 without an ErrorBody"
+        );
+        assert!(
+            status(400, "bad.request", "A queue with that name already exists.").is_name_conflict()
+        );
+        assert!(status(400, "general.conflict", "x").is_name_conflict());
+        assert!(!status(400, "required.field.missing", "name is required").is_name_conflict());
+        assert!(!status(400, "bad.request", "").is_name_conflict());
+        assert!(!status(404, "duplicate.name", "").is_name_conflict());
+        assert!(!ApiError::Transport {
+            message: "already exists".into()
+        }
+        .is_name_conflict());
     }
 
     #[test]

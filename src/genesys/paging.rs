@@ -5,6 +5,7 @@
 //! or when `pageCount` is given and reached. Queue members carry no `pageCount` (API-FACTS §8):
 //! for them, as for any listing without it, only a short or empty page ends the read.
 
+use super::ApiError;
 use serde_json::Value;
 
 /// Whether page `number` (1-based), which held `got` entities, was the last one of the listing
@@ -22,9 +23,50 @@ pub fn is_last(body: &Value, number: u64, got: usize, asked: usize) -> bool {
     got == 0 || got < size || counted_out
 }
 
+/// The `entities` of a listing answer (paged or not), as a JSON array: a listing that leaves
+/// the field out or sends `null` has none. Every listing field is optional in the models, and a
+/// serializer that drops empty fields is as faithful as one that sends `[]`.
+pub fn entities(body: &Value) -> Value {
+    match body.get("entities") {
+        Some(v) if !v.is_null() => v.clone(),
+        _ => Value::Array(Vec::new()),
+    }
+}
+
+/// Guards a paged read against a server that does not move on: page `n` answered with exactly
+/// the entities of page `n - 1` (a `pageNumber` ignored) would otherwise be read forever, full
+/// page after full page. Such a read fails rather than end early: a partial listing must never
+/// pass for the whole one.
+#[derive(Debug, Default)]
+pub struct RepeatGuard {
+    previous: Option<Value>,
+}
+
+impl RepeatGuard {
+    /// Checks page `number` (its `entities`, as [`entities`] reads them) against the page
+    /// before; an empty page always passes.
+    pub fn check(&mut self, path: &str, number: u64, page: &Value) -> Result<(), ApiError> {
+        let empty = page.as_array().is_none_or(Vec::is_empty);
+        if !empty && self.previous.as_ref() == Some(page) {
+            return Err(ApiError::Status {
+                status: 200,
+                code: "gcsync.unexpected.response".into(),
+                message: format!(
+                    "Genesys Cloud answered page {number} of {path} with the entities of page {};                      the listing cannot be read to its end",
+                    number - 1
+                ),
+                correlation_id: None,
+                entity_id: None,
+            });
+        }
+        self.previous = Some(page.clone());
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::is_last;
+    use super::{entities, is_last, RepeatGuard};
     use serde_json::json;
 
     #[test]
@@ -49,5 +91,34 @@ mod tests {
             500
         ));
         assert!(is_last(&json!({"pageSize": 100}), 2, 99, 500));
+    }
+
+    #[test]
+    fn a_listing_without_entities_has_none() {
+        assert_eq!(entities(&json!({"total": 0})), json!([]));
+        assert_eq!(entities(&json!({"entities": null})), json!([]));
+        assert_eq!(
+            entities(&json!({"entities": [{"id": "a"}]})),
+            json!([{"id": "a"}])
+        );
+    }
+
+    #[test]
+    fn a_page_repeating_the_one_before_fails_the_read() {
+        let mut g = RepeatGuard::default();
+        let a = json!([{"id": "a"}, {"id": "b"}]);
+        g.check("/x", 1, &a).unwrap();
+        g.check("/x", 2, &json!([{"id": "c"}, {"id": "d"}]))
+            .unwrap();
+        g.check("/x", 3, &a).unwrap();
+        let e = g.check("/x", 4, &a).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("page 4 of /x with the entities of page 3"),
+            "{e}"
+        );
+        let mut g = RepeatGuard::default();
+        g.check("/x", 1, &json!([])).unwrap();
+        g.check("/x", 2, &json!([])).unwrap();
     }
 }

@@ -44,7 +44,7 @@ fn active<T: for<'de> Deserialize<'de>>(
     what: &str,
 ) -> Result<Vec<T>, ApiError> {
     let r = client.request(Method::Get, path, &[("deactivated", "false")], None)?;
-    parse(r.body["entities"].clone(), what)
+    parse(super::paging::entities(&r.body), what)
 }
 
 /// A presence source.

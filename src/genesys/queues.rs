@@ -54,17 +54,16 @@ pub(crate) fn read_pages<T: for<'de> Deserialize<'de>>(
 ) -> Result<Vec<T>, ApiError> {
     let mut out = Vec::new();
     let size_text = size.to_string();
+    let mut guard = super::paging::RepeatGuard::default();
     for page in 1.. {
         let page_text = page.to_string();
         let mut query: Vec<(&str, &str)> =
             vec![("pageSize", &size_text), ("pageNumber", &page_text)];
         query.extend_from_slice(extra);
         let r = client.request(Method::Get, path, &query, None)?;
-        let entities = r.body.get("entities").cloned().unwrap_or(Value::Null);
-        let items: Vec<T> = match entities {
-            Value::Null => Vec::new(),
-            v => parse(v, what)?,
-        };
+        let entities = super::paging::entities(&r.body);
+        guard.check(path, page, &entities)?;
+        let items: Vec<T> = parse(entities, what)?;
         let n = items.len();
         out.extend(items);
         if super::paging::is_last(&r.body, page, n, size) {
@@ -98,6 +97,16 @@ pub fn find_by_name(client: &Client, name: &str) -> Result<Vec<Named>, ApiError>
         .into_iter()
         .filter(|q| q.name.to_lowercase() == name.to_lowercase())
         .collect())
+}
+
+/// Whether the queue exists: `GET /api/v2/routing/queues/{id}`, `Ok(false)` on 404.
+pub fn exists(client: &Client, id: &str) -> Result<bool, ApiError> {
+    let path = format!("/api/v2/routing/queues/{id}");
+    match client.request(Method::Get, &path, &[], None) {
+        Ok(_) => Ok(true),
+        Err(e) if e.status() == Some(404) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// `DELETE /api/v2/routing/queues/{id}`; `Ok(false)` when it was gone already.

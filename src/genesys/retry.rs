@@ -66,8 +66,9 @@ pub fn backoff(base: Duration, attempt: u32, cap: Duration, jitter: &mut Jitter)
     Duration::from_micros(jitter.below_or_equal(ceiling_us))
 }
 
-/// Parses a `Retry-After` value: delta-seconds (`"120"`) or an IMF-fixdate
-/// (`"Sun, 06 Nov 1994 08:49:37 GMT"`), relative to `now`. A date in the past gives zero.
+/// Parses a `Retry-After` value: delta-seconds (`"120"`) or an HTTP date in any of the three
+/// forms a recipient must accept (RFC 9110 §5.6.7): IMF-fixdate
+/// (`"Sun, 06 Nov 1994 08:49:37 GMT"`), RFC 850 or asctime, relative to `now`. A date in the past gives zero.
 /// `None` when the value is neither (the caller then uses [`DEFAULT_RETRY_AFTER`]).
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
@@ -77,7 +78,7 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
             value.parse::<u64>().unwrap_or(u64::MAX),
         ));
     }
-    let at = parse_http_date(value)?;
+    let at = parse_http_date(value).or_else(|| parse_obsolete_http_date(value))?;
     let now_secs = now.duration_since(UNIX_EPOCH).ok()?.as_secs_f64();
     let wait = at as f64 - now_secs;
     Some(if wait > 0.0 {
@@ -91,9 +92,6 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
 /// since the Unix epoch. The weekday name is checked for spelling but not against the date.
 pub fn parse_http_date(value: &str) -> Option<u64> {
     const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
     let mut parts = value.split_ascii_whitespace();
     let weekday = parts.next()?.strip_suffix(',')?;
     let day = parts.next()?;
@@ -103,9 +101,54 @@ pub fn parse_http_date(value: &str) -> Option<u64> {
     if parts.next()? != "GMT" || parts.next().is_some() || !DAYS.contains(&weekday) {
         return None;
     }
-    let day = number(day, 2)?;
+    epoch_seconds(number(year, 4)?, month, number(day, 2)?, time)
+}
+
+/// Parses the two obsolete HTTP-date forms (RFC 9110 §5.6.7) into seconds since the Unix epoch:
+/// RFC 850 (`Sunday, 06-Nov-94 08:49:37 GMT`; a two-digit year below 70 is 20xx) and asctime
+/// (`Sun Nov  6 08:49:37 1994`).
+pub fn parse_obsolete_http_date(value: &str) -> Option<u64> {
+    const DAYS: [&str; 7] = [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ];
+    let parts: Vec<&str> = value.split_ascii_whitespace().collect();
+    match parts[..] {
+        [weekday, date, time, "GMT"] => {
+            if !DAYS.contains(&weekday.strip_suffix(',')?) {
+                return None;
+            }
+            let mut dmy = date.split('-');
+            let (day, month, year) = (dmy.next()?, dmy.next()?, dmy.next()?);
+            if dmy.next().is_some() {
+                return None;
+            }
+            let yy = number(year, 2)?;
+            let year = if yy < 70 { 2000 + yy } else { 1900 + yy };
+            epoch_seconds(year, month, number(day, 2)?, time)
+        }
+        [weekday, month, day, time, year] => {
+            if !DAYS.iter().any(|d| &d[..3] == weekday) {
+                return None;
+            }
+            let day = number(day, 1).or_else(|| number(day, 2))?;
+            epoch_seconds(number(year, 4)?, month, day, time)
+        }
+        _ => None,
+    }
+}
+
+/// Seconds since the Unix epoch of a date (month as `Jan`…`Dec`) and an `hh:mm:ss` time, UTC.
+fn epoch_seconds(year: u64, month: &str, day: u64, time: &str) -> Option<u64> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     let month = MONTHS.iter().position(|m| *m == month)? as u64 + 1;
-    let year = number(year, 4)?;
     let mut hms = time.split(':');
     let (h, m, s) = (
         number(hms.next()?, 2)?,
@@ -221,6 +264,47 @@ mod tests {
         );
         for bad in ["", "-1", "1.5", "soon", "1e3"] {
             assert_eq!(parse_retry_after(bad, now), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn retry_after_takes_the_obsolete_date_forms_too() {
+        // RFC 9110 §5.6.7: a recipient must accept all three HTTP-date forms.
+        let now = at(784_111_770);
+        for form in [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+        ] {
+            assert_eq!(
+                parse_retry_after(form, now),
+                Some(Duration::from_secs(7)),
+                "{form}"
+            );
+        }
+        assert_eq!(
+            parse_obsolete_http_date("Thursday, 01-Jan-70 00:00:00 GMT"),
+            Some(0)
+        );
+        assert_eq!(
+            parse_obsolete_http_date("Friday, 31-Dec-38 23:59:59 GMT"),
+            Some(2_177_452_799)
+        );
+        assert_eq!(
+            parse_obsolete_http_date("Tue Feb 29 12:00:00 2000"),
+            Some(951_825_600)
+        );
+        for bad in [
+            "Sun, 06-Nov-94 08:49:37 GMT",
+            "Sunday, 06-Nov-1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 UTC",
+            "Sunday 06-Nov-94 08:49:37 GMT",
+            "Sun Nov 31 08:49:37 1994",
+            "Sun Nov  6 08:49 1994",
+            "Sunday Nov  6 08:49:37 1994",
+            "Sun Nov  6 08:49:37 94",
+        ] {
+            assert_eq!(parse_obsolete_http_date(bad), None, "{bad}");
         }
     }
 

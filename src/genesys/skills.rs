@@ -76,6 +76,7 @@ pub fn list_named(client: &Client, cat: Category, name: &str) -> Result<Vec<GcRo
         Category::Language => "100",
     };
     let mut out = Vec::new();
+    let mut guard = super::paging::RepeatGuard::default();
     for page in 1.. {
         let n = page.to_string();
         let mut query = vec![
@@ -87,7 +88,9 @@ pub fn list_named(client: &Client, cat: Category, name: &str) -> Result<Vec<GcRo
             query.push(("sortOrder", "ascending"));
         }
         let r = client.request(Method::Get, cat.collection(), &query, None)?;
-        let entities: Vec<GcRouting> = parse(r.body["entities"].clone(), "list")?;
+        let entities = super::paging::entities(&r.body);
+        guard.check(cat.collection(), page, &entities)?;
+        let entities: Vec<GcRouting> = parse(entities, "list")?;
         let got = entities.len();
         out.extend(entities.into_iter().filter(GcRouting::active));
         if super::paging::is_last(&r.body, page, got, size.parse().unwrap_or(25)) {
@@ -136,6 +139,7 @@ pub fn user_assignments(
 ) -> Result<BTreeMap<String, f64>, ApiError> {
     let mut out = BTreeMap::new();
     let path = cat.user_path(user);
+    let mut guard = super::paging::RepeatGuard::default();
     for page in 1.. {
         let n = page.to_string();
         let query = [
@@ -144,7 +148,9 @@ pub fn user_assignments(
             ("sortOrder", "ascending"),
         ];
         let r = client.request(Method::Get, &path, &query, None)?;
-        let entities = r.body["entities"].as_array().cloned().unwrap_or_default();
+        let page_entities = super::paging::entities(&r.body);
+        guard.check(&path, page, &page_entities)?;
+        let entities = page_entities.as_array().cloned().unwrap_or_default();
         let got = entities.len();
         for e in entities {
             if let (Some(id), Some(p)) = (e["id"].as_str(), e["proficiency"].as_f64()) {

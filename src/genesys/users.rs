@@ -118,7 +118,7 @@ pub fn list_page(
         ("sortOrder", "ascending"),
     ];
     let r = client.request(Method::Get, "/api/v2/users", &query, None)?;
-    let entities = r.body.get("entities").cloned().unwrap_or(json!([]));
+    let entities = super::paging::entities(&r.body);
     let users: Vec<GcUser> = parse(entities, "user list")?;
     let last = super::paging::is_last(&r.body, page_number, users.len(), page_size);
     Ok(UserPage { users, last })
@@ -146,7 +146,7 @@ pub fn get_by_ids(client: &Client, ids: &[&str]) -> Result<Vec<GcUser>, ApiError
         ("pageNumber", "1"),
     ]);
     let r = client.request(Method::Get, "/api/v2/users", &query, None)?;
-    let entities = r.body.get("entities").cloned().unwrap_or(json!([]));
+    let entities = super::paging::entities(&r.body);
     parse(entities, "user list")
 }
 

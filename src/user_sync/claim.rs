@@ -96,13 +96,7 @@ mod tests {
     use super::*;
 
     fn status(status: u16, code: &str, message: &str) -> ApiError {
-        ApiError::Status {
-            status,
-            code: code.into(),
-            message: message.into(),
-            correlation_id: None,
-            entity_id: None,
-        }
+        ApiError::for_test(status, code, message)
     }
 
     #[test]

@@ -36,6 +36,9 @@ impl OrgIndex {
         };
         for state in ["active", "inactive"] {
             let mut page = 1u64;
+            // A server that does not move on (`pageNumber` ignored) fails the read, as
+            // `paging::RepeatGuard` does for the other listings.
+            let mut previous: Option<Vec<GcUser>> = None;
             loop {
                 let capped =
                     state == "inactive" && page * LIST_PAGE_SIZE as u64 > INACTIVE_LISTING_CAP;
@@ -49,6 +52,10 @@ impl OrgIndex {
                 }
                 let p = users::list_page(client, state, page, LIST_PAGE_SIZE)?;
                 index.calls += 1;
+                if !p.users.is_empty() && previous.as_ref() == Some(&p.users) {
+                    return Err(repeated(state, page));
+                }
+                previous = Some(p.users.clone());
                 let last = p.last;
                 index.extend(p.users);
                 if last {
@@ -110,6 +117,21 @@ impl OrgIndex {
     /// False when Genesys would not list every user (more than 10 000 inactive ones).
     pub fn is_complete(&self) -> bool {
         self.complete
+    }
+}
+
+/// The error of a users listing that answered page `page` with the users of the page before.
+fn repeated(state: &str, page: u64) -> ApiError {
+    ApiError::Status {
+        status: 200,
+        code: "gcsync.unexpected.response".into(),
+        message: format!(
+            "Genesys Cloud answered page {page} of the {state} users with the users of page {}; \
+             the listing cannot be read to its end",
+            page - 1
+        ),
+        correlation_id: None,
+        entity_id: None,
     }
 }
 

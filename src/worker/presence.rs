@@ -137,12 +137,22 @@ impl Worker {
         let source = match source {
             Some(s) => s,
             None => {
-                let found = api::sources(client)?
-                    .into_iter()
-                    .find(|s| s.name.eq_ignore_ascii_case(presence::SOURCE_NAME));
-                match found {
+                let ours = |all: Vec<api::Source>| {
+                    all.into_iter()
+                        .find(|s| s.name.eq_ignore_ascii_case(presence::SOURCE_NAME))
+                };
+                match ours(api::sources(client)?) {
                     Some(s) => s.id,
-                    None => api::create_source(client, presence::SOURCE_NAME)?.id,
+                    None => match api::create_source(client, presence::SOURCE_NAME) {
+                        Ok(s) => s.id,
+                        // Taken since the read, or by this very create retried after a lost
+                        // answer (a 5xx or a cut connection after the commit): read it again.
+                        Err(e) if e.is_name_conflict() => match ours(api::sources(client)?) {
+                            Some(s) => s.id,
+                            None => return Err(e.into()),
+                        },
+                        Err(e) => return Err(e.into()),
+                    },
                 }
             }
         };

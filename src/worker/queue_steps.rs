@@ -3,8 +3,9 @@
 //! wants with the fewest calls (bulk adds and member removals 100 a call, code removals one by
 //! one), recording what was done as it goes so a failure half-way loses nothing.
 
+use super::item_faults::ItemFaults;
 use crate::batch;
-use crate::genesys::{queues, ApiError};
+use crate::genesys::{queues, ApiError, Client};
 use crate::kinds::workgroup::plan::{self, Resolved, SetPlan};
 use crate::kinds::workgroup::AppliedQueue;
 use crate::objects::Origin;
@@ -24,9 +25,21 @@ pub(super) struct Progress {
     pub faults: Vec<String>,
 }
 
-/// A bulk call refused because of its items (not a transient failure, not the queue missing).
-fn item_fault(e: &ApiError) -> bool {
-    e.status() == Some(400)
+/// A bulk call's failures on queue `qid`: a 404 is an item's while the queue exists.
+fn item_faults<'a>(client: &'a Client, qid: &'a str) -> ItemFaults<'a> {
+    ItemFaults::new(format!("queue {qid}"), move || queues::exists(client, qid))
+}
+
+/// What a failure that is not the items' means: the queue gone (a 404, and the queue read says
+/// so), the queue read's own failure (nothing is concluded from it), or itself.
+fn step_of(check: &ItemFaults, e: ApiError) -> Step {
+    if e.status() != Some(404) {
+        return e.into();
+    }
+    match check.object_read() {
+        Ok(_) => Step::Gone,
+        Err(read) => read.into(),
+    }
 }
 
 /// Why a step over the queue's parts stopped.
@@ -133,15 +146,21 @@ fn sync_parts(
                 .unwrap_or_else(|| id.to_string())
         };
         let max = batch::max_items("POST", MEMBERS);
+        let check = item_faults(ctx.client, &qid);
         let call =
             |remove: bool, ids: &[String]| queues::change_members(ctx.client, &qid, ids, remove);
-        let added = run(&p.add, max, &mut |c| call(false, c));
-        let removed = run(&p.remove, max, &mut |c| call(true, c));
+        let mut added = run(&check, &p.add, max, &mut |c| call(false, c));
+        let mut removed = run(&check, &p.remove, max, &mut |c| call(true, c));
+        confirm(&mut added, &mut removed, || {
+            let now = queues::members(ctx.client, &qid)?;
+            Ok(now.map(|m| m.into_iter().map(|m| m.id).collect()))
+        });
         let held: BTreeSet<String> = direct.union(&fixed).cloned().collect();
         let part = Part {
             queue: name,
             what: "member",
             label: &label,
+            check: &check,
         };
         let (owned, now) = part.finish(&p, &want, &held, added, removed, &mut progress.faults)?;
         progress.applied.owned_members = owned;
@@ -178,16 +197,21 @@ fn sync_parts(
                 .cloned()
                 .unwrap_or_else(|| id.to_string())
         };
-        let added = run(&p.add, batch::max_items("POST", CODES), &mut |c| {
+        let check = item_faults(ctx.client, &qid);
+        let mut added = run(&check, &p.add, batch::max_items("POST", CODES), &mut |c| {
             queues::add_wrapup_codes(ctx.client, &qid, c)
         });
-        let removed = run(&p.remove, 1, &mut |c| {
+        let mut removed = run(&check, &p.remove, 1, &mut |c| {
             queues::remove_wrapup_code(ctx.client, &qid, &c[0]).map(|_| ())
+        });
+        confirm(&mut added, &mut removed, || {
+            Ok(queues::wrapup_codes(ctx.client, &qid)?.map(|c| c.into_iter().collect()))
         });
         let part = Part {
             queue: name,
             what: "wrap-up code",
             label: &label,
+            check: &check,
         };
         let (owned, now) =
             part.finish(&p, &want, &current, added, removed, &mut progress.faults)?;
@@ -199,12 +223,44 @@ fn sync_parts(
 
 /// `ids` through `call` in chunks of `max`, each id with its result.
 fn run(
+    check: &ItemFaults,
     ids: &[String],
     max: usize,
     call: &mut dyn FnMut(&[String]) -> Result<(), ApiError>,
 ) -> Vec<(String, Result<(), ApiError>)> {
-    let results = batch::run_bulk(ids, max, item_fault, call);
+    let results = batch::run_bulk(ids, max, |e| check.is_item_fault(e), call);
     ids.iter().cloned().zip(results).collect()
+}
+
+/// Takes as done the refused additions the queue holds and the refused removals it lacks.
+/// Genesys may refuse what is already so (an add of a member the queue has, e.g. a POST retried
+/// after its first answer was lost): whether it does is UNCONFIRMED (API-FACTS §8 expects
+/// re-adding to be harmless). After any refusal the set is read once (`read`: `None` when the
+/// queue is gone); a read that fails changes nothing.
+fn confirm(
+    added: &mut [(String, Result<(), ApiError>)],
+    removed: &mut [(String, Result<(), ApiError>)],
+    read: impl FnOnce() -> Result<Option<BTreeSet<String>>, ApiError>,
+) {
+    let refused = |r: &[(String, Result<(), ApiError>)]| r.iter().any(|(_, r)| r.is_err());
+    if !refused(added) && !refused(removed) {
+        return;
+    }
+    let Ok(Some(held)) = read() else {
+        return;
+    };
+    for (id, r) in added.iter_mut() {
+        if r.is_err() && held.contains(id) {
+            log::debug!("{id}: refused, but the queue holds it already");
+            *r = Ok(());
+        }
+    }
+    for (id, r) in removed.iter_mut() {
+        if r.is_err() && !held.contains(id) {
+            log::debug!("{id}: refused, but the queue no longer holds it");
+            *r = Ok(());
+        }
+    }
 }
 
 /// One of a queue's sets (members or wrap-up codes), for naming refused items.
@@ -212,6 +268,7 @@ struct Part<'a> {
     queue: &'a str,
     what: &'a str,
     label: &'a dyn Fn(&str) -> String,
+    check: &'a ItemFaults<'a>,
 }
 
 impl Part<'_> {
@@ -254,7 +311,7 @@ impl Part<'_> {
         for (id, r) in results {
             match r {
                 Ok(()) => ok.push(id),
-                Err(e) if item_fault(&e) => {
+                Err(e) if self.check.is_item_fault(&e) => {
                     let (what, queue) = (self.what, self.queue);
                     faults.push(format!(
                         "{what} {} could not be {verb} queue {queue}: {e}",
@@ -262,8 +319,7 @@ impl Part<'_> {
                     ));
                     bad.push(id);
                 }
-                Err(e) if e.status() == Some(404) => return Err(Step::Gone),
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(step_of(self.check, e)),
             }
         }
         Ok((ok, bad))
@@ -283,7 +339,7 @@ fn ensure_queue(
             log::info!("created queue {} for workgroup {name}", q.id);
             Ok((q.id, Origin::Created))
         }
-        Err(e) if e.is(400, "duplicate.name") => {
+        Err(e) if e.is_name_conflict() => {
             let found = queues::find_by_name(ctx.client, name)?;
             if let Some(q) = found.iter().find(|q| q.name == name) {
                 if let Some(other) = owner_of(&q.id).filter(|o| o != name) {

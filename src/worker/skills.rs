@@ -136,7 +136,8 @@ impl Worker {
 
     /// Creates the Genesys skill (language), or adopts the existing one of exactly this name.
     /// Skills are POSTed first and looked up only on a conflict (one call per new skill: Genesys
-    /// answers 409 for a taken skill name, SPEC2018); languages, whose conflict answer is not
+    /// answers 409 for a taken skill name, SPEC2018; a 400 `duplicate.name` counts too,
+    /// [`crate::genesys::ApiError::is_name_conflict`]); languages, whose conflict answer is not
     /// confirmed, are looked up first so a duplicate is never created.
     fn link_skill(
         &mut self,
@@ -165,7 +166,7 @@ impl Worker {
             }
             match api::create(ctx.client, cat, name) {
                 Ok(g) => Ok(Found::Created(g)),
-                Err(e) if e.status() == Some(409) => lookup(ctx),
+                Err(e) if e.is_name_conflict() => lookup(ctx),
                 Err(e) => Err(e.into()),
             }
         });

@@ -5,11 +5,13 @@
 //! skill; a skill that cannot be synced (unknown, Error, deleted) does not hold them back. Either
 //! way the user's warnings name the skill and it is queued again the moment the skill is synced.
 
+use super::item_faults::ItemFaults;
 use super::{Outcome, Worker};
 use crate::assignments::{bulk_max, plan_languages, plan_skills, skills_need_read, Ops};
 use crate::batch::run_bulk;
 use crate::cic::CicUser;
 use crate::genesys::skills::{self as api, Category};
+use crate::genesys::users;
 use crate::genesys::ApiError;
 use crate::kinds::skill::{advanced_disabled, desired_routing};
 use crate::kinds::Applied;
@@ -20,7 +22,7 @@ use crate::user_sync::{Ctx, SyncError};
 use std::collections::BTreeMap;
 
 /// Runs one category's operations, recording in `now` each assignment that is in place
-/// afterwards. An entry Genesys refuses (400) becomes a warning (`name` gives the CIC skill of
+/// afterwards. An entry Genesys refuses (400, or 404 while the user exists) becomes a warning (`name` gives the CIC skill of
 /// a Genesys id) and the others still go; any other failure stops here.
 #[allow(clippy::too_many_arguments)]
 fn execute(
@@ -44,9 +46,14 @@ fn execute(
                 .cloned(),
         );
     }
-    let item_fault = |e: &ApiError| e.status() == Some(400);
+    // A 404 names the user or a skill gone from Genesys: the user is read once to tell.
+    let client = ctx.client;
+    let check = ItemFaults::new(format!("user {user}"), || {
+        users::get(client, user, false).map(|u| u.is_some())
+    });
+    let item_fault = |e: &ApiError| check.is_item_fault(e);
     let results = run_bulk(&ops.upsert, bulk_max(), item_fault, &mut |items| {
-        api::patch_bulk(ctx.client, cat, user, items)
+        api::patch_bulk(client, cat, user, items)
     });
     for ((id, v), r) in ops.upsert.iter().zip(results) {
         match r {

@@ -206,7 +206,7 @@ fn sync_code(
             log::info!("created wrap-up code {} ({name})", c.id);
             Ok((c.id, Origin::Created))
         }
-        Err(e) if e.is(400, "duplicate.name") => {
+        Err(e) if e.is_name_conflict() => {
             let found = wrapup_codes::find_by_name(ctx.client, name)?;
             if let Some(c) = found.iter().find(|c| c.name == name) {
                 if let Some(other) = owner_of(&c.id) {
@@ -242,7 +242,7 @@ fn rename(ctx: &mut Ctx, gid: &str, name: &str) -> Result<Option<Named>, SyncErr
             }
             Ok(found)
         }
-        Err(e) if e.is(400, "duplicate.name") => Err(SyncError::NeedsAdmin(format!(
+        Err(e) if e.is_name_conflict() => Err(SyncError::NeedsAdmin(format!(
             "duplicate name: Genesys Cloud already has another wrap-up code named '{name}' (or \
              one differing only in case) that gcsync does not manage; rename one of them ({e})"
         ))),
