@@ -24,6 +24,7 @@ impl WorkQueue {
         priority: Priority,
         force: bool,
     ) -> Result<bool, Failure> {
+        let mut old = super::intake::Replaced::default();
         let mut g = self.lock();
         if let Some(p) = g.pending.get_mut(&key) {
             if force {
@@ -54,8 +55,9 @@ impl WorkQueue {
             },
             remove => remove,
         };
-        let step = self.accept(&mut g, key, Arc::new(change), priority, u64::MAX);
+        let step = self.accept(&mut g, key, Arc::new(change), priority, u64::MAX, &mut old);
         drop(g);
+        drop(old);
         let step = step?;
         let queued = step.is_some();
         self.signal(step);
