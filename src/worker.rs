@@ -444,7 +444,11 @@ impl Worker {
     }
 }
 
+mod external_ids;
 mod presence;
+/// One user's assignment operations run through the bulk endpoints (Force Complete Sync's
+/// assignment check uses it too).
+pub(crate) use user_routing::execute as execute_assignments;
 mod queue_steps;
 mod skills;
 mod user_routing;

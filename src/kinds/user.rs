@@ -20,7 +20,9 @@ pub struct UserKind;
 /// one PATCH with no read first, and the skill and language assignments gcsync made (by Genesys
 /// id; README "Effective skills"). Stored as one JSON object: the desired user's fields, plus
 /// `known`, `skills` and `languages` when there are any (rows written before them read with
-/// none: their next update reads the user first).
+/// none: their next update reads the user first), and `external_id`, the authority under which
+/// the CIC id is recorded on the Genesys user once that is done (README "Ownership in the
+/// org": one call per created or adopted user, never repeated, so it is remembered here).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppliedUser {
     /// The desired user last written.
@@ -32,6 +34,10 @@ pub struct AppliedUser {
     /// The assignments gcsync made.
     #[serde(flatten)]
     pub routing: crate::assignments::Routing,
+    /// The authority under which the CIC id is recorded on this Genesys user as its external
+    /// identifier (`None`: not recorded, or not known to be).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
 }
 
 /// The name the skills code knows it by.
@@ -43,6 +49,7 @@ impl From<DesiredUser> for AppliedUser {
             desired,
             known: None,
             routing: Default::default(),
+            external_id: None,
         }
     }
 }
@@ -70,6 +77,7 @@ impl Kind for UserKind {
         let mut v = serde_json::to_value(a).unwrap_or_default();
         if let Some(m) = v.as_object_mut() {
             m.remove("known");
+            m.remove("external_id");
         }
         v
     }

@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 /// afterwards. An entry Genesys refuses (400) becomes a warning (`name` gives the CIC skill of
 /// a Genesys id) and the others still go; any other failure stops here.
 #[allow(clippy::too_many_arguments)]
-fn execute(
+pub(crate) fn execute(
     ctx: &mut Ctx,
     cat: Category,
     user: &str,
