@@ -183,3 +183,28 @@ fn an_empty_expansion_is_trusted_unless_the_setting_says_otherwise() {
         vec!["PATCH /api/v2/users/{userId}/routinglanguages/bulk"]
     );
 }
+
+#[test]
+fn after_a_lost_data_directory_the_assignments_found_in_place_are_gcsyncs_again() {
+    let (w, all) = populated(2);
+    let s2 = skill_gid("S2");
+    assert_eq!(gcsync::ffi::gcsync_shutdown(10_000), GcsyncResult::Ok);
+    let fresh = tempfile::tempdir().unwrap();
+    set("data_dir", fresh.path().to_str().unwrap());
+    w.start();
+    // The host sends its skills again (adopted by name), then a snapshot of its users.
+    skill("S1", false);
+    skill("S2", false);
+    skill("L1", true);
+    wait_idle();
+    w.emu.clear_requests();
+    full_sync(&all);
+    assert_eq!(writes(&w.emu), Vec::<String>::new(), "all in place");
+    // S2 is taken off u0 in CIC: gcsync knows it made that assignment and removes it.
+    let mut u0 = all[0].clone();
+    u0["skills"] = json!([{"id": "S1", "proficiency": 50}, {"id": "L1", "proficiency": 30}]);
+    assert_eq!(user_changed(&u0.to_string()), GcsyncResult::Ok);
+    wait_idle();
+    assert!(held(&w, "u0").0.get(&s2).is_none(), "{:?}", held(&w, "u0"));
+    drop(fresh);
+}

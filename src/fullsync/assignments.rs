@@ -154,6 +154,21 @@ pub fn check(
         done.fallback_reads += usize::from(s_read || l_read);
         let (s_ops, l_ops) = plan_user(&want.routing, &applied, &skills, &languages);
         if s_ops.is_empty() && l_ops.is_empty() {
+            if applied != want.routing {
+                // The org holds what gcsync wants (e.g. a user re-linked after a lost data
+                // directory): remember those as gcsync's, so a later CIC removal removes them.
+                let routing = want.routing.clone();
+                let r = shared.objects.update(&key, |r| {
+                    if let Some(Applied::User(a)) = &mut r.applied {
+                        a.routing = routing;
+                    }
+                });
+                shared.persist(RowWrite {
+                    key,
+                    record: Some(r),
+                    done_seq: None,
+                });
+            }
             continue;
         }
         log::info!(
@@ -169,31 +184,30 @@ pub fn check(
                 .unwrap_or_else(|| g.to_string())
         };
         let result = (|| -> Result<(), SyncError> {
-            let (w, n) = (&want.routing.skills, &mut now.skills);
-            let cat = Category::Skill;
-            crate::worker::execute_assignments(
-                &mut ctx,
-                cat,
-                &gid,
-                &s_ops,
-                w,
-                n,
-                &mut warnings,
-                &name,
-            )?;
-            let (w, n) = (&want.routing.languages, &mut now.languages);
-            let cat = Category::Language;
-            crate::worker::execute_assignments(
-                &mut ctx,
-                cat,
-                &gid,
-                &l_ops,
-                w,
-                n,
-                &mut warnings,
-                &name,
-            )
+            let both = [
+                (
+                    Category::Skill,
+                    &s_ops,
+                    &want.routing.skills,
+                    &mut now.skills,
+                ),
+                (
+                    Category::Language,
+                    &l_ops,
+                    &want.routing.languages,
+                    &mut now.languages,
+                ),
+            ];
+            for (cat, ops, w, n) in both {
+                let warn = &mut warnings;
+                crate::worker::execute_assignments(&mut ctx, cat, &gid, ops, w, n, warn, &name)?;
+            }
+            Ok(())
         })();
+        if result.is_ok() && warnings.is_empty() {
+            // Everything wanted is in place, and nothing gcsync made beyond it is left.
+            now = want.routing.clone();
+        }
         let r = shared.objects.update(&key, |r| {
             if let Some(Applied::User(a)) = &mut r.applied {
                 a.routing = now;
