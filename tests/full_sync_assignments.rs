@@ -208,3 +208,36 @@ fn after_a_lost_data_directory_the_assignments_found_in_place_are_gcsyncs_again(
     assert!(held(&w, "u0").0.get(&s2).is_none(), "{:?}", held(&w, "u0"));
     drop(fresh);
 }
+
+#[test]
+fn users_a_full_sync_creates_get_their_skills_without_a_read_first() {
+    let w = world();
+    set("sync_advanced_platform_objects", "true");
+    w.start();
+    skill("S1", false);
+    skill("L1", true);
+    wait_idle();
+    let all: Vec<Value> = (0..5)
+        .map(|i| {
+            let mut u = user(i);
+            u["skills"] = json!([{"id": "S1", "proficiency": 50}, {"id": "L1", "proficiency": 30}]);
+            u
+        })
+        .collect();
+    w.emu.clear_requests();
+    full_sync(&all);
+    let calls = routing_calls(&w);
+    assert!(calls.iter().all(|c| !c.starts_with("GET")), "{calls:#?}");
+    assert_eq!(
+        calls.len(),
+        10,
+        "one bulk call per user and category: {calls:#?}"
+    );
+    let (s1, l1) = (skill_gid("S1"), skill_gid("L1"));
+    for i in 0..5 {
+        assert_eq!(
+            held(&w, &format!("u{i}")),
+            (json!({&s1: 3.0}), json!({&l1: 2.0}))
+        );
+    }
+}
