@@ -3,6 +3,7 @@
 //! request log. Run: `cargo nextest run --release -p gcsync --test full_sync_figures
 //! --run-ignored only --no-capture` (N from GCSYNC_FULL_SYNC_USERS, default 10 000). The CI part
 //! runs the same at 300 users and asserts the call counts (never the time).
+//! `GCSYNC_FULL_SYNC_SKILLS=1`: every user holds two skills and a language (advanced sync on).
 
 mod common;
 mod fullsync_support;
@@ -35,20 +36,36 @@ fn report(what: &str, emu: &gc_emulator::Emulator, started: Instant) -> BTreeMap
 }
 
 /// An initial full sync of `n` users into an empty org, then a no-op one: the calls of each.
-fn initial_and_no_op(n: usize) -> (BTreeMap<String, usize>, BTreeMap<String, usize>) {
+/// With `skills`, advanced sync is on and every user holds two skills and a language.
+fn initial_and_no_op(n: usize, skills: bool) -> (BTreeMap<String, usize>, BTreeMap<String, usize>) {
     let w = world();
     common::set("log_level", "warn");
+    if skills {
+        common::set("sync_advanced_platform_objects", "true");
+    }
     w.start();
-    let all = users(0..n);
+    let mut all = users(0..n);
+    if skills {
+        for (id, language) in [("S1", false), ("S2", false), ("L1", true)] {
+            common::skills::skill(id, language);
+        }
+        common::wait_idle();
+        w.emu.clear_requests();
+        for u in &mut all {
+            u["skills"] = serde_json::json!([{"id": "S1", "proficiency": 50},
+                {"id": "S2", "proficiency": 90}, {"id": "L1", "proficiency": 30}]);
+        }
+    }
+    let what = if skills { " with skills" } else { "" };
     let t = Instant::now();
     send(&all, 500, Some(0));
     settle_within(3_600_000);
-    let initial = report(&format!("initial full sync of {n} users"), &w.emu, t);
+    let initial = report(&format!("initial full sync of {n} users{what}"), &w.emu, t);
     w.emu.clear_requests();
     let t = Instant::now();
     send(&all, 500, Some(0));
     settle_within(3_600_000);
-    let no_op = report(&format!("no-op full sync of {n} users"), &w.emu, t);
+    let no_op = report(&format!("no-op full sync of {n} users{what}"), &w.emu, t);
     (initial, no_op)
 }
 
@@ -59,13 +76,14 @@ fn figures_of_an_initial_and_a_no_op_full_sync() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
-    initial_and_no_op(n);
+    let skills = std::env::var("GCSYNC_FULL_SYNC_SKILLS").is_ok_and(|v| v == "1");
+    initial_and_no_op(n, skills);
 }
 
 #[test]
 fn an_initial_full_sync_costs_a_create_and_an_external_id_per_user_and_a_no_op_one_a_page() {
     let n = 300;
-    let (initial, no_op) = initial_and_no_op(n);
+    let (initial, no_op) = initial_and_no_op(n, false);
     let get = |m: &BTreeMap<String, usize>, k: &str| m.get(k).copied().unwrap_or(0);
     // The run's page (with the org empty, the run makes no lookup by external id), then the
     // worker: the org's users read once to match the backlog (active and inactive: 2 pages),
