@@ -349,14 +349,8 @@ impl Worker {
             (GcsyncObjectKind::User, Some(CicObject::User(user))) => {
                 match self.upsert_user(key, &record, user, force, pending) {
                     Outcome::Done(true) => {
-                        // A user this step created holds no assignment yet: a forced check
-                        // has nothing to read (a full sync's creates are forced).
-                        let created =
-                            record.status.genesys_id.is_none()
-                                && self.shared.objects.get(key).is_some_and(|r| {
-                                    r.origin == Some(crate::objects::Origin::Created)
-                                });
-                        self.sync_user_routing(key, user, force && !created, pending)
+                        let force = self.routing_force(key, &record, force);
+                        self.sync_user_routing(key, user, force, pending)
                     }
                     other => other,
                 }

@@ -14,6 +14,7 @@ use crate::genesys::ApiError;
 use crate::kinds::skill::{advanced_disabled, desired_routing};
 use crate::kinds::Applied;
 use crate::object::{GcsyncObjectKind, ObjectKey};
+use crate::objects::Record;
 use crate::queue::Pending;
 use crate::user_sync::{Ctx, SyncError};
 use std::collections::BTreeMap;
@@ -66,6 +67,19 @@ pub(crate) fn execute(
 }
 
 impl Worker {
+    /// Whether the assignment step after a user step is a forced check: as the change says,
+    /// except for a user this very step created (`before` unlinked, now `Created`), which holds
+    /// no assignment yet, so there is nothing to read (a full sync's creates are forced).
+    pub(super) fn routing_force(&self, key: &ObjectKey, before: &Record, force: bool) -> bool {
+        let created = before.status.genesys_id.is_none()
+            && self
+                .shared
+                .objects
+                .get(key)
+                .is_some_and(|r| r.origin == Some(crate::objects::Origin::Created));
+        force && !created
+    }
+
     /// Brings the linked Genesys user's skills and languages to the CIC user's effective
     /// skills (after the user itself synced). `force`: read what Genesys holds and repair.
     pub(super) fn sync_user_routing(
