@@ -20,7 +20,7 @@ pub enum RemovalPolicy {
 }
 
 /// Every setting key gcsync reads.
-pub const KEYS: [&str; 41] = [
+pub const KEYS: [&str; 42] = [
     "region",
     "client_id",
     "client_secret",
@@ -58,6 +58,7 @@ pub const KEYS: [&str; 41] = [
     "deletion_guard_percent",
     "deletion_guard_max",
     "full_sync_period_hours",
+    "full_sync_expand_empty_is_missing",
     "role",
     "wem_org",
     "presence_map",

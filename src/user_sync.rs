@@ -91,6 +91,8 @@ pub struct Applied {
     /// The user was soft-deleted and this call restored it: Genesys kept none of its skills,
     /// languages or queue memberships.
     pub restored: bool,
+    /// The user was found through the external identifier gcsync records (it holds it).
+    pub by_external_id: bool,
 }
 
 impl Applied {
@@ -100,6 +102,7 @@ impl Applied {
             genesys_id: user.id,
             origin,
             restored: false,
+            by_external_id: false,
         }
     }
 }

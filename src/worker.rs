@@ -353,7 +353,7 @@ impl Worker {
             (GcsyncObjectKind::User, Some(CicObject::User(user))) => {
                 match self.upsert_user(key, &record, user, force, pending) {
                     Outcome::Done(true) => {
-                        let force = force && !self.created_now(key, &record);
+                        let force = self.routing_force(key, &record, force);
                         self.sync_user_routing(key, user, force, pending)
                     }
                     other => other,
@@ -452,8 +452,12 @@ impl Worker {
 }
 
 mod duplicates;
+mod external_ids;
 mod item_faults;
 mod presence;
+/// One user's assignment operations run through the bulk endpoints (Force Complete Sync's
+/// assignment check uses it too).
+pub(crate) use user_routing::execute as execute_assignments;
 mod queue_steps;
 mod skills;
 mod user_routing;

@@ -48,12 +48,11 @@ fn the_full_sync_reads_every_page_when_the_listing_gives_no_page_count() {
         let body = json!({"entities": users((page - 1) * 500, n), "pageSize": 500});
         Reply::json(200, &body.to_string())
     });
-    let mut c = client(&mock.url);
+    let c = client(&mock.url);
     let mut seen_pages = Vec::new();
-    let all = gcsync::fullsync::read::read_users(&mut c, &mut |read, total| {
-        seen_pages.push((read, total))
-    })
-    .unwrap();
+    let all =
+        gcsync::fullsync::read::read_users(&c, &mut |read, total| seen_pages.push((read, total)))
+            .unwrap();
     assert_eq!(all.len(), 1007);
     assert_eq!(all[1006].id, "u-1006");
     assert_eq!(seen_pages, vec![(500, 500), (1000, 1000), (1007, 1007)]);
@@ -227,6 +226,7 @@ fn an_update_answered_with_the_user_still_deleted_restores_it() {
             owner_of: &|_| Some("ann".to_string()),
             intended: None,
             before_create: &|_| panic!("no create for a linked user"),
+            by_external: None,
         },
     )
     .unwrap();
@@ -246,7 +246,7 @@ fn a_server_that_ignores_the_page_number_fails_the_read_instead_of_looping() {
     // The same full page whatever the pageNumber, no pageCount: read forever without a guard.
     let page = json!({"entities": users(0, 500), "pageSize": 500}).to_string();
     let mock = Mock::new(move |_, _| Reply::json(200, &page));
-    let mut c = client(&mock.url);
+    let c = client(&mock.url);
     let expect_repeat = |e: gcsync::genesys::ApiError| {
         assert!(e.to_string().contains("with the entities of page 1"), "{e}")
     };
@@ -254,7 +254,7 @@ fn a_server_that_ignores_the_page_number_fails_the_read_instead_of_looping() {
     expect_repeat(skills::list_named(&c, Category::Skill, "U").unwrap_err());
     expect_repeat(skills::user_assignments(&c, Category::Skill, "u-1").unwrap_err());
     expect_repeat(gcsync::genesys::queues::find_by_name(&c, "U 1").unwrap_err());
-    expect_repeat(gcsync::fullsync::read::read_users(&mut c, &mut |_, _| {}).unwrap_err());
+    expect_repeat(gcsync::fullsync::read::read_users(&c, &mut |_, _| {}).unwrap_err());
     let e = gcsync::user_sync::OrgIndex::read(&c).unwrap_err();
     assert!(e.to_string().contains("with the users of page 1"), "{e}");
     assert_eq!(mock.api_requests().len(), 10, "two pages each");

@@ -337,6 +337,13 @@ fn verify(emu: &Emulator, dir: &Path, prefix: &str, users: usize, what: &str) {
                 "{}'s Genesys user is {}",
                 s["id"], holders[0]["state"]
             ));
+        } else {
+            // Ownership in the org survives the kills: the CIC id recorded, exactly once.
+            let ids = emu.external_ids(holders[0]["id"].as_str().unwrap());
+            let want = vec![("gcsync".to_string(), s["id"].as_str().unwrap().to_string())];
+            if ids != want {
+                problems.push(format!("{}'s external ids are {ids:?}", s["id"]));
+            }
         }
     }
     if in_emulator.len() != users {

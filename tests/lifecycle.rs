@@ -193,7 +193,10 @@ fn status_callback_and_overview_report_activity() {
     assert_eq!(o["objects"]["synced"], 1);
     assert_eq!(o["objects"]["error"], 1);
     assert_eq!(o["queue_depth"], 0);
-    assert_eq!(o["api_calls"], 2, "a token and the create");
+    assert_eq!(
+        o["api_calls"], 4,
+        "a token, the lookup by external id, the create and the external id recorded"
+    );
     assert_eq!(o["worker_alive"], true);
     assert!(o["last_error"]["message"]
         .as_str()

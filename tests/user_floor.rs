@@ -287,6 +287,7 @@ fn a_holder_linked_to_another_cic_user_is_named_not_shared() {
             owner_of: &owner,
             intended: None,
             before_create: &|_| Ok(()),
+            by_external: None,
         },
     )
     .unwrap_err();

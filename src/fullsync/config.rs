@@ -21,6 +21,10 @@ pub struct FullSyncSettings {
     /// `role=standby`: accept hooks, make no Genesys Cloud call (a switchover pair's passive
     /// server); `active` (the default) syncs.
     pub standby: bool,
+    /// `full_sync_expand_empty_is_missing`: an empty `skills` or `languages` list in the
+    /// users listing's expansion is read again from the user's own endpoint, as an absent one
+    /// always is (default off: an empty list means the user holds none).
+    pub expand_empty_is_missing: bool,
 }
 
 impl Default for FullSyncSettings {
@@ -32,6 +36,7 @@ impl Default for FullSyncSettings {
             deletion_guard_max: 500,
             full_sync_period_hours: 24,
             standby: false,
+            expand_empty_is_missing: false,
         }
     }
 }
@@ -65,5 +70,6 @@ pub fn load(get: Lookup) -> Result<FullSyncSettings, Failure> {
             "active or standby",
         )?
         .unwrap_or(false),
+        expand_empty_is_missing: boolean(get, "full_sync_expand_empty_is_missing", false)?,
     })
 }

@@ -4,7 +4,9 @@
 //! worker's per-object steps, intents and statuses apply. Staging is in memory: nothing is
 //! written before `commit`, so a crash before it changes nothing.
 
+pub mod assignments;
 pub mod config;
+mod ownership;
 pub mod plan;
 pub mod read;
 pub mod run;

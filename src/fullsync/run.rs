@@ -19,7 +19,6 @@ use crate::status::SyncState;
 use crate::store::RowWrite;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Commits the staged snapshot: starts a run, or leaves it waiting behind the running one.
 pub fn commit(shared: &Arc<Shared>, flags: u32) -> Result<(), Failure> {
@@ -104,8 +103,11 @@ fn run_once(shared: &Arc<Shared>, staging: &Staging, dry: bool, seq: u64) -> Res
     let cfg = settings.client_config().map_err(|f| f.message)?;
     let mut client = Client::new(cfg, shared.metrics.clone()).map_err(|e| e.to_string())?;
     client.set_cancel(fs.cancel.clone());
-    let org = read::read_users(&mut client, &mut |d, t| fs.progress(d as u64, t as u64))
-        .map_err(|e| format!("reading the org's users failed: {e}"))?;
+    // Skills and languages come on the same pages when assignments are synced.
+    let expand = crate::kinds::skill::advanced_disabled(&settings).is_none();
+    let (org, expanded) =
+        read::read_users_with(&client, expand, &mut |d, t| fs.progress(d as u64, t as u64))
+            .map_err(|e| format!("reading the org's users failed: {e}"))?;
     let local = local_users(shared);
     let by_external = lookups(&mut client, &settings, staging, &local, &org)?;
     fs.set_phase(shared, Phase::Planning, staging.users.len() as u64);
@@ -144,7 +146,29 @@ fn run_once(shared: &Arc<Shared>, staging: &Staging, dry: bool, seq: u64) -> Res
         fs.progress(i as u64 + 1, apply.len() as u64);
     }
     if let Some(authority) = &settings.full_sync.external_id_authority {
-        record_external_ids(shared, &mut client, authority, &apply);
+        let ids = staging.users.iter().map(|u| u.id.as_str());
+        super::ownership::record_external_ids(shared, &client, authority, ids);
+    }
+    if expand {
+        let desired_of =
+            |u: &crate::cic::CicUser| crate::kinds::skill::desired_routing(shared, u, &settings);
+        let c = super::assignments::check(
+            shared,
+            &client,
+            &settings,
+            staging,
+            &expanded,
+            &apply,
+            seq,
+            &desired_of,
+        )?;
+        log::info!(
+            "full sync: assignments of {} user(s) checked ({} read from their own endpoints: \
+             expansion missing), {} fixed",
+            c.users,
+            c.fallback_reads,
+            c.fixed
+        );
     }
     Ok(())
 }
@@ -235,16 +259,33 @@ fn apply_op(
         );
         return Ok(());
     }
+    // Found through its external id: it holds it, nothing to record.
+    let external = (op.found == Some(Found::ExternalId))
+        .then(|| settings.full_sync.external_id_authority.clone())
+        .flatten();
+    let country = settings.default_country_code.as_deref();
     if let (Some(gid), Some(Found::ExternalId | Found::Email)) = (&op.genesys_id, op.found) {
-        prelink(shared, &key, gid);
+        let desired = crate::mapping::desired_user(&user, country).ok();
+        let held = external.clone().zip(desired.map(|m| m.user));
+        prelink(shared, &key, gid, held);
     }
     if op.op == OpKind::Link {
-        let mapped = crate::mapping::desired_user(&user, settings.default_country_code.as_deref())
+        let mapped = crate::mapping::desired_user(&user, country)
             .map_err(|e| Failure::new(crate::result::GcsyncResult::InvalidField, e.0))?;
         let gid = op.genesys_id.clone();
         let r = shared.objects.update(&key, |r| {
             r.source = Some(Arc::new(object.clone()));
-            r.applied = Some(Applied::User(mapped.user.into()));
+            // What gcsync made on this same Genesys user stays known (assignments, external
+            // id); a user found another way starts afresh.
+            let mut applied = crate::kinds::user::AppliedUser::from(mapped.user);
+            if let Some(Applied::User(a)) = r.applied.take() {
+                if r.status.genesys_id == gid {
+                    applied.routing = a.routing;
+                    applied.external_id = a.external_id;
+                }
+            }
+            applied.external_id = external.or(applied.external_id);
+            r.applied = Some(Applied::User(applied));
             r.origin = r.origin.or(Some(Origin::Adopted));
             r.intent = None;
             r.status.state = SyncState::Synced;
@@ -272,8 +313,15 @@ fn apply_op(
 }
 
 /// Links an object found in the org (by external id or email) before the worker takes it, so
-/// the worker updates or restores that user instead of searching again.
-fn prelink(shared: &Shared, key: &ObjectKey, gid: &str) {
+/// the worker updates or restores that user instead of searching again. `held`: found through
+/// the external id of this authority (remembered, so it is not recorded again), with the desired
+/// user to keep it beside when the object has no applied record yet.
+fn prelink(
+    shared: &Shared,
+    key: &ObjectKey,
+    gid: &str,
+    held: Option<(String, crate::mapping::DesiredUser)>,
+) {
     let linked = shared
         .objects
         .get(key)
@@ -285,50 +333,20 @@ fn prelink(shared: &Shared, key: &ObjectKey, gid: &str) {
         r.status.genesys_id = Some(gid.to_string());
         r.status.removed = false;
         r.origin = Some(Origin::Adopted);
+        if let Some((authority, desired)) = held {
+            let mut applied = match r.applied.take() {
+                Some(Applied::User(a)) => a,
+                _ => crate::kinds::user::AppliedUser::from(desired),
+            };
+            applied.external_id = Some(authority);
+            r.applied = Some(Applied::User(applied));
+        }
     });
     shared.persist(RowWrite {
         key: key.clone(),
         record: Some(r),
         done_seq: None,
     });
-}
-
-/// Records the CIC id as the external id of every user this run created or linked by email
-/// (one call each; a user found through its external id or the local link has it already).
-fn record_external_ids(shared: &Shared, client: &mut Client, authority: &str, ops: &[Op]) {
-    let needs = |o: &&Op| match o.op {
-        OpKind::Create => true,
-        OpKind::Update | OpKind::Restore | OpKind::Link => o.found == Some(Found::Email),
-        _ => false,
-    };
-    let todo: Vec<&Op> = ops.iter().filter(needs).collect();
-    if todo.is_empty() {
-        return;
-    }
-    // The creates and restores go through the worker: wait for them (bounded).
-    let deadline = std::time::Instant::now() + Duration::from_secs(3600);
-    while !shared.queue.wait_settled(Duration::from_millis(200)) {
-        if shared.full_sync.cancel.is_shutdown() {
-            return;
-        }
-        if std::time::Instant::now() > deadline {
-            log::warn!("full sync: the queue did not settle; ids recorded for those linked");
-            break;
-        }
-    }
-    for op in todo {
-        let key = ObjectKey::user(op.id.clone());
-        let Some(gid) = shared.objects.get(&key).and_then(|r| r.status.genesys_id) else {
-            continue;
-        };
-        if let Err(e) = read::add_external(client, &gid, authority, &op.id) {
-            log::warn!(
-                "user {}: could not record external id {authority}/{} on Genesys user {gid}: {e}",
-                op.id,
-                op.id
-            );
-        }
-    }
 }
 
 /// `gcsync_set_role`: `standby` stops every Genesys Cloud call (hooks are still accepted and

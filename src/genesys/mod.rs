@@ -7,6 +7,7 @@ pub mod budget;
 pub mod client;
 pub mod config;
 pub mod endpoints;
+pub mod external_ids;
 pub mod paging;
 pub mod presence;
 pub mod queues;

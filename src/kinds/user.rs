@@ -20,7 +20,9 @@ pub struct UserKind;
 /// one PATCH with no read first, and the skill and language assignments gcsync made (by Genesys
 /// id; README "Effective skills"). Stored as one JSON object: the desired user's fields, plus
 /// `known`, `skills` and `languages` when there are any (rows written before them read with
-/// none: their next update reads the user first).
+/// none: their next update reads the user first), and `external_id`, the authority under which
+/// the CIC id is recorded on the Genesys user once that is done (README "Ownership in the
+/// org": one call per created or adopted user, never repeated, so it is remembered here).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(from = "AppliedUserRow")]
 pub struct AppliedUser {
@@ -33,6 +35,10 @@ pub struct AppliedUser {
     /// The assignments gcsync made.
     #[serde(flatten)]
     pub routing: crate::assignments::Routing,
+    /// The authority under which the CIC id is recorded on this Genesys user as its external
+    /// identifier (`None`: not recorded, or not known to be).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
 }
 
 /// [`AppliedUser`]'s stored JSON read field by field: the same object `#[serde(flatten)]`
@@ -50,6 +56,8 @@ struct AppliedUserRow {
     skills: std::collections::BTreeMap<String, u8>,
     #[serde(default)]
     languages: std::collections::BTreeMap<String, u8>,
+    #[serde(default)]
+    external_id: Option<String>,
 }
 
 impl From<AppliedUserRow> for AppliedUser {
@@ -65,6 +73,7 @@ impl From<AppliedUserRow> for AppliedUser {
                 skills: r.skills,
                 languages: r.languages,
             },
+            external_id: r.external_id,
         }
     }
 }
@@ -78,6 +87,7 @@ impl From<DesiredUser> for AppliedUser {
             desired,
             known: None,
             routing: Default::default(),
+            external_id: None,
         }
     }
 }
@@ -105,6 +115,7 @@ impl Kind for UserKind {
         let mut v = serde_json::to_value(a).unwrap_or_default();
         if let Some(m) = v.as_object_mut() {
             m.remove("known");
+            m.remove("external_id");
         }
         v
     }
@@ -146,10 +157,13 @@ mod tests {
                 skills: [("s-1".to_string(), 3)].into(),
                 languages: [("l-1".to_string(), 5)].into(),
             },
+            external_id: Some("gcsync".into()),
         };
         let json = serde_json::to_string(&full).unwrap();
         assert!(
-            json.contains("\"skills\"") && json.contains("\"known\""),
+            json.contains("\"skills\"")
+                && json.contains("\"known\"")
+                && json.contains("\"external_id\""),
             "{json}"
         );
         assert_eq!(serde_json::from_str::<AppliedUser>(&json).unwrap(), full);
@@ -158,6 +172,7 @@ mod tests {
         let read: AppliedUser = serde_json::from_str(old).unwrap();
         assert_eq!(read.desired.name, "Jo");
         assert_eq!((read.known, read.routing.is_empty()), (None, true));
+        assert_eq!(read.external_id, None);
         assert!(serde_json::from_str::<AppliedUser>(r#"{"name":"Jo"}"#).is_err());
     }
 }

@@ -5,6 +5,7 @@
 use super::claim::create_or_claim;
 use super::{adopt, is_version_conflict, reconcile, restore, Applied, Ctx, OrgIndex, SyncError};
 use crate::diff::{as_last_applied, kept_contacts, user_patch};
+use crate::genesys::external_ids;
 use crate::genesys::users::{self, Contact, GcUser};
 use crate::mapping::DesiredUser;
 use crate::metrics::Metrics;
@@ -69,6 +70,11 @@ pub struct UserOp<'a> {
     pub intended: Option<&'a str>,
     /// Runs, and must succeed, right before a POST: it records the create intent durably.
     pub before_create: &'a dyn Fn(&str) -> Result<(), SyncError>,
+    /// The external-id authority to look an unlinked user up by before matching it by email
+    /// (`GET /api/v2/users/externalid/{authority}/{cic id}`); `None`: no lookup. Skipped where it
+    /// cannot find anyone: an [`OrgIndex`] that has the email, or that holds no user gcsync
+    /// does not own ([`OrgIndex::has_unowned`]).
+    pub by_external: Option<&'a str>,
 }
 
 /// Makes Genesys Cloud hold `op.desired` for CIC user `op.cic_id` in the fewest calls:
@@ -109,13 +115,41 @@ pub fn sync_user(ctx: &mut Ctx, op: &UserOp) -> Result<Applied, SyncError> {
             Matching::SearchFirst => "looking for one by email",
         }
     );
-    let found = match op.matching {
-        Matching::PostFirst => None,
+    let mut found = match op.matching {
         Matching::Index(index) => index.get(email).cloned(),
-        Matching::SearchFirst => users::search_by_email(ctx.client, email, None)?
-            .into_iter()
-            .next(),
+        _ => None,
     };
+    let look_up = match op.matching {
+        Matching::Index(index) => found.is_none() && index.has_unowned(),
+        _ => true,
+    };
+    if let (Some(authority), true) = (op.by_external, look_up) {
+        if let Some(u) = external_ids::lookup(ctx.client, authority, op.cic_id)? {
+            log::debug!(
+                "user {}: Genesys user {} holds its external id {authority}/{}",
+                op.cic_id,
+                u.id,
+                op.cic_id
+            );
+            let (cic_id, desired) = (op.cic_id, op.desired);
+            match adopt(ctx, cic_id, desired, u, op.owner_of, op.intended) {
+                Ok(a) => {
+                    return Ok(Applied {
+                        by_external_id: true,
+                        ..a
+                    })
+                }
+                // Deleted meanwhile: matched by email below.
+                Err(SyncError::Api(e)) if e.status() == Some(404) => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    if let Matching::SearchFirst = op.matching {
+        found = users::search_by_email(ctx.client, email, None)?
+            .into_iter()
+            .next();
+    }
     if let Some(found) = found {
         let (cic_id, desired) = (op.cic_id, op.desired);
         match adopt(ctx, cic_id, desired, found, op.owner_of, op.intended) {

@@ -22,6 +22,8 @@ pub struct OrgIndex {
     by_email: HashMap<String, GcUser>,
     calls: usize,
     complete: bool,
+    /// Whether it holds a user gcsync does not own ([`OrgIndex::mark_owned`]).
+    unowned: bool,
 }
 
 impl OrgIndex {
@@ -32,6 +34,7 @@ impl OrgIndex {
     pub fn read(client: &Client) -> Result<OrgIndex, ApiError> {
         let mut index = OrgIndex {
             complete: true,
+            unowned: true,
             ..OrgIndex::default()
         };
         for state in ["active", "inactive"] {
@@ -77,6 +80,7 @@ impl OrgIndex {
     pub fn from_users(users: impl IntoIterator<Item = GcUser>) -> OrgIndex {
         let mut index = OrgIndex {
             complete: true,
+            unowned: true,
             ..OrgIndex::default()
         };
         index.extend(users);
@@ -117,6 +121,19 @@ impl OrgIndex {
     /// False when Genesys would not list every user (more than 10 000 inactive ones).
     pub fn is_complete(&self) -> bool {
         self.complete
+    }
+
+    /// Records which of its users gcsync owns (`owned(genesys id)`), once after reading: a user
+    /// can only be found by its external id among users gcsync does not own, so with none of
+    /// those a new user needs no lookup.
+    pub fn mark_owned(&mut self, owned: &dyn Fn(&str) -> bool) {
+        self.unowned = self.by_email.values().any(|u| !owned(&u.id));
+    }
+
+    /// Whether it may hold a user gcsync does not own (true unless [`OrgIndex::mark_owned`]
+    /// found none).
+    pub fn has_unowned(&self) -> bool {
+        self.unowned
     }
 }
 

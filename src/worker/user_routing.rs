@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 /// afterwards. An entry Genesys refuses (400, or 404 while the user exists) becomes a warning (`name` gives the CIC skill of
 /// a Genesys id) and the others still go; any other failure stops here.
 #[allow(clippy::too_many_arguments)]
-fn execute(
+pub(crate) fn execute(
     ctx: &mut Ctx,
     cat: Category,
     user: &str,
@@ -74,16 +74,15 @@ fn execute(
 }
 
 impl Worker {
-    /// Whether the user step just processed created the Genesys user (`before`: the record
-    /// before it, not linked; now linked as created): a new user holds no skills or languages,
-    /// so a forced check has nothing to read (a full sync's creates are forced).
-    pub(super) fn created_now(&self, key: &ObjectKey, before: &Record) -> bool {
-        before.status.genesys_id.is_none()
-            && self
-                .shared
-                .objects
-                .get(key)
-                .is_some_and(|r| r.status.genesys_id.is_some() && r.origin == Some(Origin::Created))
+    /// Whether the assignment step after a user step is a forced check: as the change says,
+    /// except for a user this very step created (`before` unlinked, now `Created`), which holds
+    /// no assignment yet, so there is nothing to read (a full sync's creates are forced).
+    pub(super) fn routing_force(&self, key: &ObjectKey, before: &Record, force: bool) -> bool {
+        let created = before.status.genesys_id.is_none()
+            && self.shared.objects.get(key).is_some_and(|r| {
+                r.status.genesys_id.is_some() && r.origin == Some(Origin::Created)
+            });
+        force && !created
     }
 
     /// Brings the linked Genesys user's skills and languages to the CIC user's effective

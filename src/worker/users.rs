@@ -34,21 +34,28 @@ impl Worker {
         done: user_sync::Applied,
     ) {
         let (gid, origin) = (done.genesys_id, done.origin);
+        let authority = self.settings.full_sync.external_id_authority.clone();
         self.update(key, |r| {
             // The assignments gcsync made stay known, unless the Genesys user is another one
             // or was restored (Genesys keeps none across a soft delete): then none are.
-            let routing = match r.applied.take() {
+            // So does the external id recorded on it (re-recorded after a restore: whether
+            // Genesys keeps it across a soft delete is UNCONFIRMED).
+            let (routing, mut external_id) = match r.applied.take() {
                 Some(Applied::User(a))
                     if !done.restored && r.status.genesys_id.as_deref() == Some(gid.as_str()) =>
                 {
-                    a.routing
+                    (a.routing, a.external_id)
                 }
                 _ => Default::default(),
             };
+            if done.by_external_id {
+                external_id = authority;
+            }
             r.applied = Some(Applied::User(AppliedUser {
                 desired: applied,
                 known: Some(done.known),
                 routing,
+                external_id,
             }));
             r.origin = Some(origin);
             r.intent = None;
@@ -105,6 +112,7 @@ impl Worker {
             && record.status.state == SyncState::Synced
             && !record.status.removed
             && matches!(&record.applied, Some(Applied::User(a)) if a.desired == desired)
+            && self.external_id_recorded(record)
         {
             log::debug!(
                 "user {}: matches what was last applied; no API call",
@@ -139,6 +147,7 @@ impl Worker {
             (None, Some(_)) => Matching::SearchFirst,
             (None, None) => Matching::PostFirst,
         };
+        let authority = self.settings.full_sync.external_id_authority.clone();
         let op = UserOp {
             cic_id: &key.id,
             desired: &desired,
@@ -148,6 +157,7 @@ impl Worker {
             owner_of: &owner_of,
             intended: intended.as_deref(),
             before_create: &before_create,
+            by_external: authority.as_deref(),
         };
         match self.with_ctx(|ctx| user_sync::sync_user(ctx, &op)) {
             Ok(applied) => {
@@ -164,7 +174,10 @@ impl Worker {
                 if relinked {
                     self.requeue_memberships(key);
                 }
-                Outcome::Done(true)
+                match self.record_external_id(key) {
+                    Ok(()) => Outcome::Done(true),
+                    Err(e) => self.failed(key, e, pending),
+                }
             }
             Err(e) => self.failed(key, e, pending),
         }
@@ -215,6 +228,15 @@ impl Worker {
                     index.len(),
                     index.calls()
                 );
+                let mut index = index;
+                // Genesys ids are GUIDs: the ids linked by any object will do.
+                let linked: std::collections::HashSet<String> = shared
+                    .objects
+                    .select(|r| r.status.genesys_id.is_some() && !r.status.removed)
+                    .into_iter()
+                    .filter_map(|(_, r)| r.status.genesys_id)
+                    .collect();
+                index.mark_owned(&|gid| linked.contains(gid));
                 let index = std::sync::Arc::new(index);
                 slot.org_size = Some(index.len());
                 slot.current = Some((std::time::Instant::now(), index.clone()));

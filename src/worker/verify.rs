@@ -176,10 +176,15 @@ impl Worker {
                     origin,
                     known,
                     restored: false,
+                    by_external_id: false,
                 };
                 self.linked(&c.key, c.desired, done);
-                // Its skills and languages are checked as a forced sync of the user does.
-                self.sync_user_routing(&c.key, &c.user, true, &c.pending)
+                // Its external id (once) and its skills and languages, as a forced sync of the
+                // user does.
+                match self.record_external_id(&c.key) {
+                    Ok(()) => self.sync_user_routing(&c.key, &c.user, true, &c.pending),
+                    Err(e) => self.failed(&c.key, e, &c.pending),
+                }
             }
             (Ok(_), None) => return self.process_alone(c.key, c.pending),
             (Err(e), _) => self.failed(&c.key, e, &c.pending),

@@ -212,9 +212,10 @@ fn api_usage_is_counted_per_endpoint_persisted_and_held_against_the_allowance() 
         );
     }
     wait_idle();
-    // One token, then one create per user: 5 calls, past 80 % at the fourth call.
+    // One token, then per user a lookup by external id, a create and the external id
+    // recorded: 13 calls, past 80 % at the fourth call.
     let sent = w.emu.requests().len() as u64;
-    assert_eq!(sent, 5);
+    assert_eq!(sent, 13);
     let usage = overview()["api_usage"].clone();
     assert_eq!(usage["calls"], sent, "{usage}");
     assert_eq!(usage["allowance"], 4);

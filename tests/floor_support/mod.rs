@@ -138,6 +138,7 @@ pub fn sync_new(
             owner_of: &|_| None,
             intended,
             before_create: &before_create,
+            by_external: None,
         },
     );
     assert!(intents.get() <= 1, "at most one intent per call");
@@ -165,6 +166,7 @@ pub fn sync_linked(
             owner_of: &|_| Some(owner.clone()),
             intended: None,
             before_create: &|_| panic!("no create for a linked user"),
+            by_external: None,
         },
     )
 }

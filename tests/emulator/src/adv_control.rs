@@ -295,3 +295,14 @@ impl Emulator {
         self.shared.lock().in_use = p;
     }
 }
+
+impl Emulator {
+    /// The `skills` and/or `languages` expansion of `GET /api/v2/users` is absent for user `id`
+    /// from now on (API-FACTS §2: expansions are best-effort), as `POST /__emulator/expand-missing`.
+    pub fn omit_expand(&self, id: &str, fields: &[&str]) {
+        let body = json!({"userId": id, "fields": fields});
+        if let Err(e) = crate::user_expand::control(&mut self.shared.lock(), &body) {
+            panic!("omit_expand: {}", e.message);
+        }
+    }
+}

@@ -122,7 +122,7 @@ fn user_checked(org: &Org, ctx: &Ctx) -> Result<String, ApiError> {
     }
 }
 
-fn entries(org: &Org, kind: Kind, user: &str) -> Vec<Value> {
+pub(crate) fn entries(org: &Org, kind: Kind, user: &str) -> Vec<Value> {
     let Some(m) = org.assignments.get(kind).get(user) else {
         return Vec::new();
     };

@@ -88,6 +88,7 @@ fn route(sh: &Shared, req: &HttpRequest) -> Result<Value, ApiError> {
             org.granted = granted;
             Ok(json!({}))
         }
+        ("POST", "expand-missing") => crate::user_expand::control(&mut org, &parse(req)?),
         ("POST", "user-conflict") => {
             org.user_conflict = parse(req)?;
             Ok(json!({}))

@@ -37,6 +37,7 @@ pub mod schema;
 mod server;
 mod skills;
 mod store;
+mod user_expand;
 mod user_presence;
 mod users;
 mod util;

@@ -162,6 +162,8 @@ pub struct Org {
     pub assignments: Assignments,
     /// What deleting a skill, language or wrap-up code still in use does.
     pub in_use: InUsePolicy,
+    /// Expansions of `GET /api/v2/users` left out for some users (`crate::user_expand`).
+    pub expand_missing: crate::user_expand::Missing,
 }
 
 /// One change of a user: when it happened and how the user looked before (`None`: it did not
@@ -210,6 +212,7 @@ impl Org {
             wrapups: Store::default(),
             assignments: Assignments::default(),
             in_use: InUsePolicy::default(),
+            expand_missing: Default::default(),
         }
     }
 

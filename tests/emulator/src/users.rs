@@ -274,12 +274,13 @@ pub fn list(org: &mut Org, ctx: &Ctx) -> ApiResult {
     let total = all.len() as i64;
     let page_count = (total + size - 1) / size;
     let start = ((number - 1) * size).min(total) as usize;
-    let entities: Vec<Value> = all
+    let mut entities: Vec<Value> = all
         .into_iter()
         .skip(start)
         .take(size as usize)
         .map(|(_, u)| u.into_json())
         .collect();
+    crate::user_expand::fill(org, &ctx.q_all("expand"), &mut entities);
     let uri = |n: i64| format!("/api/v2/users?pageSize={size}&pageNumber={n}&state={state}");
     let mut v = json!({
         "entities": entities, "pageSize": size, "pageNumber": number, "total": total,
