@@ -171,30 +171,26 @@ fn a_retry_after_in_an_obsolete_date_form_is_read() {
     assert_eq!(mock.api_requests().len(), 1, "not retried");
 }
 
-#[test]
-fn an_update_answered_with_the_user_still_deleted_restores_it() {
-    // A server that applies a PATCH to a soft-deleted user and answers it (rather than 404:
-    // undocumented). The user must be restored, not left deleted and called synced.
+/// A linked user whose name changes, updated with its known version against a server whose
+/// first PATCH answers `first` and whose read by id shows the user `state`; later PATCHes
+/// succeed. Returns the result and the requests sent (`METHOD body`).
+fn update_linked(
+    first: fn() -> Reply,
+    state: &'static str,
+) -> (
+    Result<gcsync::user_sync::Applied, gcsync::user_sync::SyncError>,
+    Vec<String>,
+) {
     use gcsync::mapping::DesiredUser;
     use gcsync::objects::Origin;
     use gcsync::user_sync::{sync_user, Known, Matching, UserOp};
-    let user = |state: &str, version: i64, name: &str| {
-        json!({"id": "u-1", "name": name, "email": "ann@example.com", "state": state,
-               "version": version})
-        .to_string()
-    };
     let mock = Mock::new(move |seen, i| match (seen.method.as_str(), i) {
-        ("PATCH", 0) => Reply::json(200, &user("deleted", 5, "Ann B")),
+        ("PATCH", 0) => first(),
         ("GET", _) => Reply::json(
             200,
-            &format!(
-                r#"{{"entities":[{}],"pageSize":1}}"#,
-                user("deleted", 5, "Ann B")
-            ),
+            &format!(r#"{{"entities":[{}],"pageSize":1}}"#, ann(state, 5)),
         ),
-        ("PATCH", _) if seen.body.contains("\"state\"") => {
-            Reply::json(200, &user("active", 6, "Ann B"))
-        }
+        ("PATCH", _) => Reply::json(200, &ann("active", 6)),
         _ => Reply::error(400, "bad.request"),
     });
     let c = client(&mock.url);
@@ -215,7 +211,7 @@ fn an_update_answered_with_the_user_still_deleted_restores_it() {
         version: 4,
         kept: vec![],
     };
-    let applied = sync_user(
+    let r = sync_user(
         &mut ctx,
         &UserOp {
             cic_id: "ann",
@@ -228,17 +224,45 @@ fn an_update_answered_with_the_user_still_deleted_restores_it() {
             before_create: &|_| panic!("no create for a linked user"),
             by_external: None,
         },
-    )
-    .unwrap();
-    assert!(applied.restored);
-    assert_eq!(applied.known.version, 6);
-    let sent: Vec<String> = mock
+    );
+    let sent = mock
         .api_requests()
         .iter()
         .map(|s| format!("{} {}", s.method, s.body))
         .collect();
+    (r, sent)
+}
+
+/// User `u-1` (Ann B) in `state` at `version`, as JSON.
+fn ann(state: &str, version: i64) -> String {
+    json!({"id": "u-1", "name": "Ann B", "email": "ann@example.com", "state": state,
+           "version": version})
+    .to_string()
+}
+
+#[test]
+fn an_update_answered_with_the_user_still_deleted_restores_it() {
+    // A server that applies a PATCH to a soft-deleted user and answers it (rather than 404:
+    // undocumented). The user must be restored, not left deleted and called synced.
+    let (r, sent) = update_linked(|| Reply::json(200, &ann("deleted", 5)), "deleted");
+    let applied = r.unwrap();
+    assert!(applied.restored);
+    assert_eq!(applied.known.version, 6);
     assert_eq!(sent.len(), 3, "{sent:?}");
     assert!(sent[2].contains(r#""state":"active""#), "{sent:?}");
+}
+
+#[test]
+fn an_update_refused_400_because_the_user_is_deleted_restores_it() {
+    // A server that refuses a PATCH on a soft-deleted user with a 400 (undocumented).
+    let (r, sent) = update_linked(|| Reply::error(400, "bad.request"), "deleted");
+    assert!(r.unwrap().restored);
+    assert!(sent[3].contains(r#""state":"active""#), "{sent:?}");
+    // A 400 on a user that is there is bad input: returned after the one read.
+    let (r, sent) = update_linked(|| Reply::error(400, "bad.request"), "active");
+    let e = r.unwrap_err();
+    assert!(e.to_string().contains("400 bad.request"), "{e}");
+    assert_eq!(sent.len(), 2, "{sent:?}");
 }
 
 #[test]

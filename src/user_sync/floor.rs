@@ -183,8 +183,9 @@ fn linked(
 }
 
 /// One PATCH of what changed since `applied`, with the known version. `Ok(None)` when the user
-/// is not there to update (404, or answered as soft-deleted). A version conflict re-reads the
-/// user by id and reconciles it against what it really holds.
+/// is not there to update (404, answered as soft-deleted, or a 400 while a read by id finds it
+/// deleted or gone). A version conflict re-reads the user by id and reconciles it against what
+/// it really holds.
 fn update_known(
     ctx: &mut Ctx,
     id: &str,
@@ -213,6 +214,21 @@ fn update_known(
             Ok(Some(u))
         }
         Err(e) if e.status() == Some(404) => Ok(None),
+        Err(e) if e.status() == Some(400) && !is_version_conflict(&e) => {
+            // A PATCH on a soft-deleted user may be refused with a 400 as well (undocumented):
+            // one read by id tells it from bad input before the user is put in Error.
+            let gone = match users::get_by_ids(ctx.client, &[id])?
+                .into_iter()
+                .find(|u| u.id == id)
+            {
+                None => true,
+                Some(u) => u.state() == "deleted",
+            };
+            match gone {
+                true => Ok(None),
+                false => Err(e.into()),
+            }
+        }
         Err(e) if is_version_conflict(&e) => {
             Metrics::bump(&ctx.metrics.retries);
             log::info!(

@@ -57,6 +57,19 @@ struct Ready {
     primary: bool,
 }
 
+/// `(primary after the write, take it in the write)` for a user whose primary source is
+/// `primary`: ours stays ours; the Genesys-native one (`purecloud`) is taken over; any other,
+/// or one not known (an id missing from an answer: `sourceId` is optional in the models), is
+/// left alone rather than taken from another integration.
+fn primary_after(primary: &str, ours: &str, purecloud: &str) -> (bool, bool) {
+    match primary {
+        "" => (false, false),
+        p if p == ours => (true, false),
+        p if p == purecloud => (true, true),
+        _ => (false, false),
+    }
+}
+
 fn is_item_fault(e: &ApiError) -> bool {
     matches!(e.status(), Some(400 | 404))
 }
@@ -321,7 +334,7 @@ impl Worker {
     fn primary_state(&mut self, gid: &str, ours: &str) -> Result<(bool, bool), SyncError> {
         let client = self.client().map_err(SyncError::NeedsAdmin)?;
         let p = api::primary_source(client, gid)?;
-        if p.source_id == ours {
+        if !p.source_id.is_empty() && p.source_id == ours {
             return Ok((true, false));
         }
         let purecloud = match self.presence.purecloud_id.clone() {
@@ -329,15 +342,30 @@ impl Worker {
             None => {
                 let client = self.client().map_err(SyncError::NeedsAdmin)?;
                 let id = api::purecloud_source_id(client, gid)?;
-                self.presence.purecloud_id = Some(id.clone());
+                // An answer without `sourceId` teaches nothing: asked again next time.
+                if !id.is_empty() {
+                    self.presence.purecloud_id = Some(id.clone());
+                }
                 id
             }
         };
-        Ok(match p.source_id == purecloud {
-            true => (true, true),
-            false => (false, false),
-        })
+        Ok(primary_after(&p.source_id, ours, &purecloud))
     }
 }
 
 mod write;
+
+#[cfg(test)]
+mod primary_tests {
+    use super::primary_after;
+
+    #[test]
+    fn only_the_native_source_is_taken_over_and_an_unknown_one_never() {
+        assert_eq!(primary_after("ours", "ours", "pc"), (true, false));
+        assert_eq!(primary_after("pc", "ours", "pc"), (true, true));
+        assert_eq!(primary_after("teams", "ours", "pc"), (false, false));
+        // Ids missing from the answers: nothing is taken.
+        assert_eq!(primary_after("", "ours", ""), (false, false));
+        assert_eq!(primary_after("pc", "ours", ""), (false, false));
+    }
+}
