@@ -661,6 +661,13 @@ impl WorkQueue {
         g.pending.contains_key(key) || g.delayed.contains_key(key) || g.in_flight.contains_key(key)
     }
 
+    /// Whether an object has a change waiting (now or for a retry time), not counting the one a
+    /// worker holds.
+    pub fn has_waiting(&self, key: &ObjectKey) -> bool {
+        let g = self.lock();
+        g.pending.contains_key(key) || g.delayed.contains_key(key)
+    }
+
     /// (waiting now, waiting for a retry time, in flight).
     pub fn depth(&self) -> (usize, usize, usize) {
         let g = self.lock();

@@ -157,10 +157,14 @@ pub fn grants_accepted(shared: &Shared, key: &ObjectKey, object: Option<&CicObje
 }
 
 /// The worker processes `source` for `key`: the accepted grants are the object table's now,
-/// unless a newer change was accepted meanwhile.
+/// unless a newer change waits (its hook notes it). An entry noted after its change was
+/// processed (a hook racing the worker), or a change that came another way, goes too.
 pub fn grants_processed(shared: &Shared, key: &ObjectKey, source: Option<&CicObject>) {
     if let Some(mut g) = grants_of(shared, key) {
-        if g.get(key).is_some_and(|a| a.as_deref() == source) {
+        let same = |a: &Option<Arc<CicObject>>| a.as_deref() == source;
+        if g.get(key)
+            .is_some_and(|a| same(a) || !shared.queue.has_waiting(key))
+        {
             g.remove(key);
         }
     }
@@ -297,6 +301,55 @@ mod tests {
         assert!(sh.queue.is_pending(&a));
         assert!(!sh.queue.is_pending(&ObjectKey::user("gone")));
         assert!(!sh.queue.is_pending(&ObjectKey::user("unknown")));
+    }
+
+    #[test]
+    fn accepted_grants_win_until_processed_and_a_stale_note_goes() {
+        let sh = shared();
+        let wg = |skill: &str| {
+            let json = format!(
+                r#"{{"id":"W","members":["ann"],"skills":[{{"id":"{skill}","proficiency":50}}]}}"#
+            );
+            CicObject::parse(GcsyncObjectKind::Workgroup, &json).unwrap()
+        };
+        let w = ObjectKey {
+            kind: GcsyncObjectKind::Workgroup,
+            id: "W".into(),
+        };
+        let (a, b) = (wg("A"), wg("B"));
+        let table = |o: &CicObject| {
+            sh.objects
+                .update(&w, |r| r.source = Some(Arc::new(o.clone())))
+        };
+        table(&a);
+        assert_eq!(inherited(&sh, "ann"), vec![vec![sr("A", 50)]]);
+        assert_eq!(inherited(&sh, "bob"), Vec::<Vec<SkillRef>>::new());
+        // B accepted, not processed: it wins over the table's A.
+        let change = Change::Upsert {
+            object: b.clone(),
+            force: false,
+        };
+        sh.queue
+            .enqueue(w.clone(), change, Priority::Normal)
+            .unwrap();
+        grants_accepted(&sh, &w, Some(&b));
+        assert_eq!(inherited(&sh, "ann"), vec![vec![sr("B", 50)]]);
+        // An older change processed while B waits: B's note stays.
+        grants_processed(&sh, &w, Some(&a));
+        assert_eq!(inherited(&sh, "ann"), vec![vec![sr("B", 50)]]);
+        // B taken and processed: the table holds it and the note goes.
+        let (k, _) = sh.queue.next(0, std::time::Duration::from_secs(1)).unwrap();
+        table(&b);
+        grants_processed(&sh, &k, Some(&b));
+        assert!(sh.accepted_grants.read().unwrap().is_empty());
+        // A deletion accepted: W gives nothing any more.
+        grants_accepted(&sh, &w, None);
+        assert_eq!(inherited(&sh, "ann"), Vec::<Vec<SkillRef>>::new());
+        // A note left by a hook that raced the worker goes with the next change processed
+        // while nothing of W waits, whatever it holds.
+        grants_accepted(&sh, &w, Some(&a));
+        grants_processed(&sh, &w, Some(&b));
+        assert!(sh.accepted_grants.read().unwrap().is_empty());
     }
 
     fn sr(id: &str, p: i64) -> SkillRef {
