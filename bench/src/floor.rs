@@ -388,8 +388,6 @@ pub fn run(r: &mut Report, root: &Path, n: usize, quick: bool) {
     let dir = root.join("floor-fcs");
     let c = initial(r, &org, &emu, &dir, json!({"users_by": "full_sync"}));
     let mut work = floor_calc::initial_work(&org, &effective, None);
-    // The full sync records the CIC id on each user it creates (README "Ownership in the org").
-    work.external_ids = n;
     work.full_read = true;
     ratios.push(scenario(
         r,

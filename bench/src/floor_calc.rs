@@ -103,7 +103,7 @@ pub struct Work {
     pub queue_sets: Vec<(usize, usize)>,
     /// Per user (ACD skills, languages) to assign.
     pub assignments: Vec<(usize, usize)>,
-    /// External ids the path records (one per user it creates or links by email).
+    /// External ids recorded (one per user gcsync creates or adopts).
     pub external_ids: usize,
     /// Every user of the org read in pages (a Force Complete Sync).
     pub full_read: bool,
@@ -148,7 +148,9 @@ pub fn initial_work(
             .map(|w| (w.members.len(), w.wrapup_codes.len()))
             .collect(),
         assignments: effective.to_vec(),
-        external_ids: 0,
+        // gcsync records the CIC id on every user it creates or adopts (README "Ownership in
+        // the org"): one call each, whichever path linked it.
+        external_ids: org.users.len(),
         full_read: false,
         tokens: 1,
     }
