@@ -30,6 +30,26 @@
 #define GCSYNC_MAX_ID_LEN 256
 
 /**
+ * Page size of the queue list.
+ */
+#define QUEUE_PAGE 500
+
+/**
+ * Page size of the skill list.
+ */
+#define SKILL_PAGE 500
+
+/**
+ * Page size of the language list.
+ */
+#define LANGUAGE_PAGE 100
+
+/**
+ * Page size of the wrap-up code list (and of a queue's wrap-up codes).
+ */
+#define CODE_PAGE 100
+
+/**
  * `request_snapshot` reason: the previous run ended without a clean stop (a crash).
  */
 #define GCSYNC_SNAPSHOT_REASON_UNCLEAN_STOP 1
@@ -872,10 +892,12 @@ gcsync_result gcsync_force_sync_wait(uint32_t timeout_ms);
 
 /**
  * Writes one page of the last full sync's plan (dry run or real) into `buf`, snprintf-style:
- * `{"counts":{"user":{"create":n,...}},"dry_run":b,"held":n,"items":[{"detail":[...],
- * "genesys_id":id|null,"id":cic_id,"kind":"user","op":"create|update|restore|link|remove|invalid",
- * "writes":b},...],"next_after":id|null}`, paged by CIC id like `gcsync_list_status_page`
- * (`after_id` NULL with length 0 for the first page; `max_items` 1 to 10 000).
+ * `{"counts":{"user":{"create":n,...},"workgroup":{...},...},"dry_run":b,"held":n,"items":
+ * [{"detail":[...],"genesys_id":id|null,"id":cic_id,"kind":"user|workgroup|skill|wrapup_code",
+ * "op":"create|update|restore|link|remove|invalid","writes":b},...],"next_after":cursor|null}`,
+ * items in kind order then by CIC id, paged like `gcsync_list_status_page`: `after_id` NULL
+ * with length 0 for the first page, else the `next_after` cursor as given (`kind/id`);
+ * `max_items` 1 to 10 000.
  *
  * # Safety
  * As for `gcsync_list_status_page`.

@@ -636,6 +636,12 @@ impl WorkQueue {
         g.pending.contains_key(key) || g.delayed.contains_key(key) || g.in_flight.contains_key(key)
     }
 
+    /// Whether a change of `key` waits to be taken (now or at a retry time), not in flight.
+    pub fn is_queued(&self, key: &ObjectKey) -> bool {
+        let g = self.lock();
+        g.pending.contains_key(key) || g.delayed.contains_key(key)
+    }
+
     /// (waiting now, waiting for a retry time, in flight).
     pub fn depth(&self) -> (usize, usize, usize) {
         let g = self.lock();

@@ -162,10 +162,12 @@ pub extern "C" fn gcsync_force_sync_wait(timeout_ms: u32) -> GcsyncResult {
 }
 
 /// Writes one page of the last full sync's plan (dry run or real) into `buf`, snprintf-style:
-/// `{"counts":{"user":{"create":n,...}},"dry_run":b,"held":n,"items":[{"detail":[...],
-/// "genesys_id":id|null,"id":cic_id,"kind":"user","op":"create|update|restore|link|remove|invalid",
-/// "writes":b},...],"next_after":id|null}`, paged by CIC id like `gcsync_list_status_page`
-/// (`after_id` NULL with length 0 for the first page; `max_items` 1 to 10 000).
+/// `{"counts":{"user":{"create":n,...},"workgroup":{...},...},"dry_run":b,"held":n,"items":
+/// [{"detail":[...],"genesys_id":id|null,"id":cic_id,"kind":"user|workgroup|skill|wrapup_code",
+/// "op":"create|update|restore|link|remove|invalid","writes":b},...],"next_after":cursor|null}`,
+/// items in kind order then by CIC id, paged like `gcsync_list_status_page`: `after_id` NULL
+/// with length 0 for the first page, else the `next_after` cursor as given (`kind/id`);
+/// `max_items` 1 to 10 000.
 ///
 /// # Safety
 /// As for `gcsync_list_status_page`.
@@ -180,7 +182,7 @@ pub unsafe extern "C" fn gcsync_force_sync_plan(
 ) -> GcsyncResult {
     ffi_boundary!({
         // SAFETY: forwarded caller guarantee.
-        let after = unsafe { Text::Utf8(after_id, after_id_len).opt_id("after_id") }?;
+        let after = unsafe { Text::Utf8(after_id, after_id_len).opt_payload("after_id") }?;
         let text = full::plan_page(after.as_deref(), max_items)?;
         // SAFETY: forwarded caller guarantee.
         unsafe { write_json(&text, buf, buf_len, out_len) }

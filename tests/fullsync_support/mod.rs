@@ -48,6 +48,46 @@ pub fn send(users: &[Value], chunk: usize, commit_flags: Option<u32>) {
     }
 }
 
+/// Sends one snapshot of several kinds (each part in chunks of `chunk`); `commit_flags` None:
+/// not committed.
+pub fn send_kinds(
+    parts: &[(GcsyncObjectKind, Vec<Value>)],
+    chunk: usize,
+    commit_flags: Option<u32>,
+) {
+    let mut id = 0u64;
+    assert_eq!(
+        unsafe { gcsync_force_sync_begin(0, &mut id) },
+        GcsyncResult::Ok
+    );
+    for (kind, objects) in parts {
+        let chunks: Vec<&[Value]> = match objects.is_empty() {
+            true => vec![&[]],
+            false => objects.chunks(chunk.max(1)).collect(),
+        };
+        for part in chunks {
+            let text = Value::Array(part.to_vec()).to_string();
+            let r =
+                unsafe { gcsync_force_sync_add(*kind as u32, text.as_ptr().cast(), text.len()) };
+            assert_eq!(r, GcsyncResult::Ok, "add {kind:?}: {}", last_error());
+        }
+    }
+    if let Some(flags) = commit_flags {
+        assert_eq!(
+            gcsync_force_sync_commit(flags),
+            GcsyncResult::Ok,
+            "{}",
+            last_error()
+        );
+    }
+}
+
+/// A full sync of several kinds (committed, waited for, applied).
+pub fn full_sync_kinds(parts: &[(GcsyncObjectKind, Vec<Value>)]) {
+    send_kinds(parts, 250, Some(0));
+    settle();
+}
+
 /// Waits for the run and for the worker to apply what it queued.
 pub fn settle() {
     settle_within(120_000);
