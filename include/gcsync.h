@@ -30,26 +30,6 @@
 #define GCSYNC_MAX_ID_LEN 256
 
 /**
- * Page size of the queue list.
- */
-#define QUEUE_PAGE 500
-
-/**
- * Page size of the skill list.
- */
-#define SKILL_PAGE 500
-
-/**
- * Page size of the language list.
- */
-#define LANGUAGE_PAGE 100
-
-/**
- * Page size of the wrap-up code list (and of a queue's wrap-up codes).
- */
-#define CODE_PAGE 100
-
-/**
  * `request_snapshot` reason: the previous run ended without a clean stop (a crash).
  */
 #define GCSYNC_SNAPSHOT_REASON_UNCLEAN_STOP 1

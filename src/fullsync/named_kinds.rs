@@ -57,6 +57,8 @@ struct SetView {
     owned: BTreeSet<String>,
     /// Whether anything must be added or removed.
     drift: bool,
+    /// Whether gcsync owned none of the set before.
+    none_owned: bool,
 }
 
 fn view(
@@ -76,6 +78,7 @@ fn view(
         want,
         owned,
         drift: !p.add.is_empty() || !p.remove.is_empty(),
+        none_owned: owned_before.is_empty(),
     }
 }
 
@@ -167,11 +170,14 @@ impl Reconcile for Queues<'_> {
 
     fn drift(&self, w: &CicWorkgroup, h: &OrgQueue, l: Option<&LocalNamed>) -> Vec<String> {
         let (m, c, waiting) = self.views(w, h, l);
+        // A part not read is one the snapshot wants none of and gcsync owns none of (nothing
+        // can differ), unless the queue was not read at all.
+        let unread = |read: bool, v: &SetView| !(read || v.want.is_empty() && v.none_owned);
         let mut out = Vec::new();
-        if m.drift || h.members.is_none() {
+        if m.drift || unread(h.members.is_some(), &m) {
             out.push("members".to_string());
         }
-        if c.drift || h.codes.is_none() {
+        if c.drift || unread(h.codes.is_some(), &c) {
             out.push("wrapup_codes".to_string());
         }
         out.extend(waiting.into_iter().map(|w| format!("waiting for {w}")));

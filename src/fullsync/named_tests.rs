@@ -333,3 +333,27 @@ fn queue_drift_is_what_the_worker_would_add_or_remove_and_waiting_is_named() {
         (set(&["ga", "gb"]), set(&["gw1"]))
     );
 }
+
+#[test]
+fn a_queue_part_not_read_is_drift_only_when_there_is_something_to_compare() {
+    let users = HashMap::from([("a".to_string(), "ga".to_string())]);
+    let codes = HashMap::from([("W1".to_string(), "gw1".to_string())]);
+    let q = Queues {
+        users: &users,
+        codes: &codes,
+    };
+    let org = OrgQueue {
+        id: "q1".into(),
+        name: "Sales".into(),
+        members: Some(vec![member("ga", false)]),
+        codes: None,
+    };
+    // Neither wanted nor owned: not read, nothing to compare.
+    assert!(q.drift(&wg("Sales", &["a"], &[]), &org, None).is_empty());
+    // Wanted but not read (cannot happen through the run's reads): checked by the worker.
+    let l = linked("q1", None, None);
+    let d = q.drift(&wg("Sales", &["a"], &["W1"]), &org, Some(&l));
+    assert_eq!(d, ["wrapup_codes"]);
+    let d = q.drift(&wg("Sales", &["a"], &["W2"]), &org, Some(&l));
+    assert_eq!(d, ["waiting for wrapup_code W2"]);
+}

@@ -11,19 +11,23 @@ use crate::genesys::skills::GcRouting;
 use crate::genesys::{ApiError, Client};
 
 /// Page size of the queue list.
-pub const QUEUE_PAGE: usize = 500;
+pub(crate) const QUEUE_PAGE: usize = 500;
 /// Page size of the skill list.
-pub const SKILL_PAGE: usize = 500;
+pub(crate) const SKILL_PAGE: usize = 500;
 /// Page size of the language list.
-pub const LANGUAGE_PAGE: usize = 100;
+pub(crate) const LANGUAGE_PAGE: usize = 100;
 /// Page size of the wrap-up code list (and of a queue's wrap-up codes).
-pub const CODE_PAGE: usize = 100;
+pub(crate) const CODE_PAGE: usize = 100;
 
-/// Every queue of the org; the members and codes of those `wanted` says (by id and name).
-/// A queue that disappears between the list and its members is left out (it is gone).
+/// Which of a queue's parts a full sync reads: (members, wrap-up codes).
+pub type Parts = (bool, bool);
+
+/// Every queue of the org; the members and codes of those `wanted` says (by id and name). A
+/// part is read only where the snapshot wants some or gcsync owns some (else nothing can
+/// differ). A queue that disappears between the list and its parts is left out (it is gone).
 pub fn read_queues(
     client: &Client,
-    wanted: &dyn Fn(&Named) -> bool,
+    wanted: &dyn Fn(&Named) -> Parts,
     on_read: &mut dyn FnMut(usize),
 ) -> Result<Vec<OrgQueue>, ApiError> {
     let list: Vec<Named> = read_pages(client, "/api/v2/routing/queues", &[], QUEUE_PAGE, "queues")?;
@@ -35,15 +39,19 @@ pub fn read_queues(
             name: q.name.clone(),
             ..OrgQueue::default()
         };
-        if wanted(&q) {
-            let Some(members) = queues::members(client, &q.id)? else {
+        let (members, codes) = wanted(&q);
+        if members {
+            let Some(m) = queues::members(client, &q.id)? else {
                 continue;
             };
-            let Some(codes) = queues::wrapup_codes(client, &q.id)? else {
+            o.members = Some(m);
+            on_read(1);
+        }
+        if codes {
+            let Some(c) = queues::wrapup_codes(client, &q.id)? else {
                 continue;
             };
-            o.members = Some(members);
-            o.codes = Some(codes.into_iter().collect());
+            o.codes = Some(c.into_iter().collect());
             on_read(1);
         }
         out.push(o);

@@ -16,7 +16,7 @@ use crate::object::{GcsyncObjectKind, ObjectKey};
 use crate::queue::Change;
 use crate::result::Failure;
 use crate::settings::Settings;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Commits the staged snapshot: starts a run, or leaves it waiting behind the running one.
@@ -251,20 +251,38 @@ fn settle_first(shared: &Shared) -> Result<(), String> {
     Ok(())
 }
 
-/// Which queues' members and codes are read: those linked to a workgroup of the snapshot, and
-/// those named exactly as a workgroup of the snapshot that no other workgroup owns.
+/// Which parts of which queues are read: the queues linked to a workgroup of the snapshot,
+/// and those named exactly as a workgroup of the snapshot that no other workgroup owns; of
+/// those, the members (codes) when the workgroup lists some or gcsync owns some on the queue.
 fn queue_reads(
     staging: &Staging,
     local: &HashMap<String, super::named::LocalNamed>,
-) -> impl Fn(&crate::genesys::queues::Named) -> bool {
-    let names: HashSet<String> = staging.workgroups.iter().map(|w| w.id.clone()).collect();
+) -> impl Fn(&crate::genesys::queues::Named) -> read_named::Parts {
+    let wants: HashMap<String, read_named::Parts> = staging
+        .workgroups
+        .iter()
+        .map(|w| {
+            let owned = match local.get(&w.id).and_then(|l| l.applied.as_ref()) {
+                Some(crate::kinds::Applied::Workgroup(a)) => (
+                    !a.owned_members.is_empty(),
+                    !a.owned_wrapup_codes.is_empty(),
+                ),
+                _ => (false, false),
+            };
+            let parts = (
+                !w.members.is_empty() || owned.0,
+                !w.wrapup_codes.is_empty() || owned.1,
+            );
+            (w.id.clone(), parts)
+        })
+        .collect();
     let owners: HashMap<String, String> = local
         .iter()
         .filter_map(|(c, l)| l.genesys_id.clone().map(|g| (g, c.clone())))
         .collect();
-    move |q| match owners.get(&q.id) {
-        Some(owner) => names.contains(owner),
-        None => names.contains(&q.name),
+    move |q| {
+        let by = owners.get(&q.id).unwrap_or(&q.name);
+        wants.get(by).copied().unwrap_or((false, false))
     }
 }
 
