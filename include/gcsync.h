@@ -823,10 +823,12 @@ gcsync_result gcsync_set_role(uint32_t role);
 gcsync_result gcsync_force_sync_begin(uint32_t flags, uint64_t *out_snapshot_id);
 
 /**
- * Adds one chunk to the staged snapshot: a JSON array of objects of `kind` (each as its
- * object hook takes it), at most `max_payload_bytes`. Call any number of times; an id sent
- * twice in one snapshot is `GCSYNC_RESULT_INVALID_FIELD` and a refused chunk adds nothing.
- * Thread-safe; never from a callback.
+ * Adds one chunk to the staged snapshot: a JSON array of objects of `kind` (users,
+ * workgroups, skills or wrap-up codes, each as its object hook takes it), at most
+ * `max_payload_bytes`. Call any number of times; an id sent twice for one kind in one snapshot
+ * is `GCSYNC_RESULT_INVALID_FIELD` and a refused chunk adds nothing. Agent statuses are a live
+ * state, not configuration: `GCSYNC_OBJECT_KIND_AGENT_STATUS` is
+ * `GCSYNC_RESULT_INVALID_ARGUMENT`. Thread-safe; never from a callback.
  *
  * # Safety
  * `chunk_json` NULL or readable for `chunk_json_len` bytes.
@@ -858,7 +860,8 @@ gcsync_result gcsync_force_sync_commit(uint32_t flags);
 gcsync_result gcsync_force_sync_abort(void);
 
 /**
- * Applies the removals the deletion guard held (listed in the overview's `full_sync.held`).
+ * Applies the removals the deletion guard held, every kind (listed per kind in the overview's
+ * `full_sync.held`).
  * Thread-safe; never from a callback.
  */
 gcsync_result gcsync_force_sync_release_held(void);

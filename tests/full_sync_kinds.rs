@@ -85,38 +85,6 @@ fn gid_of(kind: GcsyncObjectKind, id: &str) -> String {
         .to_string()
 }
 
-fn pages(n: usize, size: usize) -> usize {
-    n.div_ceil(size).max(1)
-}
-
-/// The no-op floor of a full sync of every kind, from what the emulator holds:
-/// ⌈U/500⌉ + ⌈Q/500⌉ + Σq (⌊m_q/100⌋ + 1) + Σq' ⌈c_q/100⌉ + ⌈S/500⌉ + ⌈L/100⌉ + ⌈W/100⌉, each
-/// list at least one page; q over the snapshot's queues with members (m_q members), q' over
-/// those with wrap-up codes (c_q codes): a queue whose workgroup lists none of a part, and
-/// where gcsync added none, has nothing of it to compare.
-fn floor(w: &World, snapshot_queues: &[&str]) -> usize {
-    let count = |kind: &str| w.emu.dump(kind).as_array().unwrap().len();
-    let queues = w.emu.dump("queues");
-    let per_queue: usize = queues
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|q| snapshot_queues.contains(&q["name"].as_str().unwrap()))
-        .map(|q| {
-            let m = q["members"].as_array().unwrap().len();
-            let c = q["wrapupCodes"].as_array().unwrap().len();
-            let members = if m > 0 { m / 100 + 1 } else { 0 };
-            members + if c > 0 { pages(c, 100) } else { 0 }
-        })
-        .sum();
-    pages(w.emu.users().len(), 500)
-        + pages(count("queues"), 500)
-        + per_queue
-        + pages(count("skills"), 500)
-        + pages(count("languages"), 100)
-        + pages(count("wrapupcodes"), 100)
-}
-
 fn sorted_writes(w: &World) -> Vec<String> {
     let mut v = writes(&w.emu);
     v.sort();

@@ -1,0 +1,48 @@
+//! A change that arrives through a hook during a Force Complete Sync wins over the snapshot,
+//! for the configuration kinds as for users (issue 10).
+
+mod common;
+mod fullsync_support;
+
+use common::routing::codes_named;
+use common::*;
+use fullsync_support::*;
+use gcsync::object::GcsyncObjectKind::WrapupCode;
+use gcsync::result::GcsyncResult;
+use serde_json::json;
+
+#[test]
+fn a_wrapup_code_changed_during_a_full_sync_keeps_the_hooks_version() {
+    let w = world();
+    set("sync_advanced_platform_objects", "true");
+    w.start();
+    let codes = vec![
+        json!({"id": "W1", "name": "Sold"}),
+        json!({"id": "W2", "name": "Lost"}),
+    ];
+    full_sync_kinds(&[(WrapupCode, codes.clone())]);
+    assert_eq!(codes_named(&w.emu, "Sold").len(), 1);
+    // The org read is slow: the hook lands while the run reads.
+    w.emu.set_faults(gc_emulator::Faults {
+        latency_ms: 300,
+        ..Default::default()
+    });
+    let mut stale = codes;
+    stale[0]["name"] = json!("Stale name");
+    send_kinds(&[(WrapupCode, stale)], 10, Some(0));
+    let fresh = json!({"id": "W1", "name": "Fresh name"}).to_string();
+    assert_eq!(object_changed(WrapupCode, &fresh), GcsyncResult::Ok);
+    settle();
+    w.emu.set_faults(gc_emulator::Faults::default());
+    assert_eq!(codes_named(&w.emu, "Fresh name").len(), 1);
+    assert!(codes_named(&w.emu, "Stale name").is_empty());
+    assert!(
+        logs()
+            .iter()
+            .any(|l| l.contains("wrapup_code W1: a newer change arrived")),
+        "the snapshot's change was dropped by sequence number, not overtaken by luck"
+    );
+    let (head, items) = plan();
+    assert_eq!(head["counts"]["wrapup_code"]["update"], 1, "{head}");
+    assert_eq!(items[0]["detail"], json!(["name"]));
+}
