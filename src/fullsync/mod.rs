@@ -122,25 +122,11 @@ impl Staging {
                 n
             }
             GcsyncObjectKind::Workgroup => {
-                let v = parse_all::<WorkgroupKind>(json)?;
-                self.check_new(kind, v.iter().map(|w| w.id.as_str()))?;
-                let n = v.len();
-                self.workgroups.extend(v);
-                n
+                self.stage::<WorkgroupKind>(json, |s| &mut s.workgroups)?
             }
-            GcsyncObjectKind::Skill => {
-                let v = parse_all::<SkillKind>(json)?;
-                self.check_new(kind, v.iter().map(|s| s.id.as_str()))?;
-                let n = v.len();
-                self.skills.extend(v);
-                n
-            }
+            GcsyncObjectKind::Skill => self.stage::<SkillKind>(json, |s| &mut s.skills)?,
             GcsyncObjectKind::WrapupCode => {
-                let v = parse_all::<WrapupCodeKind>(json)?;
-                self.check_new(kind, v.iter().map(|c| c.id.as_str()))?;
-                let n = v.len();
-                self.wrapup_codes.extend(v);
-                n
+                self.stage::<WrapupCodeKind>(json, |s| &mut s.wrapup_codes)?
             }
             GcsyncObjectKind::AgentStatus => {
                 return Err(Failure::new(
@@ -152,6 +138,19 @@ impl Staging {
             }
         };
         self.kinds.insert(kind);
+        Ok(n)
+    }
+
+    /// Parses a chunk of kind `K` and appends it to `list` (ids checked first).
+    fn stage<K: Kind>(
+        &mut self,
+        json: &str,
+        list: impl FnOnce(&mut Self) -> &mut Vec<K::Cic>,
+    ) -> Result<usize, Failure> {
+        let v = parse_all::<K>(json)?;
+        self.check_new(K::KIND, v.iter().map(K::id))?;
+        let n = v.len();
+        list(self).extend(v);
         Ok(n)
     }
 

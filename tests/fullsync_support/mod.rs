@@ -21,31 +21,11 @@ pub fn users(range: std::ops::Range<usize>) -> Vec<Value> {
 
 /// Sends `users` as one snapshot in chunks of `chunk` users; `commit_flags` None: not committed.
 pub fn send(users: &[Value], chunk: usize, commit_flags: Option<u32>) {
-    let mut id = 0u64;
-    assert_eq!(
-        unsafe { gcsync_force_sync_begin(0, &mut id) },
-        GcsyncResult::Ok
+    send_kinds(
+        &[(GcsyncObjectKind::User, users.to_vec())],
+        chunk,
+        commit_flags,
     );
-    assert!(id > 0);
-    for part in users.chunks(chunk.max(1)) {
-        let text = Value::Array(part.to_vec()).to_string();
-        let r = unsafe {
-            gcsync_force_sync_add(
-                GcsyncObjectKind::User as u32,
-                text.as_ptr().cast(),
-                text.len(),
-            )
-        };
-        assert_eq!(r, GcsyncResult::Ok, "add: {}", last_error());
-    }
-    if let Some(flags) = commit_flags {
-        assert_eq!(
-            gcsync_force_sync_commit(flags),
-            GcsyncResult::Ok,
-            "{}",
-            last_error()
-        );
-    }
 }
 
 /// Sends one snapshot of several kinds (each part in chunks of `chunk`); `commit_flags` None:
@@ -60,6 +40,7 @@ pub fn send_kinds(
         unsafe { gcsync_force_sync_begin(0, &mut id) },
         GcsyncResult::Ok
     );
+    assert!(id > 0);
     for (kind, objects) in parts {
         let chunks: Vec<&[Value]> = match objects.is_empty() {
             true => vec![&[]],
