@@ -83,7 +83,23 @@ fn run_once(shared: &Arc<Shared>, staging: &Staging, dry: bool, seq: u64) -> Res
                 .into(),
         );
     }
-    let has = |k| staging.kinds.contains(&k);
+    // A kind whose sync is turned off (Sync Advanced Platform Objects) is neither read nor
+    // planned: turning the option off stops its sync and deletes nothing.
+    for k in &staging.kinds {
+        if let Some(why) = crate::kinds::disabled(*k, &settings, false) {
+            if *k != GcsyncObjectKind::User {
+                log::warn!(
+                    "full sync: the snapshot's {} part is skipped: {why}",
+                    k.name()
+                );
+            }
+        }
+    }
+    let has = |k| {
+        staging.kinds.contains(&k)
+            && (k == GcsyncObjectKind::User
+                || crate::kinds::disabled(k, &settings, false).is_none())
+    };
     fs.set_phase(shared, Phase::Reading, 0);
     let cfg = settings.client_config().map_err(|f| f.message)?;
     let mut client = Client::new(cfg, shared.metrics.clone()).map_err(|e| e.to_string())?;

@@ -1,5 +1,6 @@
-//! A change that arrives through a hook during a Force Complete Sync wins over the snapshot,
-//! for the configuration kinds as for users (issue 10).
+//! Force Complete Sync of the configuration kinds (issue 10), more: a change that arrives
+//! through a hook during a run wins over the snapshot, as for users; with Sync Advanced Platform
+//! Objects off, their parts are neither read nor applied.
 
 mod common;
 mod fullsync_support;
@@ -7,7 +8,8 @@ mod fullsync_support;
 use common::routing::codes_named;
 use common::*;
 use fullsync_support::*;
-use gcsync::object::GcsyncObjectKind::WrapupCode;
+use gcsync::ffi::gcsync_on_settings_changed;
+use gcsync::object::GcsyncObjectKind::{Skill, Workgroup, WrapupCode};
 use gcsync::result::GcsyncResult;
 use serde_json::json;
 
@@ -45,4 +47,33 @@ fn a_wrapup_code_changed_during_a_full_sync_keeps_the_hooks_version() {
     let (head, items) = plan();
     assert_eq!(head["counts"]["wrapup_code"]["update"], 1, "{head}");
     assert_eq!(items[0]["detail"], json!(["name"]));
+}
+
+#[test]
+fn with_advanced_sync_off_a_snapshot_of_those_kinds_reads_and_removes_nothing() {
+    let w = world();
+    set("sync_advanced_platform_objects", "true");
+    w.start();
+    let skills = vec![json!({"id": "Billing"}), json!({"id": "French"})];
+    full_sync_kinds(&[(Skill, skills.clone())]);
+    assert_eq!(w.emu.dump("skills").as_array().unwrap().len(), 2);
+    set("sync_advanced_platform_objects", "false");
+    assert_eq!(gcsync_on_settings_changed(), GcsyncResult::Ok);
+    w.emu.clear_requests();
+    // Billing gone from CIC, a new workgroup: nothing happens while the option is off.
+    full_sync_kinds(&[
+        (Skill, skills[1..].to_vec()),
+        (Workgroup, vec![json!({"id": "Sales"})]),
+    ]);
+    let routes: Vec<String> = w.emu.requests().iter().map(|r| r.route.clone()).collect();
+    assert!(routes.iter().all(|r| r == "/oauth/token"), "{routes:?}");
+    assert_eq!(w.emu.dump("skills").as_array().unwrap().len(), 2);
+    assert!(logs()
+        .iter()
+        .any(|l| l.contains("the snapshot's skill part is skipped")));
+    let (head, items) = plan();
+    assert!(
+        items.is_empty() && head["counts"]["skill"].is_null(),
+        "{head}"
+    );
 }
