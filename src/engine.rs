@@ -182,7 +182,7 @@ impl Shared {
             );
             self.queue.forget_accepted(&waiter);
             let priority = crate::kinds::priority(waiter.kind);
-            if let Err(f) = self.queue.enqueue(waiter, r.wanted_change(), priority) {
+            if let Err(f) = self.queue.requeue(waiter, r.wanted_change(), priority) {
                 log::warn!("could not queue an object that waited: {}", f.message);
             }
         }

@@ -225,6 +225,33 @@ impl WorkQueue {
         Ok(accepted)
     }
 
+    /// [`WorkQueue::enqueue`] for gcsync's own re-queuing of an object with what CIC last said of
+    /// it (released from a wait, its inherited skills or a code it used changed): not a new
+    /// change from the host, so it leaves the object's acceptance sequence as it was and a Force
+    /// Complete Sync's snapshot taken earlier is not made older than it ([`Self::newer_than`]).
+    pub fn requeue(
+        &self,
+        key: ObjectKey,
+        change: Change,
+        priority: Priority,
+    ) -> Result<bool, Failure> {
+        let mut g = self.lock();
+        let before = g.accepted_seq.get(&key).copied();
+        let step = self.accept(&mut g, key.clone(), Arc::new(change), priority, u64::MAX);
+        if matches!(step, Ok(Some(_))) {
+            match before {
+                Some(s) => g.accepted_seq.insert(key, s),
+                None => g.accepted_seq.remove(&key),
+            };
+        }
+        drop(g);
+        let step = step?;
+        let accepted = step.is_some();
+        self.signal(step);
+        let _ = self.wake_writer.0.try_send(());
+        Ok(accepted)
+    }
+
     /// [`WorkQueue::enqueue`] for many changes under one hold of the lock, so the workers see
     /// them all waiting at once (a Force Complete Sync's checks then go out in full batches).
     /// Stops at the first refusal; returns how many were accepted before it, and the refusal.

@@ -9,7 +9,7 @@ use common::routing::codes_named;
 use common::*;
 use fullsync_support::*;
 use gcsync::ffi::gcsync_on_settings_changed;
-use gcsync::object::GcsyncObjectKind::{Skill, Workgroup, WrapupCode};
+use gcsync::object::GcsyncObjectKind::{Skill, User, Workgroup, WrapupCode};
 use gcsync::result::GcsyncResult;
 use serde_json::json;
 
@@ -76,4 +76,37 @@ fn with_advanced_sync_off_a_snapshot_of_those_kinds_reads_and_removes_nothing() 
         items.is_empty() && head["counts"]["skill"].is_null(),
         "{head}"
     );
+}
+
+#[test]
+fn an_object_released_from_a_wait_during_a_run_still_gets_the_snapshots_version() {
+    let w = world();
+    set("sync_advanced_platform_objects", "true");
+    w.start();
+    full_sync_kinds(&[(User, users(0..2))]);
+    // Sales waits for user "late", unknown so far.
+    let sales = json!({"id": "Sales", "members": ["late"]}).to_string();
+    assert_eq!(object_changed(Workgroup, &sales), GcsyncResult::Ok);
+    settle();
+    assert!(status_of(Workgroup, "Sales")["reason"]
+        .as_str()
+        .is_some_and(|r| r.contains("late")));
+    // The snapshot brings "late" and a Sales with one more member: creating "late" releases
+    // the old Sales from its wait during the run; that is no newer change from CIC.
+    let mut all = users(0..2);
+    all.push(json!({"id": "late", "business_email": "late@example.com"}));
+    full_sync_kinds(&[
+        (User, all),
+        (
+            Workgroup,
+            vec![json!({"id": "Sales", "members": ["late", "u0"]})],
+        ),
+    ]);
+    let q = common::routing::queue(&w.emu, "Sales");
+    let want: std::collections::BTreeSet<String> = ["late", "u0"]
+        .iter()
+        .map(|u| status(u)["genesys_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(common::routing::member_ids(&q, "user"), want);
+    assert_eq!(status_of(Workgroup, "Sales")["state"], "Synced");
 }

@@ -177,7 +177,7 @@ pub fn requeue_users_for_skills(shared: &Shared, users: &[String]) {
         }
         shared.queue.forget_accepted(&key);
         let priority = super::priority(key.kind);
-        if let Err(f) = shared.queue.enqueue(key, r.wanted_change(), priority) {
+        if let Err(f) = shared.queue.requeue(key, r.wanted_change(), priority) {
             log::warn!(
                 "could not queue user {id} to recompute its skills: {}",
                 f.message

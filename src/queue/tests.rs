@@ -425,3 +425,28 @@ fn an_object_deferred_again_and_again_keeps_one_retry_time() {
     assert!(p.attempts >= 100, "{}", p.attempts);
     assert!(q.next(0, T).is_none(), "sent once");
 }
+
+#[test]
+fn an_internal_requeue_does_not_make_a_snapshot_older_than_the_object() {
+    let q = WorkQueue::new(10, 0);
+    let a = ObjectKey::user("a");
+    q.enqueue(a.clone(), user("a", "1"), Priority::Normal)
+        .unwrap();
+    let snapshot = q.accepted_seq();
+    // gcsync queues the object again itself: the snapshot still applies.
+    assert!(q
+        .requeue(a.clone(), user("a", "2"), Priority::Normal)
+        .unwrap());
+    assert!(!q.newer_than(&a, snapshot));
+    assert!(q
+        .enqueue_unless_newer(a.clone(), user("a", "3"), Priority::Normal, snapshot)
+        .unwrap());
+    // A change from the host after the snapshot wins over it.
+    let snapshot = q.accepted_seq();
+    q.enqueue(a.clone(), user("a", "4"), Priority::Normal)
+        .unwrap();
+    assert!(q.newer_than(&a, snapshot));
+    assert!(!q
+        .enqueue_unless_newer(a.clone(), user("a", "5"), Priority::Normal, snapshot)
+        .unwrap());
+}

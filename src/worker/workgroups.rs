@@ -328,7 +328,7 @@ impl Worker {
             force,
         };
         let priority = crate::kinds::priority(key.kind);
-        if let Err(f) = self.shared.queue.enqueue(key.clone(), change, priority) {
+        if let Err(f) = self.shared.queue.requeue(key.clone(), change, priority) {
             log::warn!(
                 "could not queue {} {} again: {}",
                 key.kind.name(),
