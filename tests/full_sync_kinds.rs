@@ -152,6 +152,13 @@ fn drift_of_each_kind_is_repaired_with_the_minimum_writes() {
     assert_eq!(head["counts"]["wrapup_code"]["update"], 1, "{head}");
     let kinds: Vec<&str> = items.iter().map(|i| i["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["workgroup", "workgroup", "wrapup_code"]);
+    // Progress covered every kind's operations.
+    let fs = &overview()["full_sync"];
+    assert_eq!(
+        (fs["done"].as_u64(), fs["total"].as_u64()),
+        (Some(3), Some(3)),
+        "{fs}"
+    );
     // Repaired: the next run is a no-op again.
     w.emu.clear_requests();
     full_sync_kinds(&o.parts());

@@ -104,15 +104,16 @@ fn run_once(shared: &Arc<Shared>, staging: &Staging, dry: bool, seq: u64) -> Res
     let cfg = settings.client_config().map_err(|f| f.message)?;
     let mut client = Client::new(cfg, shared.metrics.clone()).map_err(|e| e.to_string())?;
     client.set_cancel(fs.cancel.clone());
-    let mut read_so_far = 0usize;
-    let mut on_read = |n: usize| {
-        read_so_far += n;
-        fs.progress(read_so_far as u64, read_so_far as u64);
-    };
     let org = match has(GcsyncObjectKind::User) {
         true => read::read_users(&mut client, &mut |d, t| fs.progress(d as u64, t as u64))
             .map_err(|e| format!("reading the org's users failed: {e}"))?,
         false => Vec::new(),
+    };
+    // Progress while reading: objects read so far, every kind (the total grows as they come).
+    let mut read_so_far = org.len();
+    let mut on_read = |n: usize| {
+        read_so_far += n;
+        fs.progress(read_so_far as u64, read_so_far as u64);
     };
     let local = local_users(shared);
     let by_external = lookups(&mut client, &settings, staging, &local, &org)?;
