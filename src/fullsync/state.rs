@@ -396,3 +396,7 @@ fn no_snapshot() -> Failure {
 fn notify(shared: &Shared) {
     shared.host.status_changed(GcsyncObjectKind::User, "");
 }
+
+#[cfg(test)]
+#[path = "state_tests.rs"]
+mod tests;
