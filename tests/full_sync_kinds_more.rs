@@ -110,3 +110,64 @@ fn an_object_released_from_a_wait_during_a_run_still_gets_the_snapshots_version(
     assert_eq!(common::routing::member_ids(&q, "user"), want);
     assert_eq!(status_of(Workgroup, "Sales")["state"], "Synced");
 }
+
+#[test]
+fn a_fresh_data_directory_re_links_queues_skills_and_codes_by_name_without_a_write() {
+    let w = world();
+    set("sync_advanced_platform_objects", "true");
+    w.start();
+    let ids = |r: std::ops::Range<usize>| r.map(|i| format!("u{i}")).collect::<Vec<_>>();
+    let mut all = users(0..12);
+    all[0]["skills"] = json!([{"id": "Billing", "proficiency": 50}]);
+    let parts = vec![
+        (User, all),
+        (WrapupCode, vec![json!({"id": "W1", "name": "Sold"})]),
+        (
+            Skill,
+            vec![
+                json!({"id": "Billing"}),
+                json!({"id": "French", "treat_as_language": true}),
+            ],
+        ),
+        (
+            Workgroup,
+            vec![
+                json!({"id": "Sales", "members": ids(0..6), "wrapup_codes": ["W1"]}),
+                json!({"id": "Support", "members": ids(6..12)}),
+            ],
+        ),
+    ];
+    full_sync_kinds(&parts);
+    let linked = |kind, id: &str| status_of(kind, id)["genesys_id"].as_str().map(String::from);
+    let before: Vec<_> = [
+        (Workgroup, "Sales"),
+        (Workgroup, "Support"),
+        (Skill, "Billing"),
+        (Skill, "French"),
+        (WrapupCode, "W1"),
+    ]
+    .into_iter()
+    .map(|(k, id)| (k, id, linked(k, id).unwrap()))
+    .collect();
+    // The data directory is lost.
+    assert_eq!(gcsync::ffi::gcsync_shutdown(10_000), GcsyncResult::Ok);
+    let fresh = tempfile::tempdir().unwrap();
+    set("data_dir", fresh.path().to_str().unwrap());
+    w.start();
+    w.emu.clear_requests();
+    full_sync_kinds(&parts);
+    assert!(writes(&w.emu).is_empty(), "{:?}", writes(&w.emu));
+    for (k, id, gid) in &before {
+        assert_eq!(linked(*k, id).as_deref(), Some(gid.as_str()), "{k:?} {id}");
+        assert_eq!(status_of(*k, id)["state"], "Synced", "{k:?} {id}");
+    }
+    let (head, _) = plan();
+    assert_eq!(head["counts"]["workgroup"]["link"], 2, "{head}");
+    assert_eq!(head["counts"]["skill"]["link"], 2, "{head}");
+    assert_eq!(head["counts"]["wrapup_code"]["link"], 1, "{head}");
+    // The next run on the new directory: the floor's reads only.
+    w.emu.clear_requests();
+    full_sync_kinds(&parts);
+    let (reads, writes_n, _) = counts(&w.emu);
+    assert_eq!((reads, writes_n), (floor(&w, &["Sales", "Support"]), 0));
+}
