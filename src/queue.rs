@@ -226,8 +226,11 @@ impl WorkQueue {
     }
 
     /// [`WorkQueue::enqueue`] for gcsync's own re-queuing of an object with what CIC last said of
-    /// it (released from a wait, its inherited skills or a code it used changed): not a new
-    /// change from the host, so it leaves the object's acceptance sequence as it was and a Force
+    /// it (released from a wait, its inherited skills or a code it used changed). Not a new
+    /// change from the host: it never replaces a change still waiting (that one is CIC's newer
+    /// word and is processed anyway, against the table as it is then; a forced re-queue only
+    /// makes it forced, and a waiting removal stays as it is; one waiting for a retry time goes
+    /// now, unchanged), and it leaves the object's acceptance sequence as it was, so a Force
     /// Complete Sync's snapshot taken earlier is not made older than it ([`Self::newer_than`]).
     pub fn requeue(
         &self,
@@ -236,8 +239,25 @@ impl WorkQueue {
         priority: Priority,
     ) -> Result<bool, Failure> {
         let mut g = self.lock();
+        let pending = g.pending.get(&key).map(|p| p.change.clone());
+        let waiting = pending
+            .clone()
+            .or_else(|| g.delayed.get(&key).map(|p| p.change.clone()));
+        let change = match waiting {
+            None => Arc::new(change),
+            Some(w) => match (&*w, change.is_forced()) {
+                (Change::Remove, _) => return Ok(false),
+                (Change::Upsert { object, .. }, true) => Arc::new(Change::Upsert {
+                    object: object.clone(),
+                    force: true,
+                }),
+                _ if pending.is_some() => return Ok(false),
+                _ => w,
+            },
+        };
+        g.accepted.remove(&key);
         let before = g.accepted_seq.get(&key).copied();
-        let step = self.accept(&mut g, key.clone(), Arc::new(change), priority, u64::MAX);
+        let step = self.accept(&mut g, key.clone(), change, priority, u64::MAX);
         if matches!(step, Ok(Some(_))) {
             match before {
                 Some(s) => g.accepted_seq.insert(key, s),
@@ -661,12 +681,6 @@ impl WorkQueue {
     pub fn is_pending(&self, key: &ObjectKey) -> bool {
         let g = self.lock();
         g.pending.contains_key(key) || g.delayed.contains_key(key) || g.in_flight.contains_key(key)
-    }
-
-    /// Whether a change of `key` waits to be taken (now or at a retry time), not in flight.
-    pub fn is_queued(&self, key: &ObjectKey) -> bool {
-        let g = self.lock();
-        g.pending.contains_key(key) || g.delayed.contains_key(key)
     }
 
     /// (waiting now, waiting for a retry time, in flight).

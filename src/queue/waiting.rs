@@ -28,6 +28,11 @@ impl Delayed {
         self.by_key.is_empty()
     }
 
+    /// The change waiting for a retry time, if any.
+    pub(super) fn get(&self, key: &ObjectKey) -> Option<&Pending> {
+        self.by_key.get(key).map(|(_, p)| p)
+    }
+
     pub(super) fn contains_key(&self, key: &ObjectKey) -> bool {
         self.by_key.contains_key(key)
     }

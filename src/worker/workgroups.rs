@@ -317,11 +317,6 @@ impl Worker {
         let Some(object) = r.source.as_deref() else {
             return;
         };
-        if !force && self.shared.queue.is_queued(key) {
-            // Its waiting change is processed anyway, against the table as it is then; queuing
-            // CIC's previous word would replace it (a waiting removal would be lost).
-            return;
-        }
         self.shared.queue.forget_accepted(key);
         let change = Change::Upsert {
             object: object.clone(),
