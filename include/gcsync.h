@@ -823,10 +823,12 @@ gcsync_result gcsync_set_role(uint32_t role);
 gcsync_result gcsync_force_sync_begin(uint32_t flags, uint64_t *out_snapshot_id);
 
 /**
- * Adds one chunk to the staged snapshot: a JSON array of objects of `kind` (each as its
- * object hook takes it), at most `max_payload_bytes`. Call any number of times; an id sent
- * twice in one snapshot is `GCSYNC_RESULT_INVALID_FIELD` and a refused chunk adds nothing.
- * Thread-safe; never from a callback.
+ * Adds one chunk to the staged snapshot: a JSON array of objects of `kind` (users,
+ * workgroups, skills or wrap-up codes, each as its object hook takes it), at most
+ * `max_payload_bytes`. Call any number of times; an id sent twice for one kind in one snapshot
+ * is `GCSYNC_RESULT_INVALID_FIELD` and a refused chunk adds nothing. Agent statuses are a live
+ * state, not configuration: `GCSYNC_OBJECT_KIND_AGENT_STATUS` is
+ * `GCSYNC_RESULT_INVALID_ARGUMENT`. Thread-safe; never from a callback.
  *
  * # Safety
  * `chunk_json` NULL or readable for `chunk_json_len` bytes.
@@ -858,7 +860,8 @@ gcsync_result gcsync_force_sync_commit(uint32_t flags);
 gcsync_result gcsync_force_sync_abort(void);
 
 /**
- * Applies the removals the deletion guard held (listed in the overview's `full_sync.held`).
+ * Applies the removals the deletion guard held, every kind (listed per kind in the overview's
+ * `full_sync.held`).
  * Thread-safe; never from a callback.
  */
 gcsync_result gcsync_force_sync_release_held(void);
@@ -872,10 +875,12 @@ gcsync_result gcsync_force_sync_wait(uint32_t timeout_ms);
 
 /**
  * Writes one page of the last full sync's plan (dry run or real) into `buf`, snprintf-style:
- * `{"counts":{"user":{"create":n,...}},"dry_run":b,"held":n,"items":[{"detail":[...],
- * "genesys_id":id|null,"id":cic_id,"kind":"user","op":"create|update|restore|link|remove|invalid",
- * "writes":b},...],"next_after":id|null}`, paged by CIC id like `gcsync_list_status_page`
- * (`after_id` NULL with length 0 for the first page; `max_items` 1 to 10 000).
+ * `{"counts":{"user":{"create":n,...},"workgroup":{...},...},"dry_run":b,"held":n,"items":
+ * [{"detail":[...],"genesys_id":id|null,"id":cic_id,"kind":"user|workgroup|skill|wrapup_code",
+ * "op":"create|update|restore|link|remove|invalid","writes":b},...],"next_after":cursor|null}`,
+ * items in kind order then by CIC id, paged like `gcsync_list_status_page`: `after_id` NULL
+ * with length 0 for the first page, else the `next_after` cursor as given (`kind/id`);
+ * `max_items` 1 to 10 000.
  *
  * # Safety
  * As for `gcsync_list_status_page`.

@@ -109,6 +109,22 @@ impl Text {
         unsafe { self.id(name) }.map(Some)
     }
 
+    /// Reads an optional text argument under the `max_payload_bytes` setting (NULL with length
+    /// 0: `None`); the caller checks its form.
+    ///
+    /// # Safety
+    /// As for [`Text::read`].
+    pub(super) unsafe fn opt_payload<'a>(
+        self,
+        name: &str,
+    ) -> Result<Option<Cow<'a, str>>, Failure> {
+        if self.is_empty_null() {
+            return Ok(None);
+        }
+        // SAFETY: forwarded caller guarantee.
+        unsafe { self.payload(name) }.map(Some)
+    }
+
     /// Reads a JSON payload argument under the `max_payload_bytes` setting.
     ///
     /// # Safety

@@ -82,10 +82,12 @@ unsafe fn add(kind: u32, json: Text) -> Result<(), Failure> {
     full::add(kind, &json).map(|_| ())
 }
 
-/// Adds one chunk to the staged snapshot: a JSON array of objects of `kind` (each as its
-/// object hook takes it), at most `max_payload_bytes`. Call any number of times; an id sent
-/// twice in one snapshot is `GCSYNC_RESULT_INVALID_FIELD` and a refused chunk adds nothing.
-/// Thread-safe; never from a callback.
+/// Adds one chunk to the staged snapshot: a JSON array of objects of `kind` (users,
+/// workgroups, skills or wrap-up codes, each as its object hook takes it), at most
+/// `max_payload_bytes`. Call any number of times; an id sent twice for one kind in one snapshot
+/// is `GCSYNC_RESULT_INVALID_FIELD` and a refused chunk adds nothing. Agent statuses are a live
+/// state, not configuration: `GCSYNC_OBJECT_KIND_AGENT_STATUS` is
+/// `GCSYNC_RESULT_INVALID_ARGUMENT`. Thread-safe; never from a callback.
 ///
 /// # Safety
 /// `chunk_json` NULL or readable for `chunk_json_len` bytes.
@@ -137,7 +139,8 @@ pub extern "C" fn gcsync_force_sync_abort() -> GcsyncResult {
     ffi_boundary!(guarded: full::abort())
 }
 
-/// Applies the removals the deletion guard held (listed in the overview's `full_sync.held`).
+/// Applies the removals the deletion guard held, every kind (listed per kind in the overview's
+/// `full_sync.held`).
 /// Thread-safe; never from a callback.
 #[no_mangle]
 pub extern "C" fn gcsync_force_sync_release_held() -> GcsyncResult {
@@ -162,10 +165,12 @@ pub extern "C" fn gcsync_force_sync_wait(timeout_ms: u32) -> GcsyncResult {
 }
 
 /// Writes one page of the last full sync's plan (dry run or real) into `buf`, snprintf-style:
-/// `{"counts":{"user":{"create":n,...}},"dry_run":b,"held":n,"items":[{"detail":[...],
-/// "genesys_id":id|null,"id":cic_id,"kind":"user","op":"create|update|restore|link|remove|invalid",
-/// "writes":b},...],"next_after":id|null}`, paged by CIC id like `gcsync_list_status_page`
-/// (`after_id` NULL with length 0 for the first page; `max_items` 1 to 10 000).
+/// `{"counts":{"user":{"create":n,...},"workgroup":{...},...},"dry_run":b,"held":n,"items":
+/// [{"detail":[...],"genesys_id":id|null,"id":cic_id,"kind":"user|workgroup|skill|wrapup_code",
+/// "op":"create|update|restore|link|remove|invalid","writes":b},...],"next_after":cursor|null}`,
+/// items in kind order then by CIC id, paged like `gcsync_list_status_page`: `after_id` NULL
+/// with length 0 for the first page, else the `next_after` cursor as given (`kind/id`);
+/// `max_items` 1 to 10 000.
 ///
 /// # Safety
 /// As for `gcsync_list_status_page`.
@@ -180,7 +185,7 @@ pub unsafe extern "C" fn gcsync_force_sync_plan(
 ) -> GcsyncResult {
     ffi_boundary!({
         // SAFETY: forwarded caller guarantee.
-        let after = unsafe { Text::Utf8(after_id, after_id_len).opt_id("after_id") }?;
+        let after = unsafe { Text::Utf8(after_id, after_id_len).opt_payload("after_id") }?;
         let text = full::plan_page(after.as_deref(), max_items)?;
         // SAFETY: forwarded caller guarantee.
         unsafe { write_json(&text, buf, buf_len, out_len) }

@@ -58,6 +58,8 @@ pub enum Found {
     ExternalId,
     /// By email (adopted, as an incremental sync would).
     Email,
+    /// By exact name (a kind without external ids: adopted, as its hook would).
+    Name,
 }
 
 /// One planned operation.

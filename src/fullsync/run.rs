@@ -1,23 +1,22 @@
-//! One full sync run, on its own thread: read the org, plan, hold mass removals, hand the
-//! operations to the work queue (so the worker's steps, intents and statuses apply), then
-//! record the external ids of the users it linked.
+//! One full sync run, on its own thread: read the org once per kind the snapshot holds, plan
+//! every kind, hold mass removals (per kind), hand the operations to the work queue (so the
+//! worker's steps, intents and statuses apply), then record the external ids of the users it
+//! linked.
 
-use super::plan::{self, Facts, Found, Local, Op, OpKind};
-use super::read;
-use super::state::{Phase, Request};
-use super::{Staging, DRY_RUN};
-use crate::clock::unix_now;
+use super::apply::{apply_named, local_named};
+use super::named::{plan_named, NamedFacts};
+use super::named_kinds::{Codes, Queues, Skills};
+use super::plan::{self, Facts, Op, OpKind, Plan};
+use super::state::{Held, KindPlans, Phase, Request};
+use super::users::{apply_op, local_users, lookups};
+use super::{read, read_named, Staging, DRY_RUN};
 use crate::engine::Shared;
 use crate::genesys::Client;
-use crate::kinds::{Applied, CicObject};
 use crate::object::{GcsyncObjectKind, ObjectKey};
-use crate::objects::Origin;
-use crate::queue::{Change, Priority};
+use crate::queue::Change;
 use crate::result::Failure;
 use crate::settings::Settings;
-use crate::status::SyncState;
-use crate::store::RowWrite;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Commits the staged snapshot: starts a run, or leaves it waiting behind the running one.
@@ -41,17 +40,23 @@ pub fn commit(shared: &Arc<Shared>, flags: u32) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Applies the removals the deletion guard held.
+/// Applies the removals the deletion guard held, every kind.
 pub fn release_held(shared: &Shared) -> Result<usize, Failure> {
     let held = shared.full_sync.take_held();
-    for op in &held {
-        let key = ObjectKey::user(op.id.clone());
-        shared
-            .queue
-            .enqueue(key, Change::Remove, Priority::Normal)?;
+    let mut n = 0;
+    for (kind, (ops, _)) in held {
+        for op in ops {
+            let key = ObjectKey {
+                kind,
+                id: op.id.clone(),
+            };
+            let priority = crate::kinds::priority(kind);
+            shared.queue.enqueue(key, Change::Remove, priority)?;
+            n += 1;
+        }
     }
-    log::info!("{} held removal(s) released", held.len());
-    Ok(held.len())
+    log::info!("{n} held removal(s) released");
+    Ok(n)
 }
 
 fn run_all(shared: Arc<Shared>, mut req: Request) {
@@ -68,27 +73,6 @@ fn run_all(shared: Arc<Shared>, mut req: Request) {
     }
 }
 
-fn local_users(shared: &Shared) -> HashMap<String, Local> {
-    shared
-        .objects
-        .select(|_| true)
-        .into_iter()
-        .filter(|(k, _)| k.kind == GcsyncObjectKind::User)
-        .map(|(k, r)| {
-            let owned = r.origin.is_some() && !r.status.removed;
-            let synced_as = match (&r.applied, r.status.state) {
-                (Some(Applied::User(a)), SyncState::Synced) => Some(a.desired.clone()),
-                _ => None,
-            };
-            let local = Local {
-                genesys_id: r.status.genesys_id.clone().filter(|_| owned),
-                synced_as,
-            };
-            (k.id, local)
-        })
-        .collect()
-}
-
 fn run_once(shared: &Arc<Shared>, staging: &Staging, dry: bool, seq: u64) -> Result<(), String> {
     let fs = &shared.full_sync;
     let settings = shared.settings().1;
@@ -99,52 +83,169 @@ fn run_once(shared: &Arc<Shared>, staging: &Staging, dry: bool, seq: u64) -> Res
                 .into(),
         );
     }
+    // A kind whose sync is turned off (Sync Advanced Platform Objects) is neither read nor
+    // planned: turning the option off stops its sync and deletes nothing.
+    for k in &staging.kinds {
+        if let Some(why) = crate::kinds::disabled(*k, &settings, false) {
+            if *k != GcsyncObjectKind::User {
+                log::warn!(
+                    "full sync: the snapshot's {} part is skipped: {why}",
+                    k.name()
+                );
+            }
+        }
+    }
+    let has = |k| {
+        staging.kinds.contains(&k)
+            && (k == GcsyncObjectKind::User
+                || crate::kinds::disabled(k, &settings, false).is_none())
+    };
     fs.set_phase(shared, Phase::Reading, 0);
     let cfg = settings.client_config().map_err(|f| f.message)?;
     let mut client = Client::new(cfg, shared.metrics.clone()).map_err(|e| e.to_string())?;
     client.set_cancel(fs.cancel.clone());
     // Skills and languages come on the same pages when assignments are synced.
     let expand = crate::kinds::skill::advanced_disabled(&settings).is_none();
-    let (org, expanded) =
-        read::read_users_with(&client, expand, &mut |d, t| fs.progress(d as u64, t as u64))
-            .map_err(|e| format!("reading the org's users failed: {e}"))?;
+    let (org, expanded) = match has(GcsyncObjectKind::User) {
+        true => read::read_users_with(&client, expand, &mut |d, t| fs.progress(d as u64, t as u64))
+            .map_err(|e| format!("reading the org's users failed: {e}"))?,
+        false => Default::default(),
+    };
+    // Progress while reading: objects read so far, every kind (the total grows as they come).
+    let mut read_so_far = org.len();
+    let mut on_read = |n: usize| {
+        read_so_far += n;
+        fs.progress(read_so_far as u64, read_so_far as u64);
+    };
     let local = local_users(shared);
     let by_external = lookups(&mut client, &settings, staging, &local, &org)?;
-    fs.set_phase(shared, Phase::Planning, staging.users.len() as u64);
-    let snapshot = staging
-        .kinds
-        .contains(&GcsyncObjectKind::User)
-        .then_some(staging.users.as_slice());
-    let plan = plan::plan_users(&Facts {
-        snapshot,
+    let local_codes = local_named(shared, GcsyncObjectKind::WrapupCode);
+    let local_skills = local_named(shared, GcsyncObjectKind::Skill);
+    let local_queues = local_named(shared, GcsyncObjectKind::Workgroup);
+    let codes_org = match has(GcsyncObjectKind::WrapupCode) {
+        true => read_named::read_codes(&client, &mut on_read)
+            .map_err(|e| format!("reading the org's wrap-up codes failed: {e}"))?,
+        false => Vec::new(),
+    };
+    let skills_org = match has(GcsyncObjectKind::Skill) {
+        true => read_named::read_skills(&client, &mut on_read)
+            .map_err(|e| format!("reading the org's skills and languages failed: {e}"))?,
+        false => Vec::new(),
+    };
+    let queues_org = match has(GcsyncObjectKind::Workgroup) {
+        true => {
+            let wanted = queue_reads(staging, &local_queues);
+            read_named::read_queues(&client, &wanted, &mut on_read)
+                .map_err(|e| format!("reading the org's queues failed: {e}"))?
+        }
+        false => Vec::new(),
+    };
+    fs.set_phase(shared, Phase::Planning, staging.len() as u64);
+    let users_plan = plan::plan_users(&Facts {
+        snapshot: has(GcsyncObjectKind::User).then_some(staging.users.as_slice()),
         org: &org,
         local: &local,
         by_external: &by_external,
         country: settings.default_country_code.as_deref(),
         policy: settings.user_removal_policy,
     });
-    let (apply, held, reason) = guard(&settings, &plan);
-    log::info!(
-        "full sync plan{}: {:?} against {} owned user(s); {} removal(s) held",
-        if dry { " (dry run)" } else { "" },
-        plan.counts(),
-        plan.owned,
-        held.len()
-    );
-    fs.set_plan(plan, dry, held, reason);
+    let code_facts = NamedFacts::<Codes> {
+        snapshot: has(GcsyncObjectKind::WrapupCode).then_some(staging.wrapup_codes.as_slice()),
+        org: &codes_org,
+        local: &local_codes,
+    };
+    let codes_plan = plan_named(&Codes, &code_facts);
+    let skill_facts = NamedFacts::<Skills> {
+        snapshot: has(GcsyncObjectKind::Skill).then_some(staging.skills.as_slice()),
+        org: &skills_org,
+        local: &local_skills,
+    };
+    let skills_plan = plan_named(&Skills, &skill_facts);
+    let user_ids = ready_ids(&local_gids(&local), &users_plan, false);
+    let code_ids = ready_ids(&local_gids_named(&local_codes), &codes_plan, true);
+    let queues = Queues {
+        users: &user_ids,
+        codes: &code_ids,
+    };
+    let queue_facts = NamedFacts::<Queues> {
+        snapshot: has(GcsyncObjectKind::Workgroup).then_some(staging.workgroups.as_slice()),
+        org: &queues_org,
+        local: &local_queues,
+    };
+    let queues_plan = plan_named(&queues, &queue_facts);
+    let plans: KindPlans = vec![
+        (GcsyncObjectKind::User, users_plan),
+        (GcsyncObjectKind::Workgroup, queues_plan),
+        (GcsyncObjectKind::Skill, skills_plan),
+        (GcsyncObjectKind::WrapupCode, codes_plan),
+    ];
+    let mut held = Held::new();
+    let mut apply: HashMap<GcsyncObjectKind, Vec<Op>> = HashMap::new();
+    for (kind, p) in &plans {
+        let (now, later, reason) = guard(&settings, *kind, p);
+        if let Some(reason) = reason {
+            held.insert(*kind, (later, reason));
+        }
+        apply.insert(*kind, now);
+        log::info!(
+            "full sync plan{} for {}: {:?} against {} owned; {} removal(s) held",
+            if dry { " (dry run)" } else { "" },
+            kind.name(),
+            p.counts(),
+            p.owned,
+            held.get(kind).map_or(0, |h| h.0.len())
+        );
+    }
+    let plans: KindPlans = plans
+        .into_iter()
+        .filter(|(k, p)| has(*k) || !p.ops.is_empty())
+        .collect();
+    fs.set_plan(plans, dry, held);
     if dry {
         return Ok(());
     }
-    fs.set_phase(shared, Phase::Applying, apply.len() as u64);
+    let ops = |k| apply.get(&k).cloned().unwrap_or_default();
+    let total: usize = apply.values().map(Vec::len).sum();
+    fs.set_phase(shared, Phase::Applying, total as u64);
+    let mut done = 0u64;
+    let mut step = || {
+        if fs.cancel.is_shutdown() {
+            return Err("gcsync is shutting down".to_string());
+        }
+        done += 1;
+        fs.progress(done, total as u64);
+        Ok(())
+    };
+    let user_ops = ops(GcsyncObjectKind::User);
     let users: HashMap<&str, &crate::cic::CicUser> =
         staging.users.iter().map(|u| (u.id.as_str(), u)).collect();
-    for (i, op) in apply.iter().enumerate() {
-        if fs.cancel.is_shutdown() {
-            return Err("gcsync is shutting down".into());
-        }
+    for op in &user_ops {
+        step()?;
         apply_op(shared, &settings, &users, op, seq).map_err(|f| f.message)?;
-        fs.progress(i as u64 + 1, apply.len() as u64);
     }
+    // Queues removed first (a code removed next finds them gone, not in use), then codes and
+    // skills, then the other queue operations (a queue waits for a code being created again).
+    let (queue_removes, queue_ops): (Vec<Op>, Vec<Op>) = ops(GcsyncObjectKind::Workgroup)
+        .into_iter()
+        .partition(|o| o.op == OpKind::Remove);
+    apply_named(
+        shared,
+        &queues,
+        &queue_facts,
+        &queue_removes,
+        seq,
+        &mut step,
+    )?;
+    let codes_ops = ops(GcsyncObjectKind::WrapupCode);
+    apply_named(shared, &Codes, &code_facts, &codes_ops, seq, &mut step)?;
+    let skill_ops = ops(GcsyncObjectKind::Skill);
+    apply_named(shared, &Skills, &skill_facts, &skill_ops, seq, &mut step)?;
+    let creates = |o: &Op| matches!(o.op, OpKind::Create | OpKind::Restore);
+    if !queue_ops.is_empty() && (user_ops.iter().any(creates) || codes_ops.iter().any(creates)) {
+        // The queues then find the users and codes they list synced, and add them in one go.
+        settle_first(shared)?;
+    }
+    apply_named(shared, &queues, &queue_facts, &queue_ops, seq, &mut step)?;
     if let Some(authority) = &settings.full_sync.external_id_authority {
         let ids = staging.users.iter().map(|u| u.id.as_str());
         super::ownership::record_external_ids(shared, &client, authority, ids);
@@ -158,7 +259,7 @@ fn run_once(shared: &Arc<Shared>, staging: &Staging, dry: bool, seq: u64) -> Res
             &settings,
             staging,
             &expanded,
-            &apply,
+            &user_ops,
             seq,
             &desired_of,
         )?;
@@ -173,48 +274,108 @@ fn run_once(shared: &Arc<Shared>, staging: &Staging, dry: bool, seq: u64) -> Res
     Ok(())
 }
 
-/// Users looked up by external id: only those not linked locally, and only when the org holds
-/// users gcsync does not know locally (else nothing can be found that way).
-fn lookups(
-    client: &mut Client,
-    settings: &Settings,
-    staging: &Staging,
-    local: &HashMap<String, Local>,
-    org: &[crate::genesys::users::GcUser],
-) -> Result<HashMap<String, crate::genesys::users::GcUser>, String> {
-    let mut found = HashMap::new();
-    let Some(authority) = &settings.full_sync.external_id_authority else {
-        return Ok(found);
-    };
-    let known: HashSet<&str> = local
-        .values()
-        .filter_map(|l| l.genesys_id.as_deref())
-        .collect();
-    if !org
-        .iter()
-        .any(|g| g.state() != "deleted" && !known.contains(g.id.as_str()))
+/// Waits (bounded) until the worker has applied what the run queued so far.
+fn settle_first(shared: &Shared) -> Result<(), String> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(600);
+    while !shared
+        .queue
+        .wait_settled(std::time::Duration::from_millis(200))
     {
-        return Ok(found);
-    }
-    for u in &staging.users {
-        if local
-            .get(&u.id)
-            .and_then(|l| l.genesys_id.as_ref())
-            .is_some()
-        {
-            continue;
+        if shared.full_sync.cancel.is_shutdown() {
+            return Err("gcsync is shutting down".into());
         }
-        if let Some(g) = read::lookup_external(client, authority, &u.id)
-            .map_err(|e| format!("looking up user {} by external id failed: {e}", u.id))?
-        {
-            found.insert(u.id.clone(), g);
+        if std::time::Instant::now() > deadline {
+            log::warn!("full sync: the queue did not settle; the queues wait for what they need");
+            break;
         }
     }
-    Ok(found)
+    Ok(())
 }
 
-/// Splits the plan into what is applied now and the removals the deletion guard holds.
-fn guard(settings: &Settings, plan: &plan::Plan) -> (Vec<Op>, Vec<Op>, Option<String>) {
+/// Which parts of which queues are read: the queues linked to a workgroup of the snapshot,
+/// and those named exactly as a workgroup of the snapshot that no other workgroup owns; of
+/// those, the members (codes) when the workgroup lists some or gcsync owns some on the queue.
+fn queue_reads(
+    staging: &Staging,
+    local: &HashMap<String, super::named::LocalNamed>,
+) -> impl Fn(&crate::genesys::queues::Named) -> read_named::Parts {
+    let wants: HashMap<String, read_named::Parts> = staging
+        .workgroups
+        .iter()
+        .map(|w| {
+            let owned = match local.get(&w.id).and_then(|l| l.applied.as_ref()) {
+                Some(crate::kinds::Applied::Workgroup(a)) => (
+                    !a.owned_members.is_empty(),
+                    !a.owned_wrapup_codes.is_empty(),
+                ),
+                _ => (false, false),
+            };
+            let parts = (
+                !w.members.is_empty() || owned.0,
+                !w.wrapup_codes.is_empty() || owned.1,
+            );
+            (w.id.clone(), parts)
+        })
+        .collect();
+    let owners: HashMap<String, String> = local
+        .iter()
+        .filter_map(|(c, l)| l.genesys_id.clone().map(|g| (g, c.clone())))
+        .collect();
+    move |q| {
+        let by = owners.get(&q.id).unwrap_or(&q.name);
+        wants.get(by).copied().unwrap_or((false, false))
+    }
+}
+
+/// CIC id → Genesys id of the linked users.
+fn local_gids(local: &HashMap<String, plan::Local>) -> HashMap<String, String> {
+    local
+        .iter()
+        .filter_map(|(c, l)| l.genesys_id.clone().map(|g| (c.clone(), g)))
+        .collect()
+}
+
+/// CIC id → Genesys id of the linked objects of a named kind.
+fn local_gids_named(local: &HashMap<String, super::named::LocalNamed>) -> HashMap<String, String> {
+    local
+        .iter()
+        .filter_map(|(c, l)| l.genesys_id.clone().map(|g| (c.clone(), g)))
+        .collect()
+}
+
+/// The Genesys id each object will have once `p` is applied without waiting for a write: the
+/// local links, plus those found (linked or adopted) by the plan; less those created (or, when
+/// `recreated`, restored: a named kind's object deleted in the org gets a new id).
+fn ready_ids(
+    linked: &HashMap<String, String>,
+    p: &Plan,
+    recreated: bool,
+) -> HashMap<String, String> {
+    let mut out = linked.clone();
+    for o in &p.ops {
+        match (o.op, &o.genesys_id) {
+            (OpKind::Create | OpKind::Invalid, _) => {
+                out.remove(&o.id);
+            }
+            (OpKind::Restore, _) if recreated => {
+                out.remove(&o.id);
+            }
+            (OpKind::Link | OpKind::Update | OpKind::Restore, Some(g)) => {
+                out.insert(o.id.clone(), g.clone());
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Splits a kind's plan into what is applied now and the removals the deletion guard holds
+/// (more than `deletion_guard_percent` of the kind's owned objects, or `deletion_guard_max`).
+fn guard(
+    settings: &Settings,
+    kind: GcsyncObjectKind,
+    plan: &Plan,
+) -> (Vec<Op>, Vec<Op>, Option<String>) {
     let g = &settings.full_sync;
     let removes = plan.ops.iter().filter(|o| o.op == OpKind::Remove).count();
     let too_many = removes as u64 > g.deletion_guard_max;
@@ -223,9 +384,12 @@ fn guard(settings: &Settings, plan: &plan::Plan) -> (Vec<Op>, Vec<Op>, Option<St
         return (plan.ops.clone(), Vec::new(), None);
     }
     let reason = format!(
-        "the run would remove {removes} of {} owned user(s), more than deletion_guard_percent={} % \
+        "the run would remove {removes} of {} owned {}(s), more than deletion_guard_percent={} % \
          or deletion_guard_max={}; call gcsync_force_sync_release_held to apply them",
-        plan.owned, g.deletion_guard_percent, g.deletion_guard_max
+        plan.owned,
+        kind.name(),
+        g.deletion_guard_percent,
+        g.deletion_guard_max
     );
     let (held, apply) = plan
         .ops
@@ -233,120 +397,6 @@ fn guard(settings: &Settings, plan: &plan::Plan) -> (Vec<Op>, Vec<Op>, Option<St
         .cloned()
         .partition(|o| o.op == OpKind::Remove);
     (apply, held, Some(reason))
-}
-
-fn apply_op(
-    shared: &Shared,
-    settings: &Settings,
-    users: &HashMap<&str, &crate::cic::CicUser>,
-    op: &Op,
-    seq: u64,
-) -> Result<(), Failure> {
-    let key = ObjectKey::user(op.id.clone());
-    let q = &shared.queue;
-    if op.op == OpKind::Remove {
-        q.enqueue_unless_newer(key, Change::Remove, Priority::Normal, seq)?;
-        return Ok(());
-    }
-    let Some(user) = users.get(op.id.as_str()).map(|u| (*u).clone()) else {
-        return Ok(());
-    };
-    let object = CicObject::User(user.clone());
-    if q.newer_than(&key, seq) {
-        log::debug!(
-            "user {}: a newer change arrived; the snapshot's is dropped",
-            op.id
-        );
-        return Ok(());
-    }
-    // Found through its external id: it holds it, nothing to record.
-    let external = (op.found == Some(Found::ExternalId))
-        .then(|| settings.full_sync.external_id_authority.clone())
-        .flatten();
-    let country = settings.default_country_code.as_deref();
-    if let (Some(gid), Some(Found::ExternalId | Found::Email)) = (&op.genesys_id, op.found) {
-        let desired = crate::mapping::desired_user(&user, country).ok();
-        let held = external.clone().zip(desired.map(|m| m.user));
-        prelink(shared, &key, gid, held);
-    }
-    if op.op == OpKind::Link {
-        let mapped = crate::mapping::desired_user(&user, country)
-            .map_err(|e| Failure::new(crate::result::GcsyncResult::InvalidField, e.0))?;
-        let gid = op.genesys_id.clone();
-        let r = shared.objects.update(&key, |r| {
-            r.source = Some(Arc::new(object.clone()));
-            // What gcsync made on this same Genesys user stays known (assignments, external
-            // id); a user found another way starts afresh.
-            let mut applied = crate::kinds::user::AppliedUser::from(mapped.user);
-            if let Some(Applied::User(a)) = r.applied.take() {
-                if r.status.genesys_id == gid {
-                    applied.routing = a.routing;
-                    applied.external_id = a.external_id;
-                }
-            }
-            applied.external_id = external.or(applied.external_id);
-            r.applied = Some(Applied::User(applied));
-            r.origin = r.origin.or(Some(Origin::Adopted));
-            r.intent = None;
-            r.status.state = SyncState::Synced;
-            r.status.genesys_id = gid;
-            r.status.removed = false;
-            r.status.reason = None;
-            r.status.last_synchronized = Some(unix_now());
-            r.status.warnings = mapped.warnings;
-        });
-        shared.persist(RowWrite {
-            key: key.clone(),
-            record: Some(r),
-            done_seq: None,
-        });
-        let unchanged = Change::Upsert {
-            object,
-            force: false,
-        };
-        q.remember_applied(key, unchanged);
-        return Ok(());
-    }
-    let force = op.op != OpKind::Invalid;
-    q.enqueue_unless_newer(key, Change::Upsert { object, force }, Priority::Normal, seq)?;
-    Ok(())
-}
-
-/// Links an object found in the org (by external id or email) before the worker takes it, so
-/// the worker updates or restores that user instead of searching again. `held`: found through
-/// the external id of this authority (remembered, so it is not recorded again), with the desired
-/// user to keep it beside when the object has no applied record yet.
-fn prelink(
-    shared: &Shared,
-    key: &ObjectKey,
-    gid: &str,
-    held: Option<(String, crate::mapping::DesiredUser)>,
-) {
-    let linked = shared
-        .objects
-        .get(key)
-        .is_some_and(|r| r.status.genesys_id.is_some() && !r.status.removed);
-    if linked {
-        return;
-    }
-    let r = shared.objects.update(key, |r| {
-        r.status.genesys_id = Some(gid.to_string());
-        r.status.removed = false;
-        r.origin = Some(Origin::Adopted);
-        if let Some((authority, desired)) = held {
-            let mut applied = match r.applied.take() {
-                Some(Applied::User(a)) => a,
-                _ => crate::kinds::user::AppliedUser::from(desired),
-            };
-            applied.external_id = Some(authority);
-            r.applied = Some(Applied::User(applied));
-        }
-    });
-    shared.persist(RowWrite {
-        key: key.clone(),
-        record: Some(r),
-        done_seq: None,
-    });
 }
 
 /// `gcsync_set_role`: `standby` stops every Genesys Cloud call (hooks are still accepted and

@@ -8,6 +8,7 @@ use crate::engine::Shared;
 use crate::json_out::JsonOut;
 use crate::object::GcsyncObjectKind;
 use crate::result::{Failure, GcsyncResult};
+use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
@@ -42,6 +43,12 @@ impl Phase {
 /// number at commit.
 pub(super) type Request = (Staging, u32, u64);
 
+/// The plan of every kind the snapshot holds, in kind order, each plan sorted by CIC id.
+pub type KindPlans = Vec<(GcsyncObjectKind, Plan)>;
+
+/// Removals the deletion guard holds, per kind: the operations and why.
+pub type Held = BTreeMap<GcsyncObjectKind, (Vec<Op>, String)>;
+
 #[derive(Default)]
 struct Inner {
     next_id: u64,
@@ -52,9 +59,8 @@ struct Inner {
     done: u64,
     total: u64,
     calls_at_start: u64,
-    held: Vec<Op>,
-    held_reason: Option<String>,
-    plan: Option<Arc<(Plan, bool)>>,
+    held: Held,
+    plan: Option<Arc<(KindPlans, bool)>>,
     last_error: Option<String>,
     runs: u64,
     recommended: bool,
@@ -198,20 +204,17 @@ impl FullSync {
     }
 
     /// Records the plan of the run (`dry`: nothing is applied) and what the guard holds.
-    pub(super) fn set_plan(&self, plan: Plan, dry: bool, held: Vec<Op>, reason: Option<String>) {
+    pub(super) fn set_plan(&self, plan: KindPlans, dry: bool, held: Held) {
         let mut g = self.lock();
         g.plan = Some(Arc::new((plan, dry)));
         if !dry {
             g.held = held;
-            g.held_reason = reason;
         }
     }
 
-    /// Takes the held removals (for release).
-    pub(super) fn take_held(&self) -> Vec<Op> {
-        let mut g = self.lock();
-        g.held_reason = None;
-        std::mem::take(&mut g.held)
+    /// Takes the held removals of every kind (for release).
+    pub(super) fn take_held(&self) -> Held {
+        std::mem::take(&mut self.lock().held)
     }
 
     /// Sets whether a full sync is recommended (a crash or the period, with a host that cannot
@@ -261,13 +264,18 @@ impl FullSync {
         if g.held.is_empty() {
             out.raw("null");
         } else {
-            out.raw("{\"user\":{\"count\":");
-            out.u64(g.held.len() as u64);
-            out.raw(",\"ids\":");
-            out.str_array(g.held.iter().take(100).map(|o| o.id.as_str()));
-            out.raw(",\"reason\":");
-            out.opt_str(g.held_reason.as_deref());
-            out.raw("}}");
+            for (i, (kind, (ops, reason))) in g.held.iter().enumerate() {
+                out.raw(if i == 0 { "{" } else { "," });
+                out.str(kind.name());
+                out.raw(":{\"count\":");
+                out.u64(ops.len() as u64);
+                out.raw(",\"ids\":");
+                out.str_array(ops.iter().take(100).map(|o| o.id.as_str()));
+                out.raw(",\"reason\":");
+                out.str(reason);
+                out.raw("}");
+            }
+            out.raw("}");
         }
         out.raw(",\"last_error\":");
         out.opt_str(g.last_error.as_deref());
@@ -282,8 +290,9 @@ impl FullSync {
         out.raw("}");
     }
 
-    /// One page of the last plan: `{"counts":{"user":{op:n}},"dry_run":b,"held":n,
-    /// "items":[...],"next_after":id|null}`, items after `after` (by id), at most `max`.
+    /// One page of the last plan: `{"counts":{kind:{op:n}},"dry_run":b,"held":n,
+    /// "items":[...],"next_after":cursor|null}`: items in kind order then by CIC id, after the
+    /// cursor `after` (`kind/id`, as `next_after` gives it), at most `max`.
     pub fn plan_page(&self, after: Option<&str>, max: usize) -> Result<String, Failure> {
         let (plan, held) = {
             let g = self.lock();
@@ -293,51 +302,82 @@ impl FullSync {
                     "no full sync plan yet: commit a snapshot first",
                 )
             })?;
-            (p, g.held.len())
+            (p, g.held.values().map(|(ops, _)| ops.len()).sum::<usize>())
         };
-        let (plan, dry) = (&plan.0, plan.1);
-        let mut out = JsonOut::with_capacity(128 + 96 * max.min(plan.ops.len()));
-        out.raw("{\"counts\":{\"user\":{");
-        for (i, (op, n)) in plan.counts().into_iter().enumerate() {
-            if i > 0 {
-                out.raw(",");
+        let (plans, dry) = (&plan.0, plan.1);
+        let cursor = match after {
+            None => None,
+            Some(a) => Some(parse_cursor(a)?),
+        };
+        let all: Vec<(GcsyncObjectKind, &Op)> = plans
+            .iter()
+            .flat_map(|(k, p)| p.ops.iter().map(move |o| (*k, o)))
+            .collect();
+        let start = match &cursor {
+            None => 0,
+            Some((k, id)) => all.partition_point(|(ok, o)| (*ok, o.id.as_str()) <= (*k, id)),
+        };
+        let page = &all[start..(start + max).min(all.len())];
+        let mut out = JsonOut::with_capacity(128 + 96 * page.len());
+        out.raw("{\"counts\":{");
+        for (i, (kind, p)) in plans.iter().enumerate() {
+            out.raw(if i > 0 { "," } else { "" });
+            out.str(kind.name());
+            out.raw(":{");
+            for (j, (op, n)) in p.counts().into_iter().enumerate() {
+                out.raw(if j > 0 { "," } else { "" });
+                out.str(op);
+                out.raw(":");
+                out.u64(n as u64);
             }
-            out.str(op);
-            out.raw(":");
-            out.u64(n as u64);
+            out.raw("}");
         }
-        out.raw("}},\"dry_run\":");
+        out.raw("},\"dry_run\":");
         out.bool(dry);
         out.raw(",\"held\":");
         out.u64(held as u64);
         out.raw(",\"items\":[");
-        let start = match after {
-            None => 0,
-            Some(a) => plan.ops.partition_point(|o| o.id.as_str() <= a),
-        };
-        let page = &plan.ops[start..(start + max).min(plan.ops.len())];
-        for (i, o) in page.iter().enumerate() {
-            if i > 0 {
-                out.raw(",");
-            }
-            write_op(&mut out, o);
+        for (i, (kind, o)) in page.iter().enumerate() {
+            out.raw(if i > 0 { "," } else { "" });
+            write_op(&mut out, *kind, o);
         }
         out.raw("],\"next_after\":");
-        let more = start + page.len() < plan.ops.len();
-        out.opt_str(page.last().filter(|_| more).map(|o| o.id.as_str()));
+        let more = start + page.len() < all.len();
+        let next = page
+            .last()
+            .filter(|_| more)
+            .map(|(k, o)| format!("{}/{}", k.name(), o.id));
+        out.opt_str(next.as_deref());
         out.raw("}");
         Ok(out.into_string())
     }
 }
 
-fn write_op(out: &mut JsonOut, o: &Op) {
+/// Reads a plan cursor `kind/id` (the kind's name, a slash, the CIC id).
+fn parse_cursor(a: &str) -> Result<(GcsyncObjectKind, &str), Failure> {
+    let (kind, id) = a
+        .split_once('/')
+        .and_then(|(k, id)| GcsyncObjectKind::from_name(k).map(|k| (k, id)))
+        .ok_or_else(|| {
+            Failure::new(
+                GcsyncResult::InvalidArgument,
+                format!("after_id {a:?} is not a plan cursor: pass next_after as it was given"),
+            )
+        })?;
+    crate::cic::check_id_field("after_id", id)?;
+    Ok((kind, id))
+}
+
+fn write_op(out: &mut JsonOut, kind: GcsyncObjectKind, o: &Op) {
     out.raw("{\"detail\":");
     out.str_array(o.detail.iter().map(String::as_str));
     out.raw(",\"genesys_id\":");
     out.opt_str(o.genesys_id.as_deref());
     out.raw(",\"id\":");
     out.str(&o.id);
-    out.raw(",\"kind\":\"user\",\"op\":");
+    out.raw(",\"kind\":");
+    out.str(kind.name());
+    out.raw(",\"op\":");
     out.str(o.op.name());
     out.raw(",\"writes\":");
     out.bool(o.op.writes());
@@ -356,3 +396,7 @@ fn no_snapshot() -> Failure {
 fn notify(shared: &Shared) {
     shared.host.status_changed(GcsyncObjectKind::User, "");
 }
+
+#[cfg(test)]
+#[path = "state_tests.rs"]
+mod tests;

@@ -15,7 +15,8 @@ impl WorkQueue {
     /// object table, which holds what was last *processed*) may be older, so queueing it would
     /// lose a change accepted from a hook (with `force`, the waiting change becomes forced).
     /// Otherwise the last accepted change is queued again, even when it is identical to what
-    /// was last accepted (that is the point), or `fallback` when the queue remembers none.
+    /// was last accepted (that is the point), or `fallback` when the queue remembers none; the
+    /// object's acceptance sequence stays as it was.
     /// Returns whether anything was queued.
     pub fn requeue(
         &self,
@@ -26,18 +27,24 @@ impl WorkQueue {
     ) -> Result<bool, Failure> {
         let mut old = super::intake::Replaced::default();
         let mut g = self.lock();
+        let forced = |p: &mut super::Pending| {
+            if let Change::Upsert { object, .. } = &*p.change {
+                p.change = Arc::new(Change::Upsert {
+                    object: object.clone(),
+                    force: true,
+                });
+            }
+        };
         if let Some(p) = g.pending.get_mut(&key) {
             if force {
-                if let Change::Upsert { object, .. } = &*p.change {
-                    p.change = Arc::new(Change::Upsert {
-                        object: object.clone(),
-                        force: true,
-                    });
-                }
+                forced(p);
             }
             return Ok(false);
         }
-        if g.delayed.contains_key(&key) {
+        if let Some(p) = g.delayed.get_mut(&key) {
+            if force {
+                forced(p);
+            }
             return Ok(false);
         }
         let latest = match g.accepted.remove(&key) {
@@ -55,7 +62,24 @@ impl WorkQueue {
             },
             remove => remove,
         };
-        let step = self.accept(&mut g, key, Arc::new(change), priority, u64::MAX, &mut old);
+        // Not a new change from the host: the object's acceptance sequence stays as it was, so
+        // a Force Complete Sync's snapshot taken earlier is not made older than it
+        // (`newer_than`).
+        let seq = g.accepted_seq.get(&key).copied();
+        let step = self.accept(
+            &mut g,
+            key.clone(),
+            Arc::new(change),
+            priority,
+            u64::MAX,
+            &mut old,
+        );
+        if matches!(step, Ok(Some(_))) {
+            match seq {
+                Some(s) => g.accepted_seq.insert(key, s),
+                None => g.accepted_seq.remove(&key),
+            };
+        }
         drop(g);
         drop(old);
         let step = step?;

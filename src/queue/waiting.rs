@@ -32,6 +32,11 @@ impl Delayed {
         self.by_key.contains_key(key)
     }
 
+    /// The change waiting for a retry time, to amend in place (its time stays).
+    pub(super) fn get_mut(&mut self, key: &ObjectKey) -> Option<&mut Pending> {
+        self.by_key.get_mut(key).map(|(_, p)| p)
+    }
+
     /// How many retry times are kept (one per object; for tests).
     #[cfg(test)]
     pub(super) fn times(&self) -> usize {

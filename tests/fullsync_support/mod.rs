@@ -21,22 +21,37 @@ pub fn users(range: std::ops::Range<usize>) -> Vec<Value> {
 
 /// Sends `users` as one snapshot in chunks of `chunk` users; `commit_flags` None: not committed.
 pub fn send(users: &[Value], chunk: usize, commit_flags: Option<u32>) {
+    send_kinds(
+        &[(GcsyncObjectKind::User, users.to_vec())],
+        chunk,
+        commit_flags,
+    );
+}
+
+/// Sends one snapshot of several kinds (each part in chunks of `chunk`); `commit_flags` None:
+/// not committed.
+pub fn send_kinds(
+    parts: &[(GcsyncObjectKind, Vec<Value>)],
+    chunk: usize,
+    commit_flags: Option<u32>,
+) {
     let mut id = 0u64;
     assert_eq!(
         unsafe { gcsync_force_sync_begin(0, &mut id) },
         GcsyncResult::Ok
     );
     assert!(id > 0);
-    for part in users.chunks(chunk.max(1)) {
-        let text = Value::Array(part.to_vec()).to_string();
-        let r = unsafe {
-            gcsync_force_sync_add(
-                GcsyncObjectKind::User as u32,
-                text.as_ptr().cast(),
-                text.len(),
-            )
+    for (kind, objects) in parts {
+        let chunks: Vec<&[Value]> = match objects.is_empty() {
+            true => vec![&[]],
+            false => objects.chunks(chunk.max(1)).collect(),
         };
-        assert_eq!(r, GcsyncResult::Ok, "add: {}", last_error());
+        for part in chunks {
+            let text = Value::Array(part.to_vec()).to_string();
+            let r =
+                unsafe { gcsync_force_sync_add(*kind as u32, text.as_ptr().cast(), text.len()) };
+            assert_eq!(r, GcsyncResult::Ok, "add {kind:?}: {}", last_error());
+        }
     }
     if let Some(flags) = commit_flags {
         assert_eq!(
@@ -46,6 +61,12 @@ pub fn send(users: &[Value], chunk: usize, commit_flags: Option<u32>) {
             last_error()
         );
     }
+}
+
+/// A full sync of several kinds (committed, waited for, applied).
+pub fn full_sync_kinds(parts: &[(GcsyncObjectKind, Vec<Value>)]) {
+    send_kinds(parts, 250, Some(0));
+    settle();
 }
 
 /// Waits for the run and for the worker to apply what it queued.
@@ -168,4 +189,43 @@ pub fn world() -> FsWorld {
     });
     set("requests_per_minute", "100000");
     FsWorld(w)
+}
+
+pub fn pages(n: usize, size: usize) -> usize {
+    n.div_ceil(size).max(1)
+}
+
+/// The no-op floor of a full sync of every kind, from what the emulator holds:
+/// ⌈U/500⌉ + ⌈Q/500⌉ + Σq (⌊m_q/100⌋ + 1) + Σq' ⌈c_q/100⌉ + ⌈S/500⌉ + ⌈L/100⌉ + ⌈W/100⌉, each
+/// list at least one page; q over the snapshot's queues with members (m_q members), q' over
+/// those with wrap-up codes (c_q codes): a queue whose workgroup lists none of a part, and
+/// where gcsync added none, has nothing of it to compare.
+pub fn floor(w: &World, snapshot_queues: &[&str]) -> usize {
+    let count = |kind: &str| {
+        let all = w.emu.dump(kind);
+        all.as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| o["state"] != "deleted")
+            .count()
+    };
+    let queues = w.emu.dump("queues");
+    let per_queue: usize = queues
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|q| snapshot_queues.contains(&q["name"].as_str().unwrap()))
+        .map(|q| {
+            let m = q["members"].as_array().unwrap().len();
+            let c = q["wrapupCodes"].as_array().unwrap().len();
+            let members = if m > 0 { m / 100 + 1 } else { 0 };
+            members + if c > 0 { pages(c, 100) } else { 0 }
+        })
+        .sum();
+    pages(w.emu.users().len(), 500)
+        + pages(count("queues"), 500)
+        + per_queue
+        + pages(count("skills"), 500)
+        + pages(count("languages"), 100)
+        + pages(count("wrapupcodes"), 100)
 }
