@@ -50,6 +50,16 @@ fn one_percent_drift_costs_one_write_per_drifted_user() {
     w.emu.clear_requests();
     full_sync(&all);
     assert_eq!(writes(&w.emu), vec!["PATCH /api/v2/users/{userId}"; 2]);
+    // The reads are the org's page and nothing more: the worker PATCHes what the read showed,
+    // with the version it showed, without reading the drifted users again.
+    let reads: Vec<String> = w
+        .emu
+        .requests()
+        .into_iter()
+        .filter(|r| r.path != "/oauth/token" && r.method == "GET")
+        .map(|r| format!("{} {}", r.method, r.route))
+        .collect();
+    assert_eq!(reads, vec!["GET /api/v2/users"], "{reads:?}");
     assert_eq!(w.emu.user(&drifted[0]).unwrap()["name"], "User 7");
     assert_eq!(w.emu.user(&drifted[1]).unwrap()["name"], "User 150");
     let (head, items) = plan();

@@ -241,3 +241,32 @@ fn users_a_full_sync_creates_get_their_skills_without_a_read_first() {
         );
     }
 }
+
+#[test]
+fn a_user_drifted_in_its_fields_and_its_skills_costs_the_page_and_two_writes() {
+    let (w, all) = populated(3);
+    let (s2, u0) = (skill_gid("S2"), gid("u0"));
+    w.emu.drift_user_name(&u0, "Someone Else");
+    w.emu
+        .drift(json!({"op": "remove_skill", "userId": u0, "id": s2}));
+    w.emu.clear_requests();
+    full_sync(&all);
+    let mut got = writes(&w.emu);
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            "PATCH /api/v2/users/{userId}".to_string(),
+            "PATCH /api/v2/users/{userId}/routingskills/bulk".to_string(),
+        ]
+    );
+    // No read beyond the org's page: neither the user nor its assignments are read again.
+    assert_eq!(counts(&w.emu), (1, 2, 1), "(reads, writes, tokens)");
+    assert_eq!(w.emu.user(&u0).unwrap()["name"], "User 0");
+    assert_eq!(held(&w, "u0").0[&s2], 5.0);
+    assert_eq!(status("u0")["state"], "Synced");
+    // Fixed: the next run only reads.
+    w.emu.clear_requests();
+    full_sync(&all);
+    assert_eq!(counts(&w.emu), (1, 0, 1));
+}

@@ -73,7 +73,9 @@ pub struct Checked {
 }
 
 /// Checks the assignments of every snapshot user that `ops` leaves to this run (no operation,
-/// or `link`) and is linked, not removed and not changed by a newer hook (`seq`).
+/// or `link`) and is linked, not removed and not changed by a newer hook (`seq`); with `only`,
+/// of those users alone, whatever their operation (the drifted users the run hands to the
+/// worker unforced, checked before they are queued).
 #[allow(clippy::too_many_arguments)]
 pub fn check(
     shared: &Shared,
@@ -81,7 +83,7 @@ pub fn check(
     settings: &Settings,
     staging: &Staging,
     expanded: &HashMap<String, Expanded>,
-    ops: &[Op],
+    (ops, only): (&[Op], Option<&HashSet<&str>>),
     seq: u64,
     desired_of: DesiredOf,
 ) -> Result<Checked, String> {
@@ -102,10 +104,11 @@ pub fn check(
             return Err("gcsync is shutting down".into());
         }
         let key = ObjectKey::user(user.id.as_str());
-        if by_worker.contains(user.id.as_str())
-            || shared.queue.is_pending(&key)
-            || shared.queue.newer_than(&key, seq)
-        {
+        let left_to_worker = match only {
+            Some(only) => !only.contains(user.id.as_str()),
+            None => by_worker.contains(user.id.as_str()),
+        };
+        if left_to_worker || shared.queue.is_pending(&key) || shared.queue.newer_than(&key, seq) {
             continue;
         }
         let Some(record) = shared.objects.get(&key) else {

@@ -8,7 +8,7 @@ use super::named::{plan_named, NamedFacts};
 use super::named_kinds::{Codes, Queues, Skills};
 use super::plan::{self, Facts, Op, OpKind, Plan};
 use super::state::{Held, KindPlans, Phase, Request};
-use super::users::{apply_op, local_users, lookups};
+use super::users::{apply_op, local_users, lookups, observable};
 use super::{read, read_named, Staging, DRY_RUN};
 use crate::engine::Shared;
 use crate::genesys::Client;
@@ -219,9 +219,43 @@ fn run_once(shared: &Arc<Shared>, staging: &Staging, dry: bool, seq: u64) -> Res
     let user_ops = ops(GcsyncObjectKind::User);
     let users: HashMap<&str, &crate::cic::CicUser> =
         staging.users.iter().map(|u| (u.id.as_str(), u)).collect();
+    let org_by_id: HashMap<&str, &crate::genesys::users::GcUser> =
+        org.iter().map(|g| (g.id.as_str(), g)).collect();
+    let observed: HashMap<&str, &crate::genesys::users::GcUser> = user_ops
+        .iter()
+        .filter(|o| {
+            !shared
+                .queue
+                .newer_than(&ObjectKey::user(o.id.as_str()), seq)
+        })
+        .filter_map(|o| Some((o.id.as_str(), observable(o, &org_by_id)?)))
+        .collect();
+    let desired_of =
+        |u: &crate::cic::CicUser| crate::kinds::skill::desired_routing(shared, u, &settings);
+    if expand && !observed.is_empty() {
+        // The drifted users the worker updates without a re-read: their assignments are checked
+        // against the read's expansions first (the worker then finds them as gcsync left them).
+        let only: std::collections::HashSet<&str> = observed.keys().copied().collect();
+        let c = super::assignments::check(
+            shared,
+            &client,
+            &settings,
+            staging,
+            &expanded,
+            (&user_ops, Some(&only)),
+            seq,
+            &desired_of,
+        )?;
+        log::info!(
+            "full sync: assignments of {} drifted user(s) checked, {} fixed",
+            c.users,
+            c.fixed
+        );
+    }
     for op in &user_ops {
         step()?;
-        apply_op(shared, &settings, &users, op, seq).map_err(|f| f.message)?;
+        let seen = observed.get(op.id.as_str()).copied();
+        apply_op(shared, &settings, &users, op, seen, seq).map_err(|f| f.message)?;
     }
     // Queues removed first (a code removed next finds them gone, not in use), then codes and
     // skills, then the other queue operations (a queue waits for a code being created again).
@@ -251,15 +285,13 @@ fn run_once(shared: &Arc<Shared>, staging: &Staging, dry: bool, seq: u64) -> Res
         super::ownership::record_external_ids(shared, &client, authority, ids);
     }
     if expand {
-        let desired_of =
-            |u: &crate::cic::CicUser| crate::kinds::skill::desired_routing(shared, u, &settings);
         let c = super::assignments::check(
             shared,
             &client,
             &settings,
             staging,
             &expanded,
-            &user_ops,
+            (&user_ops, None),
             seq,
             &desired_of,
         )?;

@@ -7,6 +7,7 @@ use super::read;
 use super::Staging;
 use crate::clock::unix_now;
 use crate::engine::Shared;
+use crate::genesys::users::GcUser;
 use crate::genesys::Client;
 use crate::kinds::{Applied, CicObject};
 use crate::object::{GcsyncObjectKind, ObjectKey};
@@ -80,11 +81,65 @@ pub(super) fn lookups(
     Ok(found)
 }
 
+/// Whether the run can hand `op` to the worker as an unforced change with what the org read
+/// showed (see [`record_observed`]): an update of a user linked locally and active in the org
+/// (an inactive one is reactivated by the forced path).
+pub(super) fn observable<'a>(op: &Op, org: &HashMap<&str, &'a GcUser>) -> Option<&'a GcUser> {
+    if op.op != OpKind::Update || op.found != Some(Found::Link) {
+        return None;
+    }
+    let g = org.get(op.genesys_id.as_deref()?)?;
+    (g.state() == "active").then_some(*g)
+}
+
+/// Records what the org read showed of a drifted user as what was last applied (its fields,
+/// version and kept contacts; the assignments and external id gcsync made stay), so the
+/// worker's own comparison finds exactly the drift and PATCHes it with that version: no
+/// re-read (a forced check would read the user, its skills and its languages again). Returns
+/// false when the record holds no applied user to amend (the forced path then applies).
+fn record_observed(
+    shared: &Shared,
+    key: &ObjectKey,
+    user: &crate::cic::CicUser,
+    g: &GcUser,
+    country: Option<&str>,
+) -> bool {
+    let Ok(mapped) = crate::mapping::desired_user(user, country) else {
+        return false;
+    };
+    let seen = crate::mapping::DesiredUser {
+        name: g.name.clone().unwrap_or_default(),
+        email: g.email.clone().unwrap_or_default(),
+        phones: crate::diff::actual_phones(&mapped.user, g),
+    };
+    let known = crate::user_sync::Known {
+        version: g.version,
+        kept: crate::diff::kept_contacts(&mapped.user, g),
+    };
+    let mut amended = false;
+    let r = shared.objects.update(key, |r| {
+        if let Some(Applied::User(a)) = &mut r.applied {
+            a.desired = seen;
+            a.known = Some(known);
+            amended = true;
+        }
+    });
+    if amended {
+        shared.persist(RowWrite {
+            key: key.clone(),
+            record: Some(r),
+            done_seq: None,
+        });
+    }
+    amended
+}
+
 pub(super) fn apply_op(
     shared: &Shared,
     settings: &Settings,
     users: &HashMap<&str, &crate::cic::CicUser>,
     op: &Op,
+    observed: Option<&GcUser>,
     seq: u64,
 ) -> Result<(), Failure> {
     let key = ObjectKey::user(op.id.clone());
@@ -152,7 +207,14 @@ pub(super) fn apply_op(
         q.remember_applied(key, unchanged);
         return Ok(());
     }
-    let force = op.op != OpKind::Invalid;
+    let mut force = op.op != OpKind::Invalid;
+    if let Some(g) = observed {
+        if record_observed(shared, &key, &user, g, country) {
+            // Unforced: the queue would take it for the change it last accepted; forget that.
+            q.forget_accepted(&key);
+            force = false;
+        }
+    }
     q.enqueue_unless_newer(key, Change::Upsert { object, force }, Priority::Normal, seq)?;
     Ok(())
 }
