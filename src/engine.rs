@@ -79,6 +79,36 @@ pub struct Shared {
 }
 
 impl Shared {
+    /// The client the workers and the full sync share (one token, one budget, one connection
+    /// pool), built for the connection settings of `settings` by whichever needs it first and
+    /// rebuilt when those change. Each user takes a [`crate::genesys::Client::view`] of it with
+    /// its own cancel flag and lane.
+    pub fn shared_client(
+        &self,
+        settings: &Arc<Settings>,
+    ) -> Result<Arc<crate::genesys::Client>, String> {
+        let mut slot = self.client.lock().unwrap_or_else(|p| p.into_inner());
+        let stale = slot
+            .built_for
+            .as_ref()
+            .is_none_or(|b| b.connection_differs(settings));
+        if stale {
+            let built = settings
+                .client_config()
+                .map_err(|f| f.message)
+                .and_then(|cfg| {
+                    crate::genesys::Client::new(cfg, self.metrics.clone())
+                        .map_err(|e| e.to_string())
+                })
+                .map(Arc::new);
+            slot.built_for = Some(settings.clone());
+            slot.client = Some(built);
+        }
+        slot.client
+            .clone()
+            .unwrap_or_else(|| Err("no client".into()))
+    }
+
     /// Assembles the shared state.
     pub fn new(
         queue: WorkQueue,

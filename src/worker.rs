@@ -279,27 +279,8 @@ impl Worker {
     /// the connection settings in force by whichever worker needs it first.
     fn client(&mut self) -> Result<&Client, String> {
         if self.client.is_none() {
-            let base = {
-                let mut slot = self.shared.client.lock().unwrap_or_else(|p| p.into_inner());
-                let stale = slot
-                    .built_for
-                    .as_ref()
-                    .is_none_or(|b| b.connection_differs(&self.settings));
-                if stale {
-                    let built = self
-                        .settings
-                        .client_config()
-                        .map_err(|f| f.message)
-                        .and_then(|cfg| {
-                            Client::new(cfg, self.shared.metrics.clone()).map_err(|e| e.to_string())
-                        })
-                        .map(Arc::new);
-                    slot.built_for = Some(self.settings.clone());
-                    slot.client = Some(built);
-                }
-                slot.client.clone()
-            };
-            self.client = base.map(|b| b.map(|c| c.view(self.cancel.clone(), self.lane)));
+            let base = self.shared.shared_client(&self.settings);
+            self.client = Some(base.map(|c| c.view(self.cancel.clone(), self.lane)));
         }
         match self.client.as_ref() {
             Some(Ok(c)) => Ok(c),

@@ -11,7 +11,6 @@ use super::state::{Held, KindPlans, Phase, Request};
 use super::users::{apply_op, local_users, lookups, observable};
 use super::{read, read_named, Staging, DRY_RUN};
 use crate::engine::Shared;
-use crate::genesys::Client;
 use crate::object::{GcsyncObjectKind, ObjectKey};
 use crate::queue::Change;
 use crate::result::Failure;
@@ -101,9 +100,11 @@ fn run_once(shared: &Arc<Shared>, staging: &Staging, dry: bool, seq: u64) -> Res
                 || crate::kinds::disabled(k, &settings, false).is_none())
     };
     fs.set_phase(shared, Phase::Reading, 0);
-    let cfg = settings.client_config().map_err(|f| f.message)?;
-    let mut client = Client::new(cfg, shared.metrics.clone()).map_err(|e| e.to_string())?;
-    client.set_cancel(fs.cancel.clone());
+    // The workers' client (one token, one budget: the run's reads count against
+    // `requests_per_minute` with everything else), with the run's own cancel flag.
+    let client = shared
+        .shared_client(&settings)?
+        .view(fs.cancel.clone(), crate::genesys::budget::Lane::Config);
     // Skills and languages come on the same pages when assignments are synced.
     let expand = crate::kinds::skill::advanced_disabled(&settings).is_none();
     let (org, expanded) = match has(GcsyncObjectKind::User) {
@@ -118,7 +119,7 @@ fn run_once(shared: &Arc<Shared>, staging: &Staging, dry: bool, seq: u64) -> Res
         fs.progress(read_so_far as u64, read_so_far as u64);
     };
     let local = local_users(shared);
-    let by_external = lookups(&mut client, &settings, staging, &local, &org)?;
+    let by_external = lookups(&client, &settings, staging, &local, &org)?;
     let local_codes = local_named(shared, GcsyncObjectKind::WrapupCode);
     let local_skills = local_named(shared, GcsyncObjectKind::Skill);
     let local_queues = local_named(shared, GcsyncObjectKind::Workgroup);

@@ -44,7 +44,7 @@ pub(super) fn local_users(shared: &Shared) -> HashMap<String, Local> {
 /// Users looked up by external id: only those not linked locally, and only when the org holds
 /// users gcsync does not know locally (else nothing can be found that way).
 pub(super) fn lookups(
-    client: &mut Client,
+    client: &Client,
     settings: &Settings,
     staging: &Staging,
     local: &HashMap<String, Local>,
