@@ -233,20 +233,25 @@ fn run_once(shared: &Arc<Shared>, staging: &Staging, dry: bool, seq: u64) -> Res
         .collect();
     let desired_of =
         |u: &crate::cic::CicUser| crate::kinds::skill::desired_routing(shared, u, &settings);
+    let check_assignments = |only: Option<&std::collections::HashSet<&str>>| {
+        let user_ops = (user_ops.as_slice(), only);
+        let s = &settings;
+        super::assignments::check(
+            shared,
+            &client,
+            s,
+            staging,
+            &expanded,
+            user_ops,
+            seq,
+            &desired_of,
+        )
+    };
     if expand && !observed.is_empty() {
         // The drifted users the worker updates without a re-read: their assignments are checked
         // against the read's expansions first (the worker then finds them as gcsync left them).
         let only: std::collections::HashSet<&str> = observed.keys().copied().collect();
-        let c = super::assignments::check(
-            shared,
-            &client,
-            &settings,
-            staging,
-            &expanded,
-            (&user_ops, Some(&only)),
-            seq,
-            &desired_of,
-        )?;
+        let c = check_assignments(Some(&only))?;
         log::info!(
             "full sync: assignments of {} drifted user(s) checked, {} fixed",
             c.users,
@@ -286,16 +291,7 @@ fn run_once(shared: &Arc<Shared>, staging: &Staging, dry: bool, seq: u64) -> Res
         super::ownership::record_external_ids(shared, &client, authority, ids);
     }
     if expand {
-        let c = super::assignments::check(
-            shared,
-            &client,
-            &settings,
-            staging,
-            &expanded,
-            (&user_ops, None),
-            seq,
-            &desired_of,
-        )?;
+        let c = check_assignments(None)?;
         log::info!(
             "full sync: assignments of {} user(s) checked ({} read from their own endpoints: \
              expansion missing), {} fixed",
