@@ -347,7 +347,7 @@ fn random_kills_during_a_force_complete_sync_are_detected_and_converge() {
             + emu.call_count("POST", "/api/v2/users/{userId}/externalid")
     };
     let mut points: Vec<usize> = (0..kills)
-        .map(|_| rng.below(3 * users as u64 / 2) as usize)
+        .map(|_| rng.below(users as u64) as usize)
         .collect();
     points.sort_unstable();
     let dir = tempfile::tempdir().unwrap();
