@@ -16,6 +16,9 @@
  *   lifecycle  --repeat K times: dlopen, init, send, wait idle, shutdown, dlclose, thread check.
  *   abuse      the error contract: calls before init, NULL pointers, bad UTF-8, bad JSON, huge
  *              payloads, small buffers, double init, calls after shutdown, init after shutdown.
+ *   storm      the hook calls of an ops file (every kind: adds, changes, deletes) from --threads
+ *              threads while the driver (tests/storm.rs) injects faults; then settle and report
+ *              every object's status (storm.c).
  *
  * Files (one concern each; every .c includes this header first):
  *   main.c       arguments, settings and dataset loading, watchdog, mode dispatch, closing line
@@ -31,6 +34,7 @@
  *   report.c     queries with the snprintf protocol, the status table and overview checks
  *   session.c    demo/stress/lifecycle: sender threads and one full life
  *   abuse.c      abuse mode
+ *   storm.c      storm mode
  *
  * Build: see Makefile (-std=c11 -Wall -Wextra -Wpedantic -Werror; Linux -pthread -ldl, Windows MinGW-w64).
  */
@@ -98,6 +102,8 @@
     X(gcsync_on_user_deleted)                                                                      \
     X(gcsync_on_user_deleted_utf16)                                                                \
     X(gcsync_on_object_changed)                                                                    \
+    X(gcsync_on_object_deleted)                                                                    \
+    X(gcsync_on_status_changed)                                                                    \
     X(gcsync_on_settings_changed)                                                                  \
     X(gcsync_on_force_sync)                                                                        \
     X(gcsync_on_force_sync_utf16)                                                                  \
@@ -123,7 +129,7 @@ extern struct api G; /* library.c; all NULL while the library is not loaded */
 
 /* ---- options -------------------------------------------------------------------------------- */
 
-enum mode { MODE_DEMO, MODE_STRESS, MODE_LIFECYCLE, MODE_ABUSE };
+enum mode { MODE_DEMO, MODE_STRESS, MODE_LIFECYCLE, MODE_ABUSE, MODE_STORM };
 
 struct options {
     const char *lib;
@@ -138,6 +144,8 @@ struct options {
     unsigned watchdog_s;
     bool pinned; /* the library stays mapped after unload (default) */
     bool utf16;  /* send users, ask statuses and force-sync through the _utf16 forms */
+    const char *ops_file; /* storm mode: the hook calls to make (storm.c) */
+    long op_interval_ms;  /* storm mode: each sender's pause between two calls */
 };
 
 extern struct options O; /* main.c */
@@ -273,5 +281,6 @@ void report_objects(bool print);
 void session(const char *label, bool stress, bool print);
 void mode_lifecycle(void);
 void mode_abuse(void);
+void mode_storm(void);
 
 #endif /* GCSYNC_HARNESS_HOST_H */

@@ -14,7 +14,8 @@ static void usage(void)
     fprintf(stderr,
             "usage: host --lib PATH/libgcsync.so --settings FILE --dataset FILE [--set key=value]...\n"
             "            [--threads N] [--repeat N] [--timeout-ms N] [--expect-synced N] [--expect-error N]\n"
-            "            [--mode demo|stress|lifecycle|abuse] [--watchdog-s N] [--pinned 0|1] [--utf16 0|1]\n");
+            "            [--mode demo|stress|lifecycle|abuse] [--watchdog-s N] [--pinned 0|1] [--utf16 0|1]\n"
+            "       host --mode storm --lib PATH --settings FILE --ops FILE [--threads N] [--op-interval-ms N] ...\n");
     exit(2);
 }
 
@@ -47,6 +48,10 @@ int main(int argc, char **argv)
             O.settings_file = v;
         else if (!strcmp(a, "--dataset"))
             O.dataset_file = v;
+        else if (!strcmp(a, "--ops"))
+            O.ops_file = v;
+        else if (!strcmp(a, "--op-interval-ms"))
+            O.op_interval_ms = num_arg(a, v, 0, 60000);
         else if (!strcmp(a, "--set"))
             sets[nsets++] = (char *)v;
         else if (!strcmp(a, "--threads"))
@@ -74,12 +79,15 @@ int main(int argc, char **argv)
                 O.mode = MODE_LIFECYCLE;
             else if (!strcmp(v, "abuse"))
                 O.mode = MODE_ABUSE;
+            else if (!strcmp(v, "storm"))
+                O.mode = MODE_STORM;
             else
                 usage();
         } else
             usage();
     }
-    if (!O.lib || !O.settings_file || !O.dataset_file)
+    bool storm = O.mode == MODE_STORM;
+    if (!O.lib || !O.settings_file || (storm ? !O.ops_file : !O.dataset_file))
         usage();
     if (!settings_load(O.settings_file))
         return 2;
@@ -91,23 +99,24 @@ int main(int argc, char **argv)
             return 2;
     }
     free(sets);
-    if (!dataset_load(O.dataset_file))
+    if (!storm && !dataset_load(O.dataset_file))
         return 2;
-    if (g_nusers == 0) {
+    if (!storm && g_nusers == 0) {
         fprintf(stderr, "host: the dataset has no users\n");
         return 2;
     }
     watchdog_start(O.watchdog_s);
     g_baseline_tasks = count_threads(NULL, 0); /* after the watchdog: on Windows it is a thread */
     say("host: %s on %s%s, %zu users from %s, %zu settings, %d thread(s), repeat %d, timeout %u ms, %d task(s) at start",
-        O.mode == MODE_DEMO ? "demo" : O.mode == MODE_STRESS ? "stress" : O.mode == MODE_LIFECYCLE ? "lifecycle" : "abuse",
-        platform_name(), O.utf16 ? " (UTF-16 hooks)" : "", g_nusers, O.dataset_file, g_nsettings, O.threads, O.repeat, O.timeout_ms, g_baseline_tasks);
+        O.mode == MODE_DEMO ? "demo" : O.mode == MODE_STRESS ? "stress" : O.mode == MODE_LIFECYCLE ? "lifecycle" : storm ? "storm" : "abuse",
+        platform_name(), O.utf16 ? " (UTF-16 hooks)" : "", g_nusers, storm ? O.ops_file : O.dataset_file, g_nsettings, O.threads, O.repeat, O.timeout_ms, g_baseline_tasks);
 
     switch (O.mode) {
     case MODE_DEMO: session("demo", false, true); break;
     case MODE_STRESS: session("stress", true, true); break;
     case MODE_LIFECYCLE: mode_lifecycle(); break;
     case MODE_ABUSE: mode_abuse(); break;
+    case MODE_STORM: mode_storm(); break;
     }
     watchdog_stop();
     dataset_free();

@@ -95,8 +95,6 @@ pub struct Pending {
 
 /// What an accepted change needs once the queue's lock is let go.
 enum Signal {
-    /// Interrupt the worker in this slot (it holds the object).
-    Holder(usize),
     /// Send the key of a newly waiting object to the workers.
     Send(ObjectKey, Priority),
     /// Nothing (the object was waiting already).
@@ -150,8 +148,8 @@ pub struct WorkQueue {
     /// The emptied map of unsaved changes, swapped in by the writer's next take (only the
     /// writer locks it).
     spare_unsaved: Mutex<HashMap<ObjectKey, (u64, Arc<Change>)>>,
-    /// One tripwire per worker slot: a change that supersedes the object a worker holds
-    /// interrupts that worker's waits only; shutdown and new settings trip them all.
+    /// One tripwire per worker slot: shutdown and new settings trip them all (a change of the
+    /// object a worker holds does not: it waits until the worker lets go).
     interrupts: Vec<crate::cancel::Cancel>,
 }
 
@@ -347,19 +345,20 @@ impl WorkQueue {
             );
             Some(key)
         };
+        // A worker holding the object is not interrupted: it finishes its step (its waits
+        // too), so what it wrote is recorded, and the change goes out when it lets go. Ending
+        // the step half-way would leave writes it made unrecorded (an object created but not
+        // linked, assignments made but forgotten: issue 12's stream and storm tests).
         Ok(Some(match (holder, newly) {
-            (Some(slot), _) => Signal::Holder(slot),
             (None, Some(key)) => Signal::Send(key, priority),
-            (None, None) => Signal::Nothing,
+            _ => Signal::Nothing,
         }))
     }
 
-    /// After the lock: a worker holding an older change of the object has its waits ended
-    /// (budget, backoff, Retry-After) so it takes the newest instead of sending stale data (the
-    /// key is sent when it lets go); a newly waiting object's key goes to the workers.
+    /// After the lock: a newly waiting object's key goes to the workers (one held by a worker
+    /// is sent when it lets go).
     fn signal(&self, step: Option<Signal>) {
         match step {
-            Some(Signal::Holder(slot)) => self.interrupts[slot].interrupt(),
             Some(Signal::Send(key, priority)) => self.send(key, priority),
             Some(Signal::Nothing) | None => {}
         }

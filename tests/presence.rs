@@ -351,3 +351,24 @@ fn a_missing_permission_is_a_distinct_error_that_is_not_retried() {
     }
     let _ = GcsyncObjectKind::AgentStatus;
 }
+
+/// The storm's lost answer: the presence source's create was applied but its answer lost (the
+/// connection dropped after the write), so the retry meets the name taken (409). gcsync adopts
+/// the source it made; before, the agent status ended in Error for good.
+#[test]
+fn a_source_whose_create_answer_was_lost_is_adopted() {
+    let w = fast_world();
+    let gids = presence_world(&w, "ps", 1);
+    w.emu.inject(gc_emulator::InjectedFault {
+        drop_connection: true,
+        after_commit: true,
+        ..gc_emulator::InjectedFault::new("POST", "/api/v2/presence/sources", 0)
+    });
+    let r = agent_status_changed("ps0", &cic_status("At Lunch", false));
+    assert_eq!(r, GcsyncResult::Ok);
+    assert_eq!(gcsync::ffi::gcsync_wait_settled(30_000), GcsyncResult::Ok);
+    let st = presence_status("ps0");
+    assert_eq!(st["state"], "Synced", "{st}");
+    assert_eq!(shown(&w.emu, &gids[0]), "Meal");
+    assert_eq!(calls_on(&w.emu, "POST", "/api/v2/presence/sources"), 2);
+}

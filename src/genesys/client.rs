@@ -12,10 +12,11 @@
 //! - 429s, 5xx and transport errors share one bound: at most `max_retries` repeats per exchange.
 //! - 401 from the API: the token the request carried is dropped (unless another thread replaced
 //!   it already), a new one fetched and the request replayed once (counted in
-//!   `metrics.retries`, not against `max_retries`); a second 401 is returned, unless the
-//!   replay first waited out a 429 or a backoff or took a second or more (the new token may
-//!   have expired meanwhile, so its 401 says nothing against the credentials): then it is
-//!   replayed again, at most `max_retries` times.
+//!   `metrics.retries`, not against `max_retries`); a second 401 is returned when the replay
+//!   carried a token fetched after the first 401 and was refused at once. Otherwise (the
+//!   replay carried a token another thread had cached, which may have expired unnoticed, or
+//!   it waited out a 429 or a backoff or took a second or more, during which the new token may
+//!   have expired) it is replayed again, at most `max_retries` times in all.
 //! - Every other status is returned at once (4xx handling, e.g. 409, is the caller's).
 //!
 //! The token request goes through the same budget (in the presence lane, since every lane waits
@@ -235,6 +236,8 @@ impl Client {
         let body = body.map(|v| v.to_string().into_bytes());
         let call = Call { lane, cancel };
         let mut replays = 0u32;
+        // The newest token generation when this request last got a 401.
+        let mut newest_at_401: Option<u64> = None;
         loop {
             let (bearer, generation) = self.bearer(&call)?;
             let out = Outgoing {
@@ -247,16 +250,18 @@ impl Client {
             };
             let (mut waited, sent) = (0u32, Instant::now());
             let raw = self.exchange_counted(&out, &call, &mut waited)?;
-            // The token may have expired while this exchange waited (its own retries, or a
-            // pause another thread's 429 put on the budget): a 401 then says nothing against
-            // the new token.
+            // A 401 is conclusive only for a token fetched after this request's previous 401
+            // and refused at once. A token that was cached already (another thread's, which
+            // may have expired unnoticed), or one that expired while this exchange waited (its
+            // own retries, or a pause another thread's 429 put on the budget), says nothing
+            // against the credentials.
             let long = waited > 0 || sent.elapsed() >= STALE_AFTER;
-            let stale = long && replays <= self.inner.cfg.max_retries;
-            if raw.status == 401 && (replays == 0 || stale) {
+            let conclusive = newest_at_401.is_some_and(|g| generation > g) && !long;
+            if raw.status == 401 && !conclusive && replays <= self.inner.cfg.max_retries {
                 debug!(target: LOG, "{} {path}: 401, fetching a new token and replaying",
                     method.as_str());
                 replays += 1;
-                self.inner.token.rejected(generation);
+                newest_at_401 = Some(self.inner.token.rejected(generation));
                 Metrics::bump(&self.inner.metrics.retries);
                 continue;
             }

@@ -145,11 +145,14 @@ impl TokenCell {
 
     /// A request made with token `generation` was answered 401: that token is dropped, unless a
     /// newer one replaced it already (then nothing happens: one refresh serves every thread).
-    pub fn rejected(&self, generation: u64) {
+    /// Returns the newest generation fetched so far: a token of a later one was fetched after
+    /// this 401.
+    pub fn rejected(&self, generation: u64) -> u64 {
         let mut s = self.lock();
         if s.token.as_ref().is_some_and(|(_, g)| *g == generation) {
             s.token = None;
         }
+        s.generation
     }
 
     /// Drops the token whatever its generation; the next call fetches a new one.

@@ -149,25 +149,21 @@ impl Worker {
         };
         let source = match source {
             Some(s) => s,
-            None => {
-                let ours = |all: Vec<api::Source>| {
-                    all.into_iter()
-                        .find(|s| s.name.eq_ignore_ascii_case(presence::SOURCE_NAME))
-                };
-                match ours(api::sources(client)?) {
-                    Some(s) => s.id,
-                    None => match api::create_source(client, presence::SOURCE_NAME) {
-                        Ok(s) => s.id,
-                        // Taken since the read, or by this very create retried after a lost
-                        // answer (a 5xx or a cut connection after the commit): read it again.
-                        Err(e) if e.is_name_conflict() => match ours(api::sources(client)?) {
-                            Some(s) => s.id,
-                            None => return Err(e.into()),
-                        },
-                        Err(e) => return Err(e.into()),
-                    },
-                }
-            }
+            None => match find_source(client)? {
+                Some(id) => id,
+                None => match api::create_source(client, presence::SOURCE_NAME) {
+                    Ok(s) => s.id,
+                    // The name is taken: most likely by this very create, sent before and its
+                    // answer lost (a dropped connection, a crash): adopt it, never fail for it.
+                    Err(e) if e.is_name_conflict() => find_source(client)?.ok_or_else(|| {
+                        SyncError::Transient(format!(
+                            "presence source {} exists but is not listed yet; will retry",
+                            presence::SOURCE_NAME
+                        ))
+                    })?,
+                    Err(e) => return Err(e.into()),
+                },
+            },
         };
         log::debug!("presence: {} definition(s); source {source}", defs.len());
         self.presence.definitions = Some(defs);
@@ -354,6 +350,14 @@ impl Worker {
 }
 
 mod write;
+
+/// gcsync's presence source in the org (by name, any case), if it exists.
+fn find_source(client: &crate::genesys::Client) -> Result<Option<String>, ApiError> {
+    Ok(api::sources(client)?
+        .into_iter()
+        .find(|s| s.name.eq_ignore_ascii_case(presence::SOURCE_NAME))
+        .map(|s| s.id))
+}
 
 #[cfg(test)]
 mod primary_tests {

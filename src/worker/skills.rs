@@ -250,7 +250,9 @@ impl Worker {
         });
         let mut done = Vec::new();
         for (user_key, r) in holders {
-            if let Some(user_gid) = r.status.genesys_id.as_deref().filter(|_| !r.status.removed) {
+            // A removed (deactivated) user keeps its assignments in Genesys Cloud, and gcsync
+            // what it assigned (a soft-deleted one has none known): unassigned too.
+            if let Some(user_gid) = r.status.genesys_id.as_deref() {
                 self.with_ctx(|ctx| Ok(api::unassign(ctx.client, cat, user_gid, gid)?))?;
             }
             let after = self.update(&user_key, |u| {
@@ -284,8 +286,15 @@ impl Worker {
         let language = matches!(&record.applied, Some(Applied::Skill(a)) if a.language);
         if let (Some(gid), true) = (linked, owned) {
             let cat = Category::of(language);
-            if let Err(e) = self.unassign_everywhere(&gid, cat) {
-                return self.failed(key, e, pending);
+            let moved = match self.unassign_everywhere(&gid, cat) {
+                Ok(u) => u,
+                Err(e) => return self.failed(key, e, pending),
+            };
+            // Users that still list it get it back the moment CIC adds it again (no polling).
+            for user in &moved {
+                self.shared
+                    .waiting
+                    .wait(&ObjectKey::user(user.as_str()), std::slice::from_ref(key));
             }
             match self.with_ctx(|ctx| Ok(api::delete(ctx.client, cat, &gid)?)) {
                 Ok(existed) => log::info!(

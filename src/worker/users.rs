@@ -307,12 +307,27 @@ impl Worker {
                     key.id,
                     done.describe()
                 );
+                // A deactivated (inactive) user keeps its skills, languages and memberships in
+                // Genesys Cloud: what gcsync assigned stays known, so a user back in CIC has the
+                // ones it no longer wants removed (forgetting them left them assigned for good).
+                let kept = matches!(
+                    done,
+                    user_sync::Removed::Deactivated | user_sync::Removed::AlreadyInactive
+                );
                 self.update(key, |r| {
                     r.status.state = SyncState::Synced;
                     r.status.removed = true;
                     r.status.reason = None;
                     r.status.last_synchronized = Some(unix_now());
-                    r.applied = None;
+                    r.applied = match r.applied.take() {
+                        Some(Applied::User(a)) if kept => Some(Applied::User(AppliedUser {
+                            desired: a.desired,
+                            known: None,
+                            routing: a.routing,
+                            external_id: a.external_id,
+                        })),
+                        _ => None,
+                    };
                 });
                 Outcome::Done(true)
             }

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod proxy;
+pub mod rng;
 pub mod routing;
 pub mod secrets;
 pub mod skills;
