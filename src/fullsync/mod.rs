@@ -6,6 +6,7 @@
 
 pub mod apply;
 pub mod config;
+mod guard;
 pub mod named;
 pub mod named_kinds;
 pub mod plan;
