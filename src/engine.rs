@@ -180,7 +180,6 @@ impl Shared {
                 waiter.kind.name(),
                 waiter.id
             );
-            self.queue.forget_accepted(&waiter);
             let priority = crate::kinds::priority(waiter.kind);
             if let Err(f) = self.queue.requeue(waiter, r.wanted_change(), priority) {
                 log::warn!("could not queue an object that waited: {}", f.message);

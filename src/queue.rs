@@ -225,13 +225,15 @@ impl WorkQueue {
         Ok(accepted)
     }
 
-    /// [`WorkQueue::enqueue`] for gcsync's own re-queuing of an object with what CIC last said of
-    /// it (released from a wait, its inherited skills or a code it used changed). Not a new
-    /// change from the host: it never replaces a change still waiting (that one is CIC's newer
-    /// word and is processed anyway, against the table as it is then; a forced re-queue only
-    /// makes it forced, and a waiting removal stays as it is; one waiting for a retry time goes
-    /// now, unchanged), and it leaves the object's acceptance sequence as it was, so a Force
-    /// Complete Sync's snapshot taken earlier is not made older than it ([`Self::newer_than`]).
+    /// [`WorkQueue::enqueue`] for gcsync's own re-queuing of an object (released from a wait,
+    /// its inherited skills or a code it used changed), so that it is processed again against
+    /// the table as it is then. Not a new change from the host: it carries CIC's latest accepted
+    /// word on the object, never an older one (`change` is what the object table last processed,
+    /// which lags a change still waiting or in flight): a change still waiting stays as it is (a
+    /// forced re-queue only makes it forced; one waiting for a retry time goes now); after an
+    /// accepted removal nothing is queued; otherwise the latest accepted object goes, forced as
+    /// `change` is. The object's acceptance sequence is left as it was, so a Force Complete
+    /// Sync's snapshot taken earlier is not made older than it ([`Self::newer_than`]).
     pub fn requeue(
         &self,
         key: ObjectKey,
@@ -239,13 +241,21 @@ impl WorkQueue {
         priority: Priority,
     ) -> Result<bool, Failure> {
         let mut g = self.lock();
+        let forced = change.is_forced();
         let pending = g.pending.get(&key).map(|p| p.change.clone());
         let waiting = pending
             .clone()
             .or_else(|| g.delayed.get(&key).map(|p| p.change.clone()));
-        let change = match waiting {
-            None => Arc::new(change),
-            Some(w) => match (&*w, change.is_forced()) {
+        let latest = match g.accepted.get(&key) {
+            Some(Accepted::Change(c)) => Some(c.clone()),
+            Some(Accepted::Synced(o)) => Some(Arc::new(Change::Upsert {
+                object: (**o).clone(),
+                force: false,
+            })),
+            None => None,
+        };
+        let change = match (waiting, latest) {
+            (Some(w), _) => match (&*w, forced) {
                 (Change::Remove, _) => return Ok(false),
                 (Change::Upsert { object, .. }, true) => Arc::new(Change::Upsert {
                     object: object.clone(),
@@ -254,6 +264,14 @@ impl WorkQueue {
                 _ if pending.is_some() => return Ok(false),
                 _ => w,
             },
+            (None, Some(l)) => match &*l {
+                Change::Remove => return Ok(false),
+                Change::Upsert { object, .. } => Arc::new(Change::Upsert {
+                    object: object.clone(),
+                    force: forced,
+                }),
+            },
+            (None, None) => Arc::new(change),
         };
         g.accepted.remove(&key);
         let before = g.accepted_seq.get(&key).copied();

@@ -175,7 +175,6 @@ pub fn requeue_users_for_skills(shared: &Shared, users: &[String]) {
         if r.source.is_none() {
             continue;
         }
-        shared.queue.forget_accepted(&key);
         let priority = super::priority(key.kind);
         if let Err(f) = shared.queue.requeue(key, r.wanted_change(), priority) {
             log::warn!(

@@ -317,7 +317,6 @@ impl Worker {
         let Some(object) = r.source.as_deref() else {
             return;
         };
-        self.shared.queue.forget_accepted(key);
         let change = Change::Upsert {
             object: object.clone(),
             force,
