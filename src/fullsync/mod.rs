@@ -7,6 +7,7 @@
 pub mod apply;
 pub mod assignments;
 pub mod config;
+mod guard;
 pub mod named;
 pub mod named_kinds;
 mod ownership;

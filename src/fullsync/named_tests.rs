@@ -1,6 +1,23 @@
 use super::*;
+use crate::fullsync::named::Reconcile;
 use crate::fullsync::named::{plan_named, NamedFacts};
 use crate::fullsync::plan::{Found, OpKind, Plan};
+
+fn facts<R: Reconcile>(
+    r: &R,
+    snapshot: Option<&[R::Want]>,
+    org: &[R::Have],
+    local: &HashMap<String, LocalNamed>,
+) -> Plan {
+    plan_named(
+        r,
+        &NamedFacts::<R> {
+            snapshot,
+            org,
+            local,
+        },
+    )
+}
 
 fn got(p: &Plan) -> Vec<(&str, OpKind, Vec<String>)> {
     p.ops
@@ -63,14 +80,7 @@ fn codes_in_sync_cost_nothing_and_drift_deletion_adoption_and_removal_are_planne
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect();
-    let p = plan_named(
-        &Codes,
-        &NamedFacts::<Codes> {
-            snapshot: Some(&snap),
-            org: &org,
-            local: &local,
-        },
-    );
+    let p = facts(&Codes, Some(&snap), &org, &local);
     assert_eq!(
         got(&p),
         vec![
@@ -97,14 +107,7 @@ fn codes_in_sync_cost_nothing_and_drift_deletion_adoption_and_removal_are_planne
     );
     // No code part, or an empty one: nothing is removed.
     for snapshot in [None, Some(&[][..])] {
-        let p = plan_named(
-            &Codes,
-            &NamedFacts::<Codes> {
-                snapshot,
-                org: &org,
-                local: &local,
-            },
-        );
+        let p = facts(&Codes, snapshot, &org, &local);
         assert!(p.ops.is_empty(), "{:?}", p.ops);
     }
 }
@@ -114,14 +117,7 @@ fn look_alikes_are_adopted_only_by_exact_name_and_never_from_another_owner() {
     let snap = [code("W1", "sold"), code("W2", "Taken")];
     let org = [named("g1", "Sold"), named("g2", "Taken")];
     let local = HashMap::from([("W9".to_string(), linked("g2", None, None))]);
-    let p = plan_named(
-        &Codes,
-        &NamedFacts::<Codes> {
-            snapshot: Some(&snap),
-            org: &org,
-            local: &local,
-        },
-    );
+    let p = facts(&Codes, Some(&snap), &org, &local);
     let ops: Vec<(&str, OpKind)> = p.ops.iter().map(|o| (o.id.as_str(), o.op)).collect();
     // W9 (owner of g2) is missing from the snapshot: removed; g1 differs in case: not adopted.
     assert_eq!(
@@ -180,14 +176,7 @@ fn a_toggled_skill_is_moved_and_a_look_alike_of_the_other_category_is_not_adopte
             ),
         ),
     ]);
-    let p = plan_named(
-        &Skills,
-        &NamedFacts::<Skills> {
-            snapshot: Some(&snap),
-            org: &org,
-            local: &local,
-        },
-    );
+    let p = facts(&Skills, Some(&snap), &org, &local);
     assert_eq!(
         got(&p),
         vec![
@@ -296,14 +285,7 @@ fn queue_drift_is_what_the_worker_would_add_or_remove_and_waiting_is_named() {
             (w.id.clone(), l)
         })
         .collect();
-    let p = plan_named(
-        &q,
-        &NamedFacts::<Queues> {
-            snapshot: Some(&snap),
-            org: &org,
-            local: &local,
-        },
-    );
+    let p = facts(&q, Some(&snap), &org, &local);
     let s = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     assert_eq!(
         got(&p),

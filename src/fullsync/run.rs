@@ -4,6 +4,7 @@
 //! linked.
 
 use super::apply::{apply_named, local_named};
+use super::guard::guard;
 use super::named::{plan_named, NamedFacts};
 use super::named_kinds::{Codes, Queues, Skills};
 use super::plan::{self, Facts, Op, OpKind, Plan};
@@ -14,7 +15,6 @@ use crate::engine::Shared;
 use crate::object::{GcsyncObjectKind, ObjectKey};
 use crate::queue::Change;
 use crate::result::Failure;
-use crate::settings::Settings;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -396,36 +396,6 @@ fn ready_ids(
         }
     }
     out
-}
-
-/// Splits a kind's plan into what is applied now and the removals the deletion guard holds
-/// (more than `deletion_guard_percent` of the kind's owned objects, or `deletion_guard_max`).
-fn guard(
-    settings: &Settings,
-    kind: GcsyncObjectKind,
-    plan: &Plan,
-) -> (Vec<Op>, Vec<Op>, Option<String>) {
-    let g = &settings.full_sync;
-    let removes = plan.ops.iter().filter(|o| o.op == OpKind::Remove).count();
-    let too_many = removes as u64 > g.deletion_guard_max;
-    let too_much = removes * 100 > g.deletion_guard_percent as usize * plan.owned;
-    if !g.deletion_guard || removes == 0 || !(too_many || too_much) {
-        return (plan.ops.clone(), Vec::new(), None);
-    }
-    let reason = format!(
-        "the run would remove {removes} of {} owned {}(s), more than deletion_guard_percent={} % \
-         or deletion_guard_max={}; call gcsync_force_sync_release_held to apply them",
-        plan.owned,
-        kind.name(),
-        g.deletion_guard_percent,
-        g.deletion_guard_max
-    );
-    let (held, apply) = plan
-        .ops
-        .iter()
-        .cloned()
-        .partition(|o| o.op == OpKind::Remove);
-    (apply, held, Some(reason))
 }
 
 /// `gcsync_set_role`: `standby` stops every Genesys Cloud call (hooks are still accepted and

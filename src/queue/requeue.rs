@@ -47,7 +47,13 @@ impl WorkQueue {
             }
             return Ok(false);
         }
-        let latest = match g.accepted.remove(&key) {
+        let latest = match g.accepted.get(&key) {
+            // After an accepted removal nothing is queued: it is applied (or being applied), and
+            // re-queuing its object's older data would bring the object back.
+            Some(Accepted::Change(c)) if matches!(**c, Change::Remove) => return Ok(false),
+            _ => g.accepted.remove(&key),
+        };
+        let latest = match latest {
             Some(Accepted::Change(c)) => (*c).clone(),
             Some(Accepted::Synced(object)) => Change::Upsert {
                 object: (*object).clone(),

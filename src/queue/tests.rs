@@ -488,3 +488,28 @@ fn an_internal_requeue_never_replaces_a_waiting_change() {
     assert_eq!(got[&a], Change::Remove);
     assert_eq!(got[&b], forced(user("b", "new")));
 }
+
+#[test]
+fn an_internal_requeue_carries_the_latest_accepted_word_not_the_tables() {
+    let q = WorkQueue::new(10, 0);
+    let (a, b) = (ObjectKey::user("a"), ObjectKey::user("b"));
+    // A removal taken by a worker (in flight, the table not updated yet): nothing is queued.
+    q.enqueue(a.clone(), Change::Remove, Priority::Normal)
+        .unwrap();
+    let (k, _) = q.next(0, T).unwrap();
+    assert!(!q
+        .requeue(a.clone(), user("a", "old"), Priority::Normal, false)
+        .unwrap());
+    q.finish(&k, true);
+    // A newer change in flight: the re-queue carries it, not the table's older one.
+    q.enqueue(b.clone(), user("b", "new"), Priority::Normal)
+        .unwrap();
+    let (k, _) = q.next(0, T).unwrap();
+    assert!(q
+        .requeue(b.clone(), user("b", "old"), Priority::Normal, false)
+        .unwrap());
+    q.finish(&k, true);
+    let (k, p) = q.next(0, T).unwrap();
+    assert_eq!((k, (*p.change).clone()), (b.clone(), user("b", "new")));
+    assert!(q.next(0, T).is_none());
+}
