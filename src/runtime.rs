@@ -130,8 +130,8 @@ pub fn init(host: &GcsyncHost) -> Result<(), Failure> {
     let host = Host(*host);
     let settings = load_settings(&host)?;
     check_connection(&settings)?;
-    let (db, mut loaded) = Db::open(&settings.data_dir)?;
-    let unclean = db.previous_run_unclean()?;
+    let (mut db, mut loaded) = Db::open(&settings.data_dir)?;
+    let unclean = db.mark_running()?;
     logging::connect(host, settings.log_level, redactions(&settings));
     if let Some(m) = &loaded.migrated {
         log::info!("{m}");

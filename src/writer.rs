@@ -144,7 +144,7 @@ fn add_journal(shared: &Shared, batch: &mut Batch, state: &mut JournalState, sto
     }
     if stopping && !state.clean_stop_written {
         state.clean_stop_written = true;
-        // The clean-stop marker (`run` set it to `running` at the start).
+        // The clean-stop marker (`Db::mark_running` set it to `running` at the start).
         let key = crate::store::RUN_STATE_KEY;
         batch.extra.meta.retain(|(k, _)| *k != key);
         batch.extra.meta.push((key, Some("clean".into())));
@@ -171,17 +171,6 @@ pub fn run(mut db: Db, shared: Arc<Shared>, rx: Receiver<Msg>) {
     let mut stopping = false;
     let mut failures_after_stop = 0;
     let mut journal = JournalState::default();
-    // This run's marker first (`Db::previous_run_unclean` read the last one), before anything
-    // else is written: a crash after any write of this run is seen as unclean at the next start.
-    let mut start = Batch::default();
-    let running = (crate::store::RUN_STATE_KEY, Some("running".to_string()));
-    start.extra.meta.push(running);
-    if let Err(f) = db.commit_with(&[], &[], &start.extra) {
-        log::error!("cannot save to the data directory: {}", f.message);
-        shared.metrics.set_last_error(None, f.message.clone());
-        last_error = Some(f.message.clone());
-        carry = Some(start);
-    }
     loop {
         let first = if carry.is_some() {
             // Back off after a failed commit, still accepting messages.

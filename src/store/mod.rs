@@ -167,11 +167,10 @@ impl Db {
         &self.path
     }
 
-    /// Whether the previous run ended without a clean stop (the `run_state` meta row still
-    /// says `running`). Only reads: the writer thread marks this run `running` in its first
-    /// commit, before anything else it writes ([`RUN_STATE_KEY`]), so `gcsync_init` does not
-    /// wait for an fsync (the first write after a clean stop also creates the WAL file).
-    pub fn previous_run_unclean(&self) -> Result<bool, Failure> {
+    /// Marks the start of a run (the `run_state` meta row becomes `running`; a clean stop sets
+    /// it to `clean`) and returns whether the previous run ended without a clean stop.
+    pub fn mark_running(&mut self) -> Result<bool, Failure> {
+        let fail = |e| sql_failure("marking the start", &self.path, e);
         let before: Option<String> = self
             .conn
             .query_row(
@@ -184,7 +183,14 @@ impl Db {
                 rusqlite::Error::QueryReturnedNoRows => Ok(None),
                 e => Err(e),
             })
-            .map_err(|e| sql_failure("reading the last stop", &self.path, e))?;
+            .map_err(fail)?;
+        self.conn
+            .execute(
+                "INSERT INTO meta (key, value) VALUES (?1, 'running') \
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [RUN_STATE_KEY],
+            )
+            .map_err(fail)?;
         Ok(before.as_deref() == Some("running"))
     }
 
