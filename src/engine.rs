@@ -321,18 +321,6 @@ impl Shared {
         })
     }
 
-    /// Hands several object rows to the writer and waits until all are durable (one commit).
-    pub fn persist_all_durably(&self, rows: Vec<RowWrite>) -> Result<(), crate::result::Failure> {
-        let n = rows.len();
-        for (i, w) in rows.into_iter().enumerate() {
-            if i + 1 == n {
-                return self.persist_durably(w);
-            }
-            self.persist(w);
-        }
-        Ok(())
-    }
-
     /// Waits (at most `timeout`) until every row handed to the writer so far is durable.
     pub fn barrier(&self, timeout: std::time::Duration) -> Result<(), crate::result::Failure> {
         let (tx, rx) = crossbeam_channel::bounded(1);

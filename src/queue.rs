@@ -22,7 +22,7 @@ mod intake;
 mod requeue;
 mod waiting;
 use intake::{unsaved_insert, Replaced};
-use waiting::{Accepted, Delayed, Waiting};
+use waiting::{Accepted, Delayed, Last, Waiting};
 
 /// What should happen to an object (of any kind).
 // An upsert is the common case; boxing its object would cost an allocation per change.
@@ -121,11 +121,10 @@ struct Inner {
     /// The last sequence number given out.
     seq: u64,
     unsaved: HashMap<ObjectKey, (u64, Arc<Change>)>,
-    /// The last change accepted per object, while it is pending or after it synced.
-    accepted: HashMap<ObjectKey, Accepted>,
-    /// The sequence number of the last change accepted per object in this process (a full
-    /// sync does not overwrite a change newer than its snapshot).
-    accepted_seq: HashMap<ObjectKey, u64>,
+    /// Per object: the last change accepted, while it is pending or after it synced, and the
+    /// sequence number of the last change accepted in this process (a full sync does not
+    /// overwrite a change newer than its snapshot). One map, so each object's key is held once.
+    accepted: HashMap<ObjectKey, Last>,
 }
 
 impl Inner {
@@ -276,7 +275,7 @@ impl WorkQueue {
         limit: u64,
         old: &mut Replaced,
     ) -> Result<Option<Signal>, Failure> {
-        if g.accepted_seq.get(&key).is_some_and(|s| *s > limit) {
+        if g.accepted.get(&key).is_some_and(|a| a.seq > limit) {
             return Ok(None);
         }
         if g.closed {
@@ -285,7 +284,12 @@ impl WorkQueue {
                 "gcsync is shutting down; the change was not accepted",
             ));
         }
-        if !change.is_forced() && g.accepted.get(&key).is_some_and(|a| a.is(&change)) {
+        if !change.is_forced()
+            && g.accepted
+                .get(&key)
+                .and_then(|a| a.what.as_ref())
+                .is_some_and(|a| a.is(&change))
+        {
             return Ok(None);
         }
         let waiting = g.pending.contains_key(&key) || g.delayed.contains_key(&key);
@@ -301,16 +305,13 @@ impl WorkQueue {
         g.seq += 1;
         let seq = g.seq;
         match g.accepted.get_mut(&key) {
-            Some(a) => old.accepted = Some(std::mem::replace(a, Accepted::Change(change.clone()))),
-            None => {
-                g.accepted
-                    .insert(key.clone(), Accepted::Change(change.clone()));
+            Some(a) => {
+                old.accepted = a.what.replace(Accepted::Change(change.clone()));
+                a.seq = seq;
             }
-        }
-        match g.accepted_seq.get_mut(&key) {
-            Some(s) => *s = seq,
             None => {
-                g.accepted_seq.insert(key.clone(), seq);
+                let what = Some(Accepted::Change(change.clone()));
+                g.accepted.insert(key.clone(), Last { what, seq });
             }
         }
         let holder = g.in_flight.get(&key).copied();
@@ -367,7 +368,9 @@ impl WorkQueue {
     /// Forgets the last accepted change of an object, so the same change is accepted (and
     /// processed) again: used when settings change how an unchanged object maps.
     pub fn forget_accepted(&self, key: &ObjectKey) {
-        self.lock().accepted.remove(key);
+        if let Some(a) = self.lock().accepted.get_mut(key) {
+            a.what = None;
+        }
     }
 
     /// The number of worker slots.
@@ -400,8 +403,7 @@ impl WorkQueue {
         let mut g = self.lock();
         g.seq = g.seq.max(seq);
         let change = Arc::new(change);
-        g.accepted
-            .insert(key.clone(), Accepted::Change(change.clone()));
+        g.accepted.entry(key.clone()).or_default().what = Some(Accepted::Change(change.clone()));
         g.pending.insert(
             key.clone(),
             Pending {
@@ -417,24 +419,20 @@ impl WorkQueue {
 
     /// Whether a change of `key` was accepted after sequence number `limit` in this process.
     pub fn newer_than(&self, key: &ObjectKey, limit: u64) -> bool {
-        self.lock()
-            .accepted_seq
-            .get(key)
-            .is_some_and(|s| *s > limit)
+        self.lock().accepted.get(key).is_some_and(|a| a.seq > limit)
     }
 
     /// Records that `change` is what an object already holds (loaded at start), so an identical
     /// event costs nothing.
     pub fn remember_applied(&self, key: ObjectKey, change: Change) {
-        self.lock()
-            .accepted
-            .insert(key, Accepted::Change(Arc::new(change)));
+        self.lock().accepted.entry(key).or_default().what =
+            Some(Accepted::Change(Arc::new(change)));
     }
 
     /// Records that an object synced with `object` (loaded at start): the same as
     /// [`WorkQueue::remember_applied`] with an unforced upsert of it, without copying it.
     pub fn remember_synced(&self, key: ObjectKey, object: Arc<CicObject>) {
-        self.lock().accepted.insert(key, Accepted::Synced(object));
+        self.lock().accepted.entry(key).or_default().what = Some(Accepted::Synced(object));
     }
 
     /// Makes room for `objects` remembered changes at once (at start, before the loaded
@@ -530,7 +528,9 @@ impl WorkQueue {
         g.in_flight.remove(key);
         let newer = g.pending.get(key).map(|p| p.priority);
         if !synced && newer.is_none() {
-            g.accepted.remove(key);
+            if let Some(a) = g.accepted.get_mut(key) {
+                a.what = None;
+            }
         }
         drop(g);
         if let Some(priority) = newer {

@@ -105,6 +105,15 @@ impl Accepted {
     }
 }
 
+/// What the queue remembers of an object's accepted changes: the last one (`None` once
+/// forgotten, or after it failed: the same change is then accepted again) and the sequence
+/// number of the last change accepted in this process (0: none).
+#[derive(Default)]
+pub(super) struct Last {
+    pub(super) what: Option<Accepted>,
+    pub(super) seq: u64,
+}
+
 /// Waiting changes by object, and their keys in the order each object became waiting: the
 /// order of the channels the workers take keys from, so planning ahead
 /// ([`super::WorkQueue::peek_waiting`]) reads the next few without scanning every waiting

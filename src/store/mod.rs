@@ -12,7 +12,6 @@
 
 mod codec;
 mod journal;
-mod load;
 mod migrate;
 mod schema;
 
@@ -197,7 +196,32 @@ impl Db {
 
     fn load(&self) -> Result<Loaded, Failure> {
         let fail = |e| sql_failure("reading it", &self.path, e);
-        let mut out = load::objects(&self.conn, &self.path)?;
+        let mut out = Loaded::default();
+        // One pass over the objects (rows and pending changes together), into a map sized once:
+        // max(rowid) is read from the table's b-tree at once and bounds the number of rows.
+        let most: i64 = self
+            .conn
+            .query_row("SELECT coalesce(max(rowid), 0) FROM objects", [], |r| {
+                r.get(0)
+            })
+            .map_err(fail)?;
+        out.rows
+            .reserve(usize::try_from(most).unwrap_or(0).min(10_000_000));
+        let mut stmt = self
+            .conn
+            .prepare_cached(codec::SELECT_OBJECTS)
+            .map_err(fail)?;
+        let mut rows = stmt.query([]).map_err(fail)?;
+        while let Some(row) = rows.next().map_err(fail)? {
+            let (key, rec) = codec::read_object(row).map_err(fail)?;
+            out.last_seq = out.last_seq.max(rec.seq);
+            if let Some((change, seq)) = codec::read_change(row, key.kind).map_err(fail)? {
+                out.last_seq = out.last_seq.max(seq);
+                out.pending.push((key.clone(), change, seq));
+            }
+            out.rows.insert(key, rec);
+        }
+        out.pending.sort_unstable_by_key(|(_, _, seq)| *seq);
         let month = crate::usage::month_of(crate::clock::unix_now());
         let calls = journal::month_calls(&self.conn, &month).map_err(fail)?;
         out.month_calls = (month, calls);
