@@ -2,6 +2,7 @@
 //! synced, a workgroup's skills changed, settings changed how it maps), without ever replacing
 //! a newer change of it by older data.
 
+use super::waiting::Last;
 use super::{Accepted, Change, Priority, WorkQueue};
 use crate::object::ObjectKey;
 use crate::result::Failure;
@@ -47,11 +48,15 @@ impl WorkQueue {
             }
             return Ok(false);
         }
-        let latest = match g.accepted.get(&key) {
+        let latest = match g.accepted.get_mut(&key) {
             // After an accepted removal nothing is queued: it is applied (or being applied), and
             // re-queuing its object's older data would bring the object back.
-            Some(Accepted::Change(c)) if matches!(**c, Change::Remove) => return Ok(false),
-            _ => g.accepted.remove(&key),
+            Some(Last {
+                what: Some(Accepted::Change(c)),
+                ..
+            }) if matches!(**c, Change::Remove) => return Ok(false),
+            Some(last) => last.what.take(),
+            None => None,
         };
         let latest = match latest {
             Some(Accepted::Change(c)) => (*c).clone(),
@@ -71,7 +76,7 @@ impl WorkQueue {
         // Not a new change from the host: the object's acceptance sequence stays as it was, so
         // a Force Complete Sync's snapshot taken earlier is not made older than it
         // (`newer_than`).
-        let seq = g.accepted_seq.get(&key).copied();
+        let seq = g.accepted.get(&key).map_or(0, |l| l.seq);
         let step = self.accept(
             &mut g,
             key.clone(),
@@ -81,10 +86,9 @@ impl WorkQueue {
             &mut old,
         );
         if matches!(step, Ok(Some(_))) {
-            match seq {
-                Some(s) => g.accepted_seq.insert(key, s),
-                None => g.accepted_seq.remove(&key),
-            };
+            if let Some(last) = g.accepted.get_mut(&key) {
+                last.seq = seq;
+            }
         }
         drop(g);
         drop(old);
