@@ -44,7 +44,9 @@ impl UsageDelta {
     }
 }
 
-/// The calls made since the worker's last item ended, i.e. for the item it is processing.
+/// The calls made since the worker's last item ended, i.e. for the item it is processing. Kept
+/// per thread: each worker makes its item's calls on its own thread, so with several workers
+/// an item's audit counts its own calls, never a neighbour's.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ItemCalls {
     /// Answered calls (token requests included).
@@ -57,6 +59,11 @@ pub struct ItemCalls {
     pub last_status: Option<u16>,
     /// `ININ-Correlation-Id` of the last answered call that had one.
     pub correlation_id: Option<String>,
+}
+
+thread_local! {
+    /// This thread's [`ItemCalls`].
+    static ITEM: std::cell::RefCell<ItemCalls> = std::cell::RefCell::new(ItemCalls::default());
 }
 
 /// Where the usage of the month stands against the allowance.
@@ -99,7 +106,6 @@ struct Inner {
     month: String,
     month_calls: u64,
     unsaved: UsageDelta,
-    item: ItemCalls,
     warned: (String, Option<UsageState>),
 }
 
@@ -148,25 +154,30 @@ impl Usage {
         let h = g.unsaved.hours.entry(now / 3600).or_default();
         h.0 += 1;
         h.1 += limited;
-        g.item.calls += 1;
-        g.item.last_status = Some(status);
-        if let Some(c) = correlation_id {
-            g.item.correlation_id = Some(c.to_string());
-        }
+        drop(g);
+        ITEM.with(|i| {
+            let mut i = i.borrow_mut();
+            i.calls += 1;
+            i.last_status = Some(status);
+            if let Some(c) = correlation_id {
+                i.correlation_id = Some(c.to_string());
+            }
+        });
     }
 
     /// Notes a successful write and the names of the fields its body set.
     pub fn wrote<'a>(&self, fields: impl Iterator<Item = &'a str>) {
-        let mut g = self.lock();
-        g.item.writes += 1;
-        g.item
-            .fields
-            .extend(fields.filter(|f| *f != "version").map(str::to_string));
+        ITEM.with(|i| {
+            let mut i = i.borrow_mut();
+            i.writes += 1;
+            i.fields
+                .extend(fields.filter(|f| *f != "version").map(str::to_string));
+        });
     }
 
-    /// The calls since the last take (the worker takes them when an item ends).
+    /// The calls this thread made since its last take (a worker takes them when an item ends).
     pub fn take_item(&self) -> ItemCalls {
-        std::mem::take(&mut self.lock().item)
+        ITEM.with(|i| std::mem::take(&mut *i.borrow_mut()))
     }
 
     /// The counts not yet handed to the writer.
