@@ -121,6 +121,7 @@ impl Worker {
                     cat.name(),
                     old.name()
                 );
+                self.requeue_users_of(&key.id);
                 self.update(key, |r| {
                     r.status.genesys_id = None;
                     r.applied = None;
@@ -271,6 +272,31 @@ impl Worker {
         Ok(done)
     }
 
+    /// Queues again every user whose CIC data gives it `skill` (directly or through a
+    /// workgroup): after the skill's Genesys object went (deleted, or moved by the toggle), a
+    /// user a worker was assigning it to at that very moment holds the old object, which
+    /// [`Self::unassign_everywhere`] could not see yet; processed again, it drops the old one
+    /// and takes the new one (or waits for it). A user whose assignments come out the same
+    /// costs no call.
+    fn requeue_users_of(&self, skill: &str) {
+        let gives = |list: &[crate::payloads::SkillRef]| list.iter().any(|s| s.id == skill);
+        let mut users: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+        for (_, r) in self.shared.objects.select(|r| {
+            matches!(r.source.as_deref(), Some(CicObject::User(u)) if gives(&u.skills))
+                || matches!(r.source.as_deref(), Some(CicObject::Workgroup(w)) if gives(&w.skills))
+        }) {
+            match r.source.as_deref() {
+                Some(CicObject::User(u)) => {
+                    users.insert(u.id.clone());
+                }
+                Some(CicObject::Workgroup(w)) => users.extend(w.members.iter().cloned()),
+                _ => {}
+            }
+        }
+        let users: Vec<String> = users.into_iter().collect();
+        crate::kinds::skill::requeue_users_for_skills(&self.shared, &users);
+    }
+
     pub(super) fn remove_skill(
         &mut self,
         key: &ObjectKey,
@@ -317,6 +343,7 @@ impl Worker {
             r.status.last_synchronized = Some(unix_now());
             r.applied = None;
         });
+        self.requeue_users_of(&key.id);
         Outcome::Done(true)
     }
 }
