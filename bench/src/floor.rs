@@ -5,8 +5,9 @@
 //!
 //! Scenarios: (1) initial sync into an empty org; (2) into the half-populated org (every other
 //! user, skill, language, code and queue already there, unowned, with exact names); (3) one
-//! field change; (4) a no-op and (5) a 1 % drift Force Complete Sync (users: today's full sync
-//! reconciles users only). Floors and pusher formulas: `floor_calc.rs` and BENCHMARKS.md.
+//! field change; (4) a no-op and (5) a 1 % drift Force Complete Sync of every kind (the snapshot
+//! in parts: `floor_drift.rs`). Floors and pusher formulas: `floor_calc.rs`, `floor_lists.rs`
+//! and BENCHMARKS.md.
 
 use crate::child::{emit, wait_for_parent, Proc};
 use crate::floor_calc::{self, Existing, Term, Work, GROUPS};
@@ -14,6 +15,7 @@ use crate::host;
 use crate::org::{self, RefOrg, Sizes, SEED};
 use crate::org_json::{self, code_json, skill_json, user_value, workgroup_json};
 use crate::report::{Report, Target};
+use crate::{floor_drift, floor_lists};
 use gc_emulator::Emulator;
 use gcsync::object::GcsyncObjectKind;
 use serde_json::{json, Value};
@@ -39,7 +41,7 @@ fn users(org: &RefOrg, changed: Option<(usize, u64)>) -> Vec<Value> {
 
 /// Child: the whole org through the hooks (skills, codes, users, workgroups, in one burst),
 /// settled; then, when `more`, on the parent's word each: one user's phone changed; a Force
-/// Complete Sync of the users; the same again (the parent drifted 1 % in between).
+/// Complete Sync of every kind; the same again (the parent drifted 1 % in between).
 pub fn child(p: &Value) {
     let n = p["users"].as_u64().unwrap() as usize;
     let org = org::generate(SEED, Sizes::with_users(n));
@@ -83,7 +85,8 @@ pub fn child(p: &Value) {
     emit(json!({"settled": host::settle(LONG)}));
     for _ in 0..2 {
         wait_for_parent();
-        emit(json!({"settled": host::force_sync_users(&now, LONG)}));
+        let parts = floor_drift::parts(&org, now.clone());
+        emit(json!({"settled": host::force_sync(&parts, LONG)}));
     }
     host::shutdown(Duration::from_secs(60));
 }
@@ -219,7 +222,7 @@ impl Measured {
 /// quick org meets it; the half-populated ratio is not (300 skills and 200 codes beside 1 000
 /// users make the adoption calls 5 times their share at full size; see BENCHMARKS.md): its
 /// writes are asserted instead.
-fn quick_checks(r: &mut Report, n: usize, drifted: usize, m: &[Measured]) {
+fn quick_checks(r: &mut Report, n: usize, drift_writes: usize, m: &[Measured]) {
     let ratio = |x: &Measured| format!("{} calls, floor {}", x.made, x.floor);
     let within = |x: &Measured| x.made as f64 <= TARGET * x.floor as f64;
     r.check(
@@ -232,16 +235,21 @@ fn quick_checks(r: &mut Report, n: usize, drifted: usize, m: &[Measured]) {
         m[1].made == 1,
         &ratio(&m[1]),
     );
-    let pages = n.div_ceil(floor_calc::USERS_PAGE);
+    let tokens = |x: &Measured| x.group("token").1;
     r.check(
-        "no-op Force Complete Sync: no write, ⌈N/500⌉ user reads",
-        m[2].writes() == m[2].group("token").1 && m[2].group("users") == (pages, 0),
-        &format!("{:?}", m[2].groups),
+        "no-op Force Complete Sync of every kind: no write, exactly the floor's reads",
+        m[2].writes() == tokens(&m[2]) && m[2].made - tokens(&m[2]) == m[2].floor,
+        &format!("{}; {:?}", ratio(&m[2]), m[2].groups),
     );
     r.check(
-        "1 % drift Force Complete Sync: one write per drifted user",
-        m[3].writes() - m[3].group("token").1 == drifted,
-        &format!("{:?}", m[3].groups),
+        "1 % drift Force Complete Sync of every kind: one write per drifted object or bulk, reads \
+         of the no-op + one re-read per drifted queue part",
+        m[3].writes() - tokens(&m[3]) == drift_writes && m[3].made - tokens(&m[3]) == m[3].floor,
+        &format!(
+            "{drift_writes} writes wanted; {}; {:?}",
+            ratio(&m[3]),
+            m[3].groups
+        ),
     );
     r.check(
         "empty org, users by Force Complete Sync: calls ≤ 1.05 × floor",
@@ -328,12 +336,6 @@ pub fn run(r: &mut Report, root: &Path, n: usize, quick: bool) {
     };
     r.check("one change settled", one["settled"] == true, "");
     ratios.push(scenario(r, "one field change (a phone)", &emu, &work));
-    let full = |drifted: usize| Work {
-        users_in_org: n,
-        users_patched: drifted,
-        full_read: true,
-        ..Work::default()
-    };
     emu.clear_requests();
     c.send("go");
     let noop = c.next(LONG);
@@ -342,47 +344,29 @@ pub fn run(r: &mut Report, root: &Path, n: usize, quick: bool) {
         noop["settled"] == true,
         "",
     );
-    ratios.push(scenario(
-        r,
-        "no-op Force Complete Sync (users)",
-        &emu,
-        &full(0),
-    ));
-    let drift = org.drift(SEED);
-    let drift_n = drift.len();
-    for (i, name) in &drift {
-        let g = emu
-            .user_by_email(&org.users[*i].email)
-            .expect("synced user");
-        emu.drift_user_name(g["id"].as_str().unwrap(), name);
-    }
+    let full = |emu: &Emulator| Work {
+        users_in_org: emu.users().len(),
+        full_read: true,
+        lists: Some(floor_lists::read(emu)),
+        ..Work::default()
+    };
+    let title = "no-op Force Complete Sync (every kind)";
+    ratios.push(scenario(r, title, &emu, &full(&emu)));
+    let drift = floor_drift::apply(&emu, &org, org.drift(SEED));
+    let work = drift.work(&org, full(&emu));
+    let drift_writes = drift.writes();
     emu.clear_requests();
     c.send("go");
     let fixed = c.next(LONG);
-    let repaired = drift
-        .iter()
-        .filter(|(i, _)| {
-            let g = emu.user_by_email(&org.users[*i].email).unwrap();
-            g["name"] == org.users[*i].display_name.as_str()
-        })
-        .count();
+    let (repaired, drifted) = drift.repaired(&emu, &org);
     r.check(
-        "1 % drift Force Complete Sync repaired every drifted user",
-        fixed["settled"] == true && repaired == drift.len(),
-        &format!("{repaired} of {}", drift.len()),
+        "1 % drift Force Complete Sync put every drifted object back",
+        fixed["settled"] == true && repaired == drifted,
+        &format!("{repaired} of {drifted}"),
     );
-    ratios.push(scenario(
-        r,
-        "1 % drift Force Complete Sync (users)",
-        &emu,
-        &full(drift.len()),
-    ));
+    let title = "1 % drift Force Complete Sync (every kind)";
+    ratios.push(scenario(r, title, &emu, &work));
     end(c, &dir);
-    r.slot(
-        "no-op / 1 % drift Force Complete Sync of queues, members, skills, languages, assignments, codes",
-        10,
-        "needs the full sync of kinds (issue 10)",
-    );
     // (1b): the users of (1) sent as a Force Complete Sync snapshot instead of hooks.
     let emu = crate::emulator(gc_emulator::Faults::default());
     let dir = root.join("floor-fcs");
@@ -414,7 +398,7 @@ pub fn run(r: &mut Report, root: &Path, n: usize, quick: bool) {
     ratios.push(scenario(r, "initial sync, half-populated org", &emu, &work));
     end(c, &dir);
     if quick {
-        quick_checks(r, n, drift_n, &ratios);
+        quick_checks(r, n, drift_writes, &ratios);
     }
 }
 

@@ -9,9 +9,10 @@ use gc_emulator::LoggedRequest;
 use std::collections::BTreeMap;
 
 /// Endpoint groups, in print order.
-pub const GROUPS: [&str; 13] = [
+pub const GROUPS: [&str; 14] = [
     "token",
     "users",
+    "extid lookups",
     "externalid",
     "user skills",
     "user languages",
@@ -30,6 +31,8 @@ pub fn group(route: &str) -> &'static str {
     let r = route;
     if r == "/oauth/token" {
         "token"
+    } else if r.starts_with("/api/v2/users/externalid/") {
+        "extid lookups"
     } else if r.contains("/externalid") {
         "externalid"
     } else if r.contains("/routingskills") {
@@ -105,6 +108,15 @@ pub struct Work {
     pub assignments: Vec<(usize, usize)>,
     /// External ids recorded (one per user gcsync creates or adopts).
     pub external_ids: usize,
+    /// Users looked up by external id before being created (one each for a new user when the
+    /// org holds users gcsync does not own: README "Ownership in the org").
+    pub lookups: usize,
+    /// A Force Complete Sync of every kind: what the org held when it was read
+    /// (`floor_lists.rs`); `queue_sets` are then the drifted queues' repairs (each drifted part
+    /// read again before its write).
+    pub lists: Option<crate::floor_lists::Lists>,
+    /// Wrap-up codes renamed back (one PUT each).
+    pub codes_renamed: usize,
     /// Every user of the org read in pages (a Force Complete Sync).
     pub full_read: bool,
     /// New OAuth tokens the work needs (the first call of a process).
@@ -151,6 +163,14 @@ pub fn initial_work(
         // gcsync records the CIC id on every user it creates or adopts (README "Ownership in
         // the org"): one call each, whichever path linked it.
         external_ids: org.users.len(),
+        // The org holds users gcsync does not own: each new user is looked up first.
+        lookups: if e.users > 0 {
+            org.users.len() - e.users
+        } else {
+            0
+        },
+        lists: None,
+        codes_renamed: 0,
         full_read: false,
         tokens: 1,
     }
@@ -218,8 +238,10 @@ pub fn floor(w: &Work) -> BTreeMap<&'static str, Term> {
     // seeded queues hold none) to diff against the workgroup's (issue 8).
     let adopted = w.queues.1;
     let with_reads = |mut t: Term| {
-        t.calls += adopted;
-        t.formula += &format!(" + {adopted} reads of adopted queues");
+        if adopted > 0 {
+            t.calls += adopted;
+            t.formula += &format!(" + {adopted} reads of adopted queues");
+        }
         t
     };
     f.insert("members", with_reads(bulk("q", &members, 100)));
@@ -236,12 +258,25 @@ pub fn floor(w: &Work) -> BTreeMap<&'static str, Term> {
         },
     );
     f.insert(
+        "extid lookups",
+        Term {
+            calls: w.lookups,
+            formula: format!(
+                "{} (one per new user; the org holds unowned users)",
+                w.lookups
+            ),
+        },
+    );
+    f.insert(
         "token",
         Term {
             calls: w.tokens,
             formula: format!("{}", w.tokens),
         },
     );
+    if let Some(l) = &w.lists {
+        crate::floor_lists::floor(&mut f, l, w);
+    }
     f
 }
 
@@ -289,7 +324,11 @@ pub fn pusher(w: &Work) -> BTreeMap<&'static str, Term> {
     p.insert("user skills", one_each(skills, "skill assignments"));
     p.insert("user languages", one_each(langs, "language assignments"));
     p.insert("externalid", one_each(w.external_ids, "external ids"));
+    p.insert("extid lookups", one_each(w.lookups, "lookups"));
     p.insert("token", one_each(w.tokens, "tokens"));
+    if let Some(l) = &w.lists {
+        crate::floor_lists::pusher(&mut p, l, w);
+    }
     p
 }
 
@@ -324,6 +363,10 @@ mod tests {
             ("/api/v2/users/{userId}", "users"),
             ("/api/v2/users/search", "users"),
             ("/api/v2/users/{userId}/externalid", "externalid"),
+            (
+                "/api/v2/users/externalid/{authorityName}/{externalKey}",
+                "extid lookups",
+            ),
             ("/api/v2/users/{userId}/routingskills/bulk", "user skills"),
             (
                 "/api/v2/users/{userId}/routinglanguages/bulk",

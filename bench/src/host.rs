@@ -188,24 +188,28 @@ pub fn flush() {
     assert_eq!(r, GcsyncResult::Ok, "gcsync_flush: {}", last_error());
 }
 
-/// Commits a Force Complete Sync of `users` (CIC user JSON values), sent in chunks of 500
-/// through `gcsync_force_sync_begin` / `_add` / `_commit`; returns at once (the run goes on).
+/// Commits a Force Complete Sync of `users` (CIC user JSON values): [`force_sync_commit`] with
+/// the users' part only.
 pub fn force_sync_commit_users(users: &[Value]) {
+    force_sync_commit(&[(GcsyncObjectKind::User, users.to_vec())]);
+}
+
+/// Commits a Force Complete Sync of every part (a kind and its objects as its hook takes them),
+/// each sent in chunks of 500 through `gcsync_force_sync_begin` / `_add` / `_commit`; returns
+/// at once (the run goes on).
+pub fn force_sync_commit(parts: &[(GcsyncObjectKind, Vec<Value>)]) {
     let mut id = 0u64;
     // SAFETY: id is writable.
     let r = unsafe { gcsync_force_sync_begin(0, &mut id) };
     assert_eq!(r, GcsyncResult::Ok, "force_sync_begin: {}", last_error());
-    for part in users.chunks(500) {
-        let text = Value::Array(part.to_vec()).to_string();
-        // SAFETY: text is readable for its length.
-        let r = unsafe {
-            gcsync_force_sync_add(
-                GcsyncObjectKind::User as u32,
-                text.as_ptr().cast(),
-                text.len(),
-            )
-        };
-        assert_eq!(r, GcsyncResult::Ok, "force_sync_add: {}", last_error());
+    for (kind, objects) in parts {
+        for part in objects.chunks(500) {
+            let text = Value::Array(part.to_vec()).to_string();
+            // SAFETY: text is readable for its length.
+            let r =
+                unsafe { gcsync_force_sync_add(*kind as u32, text.as_ptr().cast(), text.len()) };
+            assert_eq!(r, GcsyncResult::Ok, "force_sync_add: {}", last_error());
+        }
     }
     let r = gcsync_force_sync_commit(0);
     assert_eq!(r, GcsyncResult::Ok, "force_sync_commit: {}", last_error());
@@ -217,8 +221,8 @@ pub fn force_sync_settle(timeout: Duration) -> bool {
     gcsync_force_sync_wait(ms) == GcsyncResult::Ok && settle(timeout)
 }
 
-/// [`force_sync_commit_users`], then [`force_sync_settle`].
-pub fn force_sync_users(users: &[Value], timeout: Duration) -> bool {
-    force_sync_commit_users(users);
+/// [`force_sync_commit`], then [`force_sync_settle`].
+pub fn force_sync(parts: &[(GcsyncObjectKind, Vec<Value>)], timeout: Duration) -> bool {
+    force_sync_commit(parts);
     force_sync_settle(timeout)
 }

@@ -14,6 +14,8 @@ mod budget;
 mod child;
 mod floor;
 mod floor_calc;
+mod floor_drift;
+mod floor_lists;
 mod hooks;
 mod host;
 mod org;
