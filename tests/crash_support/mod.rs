@@ -5,6 +5,7 @@
 //! stdin. A child still running when a test ends (or fails) is killed with it.
 #![allow(dead_code)]
 
+#[allow(unused_imports)] // used by crash_stream, not by every binary that includes this
 pub use crate::common::rng::Rng;
 use crate::common::*;
 use gc_emulator::{Emulator, EmulatorConfig};
