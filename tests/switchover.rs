@@ -19,7 +19,7 @@ use gcsync::result::GcsyncResult;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::io::BufRead;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 const A: &str = "server-a";
@@ -33,12 +33,6 @@ fn secret(client: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // The child host: one CIC server of the pair, driven by commands on its stdin.
 
-static ASKED: AtomicU32 = AtomicU32::new(0);
-
-unsafe extern "C" fn request_snapshot(_: *mut std::ffi::c_void, reason: u32) {
-    ASKED.store(reason, Ordering::SeqCst);
-}
-
 fn child_init() {
     let url = std::env::var("GCSYNC_CRASH_URL").unwrap();
     let dir = std::env::var("GCSYNC_CRASH_DIR").unwrap();
@@ -47,14 +41,7 @@ fn child_init() {
     set("client_id", &client);
     set("client_secret", &secret(&client));
     set("role", &std::env::var("GCSYNC_PAIR_ROLE").unwrap());
-    let mut h = host();
-    h.request_snapshot = Some(request_snapshot);
-    assert_eq!(
-        unsafe { gcsync_init(&h) },
-        GcsyncResult::Ok,
-        "{}",
-        last_error()
-    );
+    init_recording_snapshot_requests();
 }
 
 /// Waits up to 10 s for a snapshot request; answers its reason (0: none) and forgets it.
