@@ -267,6 +267,12 @@ pub fn shutdown(timeout: Duration) -> Result<(), Failure> {
     shared.request_stop(Instant::now() + timeout);
     shared.queue.close();
     shared.full_sync.stop();
+    if crate::fullsync::run::standby(&shared) {
+        // A standby's workers sleep until the role changes and have nothing to drain (the
+        // hooks it saved wait for the next start): wake them so shutdown does not wait for
+        // the timeout. After `request_stop`, so a worker woken here sees the stop.
+        shared.queue.interrupt_all();
+    }
     let threads = running
         .threads
         .lock()

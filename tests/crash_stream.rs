@@ -26,7 +26,7 @@ use gcsync::result::GcsyncResult;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::io::BufRead;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use stream_support::{check_statuses, compare, plan, user_links, Act, Desired, Kind, Op, Size};
 
@@ -75,25 +75,12 @@ fn snapshot_ops(parts: &[(Kind, Vec<Value>)]) -> Vec<Op> {
 // ---------------------------------------------------------------------------------------------
 // The child host.
 
-static ASKED: AtomicU32 = AtomicU32::new(0);
-
-unsafe extern "C" fn request_snapshot(_: *mut std::ffi::c_void, reason: u32) {
-    ASKED.store(reason, Ordering::SeqCst);
-}
-
 fn child_init() {
     let url = std::env::var("GCSYNC_CRASH_URL").unwrap();
     let dir = std::env::var("GCSYNC_CRASH_DIR").unwrap();
     child_settings(&url, &dir);
     set("sync_advanced_platform_objects", "true");
-    let mut h = host();
-    h.request_snapshot = Some(request_snapshot);
-    assert_eq!(
-        unsafe { gcsync_init(&h) },
-        GcsyncResult::Ok,
-        "{}",
-        last_error()
-    );
+    init_recording_snapshot_requests();
 }
 
 fn send(op: &Op) -> GcsyncResult {

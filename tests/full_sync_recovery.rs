@@ -108,3 +108,26 @@ fn a_standby_makes_no_call_keeps_the_hooks_and_takes_over_with_a_snapshot() {
     full_sync(&users(0..2));
     assert!(w.emu.user_by_email("u1@example.com").is_some());
 }
+
+#[test]
+fn a_standby_with_saved_hooks_shuts_down_without_waiting_for_the_timeout() {
+    let w = world();
+    set("role", "standby");
+    start_with_callback();
+    assert_eq!(user_changed(&users(0..1)[0].to_string()), GcsyncResult::Ok);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let t = std::time::Instant::now();
+    // The change was saved, not synced: said as for any unfinished change at shutdown.
+    assert_eq!(gcsync_shutdown(30_000), GcsyncResult::ShutdownTimedOut);
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(10),
+        "a standby's shutdown waited {:?} of its 30 s timeout",
+        t.elapsed()
+    );
+    assert!(w.emu.requests().is_empty(), "a standby calls nothing");
+    // The hook is still there at the next (active) start.
+    set("role", "active");
+    start_with_callback();
+    assert_eq!(gcsync_wait_settled(30_000), GcsyncResult::Ok);
+    assert!(w.emu.user_by_email("u0@example.com").is_some());
+}

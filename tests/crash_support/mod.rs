@@ -5,6 +5,7 @@
 //! stdin. A child still running when a test ends (or fails) is killed with it.
 #![allow(dead_code)]
 
+#[allow(unused_imports)] // used by crash_stream, not by every binary that includes this
 pub use crate::common::rng::Rng;
 use crate::common::*;
 use gc_emulator::{Emulator, EmulatorConfig};
@@ -12,6 +13,7 @@ use gcsync::result::GcsyncResult;
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
@@ -52,6 +54,26 @@ pub fn child_settings(url: &str, dir: &str) {
     set("retry_later_s", "1");
     set("request_timeout_ms", "5000");
     set("log_level", "debug");
+}
+
+/// The reason of the last `request_snapshot` the child's host received (0: none yet).
+pub static ASKED: AtomicU32 = AtomicU32::new(0);
+
+unsafe extern "C" fn request_snapshot(_: *mut std::ffi::c_void, reason: u32) {
+    ASKED.store(reason, Ordering::SeqCst);
+}
+
+/// `gcsync_init` (settings already set) with a host that records `request_snapshot` in
+/// [`ASKED`].
+pub fn init_recording_snapshot_requests() {
+    let mut h = host();
+    h.request_snapshot = Some(request_snapshot);
+    assert_eq!(
+        unsafe { gcsync::ffi::gcsync_init(&h) },
+        GcsyncResult::Ok,
+        "{}",
+        last_error()
+    );
 }
 
 /// [`child_settings`], then `gcsync_init`.

@@ -50,10 +50,11 @@ pub fn token_endpoint(org: &mut Org, cfg: &EmulatorConfig, req: &HttpRequest) ->
     let known = creds
         .as_deref()
         .and_then(|c| c.split_once(':'))
-        .is_some_and(|(id, secret)| clients.iter().any(|(cid, cs)| cid == id && cs == secret));
-    if !known {
+        .filter(|(id, secret)| clients.iter().any(|(cid, cs)| cid == id && cs == secret))
+        .map(|(id, _)| id.to_string());
+    let Some(client_id) = known else {
         return oauth_error(401, "invalid_client", "authentication failed");
-    }
+    };
     if media_type(req) != "application/x-www-form-urlencoded" {
         return oauth_error(
             400,
@@ -80,6 +81,7 @@ pub fn token_endpoint(org: &mut Org, cfg: &EmulatorConfig, req: &HttpRequest) ->
     org.tokens.insert(
         token.clone(),
         TokenRec {
+            client_id,
             expires: Instant::now() + Duration::from_secs(cfg.token_lifetime_secs),
             hits: VecDeque::new(),
         },
@@ -88,6 +90,17 @@ pub fn token_endpoint(org: &mut Org, cfg: &EmulatorConfig, req: &HttpRequest) ->
         200,
         json!({"access_token": token, "token_type": "bearer", "expires_in": cfg.token_lifetime_secs}),
     )
+}
+
+/// The OAuth client behind a request, for the log: the id of a Basic credential (the secret is
+/// dropped), or the client a known Bearer token was issued to.
+pub fn client_of(org: &Org, req: &HttpRequest) -> Option<String> {
+    let (scheme, cred) = req.header("authorization")?.trim().split_once(' ')?;
+    if scheme.eq_ignore_ascii_case("basic") {
+        let raw = String::from_utf8(base64_decode(cred.trim())?).ok()?;
+        return raw.split_once(':').map(|(id, _)| id.to_string());
+    }
+    org.tokens.get(cred.trim()).map(|t| t.client_id.clone())
 }
 
 /// Check `Authorization: Bearer <token>`; returns the token.

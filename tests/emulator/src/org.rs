@@ -36,6 +36,11 @@ pub struct LoggedRequest {
     pub body: Option<Value>,
     /// `"Bearer"` / `"Basic"` (the scheme only, never the credential).
     pub authorization_scheme: Option<String>,
+    /// The OAuth client id behind the request: the Basic credential's id at `/oauth/token`,
+    /// the client a Bearer token was issued to elsewhere (never the secret or the token); None
+    /// when there is neither (e.g. an unknown or revoked token). Tells two gcsync instances
+    /// sharing one org apart (`tests/switchover.rs`).
+    pub client_id: Option<String>,
     /// The `ININ-Correlation-Id` answered (also sent when the connection was dropped).
     pub correlation_id: String,
     /// When the request was read (Unix ms).
@@ -49,6 +54,8 @@ pub struct LoggedRequest {
 
 /// An issued access token.
 pub struct TokenRec {
+    /// The OAuth client it was issued to.
+    pub client_id: String,
     /// When it stops being accepted.
     pub expires: Instant,
     /// Accepted request times in the last 60 s (rate limiting).

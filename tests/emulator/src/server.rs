@@ -340,6 +340,7 @@ pub fn handle(sh: &Shared, req: HttpRequest) -> Reply {
     let mut guard = sh.lock();
     let org = &mut *guard;
     expire_tokens_on_period(org);
+    let client_id = crate::auth::client_of(org, &req);
     let is_oauth = req.path == "/oauth/token";
     let write = !is_oauth && is_write(&req.method);
     let fault = take_injected(&mut org.injected, &req.method, &route)
@@ -384,6 +385,7 @@ pub fn handle(sh: &Shared, req: HttpRequest) -> Reply {
             .header("authorization")
             .and_then(|h| h.split_whitespace().next())
             .map(str::to_string),
+        client_id,
         correlation_id: corr.clone(),
         received_unix_ms,
         received_at,

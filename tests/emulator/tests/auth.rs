@@ -24,6 +24,13 @@ fn token_issue_and_use() {
     assert_eq!(log[0].authorization_scheme.as_deref(), Some("Basic"));
     assert!(log[0].body.is_none());
     assert_eq!(log[1].authorization_scheme.as_deref(), Some("Bearer"));
+    // The client behind each request (two gcsync instances sharing one org are told apart).
+    assert_eq!(log[0].client_id.as_deref(), Some("gcsync-test"));
+    assert_eq!(log[1].client_id.as_deref(), Some("gcsync-test"));
+    let _ = api(&emu, "not-a-token", "GET", "/api/v2/users", None);
+    assert_eq!(emu.requests()[2].client_id, None);
+    let text = serde_json::to_string(&emu.requests()).unwrap();
+    assert!(!text.contains("test-secret") && !text.contains(tok));
 }
 
 #[test]
