@@ -67,6 +67,10 @@ pub struct Shared {
     /// before its new or changed workgroup gets the inherited skills in the same write
     /// (`kinds::skill`).
     pub accepted_grants: RwLock<HashMap<ObjectKey, Option<Arc<crate::kinds::CicObject>>>>,
+    /// Per skill-granting object, the members of accepted versions that a newer accepted
+    /// version replaced before the worker processed them: users may have been given those
+    /// versions' skills, so the worker queues them again with the object (`kinds::skill`).
+    pub superseded_grantees: Mutex<HashMap<ObjectKey, std::collections::BTreeSet<String>>>,
     writer: Sender<Msg>,
     /// A token sent after every message someone waits for (a durable row, a barrier, stop):
     /// the writer gathers without waking for each ordinary message and ends its gather on this.
@@ -122,6 +126,7 @@ impl Shared {
             posted: Mutex::default(),
             full_sync: crate::fullsync::FullSync::default(),
             accepted_grants: RwLock::default(),
+            superseded_grantees: Mutex::default(),
             live_workers: AtomicUsize::new(queue.workers()),
             waiting: Default::default(),
             org_index: Mutex::default(),

@@ -151,9 +151,37 @@ fn grants_of<'a>(shared: &'a Shared, key: &ObjectKey) -> Option<RwLockWriteGuard
 /// deletion) for [`inherited`], until the worker processes it ([`grants_processed`]). Called
 /// by the hooks after the change is queued; other kinds are ignored.
 pub fn grants_accepted(shared: &Shared, key: &ObjectKey, object: Option<&CicObject>) {
-    if let Some(mut g) = grants_of(shared, key) {
-        g.insert(key.clone(), object.map(|o| Arc::new(o.clone())));
+    let replaced = match grants_of(shared, key) {
+        Some(mut g) => g.insert(key.clone(), object.map(|o| Arc::new(o.clone()))),
+        None => return,
+    };
+    // A version no worker processed, whose skills users may have been given meanwhile: its
+    // members are queued again when the object is processed (`take_superseded_grantees`).
+    if let Some(Some(prev)) = replaced {
+        if let Some((members, skills)) = prev.skill_grants() {
+            if !skills.is_empty() && !members.is_empty() {
+                shared
+                    .superseded_grantees
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .entry(key.clone())
+                    .or_default()
+                    .extend(members.iter().cloned());
+            }
+        }
     }
+}
+
+/// The members of `key`'s versions that were accepted and replaced before being processed
+/// (see [`grants_accepted`]), taken: the worker queues them again with the object's own.
+pub fn take_superseded_grantees(shared: &Shared, key: &ObjectKey) -> Vec<String> {
+    shared
+        .superseded_grantees
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .remove(key)
+        .map(|s| s.into_iter().collect())
+        .unwrap_or_default()
 }
 
 /// The worker processes `source` for `key`: the accepted grants are the object table's now,
@@ -350,6 +378,32 @@ mod tests {
         grants_accepted(&sh, &w, Some(&a));
         grants_processed(&sh, &w, Some(&b));
         assert!(sh.accepted_grants.read().unwrap().is_empty());
+    }
+
+    #[test]
+    fn members_of_a_version_replaced_before_it_was_processed_are_handed_to_the_worker() {
+        let sh = shared();
+        let wg = |members: &str, skills: &str| {
+            let json = format!(r#"{{"id":"W","members":[{members}],"skills":[{skills}]}}"#);
+            CicObject::parse(GcsyncObjectKind::Workgroup, &json).unwrap()
+        };
+        let w = ObjectKey {
+            kind: GcsyncObjectKind::Workgroup,
+            id: "W".into(),
+        };
+        let k = r#"{"id":"K","proficiency":50}"#;
+        // v1 (ann, bob with K) accepted: a user may be given K from it before W is processed.
+        grants_accepted(&sh, &w, Some(&wg(r#""ann","bob""#, k)));
+        assert!(
+            take_superseded_grantees(&sh, &w).is_empty(),
+            "nothing replaced yet"
+        );
+        // v2 (cat, no skills) replaces it unprocessed: ann and bob must be looked at again.
+        grants_accepted(&sh, &w, Some(&wg(r#""cat""#, "")));
+        // v3 replaces v2, which granted nothing: nobody more.
+        grants_accepted(&sh, &w, Some(&wg(r#""dan""#, "")));
+        assert_eq!(take_superseded_grantees(&sh, &w), ["ann", "bob"]);
+        assert!(take_superseded_grantees(&sh, &w).is_empty(), "taken once");
     }
 
     fn sr(id: &str, p: i64) -> SkillRef {

@@ -88,6 +88,10 @@ impl Worker {
     ) -> Outcome {
         let empty = empty_like(wg);
         self.requeue_users(&plan::affected_users(before.unwrap_or(&empty), wg));
+        self.requeue_users(&crate::kinds::skill::take_superseded_grantees(
+            &self.shared,
+            key,
+        ));
         let members = plan::resolve(GcsyncObjectKind::User, &wg.members, |k| self.ready_id(k));
         let codes = plan::resolve(GcsyncObjectKind::WrapupCode, &wg.wrapup_codes, |k| {
             self.ready_id(k)
@@ -231,6 +235,10 @@ impl Worker {
         if let Some(b) = before {
             self.requeue_users(&plan::affected_users(b, &empty_like(b)));
         }
+        self.requeue_users(&crate::kinds::skill::take_superseded_grantees(
+            &self.shared,
+            key,
+        ));
         let gid = record
             .status
             .genesys_id
