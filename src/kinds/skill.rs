@@ -158,6 +158,14 @@ pub fn grants_accepted(shared: &Shared, key: &ObjectKey, object: Option<&CicObje
     // A version no worker processed, whose skills users may have been given meanwhile: its
     // members are queued again when the object is processed (`take_superseded_grantees`).
     if let Some(Some(prev)) = replaced {
+        // A note left behind by a version the worker already processed (its hook noted it
+        // after the worker took it) is not one: the object table holds that version.
+        let processed = shared
+            .objects
+            .with_record(key, |r| r.and_then(|r| r.source.as_ref()) == Some(&prev));
+        if processed {
+            return;
+        }
         if let Some((members, skills)) = prev.skill_grants() {
             if !skills.is_empty() && !members.is_empty() {
                 shared
@@ -404,6 +412,14 @@ mod tests {
         grants_accepted(&sh, &w, Some(&wg(r#""dan""#, "")));
         assert_eq!(take_superseded_grantees(&sh, &w), ["ann", "bob"]);
         assert!(take_superseded_grantees(&sh, &w).is_empty(), "taken once");
+        // A note left by a version the worker had processed already (the hook noted it after
+        // the worker took it) is not a replaced version: nobody is handed over.
+        let v4 = wg(r#""eve""#, k);
+        sh.objects
+            .update(&w, |r| r.source = Some(Arc::new(v4.clone())));
+        grants_accepted(&sh, &w, Some(&v4));
+        grants_accepted(&sh, &w, Some(&wg(r#""fay""#, "")));
+        assert!(take_superseded_grantees(&sh, &w).is_empty());
     }
 
     fn sr(id: &str, p: i64) -> SkillRef {

@@ -8,6 +8,7 @@ use super::queue_steps::{sync_queue, Progress};
 use super::{Outcome, Worker};
 use crate::clock::unix_now;
 use crate::genesys::queues;
+use crate::kinds::skill::take_superseded_grantees;
 use crate::kinds::workgroup::plan::{self, Resolved};
 use crate::kinds::workgroup::AppliedQueue;
 use crate::kinds::{Applied, CicObject};
@@ -87,11 +88,9 @@ impl Worker {
         pending: &Pending,
     ) -> Outcome {
         let empty = empty_like(wg);
-        self.requeue_users(&plan::affected_users(before.unwrap_or(&empty), wg));
-        self.requeue_users(&crate::kinds::skill::take_superseded_grantees(
-            &self.shared,
-            key,
-        ));
+        let mut users = plan::affected_users(before.unwrap_or(&empty), wg);
+        users.extend(take_superseded_grantees(&self.shared, key));
+        self.requeue_users_once(users);
         let members = plan::resolve(GcsyncObjectKind::User, &wg.members, |k| self.ready_id(k));
         let codes = plan::resolve(GcsyncObjectKind::WrapupCode, &wg.wrapup_codes, |k| {
             self.ready_id(k)
@@ -232,13 +231,9 @@ impl Worker {
         before: Option<&CicWorkgroup>,
         pending: &Pending,
     ) -> Outcome {
-        if let Some(b) = before {
-            self.requeue_users(&plan::affected_users(b, &empty_like(b)));
-        }
-        self.requeue_users(&crate::kinds::skill::take_superseded_grantees(
-            &self.shared,
-            key,
-        ));
+        let mut users = before.map_or_else(Vec::new, |b| plan::affected_users(b, &empty_like(b)));
+        users.extend(take_superseded_grantees(&self.shared, key));
+        self.requeue_users_once(users);
         let gid = record
             .status
             .genesys_id
@@ -271,6 +266,14 @@ impl Worker {
             r.status.reason = None;
             r.applied = None;
         });
+    }
+
+    /// [`Self::requeue_users`], each user once (a user both affected by the change and a member of
+    /// a replaced version must not be queued twice: a worker may take it between the two).
+    fn requeue_users_once(&self, mut users: Vec<String>) {
+        users.sort_unstable();
+        users.dedup();
+        self.requeue_users(&users);
     }
 
     /// Queues again (as CIC last said them) the users whose inherited skills changed.
