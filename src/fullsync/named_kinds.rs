@@ -124,7 +124,7 @@ impl Queues<'_> {
             m.ids(),
             pick(false),
             pick(true),
-            &before.owned_members,
+            &before.claimed_members(),
             created,
         );
         let codes = h.codes.clone().unwrap_or_default();
@@ -132,7 +132,7 @@ impl Queues<'_> {
             c.ids(),
             codes,
             BTreeSet::new(),
-            &before.owned_wrapup_codes,
+            &before.claimed_wrapup_codes(),
             created,
         );
         let waiting = m.waiting.iter().chain(&c.waiting);
@@ -192,6 +192,7 @@ impl Reconcile for Queues<'_> {
             owned_members: m.owned,
             wrapup_codes: c.applied(),
             owned_wrapup_codes: c.owned,
+            ..AppliedQueue::default()
         })
     }
 }

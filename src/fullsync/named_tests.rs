@@ -270,6 +270,7 @@ fn queue_drift_is_what_the_worker_would_add_or_remove_and_waiting_is_named() {
             owned_members: set(m),
             wrapup_codes: set(c),
             owned_wrapup_codes: set(c),
+            ..AppliedQueue::default()
         }))
     };
     let local: HashMap<String, LocalNamed> = snap

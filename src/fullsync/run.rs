@@ -334,8 +334,8 @@ fn queue_reads(
         .map(|w| {
             let owned = match local.get(&w.id).and_then(|l| l.applied.as_ref()) {
                 Some(crate::kinds::Applied::Workgroup(a)) => (
-                    !a.owned_members.is_empty(),
-                    !a.owned_wrapup_codes.is_empty(),
+                    !a.claimed_members().is_empty(),
+                    !a.claimed_wrapup_codes().is_empty(),
                 ),
                 _ => (false, false),
             };

@@ -29,6 +29,41 @@ pub struct AppliedQueue {
     pub wrapup_codes: BTreeSet<String>,
     /// The codes gcsync added to the queue itself (the only ones it removes).
     pub owned_wrapup_codes: BTreeSet<String>,
+    /// Members gcsync is adding to the queue: recorded durably (with the queue's link, in the
+    /// same row) before the POST that adds them, cleared with the outcome. After a crash
+    /// between the POST and that outcome, or a POST that failed or went unanswered, those the
+    /// queue holds are gcsync's ([`AppliedQueue::claimed_members`]). Absent in rows written
+    /// before it existed (empty).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub adding_members: BTreeSet<String>,
+    /// The same for wrap-up codes.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub adding_wrapup_codes: BTreeSet<String>,
+}
+
+impl AppliedQueue {
+    /// The members that are gcsync's if the queue holds them: those it added and those it was
+    /// adding when its outcome was last recorded.
+    pub fn claimed_members(&self) -> BTreeSet<String> {
+        self.owned_members
+            .union(&self.adding_members)
+            .cloned()
+            .collect()
+    }
+
+    /// The same for wrap-up codes.
+    pub fn claimed_wrapup_codes(&self) -> BTreeSet<String> {
+        self.owned_wrapup_codes
+            .union(&self.adding_wrapup_codes)
+            .cloned()
+            .collect()
+    }
+
+    /// Whether additions whose outcome is unknown wait to be settled (the queue must be read
+    /// again before anything is taken as unchanged).
+    pub fn adding(&self) -> bool {
+        !self.adding_members.is_empty() || !self.adding_wrapup_codes.is_empty()
+    }
 }
 
 /// Why advanced objects are not synced under `s` (`None`: they are).

@@ -1,7 +1,10 @@
 //! The Genesys Cloud calls of one workgroup sync: make sure the queue exists (create it, or
 //! adopt the one of exactly that name), then bring its members and wrap-up codes to what CIC
 //! wants with the fewest calls (bulk adds and member removals 100 a call, code removals one by
-//! one), recording what was done as it goes so a failure half-way loses nothing.
+//! one), recording what was done as it goes so a failure half-way loses nothing. Additions
+//! are recorded durably before their POST (`AppliedQueue::adding_*`, with the queue's link), so
+//! a crash before the outcome's commit, or a POST that failed or went unanswered, never leaves
+//! a member or code gcsync added unknown as gcsync's.
 
 use super::item_faults::ItemFaults;
 use crate::batch;
@@ -15,14 +18,36 @@ use std::collections::BTreeSet;
 const MEMBERS: &str = "/api/v2/routing/queues/{queueId}/members";
 const CODES: &str = "/api/v2/routing/queues/{queueId}/wrapupcodes";
 
+/// Records the queue's link and what the queue is known to hold, with the additions about to
+/// be sent, durably (before the POST that sends them); an error stops the step before it.
+pub(super) type Save<'a> = &'a dyn Fn(&(String, Origin), &AppliedQueue) -> Result<(), SyncError>;
+
 /// What the steps achieved so far (kept when a later step fails).
-pub(super) struct Progress {
+pub(super) struct Progress<'a> {
     /// The queue's Genesys id and how gcsync came to own it.
     pub queue: Option<(String, Origin)>,
     /// What the queue is known to hold.
     pub applied: AppliedQueue,
     /// Members or codes Genesys refused (the rest were applied), one sentence each.
     pub faults: Vec<String>,
+    /// Records the intended additions before their POST.
+    pub save: Save<'a>,
+}
+
+/// Records durably that `ids` are about to be added to the queue (`set` picks the members or
+/// the codes of [`AppliedQueue`]), unless there are none: one transaction for every call of a
+/// set's additions. Claims only grow here; the outcome settles them.
+fn intend(
+    progress: &mut Progress,
+    queue: &(String, Origin),
+    ids: &[String],
+    set: fn(&mut AppliedQueue) -> &mut BTreeSet<String>,
+) -> Result<(), Step> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    set(&mut progress.applied).extend(ids.iter().cloned());
+    (progress.save)(queue, &progress.applied).map_err(Step::Failed)
 }
 
 /// A bulk call's failures on queue `qid`: a 404 is an item's while the queue exists.
@@ -115,13 +140,20 @@ fn sync_parts(
     let applied = &mut progress.applied;
     applied.name = name.to_string();
     let want = members.ids();
-    let touch = |have: &BTreeSet<String>, owned: &BTreeSet<String>, want: &BTreeSet<String>| {
+    // `claimed`: what gcsync added or was adding; `adding` non-empty: additions whose outcome
+    // was not recorded (read the queue to settle them).
+    let touch = |have: &BTreeSet<String>,
+                 claimed: &BTreeSet<String>,
+                 adding: &BTreeSet<String>,
+                 want: &BTreeSet<String>| {
         force
             || have != want
             || (created_now && !want.is_empty())
-            || owned.difference(want).next().is_some()
+            || !adding.is_empty()
+            || claimed.difference(want).next().is_some()
     };
-    if touch(&applied.members, &applied.owned_members, &want) {
+    let claimed = applied.claimed_members();
+    if touch(&applied.members, &claimed, &applied.adding_members, &want) {
         let current = if created_now {
             Vec::new()
         } else {
@@ -137,7 +169,7 @@ fn sync_parts(
             .filter(|m| m.by_group())
             .map(|m| m.id.clone())
             .collect();
-        let p = plan::plan_set(&want, &direct, &fixed, &applied.owned_members, created);
+        let p = plan::plan_set(&want, &direct, &fixed, &claimed, created);
         let label = |id: &str| {
             members
                 .ready
@@ -145,6 +177,9 @@ fn sync_parts(
                 .cloned()
                 .unwrap_or_else(|| id.to_string())
         };
+        intend(progress, &(qid.clone(), origin), &p.add, |a| {
+            &mut a.adding_members
+        })?;
         let max = batch::max_items("POST", MEMBERS);
         let check = item_faults(ctx.client, &qid);
         let call =
@@ -165,6 +200,7 @@ fn sync_parts(
         let (owned, now) = part.finish(&p, &want, &held, added, removed, &mut progress.faults)?;
         progress.applied.owned_members = owned;
         progress.applied.members = now;
+        progress.applied.adding_members.clear();
         if !fixed.is_empty() {
             log::debug!(
                 "queue {name}: {} member(s) through a group left alone",
@@ -174,7 +210,13 @@ fn sync_parts(
     }
     let want = codes.ids();
     let applied = &progress.applied;
-    if touch(&applied.wrapup_codes, &applied.owned_wrapup_codes, &want) {
+    let claimed = applied.claimed_wrapup_codes();
+    if touch(
+        &applied.wrapup_codes,
+        &claimed,
+        &applied.adding_wrapup_codes,
+        &want,
+    ) {
         let current: BTreeSet<String> = if created_now {
             BTreeSet::new()
         } else {
@@ -183,13 +225,7 @@ fn sync_parts(
                 .into_iter()
                 .collect()
         };
-        let p = plan::plan_set(
-            &want,
-            &current,
-            &BTreeSet::new(),
-            &applied.owned_wrapup_codes,
-            created,
-        );
+        let p = plan::plan_set(&want, &current, &BTreeSet::new(), &claimed, created);
         let label = |id: &str| {
             codes
                 .ready
@@ -197,6 +233,9 @@ fn sync_parts(
                 .cloned()
                 .unwrap_or_else(|| id.to_string())
         };
+        intend(progress, &(qid.clone(), origin), &p.add, |a| {
+            &mut a.adding_wrapup_codes
+        })?;
         let check = item_faults(ctx.client, &qid);
         let mut added = run(&check, &p.add, batch::max_items("POST", CODES), &mut |c| {
             queues::add_wrapup_codes(ctx.client, &qid, c)
@@ -217,6 +256,7 @@ fn sync_parts(
             part.finish(&p, &want, &current, added, removed, &mut progress.faults)?;
         progress.applied.owned_wrapup_codes = owned;
         progress.applied.wrapup_codes = now;
+        progress.applied.adding_wrapup_codes.clear();
     }
     Ok(())
 }

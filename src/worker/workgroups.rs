@@ -7,19 +7,21 @@
 use super::queue_steps::{sync_queue, Progress};
 use super::{Outcome, Worker};
 use crate::clock::unix_now;
+use crate::engine::Shared;
 use crate::genesys::queues;
 use crate::kinds::skill::take_superseded_grantees;
 use crate::kinds::workgroup::plan::{self, Resolved};
 use crate::kinds::workgroup::AppliedQueue;
 use crate::kinds::{Applied, CicObject};
 use crate::object::{GcsyncObjectKind, ObjectKey};
-use crate::objects::Record;
+use crate::objects::{Origin, Record};
 use crate::payloads::CicWorkgroup;
 use crate::queue::{Change, Pending};
 use crate::status::SyncState;
+use crate::store::RowWrite;
 use crate::user_sync::SyncError;
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Genesys names being created or renamed at this moment, per kind (lower case) → the CIC id
 /// doing it: with several workers, two CIC objects of one name must not both pass the
@@ -103,6 +105,7 @@ impl Worker {
         if !force
             && link.is_some()
             && record.status.state != SyncState::Error
+            && !applied.adding()
             && applied.name == wg.id
             && applied.members == members.ids()
             && applied.wrapup_codes == codes.ids()
@@ -130,10 +133,16 @@ impl Worker {
         let division = self.settings.division_id.clone();
         let shared = self.shared.clone();
         let owner_of = move |gid: &str| shared.objects.owner_of(GcsyncObjectKind::Workgroup, gid);
+        let prior = before.map(|b| Arc::new(CicObject::Workgroup(b.clone())));
+        let shared = self.shared.clone();
+        let save = move |queue: &(String, Origin), applied: &AppliedQueue| {
+            save_intent(&shared, key, prior.clone(), queue, applied)
+        };
         let mut progress = Progress {
             queue: link,
             applied,
             faults: Vec::new(),
+            save: &save,
         };
         let result = self.with_ctx(|ctx| {
             sync_queue(
@@ -150,6 +159,7 @@ impl Worker {
             queue,
             applied,
             faults,
+            ..
         } = progress;
         self.update(key, |r| {
             r.status.genesys_id = queue.as_ref().map(|(id, _)| id.clone());
@@ -329,6 +339,38 @@ impl Worker {
             );
         }
     }
+}
+
+/// Records durably, before a POST that adds members or codes to `queue`, the link and what is
+/// being added (`applied.adding_*`), so that a restart after a crash before the outcome (or the
+/// next attempt after a failed POST) knows them as gcsync's when the queue holds them. The row
+/// keeps the CIC data processed before this change (`prior`): the change stays pending (it is
+/// committed with this row if it was not yet) and is processed again against what came before.
+fn save_intent(
+    shared: &Shared,
+    key: &ObjectKey,
+    prior: Option<Arc<CicObject>>,
+    queue: &(String, Origin),
+    applied: &AppliedQueue,
+) -> Result<(), SyncError> {
+    let mut row = shared.objects.update(key, |r| {
+        r.status.genesys_id = Some(queue.0.clone());
+        r.origin = Some(queue.1);
+        r.status.removed = false;
+        r.applied = Some(Applied::Workgroup(applied.clone()));
+    });
+    row.source = prior;
+    let write = RowWrite {
+        key: key.clone(),
+        record: Some(row),
+        done_seq: None,
+    };
+    shared.persist_durably(write).map_err(|f| {
+        SyncError::Transient(format!(
+            "cannot record the queue's additions in the data directory ({}); will retry",
+            f.message
+        ))
+    })
 }
 
 /// A workgroup with `w`'s id and nothing else (before it existed, after it is deleted).

@@ -114,7 +114,7 @@ impl Worker {
                 .select(|r| {
                     !r.status.removed
                         && matches!(&r.applied, Some(Applied::Workgroup(a))
-                            if a.wrapup_codes.contains(gid) || a.owned_wrapup_codes.contains(gid))
+                            if a.wrapup_codes.contains(gid) || a.claimed_wrapup_codes().contains(gid))
                 })
                 .into_iter()
                 .filter_map(|(k, r)| r.status.genesys_id.map(|q| (k, q)))
@@ -161,6 +161,7 @@ impl Worker {
             if let Some(Applied::Workgroup(a)) = &mut r.applied {
                 a.wrapup_codes.remove(gid);
                 a.owned_wrapup_codes.remove(gid);
+                a.adding_wrapup_codes.remove(gid);
             }
         });
         self.shared.persist(RowWrite {

@@ -1,0 +1,215 @@
+//! Issue 12 item 2, the queue part of issue 5 item 4: queue members and queue wrap-up codes
+//! gcsync adds just before a kill -9 stay gcsync's. The emulator applies the POST that adds
+//! them but answers 503 (`after_commit`; the child host sets `max_retries` 0, so the client
+//! does not send it again), and the child host is killed as soon as the emulator logged that
+//! POST: whatever the child had committed by then (nothing, or the failed attempt's outcome),
+//! the added member or code is in the queue and its outcome was never recorded as a success.
+//! The restarted host then removes them in CIC: gcsync must take them out of the queue, and
+//! leave what a Genesys admin put there (an adopted queue's own member and code).
+//!
+//! Four cases: a queue gcsync creates and one it adopts, each with the fault on the members'
+//! POST and on the wrap-up codes' POST. Runs alone in nextest, as `crash`.
+
+mod common;
+mod crash_support;
+
+use common::routing::{codes_named, member_ids, queue, MEMBERS, QUEUE_CODES};
+use common::*;
+use crash_support::*;
+use gc_emulator::InjectedFault;
+use gcsync::object::GcsyncObjectKind;
+use gcsync::result::GcsyncResult;
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use std::io::BufRead;
+use std::time::{Duration, Instant};
+
+const QUEUE: &str = "Intents";
+const USER: &str = "qu1";
+const CODE: &str = "QC1";
+const CODE_NAME: &str = "Queue code one";
+
+fn email(id: &str) -> String {
+    format!("{id}@crash.example.com")
+}
+
+fn workgroup(members: &[&str], codes: &[&str]) -> GcsyncResult {
+    let j = json!({"id": QUEUE, "members": members, "wrapup_codes": codes});
+    object_changed(GcsyncObjectKind::Workgroup, &j.to_string())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The child host.
+
+fn child(mode: &str) {
+    let url = std::env::var("GCSYNC_CRASH_URL").unwrap();
+    let dir = std::env::var("GCSYNC_CRASH_DIR").unwrap();
+    child_settings(&url, &dir);
+    set("sync_advanced_platform_objects", "true");
+    // A failed POST is not sent again by the client: the worker's next attempt (a second
+    // later) is the only retry, and the kill comes before it.
+    set("max_retries", "0");
+    assert_eq!(init(), GcsyncResult::Ok, "child init: {}", last_error());
+    match mode {
+        // The user and the code synced, then the workgroup that adds both to the queue.
+        "add" => {
+            let user = cic_user(USER, "Queue One", Some(&email(USER)));
+            assert_eq!(user_changed(&user), GcsyncResult::Ok);
+            let code = json!({"id": CODE, "name": CODE_NAME}).to_string();
+            assert_eq!(
+                object_changed(GcsyncObjectKind::WrapupCode, &code),
+                GcsyncResult::Ok
+            );
+            assert!(settle(), "the user and the code settle");
+            say("READY");
+            assert_eq!(workgroup(&[USER], &[CODE]), GcsyncResult::Ok);
+            say("SENT");
+            wait_for_the_kill();
+        }
+        // CIC removes the member and the code.
+        "remove" => {
+            assert_eq!(workgroup(&[], &[]), GcsyncResult::Ok);
+            say(&format!("SETTLED {}", settle()));
+            let st = status_of(GcsyncObjectKind::Workgroup, QUEUE);
+            say(&format!("STATUS {st}"));
+            for _ in std::io::stdin().lock().lines() {}
+            print_log_tail();
+            assert_no_secrets();
+            assert_eq!(gcsync::ffi::gcsync_shutdown(5_000), GcsyncResult::Ok);
+            say("EXITED");
+        }
+        other => panic!("unknown child mode {other}"),
+    }
+}
+
+#[test]
+#[ignore = "the child host of the crash tests; they start it with GCSYNC_CRASH_CHILD set"]
+fn crash_child() {
+    if let Ok(mode) = std::env::var(CHILD_ENV) {
+        child(&mode);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The parent.
+
+/// What a Genesys admin put in an adopted queue: a member and a code gcsync must never remove.
+struct Outsiders {
+    member: String,
+    code: String,
+}
+
+fn codes_of(q: &Value) -> BTreeSet<String> {
+    let list = q["wrapupCodes"].as_array().unwrap();
+    list.iter()
+        .map(|c| c.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The queue `QUEUE` by name, once exactly.
+fn the_queue(emu: &gc_emulator::Emulator) -> Value {
+    let all = emu.dump("queues");
+    let named = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|q| q["name"] == QUEUE);
+    assert_eq!(named.count(), 1, "one queue {QUEUE}: {all}");
+    queue(emu, QUEUE)
+}
+
+fn kill_after_the_post_then_remove(adopted: bool, route: &str) {
+    let emu = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let outsiders = adopted.then(|| {
+        let member = emu.seed_user("Admin Added", "admin.added@crash.example.com", "active");
+        let code = emu.seed("wrapupcodes", json!({"name": "Admin code"}));
+        emu.seed(
+            "queues",
+            json!({"name": QUEUE, "members": [member], "wrapupCodes": [code]}),
+        );
+        Outsiders { member, code }
+    });
+    emu.inject(InjectedFault {
+        method: "POST".into(),
+        route: route.into(),
+        status: 503,
+        after_commit: true,
+        count: 1,
+        ..Default::default()
+    });
+    let mut host = Host::start("add", &emu, dir.path(), &[]);
+    host.expect("READY", Duration::from_secs(60));
+    host.expect("SENT", Duration::from_secs(10));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while emu.call_count("POST", route) == 0 {
+        assert!(Instant::now() < deadline, "no POST {route}");
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    host.kill();
+
+    // The POST was applied: the queue holds the user (and the code, when its POST was sent).
+    let user = emu.user_by_email(&email(USER)).expect("the user")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let code = codes_named(&emu, CODE_NAME)[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let q = the_queue(&emu);
+    assert!(member_ids(&q, "user").contains(&user), "{q}");
+    if route == QUEUE_CODES {
+        assert!(codes_of(&q).contains(&code), "{q}");
+    }
+
+    let mut host = Host::start("remove", &emu, dir.path(), &[]);
+    assert_eq!(host.expect("SETTLED", Duration::from_secs(90)), "true");
+    let status: Value =
+        serde_json::from_str(&host.expect("STATUS", Duration::from_secs(10))).unwrap();
+    drop(host.stdin.take());
+    host.expect("EXITED", Duration::from_secs(30));
+    host.finish();
+
+    assert_eq!(status["state"], "Synced", "{status}");
+    let q = the_queue(&emu);
+    let (members, codes) = match &outsiders {
+        Some(o) => (
+            BTreeSet::from([o.member.clone()]),
+            BTreeSet::from([o.code.clone()]),
+        ),
+        None => (BTreeSet::new(), BTreeSet::new()),
+    };
+    assert_eq!(
+        member_ids(&q, "user"),
+        members,
+        "gcsync's member removed, the admin's kept: {q}"
+    );
+    assert_eq!(
+        codes_of(&q),
+        codes,
+        "gcsync's code removed, the admin's kept: {q}"
+    );
+    secrets::record_secret(CLIENT_SECRET);
+    secrets::assert_no_secrets_in(&[], Some(dir.path()), &[CLIENT_ID], &emu.issued_tokens());
+}
+
+#[test]
+fn a_member_added_to_a_created_queue_just_before_a_kill_is_removed_later() {
+    kill_after_the_post_then_remove(false, MEMBERS);
+}
+
+#[test]
+fn a_member_added_to_an_adopted_queue_just_before_a_kill_is_removed_later() {
+    kill_after_the_post_then_remove(true, MEMBERS);
+}
+
+#[test]
+fn a_code_added_to_a_created_queue_just_before_a_kill_is_removed_later() {
+    kill_after_the_post_then_remove(false, QUEUE_CODES);
+}
+
+#[test]
+fn a_code_added_to_an_adopted_queue_just_before_a_kill_is_removed_later() {
+    kill_after_the_post_then_remove(true, QUEUE_CODES);
+}
