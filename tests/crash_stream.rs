@@ -237,14 +237,11 @@ fn finish(mut host: Host, settled: Option<bool>) -> (bool, BTreeMap<(u32, String
     (settled, statuses, overview)
 }
 
-/// Quarantined (run by the long-run command in BENCHMARKS.md, `--run-ignored all`): a known
-/// defect, not fixed yet, makes some kill points fail it. A kill between a queue-member (or
-/// queue wrap-up code) POST and the commit of the workgroup's outcome leaves that member in the
-/// queue unknown as gcsync's, so a later removal in CIC does not take it out (replay:
-/// `GCSYNC_CRASH_SEED=1796635138246013351`, which fails every time; about 1 random seed in 10+
-/// does). Record the intended adds durably before the POST, as user creates do, to fix it.
+/// A kill between a queue-member (or queue wrap-up code) POST and the commit of the
+/// workgroup's outcome once left that member unknown as gcsync's, so a later removal in CIC did
+/// not take it out (`GCSYNC_CRASH_SEED=1796635138246013351` replayed it every time); the
+/// additions are now recorded before the POST (see `tests/crash_queue.rs`).
 #[test]
-#[ignore = "known defect: queue members added just before a kill are not known as gcsync's (see the doc comment)"]
 fn random_kills_during_a_busy_stream_of_every_kind_lose_nothing() {
     let seed = seed();
     let kills = env_num("GCSYNC_CRASH_STREAM_KILLS", 5);

@@ -182,6 +182,47 @@ fn an_existing_queue_and_code_of_exactly_that_name_are_adopted() {
 }
 
 #[test]
+fn a_member_added_by_a_post_whose_outcome_is_unknown_stays_gcsyncs() {
+    // The POST adding u1 to the new queue is applied but answered 503 (no client retry), and
+    // the read that would confirm it fails too: the outcome is unknown. CIC removes u1 before
+    // the next attempt, which must still take u1 out: the addition was recorded before the POST.
+    let w = World::new();
+    set("sync_advanced_platform_objects", "true");
+    set("max_retries", "0");
+    set("retry_later_s", "1");
+    w.start();
+    add_user("u1");
+    wait_idle();
+    for (method, status) in [("POST", 503), ("GET", 503)] {
+        w.emu.inject(gc_emulator::InjectedFault {
+            method: method.into(),
+            route: MEMBERS.into(),
+            status,
+            after_commit: method == "POST",
+            ..Default::default()
+        });
+    }
+    workgroup("Returns", &["u1"], &[]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while status_of(Workgroup, "Returns")["state"] != "Error" {
+        assert!(std::time::Instant::now() < deadline, "the attempt fails");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    assert_eq!(member_ids(&queue(&w.emu, "Returns"), "user"), gids(&["u1"]));
+    workgroup("Returns", &[], &[]);
+    assert_eq!(gcsync::ffi::gcsync_wait_settled(30_000), GcsyncResult::Ok);
+    let s = status_of(Workgroup, "Returns");
+    assert_eq!(s["state"], "Synced", "{s}");
+    let q = queue(&w.emu, "Returns");
+    assert_eq!(member_ids(&q, "user"), BTreeSet::new(), "{q}");
+    assert_eq!(
+        w.emu.call_count("POST", MEMBERS),
+        2,
+        "the add, then the removal"
+    );
+}
+
+#[test]
 fn a_member_through_a_group_is_not_added_directly() {
     let w = advanced_world();
     let seeded = w.emu.seed_user("Grace", "grace@example.com", "active");

@@ -105,3 +105,33 @@ impl Kind for WorkgroupKind {
         Some((&c.members, &c.skills))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(ids: &[&str]) -> BTreeSet<String> {
+        ids.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn additions_in_flight_are_stored_and_rows_without_them_still_read() {
+        // A row written before the additions were recorded reads with none pending.
+        let old = r#"{"name":"Q","members":["a"],"owned_members":["a"],"wrapup_codes":[],"owned_wrapup_codes":[]}"#;
+        let a: AppliedQueue = serde_json::from_str(old).unwrap();
+        assert!(!a.adding());
+        assert_eq!(a.claimed_members(), set(&["a"]));
+        // Nothing pending writes nothing new (the same JSON as before).
+        assert_eq!(serde_json::to_string(&a).unwrap(), old);
+        let b = AppliedQueue {
+            adding_members: set(&["b"]),
+            adding_wrapup_codes: set(&["c"]),
+            ..a
+        };
+        let back: AppliedQueue = serde_json::from_str(&serde_json::to_string(&b).unwrap()).unwrap();
+        assert_eq!(back, b);
+        assert!(back.adding());
+        assert_eq!(back.claimed_members(), set(&["a", "b"]));
+        assert_eq!(back.claimed_wrapup_codes(), set(&["c"]));
+    }
+}
