@@ -66,9 +66,14 @@ fn child(mode: &str) {
             say("SENT");
             wait_for_the_kill();
         }
-        // CIC removes the member and the code.
-        "remove" => {
-            assert_eq!(workgroup(&[], &[]), GcsyncResult::Ok);
+        // CIC removes the member and the code, or deletes the workgroup.
+        "remove" | "delete" => {
+            let r = if mode == "remove" {
+                workgroup(&[], &[])
+            } else {
+                object_deleted(GcsyncObjectKind::Workgroup, QUEUE)
+            };
+            assert_eq!(r, GcsyncResult::Ok);
             say(&format!("SETTLED {}", settle()));
             let st = status_of(GcsyncObjectKind::Workgroup, QUEUE);
             say(&format!("STATUS {st}"));
@@ -118,7 +123,9 @@ fn the_queue(emu: &gc_emulator::Emulator) -> Value {
     queue(emu, QUEUE)
 }
 
-fn kill_after_the_post_then_remove(adopted: bool, route: &str) {
+/// Kills the child host right after the POST of `route`, then restarts it to remove the
+/// member and the code in CIC; returns the emulator for more checks.
+fn kill_after_the_post_then(then: &str, adopted: bool, route: &str) -> gc_emulator::Emulator {
     let emu = emulator();
     let dir = tempfile::tempdir().unwrap();
     let outsiders = adopted.then(|| {
@@ -163,15 +170,19 @@ fn kill_after_the_post_then_remove(adopted: bool, route: &str) {
         assert!(codes_of(&q).contains(&code), "{q}");
     }
 
-    let mut host = Host::start("remove", &emu, dir.path(), &[]);
+    let mut host = Host::start(then, &emu, dir.path(), &[]);
     assert_eq!(host.expect("SETTLED", Duration::from_secs(90)), "true");
     let status: Value =
         serde_json::from_str(&host.expect("STATUS", Duration::from_secs(10))).unwrap();
     drop(host.stdin.take());
     host.expect("EXITED", Duration::from_secs(30));
     host.finish();
-
+    secrets::record_secret(CLIENT_SECRET);
+    secrets::assert_no_secrets_in(&[], Some(dir.path()), &[CLIENT_ID], &emu.issued_tokens());
     assert_eq!(status["state"], "Synced", "{status}");
+    if then == "delete" {
+        return emu;
+    }
     let q = the_queue(&emu);
     let (members, codes) = match &outsiders {
         Some(o) => (
@@ -190,8 +201,11 @@ fn kill_after_the_post_then_remove(adopted: bool, route: &str) {
         codes,
         "gcsync's code removed, the admin's kept: {q}"
     );
-    secrets::record_secret(CLIENT_SECRET);
-    secrets::assert_no_secrets_in(&[], Some(dir.path()), &[CLIENT_ID], &emu.issued_tokens());
+    emu
+}
+
+fn kill_after_the_post_then_remove(adopted: bool, route: &str) {
+    kill_after_the_post_then("remove", adopted, route);
 }
 
 #[test]
@@ -212,4 +226,23 @@ fn a_code_added_to_a_created_queue_just_before_a_kill_is_removed_later() {
 #[test]
 fn a_code_added_to_an_adopted_queue_just_before_a_kill_is_removed_later() {
     kill_after_the_post_then_remove(true, QUEUE_CODES);
+}
+
+#[test]
+fn a_queue_created_just_before_a_kill_is_deleted_with_its_workgroup() {
+    // The queue's link is recorded with the additions, before the members' POST: the
+    // workgroup deleted in CIC after the restart deletes that queue (never an orphan queue).
+    let emu = kill_after_the_post_then("delete", false, MEMBERS);
+    let all = emu.dump("queues");
+    let named: Vec<&Value> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|q| q["name"] == QUEUE)
+        .collect();
+    assert!(named.is_empty(), "{all}");
+    assert_eq!(
+        emu.call_count("DELETE", "/api/v2/routing/queues/{queueId}"),
+        1
+    );
 }
