@@ -436,6 +436,7 @@ mod duplicates;
 mod external_ids;
 mod item_faults;
 mod presence;
+mod queue_intents;
 /// One user's assignment operations run through the bulk endpoints (Force Complete Sync's
 /// assignment check uses it too).
 pub(crate) use user_routing::execute as execute_assignments;

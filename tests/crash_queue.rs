@@ -246,3 +246,44 @@ fn a_queue_created_just_before_a_kill_is_deleted_with_its_workgroup() {
         1
     );
 }
+
+#[test]
+fn a_queue_whose_create_answer_a_kill_cut_short_is_deleted_with_its_workgroup() {
+    // The queue's POST is applied, its answer a 503, the host killed: no link was recorded,
+    // only the create intent. After the restart the resumed change's create fails (503) and
+    // CIC deletes the workgroup: the intent sends gcsync to find the queue by name and delete
+    // it (before, it stayed in Genesys Cloud, linked to nothing).
+    const QUEUES: &str = "/api/v2/routing/queues";
+    let emu = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let fault = |after_commit| InjectedFault {
+        method: "POST".into(),
+        route: QUEUES.into(),
+        status: 503,
+        after_commit,
+        count: 1,
+        ..Default::default()
+    };
+    emu.inject(fault(true));
+    let mut host = Host::start("add", &emu, dir.path(), &[]);
+    host.expect("READY", Duration::from_secs(60));
+    host.expect("SENT", Duration::from_secs(10));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while emu.call_count("POST", QUEUES) == 0 {
+        assert!(Instant::now() < deadline, "no POST {QUEUES}");
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    host.kill();
+    the_queue(&emu);
+    emu.inject(fault(false));
+    let mut host = Host::start("delete", &emu, dir.path(), &[]);
+    assert_eq!(host.expect("SETTLED", Duration::from_secs(90)), "true");
+    let status: Value =
+        serde_json::from_str(&host.expect("STATUS", Duration::from_secs(10))).unwrap();
+    drop(host.stdin.take());
+    host.expect("EXITED", Duration::from_secs(30));
+    host.finish();
+    let all = emu.dump("queues");
+    assert!(!all.to_string().contains(QUEUE), "{all}");
+    assert_eq!(status["state"], "Synced", "{status}");
+}

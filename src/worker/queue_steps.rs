@@ -32,6 +32,11 @@ pub(super) struct Progress<'a> {
     pub faults: Vec<String>,
     /// Records the intended additions before their POST.
     pub save: Save<'a>,
+    /// Records durably, before the POST that creates the queue, that it may be created.
+    pub before_create: &'a dyn Fn() -> Result<(), SyncError>,
+    /// A create recorded so before this attempt may have created the queue of that name: one
+    /// found by name is gcsync's creation (origin `Created`), not an adoption.
+    pub created_before: bool,
 }
 
 /// Records durably that `ids` are about to be added to the queue (`set` picks the members or
@@ -103,8 +108,15 @@ pub(super) fn sync_queue(
         let created_now = match &progress.queue {
             Some(_) => false,
             None => {
-                let q = ensure_queue(ctx, name, division, owner_of)?;
-                let created = q.1 == Origin::Created;
+                (progress.before_create)()?;
+                let (q, created) = ensure_queue(ctx, name, division, owner_of)?;
+                let q = match q.1 {
+                    Origin::Adopted if progress.created_before => {
+                        log::info!("queue {} of workgroup {name} was created by gcsync before a restart or a lost answer", q.0);
+                        (q.0, Origin::Created)
+                    }
+                    _ => q,
+                };
                 progress.queue = Some(q);
                 progress.applied = AppliedQueue {
                     name: name.to_string(),
@@ -367,17 +379,18 @@ impl Part<'_> {
 }
 
 /// Creates the queue, or adopts the existing one of exactly that name (the create is tried
-/// first: one call for a new queue; "duplicate name" then means look it up).
+/// first: one call for a new queue; "duplicate name" then means look it up). `true` with the
+/// queue: it was created now (it holds nothing yet).
 fn ensure_queue(
     ctx: &mut Ctx,
     name: &str,
     division: Option<&str>,
     owner_of: &dyn Fn(&str) -> Option<String>,
-) -> Result<(String, Origin), SyncError> {
+) -> Result<((String, Origin), bool), SyncError> {
     match queues::create(ctx.client, name, division) {
         Ok(q) => {
             log::info!("created queue {} for workgroup {name}", q.id);
-            Ok((q.id, Origin::Created))
+            Ok(((q.id, Origin::Created), true))
         }
         Err(e) if e.is_name_conflict() => {
             let found = queues::find_by_name(ctx.client, name)?;
@@ -389,7 +402,7 @@ fn ensure_queue(
                     )));
                 }
                 log::info!("adopted existing queue {} for workgroup {name}", q.id);
-                return Ok((q.id.clone(), Origin::Adopted));
+                return Ok(((q.id.clone(), Origin::Adopted), false));
             }
             if let Some(q) = found.first() {
                 return Err(SyncError::NeedsAdmin(format!(

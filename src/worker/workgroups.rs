@@ -4,10 +4,10 @@
 //! the outcome. Also the re-queuing that keeps other objects right when a workgroup or a user
 //! changes (inherited skills, memberships of a restored user).
 
+use super::queue_intents::{created_queue, record_create_intent, save_intent};
 use super::queue_steps::{sync_queue, Progress};
 use super::{Outcome, Worker};
 use crate::clock::unix_now;
-use crate::engine::Shared;
 use crate::genesys::queues;
 use crate::kinds::skill::take_superseded_grantees;
 use crate::kinds::workgroup::plan::{self, Resolved};
@@ -18,7 +18,6 @@ use crate::objects::{Origin, Record};
 use crate::payloads::CicWorkgroup;
 use crate::queue::{Change, Pending};
 use crate::status::SyncState;
-use crate::store::RowWrite;
 use crate::user_sync::SyncError;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -134,15 +133,19 @@ impl Worker {
         let shared = self.shared.clone();
         let owner_of = move |gid: &str| shared.objects.owner_of(GcsyncObjectKind::Workgroup, gid);
         let prior = before.map(|b| Arc::new(CicObject::Workgroup(b.clone())));
-        let shared = self.shared.clone();
+        let (shared, ahead) = (self.shared.clone(), prior.clone());
         let save = move |queue: &(String, Origin), applied: &AppliedQueue| {
-            save_intent(&shared, key, prior.clone(), queue, applied)
+            save_intent(&shared, key, ahead.clone(), queue, applied)
         };
+        let shared = self.shared.clone();
+        let before_create = move || record_create_intent(&shared, key, prior.clone());
         let mut progress = Progress {
+            created_before: link.is_none() && record.intent.is_some(),
             queue: link,
             applied,
             faults: Vec::new(),
             save: &save,
+            before_create: &before_create,
         };
         let result = self.with_ctx(|ctx| {
             sync_queue(
@@ -166,6 +169,9 @@ impl Worker {
             r.origin = queue.as_ref().map(|(_, o)| *o);
             r.status.removed = false;
             r.applied = queue.as_ref().map(|_| Applied::Workgroup(applied));
+            if queue.is_some() {
+                r.intent = None;
+            }
         });
         match result {
             Ok(()) if faults.is_empty() => self.settle_workgroup(key, &members, &codes),
@@ -244,11 +250,25 @@ impl Worker {
         let mut users = before.map_or_else(Vec::new, |b| plan::affected_users(b, &empty_like(b)));
         users.extend(take_superseded_grantees(&self.shared, key));
         self.requeue_users_once(users);
-        let gid = record
+        let mut gid = record
             .status
             .genesys_id
             .clone()
             .filter(|_| !record.status.removed);
+        if gid.is_none() && record.intent.is_some() {
+            // A create recorded before a crash may have made the queue: find it by its name.
+            let shared = self.shared.clone();
+            let owner = move |q: &str| shared.objects.owner_of(GcsyncObjectKind::Workgroup, q);
+            match self.with_ctx(|ctx| created_queue(ctx, &key.id, &owner)) {
+                Ok(found) => {
+                    // Deleting it is the removal of a linked queue (Synced, removed).
+                    let link = found.clone();
+                    self.update(key, |r| r.status.genesys_id = link);
+                    gid = found;
+                }
+                Err(e) => return self.failed(key, e, pending),
+            }
+        }
         if let Some(gid) = gid {
             match self.with_ctx(|ctx| queues::delete(ctx.client, &gid).map_err(Into::into)) {
                 Ok(true) => log::info!("CIC workgroup {} was deleted; queue {gid} deleted", key.id),
@@ -260,6 +280,7 @@ impl Worker {
             }
         }
         self.mark_removed(key);
+        self.update(key, |r| r.intent = None);
         Outcome::Done(true)
     }
 
@@ -339,38 +360,6 @@ impl Worker {
             );
         }
     }
-}
-
-/// Records durably, before a POST that adds members or codes to `queue`, the link and what is
-/// being added (`applied.adding_*`), so that a restart after a crash before the outcome (or the
-/// next attempt after a failed POST) knows them as gcsync's when the queue holds them. The row
-/// keeps the CIC data processed before this change (`prior`): the change stays pending (it is
-/// committed with this row if it was not yet) and is processed again against what came before.
-fn save_intent(
-    shared: &Shared,
-    key: &ObjectKey,
-    prior: Option<Arc<CicObject>>,
-    queue: &(String, Origin),
-    applied: &AppliedQueue,
-) -> Result<(), SyncError> {
-    let mut row = shared.objects.update(key, |r| {
-        r.status.genesys_id = Some(queue.0.clone());
-        r.origin = Some(queue.1);
-        r.status.removed = false;
-        r.applied = Some(Applied::Workgroup(applied.clone()));
-    });
-    row.source = prior;
-    let write = RowWrite {
-        key: key.clone(),
-        record: Some(row),
-        done_seq: None,
-    };
-    shared.persist_durably(write).map_err(|f| {
-        SyncError::Transient(format!(
-            "cannot record the queue's additions in the data directory ({}); will retry",
-            f.message
-        ))
-    })
 }
 
 /// A workgroup with `w`'s id and nothing else (before it existed, after it is deleted).
