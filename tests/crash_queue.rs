@@ -22,6 +22,7 @@ use gcsync::result::GcsyncResult;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::io::BufRead;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 const QUEUE: &str = "Intents";
@@ -123,6 +124,32 @@ fn the_queue(emu: &gc_emulator::Emulator) -> Value {
     queue(emu, QUEUE)
 }
 
+/// Starts the child host in mode `add` and kills it as soon as the emulator logged a POST of
+/// `route`.
+fn add_and_kill_after_the_post(emu: &gc_emulator::Emulator, dir: &Path, route: &str) {
+    let mut host = Host::start("add", emu, dir, &[]);
+    host.expect("READY", Duration::from_secs(60));
+    host.expect("SENT", Duration::from_secs(10));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while emu.call_count("POST", route) == 0 {
+        assert!(Instant::now() < deadline, "no POST {route}");
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    host.kill();
+}
+
+/// Starts the child host in mode `then` (`remove`, `delete`), lets it settle and exit; the
+/// workgroup's status.
+fn restart(then: &str, emu: &gc_emulator::Emulator, dir: &Path) -> Value {
+    let mut host = Host::start(then, emu, dir, &[]);
+    assert_eq!(host.expect("SETTLED", Duration::from_secs(90)), "true");
+    let status = host.expect("STATUS", Duration::from_secs(10));
+    drop(host.stdin.take());
+    host.expect("EXITED", Duration::from_secs(30));
+    host.finish();
+    serde_json::from_str(&status).unwrap()
+}
+
 /// Kills the child host right after the POST of `route`, then restarts it to remove the
 /// member and the code in CIC; returns the emulator for more checks.
 fn kill_after_the_post_then(then: &str, adopted: bool, route: &str) -> gc_emulator::Emulator {
@@ -145,15 +172,7 @@ fn kill_after_the_post_then(then: &str, adopted: bool, route: &str) -> gc_emulat
         count: 1,
         ..Default::default()
     });
-    let mut host = Host::start("add", &emu, dir.path(), &[]);
-    host.expect("READY", Duration::from_secs(60));
-    host.expect("SENT", Duration::from_secs(10));
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while emu.call_count("POST", route) == 0 {
-        assert!(Instant::now() < deadline, "no POST {route}");
-        std::thread::sleep(Duration::from_micros(200));
-    }
-    host.kill();
+    add_and_kill_after_the_post(&emu, dir.path(), route);
 
     // The POST was applied: the queue holds the user (and the code, when its POST was sent).
     let user = emu.user_by_email(&email(USER)).expect("the user")["id"]
@@ -170,13 +189,7 @@ fn kill_after_the_post_then(then: &str, adopted: bool, route: &str) -> gc_emulat
         assert!(codes_of(&q).contains(&code), "{q}");
     }
 
-    let mut host = Host::start(then, &emu, dir.path(), &[]);
-    assert_eq!(host.expect("SETTLED", Duration::from_secs(90)), "true");
-    let status: Value =
-        serde_json::from_str(&host.expect("STATUS", Duration::from_secs(10))).unwrap();
-    drop(host.stdin.take());
-    host.expect("EXITED", Duration::from_secs(30));
-    host.finish();
+    let status = restart(then, &emu, dir.path());
     secrets::record_secret(CLIENT_SECRET);
     secrets::assert_no_secrets_in(&[], Some(dir.path()), &[CLIENT_ID], &emu.issued_tokens());
     assert_eq!(status["state"], "Synced", "{status}");
@@ -265,24 +278,10 @@ fn a_queue_whose_create_answer_a_kill_cut_short_is_deleted_with_its_workgroup() 
         ..Default::default()
     };
     emu.inject(fault(true));
-    let mut host = Host::start("add", &emu, dir.path(), &[]);
-    host.expect("READY", Duration::from_secs(60));
-    host.expect("SENT", Duration::from_secs(10));
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while emu.call_count("POST", QUEUES) == 0 {
-        assert!(Instant::now() < deadline, "no POST {QUEUES}");
-        std::thread::sleep(Duration::from_micros(200));
-    }
-    host.kill();
+    add_and_kill_after_the_post(&emu, dir.path(), QUEUES);
     the_queue(&emu);
     emu.inject(fault(false));
-    let mut host = Host::start("delete", &emu, dir.path(), &[]);
-    assert_eq!(host.expect("SETTLED", Duration::from_secs(90)), "true");
-    let status: Value =
-        serde_json::from_str(&host.expect("STATUS", Duration::from_secs(10))).unwrap();
-    drop(host.stdin.take());
-    host.expect("EXITED", Duration::from_secs(30));
-    host.finish();
+    let status = restart("delete", &emu, dir.path());
     let all = emu.dump("queues");
     assert!(!all.to_string().contains(QUEUE), "{all}");
     assert_eq!(status["state"], "Synced", "{status}");
