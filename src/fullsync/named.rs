@@ -6,7 +6,7 @@
 //! when a snapshot object has exactly its name and no other object of the kind owns it; one
 //! gcsync never linked and that the snapshot does not name is never touched.
 
-use super::plan::{Found, Op, OpKind, Plan};
+use super::plan::{removals, Found, Op, OpKind, Plan};
 use crate::kinds::{Applied, CicObject};
 use crate::object::GcsyncObjectKind;
 use std::collections::{HashMap, HashSet};
@@ -136,21 +136,13 @@ pub fn plan_named<R: Reconcile>(r: &R, f: &NamedFacts<R>) -> Plan {
     // Owned objects the snapshot no longer has (an empty part removes nothing; one already gone
     // from the org needs no call).
     if !snapshot.is_empty() {
-        for (cic, l) in f.local {
-            let Some(gid) = l.genesys_id.as_deref() else {
-                continue;
-            };
-            if in_snapshot.contains(cic.as_str()) || !by_id.contains_key(gid) {
-                continue;
-            }
-            ops.push(Op {
-                id: cic.clone(),
-                op: OpKind::Remove,
-                genesys_id: Some(gid.to_string()),
-                found: Some(Found::Link),
-                detail: vec![],
-            });
-        }
+        let removed = removals(
+            f.local,
+            &in_snapshot,
+            |l| l.genesys_id.as_deref(),
+            |g| by_id.contains_key(g),
+        );
+        ops.extend(removed);
     }
     ops.sort_by(|a, b| a.id.cmp(&b.id));
     Plan { ops, owned }
