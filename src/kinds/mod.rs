@@ -50,6 +50,20 @@ pub trait Kind {
     }
 }
 
+/// Why the advanced platform objects (workgroups, skills, wrap-up codes, agent statuses) are not
+/// synced under `s` (`None`: they are): Sync Advanced Platform Objects needs Sync User Objects.
+pub fn advanced_disabled(s: &Settings) -> Option<&'static str> {
+    (!s.sync_user_objects || !s.sync_advanced_platform_objects)
+        .then_some("Sync Advanced Platform Objects is turned off")
+}
+
+/// [`advanced_disabled`] for a removal: it waits for the option, nothing is deleted meanwhile.
+fn advanced_removal_disabled(s: &Settings) -> Option<&'static str> {
+    advanced_disabled(s).map(|_| {
+        "Sync Advanced Platform Objects is turned off; the removal applies when it is turned on"
+    })
+}
+
 /// Decodes a value the store wrote with serde.
 fn decode<T: DeserializeOwned>(json: &str) -> Result<T, String> {
     serde_json::from_str(json).map_err(|e| e.to_string())

@@ -29,11 +29,9 @@ pub struct SkillApplied {
     pub language: bool,
 }
 
-/// Why advanced objects are not synced under `s` (`None`: they are).
-pub fn advanced_disabled(s: &Settings) -> Option<&'static str> {
-    (!s.sync_user_objects || !s.sync_advanced_platform_objects)
-        .then_some("Sync Advanced Platform Objects is turned off")
-}
+/// The rule skills share with the other advanced kinds (also used for user assignments).
+pub use super::advanced_disabled;
+use super::advanced_removal_disabled;
 
 impl Kind for SkillKind {
     const KIND: GcsyncObjectKind = GcsyncObjectKind::Skill;
@@ -54,9 +52,7 @@ impl Kind for SkillKind {
     }
 
     fn removal_disabled(s: &Settings) -> Option<&'static str> {
-        advanced_disabled(s).map(|_| {
-            "Sync Advanced Platform Objects is turned off; the removal applies when it is turned on"
-        })
+        advanced_removal_disabled(s)
     }
 }
 
