@@ -26,7 +26,7 @@ pub trait Kind {
     /// Queue priority of its changes (presence goes ahead of configuration work).
     const PRIORITY: Priority;
     /// The object as the host sends it (validated).
-    type Cic: Clone + Eq + Debug + Serialize + DeserializeOwned;
+    type Cic: Clone + Eq + Debug + Serialize + DeserializeOwned + Into<CicObject>;
     /// What gcsync last wrote to (or verified in) Genesys Cloud for it.
     type Applied: Clone + Eq + Debug + Serialize + DeserializeOwned;
     /// Parses and validates the host's JSON strictly (codes and messages as in the README).
@@ -88,6 +88,14 @@ macro_rules! kinds {
                 $variant(<$k as Kind>::Applied),
             )*
         }
+
+        $(
+            impl From<<$k as Kind>::Cic> for CicObject {
+                fn from(c: <$k as Kind>::Cic) -> CicObject {
+                    CicObject::$variant(c)
+                }
+            }
+        )*
 
         impl CicObject {
             /// The object's kind.
