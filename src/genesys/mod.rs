@@ -27,6 +27,16 @@ pub use client::{ApiResponse, Client, ClientConfig, Method};
 use std::fmt;
 use std::time::Duration;
 
+/// The answer to a call for one object whose 404 means "not there": `Ok(true)` when it
+/// succeeded, `Ok(false)` on 404, else the error.
+pub(crate) fn found(answer: Result<ApiResponse, ApiError>) -> Result<bool, ApiError> {
+    match answer {
+        Ok(_) => Ok(true),
+        Err(e) if e.status() == Some(404) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// The words every 403 explanation carries (the client adds which permission the endpoint needs).
 pub const LACKS_PERMISSION: &str = "the OAuth client's role lacks a permission";
 
