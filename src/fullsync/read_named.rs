@@ -5,13 +5,10 @@
 //! wrap-up codes (100 a page). Like [`super::read::read_users`], each returns the whole list or
 //! an error, never a partial one.
 
-use super::named::LocalNamed;
 use super::named_kinds::{OrgQueue, OrgSkill};
-use super::Staging;
 use crate::genesys::queues::{self, read_pages, Named};
 use crate::genesys::skills::GcRouting;
 use crate::genesys::{ApiError, Client};
-use std::collections::HashMap;
 
 /// Page size of the queue list.
 pub(crate) const QUEUE_PAGE: usize = 500;
@@ -98,39 +95,4 @@ pub fn read_codes(client: &Client, on_read: &mut dyn FnMut(usize)) -> Result<Vec
     )?;
     on_read(list.len());
     Ok(list)
-}
-
-/// Which parts of which queues are read: the queues linked to a workgroup of the snapshot,
-/// and those named exactly as a workgroup of the snapshot that no other workgroup owns; of
-/// those, the members (codes) when the workgroup lists some or gcsync owns some on the queue.
-pub(super) fn queue_reads(
-    staging: &Staging,
-    local: &HashMap<String, LocalNamed>,
-) -> impl Fn(&Named) -> Parts {
-    let wants: HashMap<String, Parts> = staging
-        .workgroups
-        .iter()
-        .map(|w| {
-            let owned = match local.get(&w.id).and_then(|l| l.applied.as_ref()) {
-                Some(crate::kinds::Applied::Workgroup(a)) => (
-                    !a.owned_members.is_empty(),
-                    !a.owned_wrapup_codes.is_empty(),
-                ),
-                _ => (false, false),
-            };
-            let parts = (
-                !w.members.is_empty() || owned.0,
-                !w.wrapup_codes.is_empty() || owned.1,
-            );
-            (w.id.clone(), parts)
-        })
-        .collect();
-    let owners: HashMap<String, String> = local
-        .iter()
-        .filter_map(|(c, l)| l.genesys_id.clone().map(|g| (g, c.clone())))
-        .collect();
-    move |q| {
-        let by = owners.get(&q.id).unwrap_or(&q.name);
-        wants.get(by).copied().unwrap_or((false, false))
-    }
 }

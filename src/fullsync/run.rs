@@ -136,7 +136,7 @@ fn run_once(shared: &Arc<Shared>, staging: &Staging, dry: bool, seq: u64) -> Res
     };
     let queues_org = match has(GcsyncObjectKind::Workgroup) {
         true => {
-            let wanted = read_named::queue_reads(staging, &local_queues);
+            let wanted = queue_reads(staging, &local_queues);
             read_named::read_queues(&client, &wanted, &mut on_read)
                 .map_err(|e| format!("reading the org's queues failed: {e}"))?
         }
@@ -328,6 +328,41 @@ fn settle_first(shared: &Shared) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Which parts of which queues are read: the queues linked to a workgroup of the snapshot,
+/// and those named exactly as a workgroup of the snapshot that no other workgroup owns; of
+/// those, the members (codes) when the workgroup lists some or gcsync owns some on the queue.
+fn queue_reads(
+    staging: &Staging,
+    local: &HashMap<String, super::named::LocalNamed>,
+) -> impl Fn(&crate::genesys::queues::Named) -> read_named::Parts {
+    let wants: HashMap<String, read_named::Parts> = staging
+        .workgroups
+        .iter()
+        .map(|w| {
+            let owned = match local.get(&w.id).and_then(|l| l.applied.as_ref()) {
+                Some(crate::kinds::Applied::Workgroup(a)) => (
+                    !a.owned_members.is_empty(),
+                    !a.owned_wrapup_codes.is_empty(),
+                ),
+                _ => (false, false),
+            };
+            let parts = (
+                !w.members.is_empty() || owned.0,
+                !w.wrapup_codes.is_empty() || owned.1,
+            );
+            (w.id.clone(), parts)
+        })
+        .collect();
+    let owners: HashMap<String, String> = local
+        .iter()
+        .filter_map(|(c, l)| l.genesys_id.clone().map(|g| (g, c.clone())))
+        .collect();
+    move |q| {
+        let by = owners.get(&q.id).unwrap_or(&q.name);
+        wants.get(by).copied().unwrap_or((false, false))
+    }
 }
 
 /// CIC id → Genesys id of the linked objects of `local` (`genesys_id`: an object's link).

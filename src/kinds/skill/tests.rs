@@ -1,3 +1,5 @@
+//! Tests of the skill kind: effective skills, accepted grants, re-queued users.
+
 use super::*;
 use crate::kinds::CicObject;
 use crate::queue::{Change, WorkQueue};
