@@ -230,6 +230,41 @@ pub(super) unsafe fn write_json(
     Ok(())
 }
 
+/// How a paged query reads its cursor `after_id`.
+#[derive(Clone, Copy)]
+pub(super) enum Cursor {
+    /// An object id, under the one id rule ([`Text::opt_id`]).
+    Id,
+    /// A text of the query's own form, checked by the query ([`Text::opt_payload`]).
+    Text,
+}
+
+/// The output of a paged query: reads the optional cursor `after_id` (NULL with length 0: the
+/// first page), asks `page` for the page after it and writes that per the conventions
+/// ([`write_json`]: snprintf-style, NUL-terminated, `GCSYNC_RESULT_BUFFER_TOO_SMALL`).
+///
+/// # Safety
+/// As for [`Text::read`] and [`write_json`].
+pub(super) unsafe fn write_page(
+    after_id: Text,
+    cursor: Cursor,
+    page: impl FnOnce(Option<&str>) -> Result<String, Failure>,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> Result<(), Failure> {
+    // SAFETY: forwarded caller guarantee.
+    let after = unsafe {
+        match cursor {
+            Cursor::Id => after_id.opt_id("after_id"),
+            Cursor::Text => after_id.opt_payload("after_id"),
+        }
+    }?;
+    let text = page(after.as_deref())?;
+    // SAFETY: forwarded caller guarantee.
+    unsafe { write_json(&text, buf, buf_len, out_len) }
+}
+
 pub(super) fn kind_arg(kind: u32) -> Result<GcsyncObjectKind, Failure> {
     GcsyncObjectKind::from_u32(kind).ok_or_else(|| {
         Failure::new(

@@ -1,7 +1,7 @@
 //! Force Complete Sync in parts (README, "Force Complete Sync"): begin, add chunks, commit (or
 //! abort), read the plan, release held removals, wait for the run.
 
-use super::args::{kind_arg, timeout, write_json, Text};
+use super::args::{kind_arg, timeout, write_page, Cursor, Text};
 use crate::result::{Failure, GcsyncResult};
 use crate::runtime::full;
 use std::ffi::c_char;
@@ -184,10 +184,9 @@ pub unsafe extern "C" fn gcsync_force_sync_plan(
     out_len: *mut usize,
 ) -> GcsyncResult {
     ffi_boundary!({
+        let after = Text::Utf8(after_id, after_id_len);
+        let page = |after: Option<&str>| full::plan_page(after, max_items);
         // SAFETY: forwarded caller guarantee.
-        let after = unsafe { Text::Utf8(after_id, after_id_len).opt_payload("after_id") }?;
-        let text = full::plan_page(after.as_deref(), max_items)?;
-        // SAFETY: forwarded caller guarantee.
-        unsafe { write_json(&text, buf, buf_len, out_len) }
+        unsafe { write_page(after, Cursor::Text, page, buf, buf_len, out_len) }
     })
 }

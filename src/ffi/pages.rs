@@ -1,7 +1,7 @@
 //! The paged status list: `gcsync_list_status_page` and its UTF-16 form, for kinds with more
 //! objects than one buffer holds comfortably.
 
-use super::args::{kind_arg, write_json, Text};
+use super::args::{kind_arg, write_page, Cursor, Text};
 use crate::result::{Failure, GcsyncResult};
 use crate::runtime;
 use std::ffi::c_char;
@@ -9,7 +9,7 @@ use std::ffi::c_char;
 /// The query behind both forms of `gcsync_list_status_page`.
 ///
 /// # Safety
-/// As for [`Text::read`] and `write_json`.
+/// As for [`write_page`].
 unsafe fn list_page(
     kind: u32,
     after_id: Text,
@@ -19,11 +19,9 @@ unsafe fn list_page(
     out_len: *mut usize,
 ) -> Result<(), Failure> {
     let kind = kind_arg(kind)?;
+    let page = |after: Option<&str>| runtime::list_status_page(kind, after, max_items);
     // SAFETY: forwarded caller guarantee.
-    let after = unsafe { after_id.opt_id("after_id") }?;
-    let text = runtime::list_status_page(kind, after.as_deref(), max_items)?;
-    // SAFETY: forwarded caller guarantee.
-    unsafe { write_json(&text, buf, buf_len, out_len) }
+    unsafe { write_page(after_id, Cursor::Id, page, buf, buf_len, out_len) }
 }
 
 /// Writes one page of the status list of `kind` into `buf`, snprintf-style: the objects whose

@@ -14,6 +14,7 @@ mod ownership;
 pub mod plan;
 pub mod read;
 pub mod read_named;
+mod role;
 pub mod run;
 mod state;
 pub mod timer;

@@ -6,8 +6,8 @@
 //! when a snapshot object has exactly its name and no other object of the kind owns it; one
 //! gcsync never linked and that the snapshot does not name is never touched.
 
-use super::plan::{Found, Op, OpKind, Plan};
-use crate::kinds::{Applied, CicObject};
+use super::plan::{removals, Found, Op, OpKind, Plan};
+use crate::kinds::{Applied, CicObject, Kind};
 use crate::object::GcsyncObjectKind;
 use std::collections::{HashMap, HashSet};
 
@@ -24,16 +24,21 @@ pub struct LocalNamed {
     pub applied: Option<Applied>,
 }
 
-/// How one kind is reconciled.
+/// How one kind is reconciled: what a full sync adds to the kind's own description ([`Kind`]:
+/// its CIC objects, their ids, its number), which the defaults take from it.
 pub trait Reconcile {
     /// The kind.
-    const KIND: GcsyncObjectKind;
-    /// A snapshot object.
-    type Want;
+    type Kind: Kind<Cic = Self::Want>;
+    /// A snapshot object (the kind's CIC object).
+    type Want: Clone + Into<CicObject>;
     /// An object of the org, as read.
     type Have;
+    /// The kind's number.
+    const KIND: GcsyncObjectKind = <Self::Kind as Kind>::KIND;
     /// The snapshot object's CIC id.
-    fn id(w: &Self::Want) -> &str;
+    fn id(w: &Self::Want) -> &str {
+        <Self::Kind as Kind>::id(w)
+    }
     /// The Genesys name it syncs to (compared exactly, case included).
     fn name(w: &Self::Want) -> &str;
     /// The org object's Genesys id.
@@ -45,7 +50,9 @@ pub trait Reconcile {
         true
     }
     /// The CIC object (as the queue and the object table carry it).
-    fn object(w: &Self::Want) -> CicObject;
+    fn object(w: &Self::Want) -> CicObject {
+        w.clone().into()
+    }
     /// What differs between `w` and `h` (names of the parts; empty: nothing), given the local
     /// record of `w` (`None` for an object about to be adopted).
     fn drift(&self, w: &Self::Want, h: &Self::Have, l: Option<&LocalNamed>) -> Vec<String>;
@@ -136,21 +143,13 @@ pub fn plan_named<R: Reconcile>(r: &R, f: &NamedFacts<R>) -> Plan {
     // Owned objects the snapshot no longer has (an empty part removes nothing; one already gone
     // from the org needs no call).
     if !snapshot.is_empty() {
-        for (cic, l) in f.local {
-            let Some(gid) = l.genesys_id.as_deref() else {
-                continue;
-            };
-            if in_snapshot.contains(cic.as_str()) || !by_id.contains_key(gid) {
-                continue;
-            }
-            ops.push(Op {
-                id: cic.clone(),
-                op: OpKind::Remove,
-                genesys_id: Some(gid.to_string()),
-                found: Some(Found::Link),
-                detail: vec![],
-            });
-        }
+        let removed = removals(
+            f.local,
+            &in_snapshot,
+            |l| l.genesys_id.as_deref(),
+            |g| by_id.contains_key(g),
+        );
+        ops.extend(removed);
     }
     ops.sort_by(|a, b| a.id.cmp(&b.id));
     Plan { ops, owned }

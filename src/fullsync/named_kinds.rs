@@ -4,11 +4,11 @@
 
 use super::named::{LocalNamed, Reconcile};
 use crate::genesys::queues::{Member, Named};
-use crate::kinds::skill::SkillApplied;
+use crate::kinds::skill::{SkillApplied, SkillKind};
 use crate::kinds::workgroup::plan::{plan_set, resolve};
-use crate::kinds::workgroup::AppliedQueue;
-use crate::kinds::wrapup_code::{genesys_name, AppliedWrapupCode};
-use crate::kinds::{Applied, CicObject};
+use crate::kinds::workgroup::{AppliedQueue, WorkgroupKind};
+use crate::kinds::wrapup_code::{genesys_name, AppliedWrapupCode, WrapupCodeKind};
+use crate::kinds::Applied;
 use crate::object::GcsyncObjectKind;
 use crate::payloads::{CicSkill, CicWorkgroup, CicWrapupCode};
 use std::collections::{BTreeSet, HashMap};
@@ -144,13 +144,9 @@ impl Queues<'_> {
 }
 
 impl Reconcile for Queues<'_> {
-    const KIND: GcsyncObjectKind = GcsyncObjectKind::Workgroup;
+    type Kind = WorkgroupKind;
     type Want = CicWorkgroup;
     type Have = OrgQueue;
-
-    fn id(w: &CicWorkgroup) -> &str {
-        &w.id
-    }
 
     fn name(w: &CicWorkgroup) -> &str {
         &w.id
@@ -162,10 +158,6 @@ impl Reconcile for Queues<'_> {
 
     fn have_name(h: &OrgQueue) -> &str {
         &h.name
-    }
-
-    fn object(w: &CicWorkgroup) -> CicObject {
-        CicObject::Workgroup(w.clone())
     }
 
     fn drift(&self, w: &CicWorkgroup, h: &OrgQueue, l: Option<&LocalNamed>) -> Vec<String> {
@@ -201,13 +193,9 @@ impl Reconcile for Queues<'_> {
 pub struct Skills;
 
 impl Reconcile for Skills {
-    const KIND: GcsyncObjectKind = GcsyncObjectKind::Skill;
+    type Kind = SkillKind;
     type Want = CicSkill;
     type Have = OrgSkill;
-
-    fn id(w: &CicSkill) -> &str {
-        &w.id
-    }
 
     fn name(w: &CicSkill) -> &str {
         &w.id
@@ -223,10 +211,6 @@ impl Reconcile for Skills {
 
     fn fits(w: &CicSkill, h: &OrgSkill) -> bool {
         w.treat_as_language == h.language
-    }
-
-    fn object(w: &CicSkill) -> CicObject {
-        CicObject::Skill(w.clone())
     }
 
     fn drift(&self, w: &CicSkill, h: &OrgSkill, _l: Option<&LocalNamed>) -> Vec<String> {
@@ -248,13 +232,9 @@ impl Reconcile for Skills {
 pub struct Codes;
 
 impl Reconcile for Codes {
-    const KIND: GcsyncObjectKind = GcsyncObjectKind::WrapupCode;
+    type Kind = WrapupCodeKind;
     type Want = CicWrapupCode;
     type Have = Named;
-
-    fn id(w: &CicWrapupCode) -> &str {
-        &w.id
-    }
 
     fn name(w: &CicWrapupCode) -> &str {
         genesys_name(w)
@@ -266,10 +246,6 @@ impl Reconcile for Codes {
 
     fn have_name(h: &Named) -> &str {
         &h.name
-    }
-
-    fn object(w: &CicWrapupCode) -> CicObject {
-        CicObject::WrapupCode(w.clone())
     }
 
     fn drift(&self, w: &CicWrapupCode, h: &Named, _l: Option<&LocalNamed>) -> Vec<String> {

@@ -2,6 +2,7 @@ use super::*;
 use crate::fullsync::named::Reconcile;
 use crate::fullsync::named::{plan_named, NamedFacts};
 use crate::fullsync::plan::{Found, OpKind, Plan};
+use crate::kinds::CicObject;
 
 fn facts<R: Reconcile>(
     r: &R,

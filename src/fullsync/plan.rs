@@ -8,7 +8,7 @@ use crate::diff::user_patch;
 use crate::genesys::users::GcUser;
 use crate::mapping::{desired_user, DesiredUser};
 use crate::settings::RemovalPolicy;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// What to do to one object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -142,7 +142,7 @@ pub fn plan_users(f: &Facts) -> Plan {
     let Some(snapshot) = f.snapshot else {
         return Plan { ops, owned };
     };
-    let mut in_snapshot = std::collections::HashSet::new();
+    let mut in_snapshot = HashSet::new();
     for c in snapshot {
         in_snapshot.insert(c.id.as_str());
         let op = |op, g: Option<&GcUser>, found, detail| Op {
@@ -214,33 +214,44 @@ pub fn plan_users(f: &Facts) -> Plan {
             }
         }
     }
-    // Owned users the snapshot no longer has (an empty user part removes nothing).
+    // Owned users the snapshot no longer has (an empty user part removes nothing), unless the
+    // policy's removal is done already.
     if !snapshot.is_empty() {
-        for (cic, l) in f.local {
-            let Some(gid) = l.genesys_id.as_deref() else {
-                continue;
-            };
-            if in_snapshot.contains(cic.as_str()) {
-                continue;
-            }
-            let Some(g) = by_id.get(gid) else { continue };
-            let done = match f.policy {
-                RemovalPolicy::Deactivate => g.state() != "active",
-                RemovalPolicy::Delete => g.state() == "deleted",
-            };
-            if !done {
-                ops.push(Op {
-                    id: cic.clone(),
-                    op: OpKind::Remove,
-                    genesys_id: Some(gid.to_string()),
-                    found: Some(Found::Link),
-                    detail: vec![],
-                });
-            }
-        }
+        ops.extend(removals(
+            f.local,
+            &in_snapshot,
+            |l| l.genesys_id.as_deref(),
+            |gid| {
+                by_id.get(gid).is_some_and(|g| match f.policy {
+                    RemovalPolicy::Deactivate => g.state() == "active",
+                    RemovalPolicy::Delete => g.state() != "deleted",
+                })
+            },
+        ));
     }
     ops.sort_by(|a, b| a.id.cmp(&b.id));
     Plan { ops, owned }
+}
+
+/// The `remove` operations of a planner: one for each object of `local` that is linked
+/// (`genesys_id`), absent from the snapshot (`in_snapshot`) and still to be removed in the org
+/// (`to_remove`, given its Genesys id).
+pub(super) fn removals<'a, L>(
+    local: &'a HashMap<String, L>,
+    in_snapshot: &'a HashSet<&str>,
+    genesys_id: impl Fn(&'a L) -> Option<&'a str> + 'a,
+    to_remove: impl Fn(&str) -> bool + 'a,
+) -> impl Iterator<Item = Op> + 'a {
+    local.iter().filter_map(move |(cic, l)| {
+        let gid = genesys_id(l)?;
+        (!in_snapshot.contains(cic.as_str()) && to_remove(gid)).then(|| Op {
+            id: cic.clone(),
+            op: OpKind::Remove,
+            genesys_id: Some(gid.to_string()),
+            found: Some(Found::Link),
+            detail: vec![],
+        })
+    })
 }
 
 #[cfg(test)]

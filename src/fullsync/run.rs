@@ -8,6 +8,7 @@ use super::guard::guard;
 use super::named::{plan_named, NamedFacts};
 use super::named_kinds::{Codes, Queues, Skills};
 use super::plan::{self, Facts, Op, OpKind, Plan};
+pub use super::role::{set_role, standby};
 use super::state::{Held, KindPlans, Phase, Request};
 use super::users::{apply_op, local_users, lookups, observable};
 use super::{read, read_named, Staging, DRY_RUN};
@@ -162,8 +163,16 @@ fn run_once(shared: &Arc<Shared>, staging: &Staging, dry: bool, seq: u64) -> Res
         local: &local_skills,
     };
     let skills_plan = plan_named(&Skills, &skill_facts);
-    let user_ids = ready_ids(&local_gids(&local), &users_plan, false);
-    let code_ids = ready_ids(&local_gids_named(&local_codes), &codes_plan, true);
+    let user_ids = ready_ids(
+        &linked_ids(&local, |l| l.genesys_id.as_ref()),
+        &users_plan,
+        false,
+    );
+    let code_ids = ready_ids(
+        &linked_ids(&local_codes, |l| l.genesys_id.as_ref()),
+        &codes_plan,
+        true,
+    );
     let queues = Queues {
         users: &user_ids,
         codes: &code_ids,
@@ -356,19 +365,14 @@ fn queue_reads(
     }
 }
 
-/// CIC id → Genesys id of the linked users.
-fn local_gids(local: &HashMap<String, plan::Local>) -> HashMap<String, String> {
+/// CIC id → Genesys id of the linked objects of `local` (`genesys_id`: an object's link).
+fn linked_ids<L>(
+    local: &HashMap<String, L>,
+    genesys_id: impl Fn(&L) -> Option<&String>,
+) -> HashMap<String, String> {
     local
         .iter()
-        .filter_map(|(c, l)| l.genesys_id.clone().map(|g| (c.clone(), g)))
-        .collect()
-}
-
-/// CIC id → Genesys id of the linked objects of a named kind.
-fn local_gids_named(local: &HashMap<String, super::named::LocalNamed>) -> HashMap<String, String> {
-    local
-        .iter()
-        .filter_map(|(c, l)| l.genesys_id.clone().map(|g| (c.clone(), g)))
+        .filter_map(|(c, l)| genesys_id(l).map(|g| (c.clone(), g.clone())))
         .collect()
 }
 
@@ -396,27 +400,4 @@ fn ready_ids(
         }
     }
     out
-}
-
-/// `gcsync_set_role`: `standby` stops every Genesys Cloud call (hooks are still accepted and
-/// saved); becoming active again resumes the worker and asks the host for a snapshot, since
-/// the other server may have missed or applied changes meanwhile.
-pub fn set_role(shared: &Shared, standby: bool) {
-    let setting = shared.with_settings(|s| s.full_sync.standby);
-    let was = shared.full_sync.set_standby(standby, setting);
-    log::info!("role set to {}", if standby { "standby" } else { "active" });
-    if was && !standby {
-        shared
-            .full_sync
-            .takeover
-            .store(true, std::sync::atomic::Ordering::SeqCst);
-    }
-    shared.queue.interrupt_all();
-    shared.queue.nudge_worker();
-}
-
-/// Whether this instance makes no Genesys Cloud call now.
-pub fn standby(shared: &Shared) -> bool {
-    let setting = shared.with_settings(|s| s.full_sync.standby);
-    shared.full_sync.is_standby(setting)
 }

@@ -24,22 +24,26 @@
 //! is [`ApiError::Auth`]. Threads waiting for that request get its result, success or failure.
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
-use log::{debug, warn};
+use log::debug;
 use serde_json::Value;
 use ureq::Agent;
 
-use super::auth::{self, Token};
-use super::budget::{Budget, Lane, Refused, SharedBudget};
+use super::auth;
+use super::budget::{Budget, Lane, SharedBudget};
 pub use super::config::{ClientConfig, Method};
-use super::retry::{self, Jitter, BACKOFF_CAP, DEFAULT_RETRY_AFTER};
-use super::token::{Claim, TokenCell};
-use super::wire::{self, correlation_id, json_body, status_error, Outgoing, Raw};
-use super::{endpoints, setup, ApiError};
+use super::retry::Jitter;
+use super::token::TokenCell;
+use super::wire::{self, status_error, Outgoing};
+use super::{setup, ApiError};
 use crate::cancel::Cancel;
 use crate::metrics::Metrics;
 use crate::secret::Secret;
+
+mod exchange;
+mod login;
+mod outcome;
 
 const LOG: &str = "gcsync::genesys";
 
@@ -50,10 +54,6 @@ const STALE_AFTER: Duration = Duration::from_secs(1);
 struct Call<'a> {
     lane: Lane,
     cancel: &'a Cancel,
-}
-
-fn bearer_of(token: &Secret) -> Secret {
-    Secret::new(format!("Bearer {}", token.expose()))
 }
 
 /// A successful (2xx) answer.
@@ -277,233 +277,5 @@ impl Client {
             let e = status_error(&raw, |t| self.redact(t));
             return Err(self.failed(&out, super::explain_forbidden(method, &path, e)));
         }
-    }
-
-    /// `Bearer <token>` and the token's generation. When no usable token is cached one thread
-    /// fetches it (in [`Lane::Presence`]: every lane waits for it) and the others wait for that.
-    fn bearer(&self, call: &Call) -> Result<(Secret, u64), ApiError> {
-        let fetch = match self.inner.token.get(call.cancel) {
-            Claim::Ready(value, generation) => return Ok((bearer_of(&value), generation)),
-            Claim::Failed(e) => return Err(e),
-            Claim::Cancelled => return Err(shutting_down()),
-            Claim::Fetch(fetch) => fetch,
-        };
-        let url = format!("{}/oauth/token", self.inner.cfg.login_base_url);
-        let out = Outgoing {
-            method: Method::Post,
-            url: &url,
-            path: "/oauth/token",
-            authorization: &self.inner.basic,
-            content_type: Some("application/x-www-form-urlencoded"),
-            body: Some(b"grant_type=client_credentials"),
-        };
-        let sent_at = Instant::now();
-        let token_call = Call {
-            lane: Lane::Presence,
-            cancel: call.cancel,
-        };
-        let raw = match self.exchange(&out, &token_call) {
-            Ok(raw) => raw,
-            Err(e) => {
-                // The waiters share the failure, unless it is this caller's cancel: then the
-                // fetch is dropped unreported and the next waiter fetches itself.
-                if !call.cancel.is_cancelled() {
-                    fetch.done(Err(e.clone()));
-                }
-                return Err(e);
-            }
-        };
-        let e = if (200..300).contains(&raw.status) {
-            if let Some((value, lifetime)) = auth::parse_token(&raw.body) {
-                Metrics::bump(&self.inner.metrics.tokens_issued);
-                let bearer = bearer_of(&value);
-                let generation = fetch.done(Ok(Token::new(value, sent_at, lifetime)));
-                return Ok((bearer, generation.unwrap_or_default()));
-            }
-            let message = "the login service answered without an access token".to_string();
-            self.failed_with(&out, ApiError::Auth { message }, Some(raw.status), None)
-        } else if raw.status >= 500 && raw.status != 501 {
-            // Retries exhausted on a server error: transient, not a credentials problem.
-            self.failed(&out, status_error(&raw, |t| self.redact(t)))
-        } else {
-            let message = self.redact(&auth::token_error_message(raw.status, &raw.body));
-            let corr = correlation_id(&raw, &json_body(&raw));
-            let e = ApiError::Auth { message };
-            self.failed_with(&out, e, Some(raw.status), corr.as_deref())
-        };
-        fetch.done(Err(e.clone()));
-        Err(e)
-    }
-
-    /// Sends `out` until it yields a final answer: retries 429, 5xx (not 501) and transport
-    /// errors within `max_retries`. Returns the last answer (any status) or a terminal error.
-    /// A 429 pauses the shared budget (every lane, every thread) for its Retry-After.
-    fn exchange(&self, out: &Outgoing, call: &Call) -> Result<Raw, ApiError> {
-        self.exchange_counted(out, call, &mut 0)
-    }
-
-    /// [`Client::exchange`], counting its retries in `retries`.
-    fn exchange_counted(
-        &self,
-        out: &Outgoing,
-        call: &Call,
-        retries: &mut u32,
-    ) -> Result<Raw, ApiError> {
-        loop {
-            match self
-                .inner
-                .budget
-                .acquire(call.lane, call.cancel, self.inner.cfg.max_retry_after)
-            {
-                Ok(()) => {}
-                Err(Refused::Cancelled) => return Err(shutting_down()),
-                Err(Refused::Paused(wait)) => {
-                    let e = ApiError::RateLimited { retry_after: wait };
-                    return Err(self.failed_with(out, e, Some(429), None));
-                }
-            }
-            Metrics::bump(&self.inner.metrics.api_calls);
-            let answer = wire::send_once(&self.inner.agent, out);
-            if let Ok(raw) = &answer {
-                self.inner.metrics.usage.answered(
-                    crate::clock::unix_now(),
-                    out.method.as_str(),
-                    endpoints::route(out.method, out.path),
-                    raw.status,
-                    raw.correlation_id.as_deref(),
-                );
-            }
-            let (wait, reason) = match answer {
-                Ok(raw) if raw.status == 429 => {
-                    Metrics::bump(&self.inner.metrics.rate_limited);
-                    let wait = self.retry_after(&raw).unwrap_or(DEFAULT_RETRY_AFTER);
-                    if wait > self.inner.cfg.max_retry_after
-                        || *retries >= self.inner.cfg.max_retries
-                    {
-                        let e = ApiError::RateLimited { retry_after: wait };
-                        let corr = correlation_id(&raw, &json_body(&raw));
-                        return Err(self.failed_with(out, e, Some(429), corr.as_deref()));
-                    }
-                    // Every lane waits, not only this thread: the next acquire sleeps it out.
-                    self.inner.budget.pause_for(wait);
-                    (Duration::ZERO, "429 too many requests".to_string())
-                }
-                Ok(raw) if raw.status >= 500 && raw.status != 501 => {
-                    if *retries >= self.inner.cfg.max_retries {
-                        return Ok(raw);
-                    }
-                    // A Retry-After on a 5xx (e.g. 503) is honoured when acceptable.
-                    let hinted = self
-                        .retry_after(&raw)
-                        .filter(|w| *w <= self.inner.cfg.max_retry_after);
-                    let wait = self.backoff(*retries).max(hinted.unwrap_or_default());
-                    (wait, format!("HTTP {}", raw.status))
-                }
-                Ok(raw) => return Ok(raw),
-                Err(e) => {
-                    let retryable = wire::is_retryable(&e);
-                    let message =
-                        self.redact(&wire::describe_via(&e, self.inner.cfg.proxy.as_deref()));
-                    if !retryable || *retries >= self.inner.cfg.max_retries {
-                        return Err(self.failed(out, ApiError::Transport { message }));
-                    }
-                    (self.backoff(*retries), message)
-                }
-            };
-            *retries += 1;
-            Metrics::bump(&self.inner.metrics.retries);
-            debug!(target: LOG, "{} {}: {reason}; retry {retries}/{} in {} ms",
-                out.method.as_str(), out.path, self.inner.cfg.max_retries, wait.as_millis());
-            if !call.cancel.sleep(wait) {
-                return Err(shutting_down());
-            }
-        }
-    }
-
-    fn retry_after(&self, raw: &Raw) -> Option<Duration> {
-        let value = raw.retry_after.as_deref()?;
-        retry::parse_retry_after(value, SystemTime::now())
-    }
-
-    fn backoff(&self, attempt: u32) -> Duration {
-        let mut jitter = self.inner.jitter.lock().unwrap_or_else(|p| p.into_inner());
-        retry::backoff(self.inner.cfg.retry_base, attempt, BACKOFF_CAP, &mut jitter)
-    }
-
-    fn success(&self, out: &Outgoing, raw: Raw) -> Result<ApiResponse, ApiError> {
-        let text = std::str::from_utf8(&raw.body).unwrap_or("");
-        let body = if raw.body.iter().all(u8::is_ascii_whitespace) {
-            Value::Null
-        } else {
-            match serde_json::from_slice(&raw.body) {
-                Ok(v) => v,
-                Err(_) => {
-                    let message = format!("the answer is not JSON: {}", wire::excerpt(text));
-                    let e = ApiError::Status {
-                        status: raw.status,
-                        code: String::new(),
-                        message: self.redact(&message),
-                        correlation_id: raw.correlation_id,
-                        entity_id: None,
-                    };
-                    return Err(self.failed(out, e));
-                }
-            }
-        };
-        Ok(ApiResponse {
-            status: raw.status,
-            body,
-            correlation_id: raw.correlation_id,
-        })
-    }
-
-    /// Logs a failed call at warn level (never with credentials) and hands the error back.
-    fn failed(&self, out: &Outgoing, e: ApiError) -> ApiError {
-        self.failed_with(out, e, None, None)
-    }
-
-    /// [`Client::failed`] with the HTTP status and correlation id for errors that carry none.
-    fn failed_with(
-        &self,
-        out: &Outgoing,
-        e: ApiError,
-        http_status: Option<u16>,
-        corr: Option<&str>,
-    ) -> ApiError {
-        let (status, code, correlation) = match &e {
-            ApiError::Status {
-                status,
-                code,
-                correlation_id,
-                ..
-            } => (Some(*status), code.as_str(), correlation_id.as_deref()),
-            ApiError::RateLimited { .. } => (http_status, "too.many.requests", corr),
-            _ => (http_status, "", corr),
-        };
-        let status = status.map_or_else(|| "-".to_string(), |s| s.to_string());
-        warn!(target: LOG, "{} {} failed: status={status} code={} correlation_id={}: {}",
-            out.method.as_str(), out.path, if code.is_empty() { "-" } else { code },
-            correlation.unwrap_or("-"), self.redact(&e.to_string()));
-        e
-    }
-
-    /// `text` with the client secret, the Basic credentials and the current token replaced by
-    /// `[redacted]` (in case a server echoes them back).
-    fn redact(&self, text: &str) -> String {
-        let mut text = text.to_string();
-        let token = self.inner.token.current();
-        let token = token.as_ref().map(Secret::expose);
-        let basic = self.inner.basic.expose().trim_start_matches("Basic ");
-        let secrets = [
-            Some(self.inner.cfg.client_secret.expose()),
-            Some(basic),
-            token,
-        ];
-        for secret in secrets.into_iter().flatten() {
-            if secret.len() >= 4 && text.contains(secret) {
-                text = text.replace(secret, "[redacted]");
-            }
-        }
-        text
     }
 }

@@ -27,60 +27,53 @@ pub use client::{ApiResponse, Client, ClientConfig, Method};
 use std::fmt;
 use std::time::Duration;
 
+/// The answer to a call for one object whose 404 means "not there": `Ok(true)` when it
+/// succeeded, `Ok(false)` on 404, else the error.
+pub(crate) fn found(answer: Result<ApiResponse, ApiError>) -> Result<bool, ApiError> {
+    match answer {
+        Ok(_) => Ok(true),
+        Err(e) if e.status() == Some(404) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// The words every 403 explanation carries (the client adds which permission the endpoint needs).
 pub const LACKS_PERMISSION: &str = "the OAuth client's role lacks a permission";
 
 /// Adds to a 403 from `method path` which permission the endpoint needs (from
 /// [`endpoints::ENDPOINTS`]); other errors are returned as they are.
-pub fn explain_forbidden(method: Method, path: &str, e: ApiError) -> ApiError {
-    match e {
-        ApiError::Status {
-            status: 403,
-            code,
-            message,
-            correlation_id,
-            entity_id,
-        } => {
-            let hint = match endpoints::endpoint(method, path) {
-                Some(ep) => match ep.needs {
-                    Some(n) => format!(
-                        "{LACKS_PERMISSION}: {} {} needs {}",
-                        method.as_str(),
-                        ep.template,
-                        n.describe()
-                    ),
-                    None => format!(
-                        "{LACKS_PERMISSION} for {} {} (the API specification names none; README \
-                         lists the ones gcsync needs)",
-                        method.as_str(),
-                        ep.template
-                    ),
-                },
-                None => {
-                    return ApiError::Status {
-                        status: 403,
-                        code,
-                        message,
-                        correlation_id,
-                        entity_id,
-                    }
-                }
-            };
-            let message = if message.is_empty() {
-                hint
-            } else {
-                format!("{message}; {hint}")
-            };
-            ApiError::Status {
-                status: 403,
-                code,
-                message,
-                correlation_id,
-                entity_id,
-            }
-        }
-        other => other,
-    }
+pub fn explain_forbidden(method: Method, path: &str, mut e: ApiError) -> ApiError {
+    let ApiError::Status {
+        status: 403,
+        message,
+        ..
+    } = &mut e
+    else {
+        return e;
+    };
+    let Some(ep) = endpoints::endpoint(method, path) else {
+        return e;
+    };
+    let hint = match ep.needs {
+        Some(n) => format!(
+            "{LACKS_PERMISSION}: {} {} needs {}",
+            method.as_str(),
+            ep.template,
+            n.describe()
+        ),
+        None => format!(
+            "{LACKS_PERMISSION} for {} {} (the API specification names none; README lists the \
+             ones gcsync needs)",
+            method.as_str(),
+            ep.template
+        ),
+    };
+    *message = if message.is_empty() {
+        hint
+    } else {
+        format!("{message}; {hint}")
+    };
+    e
 }
 
 /// Why a Genesys Cloud call failed, after the client's own retries. `Display` gives a sentence an

@@ -1,7 +1,7 @@
 //! Typed wrappers for the Genesys Cloud queue endpoints gcsync uses (API-FACTS §3): queues,
 //! their members and their wrap-up codes.
 
-use super::{ApiError, Client, Method};
+use super::{found, ApiError, Client, Method};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -86,37 +86,42 @@ pub fn create(client: &Client, name: &str, division: Option<&str>) -> Result<Nam
 /// Every queue whose name equals `name` ignoring case (the API's name filter is a prefix or
 /// wildcard match, so the list is compared here); the caller picks an exact one.
 pub fn find_by_name(client: &Client, name: &str) -> Result<Vec<Named>, ApiError> {
-    let all: Vec<Named> = read_pages(
+    named_like(
         client,
         "/api/v2/routing/queues",
-        &[("name", name)],
+        name,
         QUEUE_PAGE,
         "queue list",
-    )?;
+    )
+}
+
+/// The objects of the list at `path` whose name equals `name` ignoring case, read through the
+/// list's name filter (not exact) `size` a page.
+pub(crate) fn named_like(
+    client: &Client,
+    path: &str,
+    name: &str,
+    size: usize,
+    what: &str,
+) -> Result<Vec<Named>, ApiError> {
+    let all: Vec<Named> = read_pages(client, path, &[("name", name)], size, what)?;
+    let name = name.to_lowercase();
     Ok(all
         .into_iter()
-        .filter(|q| q.name.to_lowercase() == name.to_lowercase())
+        .filter(|o| o.name.to_lowercase() == name)
         .collect())
 }
 
 /// Whether the queue exists: `GET /api/v2/routing/queues/{id}`, `Ok(false)` on 404.
 pub fn exists(client: &Client, id: &str) -> Result<bool, ApiError> {
     let path = format!("/api/v2/routing/queues/{id}");
-    match client.request(Method::Get, &path, &[], None) {
-        Ok(_) => Ok(true),
-        Err(e) if e.status() == Some(404) => Ok(false),
-        Err(e) => Err(e),
-    }
+    found(client.request(Method::Get, &path, &[], None))
 }
 
 /// `DELETE /api/v2/routing/queues/{id}`; `Ok(false)` when it was gone already.
 pub fn delete(client: &Client, id: &str) -> Result<bool, ApiError> {
     let path = format!("/api/v2/routing/queues/{id}");
-    match client.request(Method::Delete, &path, &[("forceDelete", "true")], None) {
-        Ok(_) => Ok(true),
-        Err(e) if e.status() == Some(404) => Ok(false),
-        Err(e) => Err(e),
-    }
+    found(client.request(Method::Delete, &path, &[("forceDelete", "true")], None))
 }
 
 /// Every member of a queue (paged to the end, 100 a page); `Ok(None)` when the queue is gone.
@@ -166,9 +171,5 @@ pub fn add_wrapup_codes(client: &Client, queue: &str, codes: &[String]) -> Resul
 /// `DELETE …/wrapupcodes/{codeId}`; `Ok(false)` when the queue did not have it.
 pub fn remove_wrapup_code(client: &Client, queue: &str, code: &str) -> Result<bool, ApiError> {
     let path = format!("/api/v2/routing/queues/{queue}/wrapupcodes/{code}");
-    match client.request(Method::Delete, &path, &[], None) {
-        Ok(_) => Ok(true),
-        Err(e) if e.status() == Some(404) => Ok(false),
-        Err(e) => Err(e),
-    }
+    found(client.request(Method::Delete, &path, &[], None))
 }

@@ -2,7 +2,7 @@
 //! assignments (API-FACTS §4).
 
 use super::users::parse;
-use super::{ApiError, Client, Method};
+use super::{found, ApiError, Client, Method};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -114,11 +114,7 @@ pub fn create(client: &Client, cat: Category, name: &str) -> Result<GcRouting, A
 /// `DELETE` a skill (language); `Ok(false)` when it was gone already (404).
 pub fn delete(client: &Client, cat: Category, id: &str) -> Result<bool, ApiError> {
     let path = format!("{}/{id}", cat.collection());
-    match client.request(Method::Delete, &path, &[], None) {
-        Ok(_) => Ok(true),
-        Err(e) if e.status() == Some(404) => Ok(false),
-        Err(e) => Err(e),
-    }
+    found(client.request(Method::Delete, &path, &[], None))
 }
 
 /// `GET` a skill (language) by id; `None` when it does not exist or is deleted.

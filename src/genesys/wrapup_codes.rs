@@ -1,7 +1,7 @@
 //! Typed wrappers for the Genesys Cloud wrap-up code endpoints gcsync uses (API-FACTS §5).
 
-use super::queues::{parse, read_pages, Named};
-use super::{ApiError, Client, Method};
+use super::queues::{named_like, parse, Named};
+use super::{found, ApiError, Client, Method};
 use serde_json::json;
 
 /// Page size of the wrap-up code list (Genesys' Terraform provider reads codes 100 a page).
@@ -43,25 +43,12 @@ pub fn rename(client: &Client, id: &str, name: &str) -> Result<Option<Named>, Ap
 /// Every wrap-up code whose name equals `name` ignoring case (the API's name filter is not
 /// exact); the caller picks an exact one.
 pub fn find_by_name(client: &Client, name: &str) -> Result<Vec<Named>, ApiError> {
-    let all: Vec<Named> = read_pages(
-        client,
-        "/api/v2/routing/wrapupcodes",
-        &[("name", name)],
-        PAGE,
-        "wrap-up code list",
-    )?;
-    Ok(all
-        .into_iter()
-        .filter(|c| c.name.to_lowercase() == name.to_lowercase())
-        .collect())
+    let path = "/api/v2/routing/wrapupcodes";
+    named_like(client, path, name, PAGE, "wrap-up code list")
 }
 
 /// `DELETE /api/v2/routing/wrapupcodes/{id}`; `Ok(false)` when it was gone already.
 pub fn delete(client: &Client, id: &str) -> Result<bool, ApiError> {
     let path = format!("/api/v2/routing/wrapupcodes/{id}");
-    match client.request(Method::Delete, &path, &[], None) {
-        Ok(_) => Ok(true),
-        Err(e) if e.status() == Some(404) => Ok(false),
-        Err(e) => Err(e),
-    }
+    found(client.request(Method::Delete, &path, &[], None))
 }

@@ -15,8 +15,6 @@ use crate::settings::Settings;
 /// The agent-status kind.
 pub struct AgentStatusKind;
 
-const OFF: &str = "Sync Advanced Platform Objects is turned off";
-
 impl Kind for AgentStatusKind {
     const KIND: GcsyncObjectKind = GcsyncObjectKind::AgentStatus;
     const PRIORITY: Priority = Priority::High;
@@ -57,7 +55,7 @@ impl Kind for AgentStatusKind {
     }
 
     fn disabled(s: &Settings) -> Option<&'static str> {
-        (!s.sync_user_objects || !s.sync_advanced_platform_objects).then_some(OFF)
+        super::advanced_disabled(s)
     }
 
     fn removal_disabled(s: &Settings) -> Option<&'static str> {

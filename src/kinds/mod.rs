@@ -26,7 +26,7 @@ pub trait Kind {
     /// Queue priority of its changes (presence goes ahead of configuration work).
     const PRIORITY: Priority;
     /// The object as the host sends it (validated).
-    type Cic: Clone + Eq + Debug + Serialize + DeserializeOwned;
+    type Cic: Clone + Eq + Debug + Serialize + DeserializeOwned + Into<CicObject>;
     /// What gcsync last wrote to (or verified in) Genesys Cloud for it.
     type Applied: Clone + Eq + Debug + Serialize + DeserializeOwned;
     /// Parses and validates the host's JSON strictly (codes and messages as in the README).
@@ -48,6 +48,20 @@ pub trait Kind {
     fn skill_grants(_c: &Self::Cic) -> Option<(&[String], &[crate::payloads::SkillRef])> {
         None
     }
+}
+
+/// Why the advanced platform objects (workgroups, skills, wrap-up codes, agent statuses) are not
+/// synced under `s` (`None`: they are): Sync Advanced Platform Objects needs Sync User Objects.
+pub fn advanced_disabled(s: &Settings) -> Option<&'static str> {
+    (!s.sync_user_objects || !s.sync_advanced_platform_objects)
+        .then_some("Sync Advanced Platform Objects is turned off")
+}
+
+/// [`advanced_disabled`] for a removal: it waits for the option, nothing is deleted meanwhile.
+fn advanced_removal_disabled(s: &Settings) -> Option<&'static str> {
+    advanced_disabled(s).map(|_| {
+        "Sync Advanced Platform Objects is turned off; the removal applies when it is turned on"
+    })
 }
 
 /// Decodes a value the store wrote with serde.
@@ -74,6 +88,14 @@ macro_rules! kinds {
                 $variant(<$k as Kind>::Applied),
             )*
         }
+
+        $(
+            impl From<<$k as Kind>::Cic> for CicObject {
+                fn from(c: <$k as Kind>::Cic) -> CicObject {
+                    CicObject::$variant(c)
+                }
+            }
+        )*
 
         impl CicObject {
             /// The object's kind.

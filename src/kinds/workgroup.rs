@@ -4,7 +4,7 @@
 
 pub mod plan;
 
-use super::Kind;
+use super::{advanced_disabled, advanced_removal_disabled, Kind};
 use crate::object::GcsyncObjectKind;
 use crate::payloads::{parse_strict, CicWorkgroup};
 use crate::queue::Priority;
@@ -64,19 +64,6 @@ impl AppliedQueue {
     pub fn adding(&self) -> bool {
         !self.adding_members.is_empty() || !self.adding_wrapup_codes.is_empty()
     }
-}
-
-/// Why advanced objects are not synced under `s` (`None`: they are).
-pub(crate) fn advanced_disabled(s: &Settings) -> Option<&'static str> {
-    (!s.sync_user_objects || !s.sync_advanced_platform_objects)
-        .then_some("Sync Advanced Platform Objects is turned off")
-}
-
-/// The same, for a removal: it waits for the option, nothing is deleted meanwhile.
-pub(crate) fn advanced_removal_disabled(s: &Settings) -> Option<&'static str> {
-    advanced_disabled(s).map(|_| {
-        "Sync Advanced Platform Objects is turned off; the removal applies when it is turned on"
-    })
 }
 
 impl Kind for WorkgroupKind {

@@ -2,8 +2,7 @@
 //! label and category are accepted and ignored). Its Genesys Cloud steps are in
 //! `worker/wrapup_codes.rs`.
 
-use super::workgroup::{advanced_disabled, advanced_removal_disabled};
-use super::Kind;
+use super::{advanced_disabled, advanced_removal_disabled, Kind};
 use crate::object::GcsyncObjectKind;
 use crate::payloads::{parse_strict, CicWrapupCode};
 use crate::queue::Priority;

@@ -230,11 +230,10 @@ fn unassign(org: &mut Org, ctx: &Ctx, kind: Kind, param: &str) -> ApiResult {
         .and_then(|m| m.remove(id));
     match removed {
         Some(_) => Ok(serde_json::json!({})),
-        None => Err(ApiError::new(
-            404,
-            "resource.not.found",
-            format!("The user has no {} '{id}'", kind.word()),
-        )),
+        None => Err(ApiError::routing_not_found(format!(
+            "The user has no {} '{id}'",
+            kind.word()
+        ))),
     }
 }
 

@@ -40,6 +40,22 @@ impl ApiError {
         ApiError::new(404, "general.resource.not.found", message)
     }
 
+    /// 404 `resource.not.found`: the routing API's code (the users API's is
+    /// `general.resource.not.found`).
+    pub fn routing_not_found(message: impl Into<String>) -> ApiError {
+        ApiError::new(404, "resource.not.found", message)
+    }
+
+    /// A routing object (queue, wrap-up code) by id that is not there.
+    pub fn no_resource() -> ApiError {
+        ApiError::routing_not_found("The resource could not be found.")
+    }
+
+    /// The queue of a queue's sub-resource (members, wrap-up codes) that is not there.
+    pub fn no_queue() -> ApiError {
+        ApiError::routing_not_found("The queue could not be found.")
+    }
+
     /// 409 `general.conflict`.
     pub fn conflict(message: impl Into<String>) -> ApiError {
         ApiError::new(409, "general.conflict", message)

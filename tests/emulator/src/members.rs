@@ -19,10 +19,6 @@ const UNSUPPORTED_FILTERS: [&str; 5] = [
     "presence",
 ];
 
-fn queue_not_found() -> ApiError {
-    ApiError::new(404, "resource.not.found", "The queue could not be found.")
-}
-
 fn member_json(org: &Org, q: &QueueRec, m: &Member) -> Value {
     let name = org.user(&m.user_id).map_or("", |u| u.name.as_str());
     json!({
@@ -45,7 +41,7 @@ pub fn list(org: &mut Org, ctx: &Ctx) -> ApiResult {
         )));
     }
     let id = ctx.param("queueId");
-    let q = org.queues.get(id).ok_or_else(queue_not_found)?;
+    let q = org.queues.get(id).ok_or_else(ApiError::no_queue)?;
     let mut all: Vec<Value> = q
         .members
         .iter()
@@ -119,7 +115,7 @@ pub fn bulk_ids(ctx: &Ctx, max: usize, what: &str) -> Result<Vec<String>, ApiErr
 pub fn post(org: &mut Org, ctx: &Ctx) -> ApiResult {
     let ids = bulk_ids(ctx, MAX_MEMBERS, "member")?;
     let qid = ctx.param("queueId");
-    let q = org.queues.get(qid).ok_or_else(queue_not_found)?;
+    let q = org.queues.get(qid).ok_or_else(ApiError::no_queue)?;
     let delete = ctx.q("delete") == Some("true");
     for id in &ids {
         let by_group = q.member(id).is_some_and(|m| m.by_group);

@@ -13,17 +13,13 @@ use serde_json::{json, Value};
 /// wrap-up-code list).
 pub const MAX_CODES: usize = 100;
 
-fn queue_not_found() -> ApiError {
-    ApiError::new(404, "resource.not.found", "The queue could not be found.")
-}
-
 /// `GET …/wrapupcodes`: the queue's codes as a `WrapupCodeEntityListing` (paged, `name`
 /// filter as the other lists). A code deleted while kept on the queue (policy `keep`) is not
 /// listed.
 pub fn list(org: &mut Org, ctx: &Ctx) -> ApiResult {
     let p = page(ctx, MAX_CODES)?;
     let qid = ctx.param("queueId");
-    let q = org.queues.get(qid).ok_or_else(queue_not_found)?;
+    let q = org.queues.get(qid).ok_or_else(ApiError::no_queue)?;
     let mut all: Vec<Value> = q
         .wrapup_codes
         .iter()
@@ -47,7 +43,7 @@ pub fn list(org: &mut Org, ctx: &Ctx) -> ApiResult {
 pub fn add(org: &mut Org, ctx: &Ctx) -> ApiResult {
     let ids = bulk_ids(ctx, MAX_CODES, "wrap-up code")?;
     let qid = ctx.param("queueId");
-    org.queues.get(qid).ok_or_else(queue_not_found)?;
+    org.queues.get(qid).ok_or_else(ApiError::no_queue)?;
     let mut out = Vec::new();
     for id in &ids {
         let c = org.wrapups.get(id);
@@ -67,13 +63,11 @@ pub fn add(org: &mut Org, ctx: &Ctx) -> ApiResult {
 /// `DELETE …/wrapupcodes/{codeId}`: 404 when the queue does not have the code.
 pub fn remove(org: &mut Org, ctx: &Ctx) -> ApiResult {
     let (qid, cid) = (ctx.param("queueId"), ctx.param("codeId"));
-    let q = org.queues.get(qid).ok_or_else(queue_not_found)?;
+    let q = org.queues.get(qid).ok_or_else(ApiError::no_queue)?;
     if !q.wrapup_codes.iter().any(|c| c == cid) {
-        return Err(ApiError::new(
-            404,
-            "resource.not.found",
-            format!("The queue has no wrap-up code '{cid}'"),
-        ));
+        return Err(ApiError::routing_not_found(format!(
+            "The queue has no wrap-up code '{cid}'"
+        )));
     }
     let keep = org.object_lag();
     let q = org.queues.get_mut(qid, keep).expect("checked");

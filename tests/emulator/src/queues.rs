@@ -110,14 +110,6 @@ impl Record for QueueRec {
     }
 }
 
-fn not_found() -> ApiError {
-    ApiError::new(
-        404,
-        "resource.not.found",
-        "The resource could not be found.",
-    )
-}
-
 fn duplicate() -> ApiError {
     ApiError::new(
         400,
@@ -179,7 +171,10 @@ pub fn create(org: &mut Org, ctx: &Ctx) -> ApiResult {
 
 /// `GET /api/v2/routing/queues/{queueId}` (always current).
 pub fn get(org: &mut Org, ctx: &Ctx) -> ApiResult {
-    let q = org.queues.get(ctx.param("queueId")).ok_or_else(not_found)?;
+    let q = org
+        .queues
+        .get(ctx.param("queueId"))
+        .ok_or_else(ApiError::no_resource)?;
     Ok(q.to_json())
 }
 
@@ -187,7 +182,7 @@ pub fn get(org: &mut Org, ctx: &Ctx) -> ApiResult {
 /// omitted fields are cleared; UNCONFIRMED). Members and wrap-up codes are not touched.
 pub fn update(org: &mut Org, ctx: &Ctx) -> ApiResult {
     let id = ctx.param("queueId");
-    org.queues.get(id).ok_or_else(not_found)?;
+    org.queues.get(id).ok_or_else(ApiError::no_resource)?;
     let (name, extra) = accepted(ctx)?;
     if org.queues.named(&name, id, |_| true).is_some() {
         return Err(duplicate());
@@ -206,7 +201,7 @@ pub fn delete(org: &mut Org, ctx: &Ctx) -> ApiResult {
     let keep = org.object_lag();
     org.queues
         .remove(ctx.param("queueId"), keep)
-        .ok_or_else(not_found)?;
+        .ok_or_else(ApiError::no_resource)?;
     Ok(json!({}))
 }
 

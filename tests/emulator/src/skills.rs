@@ -122,11 +122,7 @@ impl Record for CatRec {
 }
 
 fn not_found(kind: Kind) -> ApiError {
-    ApiError::new(
-        404,
-        "resource.not.found",
-        format!("The {} could not be found.", kind.word()),
-    )
+    ApiError::routing_not_found(format!("The {} could not be found.", kind.word()))
 }
 
 fn create(org: &mut Org, ctx: &Ctx, kind: Kind) -> ApiResult {

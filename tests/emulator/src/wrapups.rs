@@ -66,14 +66,6 @@ impl Record for WrapupRec {
     }
 }
 
-fn not_found() -> ApiError {
-    ApiError::new(
-        404,
-        "resource.not.found",
-        "The resource could not be found.",
-    )
-}
-
 fn duplicate() -> ApiError {
     ApiError::new(
         400,
@@ -116,7 +108,10 @@ pub fn create(org: &mut Org, ctx: &Ctx) -> ApiResult {
 
 /// `GET /api/v2/routing/wrapupcodes/{codeId}` (current).
 pub fn get(org: &mut Org, ctx: &Ctx) -> ApiResult {
-    let c = org.wrapups.get(ctx.param("codeId")).ok_or_else(not_found)?;
+    let c = org
+        .wrapups
+        .get(ctx.param("codeId"))
+        .ok_or_else(ApiError::no_resource)?;
     Ok(c.to_json())
 }
 
@@ -124,7 +119,7 @@ pub fn get(org: &mut Org, ctx: &Ctx) -> ApiResult {
 /// 400 `duplicate.name`.
 pub fn update(org: &mut Org, ctx: &Ctx) -> ApiResult {
     let id = ctx.param("codeId");
-    org.wrapups.get(id).ok_or_else(not_found)?;
+    org.wrapups.get(id).ok_or_else(ApiError::no_resource)?;
     let (name, description, division) = accepted(ctx)?;
     if org.wrapups.named(&name, id, |_| true).is_some() {
         return Err(duplicate());
@@ -165,7 +160,7 @@ pub fn list(org: &mut Org, ctx: &Ctx) -> ApiResult {
 /// `InUsePolicy::wrapup_codes` (default `refuse`: 409 `general.conflict` naming the queues).
 pub fn delete(org: &mut Org, ctx: &Ctx) -> ApiResult {
     let id = ctx.param("codeId");
-    org.wrapups.get(id).ok_or_else(not_found)?;
+    org.wrapups.get(id).ok_or_else(ApiError::no_resource)?;
     remove(org, id, org.in_use.wrapup_codes)
 }
 
@@ -194,6 +189,8 @@ pub fn remove(org: &mut Org, id: &str, policy: InUse) -> ApiResult {
         }
         _ => {}
     }
-    org.wrapups.remove(id, keep).ok_or_else(not_found)?;
+    org.wrapups
+        .remove(id, keep)
+        .ok_or_else(ApiError::no_resource)?;
     Ok(json!({}))
 }

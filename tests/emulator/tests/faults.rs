@@ -240,19 +240,7 @@ fn after_commit_drop_applies_every_write_and_loses_the_answer() {
         });
     };
     let send = |method: &str, path: &str, body: Option<serde_json::Value>| {
-        let auth = format!("Bearer {tok}");
-        let body = body.map(|b| b.to_string());
-        let mut h = vec![("Authorization", auth.as_str())];
-        if body.is_some() {
-            h.push(("Content-Type", "application/json"));
-        }
-        request(
-            &emu.base_url(),
-            method,
-            path,
-            &h,
-            body.as_deref().map(str::as_bytes),
-        )
+        try_api(&emu, &tok, method, path, body)
     };
     // POST /api/v2/users: the user exists although the client got no answer; a retry conflicts.
     lost("POST", U);
@@ -344,34 +332,15 @@ fn random_lost_responses_hit_writes_only() {
     // Reads and the login are never lost.
     assert_eq!(api(&emu, &tok, "GET", U, None).status, 200);
     token(&emu);
-    let auth = format!("Bearer {tok}");
-    let body = json!({"name": "Di", "email": "di@example.com"}).to_string();
-    let r = request(
-        &emu.base_url(),
-        "POST",
-        U,
-        &[
-            ("Authorization", &auth),
-            ("Content-Type", "application/json"),
-        ],
-        Some(body.as_bytes()),
-    );
+    let body = json!({"name": "Di", "email": "di@example.com"});
+    let r = try_api(&emu, &tok, "POST", U, Some(body.clone()));
     assert!(r.is_err(), "the answer to a write is lost");
     assert!(
         emu.user_by_email("di@example.com").is_some(),
         "but the write happened"
     );
     // A failed write loses its answer too, and changes nothing.
-    let r = request(
-        &emu.base_url(),
-        "POST",
-        U,
-        &[
-            ("Authorization", &auth),
-            ("Content-Type", "application/json"),
-        ],
-        Some(body.as_bytes()),
-    );
+    let r = try_api(&emu, &tok, "POST", U, Some(body));
     assert!(r.is_err());
     assert_eq!(emu.requests().last().unwrap().handled_status, Some(409));
     assert_eq!(emu.users().len(), 1);

@@ -27,6 +27,23 @@ fn all_members(emu: &gc_emulator::Emulator, tok: &str, q: &str) -> Vec<String> {
     out
 }
 
+/// The queue's `memberCount` and `userMemberCount`, as `GET` the queue gives them.
+fn member_counts(emu: &gc_emulator::Emulator, tok: &str, q: &str) -> (u64, u64) {
+    let queue = ok(api(
+        emu,
+        tok,
+        "GET",
+        &format!("/api/v2/routing/queues/{q}"),
+        None,
+    ));
+    let count = |field: &str| {
+        queue[field]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{field} missing: {queue}"))
+    };
+    (count("memberCount"), count("userMemberCount"))
+}
+
 #[test]
 fn add_and_remove_at_most_100_a_call_and_page_without_totals() {
     let emu = start();
@@ -99,20 +116,7 @@ fn add_and_remove_at_most_100_a_call_and_page_without_totals() {
     let left = all_members(&emu, &tok, &q);
     assert_eq!(left.len(), 150);
     assert!(!left.contains(&users[0]) && left.contains(&users[100]));
-    let queue = ok(api(
-        &emu,
-        &tok,
-        "GET",
-        &format!("/api/v2/routing/queues/{q}"),
-        None,
-    ));
-    assert_eq!(
-        (
-            queue["memberCount"].as_u64(),
-            queue["userMemberCount"].as_u64()
-        ),
-        (Some(150), Some(150))
-    );
+    assert_eq!(member_counts(&emu, &tok, &q), (150, 150));
 }
 
 #[test]
@@ -218,20 +222,7 @@ fn group_members_are_reported_and_cannot_be_changed_directly() {
         emu.dump("queues")[0]["members"].as_array().unwrap().len(),
         2
     );
-    let queue = ok(api(
-        &emu,
-        &tok,
-        "GET",
-        &format!("/api/v2/routing/queues/{q}"),
-        None,
-    ));
-    assert_eq!(
-        (
-            queue["memberCount"].as_u64(),
-            queue["userMemberCount"].as_u64()
-        ),
-        (Some(2), Some(1))
-    );
+    assert_eq!(member_counts(&emu, &tok, &q), (2, 1));
 }
 
 #[test]

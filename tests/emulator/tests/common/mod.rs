@@ -128,6 +128,17 @@ pub fn token(emu: &Emulator) -> String {
 
 /// An authenticated API call with a JSON body.
 pub fn api(emu: &Emulator, tok: &str, method: &str, path: &str, body: Option<Value>) -> Resp {
+    try_api(emu, tok, method, path, body).unwrap()
+}
+
+/// [`api`] for a call whose answer a fault may lose: the connection's error, if any.
+pub fn try_api(
+    emu: &Emulator,
+    tok: &str,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> std::io::Result<Resp> {
     let auth = format!("Bearer {tok}");
     let body = body.map(|b| b.to_string());
     let mut h = vec![("Authorization", auth.as_str())];
@@ -141,7 +152,6 @@ pub fn api(emu: &Emulator, tok: &str, method: &str, path: &str, body: Option<Val
         &h,
         body.as_deref().map(str::as_bytes),
     )
-    .unwrap()
 }
 
 /// The JSON of a 200 answer (panics with the body otherwise).

@@ -1,0 +1,113 @@
+//! The skills users inherit from skill-granting objects (workgroups), as CIC last sent them:
+//! an accepted change counts before the worker processes it ([`grants_accepted`],
+//! [`grants_processed`]), and the members of a version replaced unprocessed are handed to the
+//! worker ([`take_superseded_grantees`]).
+
+use crate::engine::Shared;
+use crate::kinds::CicObject;
+use crate::object::{GcsyncObjectKind, ObjectKey};
+use crate::payloads::SkillRef;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLockWriteGuard};
+
+/// The skills every skill-granting object (workgroup) gives `user`: as CIC last sent it when
+/// that change is accepted and not processed yet ([`Shared::accepted_grants`]), else as
+/// processed (the object table).
+pub(super) fn inherited(shared: &Shared, user: &str) -> Vec<Vec<SkillRef>> {
+    let grants = |o: &CicObject| -> Option<Vec<SkillRef>> {
+        o.skill_grants()
+            .filter(|(members, skills)| !skills.is_empty() && members.iter().any(|m| m == user))
+            .map(|(_, skills)| skills.to_vec())
+    };
+    // A copy (a few Arcs), so a workgroup hook never waits for the table scan below.
+    let accepted = shared
+        .accepted_grants
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    let mut out: Vec<Vec<SkillRef>> = accepted
+        .values()
+        .filter_map(|o| o.as_deref().and_then(grants))
+        .collect();
+    let processed = shared
+        .objects
+        .select(|r| r.source.as_deref().and_then(grants).is_some());
+    out.extend(
+        processed
+            .into_iter()
+            .filter(|(k, _)| !accepted.contains_key(k))
+            .filter_map(|(_, r)| r.source.as_deref().and_then(grants)),
+    );
+    out
+}
+
+/// Accepted grants not processed yet, keyed by object; locked for writing when `key` is of a
+/// skill-granting kind (workgroup), `None` for any other kind.
+type Grants = HashMap<ObjectKey, Option<Arc<CicObject>>>;
+fn grants_of<'a>(shared: &'a Shared, key: &ObjectKey) -> Option<RwLockWriteGuard<'a, Grants>> {
+    (key.kind == GcsyncObjectKind::Workgroup).then(|| {
+        shared
+            .accepted_grants
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+    })
+}
+
+/// Notes an accepted change of a skill-granting object (`object`: its new CIC data, `None`: its
+/// deletion) for [`inherited`], until the worker processes it ([`grants_processed`]). Called
+/// by the hooks after the change is queued; other kinds are ignored.
+pub fn grants_accepted(shared: &Shared, key: &ObjectKey, object: Option<&CicObject>) {
+    let replaced = match grants_of(shared, key) {
+        Some(mut g) => g.insert(key.clone(), object.map(|o| Arc::new(o.clone()))),
+        None => return,
+    };
+    // A version no worker processed, whose skills users may have been given meanwhile: its
+    // members are queued again when the object is processed (`take_superseded_grantees`).
+    if let Some(Some(prev)) = replaced {
+        // A note left behind by a version the worker already processed (its hook noted it
+        // after the worker took it) is not one: the object table holds that version.
+        let processed = shared
+            .objects
+            .with_record(key, |r| r.and_then(|r| r.source.as_ref()) == Some(&prev));
+        if processed {
+            return;
+        }
+        if let Some((members, skills)) = prev.skill_grants() {
+            if !skills.is_empty() && !members.is_empty() {
+                shared
+                    .superseded_grantees
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .entry(key.clone())
+                    .or_default()
+                    .extend(members.iter().cloned());
+            }
+        }
+    }
+}
+
+/// The members of `key`'s versions that were accepted and replaced before being processed
+/// (see [`grants_accepted`]), taken: the worker queues them again with the object's own.
+pub fn take_superseded_grantees(shared: &Shared, key: &ObjectKey) -> Vec<String> {
+    shared
+        .superseded_grantees
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .remove(key)
+        .map(|s| s.into_iter().collect())
+        .unwrap_or_default()
+}
+
+/// The worker processes `source` for `key`: the accepted grants are the object table's now,
+/// unless a newer change waits (its hook notes it). An entry noted after its change was
+/// processed (a hook racing the worker), or a change that came another way, goes too.
+pub fn grants_processed(shared: &Shared, key: &ObjectKey, source: Option<&CicObject>) {
+    if let Some(mut g) = grants_of(shared, key) {
+        let same = |a: &Option<Arc<CicObject>>| a.as_deref() == source;
+        if g.get(key)
+            .is_some_and(|a| same(a) || !shared.queue.has_waiting(key))
+        {
+            g.remove(key);
+        }
+    }
+}
