@@ -18,9 +18,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+mod hold;
 mod intake;
 mod requeue;
 mod waiting;
+pub use hold::{Answer, Hold, WriteKind};
 use intake::{unsaved_insert, Replaced};
 use waiting::{Accepted, Delayed, Last, Waiting};
 
@@ -150,6 +152,9 @@ pub struct WorkQueue {
     /// One tripwire per worker slot: shutdown and new settings trip them all (a change of the
     /// object a worker holds does not: it waits until the worker lets go).
     interrupts: Vec<crate::cancel::Cancel>,
+    /// One hold per worker slot: a newer change of the object a worker holds marks it, so a
+    /// step that has not written yet gives its stale change up (`hold.rs`).
+    holds: Vec<Arc<Hold>>,
 }
 
 impl WorkQueue {
@@ -180,6 +185,7 @@ impl WorkQueue {
             interrupts: (0..workers.max(1))
                 .map(|_| crate::cancel::Cancel::default())
                 .collect(),
+            holds: (0..workers.max(1)).map(|_| Arc::default()).collect(),
         }
     }
 
@@ -349,7 +355,12 @@ impl WorkQueue {
         // A worker holding the object is not interrupted: it finishes its step (its waits
         // too), so what it wrote is recorded, and the change goes out when it lets go. Ending
         // the step half-way would leave writes it made unrecorded (an object created but not
-        // linked, assignments made but forgotten: issue 12's stream and storm tests).
+        // linked, assignments made but forgotten: issue 12's stream and storm tests). Its hold
+        // is marked: a step that has got no write through yet gives its stale change up at its
+        // next write (`hold.rs`).
+        if let Some(slot) = holder {
+            self.holds[slot].supersede();
+        }
         Ok(Some(match (holder, newly) {
             (None, Some(key)) => Signal::Send(key, priority),
             _ => Signal::Nothing,
@@ -378,10 +389,16 @@ impl WorkQueue {
         self.interrupts.len()
     }
 
-    /// The tripwire of worker `slot`: pulled when a change supersedes the object it holds, and
-    /// by [`WorkQueue::interrupt_all`] and [`WorkQueue::cancel_all`].
+    /// The tripwire of worker `slot`: pulled by [`WorkQueue::interrupt_all`] and
+    /// [`WorkQueue::cancel_all`] (a newer change of the object it holds marks its
+    /// [`WorkQueue::hold`] instead).
     pub fn interrupter(&self, slot: usize) -> crate::cancel::Cancel {
         self.interrupts[slot].clone()
+    }
+
+    /// The hold of worker `slot` (its Genesys client looks at it before every write).
+    pub fn hold(&self, slot: usize) -> Arc<Hold> {
+        self.holds[slot].clone()
     }
 
     /// Ends every worker's current waits (new settings to pick up).
@@ -499,6 +516,8 @@ impl WorkQueue {
         let p = g.pending.remove(&key)?;
         g.in_flight.insert(key.clone(), slot);
         g.settling += 1;
+        // A new step: under the lock, so a change accepted from now on marks this hold.
+        self.holds[slot].reset();
         Some((key, p))
     }
 
