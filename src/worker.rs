@@ -171,8 +171,8 @@ impl Worker {
     /// it got through, so the record goes back to what it was (the CIC data last processed, its
     /// status), keeping what reads learned (the Genesys id). Only when a version-guarded write
     /// got no answer may Genesys Cloud hold the stale data: the object is then not Synced and
-    /// its known state is dropped, so the newest change is compared with what Genesys holds and
-    /// written even if it equals what was synced before.
+    /// its known version unsure, so the newest change is written even if it equals what was
+    /// synced before (a stale version is a conflict and a re-read).
     fn gave_up(&mut self, key: &ObjectKey, before: Option<&Record>) -> Outcome {
         log::debug!(
             "{} {}: a newer change arrived before the first write; taking it",
@@ -190,10 +190,13 @@ impl Worker {
             if !maybe_applied {
                 return;
             }
-            // What was last applied is not what Genesys holds for sure: a user is read by id
-            // before its next write (the only version-guarded write is a user's PATCH).
-            if let Some(kinds::Applied::User(a)) = r.applied.as_mut() {
-                a.known = None;
+            // What was last applied is not what Genesys holds for sure (the only
+            // version-guarded write is a user's PATCH): see `Known::unsure`.
+            if let Some(k) = r.applied.as_mut().and_then(|a| match a {
+                kinds::Applied::User(a) => a.known.as_mut(),
+                _ => None,
+            }) {
+                k.unsure = true;
             }
             if r.status.state == SyncState::Synced {
                 r.status.state = SyncState::NotSynced;

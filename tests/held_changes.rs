@@ -67,6 +67,15 @@ fn patches(w: &World) -> Vec<(u16, Option<u16>, String)> {
         .collect()
 }
 
+/// How many reads (GET) the emulator logged.
+fn reads(w: &World) -> usize {
+    w.emu
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET")
+        .count()
+}
+
 fn wait_for_patch_answered(w: &World, status: u16) {
     eventually(&format!("a PATCH answered {status}"), || {
         patches(w).iter().any(|p| p.0 == status)
@@ -110,6 +119,9 @@ fn a_holder_retrying_an_unanswered_versioned_write_takes_the_newest_change_and_w
     assert_eq!(written[0].2, "Version 3", "{p:?}");
     assert_eq!(gc_user(&w.emu, EMAIL)["name"], "Version 3");
     assert_eq!(status("held")["state"], "Synced");
+    // The newest data differs from what was synced: one PATCH with the known version, no read
+    // first (a stale version would have been a conflict and a re-read).
+    assert_eq!(reads(&w), 0);
 }
 
 #[test]
@@ -137,6 +149,7 @@ fn a_given_up_write_that_was_applied_is_not_taken_for_synced() {
         patches(&w)
     );
     assert_eq!(status("held")["state"], "Synced");
+    assert_eq!(reads(&w), 1, "read once, as nothing changed");
 }
 
 #[test]
