@@ -6,7 +6,6 @@ use super::{Change, Inner, Pending, Priority, WorkQueue};
 use crate::kinds::CicObject;
 use crate::object::ObjectKey;
 use crate::result::{Failure, GcsyncResult};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// What an accepted change needs once the queue's lock is let go.
@@ -29,7 +28,7 @@ pub(super) struct Replaced {
 /// Sets an object's unsaved change, handing back what it replaced (key included: freeing them
 /// is left to the caller).
 pub(super) fn unsaved_insert(
-    unsaved: &mut HashMap<ObjectKey, (u64, Arc<Change>)>,
+    unsaved: &mut super::KeyMap<(u64, Arc<Change>)>,
     key: ObjectKey,
     v: (u64, Arc<Change>),
 ) -> Option<(ObjectKey, Arc<Change>)> {
@@ -40,6 +39,14 @@ pub(super) fn unsaved_insert(
             None
         }
     }
+}
+
+/// Where an accepted change goes: into the change waiting already, into the object's place
+/// among the waiting ones (taken from its retry time), or into a new place.
+enum Slot<'a> {
+    Waiting(&'a mut Pending),
+    Delayed(Pending),
+    New,
 }
 
 impl WorkQueue {
@@ -122,76 +129,100 @@ impl WorkQueue {
         limit: u64,
         old: &mut Replaced,
     ) -> Result<Option<Signal>, Failure> {
-        if g.accepted.get(&key).is_some_and(|a| a.seq > limit) {
+        // One look-up per map (each hashes the key under the lock), the object's entries
+        // borrowed side by side.
+        let Inner {
+            pending,
+            delayed,
+            in_flight,
+            closed,
+            seq,
+            unsaved,
+            accepted,
+            ..
+        } = g;
+        let last = accepted.get_mut(&key);
+        if last.as_ref().is_some_and(|a| a.seq > limit) {
             return Ok(None);
         }
-        if g.closed {
+        if *closed {
             return Err(Failure::new(
                 GcsyncResult::ShutDown,
                 "gcsync is shutting down; the change was not accepted",
             ));
         }
         if !change.is_forced()
-            && g.accepted
-                .get(&key)
+            && last
+                .as_ref()
                 .and_then(|a| a.what.as_ref())
                 .is_some_and(|a| a.is(&change))
         {
             return Ok(None);
         }
-        let waiting = g.pending.contains_key(&key) || g.delayed.contains_key(&key);
-        if !waiting && g.pending.len() + g.delayed.len() >= self.max_pending {
-            return Err(Failure::new(
-                GcsyncResult::QueueFull,
-                format!(
-                    "{} objects are already waiting (max_pending_objects); try again later",
-                    self.max_pending
-                ),
-            ));
-        }
-        g.seq += 1;
-        let seq = g.seq;
-        match g.accepted.get_mut(&key) {
+        let full = pending.len() + delayed.len() >= self.max_pending;
+        let slot = match pending.get_mut(&key) {
+            Some(p) => Slot::Waiting(p),
+            None => match delayed.remove(&key) {
+                Some(d) => Slot::Delayed(d),
+                None if full => {
+                    return Err(Failure::new(
+                        GcsyncResult::QueueFull,
+                        format!(
+                            "{} objects are already waiting (max_pending_objects); try again later",
+                            self.max_pending
+                        ),
+                    ))
+                }
+                None => Slot::New,
+            },
+        };
+        *seq += 1;
+        let seq = *seq;
+        match last {
             Some(a) => {
                 old.accepted = a.what.replace(Accepted::Change(change.clone()));
                 a.seq = seq;
             }
             None => {
                 let what = Some(Accepted::Change(change.clone()));
-                g.accepted.insert(key.clone(), Last { what, seq });
+                accepted.insert(key.clone(), Last { what, seq });
             }
         }
-        let holder = g.in_flight.get(&key).copied();
-        let newly = if let Some(p) = g.pending.get_mut(&key) {
-            let merged = Change::merge(&p.change, change);
-            old.pending = Some(std::mem::replace(&mut p.change, merged));
-            p.seq = seq;
-            if priority == Priority::High {
-                p.priority = Priority::High;
-            }
-            let c = p.change.clone();
-            old.unsaved = unsaved_insert(&mut g.unsaved, key, (seq, c));
-            None
-        } else {
-            let (change, attempts) = match g.delayed.remove(&key) {
-                Some(d) => {
-                    let merged = Change::merge(&d.change, change);
-                    old.pending = Some(d.change);
-                    (merged, d.attempts)
+        let holder = match in_flight.is_empty() {
+            true => None,
+            false => in_flight.get(&key).copied(),
+        };
+        let newly = match slot {
+            Slot::Waiting(p) => {
+                let merged = Change::merge(&p.change, change);
+                old.pending = Some(std::mem::replace(&mut p.change, merged));
+                p.seq = seq;
+                if priority == Priority::High {
+                    p.priority = Priority::High;
                 }
-                None => (change, 0),
-            };
-            old.unsaved = unsaved_insert(&mut g.unsaved, key.clone(), (seq, change.clone()));
-            g.pending.insert(
-                key.clone(),
-                Pending {
+                let c = p.change.clone();
+                old.unsaved = unsaved_insert(unsaved, key, (seq, c));
+                None
+            }
+            slot => {
+                let (change, attempts) = match slot {
+                    Slot::Delayed(d) => {
+                        let merged = Change::merge(&d.change, change);
+                        old.pending = Some(d.change);
+                        (merged, d.attempts)
+                    }
+                    _ => (change, 0),
+                };
+                old.unsaved = unsaved_insert(unsaved, key.clone(), (seq, change.clone()));
+                let p = Pending {
                     change,
                     seq,
                     attempts,
                     priority,
-                },
-            );
-            Some(key)
+                };
+                pending.insert_new(key.clone(), p);
+                Some(key)
+            }
         };
         // A worker holding the object is not interrupted: it finishes its step (its waits
         // too), so what it wrote is recorded, and the change goes out when it lets go. Ending

@@ -3,7 +3,7 @@
 
 use super::{Pending, WorkQueue};
 use crate::object::ObjectKey;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 /// Objects waiting for a retry time, with their times in order. An object leaving early (a new
@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 /// cloud was down.
 #[derive(Default)]
 pub(super) struct Delayed {
-    by_key: HashMap<ObjectKey, ((Instant, u64), Pending)>,
+    by_key: super::KeyMap<((Instant, u64), Pending)>,
     due: BTreeMap<(Instant, u64), ObjectKey>,
     tickets: u64,
 }

@@ -4,7 +4,7 @@
 use super::{Change, Pending};
 use crate::kinds::CicObject;
 use crate::object::ObjectKey;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// What an object last accepted: a change, or (loaded at start) the CIC object it synced with,
@@ -46,7 +46,7 @@ pub(super) struct Last {
 /// change under the queue's lock.
 #[derive(Default)]
 pub(super) struct Waiting {
-    by_key: HashMap<ObjectKey, (u64, Pending)>,
+    by_key: super::KeyMap<(u64, Pending)>,
     order: BTreeMap<u64, ObjectKey>,
     arrivals: u64,
 }
@@ -79,6 +79,14 @@ impl Waiting {
             slot.1 = p;
             return;
         }
+        self.arrivals += 1;
+        self.order.insert(self.arrivals, key.clone());
+        self.by_key.insert(key, (self.arrivals, p));
+    }
+
+    /// [`Waiting::insert`] of an object known not to wait (one look-up less).
+    pub(super) fn insert_new(&mut self, key: ObjectKey, p: Pending) {
+        debug_assert!(!self.by_key.contains_key(&key));
         self.arrivals += 1;
         self.order.insert(self.arrivals, key.clone());
         self.by_key.insert(key, (self.arrivals, p));
