@@ -19,6 +19,7 @@
 use crate::kinds::CicObject;
 use crate::object::ObjectKey;
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -150,6 +151,38 @@ pub struct WorkQueue {
     /// One hold per worker slot: a newer change of the object a worker holds marks it, so a
     /// step that has not written yet gives its stale change up (`hold.rs`).
     holds: Vec<Arc<Hold>>,
+    /// (waiting now, waiting for a retry time, in flight), published by every holder of the
+    /// lock as it lets go ([`Locked`]), so [`WorkQueue::depth`] takes no lock.
+    depths: [AtomicUsize; 3],
+}
+
+/// The queue's state, locked. Letting go publishes its depths for [`WorkQueue::depth`].
+struct Locked<'a> {
+    g: MutexGuard<'a, Inner>,
+    depths: &'a [AtomicUsize; 3],
+}
+
+impl std::ops::Deref for Locked<'_> {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.g
+    }
+}
+
+impl std::ops::DerefMut for Locked<'_> {
+    fn deref_mut(&mut self) -> &mut Inner {
+        &mut self.g
+    }
+}
+
+impl Drop for Locked<'_> {
+    fn drop(&mut self) {
+        let g = &*self.g;
+        let lens = [g.pending.len(), g.delayed.len(), g.in_flight.len()];
+        for (a, n) in self.depths.iter().zip(lens) {
+            a.store(n, Ordering::Relaxed);
+        }
+    }
 }
 
 impl WorkQueue {
@@ -181,11 +214,15 @@ impl WorkQueue {
                 .map(|_| crate::cancel::Cancel::default())
                 .collect(),
             holds: (0..workers.max(1)).map(|_| Arc::default()).collect(),
+            depths: Default::default(),
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> Locked<'_> {
+        Locked {
+            g: self.inner.lock().unwrap_or_else(|p| p.into_inner()),
+            depths: &self.depths,
+        }
     }
 
     fn send(&self, key: ObjectKey, priority: Priority) {
@@ -239,7 +276,8 @@ impl WorkQueue {
 
     fn wait_until(&self, timeout: Duration, done: impl Fn(&Inner) -> bool) -> bool {
         let deadline = Instant::now() + timeout;
-        let mut g = self.lock();
+        // Waiting changes nothing: the plain guard (the condition variable needs it).
+        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         loop {
             if done(&g) {
                 return true;
@@ -282,9 +320,16 @@ impl WorkQueue {
     }
 
     /// (waiting now, waiting for a retry time, in flight).
+    ///
+    /// Read without the queue's lock (the overview): the depths as the last holder of the lock
+    /// left them.
     pub fn depth(&self) -> (usize, usize, usize) {
-        let g = self.lock();
-        (g.pending.len(), g.delayed.len(), g.in_flight.len())
+        let [w, d, f] = &self.depths;
+        (
+            w.load(Ordering::Relaxed),
+            d.load(Ordering::Relaxed),
+            f.load(Ordering::Relaxed),
+        )
     }
 
     /// Makes the workers waiting in [`WorkQueue::next`] return now (new settings to pick up).
