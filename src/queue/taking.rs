@@ -2,7 +2,7 @@
 //! first), holds it until it lets go (finished, deferred to a retry time, or put back), and may
 //! take more waiting objects for one batch; planning reads the next waiting ones.
 
-use super::{Change, Pending, WorkQueue, PEEK_SCAN};
+use super::{Change, Locked, Pending, WorkQueue, PEEK_SCAN};
 use crate::object::ObjectKey;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -125,8 +125,10 @@ impl WorkQueue {
         }
     }
 
-    /// Parks an object that failed transiently until `at`, unless a newer change already waits.
-    pub fn defer(&self, key: ObjectKey, mut pending: Pending, at: Instant) {
+    /// The holder lets go of `key`: when a newer change waits, the held one merges into it
+    /// (a forced check stays forced) and the key goes to the workers (`None`); otherwise the
+    /// locked queue and the held change come back to be parked.
+    fn let_go(&self, key: ObjectKey, pending: Pending) -> Option<(Locked<'_>, ObjectKey, Pending)> {
         let mut g = self.lock();
         g.in_flight.remove(&key);
         if let Some(newer) = g.pending.get_mut(&key) {
@@ -134,23 +136,24 @@ impl WorkQueue {
             let priority = newer.priority;
             drop(g);
             self.send(key, priority);
-            return;
+            return None;
         }
-        pending.attempts += 1;
-        g.delayed.insert(key, at, pending);
+        Some((g, key, pending))
+    }
+
+    /// Parks an object that failed transiently until `at`, unless a newer change already waits.
+    pub fn defer(&self, key: ObjectKey, pending: Pending, at: Instant) {
+        if let Some((mut g, key, mut pending)) = self.let_go(key, pending) {
+            pending.attempts += 1;
+            g.delayed.insert(key, at, pending);
+        }
     }
 
     /// Returns an interrupted change to the queue at once, without counting an attempt.
     pub fn put_back(&self, key: ObjectKey, pending: Pending) {
-        let mut g = self.lock();
-        g.in_flight.remove(&key);
-        if let Some(newer) = g.pending.get_mut(&key) {
-            newer.change = Change::merge(&pending.change, newer.change.clone());
-            let priority = newer.priority;
-            drop(g);
-            self.send(key, priority);
+        let Some((mut g, key, pending)) = self.let_go(key, pending) else {
             return;
-        }
+        };
         let prio = pending.priority;
         g.pending.insert(key.clone(), pending);
         drop(g);
