@@ -159,54 +159,13 @@ impl Worker {
         let before = self.shared.objects.get(&key);
         // One object: the step may give it up for a newer change until its first write.
         self.hold.arm();
+        let posted = self.posted_of(&key);
         let outcome = match catch_unwind(AssertUnwindSafe(|| self.process(&key, &pending))) {
-            Ok(_) if self.hold.yielded() => self.gave_up(&key, before.as_ref()),
+            Ok(_) if self.hold.yielded() => self.gave_up(&key, before.as_ref(), posted),
             Ok(o) => o,
             Err(_) => self.panicked(&key, &pending),
         };
         self.report(key, pending, before, outcome);
-    }
-
-    /// The step gave its object up for a newer change (its client refused a write): no write of
-    /// it got through, so the record goes back to what it was (the CIC data last processed, its
-    /// status), keeping what reads learned (the Genesys id). Only when a version-guarded write
-    /// got no answer may Genesys Cloud hold the stale data: the object is then not Synced and
-    /// its known version unsure, so the newest change is written even if it equals what was
-    /// synced before (a stale version is a conflict and a re-read).
-    fn gave_up(&mut self, key: &ObjectKey, before: Option<&Record>) -> Outcome {
-        log::debug!(
-            "{} {}: a newer change arrived before the first write; taking it",
-            key.kind.name(),
-            key.id
-        );
-        let maybe_applied = self.hold.maybe_applied();
-        self.update(key, |r| {
-            if let Some(b) = before {
-                let genesys_id = r.status.genesys_id.take();
-                r.source = b.source.clone();
-                r.status = b.status.clone();
-                r.status.genesys_id = genesys_id;
-            }
-            if !maybe_applied {
-                return;
-            }
-            // What was last applied is not what Genesys holds for sure (the only
-            // version-guarded write is a user's PATCH): see `Known::unsure`.
-            if let Some(k) = r.applied.as_mut().and_then(|a| match a {
-                kinds::Applied::User(a) => a.known.as_mut(),
-                _ => None,
-            }) {
-                k.unsure = true;
-            }
-            if r.status.state == SyncState::Synced {
-                r.status.state = SyncState::NotSynced;
-                r.status.reason = Some(
-                    "a newer change arrived while an earlier one got no answer; writing the newest"
-                        .into(),
-                );
-            }
-        });
-        Outcome::Interrupted
     }
 
     /// The outcome of a step that panicked: the object in Error, retried later.
@@ -488,6 +447,7 @@ impl Worker {
 
 mod duplicates;
 mod external_ids;
+mod give_up;
 mod item_faults;
 mod presence;
 /// One user's assignment operations run through the bulk endpoints (Force Complete Sync's

@@ -174,3 +174,42 @@ fn a_holder_whose_write_is_in_flight_is_followed_by_exactly_one_write_of_the_new
     assert_eq!(gc_user(&w.emu, EMAIL)["name"], "Version 3");
     assert_eq!(status("held")["state"], "Synced");
 }
+
+#[test]
+fn a_new_user_held_before_its_create_is_created_once_with_the_newest_data() {
+    let w = World::new();
+    w.start();
+    // The create of "Version 1" (its intent recorded) is refused with a 429: the worker holds
+    // the new user through the 2 s Retry-After, nothing created.
+    w.emu.inject(InjectedFault {
+        method: "POST".into(),
+        route: "/api/v2/users".into(),
+        status: 429,
+        retry_after: RetryAfter::Seconds(2),
+        count: 1,
+        ..Default::default()
+    });
+    assert_eq!(user_changed(&named("Version 1")), GcsyncResult::Ok);
+    eventually("the create answered 429", || {
+        w.emu
+            .requests()
+            .iter()
+            .any(|r| r.method == "POST" && r.route == "/api/v2/users" && r.status == 429)
+    });
+    assert_eq!(user_changed(&named("Version 2")), GcsyncResult::Ok);
+    settle();
+    // The given-up create was never sent: the next step POSTs at once, it does not search for
+    // a user created before (which would find none and wait).
+    let creates: Vec<u16> = w
+        .emu
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.route == "/api/v2/users")
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(creates, [429, 200]);
+    assert_eq!(w.emu.call_count("POST", "/api/v2/users/search"), 0);
+    assert_eq!(w.emu.users().len(), 1);
+    assert_eq!(gc_user(&w.emu, EMAIL)["name"], "Version 2");
+    assert_eq!(status("held")["state"], "Synced");
+}
