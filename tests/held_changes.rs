@@ -67,6 +67,17 @@ fn patches(w: &World) -> Vec<(u16, Option<u16>, String)> {
         .collect()
 }
 
+/// The statuses the user creates (`POST /api/v2/users`) were answered with, in order.
+fn creates(w: &World) -> Vec<u16> {
+    let post = |r: &&gc_emulator::LoggedRequest| r.method == "POST" && r.route == "/api/v2/users";
+    w.emu
+        .requests()
+        .iter()
+        .filter(post)
+        .map(|r| r.status)
+        .collect()
+}
+
 /// How many reads (GET) the emulator logged.
 fn reads(w: &World) -> usize {
     w.emu
@@ -190,24 +201,12 @@ fn a_new_user_held_before_its_create_is_created_once_with_the_newest_data() {
         ..Default::default()
     });
     assert_eq!(user_changed(&named("Version 1")), GcsyncResult::Ok);
-    eventually("the create answered 429", || {
-        w.emu
-            .requests()
-            .iter()
-            .any(|r| r.method == "POST" && r.route == "/api/v2/users" && r.status == 429)
-    });
+    eventually("the create answered 429", || creates(&w).contains(&429));
     assert_eq!(user_changed(&named("Version 2")), GcsyncResult::Ok);
     settle();
     // The given-up create was never sent: the next step POSTs at once, it does not search for
     // a user created before (which would find none and wait).
-    let creates: Vec<u16> = w
-        .emu
-        .requests()
-        .iter()
-        .filter(|r| r.method == "POST" && r.route == "/api/v2/users")
-        .map(|r| r.status)
-        .collect();
-    assert_eq!(creates, [429, 200]);
+    assert_eq!(creates(&w), [429, 200]);
     assert_eq!(w.emu.call_count("POST", "/api/v2/users/search"), 0);
     assert_eq!(w.emu.users().len(), 1);
     assert_eq!(gc_user(&w.emu, EMAIL)["name"], "Version 2");
