@@ -372,7 +372,16 @@ impl Client {
         call: &Call,
         retries: &mut u32,
     ) -> Result<Raw, ApiError> {
+        // A write the worker's hold gives up is never sent (and spends no budget when the
+        // newer change is there before the wait; else it is given up right before sending).
+        let hold = self
+            .hold
+            .as_deref()
+            .filter(|_| call.write != WriteKind::Read);
         loop {
+            if hold.is_some_and(|h| !h.may_send_write(call.write)) {
+                return Err(superseded());
+            }
             match self
                 .inner
                 .budget
@@ -385,11 +394,7 @@ impl Client {
                     return Err(self.failed_with(out, e, Some(429), None));
                 }
             }
-            // The point of no return: a write the worker's hold gives up is never sent.
-            let hold = self
-                .hold
-                .as_deref()
-                .filter(|_| call.write != WriteKind::Read);
+            // The point of no return.
             if hold.is_some_and(|h| !h.may_send_write(call.write)) {
                 return Err(superseded());
             }
