@@ -9,7 +9,7 @@ use crate::kinds::{self, CicObject};
 use crate::metrics::Metrics;
 use crate::object::{GcsyncObjectKind, ObjectKey};
 use crate::objects::Record;
-use crate::queue::{Change, Pending};
+use crate::queue::{Change, Hold, Pending};
 use crate::settings::Settings;
 use crate::status::SyncState;
 use crate::store::RowWrite;
@@ -30,8 +30,11 @@ struct Worker {
     client: Option<Result<Client, String>>,
     /// This worker's queue slot.
     slot: usize,
-    /// This worker's tripwire (shutdown, new settings, a newer change of the object it holds).
+    /// This worker's tripwire (shutdown, new settings).
     cancel: Cancel,
+    /// This worker's hold on the object it syncs (a newer change of it, before the step's
+    /// first write, makes the step give it up: `queue/hold.rs`).
+    hold: Arc<Hold>,
     /// The budget lane its calls go on.
     lane: Lane,
     /// The presence worker's cache of the org's presence definitions and sources.
@@ -49,6 +52,7 @@ pub fn run(shared: Arc<Shared>, slot: usize) {
         client: None,
         slot,
         cancel: shared.queue.interrupter(slot),
+        hold: shared.queue.hold(slot),
         lane: match is_presence_slot(&shared, slot) {
             true => Lane::Presence,
             false => Lane::Config,
@@ -85,7 +89,8 @@ pub(crate) enum Outcome {
     Done(bool),
     /// Failed transiently: try again at this time.
     RetryAt(Instant),
-    /// Interrupted by shutdown or new settings: back in the queue, no attempt counted.
+    /// Interrupted by shutdown or new settings, or given up for a newer change before its first
+    /// write: back in the queue, no attempt counted.
     Interrupted,
 }
 
@@ -152,7 +157,11 @@ impl Worker {
             return self.verify_batch(key, pending);
         }
         let before = self.shared.objects.get(&key);
+        // One object: the step may give it up for a newer change until its first write.
+        self.hold.arm();
+        let posted = self.posted_of(&key);
         let outcome = match catch_unwind(AssertUnwindSafe(|| self.process(&key, &pending))) {
+            Ok(_) if self.hold.yielded() => self.gave_up(&key, before.as_ref(), posted),
             Ok(o) => o,
             Err(_) => self.panicked(&key, &pending),
         };
@@ -280,7 +289,10 @@ impl Worker {
     fn client(&mut self) -> Result<&Client, String> {
         if self.client.is_none() {
             let base = self.shared.shared_client(&self.settings);
-            self.client = Some(base.map(|c| c.view(self.cancel.clone(), self.lane)));
+            self.client = Some(base.map(|c| {
+                c.view(self.cancel.clone(), self.lane)
+                    .with_hold(self.hold.clone())
+            }));
         }
         match self.client.as_ref() {
             Some(Ok(c)) => Ok(c),
@@ -399,8 +411,9 @@ impl Worker {
     }
 
     fn failed(&mut self, key: &ObjectKey, e: SyncError, pending: &Pending) -> Outcome {
-        if self.cancel.is_cancelled() {
-            // Interrupted by shutdown or new settings, not a real failure: keep the status.
+        if self.cancel.is_cancelled() || self.hold.yielded() {
+            // Interrupted by shutdown or new settings, or given up for a newer change: not a
+            // real failure, keep the status.
             return Outcome::Interrupted;
         }
         let text = e.to_string();
@@ -434,6 +447,7 @@ impl Worker {
 
 mod duplicates;
 mod external_ids;
+mod give_up;
 mod item_faults;
 mod presence;
 mod queue_intents;

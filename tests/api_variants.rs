@@ -210,6 +210,7 @@ fn update_linked(
     let known = Known {
         version: 4,
         kept: vec![],
+        unsure: false,
     };
     let r = sync_user(
         &mut ctx,

@@ -97,7 +97,8 @@ fn host_thread(
 
 fn summary_json(s: &Summary) -> Value {
     json!({"n": s.n, "p50": s.p50, "p99": s.p99, "p999": s.p999, "max": s.max,
-           "blocked": s.blocked, "preempted": s.preempted, "max_unpreempted": s.max_unpreempted})
+           "blocked": s.blocked, "preempted": s.preempted, "max_unpreempted": s.max_unpreempted,
+           "p999_unpreempted": s.p999_unpreempted})
 }
 
 /// Child: enqueue N users, then measure from 1 and 4 threads.
@@ -202,10 +203,11 @@ pub fn run(plan: &Plan, r: &mut Report, dir: &Path, condition: &str, title: &str
                 });
             }
             r.note(&format!(
-                "  {f:<14} {}  (µs; blocked {}, preempted {}, max without preemption {})",
+                "  {f:<14} {}  (µs; blocked {}, preempted {}, p99.9 / max without preemption {} / {})",
                 cells.join("  "),
                 s["blocked"],
                 s["preempted"],
+                num(get("p999_unpreempted")),
                 num(get("max_unpreempted"))
             ));
         }

@@ -219,21 +219,15 @@ pub fn run(plan: &Plan, r: &mut Report, emu: &Emulator, dir: &Path, n: usize) {
         Target::AtMost(n as f64),
         &format!("POST/PATCH/PUT/DELETE except search and login; ≤ 1 per user ({n})"),
     );
-    // The figure above holds the target. What CI asserts is the part that does not depend on
-    // timing: every write beyond one per user is a user written twice, and there are at most as
-    // many of those as workers (the default `max_concurrent_requests`, 4). A worker holding a
-    // user when the cloud comes back sends the change it holds, then the newest one (README
-    // "Workers": a held object's worker is not interrupted, since a step ended half-way could
-    // leave writes unrecorded); whether any worker holds one at that moment is timing, so the
-    // figure is 10 000-10 004 at full size and N to N + 4 here.
-    const WORKERS: usize = 4;
+    // Held to the target in CI too: a worker holding a user when the cloud comes back gives its
+    // stale change up before its next write attempt (README "Workers": a newer change marks the
+    // hold; an unanswered version-guarded PATCH is given up), so each user is written once,
+    // with its latest data. The one way left to a second write is an attempt sent in the last
+    // microseconds of the outage and handled just after it (the emulator decides at handling).
     let twice = per_path.values().filter(|qs| qs.len() > 1).count();
-    let thrice = per_path.values().filter(|qs| qs.len() > 2).count();
     r.check(
-        &format!(
-            "writes after recovery: one per user, beyond it only the ≤ {WORKERS} users workers held"
-        ),
-        writes <= n + twice && twice <= WORKERS && thrice == 0,
+        "writes after recovery: at most one per user",
+        writes <= n && twice == 0,
         &format!("{writes} writes, {twice} user(s) written twice"),
     );
     let org = org::generate(SEED, Sizes::with_users(n));

@@ -22,6 +22,7 @@ fn synced(gid: &str, origin: Origin, applied: DesiredUser) -> Record {
                 known: Some(crate::user_sync::Known {
                     version: 7,
                     kept: Vec::new(),
+                    unsure: false,
                 }),
                 ..applied.into()
             },

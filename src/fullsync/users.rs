@@ -115,6 +115,7 @@ fn record_observed(
     let known = crate::user_sync::Known {
         version: g.version,
         kept: crate::diff::kept_contacts(&mapped.user, g),
+        unsure: false,
     };
     let mut amended = false;
     let r = shared.objects.update(key, |r| {

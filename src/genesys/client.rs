@@ -36,9 +36,11 @@ pub use super::config::{ClientConfig, Method};
 use super::retry::Jitter;
 use super::token::TokenCell;
 use super::wire::{self, status_error, Outgoing};
+use super::writes::write_kind;
 use super::{setup, ApiError};
 use crate::cancel::Cancel;
 use crate::metrics::Metrics;
+use crate::queue::{Hold, WriteKind};
 use crate::secret::Secret;
 
 mod exchange;
@@ -50,10 +52,11 @@ const LOG: &str = "gcsync::genesys";
 /// A 401 for a request that took this long (waits included) is replayed again (module docs).
 const STALE_AFTER: Duration = Duration::from_secs(1);
 
-/// The lane and cancel flag of one call.
+/// The lane and cancel flag of one call, and whether it writes.
 struct Call<'a> {
     lane: Lane,
     cancel: &'a Cancel,
+    write: WriteKind,
 }
 
 /// A successful (2xx) answer.
@@ -83,6 +86,9 @@ pub struct Client {
     inner: Arc<Inner>,
     cancel: Cancel,
     lane: Lane,
+    /// The worker's hold on the object its step syncs, looked at before every write
+    /// ([`Client::with_hold`]).
+    hold: Option<Arc<Hold>>,
 }
 
 /// What every view of one client shares: configuration, HTTP agent (and its connection pool),
@@ -153,6 +159,7 @@ impl Client {
             }),
             cancel: Cancel::default(),
             lane: Lane::Config,
+            hold: None,
         })
     }
 
@@ -165,9 +172,19 @@ impl Client {
             inner: self.inner.clone(),
             cancel: Cancel::default(),
             lane,
+            hold: None,
         };
         v.set_cancel(cancel);
         v
+    }
+
+    /// This view with a worker's hold: right before each write attempt (the point of no
+    /// return) the hold says whether it may be sent, and each answer is recorded in it. A
+    /// write the hold refuses fails with a transient `Transport` error, unsent
+    /// (`queue/hold.rs`: a newer change of the object arrived before the step wrote anything).
+    pub fn with_hold(mut self, hold: Arc<Hold>) -> Client {
+        self.hold = Some(hold);
+        self
     }
 
     /// Shares a cancellation flag: once raised, waits end, the request in flight is cut off
@@ -233,8 +250,13 @@ impl Client {
             (_, Some(Value::Object(m))) => m.keys().cloned().collect(),
             _ => Vec::new(),
         };
+        let write = write_kind(method, &path, body);
         let body = body.map(|v| v.to_string().into_bytes());
-        let call = Call { lane, cancel };
+        let call = Call {
+            lane,
+            cancel,
+            write,
+        };
         let mut replays = 0u32;
         // The newest token generation when this request last got a 401.
         let mut newest_at_401: Option<u64> = None;

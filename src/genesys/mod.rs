@@ -20,6 +20,7 @@ pub mod token;
 pub mod users;
 pub mod wire;
 pub mod wrapup_codes;
+mod writes;
 
 pub use budget::Lane;
 pub use client::{ApiResponse, Client, ClientConfig, Method};

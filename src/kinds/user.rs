@@ -152,6 +152,7 @@ mod tests {
             known: Some(Known {
                 version: 4,
                 kept: vec![],
+                unsure: false,
             }),
             routing: crate::assignments::Routing {
                 skills: [("s-1".to_string(), 3)].into(),

@@ -1,12 +1,20 @@
-//! The queue's side toward the writer and the worker's planning: sequence numbers, the
-//! accepted changes not yet durable, the next waiting changes, and the writer's wakeups.
+//! Intake: accepting changes from the hooks (and the engine's own requeues and full syncs),
+//! coalescing them per object, numbering them, and remembering what each object last accepted.
 
-use super::waiting::Accepted;
-use super::{Change, Pending, Unsaved, WorkQueue, PEEK_SCAN};
+use super::waiting::{Accepted, Last};
+use super::{Change, Inner, Pending, Priority, WorkQueue};
+use crate::kinds::CicObject;
 use crate::object::ObjectKey;
-use crossbeam_channel::Receiver;
-use std::collections::HashMap;
+use crate::result::{Failure, GcsyncResult};
 use std::sync::Arc;
+
+/// What an accepted change needs once the queue's lock is let go.
+pub(super) enum Signal {
+    /// Send the key of a newly waiting object to the workers.
+    Send(ObjectKey, Priority),
+    /// Nothing (the object was waiting already).
+    Nothing,
+}
 
 /// What accepting a change replaced (older changes of the object), kept to be freed once the
 /// queue's lock is let go: the last reference to an older change frees a whole CIC object.
@@ -20,7 +28,7 @@ pub(super) struct Replaced {
 /// Sets an object's unsaved change, handing back what it replaced (key included: freeing them
 /// is left to the caller).
 pub(super) fn unsaved_insert(
-    unsaved: &mut HashMap<ObjectKey, (u64, Arc<Change>)>,
+    unsaved: &mut super::KeyMap<(u64, Arc<Change>)>,
     key: ObjectKey,
     v: (u64, Arc<Change>),
 ) -> Option<(ObjectKey, Arc<Change>)> {
@@ -33,106 +41,261 @@ pub(super) fn unsaved_insert(
     }
 }
 
+/// Where an accepted change goes: into the change waiting already, into the object's place
+/// among the waiting ones (taken from its retry time), or into a new place.
+enum Slot<'a> {
+    Waiting(&'a mut Pending),
+    Delayed(Pending),
+    New,
+}
+
 impl WorkQueue {
-    /// Takes, without waiting, up to `max` of the first waiting changes `want` selects (among
-    /// the first [`PEEK_SCAN`] × `max` waiting, as [`WorkQueue::peek_waiting`]), for worker
-    /// `slot` to handle in one batch with the one it took (e.g. forced checks read 100 users a
-    /// call). Each is held and reported on like one from [`WorkQueue::next`]; its key left on a
-    /// channel is skipped when it comes up. `want` runs under the queue's lock.
-    pub fn take_waiting(
+    /// Adds a change; never blocks beyond a short mutex hold. Fails after [`WorkQueue::close`]
+    /// and when `max_pending` distinct objects already wait. Returns whether the change was
+    /// new (false: identical to what is already accepted, nothing to do).
+    pub fn enqueue(
         &self,
-        slot: usize,
-        max: usize,
-        want: impl Fn(&ObjectKey, &Change) -> bool,
-    ) -> Vec<(ObjectKey, Pending)> {
-        if max == 0 {
-            return Vec::new();
-        }
-        // Chosen and taken under one hold of the lock, so workers batching at the same time
-        // never split a batch between them.
+        key: ObjectKey,
+        change: Change,
+        priority: Priority,
+    ) -> Result<bool, Failure> {
+        self.enqueue_unless_newer(key, change, priority, u64::MAX)
+    }
+
+    /// [`WorkQueue::enqueue`], except that nothing is done (`Ok(false)`) when a change of the
+    /// object accepted after sequence number `limit` exists: a full sync's snapshot, taken at
+    /// `limit`, never overwrites a newer hook change.
+    pub fn enqueue_unless_newer(
+        &self,
+        key: ObjectKey,
+        change: Change,
+        priority: Priority,
+        limit: u64,
+    ) -> Result<bool, Failure> {
+        let change = Arc::new(change);
+        let mut old = Replaced::default();
         let mut g = self.lock();
-        let keys: Vec<ObjectKey> = g
-            .pending
-            .in_order()
-            .take(max.saturating_mul(PEEK_SCAN))
-            .filter(|(k, p)| !g.in_flight.contains_key(*k) && want(k, &p.change))
-            .take(max)
-            .map(|(k, _)| k.clone())
-            .collect();
-        let mut out = Vec::with_capacity(keys.len());
-        for key in keys {
-            if let Some(p) = g.pending.remove(&key) {
-                g.in_flight.insert(key.clone(), slot);
-                g.settling += 1;
-                out.push((key, p));
+        let step = self.accept(&mut g, key, change, priority, limit, &mut old);
+        drop(g);
+        // What the change replaced is freed after the lock is let go.
+        drop(old);
+        let step = step?;
+        let accepted = step.is_some();
+        self.signal(step);
+        let _ = self.wake_writer.0.try_send(());
+        Ok(accepted)
+    }
+
+    /// [`WorkQueue::enqueue`] for many changes under one hold of the lock, so the workers see
+    /// them all waiting at once (a Force Complete Sync's checks then go out in full batches).
+    /// Stops at the first refusal; returns how many were accepted before it, and the refusal.
+    pub fn enqueue_all(
+        &self,
+        changes: impl IntoIterator<Item = (ObjectKey, Change, Priority)>,
+    ) -> (usize, Option<Failure>) {
+        let mut g = self.lock();
+        let (mut steps, mut refused, mut olds) = (Vec::new(), None, Vec::new());
+        for (key, change, priority) in changes {
+            let mut old = Replaced::default();
+            let step = self.accept(&mut g, key, Arc::new(change), priority, u64::MAX, &mut old);
+            olds.push(old);
+            match step {
+                Ok(step) => steps.push(step),
+                Err(f) => {
+                    refused = Some(f);
+                    break;
+                }
             }
         }
-        out
-    }
-
-    /// The last sequence number given to an accepted change.
-    pub fn accepted_seq(&self) -> u64 {
-        self.lock().seq
-    }
-
-    /// Takes every accepted change not yet handed to the writer, oldest first, and the sequence
-    /// number up to which everything accepted is in this batch or an earlier one.
-    ///
-    /// Oldest first matters for the bytes written: a new object's row is numbered (its rowid)
-    /// in the order the writer inserts it, and the workers take objects in the order they were
-    /// accepted, so rows synced one after the other share pages and a commit of a few outcomes
-    /// rewrites a few pages (in hash-map order, every outcome rewrote a page of its own).
-    pub fn take_unsaved(&self) -> (Vec<Unsaved>, u64) {
-        // The map the hooks fill next is the one the last call emptied, with its capacity: a
-        // hook never grows (rehashes) a fresh map under the queue's lock after each commit, and
-        // the lock is held for a swap only.
-        let mut spare = self.spare_unsaved.lock().unwrap_or_else(|p| p.into_inner());
-        let mut g = self.lock();
-        std::mem::swap(&mut g.unsaved, &mut *spare);
-        let upto = g.seq;
         drop(g);
-        let mut v: Vec<Unsaved> = spare.drain().map(|(k, (s, c))| (k, s, c)).collect();
-        // Keep room for a burst like this one, not for the largest ever seen.
-        if spare.capacity() > 4 * v.len().max(1024) {
-            spare.shrink_to(v.len());
+        drop(olds);
+        let accepted = steps.len();
+        for step in steps {
+            self.signal(step);
         }
-        drop(spare);
-        v.sort_unstable_by_key(|(_, seq, _)| *seq);
-        (v, upto)
-    }
-
-    /// The first `n` changes waiting for the workers that `want` selects, in the order the
-    /// workers take them (the order in which the objects became waiting), to plan ahead with.
-    /// `want` runs under the queue's lock: keep it to in-memory lookups. Reads at most
-    /// [`PEEK_SCAN`] × `n` waiting changes from the front, so the lock is held for a time
-    /// bounded by `n`, not by how many objects wait.
-    pub fn peek_waiting(
-        &self,
-        n: usize,
-        want: impl Fn(&ObjectKey, &Change) -> bool,
-    ) -> Vec<(ObjectKey, Arc<Change>)> {
-        let g = self.lock();
-        g.pending
-            .in_order()
-            .take(n.saturating_mul(PEEK_SCAN))
-            .filter(|(k, p)| want(k, &p.change))
-            .take(n)
-            .map(|(k, p)| (k.clone(), p.change.clone()))
-            .collect()
-    }
-
-    /// Whether accepted changes wait for the writer.
-    pub fn has_unsaved(&self) -> bool {
-        !self.lock().unsaved.is_empty()
-    }
-
-    /// The channel on which hooks wake the writer.
-    pub fn writer_wakeups(&self) -> Receiver<()> {
-        self.wake_writer.1.clone()
-    }
-
-    /// Wakes the writer (a flush was requested).
-    pub fn wake_writer(&self) {
         let _ = self.wake_writer.0.try_send(());
+        (accepted, refused)
+    }
+
+    /// The locked part of accepting one change: `Ok(None)` when it is identical to what is
+    /// accepted already, or a change newer than `limit` exists (nothing to do), else what to
+    /// signal once the lock is let go.
+    pub(super) fn accept(
+        &self,
+        g: &mut Inner,
+        key: ObjectKey,
+        change: Arc<Change>,
+        priority: Priority,
+        limit: u64,
+        old: &mut Replaced,
+    ) -> Result<Option<Signal>, Failure> {
+        // One look-up per map (each hashes the key under the lock), the object's entries
+        // borrowed side by side.
+        let Inner {
+            pending,
+            delayed,
+            in_flight,
+            closed,
+            seq,
+            unsaved,
+            accepted,
+            ..
+        } = g;
+        let last = accepted.get_mut(&key);
+        if last.as_ref().is_some_and(|a| a.seq > limit) {
+            return Ok(None);
+        }
+        if *closed {
+            return Err(Failure::new(
+                GcsyncResult::ShutDown,
+                "gcsync is shutting down; the change was not accepted",
+            ));
+        }
+        if !change.is_forced()
+            && last
+                .as_ref()
+                .and_then(|a| a.what.as_ref())
+                .is_some_and(|a| a.is(&change))
+        {
+            return Ok(None);
+        }
+        let full = pending.len() + delayed.len() >= self.max_pending;
+        let slot = match pending.get_mut(&key) {
+            Some(p) => Slot::Waiting(p),
+            None => match delayed.remove(&key) {
+                Some(d) => Slot::Delayed(d),
+                None if full => {
+                    return Err(Failure::new(
+                        GcsyncResult::QueueFull,
+                        format!(
+                            "{} objects are already waiting (max_pending_objects); try again later",
+                            self.max_pending
+                        ),
+                    ))
+                }
+                None => Slot::New,
+            },
+        };
+        *seq += 1;
+        let seq = *seq;
+        match last {
+            Some(a) => {
+                old.accepted = a.what.replace(Accepted::Change(change.clone()));
+                a.seq = seq;
+            }
+            None => {
+                let what = Some(Accepted::Change(change.clone()));
+                accepted.insert(key.clone(), Last { what, seq });
+            }
+        }
+        let holder = match in_flight.is_empty() {
+            true => None,
+            false => in_flight.get(&key).copied(),
+        };
+        let newly = match slot {
+            Slot::Waiting(p) => {
+                let merged = Change::merge(&p.change, change);
+                old.pending = Some(std::mem::replace(&mut p.change, merged));
+                p.seq = seq;
+                if priority == Priority::High {
+                    p.priority = Priority::High;
+                }
+                let c = p.change.clone();
+                old.unsaved = unsaved_insert(unsaved, key, (seq, c));
+                None
+            }
+            slot => {
+                let (change, attempts) = match slot {
+                    Slot::Delayed(d) => {
+                        let merged = Change::merge(&d.change, change);
+                        old.pending = Some(d.change);
+                        (merged, d.attempts)
+                    }
+                    _ => (change, 0),
+                };
+                old.unsaved = unsaved_insert(unsaved, key.clone(), (seq, change.clone()));
+                let p = Pending {
+                    change,
+                    seq,
+                    attempts,
+                    priority,
+                };
+                pending.insert_new(key.clone(), p);
+                Some(key)
+            }
+        };
+        // A worker holding the object is not interrupted: it finishes its step (its waits
+        // too), so what it wrote is recorded, and the change goes out when it lets go. Ending
+        // the step half-way would leave writes it made unrecorded (an object created but not
+        // linked, assignments made but forgotten: issue 12's stream and storm tests). Its hold
+        // is marked: a step that has got no write through yet gives its stale change up at its
+        // next write (`hold.rs`).
+        if let Some(slot) = holder {
+            self.holds[slot].supersede();
+        }
+        Ok(Some(match (holder, newly) {
+            (None, Some(key)) => Signal::Send(key, priority),
+            _ => Signal::Nothing,
+        }))
+    }
+
+    /// After the lock: a newly waiting object's key goes to the workers (one held by a worker
+    /// is sent when it lets go).
+    pub(super) fn signal(&self, step: Option<Signal>) {
+        match step {
+            Some(Signal::Send(key, priority)) => self.send(key, priority),
+            Some(Signal::Nothing) | None => {}
+        }
+    }
+
+    /// Forgets the last accepted change of an object, so the same change is accepted (and
+    /// processed) again: used when settings change how an unchanged object maps.
+    pub fn forget_accepted(&self, key: &ObjectKey) {
+        if let Some(a) = self.lock().accepted.get_mut(key) {
+            a.what = None;
+        }
+    }
+
+    /// Puts back a change loaded from the store at start (already durable, not written again).
+    pub fn restore(&self, key: ObjectKey, change: Change, seq: u64) {
+        let mut g = self.lock();
+        g.seq = g.seq.max(seq);
+        let change = Arc::new(change);
+        g.accepted.entry(key.clone()).or_default().what = Some(Accepted::Change(change.clone()));
+        g.pending.insert(
+            key.clone(),
+            Pending {
+                change,
+                seq,
+                attempts: 0,
+                priority: Priority::Normal,
+            },
+        );
+        drop(g);
+        self.send(key, Priority::Normal);
+    }
+
+    /// Whether a change of `key` was accepted after sequence number `limit` in this process.
+    pub fn newer_than(&self, key: &ObjectKey, limit: u64) -> bool {
+        self.lock().accepted.get(key).is_some_and(|a| a.seq > limit)
+    }
+
+    /// Records that `change` is what an object already holds (loaded at start), so an identical
+    /// event costs nothing.
+    pub fn remember_applied(&self, key: ObjectKey, change: Change) {
+        self.lock().accepted.entry(key).or_default().what =
+            Some(Accepted::Change(Arc::new(change)));
+    }
+
+    /// Records that an object synced with `object` (loaded at start): the same as
+    /// [`WorkQueue::remember_applied`] with an unforced upsert of it, without copying it.
+    pub fn remember_synced(&self, key: ObjectKey, object: Arc<CicObject>) {
+        self.lock().accepted.entry(key).or_default().what = Some(Accepted::Synced(object));
+    }
+
+    /// Makes room for `objects` remembered changes at once (at start, before the loaded
+    /// objects are put back), so the map is not rehashed while it fills.
+    pub fn reserve(&self, objects: usize) {
+        self.lock().accepted.reserve(objects);
     }
 }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::result::GcsyncResult;
 
 pub(super) fn user(id: &str, name: &str) -> Change {
     Change::Upsert {

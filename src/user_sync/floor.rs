@@ -24,6 +24,13 @@ pub struct Known {
     /// Contacts of types or media gcsync does not manage, as Genesys returned them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub kept: Vec<Contact>,
+    /// A later write may have been applied unseen (it got no answer and its step was given up
+    /// for a newer change: `queue/hold.rs`): `version` may be stale, and what Genesys holds may
+    /// differ from what was last applied. The next update PATCHes what changed as usual (a
+    /// stale version is a conflict and a re-read), but reads the user first when nothing
+    /// changed rather than sending nothing.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unsure: bool,
 }
 
 impl Known {
@@ -32,6 +39,7 @@ impl Known {
         Known {
             version: user.version,
             kept: kept_contacts(desired, user),
+            unsure: false,
         }
     }
 }

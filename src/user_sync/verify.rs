@@ -128,7 +128,8 @@ mod tests {
             Verdict::Unchanged {
                 known: Known {
                     version: 7,
-                    kept: vec![]
+                    kept: vec![],
+                    unsure: false,
                 }
             }
         );

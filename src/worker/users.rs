@@ -111,7 +111,8 @@ impl Worker {
             && link.is_some()
             && record.status.state == SyncState::Synced
             && !record.status.removed
-            && matches!(&record.applied, Some(Applied::User(a)) if a.desired == desired)
+            && matches!(&record.applied, Some(Applied::User(a)) if a.desired == desired
+                && !a.known.as_ref().is_some_and(|k| k.unsure))
             && self.external_id_recorded(record)
         {
             log::debug!(
@@ -132,8 +133,14 @@ impl Worker {
         let before_create = move |email: &str| record_intent(&for_intent, key, email);
         // A forced check reads the user (what the store says was applied is not trusted);
         // otherwise an update with the known version is one PATCH.
+        // An unsure version (a write given up unanswered) is still used for a PATCH of what
+        // changed, but with nothing changed the user is read rather than left alone.
         let last = match (&record.applied, force) {
-            (Some(Applied::User(a)), false) => a.known.as_ref().map(|k| (&a.desired, k)),
+            (Some(Applied::User(a)), false) => a
+                .known
+                .as_ref()
+                .filter(|k| !(k.unsure && a.desired == desired))
+                .map(|k| (&a.desired, k)),
             _ => None,
         };
         let index = match link {

@@ -10,8 +10,10 @@ use super::{shutting_down, Call, Client, LOG};
 use crate::genesys::budget::Refused;
 use crate::genesys::retry::{self, BACKOFF_CAP, DEFAULT_RETRY_AFTER};
 use crate::genesys::wire::{self, correlation_id, json_body, Outgoing, Raw};
+use crate::genesys::writes::{answer_of, superseded};
 use crate::genesys::{endpoints, ApiError};
 use crate::metrics::Metrics;
+use crate::queue::WriteKind;
 
 impl Client {
     /// Sends `out` until it yields a final answer: retries 429, 5xx (not 501) and transport
@@ -28,7 +30,16 @@ impl Client {
         call: &Call,
         retries: &mut u32,
     ) -> Result<Raw, ApiError> {
+        // A write the worker's hold gives up is never sent (and spends no budget when the
+        // newer change is there before the wait; else it is given up right before sending).
+        let hold = self
+            .hold
+            .as_deref()
+            .filter(|_| call.write != WriteKind::Read);
         loop {
+            if hold.is_some_and(|h| !h.may_send_write(call.write)) {
+                return Err(superseded());
+            }
             match self
                 .inner
                 .budget
@@ -41,8 +52,15 @@ impl Client {
                     return Err(self.failed_with(out, e, Some(429), None));
                 }
             }
+            // The point of no return.
+            if hold.is_some_and(|h| !h.may_send_write(call.write)) {
+                return Err(superseded());
+            }
             Metrics::bump(&self.inner.metrics.api_calls);
             let answer = wire::send_once(&self.inner.agent, out);
+            if let Some(h) = hold {
+                h.answered(call.write, answer_of(&answer));
+            }
             if let Ok(raw) = &answer {
                 self.inner.metrics.usage.answered(
                     crate::clock::unix_now(),

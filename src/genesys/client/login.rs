@@ -10,6 +10,7 @@ use crate::genesys::token::Claim;
 use crate::genesys::wire::{correlation_id, json_body, status_error, Outgoing};
 use crate::genesys::{ApiError, Method};
 use crate::metrics::Metrics;
+use crate::queue::WriteKind;
 use crate::secret::Secret;
 
 fn bearer_of(token: &Secret) -> Secret {
@@ -39,6 +40,7 @@ impl Client {
         let token_call = Call {
             lane: Lane::Presence,
             cancel: call.cancel,
+            write: WriteKind::Read,
         };
         let raw = match self.exchange(&out, &token_call) {
             Ok(raw) => raw,
