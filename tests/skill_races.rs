@@ -122,8 +122,10 @@ fn a_user_given_the_language_while_it_moves(delete: bool) {
     eventually("bob's PATCH answered", || {
         answered(&w, "PATCH", LANG_BULK, &bob)
     });
-    // Bob's step saw the skill on its way, and bob now waits for it (warnings say so).
-    eventually("bob waits for Lang", || {
+    // Bob's step saw the skill on its way once it had recorded its write, and bob now waits
+    // for it (its warnings say so). Before the fix nothing looked at bob again: the outcome
+    // below shows what that left.
+    let waits = within(Duration::from_secs(5), || {
         status("bob")["warnings"]
             .to_string()
             .contains("skill Lang: not synced yet")
@@ -131,6 +133,19 @@ fn a_user_given_the_language_while_it_moves(delete: bool) {
     w.emu.release(delete_old);
     wait_idle();
     assert_holds_only_the_new_object(&w, "bob", 3.0, delete);
+    assert!(waits, "bob never waited for the skill on its way");
+}
+
+/// Whether `f` holds within `d` (polled).
+fn within(d: Duration, f: impl Fn() -> bool) -> bool {
+    let end = std::time::Instant::now() + d;
+    while std::time::Instant::now() < end {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
 }
 
 #[test]
