@@ -1,0 +1,186 @@
+//! Tests of the skill kind: effective skills, accepted grants, re-queued users.
+
+use super::*;
+use crate::queue::{Change, WorkQueue};
+use std::sync::Arc;
+
+fn shared() -> Shared {
+    let get = |k: &str| {
+        Some(match k {
+            "api_base_url" | "login_base_url" => "http://127.0.0.1:9".to_string(),
+            "client_id" | "client_secret" => "x".into(),
+            "data_dir" => "/nonexistent/gcsync".into(),
+            _ => return None,
+        })
+    };
+    let host = crate::host::Host(crate::host::GcsyncHost {
+        abi_version: crate::host::GCSYNC_ABI_VERSION,
+        struct_size: std::mem::size_of::<crate::host::GcsyncHost>() as u32,
+        userdata: std::ptr::null_mut(),
+        get_setting: None,
+        log: None,
+        status_changed: None,
+        request_snapshot: None,
+    });
+    let (tx, _rx) = crossbeam_channel::unbounded();
+    Shared::new(
+        WorkQueue::new(100, 0),
+        Default::default(),
+        Default::default(),
+        host,
+        Settings::load(&get).unwrap(),
+        tx,
+    )
+}
+
+#[test]
+fn requeue_users_for_skills_queues_known_users_again_even_when_unchanged() {
+    let sh = shared();
+    let user = crate::cic::parse_user(r#"{"id":"a","business_email":"a@example.com"}"#);
+    let object = CicObject::User(user.unwrap());
+    let a = ObjectKey::user("a");
+    sh.objects
+        .update(&a, |r| r.source = Some(Arc::new(object.clone())));
+    sh.objects
+        .update(&ObjectKey::user("gone"), |r| r.source = None);
+    // The same change was accepted and processed already: a plain enqueue would drop it.
+    let change = Change::Upsert {
+        object,
+        force: false,
+    };
+    sh.queue
+        .enqueue(a.clone(), change.clone(), Priority::Normal)
+        .unwrap();
+    let (k, _) = sh.queue.next(0, std::time::Duration::from_secs(1)).unwrap();
+    sh.queue.finish(&k, true);
+    assert!(!sh
+        .queue
+        .enqueue(a.clone(), change, Priority::Normal)
+        .unwrap());
+    assert!(!sh.queue.is_pending(&a));
+    let ids = ["a", "gone", "unknown"].map(String::from);
+    requeue_users_for_skills(&sh, &ids);
+    assert!(sh.queue.is_pending(&a));
+    assert!(!sh.queue.is_pending(&ObjectKey::user("gone")));
+    assert!(!sh.queue.is_pending(&ObjectKey::user("unknown")));
+}
+
+#[test]
+fn accepted_grants_win_until_processed_and_a_stale_note_goes() {
+    let sh = shared();
+    let wg = |skill: &str| {
+        let json = format!(
+            r#"{{"id":"W","members":["ann"],"skills":[{{"id":"{skill}","proficiency":50}}]}}"#
+        );
+        CicObject::parse(GcsyncObjectKind::Workgroup, &json).unwrap()
+    };
+    let w = ObjectKey {
+        kind: GcsyncObjectKind::Workgroup,
+        id: "W".into(),
+    };
+    let (a, b) = (wg("A"), wg("B"));
+    let table = |o: &CicObject| {
+        sh.objects
+            .update(&w, |r| r.source = Some(Arc::new(o.clone())))
+    };
+    table(&a);
+    assert_eq!(inherited(&sh, "ann"), vec![vec![sr("A", 50)]]);
+    assert_eq!(inherited(&sh, "bob"), Vec::<Vec<SkillRef>>::new());
+    // B accepted, not processed: it wins over the table's A.
+    let change = Change::Upsert {
+        object: b.clone(),
+        force: false,
+    };
+    sh.queue
+        .enqueue(w.clone(), change, Priority::Normal)
+        .unwrap();
+    grants_accepted(&sh, &w, Some(&b));
+    assert_eq!(inherited(&sh, "ann"), vec![vec![sr("B", 50)]]);
+    // An older change processed while B waits: B's note stays.
+    grants_processed(&sh, &w, Some(&a));
+    assert_eq!(inherited(&sh, "ann"), vec![vec![sr("B", 50)]]);
+    // B taken and processed: the table holds it and the note goes.
+    let (k, _) = sh.queue.next(0, std::time::Duration::from_secs(1)).unwrap();
+    table(&b);
+    grants_processed(&sh, &k, Some(&b));
+    assert!(sh.accepted_grants.read().unwrap().is_empty());
+    // A deletion accepted: W gives nothing any more.
+    grants_accepted(&sh, &w, None);
+    assert_eq!(inherited(&sh, "ann"), Vec::<Vec<SkillRef>>::new());
+    // A note left by a hook that raced the worker goes with the next change processed
+    // while nothing of W waits, whatever it holds.
+    grants_accepted(&sh, &w, Some(&a));
+    grants_processed(&sh, &w, Some(&b));
+    assert!(sh.accepted_grants.read().unwrap().is_empty());
+}
+
+#[test]
+fn members_of_a_version_replaced_before_it_was_processed_are_handed_to_the_worker() {
+    let sh = shared();
+    let wg = |members: &str, skills: &str| {
+        let json = format!(r#"{{"id":"W","members":[{members}],"skills":[{skills}]}}"#);
+        CicObject::parse(GcsyncObjectKind::Workgroup, &json).unwrap()
+    };
+    let w = ObjectKey {
+        kind: GcsyncObjectKind::Workgroup,
+        id: "W".into(),
+    };
+    let k = r#"{"id":"K","proficiency":50}"#;
+    // v1 (ann, bob with K) accepted: a user may be given K from it before W is processed.
+    grants_accepted(&sh, &w, Some(&wg(r#""ann","bob""#, k)));
+    assert!(
+        take_superseded_grantees(&sh, &w).is_empty(),
+        "nothing replaced yet"
+    );
+    // v2 (cat, no skills) replaces it unprocessed: ann and bob must be looked at again.
+    grants_accepted(&sh, &w, Some(&wg(r#""cat""#, "")));
+    // v3 replaces v2, which granted nothing: nobody more.
+    grants_accepted(&sh, &w, Some(&wg(r#""dan""#, "")));
+    assert_eq!(take_superseded_grantees(&sh, &w), ["ann", "bob"]);
+    assert!(take_superseded_grantees(&sh, &w).is_empty(), "taken once");
+    // A note left by a version the worker had processed already (the hook noted it after
+    // the worker took it) is not a replaced version: nobody is handed over.
+    let v4 = wg(r#""eve""#, k);
+    sh.objects
+        .update(&w, |r| r.source = Some(Arc::new(v4.clone())));
+    grants_accepted(&sh, &w, Some(&v4));
+    grants_accepted(&sh, &w, Some(&wg(r#""fay""#, "")));
+    assert!(take_superseded_grantees(&sh, &w).is_empty());
+}
+
+fn sr(id: &str, p: i64) -> SkillRef {
+    SkillRef {
+        id: id.into(),
+        proficiency: Some(p),
+    }
+}
+
+#[test]
+fn inherited_and_direct_skills_become_assignments_by_state() {
+    let direct = [sr("French", 15), sr("Billing", 250)];
+    let sales = [sr("French", 95), sr("Tier2", 45), sr("Soon", 10)];
+    let support = [sr("Tier2", 85), sr("Broken", 50)];
+    let state = |id: &str| match id {
+        "French" => SkillState::Ready("g-fr".into(), true),
+        "Billing" => SkillState::Ready("g-bi".into(), false),
+        "Tier2" => SkillState::Ready("g-t2".into(), false),
+        "Soon" => SkillState::Pending,
+        _ => SkillState::Unavailable,
+    };
+    let d = routing_for(
+        &direct,
+        &[&sales, &support],
+        &crate::assignments::DEFAULT_BANDS,
+        &state,
+    );
+    // Direct 15 beats the inherited 95; the highest inherited Tier2 (85) wins; 250 clamps.
+    assert_eq!(d.routing.languages, [("g-fr".to_string(), 1)].into());
+    assert_eq!(
+        d.routing.skills,
+        [("g-bi".to_string(), 5), ("g-t2".to_string(), 5)].into()
+    );
+    assert_eq!(d.pending, [ObjectKey::skill("Soon")]);
+    assert_eq!(d.unavailable, [ObjectKey::skill("Broken")]);
+    assert_eq!(d.warnings.len(), 1);
+    assert!(d.warnings[0].contains("Billing") && d.warnings[0].contains("250"));
+}
