@@ -253,7 +253,35 @@ impl Worker {
                 .waiting
                 .wait(&ObjectKey::user(user.as_str()), std::slice::from_ref(key));
         }
+        self.requeue_users_of(&key.id);
         self.with_ctx(|ctx| Ok(api::delete(ctx.client, cat, gid)?))
+    }
+
+    /// Queues again every user whose CIC data gives it `skill` (directly or through a
+    /// workgroup), durably (the queue's intake is saved no later than the skill's outcome): the
+    /// waits [`Self::retire`] records are in memory, so after a kill between the removal of a
+    /// user's assignment and the end of the move the user would never be looked at again (the
+    /// step run again after the restart finds no holder left). Processed while the skill is on
+    /// its way, a user waits for it; afterwards it takes the new object or drops the old one. A
+    /// user whose assignments come out the same costs no call.
+    fn requeue_users_of(&self, skill: &str) {
+        let gives = |list: &[crate::payloads::SkillRef]| list.iter().any(|s| s.id == skill);
+        let mut users = std::collections::BTreeSet::new();
+        for (_, r) in self.shared.objects.select(|r| match r.source.as_deref() {
+            Some(CicObject::User(u)) => gives(&u.skills),
+            Some(CicObject::Workgroup(w)) => gives(&w.skills),
+            _ => false,
+        }) {
+            match r.source.as_deref() {
+                Some(CicObject::User(u)) => {
+                    users.insert(u.id.clone());
+                }
+                Some(CicObject::Workgroup(w)) => users.extend(w.members.iter().cloned()),
+                _ => {}
+            }
+        }
+        let users: Vec<String> = users.into_iter().collect();
+        crate::kinds::skill::requeue_users_for_skills(&self.shared, &users);
     }
 
     /// Removes the assignment of Genesys skill (language) `gid` from every user gcsync gave it
