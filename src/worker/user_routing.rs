@@ -17,7 +17,7 @@ use crate::kinds::skill::{advanced_disabled, desired_routing, requeue_users_for_
 use crate::kinds::skill::{skill_state, DesiredRouting, SkillState};
 use crate::kinds::Applied;
 use crate::object::{GcsyncObjectKind, ObjectKey};
-use crate::objects::{Origin, Record};
+use crate::objects::{Origin, Record, ASSIGNED_WHEN_SYNCED};
 use crate::queue::Pending;
 use crate::user_sync::{Ctx, SyncError};
 use std::collections::BTreeMap;
@@ -120,12 +120,15 @@ impl Worker {
         warnings.extend(want.warnings.iter().cloned());
         for m in &want.pending {
             warnings.push(format!(
-                "skill {}: not synced yet; assigned when it is",
+                "skill {}: not synced yet; {ASSIGNED_WHEN_SYNCED}",
                 m.id
             ));
         }
         for m in &want.unavailable {
-            warnings.push(format!("skill {}: not synced; assigned when it is", m.id));
+            warnings.push(format!(
+                "skill {}: not synced; {ASSIGNED_WHEN_SYNCED}",
+                m.id
+            ));
         }
         let needed: Vec<ObjectKey> = want
             .pending
