@@ -35,6 +35,30 @@ pub struct ClientSlot {
     pub client: Option<Result<Arc<crate::genesys::Client>, String>>,
 }
 
+/// Stripes of the lock a user's skill and language assignments are changed under: the worker
+/// syncing the user holds its stripe from reading what was applied to recording what it wrote,
+/// and a skill's move or deletion holds it while it takes the skill away from that user, so the
+/// two never interleave (`worker/skills.rs`). Held across the calls; never by a hook, and never
+/// two at once.
+pub struct RoutingLocks([Mutex<()>; 16]);
+
+impl Default for RoutingLocks {
+    fn default() -> Self {
+        RoutingLocks(std::array::from_fn(|_| Mutex::new(())))
+    }
+}
+
+impl RoutingLocks {
+    /// The stripe of CIC user `user`, locked.
+    pub fn lock(&self, user: &str) -> std::sync::MutexGuard<'_, ()> {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        user.hash(&mut h);
+        let i = (h.finish() % self.0.len() as u64) as usize;
+        self.0[i].lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
 /// State shared by the hooks, the queries, the worker and the writer of one running instance.
 pub struct Shared {
     /// The work queue (and the intake log the writer persists).
@@ -71,6 +95,8 @@ pub struct Shared {
     /// version replaced before the worker processed them: users may have been given those
     /// versions' skills, so the worker queues them again with the object (`kinds::skill`).
     pub superseded_grantees: Mutex<HashMap<ObjectKey, std::collections::BTreeSet<String>>>,
+    /// Users' assignment locks ([`RoutingLocks`]).
+    pub routing_locks: RoutingLocks,
     writer: Sender<Msg>,
     /// A token sent after every message someone waits for (a durable row, a barrier, stop):
     /// the writer gathers without waking for each ordinary message and ends its gather on this.
@@ -127,6 +153,7 @@ impl Shared {
             full_sync: crate::fullsync::FullSync::default(),
             accepted_grants: RwLock::default(),
             superseded_grantees: Mutex::default(),
+            routing_locks: RoutingLocks::default(),
             live_workers: AtomicUsize::new(queue.workers()),
             waiting: Default::default(),
             org_index: Mutex::default(),

@@ -60,6 +60,9 @@ pub struct Intent {
     pub at: u64,
 }
 
+/// How a user's warning naming a skill its assignments wait for ends.
+pub const ASSIGNED_WHEN_SYNCED: &str = "assigned when it is";
+
 /// Everything gcsync remembers about one object.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Record {
@@ -87,6 +90,19 @@ impl Record {
             },
             None => crate::queue::Change::Remove,
         }
+    }
+
+    /// Whether this user's skill and language assignments wait for a skill (its warnings say
+    /// [`ASSIGNED_WHEN_SYNCED`]). The wait itself is kept in memory only, so after a restart
+    /// such a user is processed again to wait anew (`runtime::resume`): otherwise the skill's
+    /// sync would never reach it (a kill while it waited, or a skill CIC sends later).
+    pub fn assignments_wait(&self) -> bool {
+        matches!(self.source.as_deref(), Some(CicObject::User(_)))
+            && self
+                .status
+                .warnings
+                .iter()
+                .any(|w| w.ends_with(ASSIGNED_WHEN_SYNCED))
     }
 
     /// Whether CIC's last word on this object has not reached Genesys Cloud: a change not

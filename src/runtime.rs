@@ -85,9 +85,10 @@ fn redactions(s: &Settings) -> Vec<String> {
     vec![s.client_secret.expose().to_string()]
 }
 
-/// Puts the loaded work back in the queue: every pending change, and every object whose last
+/// Puts the loaded work back in the queue: every pending change, every object whose last
 /// outcome was not Synced (new settings may arrive through a restart: fixed credentials are
-/// tried at once, not at the next change). Objects that synced are remembered, so an identical
+/// tried at once, not at the next change), and every user whose assignments wait for a skill
+/// (the wait is in memory: [`Record::assignments_wait`]; an unchanged user costs no call). Objects that synced are remembered, so an identical
 /// event later costs nothing.
 fn resume(queue: &WorkQueue, loaded: &mut Loaded) -> usize {
     queue.reserve(loaded.rows.len());
@@ -101,7 +102,7 @@ fn resume(queue: &WorkQueue, loaded: &mut Loaded) -> usize {
         if waiting.contains(key) {
             continue;
         }
-        if r.unfinished() {
+        if r.unfinished() || r.assignments_wait() {
             queue.restore(key.clone(), r.wanted_change(), r.seq);
         } else if let Some(object) = &r.source {
             // Shared with the record, not copied: most stored objects are synced ones.

@@ -225,7 +225,10 @@ impl Worker {
             );
         }
         let notify = !matches!(outcome, Outcome::Interrupted);
-        if matches!(outcome, Outcome::Done(true)) && self.shared.is_ready(&key) {
+        // A skill's waiters go once the queue lets go of it, whatever became of it (moved,
+        // deleted, Error): they must not see it in flight again (`worker/skills.rs`).
+        let skill_done = key.kind == GcsyncObjectKind::Skill && matches!(outcome, Outcome::Done(_));
+        if matches!(outcome, Outcome::Done(true)) && !skill_done && self.shared.is_ready(&key) {
             self.shared.release_waiters(&key);
         }
         if let Some(why) = after_error {
@@ -238,6 +241,9 @@ impl Worker {
             Outcome::Done(synced) => self.shared.queue.finish(&key, synced),
             Outcome::RetryAt(at) => self.shared.queue.defer(key.clone(), pending, at),
             Outcome::Interrupted => self.shared.queue.put_back(key.clone(), pending),
+        }
+        if skill_done {
+            self.shared.release_waiters(&key);
         }
         if notify {
             Metrics::bump(&self.shared.metrics.processed);

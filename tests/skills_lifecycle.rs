@@ -89,3 +89,31 @@ fn what_was_assigned_survives_a_restart_and_costs_no_call_after_it() {
         (json!({gid("Keep"): 3.0}), json!({gid("Tongue"): 5.0}))
     );
 }
+
+/// The wait of a user's assignments for a skill is kept in memory: after a restart (or a kill
+/// while it waited) the user is processed again at start and waits anew, so the skill's sync
+/// still reaches it.
+#[test]
+fn a_user_waiting_for_a_skill_gets_it_when_the_skill_comes_after_a_restart() {
+    let w = world();
+    user("mia", json!([{"id": "Later", "proficiency": 50}]));
+    wait_idle();
+    let s = status("mia");
+    assert_eq!(s["state"], "Synced", "{s}");
+    assert!(s["warnings"].to_string().contains("skill Later"), "{s}");
+    assert_eq!(gcsync::ffi::gcsync_shutdown(5_000), GcsyncResult::Ok);
+    w.start();
+    wait_idle();
+    w.emu.clear_requests();
+    skill("Later", false);
+    wait_idle();
+    assert_eq!(held(&w, "mia"), (json!({gid("Later"): 3.0}), json!({})));
+    let user_calls = w
+        .emu
+        .requests()
+        .iter()
+        .filter(|r| r.route.starts_with("/api/v2/users/{userId}") && !r.route.contains("routing"))
+        .count();
+    assert_eq!(user_calls, 0, "the user itself costs no call");
+    assert_eq!(status("mia")["warnings"], json!([]));
+}

@@ -61,6 +61,15 @@ pub fn plan_user(
     )
 }
 
+/// After recording a user's assignments: a skill they were worked out from that started moving
+/// or being deleted meanwhile has the user processed again by the worker (as
+/// `worker/user_routing.rs` does).
+fn again_if_outdated(shared: &Shared, want: &DesiredRouting, user: &str) {
+    if want.outdated(shared) {
+        crate::kinds::skill::requeue_users_for_skills(shared, &[user.to_string()]);
+    }
+}
+
 /// What the check did, for the log and the tests.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Checked {
@@ -111,6 +120,9 @@ pub fn check(
         if left_to_worker || shared.queue.is_pending(&key) || shared.queue.newer_than(&key, seq) {
             continue;
         }
+        // As the worker's assignment step: a skill's move or deletion waits for this user's
+        // check, and a skill that starts moving during it has the user processed again.
+        let _assigning = shared.routing_locks.lock(&user.id);
         let Some(record) = shared.objects.get(&key) else {
             continue;
         };
@@ -171,6 +183,7 @@ pub fn check(
                     record: Some(r),
                     done_seq: None,
                 });
+                again_if_outdated(shared, &want, &user.id);
             }
             continue;
         }
@@ -222,6 +235,7 @@ pub fn check(
             record: Some(r),
             done_seq: None,
         });
+        again_if_outdated(shared, &want, &user.id);
         result.map_err(|e| format!("fixing the assignments of user {} failed: {e}", user.id))?;
         done.fixed += 1;
     }

@@ -101,6 +101,19 @@ pub struct DesiredRouting {
     pub unavailable: Vec<ObjectKey>,
     /// Out-of-range proficiencies that were clamped, one line each.
     pub warnings: Vec<String>,
+    /// The skills behind `routing`: CIC skill id, its Genesys id and whether it is a language.
+    pub ready: Vec<(String, String, bool)>,
+}
+
+impl DesiredRouting {
+    /// Whether a skill this was worked out from is no longer synced to the same Genesys object
+    /// (being moved or deleted, moved, deleted): what was written from it must be looked at
+    /// again (`worker/user_routing.rs`).
+    pub fn outdated(&self, shared: &Shared) -> bool {
+        self.ready
+            .iter()
+            .any(|(id, gid, l)| skill_state(shared, id) != SkillState::Ready(gid.clone(), *l))
+    }
 }
 
 /// A user's effective skills (direct + `inherited`: [`effective`]) as Genesys assignments by
@@ -121,11 +134,13 @@ pub fn routing_for(
             ));
         }
         match state(&id) {
-            SkillState::Ready(gid, true) => {
-                out.routing.languages.insert(gid, n);
-            }
-            SkillState::Ready(gid, false) => {
-                out.routing.skills.insert(gid, n);
+            SkillState::Ready(gid, language) => {
+                let cat = match language {
+                    true => &mut out.routing.languages,
+                    false => &mut out.routing.skills,
+                };
+                cat.insert(gid.clone(), n);
+                out.ready.push((id, gid, language));
             }
             SkillState::Pending => out.pending.push(ObjectKey::skill(id)),
             SkillState::Unavailable => out.unavailable.push(ObjectKey::skill(id)),

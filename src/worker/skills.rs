@@ -102,17 +102,8 @@ impl Worker {
                 // "Treat as Language" toggled: the old object goes, with the assignments gcsync
                 // made; the users get the new one with the same proficiency once it exists.
                 let old = Category::of(was_language);
-                let moved = match self.unassign_everywhere(&gid, old) {
-                    Ok(u) => u,
-                    Err(e) => return self.failed(key, e, pending),
-                };
-                // They get the new one the moment it is synced, even if that takes retries.
-                for user in &moved {
-                    self.shared
-                        .waiting
-                        .wait(&ObjectKey::user(user.as_str()), std::slice::from_ref(key));
-                }
-                if let Err(e) = self.with_ctx(|ctx| Ok(api::delete(ctx.client, old, &gid)?)) {
+                let why = format!("moving to a Genesys {}", cat.name());
+                if let Err(e) = self.retire(key, &gid, old, why) {
                     return self.failed(key, e, pending);
                 }
                 log::info!(
@@ -121,7 +112,6 @@ impl Worker {
                     cat.name(),
                     old.name()
                 );
-                self.requeue_users_of(&key.id);
                 self.update(key, |r| {
                     r.status.genesys_id = None;
                     r.applied = None;
@@ -239,18 +229,81 @@ impl Worker {
         });
     }
 
+    /// Takes Genesys skill (language) `gid` of CIC skill `key` out of use and deletes it (a
+    /// deletion in CIC, or the toggle moving it). First the skill is marked on its way (not
+    /// Synced): a user step that starts from then on waits for it instead of assigning `gid`,
+    /// and one that started before sees the mark once it has recorded what it wrote and is
+    /// processed again (`worker/user_routing.rs`). Then the assignments gcsync made of it are
+    /// removed ([`Self::unassign_everywhere`]), those users wait for the skill (they get it back
+    /// the moment it is synced again), and the object is deleted. Returns whether it still
+    /// existed. The skill's waiters are queued again once its step is over (`report`).
+    fn retire(
+        &mut self,
+        key: &ObjectKey,
+        gid: &str,
+        cat: Category,
+        why: String,
+    ) -> Result<bool, SyncError> {
+        self.update(key, |r| {
+            r.status.state = SyncState::NotSynced;
+            r.status.reason = Some(why);
+        });
+        for user in self.unassign_everywhere(gid, cat)? {
+            self.shared
+                .waiting
+                .wait(&ObjectKey::user(user.as_str()), std::slice::from_ref(key));
+        }
+        self.requeue_users_of(&key.id);
+        self.with_ctx(|ctx| Ok(api::delete(ctx.client, cat, gid)?))
+    }
+
+    /// Queues again every user whose CIC data gives it `skill` (directly or through a
+    /// workgroup), durably (the queue's intake is saved no later than the skill's outcome): the
+    /// waits [`Self::retire`] records are in memory, so after a kill between the removal of a
+    /// user's assignment and the end of the move the user would never be looked at again (the
+    /// step run again after the restart finds no holder left). Processed while the skill is on
+    /// its way, a user waits for it; afterwards it takes the new object or drops the old one. A
+    /// user whose assignments come out the same costs no call.
+    fn requeue_users_of(&self, skill: &str) {
+        let gives = |list: &[crate::payloads::SkillRef]| list.iter().any(|s| s.id == skill);
+        let mut users = std::collections::BTreeSet::new();
+        for (_, r) in self.shared.objects.select(|r| match r.source.as_deref() {
+            Some(CicObject::User(u)) => gives(&u.skills),
+            Some(CicObject::Workgroup(w)) => gives(&w.skills),
+            _ => false,
+        }) {
+            match r.source.as_deref() {
+                Some(CicObject::User(u)) => {
+                    users.insert(u.id.clone());
+                }
+                Some(CicObject::Workgroup(w)) => users.extend(w.members.iter().cloned()),
+                _ => {}
+            }
+        }
+        let users: Vec<String> = users.into_iter().collect();
+        crate::kinds::skill::requeue_users_for_skills(&self.shared, &users);
+    }
+
     /// Removes the assignment of Genesys skill (language) `gid` from every user gcsync gave it
-    /// to, recording each in the user's applied state. Returns those users' CIC ids.
+    /// to, recording each in the user's applied state, each under the user's assignment lock
+    /// (a worker syncing that user's assignments at the same time would otherwise record them
+    /// over this removal, or write `gid` back after it). Returns those users' CIC ids.
     fn unassign_everywhere(&mut self, gid: &str, cat: Category) -> Result<Vec<String>, SyncError> {
-        let holders = self.shared.objects.select(|r| match &r.applied {
+        let holds = move |r: &Record| match &r.applied {
             Some(Applied::User(a)) => match cat {
                 Category::Skill => a.routing.skills.contains_key(gid),
                 Category::Language => a.routing.languages.contains_key(gid),
             },
             _ => false,
-        });
+        };
         let mut done = Vec::new();
-        for (user_key, r) in holders {
+        for (user_key, _) in self.shared.objects.select(holds) {
+            let shared = self.shared.clone();
+            let _assigning = shared.routing_locks.lock(&user_key.id);
+            // Read again under the lock: the user's own step may have changed it meanwhile.
+            let Some(r) = self.shared.objects.get(&user_key).filter(holds) else {
+                continue;
+            };
             // A removed (deactivated) user keeps its assignments in Genesys Cloud, and gcsync
             // what it assigned (a soft-deleted one has none known): unassigned too.
             if let Some(user_gid) = r.status.genesys_id.as_deref() {
@@ -272,31 +325,6 @@ impl Worker {
         Ok(done)
     }
 
-    /// Queues again every user whose CIC data gives it `skill` (directly or through a
-    /// workgroup): after the skill's Genesys object went (deleted, or moved by the toggle), a
-    /// user a worker was assigning it to at that very moment holds the old object, which
-    /// [`Self::unassign_everywhere`] could not see yet; processed again, it drops the old one
-    /// and takes the new one (or waits for it). A user whose assignments come out the same
-    /// costs no call.
-    fn requeue_users_of(&self, skill: &str) {
-        let gives = |list: &[crate::payloads::SkillRef]| list.iter().any(|s| s.id == skill);
-        let mut users: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
-        for (_, r) in self.shared.objects.select(|r| {
-            matches!(r.source.as_deref(), Some(CicObject::User(u)) if gives(&u.skills))
-                || matches!(r.source.as_deref(), Some(CicObject::Workgroup(w)) if gives(&w.skills))
-        }) {
-            match r.source.as_deref() {
-                Some(CicObject::User(u)) => {
-                    users.insert(u.id.clone());
-                }
-                Some(CicObject::Workgroup(w)) => users.extend(w.members.iter().cloned()),
-                _ => {}
-            }
-        }
-        let users: Vec<String> = users.into_iter().collect();
-        crate::kinds::skill::requeue_users_for_skills(&self.shared, &users);
-    }
-
     pub(super) fn remove_skill(
         &mut self,
         key: &ObjectKey,
@@ -312,17 +340,7 @@ impl Worker {
         let language = matches!(&record.applied, Some(Applied::Skill(a)) if a.language);
         if let (Some(gid), true) = (linked, owned) {
             let cat = Category::of(language);
-            let moved = match self.unassign_everywhere(&gid, cat) {
-                Ok(u) => u,
-                Err(e) => return self.failed(key, e, pending),
-            };
-            // Users that still list it get it back the moment CIC adds it again (no polling).
-            for user in &moved {
-                self.shared
-                    .waiting
-                    .wait(&ObjectKey::user(user.as_str()), std::slice::from_ref(key));
-            }
-            match self.with_ctx(|ctx| Ok(api::delete(ctx.client, cat, &gid)?)) {
+            match self.retire(key, &gid, cat, "being deleted".into()) {
                 Ok(existed) => log::info!(
                     "CIC skill {} was deleted; Genesys {} {gid} {}",
                     key.id,
@@ -343,7 +361,6 @@ impl Worker {
             r.status.last_synchronized = Some(unix_now());
             r.applied = None;
         });
-        self.requeue_users_of(&key.id);
         Outcome::Done(true)
     }
 }

@@ -13,10 +13,11 @@ use crate::cic::CicUser;
 use crate::genesys::skills::{self as api, Category};
 use crate::genesys::users;
 use crate::genesys::ApiError;
-use crate::kinds::skill::{advanced_disabled, desired_routing};
+use crate::kinds::skill::{advanced_disabled, desired_routing, requeue_users_for_skills};
+use crate::kinds::skill::{skill_state, DesiredRouting, SkillState};
 use crate::kinds::Applied;
 use crate::object::{GcsyncObjectKind, ObjectKey};
-use crate::objects::{Origin, Record};
+use crate::objects::{Origin, Record, ASSIGNED_WHEN_SYNCED};
 use crate::queue::Pending;
 use crate::user_sync::{Ctx, SyncError};
 use std::collections::BTreeMap;
@@ -97,6 +98,10 @@ impl Worker {
         if advanced_disabled(&self.settings).is_some() {
             return Outcome::Done(true);
         }
+        // From reading what was applied to recording what was written, a skill's move or
+        // deletion cannot take skills away from this user (`worker/skills.rs`).
+        let shared = self.shared.clone();
+        let _assigning = shared.routing_locks.lock(&key.id);
         let record = self.shared.objects.get(key).unwrap_or_default();
         let Some(gid) = record
             .status
@@ -115,12 +120,15 @@ impl Worker {
         warnings.extend(want.warnings.iter().cloned());
         for m in &want.pending {
             warnings.push(format!(
-                "skill {}: not synced yet; assigned when it is",
+                "skill {}: not synced yet; {ASSIGNED_WHEN_SYNCED}",
                 m.id
             ));
         }
         for m in &want.unavailable {
-            warnings.push(format!("skill {}: not synced; assigned when it is", m.id));
+            warnings.push(format!(
+                "skill {}: not synced; {ASSIGNED_WHEN_SYNCED}",
+                m.id
+            ));
         }
         let needed: Vec<ObjectKey> = want
             .pending
@@ -130,8 +138,14 @@ impl Worker {
             .collect();
         if !needed.is_empty() {
             self.shared.waiting.wait(key, &needed);
+            // What became ready, or stopped being on its way (a deletion done), between the
+            // check and the registration must not be missed.
             for n in &needed {
-                if self.shared.is_ready(n) {
+                let settled = match want.pending.contains(n) {
+                    true => skill_state(&self.shared, &n.id) != SkillState::Pending,
+                    false => self.shared.is_ready(n),
+                };
+                if settled {
                     self.shared.release_waiters(n);
                 }
             }
@@ -152,6 +166,7 @@ impl Worker {
                 key.id
             );
             self.update(key, |r| r.status.warnings = warnings);
+            self.again_if_outdated(key, &want);
             return Outcome::Done(true);
         }
         let shared = self.shared.clone();
@@ -210,9 +225,24 @@ impl Worker {
             }
             r.status.warnings = warnings;
         });
+        self.again_if_outdated(key, &want);
         match result {
             Ok(()) => Outcome::Done(true),
             Err(e) => self.failed(key, e, pending),
+        }
+    }
+
+    /// After recording what was applied: a skill `want` was worked out from that started
+    /// moving or being deleted meanwhile (its step marks it before it looks for holders) may
+    /// have missed this user, whose write it could not see yet; the user is processed again
+    /// (after this step), and then sees the skill on its way or moved.
+    fn again_if_outdated(&self, key: &ObjectKey, want: &DesiredRouting) {
+        if want.outdated(&self.shared) {
+            log::debug!(
+                "user {}: a skill it was just given is moving; processed again",
+                key.id
+            );
+            requeue_users_for_skills(&self.shared, std::slice::from_ref(&key.id));
         }
     }
 }

@@ -63,15 +63,14 @@ pub struct Size {
     pub changes: usize,
     /// Sender threads.
     pub threads: usize,
-    /// Whether skills are deleted (and added again) and "Treat as Language" is toggled. Off by
-    /// default ([`skill_churn`]): a known bug (a skill's deletion or toggle racing with the
-    /// workers syncing its users' assignments leaves stale assignments) fails such streams.
+    /// Whether skills are deleted (and added again) and "Treat as Language" is toggled. On by
+    /// default ([`skill_churn`]); the race that kept it off is closed (`tests/skill_races.rs`).
     pub skill_churn: bool,
 }
 
-/// `GCSYNC_STREAM_SKILL_CHURN=1` puts skill deletes and the toggle into the streams.
+/// Skill deletes and the toggle are in the streams unless `GCSYNC_STREAM_SKILL_CHURN=0`.
 pub fn skill_churn() -> bool {
-    std::env::var("GCSYNC_STREAM_SKILL_CHURN").is_ok_and(|v| v == "1")
+    !std::env::var("GCSYNC_STREAM_SKILL_CHURN").is_ok_and(|v| v == "0")
 }
 
 /// The stock CIC statuses the stream uses and the Genesys system presence each shows (README

@@ -185,3 +185,37 @@ fn inherited_and_direct_skills_become_assignments_by_state() {
     assert_eq!(d.warnings.len(), 1);
     assert!(d.warnings[0].contains("Billing") && d.warnings[0].contains("250"));
 }
+
+#[test]
+fn routing_worked_out_from_a_skill_that_moved_or_is_moving_is_outdated() {
+    let sh = shared();
+    let key = ObjectKey::skill("Lang");
+    let skill = CicObject::parse(GcsyncObjectKind::Skill, r#"{"id":"Lang"}"#).unwrap();
+    let linked = |gid: &str, state: crate::status::SyncState| {
+        sh.objects.update(&key, |r| {
+            r.source = Some(Arc::new(skill.clone()));
+            r.applied = Some(crate::kinds::Applied::Skill(SkillApplied {
+                language: true,
+            }));
+            r.status.state = state;
+            r.status.genesys_id = Some(gid.to_string());
+        })
+    };
+    linked("g1", crate::status::SyncState::Synced);
+    let want = routing_for(
+        &[sr("Lang", 50)],
+        &[],
+        &crate::assignments::DEFAULT_BANDS,
+        &|id| skill_state(&sh, id),
+    );
+    assert_eq!(want.routing.languages, [("g1".to_string(), 3)].into());
+    assert!(!want.outdated(&sh), "nothing moved");
+    // The move (or deletion) began: the skill is marked on its way.
+    linked("g1", crate::status::SyncState::NotSynced);
+    assert!(want.outdated(&sh));
+    // It moved: another Genesys object now.
+    linked("g2", crate::status::SyncState::Synced);
+    assert!(want.outdated(&sh));
+    linked("g1", crate::status::SyncState::Synced);
+    assert!(!want.outdated(&sh));
+}

@@ -20,6 +20,7 @@ mod control;
 mod errors;
 mod externalid;
 mod faults;
+mod holds;
 mod http;
 mod members;
 mod org;
@@ -46,6 +47,7 @@ mod wrapups;
 pub use assignments::{InUse, InUsePolicy};
 pub use errors::ApiError;
 pub use faults::{Faults, InjectedFault, RetryAfter};
+pub use holds::HoldId;
 pub use org::LoggedRequest;
 pub use presence::{PresenceConfig, PresenceHook, PresenceWrite};
 pub use users::UserConflict;
@@ -125,6 +127,7 @@ impl Emulator {
             org: Mutex::new(org),
             cfg: cfg.clone(),
             stop: stop.clone(),
+            holds: Default::default(),
         });
         let sh = shared.clone();
         let handler: http::Handler = Arc::new(move |req| -> Reply { server::handle(&sh, req) });
@@ -169,6 +172,23 @@ impl Emulator {
     /// Queue a scripted fault; entries are matched in insertion order, first match consumed.
     pub fn inject(&self, f: InjectedFault) {
         self.shared.lock().injected.push(f);
+    }
+
+    /// Holds the next request matching `method` and route template `route` (`*`: any), before
+    /// it is handled or (`after_commit`) after its change is committed and logged, until
+    /// [`Emulator::release`] (README "Holds"). Every other request goes on meanwhile.
+    pub fn hold(&self, method: &str, route: &str, after_commit: bool) -> HoldId {
+        self.shared.holds.add(method, route, after_commit)
+    }
+
+    /// Whether hold `h` caught its request within `timeout`.
+    pub fn wait_held(&self, h: HoldId, timeout: Duration) -> bool {
+        self.shared.holds.wait_caught(h, timeout)
+    }
+
+    /// Lets hold `h`'s request go on (a hold that caught nothing yet is dropped).
+    pub fn release(&self, h: HoldId) {
+        self.shared.holds.release(h)
     }
 
     /// Expire every issued token: the next API call with one gets 401 `authentication.required`.
@@ -302,6 +322,7 @@ impl Emulator {
     }
 
     fn shutdown(&mut self) {
+        self.shared.holds.release_all();
         if let Some(mut s) = self.server.take() {
             s.shutdown();
         }

@@ -25,6 +25,8 @@ pub struct Shared {
     pub cfg: EmulatorConfig,
     /// Set to stop the server.
     pub stop: Arc<AtomicBool>,
+    /// Requests a test holds (`holds.rs`).
+    pub holds: crate::holds::Holds,
 }
 
 impl Shared {
@@ -337,6 +339,7 @@ pub fn handle(sh: &Shared, req: HttpRequest) -> Reply {
     if latency > 0 {
         std::thread::sleep(Duration::from_millis(latency));
     }
+    sh.holds.stop_here(&req.method, &route, false);
     let mut guard = sh.lock();
     let org = &mut *guard;
     expire_tokens_on_period(org);
@@ -377,7 +380,7 @@ pub fn handle(sh: &Shared, req: HttpRequest) -> Reply {
         method: req.method.clone(),
         path: req.path.clone(),
         query: req.query.clone(),
-        route,
+        route: route.clone(),
         status: resp.as_ref().map_or(0, |r| r.status),
         handled_status,
         body: body_json,
@@ -392,6 +395,7 @@ pub fn handle(sh: &Shared, req: HttpRequest) -> Reply {
         elapsed_us: received_at.elapsed().as_micros() as u64,
     });
     drop(guard);
+    sh.holds.stop_here(&req.method, &route, true);
     match (resp, cut) {
         (Some(r), _) => Reply::Respond(r.with_header("ININ-Correlation-Id", &corr)),
         (None, Some(r)) => Reply::Cut(r.with_header("ININ-Correlation-Id", &corr)),
