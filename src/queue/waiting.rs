@@ -86,6 +86,9 @@ impl Delayed {
 pub(super) enum Accepted {
     Change(Arc<Change>),
     Synced(Arc<CicObject>),
+    /// Synced with the CIC object whose store encoding is this text (shared with the object
+    /// table's record, which keeps it as text).
+    Stored(Arc<str>),
 }
 
 impl Accepted {
@@ -100,7 +103,14 @@ impl Accepted {
                     force: false,
                 },
             ) => **o == *object,
-            (Accepted::Synced(_), _) => false,
+            (
+                Accepted::Stored(text),
+                Change::Upsert {
+                    object,
+                    force: false,
+                },
+            ) => object.encodes_as(text),
+            (Accepted::Synced(_) | Accepted::Stored(_), _) => false,
         }
     }
 }

@@ -2,11 +2,12 @@
 
 use crate::kinds::{Applied, CicObject};
 use crate::object::{GcsyncObjectKind, ObjectKey};
-use crate::objects::{Origin, Record};
+use crate::objects::{kept_as_text, Origin, Record, Texts};
 use crate::queue::Change;
 use crate::status::{ObjectStatus, SyncState};
 use rusqlite::types::Type;
 use rusqlite::{params, Row, Transaction};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// Selects every object row in the column order [`read_object`] expects.
@@ -72,13 +73,19 @@ pub fn read_object(row: &Row) -> rusqlite::Result<(ObjectKey, Record)> {
     };
     let origin = text(row, 3)?;
     let label = text(row, 6)?.unwrap_or_default();
+    // A user's CIC data and what was applied stay text until it is used (see `Texts`); other
+    // kinds are decoded (and checked) now.
     let rec = Record {
-        source: by_kind(row, 2, key.kind, CicObject::decode)?.map(Arc::new),
+        source: None,
         origin: match origin {
             Some(o) => Some(Origin::parse(o).ok_or_else(|| bad(3, "origin"))?),
             None => None,
         },
-        applied: by_kind(row, 4, key.kind, Applied::decode)?,
+        applied: None,
+        texts: Some(Texts {
+            source: text(row, 2)?.map(Arc::from),
+            applied: text(row, 4)?.map(Arc::from),
+        }),
         status: ObjectStatus {
             state: state(label).ok_or_else(|| bad(6, "state"))?,
             last_synchronized: row.get::<_, Option<i64>>(8)?.map(|t| t as u64),
@@ -90,27 +97,31 @@ pub fn read_object(row: &Row) -> rusqlite::Result<(ObjectKey, Record)> {
         intent: json(row, 10)?,
         seq: row.get::<_, i64>(11)? as u64,
     };
+    if kept_as_text(key.kind) {
+        return Ok((key, rec));
+    }
+    let mut rec = rec;
+    if let Some(t) = rec.texts.take() {
+        let decoded = |col: usize, e: String| {
+            rusqlite::Error::FromSqlConversionFailure(col, Type::Text, e.into())
+        };
+        rec.source = match t.source.as_deref() {
+            Some(s) => Some(Arc::new(
+                CicObject::decode(key.kind, s).map_err(|e| decoded(2, e))?,
+            )),
+            None => None,
+        };
+        rec.applied = match t.applied.as_deref() {
+            Some(s) => Some(Applied::decode(key.kind, s).map_err(|e| decoded(4, e))?),
+            None => None,
+        };
+    }
     Ok((key, rec))
 }
 
 fn encoded(v: Option<serde_json::Result<String>>) -> rusqlite::Result<Option<String>> {
     v.transpose()
         .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))
-}
-
-/// A column holding a kind's own JSON (decoded with the row's kind).
-fn by_kind<T>(
-    row: &Row,
-    col: usize,
-    kind: GcsyncObjectKind,
-    decode: fn(GcsyncObjectKind, &str) -> Result<T, String>,
-) -> rusqlite::Result<Option<T>> {
-    text(row, col)?
-        .map(|t| {
-            decode(kind, t)
-                .map_err(|e| rusqlite::Error::FromSqlConversionFailure(col, Type::Text, e.into()))
-        })
-        .transpose()
 }
 
 /// The stored form of a pending change: `{"upsert":<the kind's JSON>,"force":bool}` or
@@ -165,12 +176,23 @@ pub fn write_object(tx: &Transaction, key: &ObjectKey, r: &Record) -> rusqlite::
          removed = excluded.removed, intent = excluded.intent, seq = excluded.seq, \
          warnings = excluded.warnings",
     )?;
+    // A record kept as text is written as it is, without encoding it again.
+    let (source, applied): (Option<Cow<str>>, Option<Cow<str>>) = match &r.texts {
+        Some(t) => (
+            t.source.as_deref().map(Cow::Borrowed),
+            t.applied.as_deref().map(Cow::Borrowed),
+        ),
+        None => (
+            encoded(r.source.as_deref().map(CicObject::encode))?.map(Cow::Owned),
+            encoded(r.applied.as_ref().map(Applied::encode))?.map(Cow::Owned),
+        ),
+    };
     stmt.execute(params![
         key.kind.name(),
         key.id,
-        encoded(r.source.as_deref().map(CicObject::encode))?,
+        source,
         r.origin.map(Origin::name),
-        encoded(r.applied.as_ref().map(Applied::encode))?,
+        applied,
         r.status.genesys_id,
         r.status.state.label(),
         r.status.reason,

@@ -42,7 +42,7 @@ impl Worker {
         let name = fold(&skill.id);
         self.shared
             .objects
-            .select(|r| {
+            .select_kind(GcsyncObjectKind::Skill, |r| {
                 !r.status.removed
                     && r.status.genesys_id.is_some()
                     && matches!(r.source.as_deref(), Some(CicObject::Skill(s))
@@ -242,13 +242,16 @@ impl Worker {
     /// Removes the assignment of Genesys skill (language) `gid` from every user gcsync gave it
     /// to, recording each in the user's applied state. Returns those users' CIC ids.
     fn unassign_everywhere(&mut self, gid: &str, cat: Category) -> Result<Vec<String>, SyncError> {
-        let holders = self.shared.objects.select(|r| match &r.applied {
-            Some(Applied::User(a)) => match cat {
-                Category::Skill => a.routing.skills.contains_key(gid),
-                Category::Language => a.routing.languages.contains_key(gid),
-            },
-            _ => false,
-        });
+        let holders = self
+            .shared
+            .objects
+            .select_kind(GcsyncObjectKind::User, |r| match &r.applied {
+                Some(Applied::User(a)) => match cat {
+                    Category::Skill => a.routing.skills.contains_key(gid),
+                    Category::Language => a.routing.languages.contains_key(gid),
+                },
+                _ => false,
+            });
         let mut done = Vec::new();
         for (user_key, r) in holders {
             // A removed (deactivated) user keeps its assignments in Genesys Cloud, and gcsync

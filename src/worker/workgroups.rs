@@ -215,12 +215,15 @@ impl Worker {
     fn same_name_workgroup(&self, key: &ObjectKey, name: &str) -> Option<String> {
         let lower = name.to_lowercase();
         let mine = key.id.as_str();
-        let found = self.shared.objects.select(|r| {
-            r.status.genesys_id.is_some()
-                && !r.status.removed
-                && matches!(r.source.as_deref(), Some(CicObject::Workgroup(w))
+        let found = self
+            .shared
+            .objects
+            .select_kind(GcsyncObjectKind::Workgroup, |r| {
+                r.status.genesys_id.is_some()
+                    && !r.status.removed
+                    && matches!(r.source.as_deref(), Some(CicObject::Workgroup(w))
                     if w.id != mine && w.id.to_lowercase() == lower)
-        });
+            });
         found.into_iter().map(|(k, _)| k.id).min()
     }
 
@@ -287,12 +290,15 @@ impl Worker {
     /// dropped (or never had) the user's memberships.
     pub(super) fn requeue_memberships(&self, user: &ObjectKey) {
         let id = user.id.as_str();
-        let groups = self.shared.objects.select(|r| {
-            r.status.genesys_id.is_some()
-                && !r.status.removed
-                && matches!(r.source.as_deref(), Some(CicObject::Workgroup(w))
+        let groups = self
+            .shared
+            .objects
+            .select_kind(GcsyncObjectKind::Workgroup, |r| {
+                r.status.genesys_id.is_some()
+                    && !r.status.removed
+                    && matches!(r.source.as_deref(), Some(CicObject::Workgroup(w))
                     if w.members.iter().any(|m| m == id))
-        });
+            });
         for (k, _) in groups {
             log::info!(
                 "user {id} was restored or linked again; queue memberships of workgroup {} are applied again",

@@ -85,12 +85,15 @@ impl Worker {
     fn same_name_code(&self, key: &ObjectKey, name: &str) -> Option<String> {
         let lower = name.to_lowercase();
         let mine = key.id.as_str();
-        let found = self.shared.objects.select(|r| {
-            r.status.genesys_id.is_some()
-                && !r.status.removed
-                && matches!(r.source.as_deref(), Some(CicObject::WrapupCode(c))
+        let found = self
+            .shared
+            .objects
+            .select_kind(GcsyncObjectKind::WrapupCode, |r| {
+                r.status.genesys_id.is_some()
+                    && !r.status.removed
+                    && matches!(r.source.as_deref(), Some(CicObject::WrapupCode(c))
                     if c.id != mine && genesys_name(c).to_lowercase() == lower)
-        });
+            });
         found.into_iter().map(|(k, _)| k.id).min()
     }
 
