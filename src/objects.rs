@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 mod texts;
-pub use texts::{kept_as_text, Texts};
+pub use texts::{kept_as_text, SharedText, Texts};
 
 /// How gcsync came to be linked to a Genesys object. Only what gcsync created or adopted is ever
 /// changed or removed by it.
@@ -179,13 +179,13 @@ impl ObjectTable {
 
     /// One record's status.
     pub fn status(&self, key: &ObjectKey) -> Option<ObjectStatus> {
-        self.read().get(key).map(|r| r.status.clone())
+        self.read().get(key).map(|r| r.status_shown().into_owned())
     }
 
     /// Runs `f` on one record's status (or `None`) under the table's lock, copying nothing;
     /// `f` must be quick and take no other lock.
     pub fn with_status<R>(&self, key: &ObjectKey, f: impl FnOnce(Option<&ObjectStatus>) -> R) -> R {
-        f(self.read().get(key).map(|r| &r.status))
+        f(self.read().get(key).map(Record::status_shown).as_deref())
     }
 
     /// Runs `f` on one record (or `None`) under the table's lock, copying nothing; `f` must be
@@ -274,7 +274,7 @@ impl ObjectTable {
         }
         let mut v: Vec<(ObjectKey, ObjectStatus)> = best
             .into_iter()
-            .map(|k| (k.clone(), g[k].status.clone()))
+            .map(|k| (k.clone(), g[k].status_shown().into_owned()))
             .collect();
         drop(g);
         v.sort_by(|a, b| a.0.cmp(&b.0));
@@ -356,7 +356,8 @@ impl ObjectTable {
         if done.texts.is_some() || !kept_as_text(key.kind) {
             return done;
         }
-        let Ok(texts) = Texts::encode(done.source.as_deref(), done.applied.as_ref()) else {
+        let (source, applied) = (done.source.as_deref(), done.applied.as_ref());
+        let Ok(texts) = Texts::encode(source, applied, &done.status.warnings) else {
             return done;
         };
         let mut g = self.write();
@@ -437,12 +438,18 @@ mod tests {
             ..Record::default()
         };
         decoded.status.state = SyncState::Synced;
-        let texts = Texts::encode(decoded.source.as_deref(), None).unwrap();
+        decoded.status.warnings = vec!["left out".into()];
+        let texts =
+            Texts::encode(decoded.source.as_deref(), None, &decoded.status.warnings).unwrap();
         let mut stored = decoded.clone();
         stored.keep_as(texts.clone());
         let t = ObjectTable::new(HashMap::from([(k.clone(), stored.clone())]));
         let held = |t: &ObjectTable| t.read()[&k].texts.is_some();
         assert_eq!(t.counts().synced, 1);
+        assert!(stored.status.warnings.is_empty(), "kept in the texts");
+        assert_eq!(t.status(&k), Some(decoded.status.clone()));
+        assert!(t.with_status(&k, |s| s == Some(&decoded.status)));
+        assert_eq!(t.list(GcsyncObjectKind::User)[0].1, decoded.status);
         assert_eq!(t.get(&k), Some(decoded.clone()));
         assert!(t.with_record(&k, |r| r == Some(&decoded)));
         assert_eq!(

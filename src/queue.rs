@@ -437,7 +437,7 @@ impl WorkQueue {
 
     /// Records that an object synced with the CIC object whose store encoding is `text` (loaded
     /// at start): an identical event costs nothing, and nothing is decoded to know it.
-    pub fn remember_stored(&self, key: ObjectKey, text: Arc<str>) {
+    pub fn remember_stored(&self, key: ObjectKey, text: crate::objects::SharedText) {
         self.lock().accepted.entry(key).or_default().what = Some(Accepted::Stored(text));
     }
 

@@ -104,9 +104,9 @@ fn resume(queue: &WorkQueue, loaded: &mut Loaded) -> usize {
         if r.unfinished() {
             let change = r.clone().decoded(key.kind).wanted_change();
             queue.restore(key.clone(), change, r.seq);
-        } else if let Some(text) = r.texts.as_ref().and_then(|t| t.source.as_ref()) {
+        } else if let Some(text) = r.texts.as_ref().and_then(|t| t.source_shared()) {
             // Shared with the record, which keeps it as text (nothing decoded at start).
-            queue.remember_stored(key.clone(), text.clone());
+            queue.remember_stored(key.clone(), text);
         } else if let Some(object) = &r.source {
             // Shared with the record, not copied: most stored objects are synced ones.
             queue.remember_synced(key.clone(), object.clone());

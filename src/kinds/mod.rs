@@ -133,8 +133,8 @@ macro_rules! kinds {
 
             /// Whether [`CicObject::encode`] writes exactly `text`: compared while it is
             /// written, allocating nothing, and stopping at the first difference.
-            pub fn encodes_as(&self, text: &str) -> bool {
-                let mut w = SameAs(text.as_bytes());
+            pub fn encodes_as(&self, text: &[u8]) -> bool {
+                let mut w = SameAs(text);
                 let written = match self {
                     $(CicObject::$variant(c) => serde_json::to_writer(&mut w, c),)*
                 };
@@ -218,11 +218,14 @@ mod tests {
             CicObject::decode(GcsyncObjectKind::User, &text),
             Ok(c.clone())
         );
-        assert!(c.encodes_as(&text));
-        assert!(!c.encodes_as(&text[..text.len() - 1]), "a prefix");
-        assert!(!c.encodes_as(&format!("{text} ")), "longer");
+        assert!(c.encodes_as(text.as_bytes()));
         assert!(
-            !c.encodes_as(&text.replace("jdoe", "jdoF")),
+            !c.encodes_as(&text.as_bytes()[..text.len() - 1]),
+            "a prefix"
+        );
+        assert!(!c.encodes_as(format!("{text} ").as_bytes()), "longer");
+        assert!(
+            !c.encodes_as(text.replace("jdoe", "jdoF").as_bytes()),
             "one byte differs"
         );
     }

@@ -7,6 +7,8 @@
 use super::Record;
 use crate::kinds::{Applied, CicObject};
 use crate::object::GcsyncObjectKind;
+use crate::status::ObjectStatus;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// Whether records of `kind` are kept as text. Users only: they are most of the objects, and
@@ -17,14 +19,34 @@ pub fn kept_as_text(kind: GcsyncObjectKind) -> bool {
     kind == GcsyncObjectKind::User
 }
 
-/// The JSON of a record's `source` and `applied`, exactly as the store writes them
-/// ([`CicObject::encode`], [`Applied::encode`]).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// The JSON of a record's `source`, `applied` and warnings, exactly as the store writes them
+/// ([`CicObject::encode`], [`Applied::encode`], a JSON array), in one shared buffer (one
+/// allocation per record). Bytes, not `str`: the store's text is not checked for UTF-8 when it
+/// is loaded (that was a tenth of the start), but when it is decoded, on first use.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Texts {
-    /// The CIC data (`None`: deleted in CIC).
-    pub source: Option<Arc<str>>,
-    /// What was last applied.
-    pub applied: Option<Arc<str>>,
+    buf: Arc<[u8]>,
+    /// Where each part is in `buf` (start, length); `None`: NULL (no source: deleted in CIC;
+    /// no warnings: none).
+    parts: [Option<(u32, u32)>; 3],
+}
+
+const SOURCE: usize = 0;
+const APPLIED: usize = 1;
+const WARNINGS: usize = 2;
+
+/// One part of a record's [`Texts`], shared (the queue keeps a synced user's source this way).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedText {
+    buf: Arc<[u8]>,
+    at: (u32, u32),
+}
+
+impl SharedText {
+    /// The text's bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.buf[self.at.0 as usize..][..self.at.1 as usize]
+    }
 }
 
 /// Panics with what is unreadable: the store wrote this text, so only a damaged database
@@ -38,38 +60,122 @@ fn unreadable(what: &str, kind: GcsyncObjectKind, e: String) -> ! {
     )
 }
 
+fn utf8(b: &[u8]) -> Result<&str, String> {
+    std::str::from_utf8(b).map_err(|e| e.to_string())
+}
+
 impl Texts {
-    /// The texts of a decoded source and applied state.
+    /// The texts of a record's source, applied state and warnings (`None`: NULL).
+    pub fn new(source: Option<&[u8]>, applied: Option<&[u8]>, warnings: Option<&[u8]>) -> Texts {
+        let parts = [source, applied, warnings];
+        let mut buf = Vec::with_capacity(parts.iter().flatten().map(|p| p.len()).sum());
+        let parts = parts.map(|p| {
+            p.map(|p| {
+                let at = buf.len() as u32;
+                buf.extend_from_slice(p);
+                (at, p.len() as u32)
+            })
+        });
+        Texts {
+            buf: buf.into(),
+            parts,
+        }
+    }
+
+    /// The texts of a decoded source, applied state and warnings.
     pub fn encode(
         source: Option<&CicObject>,
         applied: Option<&Applied>,
+        warnings: &[String],
     ) -> serde_json::Result<Texts> {
-        Ok(Texts {
-            source: source.map(CicObject::encode).transpose()?.map(Arc::from),
-            applied: applied.map(Applied::encode).transpose()?.map(Arc::from),
+        let source = source.map(CicObject::encode).transpose()?;
+        let applied = applied.map(Applied::encode).transpose()?;
+        let warnings = match warnings.is_empty() {
+            true => None,
+            false => Some(serde_json::to_string(warnings)?),
+        };
+        Ok(Texts::new(
+            source.as_deref().map(str::as_bytes),
+            applied.as_deref().map(str::as_bytes),
+            warnings.as_deref().map(str::as_bytes),
+        ))
+    }
+
+    fn part(&self, i: usize) -> Option<&[u8]> {
+        self.parts[i].map(|(at, len)| &self.buf[at as usize..][..len as usize])
+    }
+
+    /// The source's text (`None`: deleted in CIC).
+    pub fn source_text(&self) -> Option<&[u8]> {
+        self.part(SOURCE)
+    }
+
+    /// The applied state's text.
+    pub fn applied_text(&self) -> Option<&[u8]> {
+        self.part(APPLIED)
+    }
+
+    /// The warnings' text (a JSON array; `None`: none).
+    pub fn warnings_text(&self) -> Option<&[u8]> {
+        self.part(WARNINGS)
+    }
+
+    /// The source's text, shared.
+    pub fn source_shared(&self) -> Option<SharedText> {
+        self.parts[SOURCE].map(|at| SharedText {
+            buf: self.buf.clone(),
+            at,
         })
     }
 
     /// The CIC data decoded.
     pub fn source(&self, kind: GcsyncObjectKind) -> Option<CicObject> {
-        self.source
-            .as_deref()
-            .map(|t| CicObject::decode(kind, t).unwrap_or_else(|e| unreadable("CIC data", kind, e)))
+        self.source_text().map(|t| {
+            utf8(t)
+                .and_then(|t| CicObject::decode(kind, t))
+                .unwrap_or_else(|e| unreadable("CIC data", kind, e))
+        })
     }
 
     /// What was applied, decoded.
     pub fn applied(&self, kind: GcsyncObjectKind) -> Option<Applied> {
-        self.applied.as_deref().map(|t| {
-            Applied::decode(kind, t).unwrap_or_else(|e| unreadable("applied state", kind, e))
+        self.applied_text().map(|t| {
+            utf8(t)
+                .and_then(|t| Applied::decode(kind, t))
+                .unwrap_or_else(|e| unreadable("applied state", kind, e))
         })
+    }
+
+    /// The warnings decoded (an unreadable list reads as none: it is only shown).
+    pub fn warnings(&self) -> Vec<String> {
+        self.warnings_text()
+            .map(|t| serde_json::from_slice(t).unwrap_or_default())
+            .unwrap_or_default()
+    }
+
+    /// Whether the record has warnings.
+    pub fn has_warnings(&self) -> bool {
+        self.parts[WARNINGS].is_some()
     }
 }
 
 impl Record {
+    /// The status as queries show it: a record kept as text has its warnings decoded into a
+    /// copy.
+    pub fn status_shown(&self) -> Cow<'_, ObjectStatus> {
+        match self.texts.as_ref().filter(|t| t.has_warnings()) {
+            Some(t) => Cow::Owned(ObjectStatus {
+                warnings: t.warnings(),
+                ..self.status.clone()
+            }),
+            None => Cow::Borrowed(&self.status),
+        }
+    }
+
     /// Whether CIC still has the object (its source is known, decoded or as text).
     pub fn has_source(&self) -> bool {
         match &self.texts {
-            Some(t) => t.source.is_some(),
+            Some(t) => t.parts[SOURCE].is_some(),
             None => self.source.is_some(),
         }
     }
@@ -79,6 +185,7 @@ impl Record {
         if let Some(t) = self.texts.take() {
             self.source = t.source(kind).map(Arc::new);
             self.applied = t.applied(kind);
+            self.status.warnings = t.warnings();
         }
     }
 
@@ -92,6 +199,7 @@ impl Record {
     pub(super) fn keep_as(&mut self, texts: Texts) {
         self.source = None;
         self.applied = None;
+        self.status.warnings = Vec::new();
         self.texts = Some(texts);
     }
 }

@@ -88,7 +88,13 @@ fn planning_ahead_reads_the_front_of_the_waiting_objects_only() {
 fn an_object_remembered_by_its_stored_text_costs_nothing_when_sent_again() {
     let q = WorkQueue::new(10, 0);
     let a = ObjectKey::user("a");
-    let text: Arc<str> = object("a", "1").encode().unwrap().into();
+    let stored = |o: CicObject| {
+        let text = o.encode().unwrap();
+        crate::objects::Texts::new(Some(text.as_bytes()), None, None)
+            .source_shared()
+            .unwrap()
+    };
+    let text = stored(object("a", "1"));
     q.remember_stored(a.clone(), text.clone());
     assert!(!q
         .enqueue(a.clone(), upsert("a", "1", false), Priority::Normal)
@@ -105,6 +111,6 @@ fn an_object_remembered_by_its_stored_text_costs_nothing_when_sent_again() {
         "forced"
     );
     let c = ObjectKey::user("c");
-    q.remember_stored(c.clone(), object("c", "1").encode().unwrap().into());
+    q.remember_stored(c.clone(), stored(object("c", "1")));
     assert!(q.enqueue(c, Change::Remove, Priority::Normal).unwrap());
 }

@@ -88,7 +88,7 @@ pub(super) enum Accepted {
     Synced(Arc<CicObject>),
     /// Synced with the CIC object whose store encoding is this text (shared with the object
     /// table's record, which keeps it as text).
-    Stored(Arc<str>),
+    Stored(crate::objects::SharedText),
 }
 
 impl Accepted {
@@ -109,7 +109,7 @@ impl Accepted {
                     object,
                     force: false,
                 },
-            ) => object.encodes_as(text),
+            ) => object.encodes_as(text.bytes()),
             (Accepted::Synced(_) | Accepted::Stored(_), _) => false,
         }
     }

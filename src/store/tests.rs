@@ -388,8 +388,8 @@ fn users_load_as_text_and_a_text_record_is_written_as_it_is() {
         assert!(stored.source.is_none() && stored.applied.is_none());
         let texts = stored.texts.clone().expect("a user is kept as text");
         assert_eq!(
-            texts.source.as_deref(),
-            Some(&*user("jdoe").encode().unwrap())
+            texts.source_text(),
+            Some(user("jdoe").encode().unwrap().as_bytes())
         );
         assert_eq!(stored.clone().decoded(jdoe.kind), rec);
         assert!(stored.has_source() && !stored.unfinished());
@@ -398,14 +398,14 @@ fn users_load_as_text_and_a_text_record_is_written_as_it_is() {
         let mut again = stored.clone();
         again.status.reason = Some("checked".into());
         db.commit(&[], &[write(&again, &jdoe)]).unwrap();
-        texts.source.unwrap()
+        texts.source_text().unwrap().to_vec()
     };
     let (_db, loaded) = Db::open(dir.path()).unwrap();
     let r = row(&loaded, &jdoe);
     assert_eq!(r.status.reason.as_deref(), Some("checked"));
     assert_eq!(r.source, rec.source);
     assert_eq!(
-        loaded.rows[&jdoe].texts.as_ref().unwrap().source.as_deref(),
-        Some(&*text)
+        loaded.rows[&jdoe].texts.as_ref().unwrap().source_text(),
+        Some(&text[..])
     );
 }
