@@ -68,17 +68,20 @@ impl Texts {
     /// The texts of a record's source, applied state and warnings (`None`: NULL).
     pub fn new(source: Option<&[u8]>, applied: Option<&[u8]>, warnings: Option<&[u8]>) -> Texts {
         let parts = [source, applied, warnings];
-        let mut buf = Vec::with_capacity(parts.iter().flatten().map(|p| p.len()).sum());
-        let parts = parts.map(|p| {
+        let mut at = 0;
+        let spans = parts.map(|p| {
             p.map(|p| {
-                let at = buf.len() as u32;
-                buf.extend_from_slice(p);
-                (at, p.len() as u32)
+                let span = (at, p.len() as u32);
+                at += p.len() as u32;
+                span
             })
         });
+        // Collected straight into the shared buffer (an exact-size iterator: one allocation,
+        // where a Vec turned into an Arc is allocated and copied twice).
+        let [s, a, w] = parts.map(Option::unwrap_or_default);
         Texts {
-            buf: buf.into(),
-            parts,
+            buf: s.iter().chain(a).chain(w).copied().collect(),
+            parts: spans,
         }
     }
 
@@ -201,5 +204,23 @@ impl Record {
         self.applied = None;
         self.status.warnings = Vec::new();
         self.texts = Some(texts);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_part_reads_back_from_the_one_buffer() {
+        let t = Texts::new(Some(b"{\"id\":\"a\"}"), None, Some(b"[\"w\"]"));
+        assert_eq!(t.source_text(), Some(&b"{\"id\":\"a\"}"[..]));
+        assert_eq!(t.applied_text(), None);
+        assert_eq!(t.warnings_text(), Some(&b"[\"w\"]"[..]));
+        assert_eq!(t.warnings(), vec!["w".to_string()]);
+        assert_eq!(t.source_shared().unwrap().bytes(), t.source_text().unwrap());
+        let empty = Texts::new(None, Some(b""), None);
+        assert_eq!(empty.applied_text(), Some(&b""[..]), "empty is not NULL");
+        assert!(empty.source_text().is_none() && !empty.has_warnings());
     }
 }
