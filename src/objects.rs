@@ -330,6 +330,16 @@ impl ObjectTable {
         out
     }
 
+    /// Copies of the statuses matching `pred` (nothing decoded: records kept as text are not
+    /// copied whole for it).
+    pub fn statuses(&self, pred: impl Fn(&ObjectStatus) -> bool) -> Vec<(ObjectKey, ObjectStatus)> {
+        self.read()
+            .iter()
+            .filter(|(_, r)| pred(&r.status))
+            .map(|(k, r)| (k.clone(), r.status.clone()))
+            .collect()
+    }
+
     /// Copies of every record whose CIC state has not reached Genesys Cloud
     /// ([`Record::unfinished`], which needs nothing decoded), decoded.
     pub fn unfinished(&self) -> Vec<(ObjectKey, Record)> {

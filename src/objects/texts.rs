@@ -49,17 +49,6 @@ impl SharedText {
     }
 }
 
-/// Panics with what is unreadable: the store wrote this text, so only a damaged database
-/// (or a hand edit) makes it fail, and the object must then be neither removed nor created
-/// again on a guess. A worker's step turns the panic into an Error status, retried later.
-fn unreadable(what: &str, kind: GcsyncObjectKind, e: String) -> ! {
-    panic!(
-        "the stored {what} of a {} in the gcsync database cannot be read ({e}); restore the \
-         database from a backup (README, \"Persistence\")",
-        kind.name()
-    )
-}
-
 fn utf8(b: &[u8]) -> Result<&str, String> {
     std::str::from_utf8(b).map_err(|e| e.to_string())
 }
@@ -131,22 +120,18 @@ impl Texts {
         })
     }
 
-    /// The CIC data decoded.
-    pub fn source(&self, kind: GcsyncObjectKind) -> Option<CicObject> {
-        self.source_text().map(|t| {
-            utf8(t)
-                .and_then(|t| CicObject::decode(kind, t))
-                .unwrap_or_else(|e| unreadable("CIC data", kind, e))
-        })
+    /// The CIC data decoded (`Err`: the text cannot be read).
+    pub fn source(&self, kind: GcsyncObjectKind) -> Result<Option<CicObject>, String> {
+        self.source_text()
+            .map(|t| utf8(t).and_then(|t| CicObject::decode(kind, t)))
+            .transpose()
     }
 
-    /// What was applied, decoded.
-    pub fn applied(&self, kind: GcsyncObjectKind) -> Option<Applied> {
-        self.applied_text().map(|t| {
-            utf8(t)
-                .and_then(|t| Applied::decode(kind, t))
-                .unwrap_or_else(|e| unreadable("applied state", kind, e))
-        })
+    /// What was applied, decoded (`Err`: the text cannot be read).
+    pub fn applied(&self, kind: GcsyncObjectKind) -> Result<Option<Applied>, String> {
+        self.applied_text()
+            .map(|t| utf8(t).and_then(|t| Applied::decode(kind, t)))
+            .transpose()
     }
 
     /// The warnings decoded (an unreadable list reads as none: it is only shown).
@@ -184,11 +169,40 @@ impl Record {
     }
 
     /// Decodes the texts, if the record holds them, into `source` and `applied`.
+    ///
+    /// The store wrote the text, so only damage outside gcsync makes it unreadable. Then the
+    /// object must be neither removed nor created again on a guess: unreadable applied state
+    /// reads as unknown (the next write reads the Genesys object first); unreadable CIC data
+    /// leaves the record without it, in Error, and marked removed with its Genesys link kept, so
+    /// nothing treats it as deleted in CIC (no removal is applied) or as new (no create), and the
+    /// next change CIC sends for it is applied to the linked object.
     pub fn decode(&mut self, kind: GcsyncObjectKind) {
-        if let Some(t) = self.texts.take() {
-            self.source = t.source(kind).map(Arc::new);
-            self.applied = t.applied(kind);
-            self.status.warnings = t.warnings();
+        let Some(t) = self.texts.take() else {
+            return;
+        };
+        self.status.warnings = t.warnings();
+        self.applied = t.applied(kind).unwrap_or_else(|e| {
+            log::error!(
+                "the stored applied state of a {} cannot be read ({e}); read as unknown",
+                kind.name()
+            );
+            None
+        });
+        match t.source(kind) {
+            Ok(source) => self.source = source.map(Arc::new),
+            Err(e) => {
+                log::error!(
+                    "the stored CIC data of a {} cannot be read ({e})",
+                    kind.name()
+                );
+                self.source = None;
+                self.status.state = crate::status::SyncState::Error;
+                self.status.removed = true;
+                self.status.reason = Some(format!(
+                    "the CIC data stored for this object cannot be read ({e}); send it again \
+                     from CIC (its Genesys link is kept), or restore the database from a backup"
+                ));
+            }
         }
     }
 
@@ -222,5 +236,26 @@ mod tests {
         let empty = Texts::new(None, Some(b""), None);
         assert_eq!(empty.applied_text(), Some(&b""[..]), "empty is not NULL");
         assert!(empty.source_text().is_none() && !empty.has_warnings());
+    }
+
+    /// Damaged text (outside gcsync) is never read as "deleted in CIC" or "new": the record
+    /// keeps its link, shows the damage in Error, and is marked removed, so no removal is
+    /// applied and no create made.
+    #[test]
+    fn an_unreadable_source_keeps_the_link_and_is_neither_removed_nor_new() {
+        let mut r = Record::default();
+        r.status.state = crate::status::SyncState::Synced;
+        r.status.genesys_id = Some("g-1".into());
+        r.texts = Some(Texts::new(Some(b"{\"id\":"), Some(b"\xff"), None));
+        assert!(r.has_source() && !r.unfinished());
+        r.decode(GcsyncObjectKind::User);
+        assert_eq!((r.source.as_ref(), r.applied.as_ref()), (None, None));
+        assert_eq!(r.status.state, crate::status::SyncState::Error);
+        assert!(
+            r.status.removed && !r.unfinished(),
+            "no removal is queued for it"
+        );
+        assert_eq!(r.status.genesys_id.as_deref(), Some("g-1"));
+        assert!(r.status.reason.unwrap().contains("cannot be read"));
     }
 }

@@ -114,7 +114,7 @@ impl Worker {
             let uses: Vec<(ObjectKey, String)> = self
                 .shared
                 .objects
-                .select(|r| {
+                .select_kind(GcsyncObjectKind::Workgroup, |r| {
                     !r.status.removed
                         && matches!(&r.applied, Some(Applied::Workgroup(a))
                             if a.wrapup_codes.contains(gid) || a.owned_wrapup_codes.contains(gid))
