@@ -57,20 +57,19 @@ impl Texts {
     /// The texts of a record's source, applied state and warnings (`None`: NULL).
     pub fn new(source: Option<&[u8]>, applied: Option<&[u8]>, warnings: Option<&[u8]>) -> Texts {
         let parts = [source, applied, warnings];
-        let mut at = 0;
-        let spans = parts.map(|p| {
+        let mut buf = Vec::with_capacity(parts.iter().flatten().map(|p| p.len()).sum());
+        let parts = parts.map(|p| {
             p.map(|p| {
-                let span = (at, p.len() as u32);
-                at += p.len() as u32;
-                span
+                let at = buf.len() as u32;
+                buf.extend_from_slice(p);
+                (at, p.len() as u32)
             })
         });
-        // Collected straight into the shared buffer (an exact-size iterator: one allocation,
-        // where a Vec turned into an Arc is allocated and copied twice).
-        let [s, a, w] = parts.map(Option::unwrap_or_default);
+        // Copied once more into the shared buffer, with memcpy (collecting the bytes into it
+        // directly copies them one by one: a tenth of the start in `perf`).
         Texts {
-            buf: s.iter().chain(a).chain(w).copied().collect(),
-            parts: spans,
+            buf: buf.into(),
+            parts,
         }
     }
 
