@@ -306,6 +306,23 @@ impl ObjectTable {
         self.select_where(|k| k.kind == kind, pred)
     }
 
+    /// The keys of the linked objects of `kind` (a Genesys id, not removed) whose CIC data
+    /// passes `pred`.
+    pub fn linked_where(
+        &self,
+        kind: crate::object::GcsyncObjectKind,
+        pred: impl Fn(&CicObject) -> bool,
+    ) -> Vec<ObjectKey> {
+        self.select_kind(kind, |r| {
+            r.status.genesys_id.is_some()
+                && !r.status.removed
+                && r.source.as_deref().is_some_and(&pred)
+        })
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect()
+    }
+
     fn select_where(
         &self,
         key: impl Fn(&ObjectKey) -> bool,

@@ -42,14 +42,11 @@ impl Worker {
         let name = fold(&skill.id);
         self.shared
             .objects
-            .select_kind(GcsyncObjectKind::Skill, |r| {
-                !r.status.removed
-                    && r.status.genesys_id.is_some()
-                    && matches!(r.source.as_deref(), Some(CicObject::Skill(s))
-                        if s.treat_as_language == skill.treat_as_language && fold(&s.id) == name)
+            .linked_where(GcsyncObjectKind::Skill, |o| {
+                matches!(o, CicObject::Skill(s)
+                    if s.treat_as_language == skill.treat_as_language && fold(&s.id) == name)
             })
             .into_iter()
-            .map(|(k, _)| k)
             .find(|k| k != key)
             .map(|k| k.id)
     }

@@ -88,13 +88,11 @@ impl Worker {
         let found = self
             .shared
             .objects
-            .select_kind(GcsyncObjectKind::WrapupCode, |r| {
-                r.status.genesys_id.is_some()
-                    && !r.status.removed
-                    && matches!(r.source.as_deref(), Some(CicObject::WrapupCode(c))
-                    if c.id != mine && genesys_name(c).to_lowercase() == lower)
+            .linked_where(GcsyncObjectKind::WrapupCode, |o| {
+                matches!(o, CicObject::WrapupCode(c)
+                if c.id != mine && genesys_name(c).to_lowercase() == lower)
             });
-        found.into_iter().map(|(k, _)| k.id).min()
+        found.into_iter().map(|k| k.id).min()
     }
 
     pub(super) fn remove_wrapup_code(
