@@ -147,14 +147,16 @@ const KINDS: usize = crate::object::GcsyncObjectKind::ALL.len();
 /// lock shared, so they never wait for each other, only for the workers' short updates.
 #[derive(Default)]
 pub struct ObjectTable {
-    rows: RwLock<HashMap<ObjectKey, Record>>,
+    /// Boxed: a bucket of the map is then a key and a pointer, not a 400-byte record, so the
+    /// map the start fills is a fraction of the memory it first touches.
+    rows: RwLock<HashMap<ObjectKey, Box<Record>>>,
     /// Per kind (by [`crate::object::GcsyncObjectKind::index`]) and bucket.
     counts: [[AtomicU64; 4]; KINDS],
 }
 
 impl ObjectTable {
     /// A table holding `rows` (loaded from the store).
-    pub fn new(rows: HashMap<ObjectKey, Record>) -> ObjectTable {
+    pub fn new(rows: HashMap<ObjectKey, Box<Record>>) -> ObjectTable {
         let t = ObjectTable::default();
         for (k, r) in &rows {
             t.counts[k.kind.index()][bucket(&r.status)].fetch_add(1, Ordering::Relaxed);
@@ -163,17 +165,17 @@ impl ObjectTable {
         t
     }
 
-    fn read(&self) -> RwLockReadGuard<'_, HashMap<ObjectKey, Record>> {
+    fn read(&self) -> RwLockReadGuard<'_, HashMap<ObjectKey, Box<Record>>> {
         self.rows.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn write(&self) -> RwLockWriteGuard<'_, HashMap<ObjectKey, Record>> {
+    fn write(&self) -> RwLockWriteGuard<'_, HashMap<ObjectKey, Box<Record>>> {
         self.rows.write().unwrap_or_else(|p| p.into_inner())
     }
 
     /// A copy of one record (decoded after the lock is let go).
     pub fn get(&self, key: &ObjectKey) -> Option<Record> {
-        let copy = self.read().get(key).cloned();
+        let copy = self.read().get(key).map(|r| Record::clone(r));
         copy.map(|r| r.decoded(key.kind))
     }
 
@@ -185,7 +187,7 @@ impl ObjectTable {
     /// Runs `f` on one record's status (or `None`) under the table's lock, copying nothing;
     /// `f` must be quick and take no other lock.
     pub fn with_status<R>(&self, key: &ObjectKey, f: impl FnOnce(Option<&ObjectStatus>) -> R) -> R {
-        f(self.read().get(key).map(Record::status_shown).as_deref())
+        f(self.read().get(key).map(|r| r.status_shown()).as_deref())
     }
 
     /// Runs `f` on one record (or `None`) under the table's lock, copying nothing; `f` must be
@@ -195,11 +197,11 @@ impl ObjectTable {
         let g = self.read();
         match g.get(key) {
             Some(r) if r.texts.is_some() => {
-                let copy = r.clone();
+                let copy = Record::clone(r);
                 drop(g);
                 f(Some(&copy.decoded(key.kind)))
             }
-            r => f(r),
+            r => f(r.map(|r| &**r)),
         }
     }
 
@@ -214,7 +216,7 @@ impl ObjectTable {
         rec.decode(key.kind);
         f(rec);
         let after = bucket(&rec.status);
-        let copy = rec.clone();
+        let copy = Record::clone(rec);
         drop(g);
         if before != Some(after) {
             let counts = &self.counts[key.kind.index()];
@@ -333,8 +335,8 @@ impl ObjectTable {
         let (mut out, mut texts) = (Vec::new(), Vec::new());
         for (k, r) in self.read().iter().filter(|(k, _)| key(k)) {
             match r.texts.is_some() {
-                true => texts.push((k.clone(), r.clone())),
-                false if pred(r) => out.push((k.clone(), r.clone())),
+                true => texts.push((k.clone(), Record::clone(r))),
+                false if pred(r) => out.push((k.clone(), Record::clone(r))),
                 false => {}
             }
         }
@@ -364,7 +366,7 @@ impl ObjectTable {
             .read()
             .iter()
             .filter(|(_, r)| r.unfinished())
-            .map(|(k, r)| (k.clone(), r.clone()))
+            .map(|(k, r)| (k.clone(), Record::clone(r)))
             .collect();
         found
             .into_iter()
@@ -388,7 +390,7 @@ impl ObjectTable {
             return done;
         };
         let mut g = self.write();
-        if let Some(r) = g.get_mut(key).filter(|r| **r == done) {
+        if let Some(r) = g.get_mut(key).filter(|r| ***r == done) {
             r.keep_as(texts.clone());
             drop(g);
             done.keep_as(texts);
@@ -419,7 +421,7 @@ mod tests {
         t.update(&k, |r| r.status.removed = true);
         assert_eq!(t.counts().removed, 1);
         assert_eq!(t.counts().synced, 0);
-        let again = ObjectTable::new(HashMap::from([(k.clone(), t.get(&k).unwrap())]));
+        let again = ObjectTable::new(HashMap::from([(k.clone(), Box::new(t.get(&k).unwrap()))]));
         assert_eq!(again.counts().removed, 1);
     }
 
@@ -470,7 +472,7 @@ mod tests {
             Texts::encode(decoded.source.as_deref(), None, &decoded.status.warnings).unwrap();
         let mut stored = decoded.clone();
         stored.keep_as(texts.clone());
-        let t = ObjectTable::new(HashMap::from([(k.clone(), stored.clone())]));
+        let t = ObjectTable::new(HashMap::from([(k.clone(), Box::new(stored.clone()))]));
         let held = |t: &ObjectTable| t.read()[&k].texts.is_some();
         assert_eq!(t.counts().synced, 1);
         assert!(stored.status.warnings.is_empty(), "kept in the texts");

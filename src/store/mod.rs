@@ -57,7 +57,7 @@ pub const RUN_STATE_KEY: &str = "run_state";
 #[derive(Debug, Default)]
 pub struct Loaded {
     /// Every object.
-    pub rows: HashMap<ObjectKey, Record>,
+    pub rows: HashMap<ObjectKey, Box<Record>>,
     /// Accepted changes not applied yet, oldest first.
     pub pending: Vec<(ObjectKey, Change, u64)>,
     /// The highest sequence number in use.
@@ -237,7 +237,7 @@ impl Db {
                 out.last_seq = out.last_seq.max(seq);
                 out.pending.push((key.clone(), change, seq));
             }
-            out.rows.insert(key, rec);
+            out.rows.insert(key, Box::new(rec));
         }
         Ok(())
     }

@@ -393,7 +393,7 @@ fn users_load_as_text_and_a_text_record_is_written_as_it_is() {
         );
         assert_eq!(stored.clone().decoded(jdoe.kind), rec);
         assert!(stored.has_source() && !stored.unfinished());
-        assert_eq!(loaded.rows[&code], code_rec, "other kinds are decoded");
+        assert_eq!(*loaded.rows[&code], code_rec, "other kinds are decoded");
         // Written back as text (a changed status, the same data).
         let mut again = stored.clone();
         again.status.reason = Some("checked".into());
