@@ -5,7 +5,7 @@ use crate::clock::unix_now;
 use crate::host::Host;
 use crate::metrics::Metrics;
 use crate::object::ObjectKey;
-use crate::objects::{ObjectTable, Record};
+use crate::objects::ObjectTable;
 use crate::queue::WorkQueue;
 use crate::settings::Settings;
 use crate::store::RowWrite;
@@ -215,7 +215,7 @@ impl Shared {
     /// Queues every object whose CIC state has not reached Genesys Cloud (Error or Not synced,
     /// or a removal not applied yet). Objects whose mapping fails cost no API call when retried.
     pub fn requeue_unsynced(&self) {
-        for (key, r) in self.objects.select(Record::unfinished) {
+        for (key, r) in self.objects.unfinished() {
             let priority = crate::kinds::priority(key.kind);
             if let Err(f) = self.queue.requeue(key, r.wanted_change(), priority, false) {
                 log::warn!(
@@ -265,7 +265,9 @@ impl Shared {
         use crate::kinds::CicObject;
         let users = self
             .objects
-            .select(|r| matches!(r.source.as_deref(), Some(CicObject::User(_))));
+            .select_kind(crate::object::GcsyncObjectKind::User, |r| {
+                matches!(r.source.as_deref(), Some(CicObject::User(_)))
+            });
         log::info!(
             "user mapping settings changed; mapping {} user(s) again",
             users.len()

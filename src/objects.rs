@@ -11,6 +11,9 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+mod texts;
+pub use texts::{kept_as_text, SharedText, Texts};
+
 /// How gcsync came to be linked to a Genesys object. Only what gcsync created or adopted is ever
 /// changed or removed by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,11 +81,20 @@ pub struct Record {
     pub intent: Option<Intent>,
     /// Sequence number of the last change processed.
     pub seq: u64,
+    /// When set, `source` and `applied` are kept as this text instead (both are then `None`):
+    /// see [`Texts`]. Only the table and a freshly loaded store hold such records; every record
+    /// the table hands out is decoded.
+    pub texts: Option<Texts>,
 }
 
 impl Record {
-    /// The change that brings Genesys Cloud to what CIC last said of this object.
+    /// The change that brings Genesys Cloud to what CIC last said of this object (of a decoded
+    /// record).
     pub fn wanted_change(&self) -> crate::queue::Change {
+        debug_assert!(
+            self.texts.is_none(),
+            "wanted_change of a record not decoded"
+        );
         match &self.source {
             Some(object) => crate::queue::Change::Upsert {
                 object: (**object).clone(),
@@ -96,21 +108,25 @@ impl Record {
     /// [`ASSIGNED_WHEN_SYNCED`]). The wait itself is kept in memory only, so after a restart
     /// such a user is processed again to wait anew (`runtime::resume`): otherwise the skill's
     /// sync would never reach it (a kill while it waited, or a skill CIC sends later).
+    /// A record kept as text (users only) decodes its warnings for the check.
     pub fn assignments_wait(&self) -> bool {
-        matches!(self.source.as_deref(), Some(CicObject::User(_)))
-            && self
-                .status
-                .warnings
-                .iter()
-                .any(|w| w.ends_with(ASSIGNED_WHEN_SYNCED))
+        let user = match &self.texts {
+            Some(_) => self.has_source(),
+            None => matches!(self.source.as_deref(), Some(CicObject::User(_))),
+        };
+        user && self
+            .status_shown()
+            .warnings
+            .iter()
+            .any(|w| w.ends_with(ASSIGNED_WHEN_SYNCED))
     }
 
     /// Whether CIC's last word on this object has not reached Genesys Cloud: a change not
     /// Synced, or a removal of a linked object not applied yet.
     pub fn unfinished(&self) -> bool {
-        match &self.source {
-            Some(_) => self.status.state != SyncState::Synced,
-            None => self.status.genesys_id.is_some() && !self.status.removed,
+        match self.has_source() {
+            true => self.status.state != SyncState::Synced,
+            false => self.status.genesys_id.is_some() && !self.status.removed,
         }
     }
 }
@@ -153,14 +169,16 @@ const KINDS: usize = crate::object::GcsyncObjectKind::ALL.len();
 /// lock shared, so they never wait for each other, only for the workers' short updates.
 #[derive(Default)]
 pub struct ObjectTable {
-    rows: RwLock<HashMap<ObjectKey, Record>>,
+    /// Boxed: a bucket of the map is then a key and a pointer, not a 400-byte record, so the
+    /// map the start fills is a fraction of the memory it first touches.
+    rows: RwLock<HashMap<ObjectKey, Box<Record>>>,
     /// Per kind (by [`crate::object::GcsyncObjectKind::index`]) and bucket.
     counts: [[AtomicU64; 4]; KINDS],
 }
 
 impl ObjectTable {
     /// A table holding `rows` (loaded from the store).
-    pub fn new(rows: HashMap<ObjectKey, Record>) -> ObjectTable {
+    pub fn new(rows: HashMap<ObjectKey, Box<Record>>) -> ObjectTable {
         let t = ObjectTable::default();
         for (k, r) in &rows {
             t.counts[k.kind.index()][bucket(&r.status)].fetch_add(1, Ordering::Relaxed);
@@ -169,34 +187,44 @@ impl ObjectTable {
         t
     }
 
-    fn read(&self) -> RwLockReadGuard<'_, HashMap<ObjectKey, Record>> {
+    fn read(&self) -> RwLockReadGuard<'_, HashMap<ObjectKey, Box<Record>>> {
         self.rows.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn write(&self) -> RwLockWriteGuard<'_, HashMap<ObjectKey, Record>> {
+    fn write(&self) -> RwLockWriteGuard<'_, HashMap<ObjectKey, Box<Record>>> {
         self.rows.write().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// A copy of one record.
+    /// A copy of one record (decoded after the lock is let go).
     pub fn get(&self, key: &ObjectKey) -> Option<Record> {
-        self.read().get(key).cloned()
+        let copy = self.read().get(key).map(|r| Record::clone(r));
+        copy.map(|r| r.decoded(key.kind))
     }
 
     /// One record's status.
     pub fn status(&self, key: &ObjectKey) -> Option<ObjectStatus> {
-        self.read().get(key).map(|r| r.status.clone())
+        self.read().get(key).map(|r| r.status_shown().into_owned())
     }
 
     /// Runs `f` on one record's status (or `None`) under the table's lock, copying nothing;
     /// `f` must be quick and take no other lock.
     pub fn with_status<R>(&self, key: &ObjectKey, f: impl FnOnce(Option<&ObjectStatus>) -> R) -> R {
-        f(self.read().get(key).map(|r| &r.status))
+        f(self.read().get(key).map(|r| r.status_shown()).as_deref())
     }
 
     /// Runs `f` on one record (or `None`) under the table's lock, copying nothing; `f` must be
     /// quick and take no other lock.
+    /// A record kept as text is copied and decoded after the lock is let go.
     pub fn with_record<R>(&self, key: &ObjectKey, f: impl FnOnce(Option<&Record>) -> R) -> R {
-        f(self.read().get(key))
+        let g = self.read();
+        match g.get(key) {
+            Some(r) if r.texts.is_some() => {
+                let copy = Record::clone(r);
+                drop(g);
+                f(Some(&copy.decoded(key.kind)))
+            }
+            r => f(r.map(|r| &**r)),
+        }
     }
 
     /// Changes one record (created empty if absent) and returns a copy of the result, keeping
@@ -207,9 +235,10 @@ impl ObjectTable {
             Some(r) => (Some(bucket(&r.status)), r),
             None => (None, g.entry(key.clone()).or_default()),
         };
+        rec.decode(key.kind);
         f(rec);
         let after = bucket(&rec.status);
-        let copy = rec.clone();
+        let copy = Record::clone(rec);
         drop(g);
         if before != Some(after) {
             let counts = &self.counts[key.kind.index()];
@@ -269,7 +298,7 @@ impl ObjectTable {
         }
         let mut v: Vec<(ObjectKey, ObjectStatus)> = best
             .into_iter()
-            .map(|k| (k.clone(), g[k].status.clone()))
+            .map(|k| (k.clone(), g[k].status_shown().into_owned()))
             .collect();
         drop(g);
         v.sort_by(|a, b| a.0.cmp(&b.0));
@@ -286,19 +315,116 @@ impl ObjectTable {
             .map(|(k, _)| k.id.clone())
     }
 
-    /// Copies of every record matching `pred`.
+    /// Copies of every record matching `pred` (records kept as text are decoded to be tested:
+    /// prefer [`ObjectTable::select_kind`] when one kind is wanted).
     pub fn select(&self, pred: impl Fn(&Record) -> bool) -> Vec<(ObjectKey, Record)> {
+        self.select_where(|_| true, pred)
+    }
+
+    /// [`ObjectTable::select`] among the records of one kind.
+    pub fn select_kind(
+        &self,
+        kind: crate::object::GcsyncObjectKind,
+        pred: impl Fn(&Record) -> bool,
+    ) -> Vec<(ObjectKey, Record)> {
+        self.select_where(|k| k.kind == kind, pred)
+    }
+
+    /// The keys of the linked objects of `kind` (a Genesys id, not removed) whose CIC data
+    /// passes `pred`.
+    pub fn linked_where(
+        &self,
+        kind: crate::object::GcsyncObjectKind,
+        pred: impl Fn(&CicObject) -> bool,
+    ) -> Vec<ObjectKey> {
+        self.select_kind(kind, |r| {
+            r.status.genesys_id.is_some()
+                && !r.status.removed
+                && r.source.as_deref().is_some_and(&pred)
+        })
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect()
+    }
+
+    fn select_where(
+        &self,
+        key: impl Fn(&ObjectKey) -> bool,
+        pred: impl Fn(&Record) -> bool,
+    ) -> Vec<(ObjectKey, Record)> {
+        // Records kept as text are copied (cheaply: the text is shared) and decoded after the
+        // lock is let go, so the workers' updates do not wait for the decoding.
+        let (mut out, mut texts) = (Vec::new(), Vec::new());
+        for (k, r) in self.read().iter().filter(|(k, _)| key(k)) {
+            match r.texts.is_some() {
+                true => texts.push((k.clone(), Record::clone(r))),
+                false if pred(r) => out.push((k.clone(), Record::clone(r))),
+                false => {}
+            }
+        }
+        for (k, r) in texts {
+            let r = r.decoded(k.kind);
+            if pred(&r) {
+                out.push((k, r));
+            }
+        }
+        out
+    }
+
+    /// Copies of the statuses matching `pred` (nothing decoded: records kept as text are not
+    /// copied whole for it).
+    pub fn statuses(&self, pred: impl Fn(&ObjectStatus) -> bool) -> Vec<(ObjectKey, ObjectStatus)> {
         self.read()
             .iter()
-            .filter(|(_, r)| pred(r))
-            .map(|(k, r)| (k.clone(), r.clone()))
+            .filter(|(_, r)| pred(&r.status))
+            .map(|(k, r)| (k.clone(), r.status.clone()))
             .collect()
+    }
+
+    /// Copies of every record whose CIC state has not reached Genesys Cloud
+    /// ([`Record::unfinished`], which needs nothing decoded), decoded.
+    pub fn unfinished(&self) -> Vec<(ObjectKey, Record)> {
+        let found: Vec<(ObjectKey, Record)> = self
+            .read()
+            .iter()
+            .filter(|(_, r)| r.unfinished())
+            .map(|(k, r)| (k.clone(), Record::clone(r)))
+            .collect();
+        found
+            .into_iter()
+            .map(|(k, r)| {
+                let r = r.decoded(k.kind);
+                (k, r)
+            })
+            .collect()
+    }
+
+    /// Keeps one record's `source` and `applied` as text again once a worker is done with it,
+    /// if the record is still `done` (a decoded copy; nothing changed it since): returns `done`
+    /// kept as the same text, for the writer (which then writes the text as it is). Returns
+    /// `done` as it is when the record changed or cannot be encoded.
+    pub fn compact(&self, key: &ObjectKey, mut done: Record) -> Record {
+        if done.texts.is_some() || !kept_as_text(key.kind) {
+            return done;
+        }
+        let (source, applied) = (done.source.as_deref(), done.applied.as_ref());
+        let Ok(texts) = Texts::encode(source, applied, &done.status.warnings) else {
+            return done;
+        };
+        let mut g = self.write();
+        if let Some(r) = g.get_mut(key).filter(|r| ***r == done) {
+            r.keep_as(texts.clone());
+            drop(g);
+            done.keep_as(texts);
+        }
+        done
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::object::GcsyncObjectKind;
 
     #[test]
     fn counts_follow_updates() {
@@ -317,7 +443,7 @@ mod tests {
         t.update(&k, |r| r.status.removed = true);
         assert_eq!(t.counts().removed, 1);
         assert_eq!(t.counts().synced, 0);
-        let again = ObjectTable::new(HashMap::from([(k.clone(), t.get(&k).unwrap())]));
+        let again = ObjectTable::new(HashMap::from([(k.clone(), Box::new(t.get(&k).unwrap()))]));
         assert_eq!(again.counts().removed, 1);
     }
 
@@ -343,5 +469,59 @@ mod tests {
         want.sort();
         assert_eq!(seen, want);
         assert_eq!(t.list(crate::object::GcsyncObjectKind::User).len(), 97);
+    }
+
+    fn user(id: &str, name: &str) -> Arc<CicObject> {
+        let json = format!(
+            r#"{{"id":"{id}","display_name":"{name}","business_email":"{id}@example.com"}}"#
+        );
+        Arc::new(CicObject::parse(crate::object::GcsyncObjectKind::User, &json).unwrap())
+    }
+
+    /// A user loaded as text: queries and readers see it decoded; a worker's update decodes it
+    /// in the table, and compacting it once the worker is done keeps it as the same text again,
+    /// unless someone changed it meanwhile.
+    #[test]
+    fn a_user_kept_as_text_reads_decoded_and_goes_back_to_text_when_done() {
+        let k = ObjectKey::user("a");
+        let mut decoded = Record {
+            source: Some(user("a", "A")),
+            ..Record::default()
+        };
+        decoded.status.state = SyncState::Synced;
+        decoded.status.warnings = vec!["left out".into()];
+        let texts =
+            Texts::encode(decoded.source.as_deref(), None, &decoded.status.warnings).unwrap();
+        let mut stored = decoded.clone();
+        stored.keep_as(texts.clone());
+        let t = ObjectTable::new(HashMap::from([(k.clone(), Box::new(stored.clone()))]));
+        let held = |t: &ObjectTable| t.read()[&k].texts.is_some();
+        assert_eq!(t.counts().synced, 1);
+        assert!(stored.status.warnings.is_empty(), "kept in the texts");
+        assert_eq!(t.status(&k), Some(decoded.status.clone()));
+        assert!(t.with_status(&k, |s| s == Some(&decoded.status)));
+        assert_eq!(t.list(GcsyncObjectKind::User)[0].1, decoded.status);
+        assert_eq!(t.get(&k), Some(decoded.clone()));
+        assert!(t.with_record(&k, |r| r == Some(&decoded)));
+        assert_eq!(
+            t.select_kind(GcsyncObjectKind::User, |_| true),
+            vec![(k.clone(), decoded.clone())]
+        );
+        assert!(t.select_kind(GcsyncObjectKind::Skill, |_| true).is_empty());
+        assert!(held(&t), "reading decodes a copy, never the table's record");
+        let after = t.update(&k, |r| r.status.reason = Some("x".into()));
+        assert!(after.texts.is_none() && after.source == decoded.source);
+        assert!(!held(&t), "a worker's update decodes it in place");
+        // Compacting a stale copy does nothing; the current one goes back to text.
+        let stale = t.compact(&k, decoded.clone());
+        assert!(stale.texts.is_none() && !held(&t));
+        let done = t.compact(&k, after.clone());
+        assert_eq!(done.texts, Some(texts));
+        assert!(held(&t));
+        assert_eq!(t.get(&k), Some(after));
+        // Only users are kept as text.
+        let w = ObjectKey::wrapup_code("w");
+        let wr = t.update(&w, |r| r.status.state = SyncState::Synced);
+        assert!(t.compact(&w, wr).texts.is_none());
     }
 }

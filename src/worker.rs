@@ -209,6 +209,9 @@ impl Worker {
             Outcome::Done(_) => Some(pending.seq),
             _ => None,
         };
+        // The worker is done with the object: its record goes back to text in the table (a
+        // decoded user is several times its text), and the writer gets the same text.
+        let after = after.map(|r| self.shared.objects.compact(&key, r));
         if changed || done_seq.is_some() || audit.is_some() {
             self.shared.persist_audited(
                 RowWrite {

@@ -32,7 +32,7 @@ pub fn child(p: &Value) {
     host::configure(p["url"].as_str().unwrap(), p["dir"].as_str().unwrap());
     host::init();
     std::thread::sleep(Duration::from_millis(300));
-    let rss0 = probe::rss_bytes();
+    let (rss0, heap0) = (probe::rss_bytes(), probe::heap_bytes());
     let t = Instant::now();
     let mut rejected = 0usize;
     for i in 0..events {
@@ -48,6 +48,7 @@ pub fn child(p: &Value) {
     std::thread::sleep(Duration::from_millis(500));
     emit(json!({
         "rss_before": rss0, "rss_after": probe::rss_bytes(), "peak": probe::peak_rss_bytes(),
+        "heap_before": heap0, "heap_after": probe::heap_bytes(),
         "rejected": rejected, "hooks_s": hooks_s, "overview": host::overview(),
     }));
     wait_for_parent();
@@ -149,6 +150,20 @@ pub fn run(plan: &Plan, r: &mut Report, emu: &Emulator, dir: &Path, n: usize) {
                 num(mb("peak"))
             ),
         );
+        if let (Some(h0), Some(h1)) = (
+            down["heap_before"].as_array(),
+            down["heap_after"].as_array(),
+        ) {
+            let at = |h: &[Value], i: usize| h[i].as_f64().unwrap_or(f64::NAN) / 1e6;
+            r.note(&format!(
+                "malloc heap in use {} → {} MB (+{}), held free {} → {} MB (diagnosis: the rest of the RSS growth is arenas and pages the allocator keeps)",
+                num(at(h0, 0)),
+                num(at(h1, 0)),
+                num(at(h1, 0) - at(h0, 0)),
+                num(at(h0, 1)),
+                num(at(h1, 1))
+            ));
+        }
         r.check(
             "RSS growth ≤ 16 MB",
             growth <= 16.0,

@@ -82,6 +82,22 @@ pub fn peak_rss_bytes() -> Option<u64> {
     status_kb("VmHWM:").map(|k| k * 1024)
 }
 
+/// The C heap (every malloc arena): (bytes in use, bytes held free), from glibc's
+/// `mallinfo2`. RSS growth beyond the growth in use is memory the allocator keeps (freed
+/// chunks, per-thread arenas), not memory the plugin holds.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+pub fn heap_bytes() -> Option<(u64, u64)> {
+    // SAFETY: mallinfo2 only reads the allocator's counters.
+    let m = unsafe { libc::mallinfo2() };
+    Some(((m.uordblks + m.hblkhd) as u64, m.fordblks as u64))
+}
+
+/// Not available off glibc.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+pub fn heap_bytes() -> Option<(u64, u64)> {
+    None
+}
+
 /// Sum of the sizes of the regular files under `dir` (apparent size), bytes.
 pub fn dir_bytes(dir: &Path) -> u64 {
     let Ok(entries) = std::fs::read_dir(dir) else {

@@ -171,11 +171,13 @@ fn forget_link(shared: &Shared, key: &ObjectKey) {
         return;
     };
     if let (Some(gid), Some(Applied::Skill(a))) = (&r.status.genesys_id, &r.applied) {
-        let holders = shared.objects.select(|u| match &u.applied {
-            Some(Applied::User(ua)) if a.language => ua.routing.languages.contains_key(gid),
-            Some(Applied::User(ua)) => ua.routing.skills.contains_key(gid),
-            _ => false,
-        });
+        let holders = shared
+            .objects
+            .select_kind(GcsyncObjectKind::User, |u| match &u.applied {
+                Some(Applied::User(ua)) if a.language => ua.routing.languages.contains_key(gid),
+                Some(Applied::User(ua)) => ua.routing.skills.contains_key(gid),
+                _ => false,
+            });
         for (user, _) in holders {
             shared.waiting.wait(&user, std::slice::from_ref(key));
         }
@@ -192,7 +194,9 @@ fn forget_link(shared: &Shared, key: &ObjectKey) {
 pub(super) fn local_named(shared: &Shared, kind: GcsyncObjectKind) -> HashMap<String, LocalNamed> {
     shared
         .objects
-        .select(|r| r.source.as_deref().is_none_or(|s| s.kind() == kind))
+        .select_kind(kind, |r| {
+            r.source.as_deref().is_none_or(|s| s.kind() == kind)
+        })
         .into_iter()
         .filter(|(k, _)| k.kind == kind)
         .map(|(k, r)| {

@@ -23,9 +23,8 @@ use std::sync::Arc;
 pub(super) fn local_users(shared: &Shared) -> HashMap<String, Local> {
     shared
         .objects
-        .select(|_| true)
+        .select_kind(GcsyncObjectKind::User, |_| true)
         .into_iter()
-        .filter(|(k, _)| k.kind == GcsyncObjectKind::User)
         .map(|(k, r)| {
             let owned = r.origin.is_some() && !r.status.removed;
             let synced_as = match (&r.applied, r.status.state) {

@@ -69,6 +69,26 @@ fn decode<T: DeserializeOwned>(json: &str) -> Result<T, String> {
     serde_json::from_str(json).map_err(|e| e.to_string())
 }
 
+/// A writer that checks what is written against the rest of a text, failing at the first
+/// difference (for [`CicObject::encodes_as`]).
+struct SameAs<'a>(&'a [u8]);
+
+impl std::io::Write for SameAs<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.0.strip_prefix(buf) {
+            Some(rest) => {
+                self.0 = rest;
+                Ok(buf.len())
+            }
+            None => Err(std::io::ErrorKind::InvalidData.into()),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 macro_rules! kinds {
     ($($variant:ident => $k:ty),* $(,)?) => {
         /// A CIC object of any kind, as the host sent it (validated).
@@ -131,6 +151,16 @@ macro_rules! kinds {
                 match self {
                     $(CicObject::$variant(c) => serde_json::to_string(c),)*
                 }
+            }
+
+            /// Whether [`CicObject::encode`] writes exactly `text`: compared while it is
+            /// written, allocating nothing, and stopping at the first difference.
+            pub fn encodes_as(&self, text: &[u8]) -> bool {
+                let mut w = SameAs(text);
+                let written = match self {
+                    $(CicObject::$variant(c) => serde_json::to_writer(&mut w, c),)*
+                };
+                written.is_ok() && w.0.is_empty()
             }
 
             /// Reads what [`CicObject::encode`] wrote for an object of `kind`.
@@ -206,7 +236,20 @@ mod tests {
         assert_eq!(c.kind(), GcsyncObjectKind::User);
         assert_eq!(c.id(), "jdoe");
         let text = c.encode().unwrap();
-        assert_eq!(CicObject::decode(GcsyncObjectKind::User, &text), Ok(c));
+        assert_eq!(
+            CicObject::decode(GcsyncObjectKind::User, &text),
+            Ok(c.clone())
+        );
+        assert!(c.encodes_as(text.as_bytes()));
+        assert!(
+            !c.encodes_as(&text.as_bytes()[..text.len() - 1]),
+            "a prefix"
+        );
+        assert!(!c.encodes_as(format!("{text} ").as_bytes()), "longer");
+        assert!(
+            !c.encodes_as(text.replace("jdoe", "jdoF").as_bytes()),
+            "one byte differs"
+        );
     }
 
     #[test]

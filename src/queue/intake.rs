@@ -293,6 +293,12 @@ impl WorkQueue {
         self.lock().accepted.entry(key).or_default().what = Some(Accepted::Synced(object));
     }
 
+    /// Records that an object synced with the CIC object whose store encoding is `text` (loaded
+    /// at start): an identical event costs nothing, and nothing is decoded to know it.
+    pub fn remember_stored(&self, key: ObjectKey, text: crate::objects::SharedText) {
+        self.lock().accepted.entry(key).or_default().what = Some(Accepted::Stored(text));
+    }
+
     /// Makes room for `objects` remembered changes at once (at start, before the loaded
     /// objects are put back), so the map is not rehashed while it fills.
     pub fn reserve(&self, objects: usize) {

@@ -64,7 +64,8 @@ impl WorkQueue {
                 object: (*object).clone(),
                 force: false,
             },
-            None => fallback,
+            // The record's CIC data, which `fallback` is made from (nothing decoded here).
+            Some(Accepted::Stored(_)) | None => fallback,
         };
         let change = match latest {
             Change::Upsert { object, force: f } => Change::Upsert {

@@ -83,3 +83,34 @@ fn planning_ahead_reads_the_front_of_the_waiting_objects_only() {
     let next = q.peek_waiting(1, |_, _| true);
     assert_eq!(next[0].0.id, "u00001");
 }
+
+#[test]
+fn an_object_remembered_by_its_stored_text_costs_nothing_when_sent_again() {
+    let q = WorkQueue::new(10, 0);
+    let a = ObjectKey::user("a");
+    let stored = |o: CicObject| {
+        let text = o.encode().unwrap();
+        crate::objects::Texts::new(Some(text.as_bytes()), None, None)
+            .source_shared()
+            .unwrap()
+    };
+    let text = stored(object("a", "1"));
+    q.remember_stored(a.clone(), text.clone());
+    assert!(!q
+        .enqueue(a.clone(), upsert("a", "1", false), Priority::Normal)
+        .unwrap());
+    assert!(q.take_unsaved().0.is_empty(), "nothing to write");
+    assert!(q
+        .enqueue(a.clone(), upsert("a", "2", false), Priority::Normal)
+        .unwrap());
+    let b = ObjectKey::user("b");
+    q.remember_stored(b.clone(), text);
+    assert!(
+        q.enqueue(b.clone(), upsert("a", "1", true), Priority::Normal)
+            .unwrap(),
+        "forced"
+    );
+    let c = ObjectKey::user("c");
+    q.remember_stored(c.clone(), stored(object("c", "1")));
+    assert!(q.enqueue(c, Change::Remove, Priority::Normal).unwrap());
+}

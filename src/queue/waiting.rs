@@ -12,6 +12,9 @@ use std::sync::Arc;
 pub(super) enum Accepted {
     Change(Arc<Change>),
     Synced(Arc<CicObject>),
+    /// Synced with the CIC object whose store encoding is this text (shared with the object
+    /// table's record, which keeps it as text).
+    Stored(crate::objects::SharedText),
 }
 
 impl Accepted {
@@ -26,7 +29,14 @@ impl Accepted {
                     force: false,
                 },
             ) => **o == *object,
-            (Accepted::Synced(_), _) => false,
+            (
+                Accepted::Stored(text),
+                Change::Upsert {
+                    object,
+                    force: false,
+                },
+            ) => object.encodes_as(text.bytes()),
+            (Accepted::Synced(_) | Accepted::Stored(_), _) => false,
         }
     }
 }

@@ -2,10 +2,10 @@
 
 use crate::kinds::{Applied, CicObject};
 use crate::object::{GcsyncObjectKind, ObjectKey};
-use crate::objects::{Origin, Record};
+use crate::objects::{kept_as_text, Origin, Record, Texts};
 use crate::queue::Change;
 use crate::status::{ObjectStatus, SyncState};
-use rusqlite::types::Type;
+use rusqlite::types::{ToSql, ToSqlOutput, Type, ValueRef};
 use rusqlite::{params, Row, Transaction};
 use std::sync::Arc;
 
@@ -64,7 +64,18 @@ pub fn read_change(row: &Row, kind: GcsyncObjectKind) -> rusqlite::Result<Option
     Ok(Some((change, row.get::<_, i64>(CHANGE_COL + 1)? as u64)))
 }
 
-/// Decodes one row of [`SELECT_OBJECTS`].
+/// A text column's bytes read in place, not checked for UTF-8 (a user's texts are checked
+/// when decoded: see `Texts`).
+fn text_bytes<'r>(row: &'r Row, col: usize) -> rusqlite::Result<Option<&'r [u8]>> {
+    match row.get_ref(col)? {
+        ValueRef::Null => Ok(None),
+        ValueRef::Text(t) => Ok(Some(t)),
+        _ => Err(bad(col, "value type")),
+    }
+}
+
+/// Decodes one row of [`SELECT_OBJECTS`]. A user's CIC data, applied state and warnings stay
+/// text until it is used (see `Texts`); other kinds are decoded (and checked) now.
 pub fn read_object(row: &Row) -> rusqlite::Result<(ObjectKey, Record)> {
     let key = ObjectKey {
         kind: kind(row, 0)?,
@@ -72,45 +83,65 @@ pub fn read_object(row: &Row) -> rusqlite::Result<(ObjectKey, Record)> {
     };
     let origin = text(row, 3)?;
     let label = text(row, 6)?.unwrap_or_default();
-    let rec = Record {
-        source: by_kind(row, 2, key.kind, CicObject::decode)?.map(Arc::new),
+    let as_text = kept_as_text(key.kind);
+    let mut rec = Record {
+        source: None,
         origin: match origin {
             Some(o) => Some(Origin::parse(o).ok_or_else(|| bad(3, "origin"))?),
             None => None,
         },
-        applied: by_kind(row, 4, key.kind, Applied::decode)?,
+        applied: None,
+        texts: None,
         status: ObjectStatus {
             state: state(label).ok_or_else(|| bad(6, "state"))?,
             last_synchronized: row.get::<_, Option<i64>>(8)?.map(|t| t as u64),
             reason: row.get(7)?,
             genesys_id: row.get(5)?,
             removed: row.get::<_, i64>(9)? != 0,
-            warnings: json(row, 12)?.unwrap_or_default(),
+            warnings: match as_text {
+                true => Vec::new(),
+                false => json(row, 12)?.unwrap_or_default(),
+            },
         },
         intent: json(row, 10)?,
         seq: row.get::<_, i64>(11)? as u64,
     };
+    if as_text {
+        rec.texts = Some(Texts::new(
+            text_bytes(row, 2)?,
+            text_bytes(row, 4)?,
+            text_bytes(row, 12)?,
+        ));
+        return Ok((key, rec));
+    }
+    let decoded = |col: usize, e: String| {
+        rusqlite::Error::FromSqlConversionFailure(col, Type::Text, e.into())
+    };
+    if let Some(s) = text(row, 2)? {
+        let source = CicObject::decode(key.kind, s).map_err(|e| decoded(2, e))?;
+        rec.source = Some(Arc::new(source));
+    }
+    if let Some(s) = text(row, 4)? {
+        rec.applied = Some(Applied::decode(key.kind, s).map_err(|e| decoded(4, e))?);
+    }
     Ok((key, rec))
+}
+
+/// A text column's value from bytes (NULL when `None`), written as TEXT as it is.
+struct TextArg<'a>(Option<&'a [u8]>);
+
+impl ToSql for TextArg<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(match self.0 {
+            Some(t) => ValueRef::Text(t),
+            None => ValueRef::Null,
+        }))
+    }
 }
 
 fn encoded(v: Option<serde_json::Result<String>>) -> rusqlite::Result<Option<String>> {
     v.transpose()
         .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))
-}
-
-/// A column holding a kind's own JSON (decoded with the row's kind).
-fn by_kind<T>(
-    row: &Row,
-    col: usize,
-    kind: GcsyncObjectKind,
-    decode: fn(GcsyncObjectKind, &str) -> Result<T, String>,
-) -> rusqlite::Result<Option<T>> {
-    text(row, col)?
-        .map(|t| {
-            decode(kind, t)
-                .map_err(|e| rusqlite::Error::FromSqlConversionFailure(col, Type::Text, e.into()))
-        })
-        .transpose()
 }
 
 /// The stored form of a pending change: `{"upsert":<the kind's JSON>,"force":bool}` or
@@ -165,12 +196,25 @@ pub fn write_object(tx: &Transaction, key: &ObjectKey, r: &Record) -> rusqlite::
          removed = excluded.removed, intent = excluded.intent, seq = excluded.seq, \
          warnings = excluded.warnings",
     )?;
+    // A record kept as text is written as it is, without encoding it again.
+    let encoded_now;
+    let [source, applied, warnings] = match &r.texts {
+        Some(t) => [t.source_text(), t.applied_text(), t.warnings_text()].map(TextArg),
+        None => {
+            encoded_now = [
+                encoded(r.source.as_deref().map(CicObject::encode))?,
+                encoded(r.applied.as_ref().map(Applied::encode))?,
+                to_json(&Some(&r.status.warnings).filter(|w| !w.is_empty()))?,
+            ];
+            [0, 1, 2].map(|i| TextArg(encoded_now[i].as_deref().map(str::as_bytes)))
+        }
+    };
     stmt.execute(params![
         key.kind.name(),
         key.id,
-        encoded(r.source.as_deref().map(CicObject::encode))?,
+        source,
         r.origin.map(Origin::name),
-        encoded(r.applied.as_ref().map(Applied::encode))?,
+        applied,
         r.status.genesys_id,
         r.status.state.label(),
         r.status.reason,
@@ -178,7 +222,7 @@ pub fn write_object(tx: &Transaction, key: &ObjectKey, r: &Record) -> rusqlite::
         i64::from(r.status.removed),
         to_json(&r.intent)?,
         r.seq as i64,
-        to_json(&Some(&r.status.warnings).filter(|w| !w.is_empty()))?,
+        warnings,
     ])?;
     Ok(())
 }

@@ -105,6 +105,7 @@ pub fn from_json_files(db: &mut Db, dir: &Path) -> Result<Option<String>, Failur
             status: r.status,
             intent: None,
             seq: 0,
+            texts: None,
         };
         rows.push(super::RowWrite {
             key: ObjectKey::user(id),

@@ -46,6 +46,10 @@ pub struct RowWrite {
     pub done_seq: Option<u64>,
 }
 
+/// The memory map `gcsync_init`'s scan reads the database through (SQLite maps at most the
+/// file's size).
+const LOAD_MMAP: &str = "PRAGMA mmap_size = 4294967296";
+
 /// The `meta` key that tells a clean stop (`clean`) from a crash (`running` left behind).
 pub const RUN_STATE_KEY: &str = "run_state";
 
@@ -53,7 +57,7 @@ pub const RUN_STATE_KEY: &str = "run_state";
 #[derive(Debug, Default)]
 pub struct Loaded {
     /// Every object.
-    pub rows: HashMap<ObjectKey, Record>,
+    pub rows: HashMap<ObjectKey, Box<Record>>,
     /// Accepted changes not applied yet, oldest first.
     pub pending: Vec<(ObjectKey, Change, u64)>,
     /// The highest sequence number in use.
@@ -207,25 +211,35 @@ impl Db {
             .map_err(fail)?;
         out.rows
             .reserve(usize::try_from(most).unwrap_or(0).min(10_000_000));
-        let mut stmt = self
-            .conn
-            .prepare_cached(codec::SELECT_OBJECTS)
+        // The one scan reads the file through a memory map (no copy of every page into
+        // SQLite's page cache); the map is dropped again after it, so the writer's later
+        // reads and writes go through ordinary I/O (a map turns an I/O error into a signal).
+        self.conn.execute_batch(LOAD_MMAP).map_err(fail)?;
+        let scanned = self.scan(&mut out);
+        self.conn
+            .execute_batch("PRAGMA mmap_size = 0")
             .map_err(fail)?;
-        let mut rows = stmt.query([]).map_err(fail)?;
-        while let Some(row) = rows.next().map_err(fail)? {
-            let (key, rec) = codec::read_object(row).map_err(fail)?;
-            out.last_seq = out.last_seq.max(rec.seq);
-            if let Some((change, seq)) = codec::read_change(row, key.kind).map_err(fail)? {
-                out.last_seq = out.last_seq.max(seq);
-                out.pending.push((key.clone(), change, seq));
-            }
-            out.rows.insert(key, rec);
-        }
+        scanned.map_err(fail)?;
         out.pending.sort_unstable_by_key(|(_, _, seq)| *seq);
         let month = crate::usage::month_of(crate::clock::unix_now());
         let calls = journal::month_calls(&self.conn, &month).map_err(fail)?;
         out.month_calls = (month, calls);
         Ok(out)
+    }
+
+    fn scan(&self, out: &mut Loaded) -> rusqlite::Result<()> {
+        let mut stmt = self.conn.prepare(codec::SELECT_OBJECTS)?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let (key, rec) = codec::read_object(row)?;
+            out.last_seq = out.last_seq.max(rec.seq);
+            if let Some((change, seq)) = codec::read_change(row, key.kind)? {
+                out.last_seq = out.last_seq.max(seq);
+                out.pending.push((key.clone(), change, seq));
+            }
+            out.rows.insert(key, Box::new(rec));
+        }
+        Ok(())
     }
 
     /// Writes one batch in one transaction: accepted changes first, then object rows (each

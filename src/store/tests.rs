@@ -13,6 +13,11 @@ fn user(id: &str) -> CicObject {
     )
 }
 
+/// A loaded row, decoded (users are loaded as text).
+fn row(loaded: &Loaded, key: &ObjectKey) -> Record {
+    loaded.rows[key].clone().decoded(key.kind)
+}
+
 fn upsert(id: &str) -> Arc<Change> {
     Arc::new(Change::Upsert {
         object: user(id),
@@ -58,7 +63,7 @@ fn rows_and_pending_round_trip_with_private_modes() {
         }
     }
     let (_db, loaded) = Db::open(&data).unwrap();
-    let r = &loaded.rows[&ObjectKey::user("jdoe")];
+    let r = &row(&loaded, &ObjectKey::user("jdoe"));
     assert_eq!(r.status.genesys_id.as_deref(), Some("g-1"));
     assert_eq!(r.status.state, SyncState::Synced);
     assert_eq!(r.source.as_ref().unwrap().id(), "jdoe");
@@ -163,7 +168,7 @@ fn format_1_files_are_migrated_once_and_kept() {
         .as_deref()
         .unwrap()
         .contains("1 object(s) and 2 pending"));
-    let r = &loaded.rows[&ObjectKey::user("jdoe")];
+    let r = &row(&loaded, &ObjectKey::user("jdoe"));
     assert_eq!(r.status.genesys_id.as_deref(), Some("g-9"));
     assert_eq!(r.origin, Some(crate::objects::Origin::Adopted));
     assert_eq!(loaded.pending.len(), 2);
@@ -257,7 +262,7 @@ fn a_version_2_database_gains_status_warnings_and_keeps_its_rows() {
             .unwrap();
     }
     let (mut db, loaded) = Db::open(dir.path()).unwrap();
-    let r = &loaded.rows[&ObjectKey::user("v2")];
+    let r = &row(&loaded, &ObjectKey::user("v2"));
     assert_eq!(r.status.state, SyncState::Synced);
     assert!(r.status.warnings.is_empty());
     let mut warned = r.clone();
@@ -273,7 +278,7 @@ fn a_version_2_database_gains_status_warnings_and_keeps_its_rows() {
     .unwrap();
     drop(db);
     let (_, loaded) = Db::open(dir.path()).unwrap();
-    assert_eq!(loaded.rows[&ObjectKey::user("v2")], warned);
+    assert_eq!(row(&loaded, &ObjectKey::user("v2")), warned);
 }
 
 /// Worker A records create intents ahead for waiting users (one commit for a batch of
@@ -329,15 +334,78 @@ fn an_intent_recorded_ahead_never_overwrites_an_outcome_committed_before_it() {
         db.commit_with(&[], &[], &extra).unwrap();
     }
     let (_db, loaded) = Db::open(dir.path()).unwrap();
-    let r = &loaded.rows[&b];
+    let r = &row(&loaded, &b);
     assert_eq!(r.status.state, SyncState::Synced);
     assert_eq!(r.status.genesys_id.as_deref(), Some("g-b"));
     assert_eq!(r.source.as_ref().unwrap().id(), "b");
     assert_eq!(r.intent, None, "a linked object keeps no intent");
     // An object not linked yet takes the intent and keeps its pending change.
-    let f = &loaded.rows[&fresh];
+    let f = &row(&loaded, &fresh);
     assert_eq!(f.intent, Some(intent("fresh@example.com")));
     assert_eq!(f.status.state, SyncState::NotSynced);
     assert_eq!(loaded.pending.len(), 1);
     assert_eq!(loaded.pending[0].0, fresh);
+}
+
+/// Users are loaded as their stored text (nothing decoded at start), decode to what was
+/// written, and a record kept as text is written back as the same text; other kinds are
+/// decoded when loaded.
+#[test]
+fn users_load_as_text_and_a_text_record_is_written_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let jdoe = ObjectKey::user("jdoe");
+    let mut rec = Record {
+        source: Some(Arc::new(user("jdoe"))),
+        origin: Some(crate::objects::Origin::Created),
+        seq: 1,
+        ..Record::default()
+    };
+    rec.status.state = SyncState::Synced;
+    let code = ObjectKey::wrapup_code("Sale");
+    let code_rec = Record {
+        source: Some(Arc::new(
+            CicObject::parse(
+                crate::object::GcsyncObjectKind::WrapupCode,
+                r#"{"id":"Sale"}"#,
+            )
+            .unwrap(),
+        )),
+        ..Record::default()
+    };
+    let write = |rec: &Record, key: &ObjectKey| RowWrite {
+        key: key.clone(),
+        record: Some(rec.clone()),
+        done_seq: None,
+    };
+    {
+        let (mut db, _) = Db::open(dir.path()).unwrap();
+        db.commit(&[], &[write(&rec, &jdoe), write(&code_rec, &code)])
+            .unwrap();
+    }
+    let text = {
+        let (mut db, loaded) = Db::open(dir.path()).unwrap();
+        let stored = &loaded.rows[&jdoe];
+        assert!(stored.source.is_none() && stored.applied.is_none());
+        let texts = stored.texts.clone().expect("a user is kept as text");
+        assert_eq!(
+            texts.source_text(),
+            Some(user("jdoe").encode().unwrap().as_bytes())
+        );
+        assert_eq!(stored.clone().decoded(jdoe.kind), rec);
+        assert!(stored.has_source() && !stored.unfinished());
+        assert_eq!(*loaded.rows[&code], code_rec, "other kinds are decoded");
+        // Written back as text (a changed status, the same data).
+        let mut again = stored.clone();
+        again.status.reason = Some("checked".into());
+        db.commit(&[], &[write(&again, &jdoe)]).unwrap();
+        texts.source_text().unwrap().to_vec()
+    };
+    let (_db, loaded) = Db::open(dir.path()).unwrap();
+    let r = row(&loaded, &jdoe);
+    assert_eq!(r.status.reason.as_deref(), Some("checked"));
+    assert_eq!(r.source, rec.source);
+    assert_eq!(
+        loaded.rows[&jdoe].texts.as_ref().unwrap().source_text(),
+        Some(&text[..])
+    );
 }

@@ -52,7 +52,7 @@ impl Worker {
     /// object that held the name gave it up.
     pub(super) fn requeue_same_name(&self, kind: GcsyncObjectKind, name: &str) {
         let lower = name.to_lowercase();
-        let found = self.shared.objects.select(|r| {
+        let found = self.shared.objects.select_kind(kind, |r| {
             r.status.state == SyncState::Error
                 && r.source.as_deref().is_some_and(|s| {
                     s.kind() == kind && genesys_name(s).is_some_and(|n| n.to_lowercase() == lower)

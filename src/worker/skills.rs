@@ -42,14 +42,11 @@ impl Worker {
         let name = fold(&skill.id);
         self.shared
             .objects
-            .select(|r| {
-                !r.status.removed
-                    && r.status.genesys_id.is_some()
-                    && matches!(r.source.as_deref(), Some(CicObject::Skill(s))
-                        if s.treat_as_language == skill.treat_as_language && fold(&s.id) == name)
+            .linked_where(GcsyncObjectKind::Skill, |o| {
+                matches!(o, CicObject::Skill(s)
+                    if s.treat_as_language == skill.treat_as_language && fold(&s.id) == name)
             })
             .into_iter()
-            .map(|(k, _)| k)
             .find(|k| k != key)
             .map(|k| k.id)
     }
@@ -297,7 +294,11 @@ impl Worker {
             _ => false,
         };
         let mut done = Vec::new();
-        for (user_key, _) in self.shared.objects.select(holds) {
+        for (user_key, _) in self
+            .shared
+            .objects
+            .select_kind(GcsyncObjectKind::User, holds)
+        {
             let shared = self.shared.clone();
             let _assigning = shared.routing_locks.lock(&user_key.id);
             // Read again under the lock: the user's own step may have changed it meanwhile.

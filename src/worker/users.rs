@@ -239,9 +239,9 @@ impl Worker {
                 // Genesys ids are GUIDs: the ids linked by any object will do.
                 let linked: std::collections::HashSet<String> = shared
                     .objects
-                    .select(|r| r.status.genesys_id.is_some() && !r.status.removed)
+                    .statuses(|s| s.genesys_id.is_some() && !s.removed)
                     .into_iter()
-                    .filter_map(|(_, r)| r.status.genesys_id)
+                    .filter_map(|(_, s)| s.genesys_id)
                     .collect();
                 index.mark_owned(&|gid| linked.contains(gid));
                 let index = std::sync::Arc::new(index);

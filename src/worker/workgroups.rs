@@ -231,13 +231,10 @@ impl Worker {
     fn same_name_workgroup(&self, key: &ObjectKey, name: &str) -> Option<String> {
         let lower = name.to_lowercase();
         let mine = key.id.as_str();
-        let found = self.shared.objects.select(|r| {
-            r.status.genesys_id.is_some()
-                && !r.status.removed
-                && matches!(r.source.as_deref(), Some(CicObject::Workgroup(w))
-                    if w.id != mine && w.id.to_lowercase() == lower)
+        let found = self.shared.objects.linked_where(GcsyncObjectKind::Workgroup, |o| {
+            matches!(o, CicObject::Workgroup(w) if w.id != mine && w.id.to_lowercase() == lower)
         });
-        found.into_iter().map(|(k, _)| k.id).min()
+        found.into_iter().map(|k| k.id).min()
     }
 
     pub(super) fn remove_workgroup(
@@ -318,13 +315,11 @@ impl Worker {
     /// dropped (or never had) the user's memberships.
     pub(super) fn requeue_memberships(&self, user: &ObjectKey) {
         let id = user.id.as_str();
-        let groups = self.shared.objects.select(|r| {
-            r.status.genesys_id.is_some()
-                && !r.status.removed
-                && matches!(r.source.as_deref(), Some(CicObject::Workgroup(w))
-                    if w.members.iter().any(|m| m == id))
-        });
-        for (k, _) in groups {
+        let groups = self.shared.objects.linked_where(
+            GcsyncObjectKind::Workgroup,
+            |o| matches!(o, CicObject::Workgroup(w) if w.members.iter().any(|m| m == id)),
+        );
+        for k in groups {
             log::info!(
                 "user {id} was restored or linked again; queue memberships of workgroup {} are applied again",
                 k.id

@@ -85,13 +85,14 @@ impl Worker {
     fn same_name_code(&self, key: &ObjectKey, name: &str) -> Option<String> {
         let lower = name.to_lowercase();
         let mine = key.id.as_str();
-        let found = self.shared.objects.select(|r| {
-            r.status.genesys_id.is_some()
-                && !r.status.removed
-                && matches!(r.source.as_deref(), Some(CicObject::WrapupCode(c))
-                    if c.id != mine && genesys_name(c).to_lowercase() == lower)
-        });
-        found.into_iter().map(|(k, _)| k.id).min()
+        let found = self
+            .shared
+            .objects
+            .linked_where(GcsyncObjectKind::WrapupCode, |o| {
+                matches!(o, CicObject::WrapupCode(c)
+                if c.id != mine && genesys_name(c).to_lowercase() == lower)
+            });
+        found.into_iter().map(|k| k.id).min()
     }
 
     pub(super) fn remove_wrapup_code(
@@ -111,7 +112,7 @@ impl Worker {
             let uses: Vec<(ObjectKey, String)> = self
                 .shared
                 .objects
-                .select(|r| {
+                .select_kind(GcsyncObjectKind::Workgroup, |r| {
                     !r.status.removed
                         && matches!(&r.applied, Some(Applied::Workgroup(a))
                             if a.wrapup_codes.contains(gid) || a.claimed_wrapup_codes().contains(gid))

@@ -31,7 +31,10 @@ pub(super) fn inherited(shared: &Shared, user: &str) -> Vec<Vec<SkillRef>> {
         .collect();
     let processed = shared
         .objects
-        .select(|r| r.source.as_deref().and_then(grants).is_some());
+        // Only workgroups give skills: the users (kept as text) are not decoded for this.
+        .select_kind(GcsyncObjectKind::Workgroup, |r| {
+            r.source.as_deref().and_then(grants).is_some()
+        });
     out.extend(
         processed
             .into_iter()
