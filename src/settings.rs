@@ -147,176 +147,6 @@ pub struct Settings {
 
 pub(crate) type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
-pub(crate) fn invalid(key: &str, value: &str, want: &str) -> Failure {
-    Failure::new(
-        GcsyncResult::InvalidSetting,
-        format!("setting {key}={value:?} is invalid: expected {want}"),
-    )
-}
-
-pub(crate) fn text(get: Lookup, key: &str) -> Option<String> {
-    get(key)
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-}
-
-fn required(get: Lookup, key: &str, what: &str) -> Result<String, Failure> {
-    text(get, key).ok_or_else(|| {
-        Failure::new(
-            GcsyncResult::MissingSetting,
-            format!("setting {key} is required: {what}"),
-        )
-    })
-}
-
-/// The one rule for every setting that takes one of a fixed set of words (booleans, region,
-/// removal policy, log level): surrounding blanks are ignored, case does not matter and `-` is
-/// the same as `_`. So `Delete`, `DEBUG`, `True` and `US-East-1` are all accepted.
-pub fn enum_word(value: &str) -> String {
-    value.trim().replace('-', "_").to_ascii_lowercase()
-}
-
-/// Reads an enumerated setting by [`enum_word`]: `None` when unset, the matching value, or an
-/// error listing the accepted words (`want`).
-pub(crate) fn choice<T: Copy>(
-    get: Lookup,
-    key: &str,
-    options: &[(&str, T)],
-    want: &str,
-) -> Result<Option<T>, Failure> {
-    let Some(v) = text(get, key) else {
-        return Ok(None);
-    };
-    let word = enum_word(&v);
-    options
-        .iter()
-        .find(|(name, _)| *name == word)
-        .map(|(_, t)| Some(*t))
-        .ok_or_else(|| invalid(key, &v, want))
-}
-
-pub(crate) fn boolean(get: Lookup, key: &str, default: bool) -> Result<bool, Failure> {
-    const WORDS: [(&str, bool); 8] = [
-        ("true", true),
-        ("yes", true),
-        ("on", true),
-        ("1", true),
-        ("false", false),
-        ("no", false),
-        ("off", false),
-        ("0", false),
-    ];
-    Ok(choice(get, key, &WORDS, "true or false (also yes/no, on/off, 1/0)")?.unwrap_or(default))
-}
-
-pub(crate) fn number(
-    get: Lookup,
-    key: &str,
-    default: u64,
-    min: u64,
-    max: u64,
-) -> Result<u64, Failure> {
-    match text(get, key) {
-        None => Ok(default),
-        Some(v) => match v.parse::<u64>() {
-            Ok(n) if (min..=max).contains(&n) => Ok(n),
-            _ => Err(invalid(
-                key,
-                &v,
-                &format!("a whole number from {min} to {max}"),
-            )),
-        },
-    }
-}
-
-fn millis(get: Lookup, key: &str, default: u64, min: u64, max: u64) -> Result<Duration, Failure> {
-    number(get, key, default, min, max).map(Duration::from_millis)
-}
-
-fn level(get: Lookup) -> Result<log::LevelFilter, Failure> {
-    use log::LevelFilter as L;
-    const WORDS: [(&str, L); 6] = [
-        ("off", L::Off),
-        ("error", L::Error),
-        ("warn", L::Warn),
-        ("info", L::Info),
-        ("debug", L::Debug),
-        ("trace", L::Trace),
-    ];
-    let want = "off, error, warn, info, debug or trace";
-    Ok(choice(get, "log_level", &WORDS, want)?.unwrap_or(L::Info))
-}
-
-/// `data_dir`: required and absolute (a relative path would depend on the host process's
-/// working directory, which a service does not control).
-fn data_dir(get: Lookup) -> Result<PathBuf, Failure> {
-    let v = required(get, "data_dir", "a directory where gcsync keeps its state")?;
-    let path = PathBuf::from(&v);
-    if !path.is_absolute() {
-        return Err(invalid(
-            "data_dir",
-            &v,
-            "an absolute path (e.g. /var/lib/gcsync, or C:\\ProgramData\\gcsync on Windows); \
-             a relative one would depend on the CIC service's working directory",
-        ));
-    }
-    Ok(path)
-}
-
-/// `division_id`: unset (the home division) or a division id, which Genesys Cloud spells as a
-/// GUID. Whether the division exists is known at the first create: that user shows an Error
-/// naming this setting.
-fn division(get: Lookup) -> Result<Option<String>, Failure> {
-    let Some(v) = text(get, "division_id") else {
-        return Ok(None);
-    };
-    let groups: Vec<&str> = v.split('-').collect();
-    let lens = [8, 4, 4, 4, 12];
-    let guid = groups.len() == 5
-        && groups
-            .iter()
-            .zip(lens)
-            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()));
-    if !guid {
-        return Err(invalid(
-            "division_id",
-            &v,
-            "a Genesys Cloud division id (a GUID such as 5f4ae2b8-1d3c-4e7a-9b60-0c8d2e1f3a47, \
-             from Admin > Divisions), or unset for the home division",
-        ));
-    }
-    Ok(Some(v))
-}
-
-fn country_code(get: Lookup) -> Result<Option<String>, Failure> {
-    let Some(v) = text(get, "default_country_code") else {
-        return Ok(None);
-    };
-    let digits = v.strip_prefix('+').unwrap_or(&v);
-    if !crate::mapping::is_country_code(digits) {
-        return Err(invalid(
-            "default_country_code",
-            &v,
-            "a country calling code of 1 to 3 digits, such as 1 (North America) or 44",
-        ));
-    }
-    Ok(Some(digits.to_string()))
-}
-
-/// `proficiency_bands`: four strictly ascending whole numbers from 1 to 99, comma-separated.
-fn bands(get: Lookup) -> Result<[i64; 4], Failure> {
-    let Some(v) = text(get, "proficiency_bands") else {
-        return Ok(crate::assignments::DEFAULT_BANDS);
-    };
-    let want = "four ascending whole numbers from 1 to 99 separated by commas, e.g. 20,40,60,80 \
-                (the highest CIC proficiency of 1, 2, 3 and 4 stars)";
-    let parts: Result<Vec<i64>, _> = v.split(',').map(|p| p.trim().parse::<i64>()).collect();
-    match parts.ok().and_then(|p| <[i64; 4]>::try_from(p).ok()) {
-        Some(b) if b[0] >= 1 && b[3] <= 99 && b.windows(2).all(|w| w[0] < w[1]) => Ok(b),
-        _ => Err(invalid("proficiency_bands", &v, want)),
-    }
-}
-
 impl Settings {
     /// Reads and validates every setting through `get` (returns `None` for an unset key).
     pub fn load(get: Lookup) -> Result<Settings, Failure> {
@@ -478,9 +308,15 @@ impl Settings {
     }
 }
 
-mod urls;
-use urls::{base_url, proxy_url, region_contradiction};
-
 mod presence;
+mod read;
 #[cfg(test)]
 mod tests;
+mod urls;
+mod validate;
+
+pub use read::enum_word;
+pub(crate) use read::{boolean, choice, invalid, number, text};
+use read::{millis, required};
+use urls::{base_url, proxy_url, region_contradiction};
+use validate::{bands, country_code, data_dir, division, level};
