@@ -1,15 +1,12 @@
 //! The host interface: the struct the host passes to `gcsync_init`, the rule by which gcsync
 //! reads it (`abi_version`, then `struct_size`, never a byte past what the host declared), and
-//! safe wrappers around its callbacks. Every call into the host goes through [`call_host`], which
-//! marks the thread as "inside a callback" so that re-entrant calls can be refused
-//! ([`refuse_in_callback`]).
+//! safe wrappers around its callbacks ([`Host`], `host/callbacks.rs`). Every call into the host
+//! goes through [`call_host`], which marks the thread as "inside a callback" so that re-entrant
+//! calls can be refused ([`refuse_in_callback`], `host/reentry.rs`).
 
 use crate::object::GcsyncObjectKind;
 use crate::result::{Failure, GcsyncResult};
-use crate::settings::KEYS;
-use std::cell::Cell;
-use std::collections::HashMap;
-use std::ffi::{c_char, c_void, CStr, CString};
+use std::ffi::{c_char, c_void};
 use std::mem::{align_of, offset_of, size_of};
 
 /// The ABI version this library speaks; the host puts it in `gcsync_host.abi_version`.
@@ -202,150 +199,11 @@ unsafe fn copy_prefix<T: Copy>(src: *const T, dst: &mut T, declared: usize) -> u
     n
 }
 
-thread_local! {
-    /// The callback this thread is inside of (`None` outside any).
-    static IN_CALLBACK: Cell<Option<&'static str>> = const { Cell::new(None) };
-}
+mod callbacks;
+mod reentry;
 
-/// Runs `f`, a call into the host's callback `name`, with this thread marked as inside it. The
-/// previous mark comes back afterwards, also on unwinding, so nested callbacks (a query from
-/// inside `status_changed` that logs) keep the thread marked until the outermost one returns.
-pub fn call_host<R>(name: &'static str, f: impl FnOnce() -> R) -> R {
-    struct Restore(Option<&'static str>);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            IN_CALLBACK.with(|c| c.set(self.0));
-        }
-    }
-    let _restore = Restore(IN_CALLBACK.with(|c| c.replace(Some(name))));
-    f()
-}
-
-/// The host callback this thread is inside of, if any.
-pub fn current_callback() -> Option<&'static str> {
-    IN_CALLBACK.with(Cell::get)
-}
-
-/// Fails with `GCSYNC_RESULT_CALLED_FROM_CALLBACK` when this thread is inside a host callback.
-/// Every export that may block, reconfigure, change the lifecycle or queue work calls it first
-/// (`ffi_boundary!(guarded: ...)`).
-pub fn refuse_in_callback() -> Result<(), Failure> {
-    match current_callback() {
-        None => Ok(()),
-        Some(name) => Err(Failure::new(
-            GcsyncResult::CalledFromCallback,
-            format!(
-                "called from inside the host's {name} callback: there only the query functions, \
-                 gcsync_result_message, gcsync_last_error_message and gcsync_abi_version may be \
-                 called; call it from a host thread after the callback has returned"
-            ),
-        )),
-    }
-}
-
-/// A copy of the host struct that may move between threads: the host promises its callbacks are
-/// thread-safe as documented.
-#[derive(Clone, Copy)]
-pub struct Host(pub GcsyncHost);
-
-// SAFETY: the host interface contract (README, header) requires userdata and the callbacks to be
-// usable from the threads gcsync documents; gcsync never dereferences userdata itself.
-unsafe impl Send for Host {}
-// SAFETY: as above.
-unsafe impl Sync for Host {}
-
-impl Host {
-    /// Reads one setting through the host callback.
-    fn setting(&self, key: &str) -> Result<Option<String>, Failure> {
-        let Some(get) = self.0.get_setting else {
-            return Ok(None);
-        };
-        let ckey = CString::new(key).expect("setting keys have no NUL");
-        let mut buf = vec![0u8; 256];
-        for _ in 0..4 {
-            // SAFETY: buf is writable for buf.len() bytes; ckey is NUL-terminated.
-            let n = call_host("get_setting", || unsafe {
-                get(
-                    self.0.userdata,
-                    ckey.as_ptr(),
-                    buf.as_mut_ptr().cast(),
-                    buf.len(),
-                )
-            });
-            if n < 0 {
-                return Ok(None);
-            }
-            let n = n as usize;
-            if n < buf.len() {
-                buf.truncate(n);
-                return String::from_utf8(buf).map(Some).map_err(|_| {
-                    Failure::new(
-                        GcsyncResult::InvalidUtf8,
-                        format!("setting {key} is not valid UTF-8"),
-                    )
-                });
-            }
-            if n > 1 << 20 {
-                break;
-            }
-            buf = vec![0u8; n + 1];
-        }
-        Err(Failure::new(
-            GcsyncResult::InvalidSetting,
-            format!("setting {key}: the host returned an inconsistent or over-long (>1 MiB) value"),
-        ))
-    }
-
-    /// Reads every known setting into a map.
-    pub fn read_settings(&self) -> Result<HashMap<String, String>, Failure> {
-        if self.0.get_setting.is_none() {
-            return Err(Failure::new(
-                GcsyncResult::NullParameter,
-                "gcsync_host.get_setting must not be NULL",
-            ));
-        }
-        let mut out = HashMap::new();
-        for key in KEYS {
-            if let Some(v) = self.setting(key)? {
-                out.insert(key.to_string(), v);
-            }
-        }
-        Ok(out)
-    }
-
-    /// Tells the host an object's status changed.
-    pub fn status_changed(&self, kind: GcsyncObjectKind, id: &str) {
-        if let Some(cb) = self.0.status_changed {
-            let c = CString::new(id.replace('\0', "")).unwrap_or_default();
-            // SAFETY: c is NUL-terminated and lives across the call.
-            call_host("status_changed", || unsafe {
-                cb(self.0.userdata, kind, c.as_ptr(), c.as_bytes().len())
-            });
-        }
-    }
-
-    /// Asks the host for a snapshot; false when it has no `request_snapshot` callback.
-    pub fn request_snapshot(&self, reason: u32) -> bool {
-        let Some(cb) = self.0.request_snapshot else {
-            return false;
-        };
-        // SAFETY: the host's callback with its own userdata.
-        call_host("request_snapshot", || unsafe {
-            cb(self.0.userdata, reason)
-        });
-        true
-    }
-
-    /// Hands one log line to the host's log callback (if any).
-    pub fn log(&self, level: GcsyncLogLevel, line: &CStr) {
-        if let Some(cb) = self.0.log {
-            // SAFETY: line is NUL-terminated and lives across the call.
-            call_host("log", || unsafe {
-                cb(self.0.userdata, level, line.as_ptr(), line.to_bytes().len())
-            });
-        }
-    }
-}
+pub use callbacks::Host;
+pub use reentry::{call_host, current_callback, refuse_in_callback};
 
 #[cfg(test)]
 mod tests {
@@ -433,23 +291,5 @@ mod tests {
         // SAFETY: the whole Later is readable, as declared.
         let h = unsafe { GcsyncHost::read(&newer.base) }.unwrap();
         assert_eq!(h.struct_size as usize, size_of::<GcsyncHost>());
-    }
-
-    #[test]
-    fn the_callback_mark_nests_and_is_restored() {
-        assert!(refuse_in_callback().is_ok());
-        call_host("status_changed", || {
-            call_host("log", || {
-                let f = refuse_in_callback().unwrap_err();
-                assert_eq!(f.code, GcsyncResult::CalledFromCallback);
-                assert!(f.message.contains("log callback"), "{}", f.message);
-            });
-            let f = refuse_in_callback().unwrap_err();
-            assert!(f.message.contains("status_changed"), "{}", f.message);
-        });
-        assert!(refuse_in_callback().is_ok());
-        let r = std::panic::catch_unwind(|| call_host("log", || panic!("host unwound")));
-        assert!(r.is_err());
-        assert!(refuse_in_callback().is_ok(), "cleared on unwinding too");
     }
 }
