@@ -19,6 +19,7 @@ mod floor_lists;
 mod hooks;
 mod host;
 mod org;
+mod org_gen;
 mod org_json;
 mod outage;
 mod presence;
