@@ -47,14 +47,7 @@ fn skill(id: &str, language: bool) -> GcsyncResult {
 // The child host.
 
 fn child(mode: &str) {
-    let url = std::env::var("GCSYNC_CRASH_URL").unwrap();
-    let dir = std::env::var("GCSYNC_CRASH_DIR").unwrap();
-    child_settings(&url, &dir);
-    set("sync_advanced_platform_objects", "true");
-    // A failed write is not sent again by the client: the worker's next attempt (a second
-    // later) is the only retry, and the kill comes before it.
-    set("max_retries", "0");
-    assert_eq!(init(), GcsyncResult::Ok, "child init: {}", last_error());
+    child_start_no_retries();
     match mode {
         // The skill, the language and the user synced; then (once the parent has made the
         // admin's assignments) the user is given both.
@@ -79,14 +72,7 @@ fn child(mode: &str) {
                 assert_eq!(object_deleted(Skill, "Sk"), GcsyncResult::Ok);
                 assert_eq!(object_deleted(Skill, "La"), GcsyncResult::Ok);
             }
-            say(&format!("SETTLED {}", settle()));
-            let st = status(USER);
-            say(&format!("STATUS {st}"));
-            for _ in std::io::stdin().lock().lines() {}
-            print_log_tail();
-            assert_no_secrets();
-            assert_eq!(gcsync::ffi::gcsync_shutdown(5_000), GcsyncResult::Ok);
-            say("EXITED");
+            report_settled_and_exit(|| status(USER));
         }
         other => panic!("unknown child mode {other}"),
     }

@@ -4,11 +4,11 @@
 //! restart after a crash before the outcome's commit (or the step after a failed or unanswered
 //! write) takes those the user holds as gcsync's, and removes them when CIC does.
 
+use super::queue_intents::write_ahead;
 use crate::assignments::{additions, settle, Ops, Routing};
 use crate::engine::Shared;
 use crate::kinds::Applied;
 use crate::object::ObjectKey;
-use crate::store::RowWrite;
 use crate::user_sync::SyncError;
 use std::collections::BTreeMap;
 
@@ -60,15 +60,5 @@ pub(crate) fn record_additions(
             a.adding = adding;
         }
     });
-    let write = RowWrite {
-        key: key.clone(),
-        record: Some(row),
-        done_seq: None,
-    };
-    shared.persist_durably(write).map_err(|f| {
-        SyncError::Transient(format!(
-            "cannot record the assignments being made in the data directory ({}); will retry",
-            f.message
-        ))
-    })
+    write_ahead(shared, key, row, "the assignments being made")
 }
