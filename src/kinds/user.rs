@@ -19,7 +19,7 @@ pub struct UserKind;
 /// returned then (the version and the contacts gcsync leaves alone), so that the next update is
 /// one PATCH with no read first, and the skill and language assignments gcsync made (by Genesys
 /// id; README "Effective skills"). Stored as one JSON object: the desired user's fields, plus
-/// `known`, `skills` and `languages` when there are any (rows written before them read with
+/// `known`, `skills`, `languages` and `adding` when there are any (rows written before them read with
 /// none: their next update reads the user first), and `external_id`, the authority under which
 /// the CIC id is recorded on the Genesys user once that is done (README "Ownership in the
 /// org": one call per created or adopted user, never repeated, so it is remembered here).
