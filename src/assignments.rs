@@ -98,6 +98,43 @@ fn same(actual: f64, stars: u8) -> bool {
     (actual - f64::from(stars)).abs() < 1e-9
 }
 
+/// Takes as gcsync's the additions it recorded before a write whose outcome was never
+/// committed (`adding`: a crash, a failed or unanswered write) that Genesys holds (`actual`):
+/// each goes into `applied` with the stars Genesys holds (0 when those are not whole stars, so
+/// a wanted one is written again). Those Genesys does not hold were never made; an assignment
+/// made by someone else is never in `adding`, so it stays someone else's.
+pub fn settle(
+    applied: &mut BTreeMap<String, u8>,
+    adding: &BTreeMap<String, u8>,
+    actual: &BTreeMap<String, f64>,
+) {
+    for (id, intended) in adding {
+        let Some(v) = actual.get(id) else { continue };
+        let stars = match same(*v, *intended) {
+            true => *intended,
+            false if v.fract() == 0.0 && (1.0..=5.0).contains(v) => *v as u8,
+            false => 0,
+        };
+        applied.insert(id.clone(), stars);
+    }
+}
+
+/// What `ops` adds that gcsync does not own yet (not in `applied`): the ids to record before
+/// the write. A replacing `PUT` counts only for what gcsync wants (`desired`); what it sends
+/// back of others' assignments stays theirs.
+pub fn additions(
+    ops: &Ops,
+    desired: &BTreeMap<String, u8>,
+    applied: &BTreeMap<String, u8>,
+) -> BTreeMap<String, u8> {
+    let replaced = ops.replace.iter().flatten();
+    replaced
+        .chain(&ops.upsert)
+        .filter(|(id, _)| desired.contains_key(id) && !applied.contains_key(id))
+        .cloned()
+        .collect()
+}
+
 /// The diff of `desired` against `applied` (what gcsync last wrote) and, when read, `actual`
 /// (what Genesys holds). Only assignments gcsync made (in `applied`) are ever removed; others
 /// are left alone.

@@ -21,7 +21,6 @@ use gcsync::object::GcsyncObjectKind;
 use gcsync::result::GcsyncResult;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
-use std::io::BufRead;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -43,14 +42,7 @@ fn workgroup(members: &[&str], codes: &[&str]) -> GcsyncResult {
 // The child host.
 
 fn child(mode: &str) {
-    let url = std::env::var("GCSYNC_CRASH_URL").unwrap();
-    let dir = std::env::var("GCSYNC_CRASH_DIR").unwrap();
-    child_settings(&url, &dir);
-    set("sync_advanced_platform_objects", "true");
-    // A failed POST is not sent again by the client: the worker's next attempt (a second
-    // later) is the only retry, and the kill comes before it.
-    set("max_retries", "0");
-    assert_eq!(init(), GcsyncResult::Ok, "child init: {}", last_error());
+    child_start_no_retries();
     match mode {
         // The user and the code synced, then the workgroup that adds both to the queue.
         "add" => {
@@ -75,14 +67,7 @@ fn child(mode: &str) {
                 object_deleted(GcsyncObjectKind::Workgroup, QUEUE)
             };
             assert_eq!(r, GcsyncResult::Ok);
-            say(&format!("SETTLED {}", settle()));
-            let st = status_of(GcsyncObjectKind::Workgroup, QUEUE);
-            say(&format!("STATUS {st}"));
-            for _ in std::io::stdin().lock().lines() {}
-            print_log_tail();
-            assert_no_secrets();
-            assert_eq!(gcsync::ffi::gcsync_shutdown(5_000), GcsyncResult::Ok);
-            say("EXITED");
+            report_settled_and_exit(|| status_of(GcsyncObjectKind::Workgroup, QUEUE));
         }
         other => panic!("unknown child mode {other}"),
     }

@@ -117,3 +117,48 @@ fn a_user_waiting_for_a_skill_gets_it_when_the_skill_comes_after_a_restart() {
     assert_eq!(user_calls, 0, "the user itself costs no call");
     assert_eq!(status("mia")["warnings"], json!([]));
 }
+
+/// A skill whose bulk `PATCH` Genesys applied but answered with an error (no retry by the
+/// client) is still gcsync's: removed from the user when CIC removes it, even when the removal
+/// comes before any retry (README "Crash-consistent assignments"); the skill an admin gave the
+/// user stays. Before, the failed step recorded nothing and the removal found nothing to remove.
+#[test]
+fn an_assignment_applied_by_a_failed_patch_is_removed_when_cic_removes_it() {
+    use gc_emulator::InjectedFault;
+    let w = World::new();
+    set("sync_advanced_platform_objects", "true");
+    set("requests_per_minute", "100000");
+    set("max_retries", "0");
+    w.start();
+    skill("Sk", false);
+    wait_idle();
+    user("ann", json!([]));
+    wait_idle();
+    let ann = user_gid("ann");
+    let admin = w.emu.seed("skills", json!({"name": "Admin skill"}));
+    w.emu
+        .drift(json!({"op": "set_skill", "userId": ann, "id": admin, "proficiency": 2.0}));
+    // Applied and answered 503; then a 503 before it is applied, so a retry that comes before
+    // the removal fails too and the outcome does not depend on which goes first.
+    for after_commit in [true, false] {
+        w.emu.inject(InjectedFault {
+            method: "PATCH".into(),
+            route: "/api/v2/users/{userId}/routingskills/bulk".into(),
+            status: 503,
+            after_commit,
+            count: 1,
+            ..Default::default()
+        });
+    }
+    user("ann", json!([{"id": "Sk", "proficiency": 50}]));
+    eventually("the PATCH failed", || status("ann")["state"] == "Error");
+    let sk = gid("Sk");
+    assert_eq!(
+        held(&w, "ann").0,
+        json!({sk.clone(): 3.0, admin.clone(): 2.0})
+    );
+    user("ann", json!([]));
+    wait_idle();
+    assert_eq!(held(&w, "ann").0, json!({admin: 2.0}), "gcsync's removed");
+    assert_eq!(status("ann")["state"], "Synced", "{}", status("ann"));
+}

@@ -127,3 +127,39 @@ fn what_genesys_already_holds_is_not_sent_again() {
     let ops = plan_skills(&BTreeMap::new(), &applied, Some(&a(&[])), 50);
     assert!(ops.is_empty(), "{ops:?}");
 }
+
+#[test]
+fn recorded_additions_the_user_holds_become_gcsyncs_and_others_stay_theirs() {
+    // s1 and s2 were being added; Genesys holds s1 (as intended) and s2 (changed since);
+    // s3 was never made; "admin" was never gcsync's.
+    let adding = m(&[("s1", 3), ("s2", 2), ("s3", 4)]);
+    let actual = a(&[("s1", 3.0), ("s2", 5.0), ("admin", 1.0)]);
+    let mut applied = m(&[("s0", 1)]);
+    settle(&mut applied, &adding, &actual);
+    assert_eq!(applied, m(&[("s0", 1), ("s1", 3), ("s2", 5)]));
+    // Stars Genesys holds that are not whole: 0, so a wanted one is written again.
+    let mut applied = BTreeMap::new();
+    settle(&mut applied, &m(&[("s1", 3)]), &a(&[("s1", 2.5)]));
+    assert_eq!(applied, m(&[("s1", 0)]));
+    // Removing what was settled: planned as gcsync's, the admin's left alone.
+    let mut applied = BTreeMap::new();
+    settle(&mut applied, &adding, &actual);
+    let ops = plan_skills(&BTreeMap::new(), &applied, Some(&actual), 50);
+    assert_eq!(ops.replace, Some(vec![("admin".to_string(), 1)]), "{ops:?}");
+    assert!(ops.upsert.is_empty() && ops.remove.is_empty(), "{ops:?}");
+    let ops = plan_languages(&BTreeMap::new(), &applied, Some(&actual));
+    assert_eq!(ops.remove, vec!["s1".to_string(), "s2".to_string()]);
+}
+
+#[test]
+fn the_additions_recorded_ahead_are_the_new_wanted_entries_only() {
+    let desired = m(&[("new", 3), ("owned", 4)]);
+    let applied = m(&[("owned", 2), ("old", 1)]);
+    let ops = Ops {
+        replace: Some(vec![("admin".into(), 2), ("new".into(), 3)]),
+        upsert: vec![("owned".into(), 4)],
+        remove: vec![],
+    };
+    assert_eq!(additions(&ops, &desired, &applied), m(&[("new", 3)]));
+    assert!(additions(&Ops::default(), &desired, &applied).is_empty());
+}

@@ -25,6 +25,7 @@ use crate::settings::Settings;
 use crate::status::SyncState;
 use crate::store::RowWrite;
 use crate::user_sync::{Ctx, SyncError};
+use crate::worker::{record_additions, settle_read, Planned};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// What one user should hold. Today [`crate::kinds::skill::desired_routing`]: direct skills
@@ -138,10 +139,19 @@ pub fn check(
             // Skills on their way: the worker assigns them all once they are synced.
             continue;
         }
-        let applied = match &record.applied {
-            Some(Applied::User(a)) => a.routing.clone(),
-            _ => Routing::default(),
+        // What gcsync made, and what a step stopped short of its outcome was adding (those
+        // the user holds are gcsync's: README "Crash-consistent assignments").
+        let (mut applied, adding) = match &record.applied {
+            Some(Applied::User(a)) => (a.routing.clone(), a.adding.clone()),
+            _ => Default::default(),
         };
+        let made = |a: &BTreeMap<String, u8>, b: &BTreeMap<String, u8>| {
+            a.iter().chain(b).map(|(k, v)| (k.clone(), *v)).collect()
+        };
+        let (made_s, made_l) = (
+            made(&applied.skills, &adding.skills),
+            made(&applied.languages, &adding.languages),
+        );
         done.users += 1;
         let empty_is_missing = settings.full_sync.expand_empty_is_missing;
         let read_one = |cat, got: &Option<BTreeMap<String, f64>>, w, a| {
@@ -152,30 +162,28 @@ pub fn check(
             }
         };
         let fail = |e| format!("reading the assignments of user {} failed: {e}", user.id);
-        let (skills, s_read) = read_one(
-            Category::Skill,
-            &x.skills,
-            &want.routing.skills,
-            &applied.skills,
-        )
-        .map_err(fail)?;
+        let (skills, s_read) =
+            read_one(Category::Skill, &x.skills, &want.routing.skills, &made_s).map_err(fail)?;
         let (languages, l_read) = read_one(
             Category::Language,
             &x.languages,
             &want.routing.languages,
-            &applied.languages,
+            &made_l,
         )
         .map_err(fail)?;
+        settle_read(&mut applied.skills, &adding.skills, Some(&skills));
+        settle_read(&mut applied.languages, &adding.languages, Some(&languages));
         done.fallback_reads += usize::from(s_read || l_read);
         let (s_ops, l_ops) = plan_user(&want.routing, &applied, &skills, &languages);
         if s_ops.is_empty() && l_ops.is_empty() {
-            if applied != want.routing {
+            if applied != want.routing || !adding.is_empty() {
                 // The org holds what gcsync wants (e.g. a user re-linked after a lost data
                 // directory): remember those as gcsync's, so a later CIC removal removes them.
                 let routing = want.routing.clone();
                 let r = shared.objects.update(&key, |r| {
                     if let Some(Applied::User(a)) = &mut r.applied {
                         a.routing = routing;
+                        a.adding = Routing::default();
                     }
                 });
                 shared.persist(RowWrite {
@@ -200,6 +208,13 @@ pub fn check(
                 .unwrap_or_else(|| g.to_string())
         };
         let result = (|| -> Result<(), SyncError> {
+            let planned = |want, owned, ops| Planned { want, owned, ops };
+            record_additions(
+                shared,
+                &key,
+                planned(&want.routing.skills, &applied.skills, &s_ops),
+                planned(&want.routing.languages, &applied.languages, &l_ops),
+            )?;
             let both = [
                 (
                     Category::Skill,
@@ -227,6 +242,9 @@ pub fn check(
         let r = shared.objects.update(&key, |r| {
             if let Some(Applied::User(a)) = &mut r.applied {
                 a.routing = now;
+                if result.is_ok() {
+                    a.adding = Routing::default();
+                }
             }
             r.status.warnings.extend(warnings);
         });

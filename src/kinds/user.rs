@@ -19,7 +19,7 @@ pub struct UserKind;
 /// returned then (the version and the contacts gcsync leaves alone), so that the next update is
 /// one PATCH with no read first, and the skill and language assignments gcsync made (by Genesys
 /// id; README "Effective skills"). Stored as one JSON object: the desired user's fields, plus
-/// `known`, `skills` and `languages` when there are any (rows written before them read with
+/// `known`, `skills`, `languages` and `adding` when there are any (rows written before them read with
 /// none: their next update reads the user first), and `external_id`, the authority under which
 /// the CIC id is recorded on the Genesys user once that is done (README "Ownership in the
 /// org": one call per created or adopted user, never repeated, so it is remembered here).
@@ -35,6 +35,11 @@ pub struct AppliedUser {
     /// The assignments gcsync made.
     #[serde(flatten)]
     pub routing: crate::assignments::Routing,
+    /// The assignments gcsync is about to make (recorded durably before the write: README
+    /// "Crash-consistent assignments"): after a crash before the outcome's commit, those the
+    /// user holds are taken as gcsync's; cleared with the outcome.
+    #[serde(default, skip_serializing_if = "crate::assignments::Routing::is_empty")]
+    pub adding: crate::assignments::Routing,
     /// The authority under which the CIC id is recorded on this Genesys user as its external
     /// identifier (`None`: not recorded, or not known to be).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -58,6 +63,8 @@ struct AppliedUserRow {
     languages: std::collections::BTreeMap<String, u8>,
     #[serde(default)]
     external_id: Option<String>,
+    #[serde(default)]
+    adding: crate::assignments::Routing,
 }
 
 impl From<AppliedUserRow> for AppliedUser {
@@ -73,6 +80,7 @@ impl From<AppliedUserRow> for AppliedUser {
                 skills: r.skills,
                 languages: r.languages,
             },
+            adding: r.adding,
             external_id: r.external_id,
         }
     }
@@ -87,6 +95,7 @@ impl From<DesiredUser> for AppliedUser {
             desired,
             known: None,
             routing: Default::default(),
+            adding: Default::default(),
             external_id: None,
         }
     }
@@ -116,6 +125,7 @@ impl Kind for UserKind {
         if let Some(m) = v.as_object_mut() {
             m.remove("known");
             m.remove("external_id");
+            m.remove("adding");
         }
         v
     }
@@ -158,13 +168,18 @@ mod tests {
                 skills: [("s-1".to_string(), 3)].into(),
                 languages: [("l-1".to_string(), 5)].into(),
             },
+            adding: crate::assignments::Routing {
+                skills: [("s-2".to_string(), 1)].into(),
+                languages: Default::default(),
+            },
             external_id: Some("gcsync".into()),
         };
         let json = serde_json::to_string(&full).unwrap();
         assert!(
             json.contains("\"skills\"")
                 && json.contains("\"known\"")
-                && json.contains("\"external_id\""),
+                && json.contains("\"external_id\"")
+                && json.contains("\"adding\":{\"skills\":{\"s-2\":1}}"),
             "{json}"
         );
         assert_eq!(serde_json::from_str::<AppliedUser>(&json).unwrap(), full);
@@ -174,6 +189,7 @@ mod tests {
         assert_eq!(read.desired.name, "Jo");
         assert_eq!((read.known, read.routing.is_empty()), (None, true));
         assert_eq!(read.external_id, None);
+        assert!(read.adding.is_empty());
         assert!(serde_json::from_str::<AppliedUser>(r#"{"name":"Jo"}"#).is_err());
     }
 }

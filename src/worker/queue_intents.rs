@@ -72,6 +72,17 @@ fn persist_ahead(
 ) -> Result<(), SyncError> {
     let mut row = shared.objects.update(key, change);
     row.source = prior;
+    write_ahead(shared, key, row, what)
+}
+
+/// Writes `row`, recorded ahead of a write to Genesys Cloud, durably; a failure is transient
+/// ("cannot record `what` …; will retry"). Shared with `worker/assign_intents.rs`.
+pub(super) fn write_ahead(
+    shared: &Shared,
+    key: &ObjectKey,
+    row: Record,
+    what: &str,
+) -> Result<(), SyncError> {
     let write = RowWrite {
         key: key.clone(),
         record: Some(row),

@@ -6,7 +6,7 @@
 //! way the user's warnings name the skill and it is queued again the moment the skill is synced.
 
 use super::item_faults::ItemFaults;
-use super::{Outcome, Worker};
+use super::{record_additions, settle_read, Outcome, Planned, Worker};
 use crate::assignments::{bulk_max, plan_languages, plan_skills, skills_need_read, Ops};
 use crate::batch::run_bulk;
 use crate::cic::CicUser;
@@ -111,8 +111,10 @@ impl Worker {
         else {
             return Outcome::Done(true);
         };
-        let applied = match &record.applied {
-            Some(Applied::User(a)) => a.routing.clone(),
+        // The assignments gcsync made, and those an earlier step was making when it stopped
+        // short of its outcome (a crash, a failure): settled against what the user holds.
+        let (applied, adding) = match &record.applied {
+            Some(Applied::User(a)) => (a.routing.clone(), a.adding.clone()),
             _ => Default::default(),
         };
         let want = desired_routing(&self.shared, user, &self.settings);
@@ -160,7 +162,7 @@ impl Worker {
             self.update(key, |r| r.status.warnings = warnings);
             return Outcome::Done(true);
         }
-        if !force && want.routing == applied {
+        if !force && want.routing == applied && adding.is_empty() {
             log::debug!(
                 "user {}: skills and languages unchanged; no API call",
                 key.id
@@ -169,7 +171,7 @@ impl Worker {
             self.again_if_outdated(key, &want);
             return Outcome::Done(true);
         }
-        let shared = self.shared.clone();
+        let (shared, intents) = (self.shared.clone(), self.shared.clone());
         let name = move |gid: &str| {
             shared
                 .objects
@@ -178,50 +180,48 @@ impl Worker {
         };
         let mut now = applied.clone();
         let result = self.with_ctx(|ctx| {
-            // A forced check reads what Genesys holds, for the categories the user has at all.
-            let any = |w: &BTreeMap<String, u8>, a: &BTreeMap<String, u8>| {
-                force && !(w.is_empty() && a.is_empty())
-            };
-            let read = any(&want.routing.skills, &applied.skills)
-                || skills_need_read(&want.routing.skills, &applied.skills);
-            let actual = match read {
+            // A forced check reads what Genesys holds, for the categories the user has at all;
+            // so do additions recorded by a step that stopped short of its outcome.
+            let read =
+                |w: &BTreeMap<String, u8>, a: &BTreeMap<String, u8>, adding: &BTreeMap<_, _>| {
+                    (force && !(w.is_empty() && a.is_empty())) || !adding.is_empty()
+                };
+            let (want_s, want_l) = (&want.routing.skills, &want.routing.languages);
+            let actual_s = match read(want_s, &applied.skills, &adding.skills)
+                || skills_need_read(want_s, &applied.skills)
+            {
                 true => Some(api::user_assignments(ctx.client, Category::Skill, &gid)?),
                 false => None,
             };
-            let max = bulk_max();
-            let ops = plan_skills(&want.routing.skills, &applied.skills, actual.as_ref(), max);
-            let (cat, want_s) = (Category::Skill, &want.routing.skills);
-            execute(
-                ctx,
-                cat,
-                &gid,
-                &ops,
-                want_s,
-                &mut now.skills,
-                &mut warnings,
-                &name,
-            )?;
-            let actual = match any(&want.routing.languages, &applied.languages) {
+            let actual_l = match read(want_l, &applied.languages, &adding.languages) {
                 true => Some(api::user_assignments(ctx.client, Category::Language, &gid)?),
                 false => None,
             };
-            let want_l = &want.routing.languages;
-            let ops = plan_languages(want_l, &applied.languages, actual.as_ref());
-            let cat = Category::Language;
-            execute(
-                ctx,
-                cat,
-                &gid,
-                &ops,
-                want_l,
-                &mut now.languages,
-                &mut warnings,
-                &name,
-            )
+            settle_read(&mut now.skills, &adding.skills, actual_s.as_ref());
+            settle_read(&mut now.languages, &adding.languages, actual_l.as_ref());
+            let ops_s = plan_skills(want_s, &now.skills, actual_s.as_ref(), bulk_max());
+            let ops_l = plan_languages(want_l, &now.languages, actual_l.as_ref());
+            // One durable record of both categories' additions before the first write.
+            let planned = |want, owned, ops| Planned { want, owned, ops };
+            record_additions(
+                &intents,
+                key,
+                planned(want_s, &now.skills, &ops_s),
+                planned(want_l, &now.languages, &ops_l),
+            )?;
+            let (n, w) = (&mut now.skills, &mut warnings);
+            execute(ctx, Category::Skill, &gid, &ops_s, want_s, n, w, &name)?;
+            let (n, w) = (&mut now.languages, &mut warnings);
+            execute(ctx, Category::Language, &gid, &ops_l, want_l, n, w, &name)
         });
         self.update(key, |r| {
             if let Some(Applied::User(a)) = &mut r.applied {
                 a.routing = now;
+                // The outcome settles what was being added; after a failure the next step
+                // reads the user to tell (what was answered is in `now` already).
+                if result.is_ok() {
+                    a.adding = Default::default();
+                }
             }
             r.status.warnings = warnings;
         });

@@ -40,11 +40,11 @@ impl Worker {
             // or was restored (Genesys keeps none across a soft delete): then none are.
             // So does the external id recorded on it (re-recorded after a restore: whether
             // Genesys keeps it across a soft delete is UNCONFIRMED).
-            let (routing, mut external_id) = match r.applied.take() {
+            let ((routing, adding), mut external_id) = match r.applied.take() {
                 Some(Applied::User(a))
                     if !done.restored && r.status.genesys_id.as_deref() == Some(gid.as_str()) =>
                 {
-                    (a.routing, a.external_id)
+                    ((a.routing, a.adding), a.external_id)
                 }
                 _ => Default::default(),
             };
@@ -55,6 +55,7 @@ impl Worker {
                 desired: applied,
                 known: Some(done.known),
                 routing,
+                adding,
                 external_id,
             }));
             r.origin = Some(origin);
@@ -331,6 +332,7 @@ impl Worker {
                             desired: a.desired,
                             known: None,
                             routing: a.routing,
+                            adding: a.adding,
                             external_id: a.external_id,
                         })),
                         _ => None,

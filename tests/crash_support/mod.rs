@@ -82,6 +82,19 @@ pub fn child_start(url: &str, dir: &str) {
     assert_eq!(init(), GcsyncResult::Ok, "child init: {}", last_error());
 }
 
+/// The start of a child that makes a write Genesys applies but answers with an error just
+/// before its kill: the settings from the parent, advanced objects on, and `max_retries` 0 (a
+/// failed write is not sent again by the client: the worker's next attempt, a second later, is
+/// the only retry, and the kill comes before it); then `gcsync_init`.
+pub fn child_start_no_retries() {
+    let url = std::env::var("GCSYNC_CRASH_URL").unwrap();
+    let dir = std::env::var("GCSYNC_CRASH_DIR").unwrap();
+    child_settings(&url, &dir);
+    set("sync_advanced_platform_objects", "true");
+    set("max_retries", "0");
+    assert_eq!(init(), GcsyncResult::Ok, "child init: {}", last_error());
+}
+
 /// Waits until everything accepted so far has reached a final state, or `SETTLE` passes.
 pub fn settle() -> bool {
     gcsync::ffi::gcsync_wait_settled(SETTLE.as_millis() as u32) == GcsyncResult::Ok
@@ -92,6 +105,19 @@ pub fn print_log_tail() {
     for line in &logs[logs.len().saturating_sub(40)..] {
         eprintln!("child log: {line}");
     }
+}
+
+/// The end of a restarted child: waits until everything settled, reports it (`SETTLED`) and
+/// `status()` (`STATUS`), waits for the parent to close its stdin, then checks the log for
+/// secrets and shuts down (`EXITED`).
+pub fn report_settled_and_exit(status: impl Fn() -> serde_json::Value) {
+    say(&format!("SETTLED {}", settle()));
+    say(&format!("STATUS {}", status()));
+    for _ in std::io::stdin().lock().lines() {}
+    print_log_tail();
+    assert_no_secrets();
+    assert_eq!(gcsync::ffi::gcsync_shutdown(5_000), GcsyncResult::Ok);
+    say("EXITED");
 }
 
 /// Sleeps until killed.
