@@ -255,7 +255,12 @@ pub fn run(mut db: Db, shared: Arc<Shared>, rx: Receiver<Msg>) {
                 for a in batch.acks {
                     let _ = a.send(Ok(()));
                 }
-                batch.intake.clear(shared.queue.has_unsaved());
+                // Room kept for a flood is let go once nothing waits.
+                let more = shared.queue.has_unsaved();
+                batch.intake.clear(more);
+                if !more {
+                    shared.queue.release_unsaved_room();
+                }
                 spare = batch.intake;
                 if let Some(e) = last_error.take() {
                     log::info!("saving to the data directory works again");
