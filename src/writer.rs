@@ -235,8 +235,7 @@ pub fn run(mut db: Db, shared: Arc<Shared>, rx: Receiver<Msg>) {
                 Msg::Stop => stopping = true,
             }
         }
-        let (intake, upto) = shared.queue.take_unsaved();
-        batch.intake.extend(intake);
+        let upto = shared.queue.take_unsaved_into(&mut batch.intake);
         batch.upto = batch.upto.max(upto);
         if batch.is_empty() && !stopping {
             shared.durability.set(batch.upto, None);

@@ -52,6 +52,27 @@ impl WorkQueue {
         drop((old, old_spare));
     }
 
+    /// [`WorkQueue::take_unsaved`] into the writer's `intake`: each change is encoded as it is
+    /// drained, with no list of the taken changes in between, then the taken ones are put in
+    /// order. Returns the sequence number up to which everything accepted is taken.
+    pub fn take_unsaved_into(&self, intake: &mut crate::store::Intake) -> u64 {
+        let mut spare = self.spare_unsaved.lock().unwrap_or_else(|p| p.into_inner());
+        let mut g = self.lock();
+        std::mem::swap(&mut g.unsaved, &mut *spare);
+        let upto = g.seq;
+        drop(g);
+        let (from, n) = (intake.encoded(), spare.len());
+        for (key, (seq, change)) in spare.drain() {
+            intake.push(key, seq, change);
+        }
+        if spare.capacity() > 4 * n.max(1024) {
+            spare.shrink_to(n);
+        }
+        drop(spare);
+        intake.sort_from(from);
+        upto
+    }
+
     /// Whether accepted changes wait for the writer.
     pub fn has_unsaved(&self) -> bool {
         !self.lock().unsaved.is_empty()
@@ -110,5 +131,33 @@ mod tests {
         assert_eq!(q.spare_unsaved.lock().unwrap().capacity(), 0);
         assert_eq!(q.lock().unsaved.capacity(), 0);
         assert!(!q.has_unsaved());
+    }
+
+    #[test]
+    fn the_writer_s_take_encodes_every_waiting_change_once_oldest_first() {
+        let q = WorkQueue::new(100, 0);
+        for (id, name) in [("c", "1"), ("a", "1"), ("b", "1"), ("c", "2"), ("a", "2")] {
+            q.enqueue(ObjectKey::user(id), user(id, name), Priority::Normal)
+                .unwrap();
+        }
+        let mut intake = crate::store::Intake::default();
+        assert_eq!(q.take_unsaved_into(&mut intake), 5);
+        let rows: Vec<(String, u64)> = intake.rows().map(|(k, s, _)| (k.id.clone(), s)).collect();
+        let want = [("b", 3), ("c", 4), ("a", 5)].map(|(k, s)| (k.to_string(), s));
+        assert_eq!(rows, want, "one per object, the latest, oldest first");
+        let text = intake.rows().last().unwrap().2;
+        assert!(std::str::from_utf8(text)
+            .unwrap()
+            .contains(r#""display_name":"2""#));
+        // A later take appends after what a failed commit kept.
+        q.enqueue(ObjectKey::user("d"), user("d", "1"), Priority::Normal)
+            .unwrap();
+        assert_eq!(q.take_unsaved_into(&mut intake), 6);
+        assert_eq!(
+            intake.rows().map(|(_, s, _)| s).collect::<Vec<_>>(),
+            [3, 4, 5, 6]
+        );
+        assert_eq!(q.take_unsaved_into(&mut intake), 6);
+        assert_eq!(intake.len(), 4, "nothing taken twice");
     }
 }

@@ -17,9 +17,8 @@ use std::sync::Arc;
 /// Accepted changes encoded for the store, oldest first (see the module doc).
 #[derive(Default)]
 pub struct Intake {
-    /// Key, sequence number and where the change's text ends in `text` (it starts where the
-    /// previous one ends).
-    rows: Vec<(ObjectKey, u64, usize)>,
+    /// Key, sequence number and where the change's text lies in `text`.
+    rows: Vec<(ObjectKey, u64, std::ops::Range<usize>)>,
     text: Vec<u8>,
     /// Changes whose encoding failed, kept decoded: the commit encodes them again and fails
     /// with the error, so they are retried and never dropped.
@@ -39,7 +38,7 @@ impl Intake {
     pub fn push(&mut self, key: ObjectKey, seq: u64, change: Arc<Change>) {
         let start = self.text.len();
         match codec::encode_change_into(&change, &mut self.text) {
-            Ok(()) => self.rows.push((key, seq, self.text.len())),
+            Ok(()) => self.rows.push((key, seq, start..self.text.len())),
             Err(_) => {
                 self.text.truncate(start);
                 self.unencodable.push((key, seq, change));
@@ -57,14 +56,23 @@ impl Intake {
         self.rows.len() + self.unencodable.len()
     }
 
-    /// Every change's key, sequence number and stored text, oldest first.
-    pub(super) fn rows(&self) -> impl Iterator<Item = (&ObjectKey, u64, &[u8])> {
-        let mut start = 0;
-        self.rows.iter().map(move |(key, seq, end)| {
-            let text = &self.text[start..*end];
-            start = *end;
-            (key, *seq, text)
-        })
+    /// How many changes are encoded (a mark for [`Intake::sort_from`]).
+    pub fn encoded(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Puts the changes encoded since there were `from` in order, oldest first (the ones before
+    /// are older: they were taken earlier).
+    pub fn sort_from(&mut self, from: usize) {
+        self.rows[from..].sort_unstable_by_key(|(_, seq, _)| *seq);
+        self.unencodable.sort_unstable_by_key(|(_, seq, _)| *seq);
+    }
+
+    /// Every change's key, sequence number and stored text, in the order pushed.
+    pub fn rows(&self) -> impl Iterator<Item = (&ObjectKey, u64, &[u8])> {
+        self.rows
+            .iter()
+            .map(|(key, seq, at)| (key, *seq, &self.text[at.clone()]))
     }
 
     /// The changes whose encoding failed.
