@@ -1,5 +1,6 @@
 //! The writer thread: the only one that writes the database. It group-commits what the hooks
-//! accepted (taking the queue's unsaved changes whole, oldest first) together with the workers'
+//! accepted (taking the queue's unsaved changes whole, oldest first, encoded as they are taken:
+//! `store/intake.rs`) together with the workers'
 //! outcomes, in one transaction per batch. Accepted changes are committed as soon as the writer
 //! is free (those accepted during a commit go into the next one: durable within two commits);
 //! outcomes alone wait at most [`OUTCOME_GATHER`], unless an accepted change or a message
