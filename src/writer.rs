@@ -1,5 +1,6 @@
 //! The writer thread: the only one that writes the database. It group-commits what the hooks
-//! accepted (taking the queue's unsaved changes whole, oldest first) together with the workers'
+//! accepted (taking the queue's unsaved changes whole, oldest first, encoded as they are taken:
+//! `store/intake.rs`) together with the workers'
 //! outcomes, in one transaction per batch. Accepted changes are committed as soon as the writer
 //! is free (those accepted during a commit go into the next one: durable within two commits);
 //! outcomes alone wait at most [`OUTCOME_GATHER`], unless an accepted change or a message
@@ -11,9 +12,8 @@
 use crate::audit::AuditEntry;
 use crate::clock::unix_now;
 use crate::engine::Shared;
-use crate::queue::Unsaved;
 use crate::result::{Failure, GcsyncResult};
-use crate::store::{Db, Extra, Retention, RowWrite};
+use crate::store::{Db, Extra, Intake, Retention, RowWrite};
 use crossbeam_channel::{Receiver, Sender};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -92,7 +92,9 @@ impl Durability {
 
 #[derive(Default)]
 struct Batch {
-    intake: Vec<Unsaved>,
+    /// Accepted changes, encoded as they are taken (the decoded changes are let go at once:
+    /// `store/intake.rs`).
+    intake: Intake,
     rows: Vec<RowWrite>,
     acks: Vec<Sender<Result<(), Failure>>>,
     upto: u64,
@@ -167,6 +169,8 @@ pub fn run(mut db: Db, shared: Arc<Shared>, rx: Receiver<Msg>) {
     let wake = shared.queue.writer_wakeups();
     let urgent = shared.urgent_wakeups();
     let mut carry: Option<Batch> = None;
+    // The intake's buffer, reused from batch to batch.
+    let mut spare = Intake::default();
     let mut last_error: Option<String> = None;
     let mut stopping = false;
     let mut failures_after_stop = 0;
@@ -187,7 +191,10 @@ pub fn run(mut db: Db, shared: Arc<Shared>, rx: Receiver<Msg>) {
             }
         };
         let retrying = carry.is_some();
-        let mut batch = carry.take().unwrap_or_default();
+        let mut batch = carry.take().unwrap_or_else(|| Batch {
+            intake: std::mem::take(&mut spare),
+            ..Batch::default()
+        });
         let msgs: Vec<Msg> = first.into_iter().collect();
         if !retrying && !stopping && !msgs.iter().any(Msg::is_urgent) && !shared.queue.has_unsaved()
         {
@@ -229,11 +236,11 @@ pub fn run(mut db: Db, shared: Arc<Shared>, rx: Receiver<Msg>) {
                 Msg::Stop => stopping = true,
             }
         }
-        let (intake, upto) = shared.queue.take_unsaved();
-        batch.intake.extend(intake);
+        let upto = shared.queue.take_unsaved_into(&mut batch.intake);
         batch.upto = batch.upto.max(upto);
         if batch.is_empty() && !stopping {
             shared.durability.set(batch.upto, None);
+            spare = batch.intake;
             continue;
         }
         // API counts ride along with a batch that writes anyway (and the last one at stop).
@@ -248,6 +255,13 @@ pub fn run(mut db: Db, shared: Arc<Shared>, rx: Receiver<Msg>) {
                 for a in batch.acks {
                     let _ = a.send(Ok(()));
                 }
+                // Room kept for a flood is let go once nothing waits.
+                let more = shared.queue.has_unsaved();
+                batch.intake.clear(more);
+                if !more {
+                    shared.queue.release_unsaved_room();
+                }
+                spare = batch.intake;
                 if let Some(e) = last_error.take() {
                     log::info!("saving to the data directory works again");
                     shared.metrics.clear_last_error_text(&e);

@@ -153,6 +153,13 @@ macro_rules! kinds {
                 }
             }
 
+            /// [`CicObject::encode`] appended to `out` (no allocation of its own).
+            pub fn encode_into(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+                match self {
+                    $(CicObject::$variant(c) => serde_json::to_writer(out, c),)*
+                }
+            }
+
             /// Whether [`CicObject::encode`] writes exactly `text`: compared while it is
             /// written, allocating nothing, and stopping at the first difference.
             pub fn encodes_as(&self, text: &[u8]) -> bool {

@@ -156,6 +156,24 @@ pub fn encode_change(change: &Change) -> serde_json::Result<String> {
     }
 }
 
+/// [`encode_change`] appended to `out`: the writer encodes a batch's accepted changes into one
+/// reused buffer.
+pub fn encode_change_into(change: &Change, out: &mut Vec<u8>) -> serde_json::Result<()> {
+    match change {
+        Change::Upsert { object, force } => {
+            out.extend_from_slice(b"{\"upsert\":");
+            object.encode_into(out)?;
+            let tail: &[u8] = match force {
+                true => b",\"force\":true}",
+                false => b",\"force\":false}",
+            };
+            out.extend_from_slice(tail);
+        }
+        Change::Remove => out.extend_from_slice(b"\"remove\""),
+    }
+    Ok(())
+}
+
 /// Reads [`encode_change`]'s form, and the user-only form of schema version 2
 /// (`{"UpsertUser":{"user":..,"force":..}}` / `"RemoveUser"`).
 pub fn decode_change(kind: GcsyncObjectKind, text: &str) -> Result<Change, String> {

@@ -232,7 +232,7 @@ mod tests {
             now,
             ..Extra::default()
         };
-        db.commit_with(&[], &[], &extra).unwrap();
+        db.commit_with(&Default::default(), &[], &extra).unwrap();
     }
 
     const DAY: u64 = 86_400;
@@ -332,7 +332,7 @@ mod tests {
                 meta: vec![("monthly_api_allowance", Some("5000".into()))],
                 ..Extra::default()
             };
-            db.commit_with(&[], &[], &extra).unwrap();
+            db.commit_with(&Default::default(), &[], &extra).unwrap();
             assert!(loaded.month_calls.0 == month);
         }
         let (db, loaded) = Db::open(dir.path()).unwrap();

@@ -11,10 +11,12 @@
 //! [`GcsyncResult::StorageLocked`].
 
 mod codec;
+mod intake;
 mod journal;
 mod migrate;
 mod schema;
 
+pub use intake::Intake;
 pub use journal::{Extra, Retention};
 pub use schema::SCHEMA_VERSION;
 
@@ -245,14 +247,15 @@ impl Db {
     /// Writes one batch in one transaction: accepted changes first, then object rows (each
     /// clearing the change it completes unless a newer one replaced it).
     pub fn commit(&mut self, intake: &[Unsaved], rows: &[RowWrite]) -> Result<(), Failure> {
-        self.commit_with(intake, rows, &Extra::default())
+        let intake = Intake::from(intake.to_vec());
+        self.commit_with(&intake, rows, &Extra::default())
     }
 
     /// [`Db::commit`] with the journal in the same transaction: audit entries, API usage
     /// counts, `meta` rows, and trimming by the retention given.
     pub fn commit_with(
         &mut self,
-        intake: &[Unsaved],
+        intake: &Intake,
         rows: &[RowWrite],
         extra: &Extra,
     ) -> Result<(), Failure> {
@@ -269,7 +272,13 @@ impl Db {
                      WHERE excluded.change_seq > coalesce(objects.change_seq, -1)",
                 )
                 .map_err(fail)?;
-            for (key, seq, change) in intake {
+            for (key, seq, text) in intake.rows() {
+                let json = std::str::from_utf8(text)
+                    .map_err(|e| storage("cannot encode a change for", &path, e))?;
+                put.execute(params![key.kind.name(), key.id, json, seq as i64])
+                    .map_err(fail)?;
+            }
+            for (key, seq, change) in intake.unencodable() {
                 let json = codec::encode_change(change)
                     .map_err(|e| storage("cannot encode a change for", &path, e))?;
                 put.execute(params![key.kind.name(), key.id, json, *seq as i64])

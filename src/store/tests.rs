@@ -331,7 +331,7 @@ fn an_intent_recorded_ahead_never_overwrites_an_outcome_committed_before_it() {
             ],
             ..Extra::default()
         };
-        db.commit_with(&[], &[], &extra).unwrap();
+        db.commit_with(&Default::default(), &[], &extra).unwrap();
     }
     let (_db, loaded) = Db::open(dir.path()).unwrap();
     let r = &row(&loaded, &b);
