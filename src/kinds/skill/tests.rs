@@ -149,6 +149,29 @@ fn members_of_a_version_replaced_before_it_was_processed_are_handed_to_the_worke
     assert!(take_superseded_grantees(&sh, &w).is_empty());
 }
 
+#[test]
+fn members_of_a_version_given_up_are_handed_to_the_worker() {
+    let sh = shared();
+    let wg = |members: &str, skills: &str| {
+        let json = format!(r#"{{"id":"W","members":[{members}],"skills":[{skills}]}}"#);
+        CicObject::parse(GcsyncObjectKind::Workgroup, &json).unwrap()
+    };
+    let w = ObjectKey {
+        kind: GcsyncObjectKind::Workgroup,
+        id: "W".into(),
+    };
+    let k = r#"{"id":"K","proficiency":50}"#;
+    // A version granting nothing hands nobody over.
+    grants_given_up(&sh, &w, &wg(r#""ann""#, ""));
+    assert!(take_superseded_grantees(&sh, &w).is_empty());
+    grants_given_up(&sh, &w, &wg(r#""ann","bob""#, k));
+    assert_eq!(take_superseded_grantees(&sh, &w), ["ann", "bob"]);
+    // Another kind grants nothing.
+    let user = ObjectKey::user("ann");
+    grants_given_up(&sh, &user, &wg(r#""cat""#, k));
+    assert!(take_superseded_grantees(&sh, &user).is_empty());
+}
+
 fn sr(id: &str, p: i64) -> SkillRef {
     SkillRef {
         id: id.into(),
