@@ -308,6 +308,9 @@ fn random_kills_during_a_busy_stream_of_every_kind_lose_nothing() {
     if !settled {
         problems.push("the last host did not settle".into());
     }
+    if !problems.is_empty() {
+        stream_support::diagnose(&emu, dir.path(), &ops, &mut problems);
+    }
     stream_support::assert_none(
         &format!(
             "{done} kill(s) during a stream of {} ops (seed {seed})",

@@ -7,7 +7,7 @@ mod common;
 
 use common::skills::*;
 use common::*;
-use gcsync::object::GcsyncObjectKind::Skill;
+use gcsync::object::GcsyncObjectKind::{Skill, Workgroup};
 use gcsync::result::GcsyncResult;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -15,6 +15,7 @@ use std::time::Duration;
 const LANG_BULK: &str = "/api/v2/users/{userId}/routinglanguages/bulk";
 const LANG_ONE: &str = "/api/v2/users/{userId}/routinglanguages/{languageId}";
 const LANGUAGE: &str = "/api/v2/routing/languages/{languageId}";
+const MEMBERS: &str = "/api/v2/routing/queues/{queueId}/members";
 const HELD: Duration = Duration::from_secs(20);
 
 /// Whether the emulator answered a `method` on `route` for the user with this Genesys id.
@@ -156,4 +157,41 @@ fn a_user_given_the_language_as_the_toggle_begins_ends_with_the_new_skill_only()
 #[test]
 fn a_user_given_the_language_as_its_deletion_begins_ends_with_none() {
     a_user_given_the_language_while_it_moves(true);
+}
+
+fn workgroup(members: &[&str], skills: Value) {
+    let j = json!({"id": "W", "members": members, "skills": skills, "wrapup_codes": []});
+    assert_eq!(object_changed(Workgroup, &j.to_string()), GcsyncResult::Ok);
+}
+
+/// A workgroup change given up for a newer one (`worker/give_up.rs`): its step takes it (the
+/// users it affects are queued, and a member's step inherits its skills from it) and then stops
+/// in a read before its first write; the newer change arrives meanwhile, so the step gives the
+/// version up and the record goes back to the version before. That version's members were
+/// given its skills, but neither the version before nor the newer one has them: before the fix
+/// nobody looked at them again (their hook found the version "processed", the worker having
+/// taken it), and ann kept the language for good (`tests/crash_stream.rs`,
+/// `GCSYNC_CRASH_SEED=1796643458571568822`: crU00 kept crK01 of crW02's op 616, which op 617
+/// replaced while the step of 616 read the queue's members).
+#[test]
+fn a_member_given_a_skill_by_a_workgroup_version_given_up_loses_it() {
+    let w = world();
+    skill("Lang", true);
+    user("ann", json!([]));
+    let lang = json!([{"id": "Lang", "proficiency": 30}]);
+    workgroup(&[], lang.clone());
+    wait_idle();
+    let ann = user_gid("ann");
+    let read = w.emu.hold("GET", MEMBERS, false);
+    workgroup(&["ann"], lang.clone());
+    assert!(w.emu.wait_held(read, HELD), "the members never read");
+    eventually("ann given the language", || {
+        answered(&w, "PATCH", LANG_BULK, &ann)
+    });
+    assert_eq!(held(&w, "ann").1, json!({gid("Lang"): 2.0}));
+    workgroup(&[], lang);
+    w.emu.release(read);
+    wait_idle();
+    assert_eq!(held(&w, "ann").1, json!({}), "ann keeps the language");
+    assert_eq!(status_of(Workgroup, "W")["state"], "Synced");
 }

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 mod grants;
 use grants::inherited;
-pub use grants::{grants_accepted, grants_processed, take_superseded_grantees};
+pub use grants::{grants_accepted, grants_given_up, grants_processed, take_superseded_grantees};
 
 /// The skill kind.
 pub struct SkillKind;

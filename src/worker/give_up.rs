@@ -39,7 +39,8 @@ impl Worker {
 
     /// The step gave its object up for a newer change (its client refused a write): no write of
     /// it got through, so the record goes back to what it was (the CIC data last processed, its
-    /// status), keeping what reads learned (the Genesys id). Only when a version-guarded write
+    /// status), keeping what reads learned (the Genesys id); the members of a workgroup version
+    /// given up are queued again with the next one ([`kinds::skill::grants_given_up`]). Only when a version-guarded write
     /// got no answer may Genesys Cloud hold the stale data: the object is then not Synced and
     /// its known version unsure, so the newest change is written even if it equals what was
     /// synced before (a stale version is a conflict and a re-read). A create intent recorded
@@ -59,6 +60,14 @@ impl Worker {
         );
         self.unpost(key, before, posted);
         let maybe_applied = self.hold.maybe_applied();
+        // Users may have inherited skills from the version given up (the table held it):
+        // they are looked at again with the next version.
+        let taken = self.shared.objects.get(key).and_then(|r| r.source);
+        if let (Some(b), Some(given_up)) = (before, taken.as_deref()) {
+            if b.source.as_deref() != Some(given_up) {
+                kinds::skill::grants_given_up(&self.shared, key, given_up);
+            }
+        }
         self.update(key, |r| {
             if let Some(b) = before {
                 let genesys_id = r.status.genesys_id.take();

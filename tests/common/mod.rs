@@ -64,6 +64,18 @@ pub unsafe extern "C" fn log_line(
     if line.contains("caught panic") {
         eprintln!("{line}");
     }
+    // The crash tests' children are killed with their captured log: `GCSYNC_CRASH_KEEP=1` has
+    // them append it to `child.log` in their data directory as it comes (crash_support).
+    if let Ok(path) = std::env::var("GCSYNC_CRASH_CHILD_LOG") {
+        use std::io::Write;
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            let _ = writeln!(f, "{line}");
+        }
+    }
     LOGS.lock().unwrap().push(line);
 }
 

@@ -149,6 +149,9 @@ impl Host {
         for (k, v) in env {
             cmd.env(k, v);
         }
+        if std::env::var("GCSYNC_CRASH_KEEP").is_ok_and(|v| v == "1") {
+            cmd.env("GCSYNC_CRASH_CHILD_LOG", dir.join("child.log"));
+        }
         let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -4,9 +4,12 @@
 #![allow(dead_code)]
 
 pub mod compare;
+pub mod diagnose;
 pub mod plan;
 
 pub use compare::{check_statuses, compare, user_links};
+#[allow(unused_imports)] // used by crash_stream, not by every binary that includes this
+pub use diagnose::diagnose;
 #[allow(unused_imports)]
 pub use plan::{plan, Act, Desired, Kind, Op, Rng, Size};
 

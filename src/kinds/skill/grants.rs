@@ -1,7 +1,7 @@
 //! The skills users inherit from skill-granting objects (workgroups), as CIC last sent them:
 //! an accepted change counts before the worker processes it ([`grants_accepted`],
-//! [`grants_processed`]), and the members of a version replaced unprocessed are handed to the
-//! worker ([`take_superseded_grantees`]).
+//! [`grants_processed`]), and the members of a version replaced unprocessed, or given up by its
+//! step ([`grants_given_up`]), are handed to the worker ([`take_superseded_grantees`]).
 
 use crate::engine::Shared;
 use crate::kinds::CicObject;
@@ -75,17 +75,34 @@ pub fn grants_accepted(shared: &Shared, key: &ObjectKey, object: Option<&CicObje
         if processed {
             return;
         }
-        if let Some((members, skills)) = prev.skill_grants() {
-            if !skills.is_empty() && !members.is_empty() {
-                shared
-                    .superseded_grantees
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .entry(key.clone())
-                    .or_default()
-                    .extend(members.iter().cloned());
-            }
+        hand_over_grantees(shared, key, &prev);
+    }
+}
+
+/// Notes the members of `version` (when it grants skills) for the next step of `key`
+/// ([`take_superseded_grantees`]).
+fn hand_over_grantees(shared: &Shared, key: &ObjectKey, version: &CicObject) {
+    if let Some((members, skills)) = version.skill_grants() {
+        if !skills.is_empty() && !members.is_empty() {
+            shared
+                .superseded_grantees
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .entry(key.clone())
+                .or_default()
+                .extend(members.iter().cloned());
         }
+    }
+}
+
+/// A step took `version` of `key` and gave it up for a newer change (`worker/give_up.rs`):
+/// the object table held it meanwhile, so users may have inherited its skills, yet neither the
+/// version the record goes back to nor the newer one need name them (the hook of the newer
+/// change found it processed: [`grants_accepted`]). Its members are handed to the next step as
+/// a replaced version's are.
+pub fn grants_given_up(shared: &Shared, key: &ObjectKey, version: &CicObject) {
+    if key.kind == GcsyncObjectKind::Workgroup {
+        hand_over_grantees(shared, key, version);
     }
 }
 

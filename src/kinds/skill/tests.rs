@@ -115,18 +115,23 @@ fn accepted_grants_win_until_processed_and_a_stale_note_goes() {
     assert!(sh.accepted_grants.read().unwrap().is_empty());
 }
 
+/// Workgroup W with `members` and `skills` (JSON list items).
+fn wg(members: &str, skills: &str) -> CicObject {
+    let json = format!(r#"{{"id":"W","members":[{members}],"skills":[{skills}]}}"#);
+    CicObject::parse(GcsyncObjectKind::Workgroup, &json).unwrap()
+}
+
+fn w_key() -> ObjectKey {
+    ObjectKey {
+        kind: GcsyncObjectKind::Workgroup,
+        id: "W".into(),
+    }
+}
+
 #[test]
 fn members_of_a_version_replaced_before_it_was_processed_are_handed_to_the_worker() {
     let sh = shared();
-    let wg = |members: &str, skills: &str| {
-        let json = format!(r#"{{"id":"W","members":[{members}],"skills":[{skills}]}}"#);
-        CicObject::parse(GcsyncObjectKind::Workgroup, &json).unwrap()
-    };
-    let w = ObjectKey {
-        kind: GcsyncObjectKind::Workgroup,
-        id: "W".into(),
-    };
-    let k = r#"{"id":"K","proficiency":50}"#;
+    let (w, k) = (w_key(), r#"{"id":"K","proficiency":50}"#);
     // v1 (ann, bob with K) accepted: a user may be given K from it before W is processed.
     grants_accepted(&sh, &w, Some(&wg(r#""ann","bob""#, k)));
     assert!(
@@ -147,6 +152,21 @@ fn members_of_a_version_replaced_before_it_was_processed_are_handed_to_the_worke
     grants_accepted(&sh, &w, Some(&v4));
     grants_accepted(&sh, &w, Some(&wg(r#""fay""#, "")));
     assert!(take_superseded_grantees(&sh, &w).is_empty());
+}
+
+#[test]
+fn members_of_a_version_given_up_are_handed_to_the_worker() {
+    let sh = shared();
+    let (w, k) = (w_key(), r#"{"id":"K","proficiency":50}"#);
+    // A version granting nothing hands nobody over.
+    grants_given_up(&sh, &w, &wg(r#""ann""#, ""));
+    assert!(take_superseded_grantees(&sh, &w).is_empty());
+    grants_given_up(&sh, &w, &wg(r#""ann","bob""#, k));
+    assert_eq!(take_superseded_grantees(&sh, &w), ["ann", "bob"]);
+    // Another kind grants nothing.
+    let user = ObjectKey::user("ann");
+    grants_given_up(&sh, &user, &wg(r#""cat""#, k));
+    assert!(take_superseded_grantees(&sh, &user).is_empty());
 }
 
 fn sr(id: &str, p: i64) -> SkillRef {
