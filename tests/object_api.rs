@@ -22,27 +22,10 @@ fn object_deleted(kind: u32, id: &str) -> GcsyncResult {
 
 fn page(after: Option<&str>, max: u32) -> Result<Value, (GcsyncResult, String)> {
     let (p, n) = after.map_or((std::ptr::null(), 0), |a| (a.as_ptr(), a.len()));
-    let mut need = 0usize;
-    let r = unsafe {
-        gcsync_list_status_page(USER, p.cast(), n, max, std::ptr::null_mut(), 0, &mut need)
-    };
-    if !matches!(r, GcsyncResult::BufferTooSmall | GcsyncResult::Ok) {
-        return Err((r, last_error()));
-    }
-    let mut buf = vec![0u8; need + 1];
-    let r = unsafe {
-        gcsync_list_status_page(
-            USER,
-            p.cast(),
-            n,
-            max,
-            buf.as_mut_ptr().cast(),
-            buf.len(),
-            &mut need,
-        )
-    };
-    assert_eq!(r, GcsyncResult::Ok);
-    Ok(serde_json::from_slice(&buf[..need]).unwrap())
+    let text =
+        read_text(|b, l, o| unsafe { gcsync_list_status_page(USER, p.cast(), n, max, b, l, o) })
+            .map_err(|r| (r, last_error()))?;
+    Ok(serde_json::from_str(&text).unwrap())
 }
 
 #[test]

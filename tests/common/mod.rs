@@ -274,19 +274,34 @@ fn read_json(f: impl Fn(*mut c_char, usize, *mut usize) -> GcsyncResult) -> Valu
 fn try_read_json(
     f: impl Fn(*mut c_char, usize, *mut usize) -> GcsyncResult,
 ) -> Result<Value, GcsyncResult> {
+    let text = read_text(f)?;
+    secrets::record_output(&text);
+    Ok(serde_json::from_str(&text).unwrap())
+}
+
+/// A snprintf-style query's text, read the way a host must: ask for the length, then read
+/// with room for it, and ask again (a few times) when the answer grew in between, as a status
+/// does when its object moves on (seen in CI: Pending, then an Error with a long reason).
+pub fn read_text(
+    f: impl Fn(*mut c_char, usize, *mut usize) -> GcsyncResult,
+) -> Result<String, GcsyncResult> {
     let mut need = 0usize;
-    let r = f(std::ptr::null_mut(), 0, &mut need);
+    let mut r = f(std::ptr::null_mut(), 0, &mut need);
     if !matches!(r, GcsyncResult::BufferTooSmall | GcsyncResult::Ok) {
         return Err(r);
     }
-    let mut buf = vec![0u8; need + 1];
-    let r = f(buf.as_mut_ptr().cast(), buf.len(), &mut need);
-    if r != GcsyncResult::Ok {
-        return Err(r);
+    for _ in 0..8 {
+        let mut buf = vec![0u8; need + 1];
+        r = f(buf.as_mut_ptr().cast(), buf.len(), &mut need);
+        if r == GcsyncResult::Ok {
+            buf.truncate(need);
+            return Ok(String::from_utf8(buf).expect("query output is UTF-8"));
+        }
+        if r != GcsyncResult::BufferTooSmall {
+            break;
+        }
     }
-    let text = std::str::from_utf8(&buf[..need]).expect("query output is UTF-8");
-    secrets::record_output(text);
-    Ok(serde_json::from_str(text).unwrap())
+    Err(r)
 }
 
 pub fn status(id: &str) -> Value {

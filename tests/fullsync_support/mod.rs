@@ -114,19 +114,10 @@ pub fn plan() -> (Value, Vec<Value>) {
 }
 
 fn read(f: impl Fn(*mut c_char, usize, *mut usize) -> GcsyncResult) -> Value {
-    let mut need = 0usize;
-    let r = f(std::ptr::null_mut(), 0, &mut need);
-    assert!(
-        matches!(r, GcsyncResult::BufferTooSmall | GcsyncResult::Ok),
-        "{r:?} {}",
-        last_error()
-    );
-    let mut buf = vec![0u8; need + 1];
-    assert_eq!(
-        f(buf.as_mut_ptr().cast(), buf.len(), &mut need),
-        GcsyncResult::Ok
-    );
-    serde_json::from_slice(&buf[..need]).unwrap()
+    match read_text(f) {
+        Ok(text) => serde_json::from_str(&text).unwrap(),
+        Err(r) => panic!("{r:?} {}", last_error()),
+    }
 }
 
 /// (reads, writes, tokens) in the request log.
