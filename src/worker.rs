@@ -2,7 +2,6 @@
 //! outcome in the object table and hands it to the writer, and survives its own panics.
 
 use crate::cancel::Cancel;
-use crate::clock::{format_utc, unix_now};
 use crate::engine::Shared;
 use crate::genesys::{Client, Lane};
 use crate::kinds::{self, CicObject};
@@ -12,7 +11,6 @@ use crate::objects::Record;
 use crate::queue::{Change, Hold, Pending};
 use crate::settings::Settings;
 use crate::status::SyncState;
-use crate::store::RowWrite;
 use crate::user_sync::{Ctx, SyncError};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
@@ -168,126 +166,6 @@ impl Worker {
         self.report(key, pending, before, outcome);
     }
 
-    /// The outcome of a step that panicked: the object in Error, retried later.
-    fn panicked(&mut self, key: &ObjectKey, pending: &Pending) -> Outcome {
-        Metrics::bump(&self.shared.metrics.worker_panics);
-        log::error!(
-            "internal panic while syncing {} {}; will retry",
-            key.kind.name(),
-            key.id
-        );
-        self.update(key, |r| {
-            r.status.state = SyncState::Error;
-            r.status.reason = Some("internal error in gcsync while syncing; will retry".into());
-        });
-        Outcome::RetryAt(Instant::now() + self.backoff(pending.attempts))
-    }
-
-    /// Records what became of one taken change: the row and its audit entry to the writer, the
-    /// objects that waited for it released, the queue told, the host notified.
-    fn report(
-        &mut self,
-        key: ObjectKey,
-        pending: Pending,
-        before: Option<Record>,
-        outcome: Outcome,
-    ) {
-        let after = self.shared.objects.get(&key);
-        let after_error = after
-            .as_ref()
-            .filter(|a| a.status.state == SyncState::Error)
-            .map(|a| a.status.reason.clone().unwrap_or_default());
-        let audit = crate::audit::outcome(
-            &self.shared,
-            &key,
-            before.as_ref(),
-            after.as_ref(),
-            &self.settings,
-        );
-        let changed = after != before;
-        let done_seq = match outcome {
-            Outcome::Done(_) => Some(pending.seq),
-            _ => None,
-        };
-        // The worker is done with the object: its record goes back to text in the table (a
-        // decoded user is several times its text), and the writer gets the same text.
-        let after = after.map(|r| self.shared.objects.compact(&key, r));
-        if changed || done_seq.is_some() || audit.is_some() {
-            self.shared.persist_audited(
-                RowWrite {
-                    key: key.clone(),
-                    record: after.filter(|_| changed).map(|mut r| {
-                        if done_seq.is_some() {
-                            r.seq = r.seq.max(pending.seq);
-                        }
-                        r
-                    }),
-                    done_seq,
-                },
-                audit,
-            );
-        }
-        let notify = !matches!(outcome, Outcome::Interrupted);
-        // A skill's waiters go once the queue lets go of it, whatever became of it (moved,
-        // deleted, Error): they must not see it in flight again (`worker/skills.rs`).
-        let skill_done = key.kind == GcsyncObjectKind::Skill && matches!(outcome, Outcome::Done(_));
-        if matches!(outcome, Outcome::Done(true)) && !skill_done && self.shared.is_ready(&key) {
-            self.shared.release_waiters(&key);
-        }
-        if let Some(why) = after_error {
-            self.show_error_to_waiters(&key, &why);
-        }
-        if matches!(outcome, Outcome::Done(_)) {
-            self.release_duplicates(&key, before.as_ref());
-        }
-        match outcome {
-            Outcome::Done(synced) => self.shared.queue.finish(&key, synced),
-            Outcome::RetryAt(at) => self.shared.queue.defer(key.clone(), pending, at),
-            Outcome::Interrupted => self.shared.queue.put_back(key.clone(), pending),
-        }
-        if skill_done {
-            self.shared.release_waiters(&key);
-        }
-        if notify {
-            Metrics::bump(&self.shared.metrics.processed);
-            self.shared.touch_last_run();
-            self.shared.host.status_changed(key.kind, &key.id);
-        }
-        self.shared.queue.settled();
-    }
-
-    /// `key` ended in Error: the objects waiting for it say so in their reason ("waiting for
-    /// user jdoe, which is in Error: …"), so a wait is never silent about why it lasts.
-    fn show_error_to_waiters(&mut self, key: &ObjectKey, why: &str) {
-        for w in self.shared.waiting.waiting_for(key) {
-            let reason = format!(
-                "waiting for {} {}, which is in Error: {why}",
-                key.kind.name(),
-                key.id
-            );
-            let still = self.shared.objects.with_status(&w, |s| {
-                s.is_some_and(|s| {
-                    s.state == SyncState::NotSynced && s.reason.as_ref() != Some(&reason)
-                })
-            });
-            if !still {
-                continue;
-            }
-            let record = self.update(&w, |r| r.status.reason = Some(reason));
-            self.shared.persist(RowWrite {
-                key: w.clone(),
-                record: Some(record),
-                done_seq: None,
-            });
-            self.shared.host.status_changed(w.kind, &w.id);
-        }
-    }
-
-    fn backoff(&self, attempts: u32) -> Duration {
-        let base = self.settings.retry_later;
-        (base * 2u32.saturating_pow(attempts.min(16))).min(Duration::from_secs(3600))
-    }
-
     /// Changes an object's record in the table (the writer persists it when the item ends).
     fn update(&self, key: &ObjectKey, f: impl FnOnce(&mut Record)) -> Record {
         self.shared.objects.update(key, f)
@@ -390,68 +268,6 @@ impl Worker {
             }
         }
     }
-
-    /// `key` needs each of `needed` synced first: records the wait (the object is queued again
-    /// when they are) and says so in its status ("waiting for user jdoe"). Returns the outcome
-    /// to give: done, not synced; a wait is not an error the admin must act on.
-    fn wait_for(&mut self, key: &ObjectKey, needed: &[ObjectKey]) -> Outcome {
-        self.shared.waiting.wait(key, needed);
-        let names: Vec<String> = needed
-            .iter()
-            .take(3)
-            .map(|n| format!("{} {}", n.kind.name(), n.id))
-            .collect();
-        let more = needed.len().saturating_sub(3);
-        let reason = match more {
-            0 => format!("waiting for {}", names.join(", ")),
-            n => format!("waiting for {} and {n} more", names.join(", ")),
-        };
-        self.update(key, |r| {
-            r.status.state = SyncState::NotSynced;
-            r.status.reason = Some(reason);
-        });
-        // What became ready between the check and the registration must not be missed.
-        for n in needed {
-            if self.shared.is_ready(n) {
-                self.shared.release_waiters(n);
-            }
-        }
-        Outcome::Done(false)
-    }
-
-    fn failed(&mut self, key: &ObjectKey, e: SyncError, pending: &Pending) -> Outcome {
-        if self.cancel.is_cancelled() || self.hold.yielded() {
-            // Interrupted by shutdown or new settings, or given up for a newer change: not a
-            // real failure, keep the status.
-            return Outcome::Interrupted;
-        }
-        let text = e.to_string();
-        let previous = self.shared.objects.status(key).and_then(|s| s.reason);
-        // A transient failure is one attempt (each is logged); a final one is logged once per
-        // object and reason.
-        if e.is_transient() || previous.as_deref() != Some(text.as_str()) {
-            log::warn!("{} {}: {text}", key.kind.name(), key.id);
-        }
-        self.shared.metrics.set_last_error(Some(key), text.clone());
-        if e.is_transient() {
-            let mut wait = self.backoff(pending.attempts);
-            if let SyncError::Api(crate::genesys::ApiError::RateLimited { retry_after }) = &e {
-                wait = wait.max(*retry_after);
-            }
-            let when = format_utc(unix_now() + wait.as_secs());
-            self.update(key, |r| {
-                r.status.state = SyncState::Error;
-                r.status.reason = Some(format!("{text}; next attempt at {when}"));
-            });
-            Outcome::RetryAt(Instant::now() + wait)
-        } else {
-            self.update(key, |r| {
-                r.status.state = SyncState::Error;
-                r.status.reason = Some(text);
-            });
-            Outcome::Done(false)
-        }
-    }
 }
 
 mod assign_intents;
@@ -459,6 +275,7 @@ mod assign_intents;
 pub(crate) use assign_intents::{record_additions, settle_read, Planned};
 mod duplicates;
 mod external_ids;
+mod failures;
 mod give_up;
 mod item_faults;
 mod presence;
@@ -467,10 +284,12 @@ mod queue_intents;
 /// assignment check uses it too).
 pub(crate) use user_routing::execute as execute_assignments;
 mod queue_steps;
+mod report;
 mod skills;
 mod user_routing;
 mod users;
 mod verify;
+mod waits;
 mod workgroups;
 mod wrapup_codes;
 
