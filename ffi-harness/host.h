@@ -29,8 +29,10 @@
  *   dataset.c    the {"users":[...]} dataset split into one raw buffer per user
  *   callbacks.c  the gcsync_host callbacks, their contract counters, init/shutdown wrappers
  *   library.c    loading the library (all its functions) and the thread-count check
- *   portable.c   the OS services of portable.h: threads, dlopen or LoadLibraryW, thread counting
- *                (/proc/self/task or Toolhelp32), time, the watchdog, the data directory check
+ *   portable_posix.c, portable_win32.c
+ *                the OS services of portable.h (a build compiles one): threads, dlopen or
+ *                LoadLibraryW, thread counting (/proc/self/task or Toolhelp32), time, the
+ *                watchdog, the data directory check
  *   report.c     queries with the snprintf protocol, the status table and overview checks
  *   session.c    demo/stress/lifecycle: sender threads and one full life
  *   abuse.c      abuse mode

@@ -1,5 +1,5 @@
-/* ffi-harness/library.c - loading the library (dlopen or LoadLibraryW, through portable.c) with all its
- * functions, unloading it, and the thread-count check. */
+/* ffi-harness/library.c - loading the library (dlopen or LoadLibraryW, through portable.h) with all
+ * its functions, unloading it, and the thread-count check. */
 #include "host.h"
 
 struct api G; /* all NULL while the library is not loaded */

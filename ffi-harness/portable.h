@@ -1,7 +1,8 @@
 /*
  * ffi-harness/portable.h - the few operating-system services the host needs, behind one small
- * interface with two implementations in portable.c: POSIX (Linux: pthreads, dlopen, /proc) and
- * Win32 (MinGW-w64; run under Wine in CI: _beginthreadex, LoadLibraryW, Toolhelp32, ACLs).
+ * interface with two implementations: portable_posix.c (Linux: pthreads, dlopen, /proc) and
+ * portable_win32.c (MinGW-w64; run under Wine in CI: _beginthreadex, LoadLibraryW, Toolhelp32,
+ * ACLs); a build compiles one of them (Makefile).
  * Everything else in the host is plain C11. Strings are UTF-8 on both; the Win32 side converts to
  * UTF-16 wherever Windows takes a path or a command line.
  */
@@ -17,7 +18,7 @@ typedef void *host_thread;            /* the HANDLE from _beginthreadex */
 typedef unsigned long host_thread_id; /* GetCurrentThreadId() */
 typedef struct {
     void *opaque;
-} host_mutex;                         /* an SRWLOCK (same layout; checked in portable.c) */
+} host_mutex;                         /* an SRWLOCK (same layout; checked in portable_win32.c) */
 #define HOST_MUTEX_INIT { 0 }
 #define LIB_OPEN_NAME "LoadLibraryW"
 #define LIB_CLOSE_NAME "FreeLibrary"

@@ -1,4 +1,4 @@
-/* ffi-harness/util.c - allocation, file reading and string helpers (time: portable.c). */
+/* ffi-harness/util.c - allocation, file reading and string helpers (time: portable_posix.c, portable_win32.c). */
 #include "host.h"
 
 /* ---- small utilities ------------------------------------------------------------------------ */
