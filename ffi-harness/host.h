@@ -36,6 +36,7 @@
  *   report.c     queries with the snprintf protocol, the status table and overview checks
  *   session.c    demo/stress/lifecycle: sender threads and one full life
  *   abuse.c      abuse mode
+ *   abuse_callbacks.c  abuse mode's calls from inside callbacks
  *   storm.c      storm mode
  *
  * Build: see Makefile (-std=c11 -Wall -Wextra -Wpedantic -Werror; Linux -pthread -ldl, Windows MinGW-w64).
@@ -277,12 +278,14 @@ bool send_objects(void);
 /* Prints their status table; checks each accepted one is Synced. */
 void report_objects(bool print);
 
-/* ---- session.c, abuse.c --------------------------------------------------------------------- */
+/* ---- session.c, abuse.c, abuse_callbacks.c -------------------------------------------------- */
 
 /* One full life: load, init, send, wait, report, shutdown, unload, thread check. */
 void session(const char *label, bool stress, bool print);
 void mode_lifecycle(void);
 void mode_abuse(void);
+/* Abuse mode's calls from inside each callback (host and gcsync threads), checked. */
+void abuse_calls_from_callbacks(void);
 void mode_storm(void);
 
 #endif /* GCSYNC_HARNESS_HOST_H */
