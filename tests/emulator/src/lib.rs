@@ -39,6 +39,7 @@ mod server;
 mod skills;
 mod store;
 mod user_expand;
+mod user_fields;
 mod user_presence;
 mod users;
 mod util;
