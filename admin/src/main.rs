@@ -3,6 +3,7 @@
 //! but the report or export file it is asked for.
 
 mod db;
+mod export;
 mod report;
 mod svg;
 mod text;
@@ -161,7 +162,7 @@ fn run(argv: &[String]) -> Result<(), db::Fail> {
             _ => Err(usage("show needs KIND and ID, e.g. show user jdoe")),
         },
         "history" => text::history(&db, &a, now),
-        "export" if a.csv => text::export(&db, &a),
+        "export" if a.csv => export::export(&db, &a),
         "export" => Err(usage("export needs --csv")),
         "report" => match &a.html {
             Some(file) => report::write(&db, file, now),
