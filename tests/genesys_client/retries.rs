@@ -9,40 +9,6 @@ use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-/// IMF-fixdate for a Unix time (test helper, inverse of the client's parser).
-fn imf_fixdate(secs: u64) -> String {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let days = secs / 86_400;
-    let rem = secs % 86_400;
-    let z = days as i64 + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{}, {:02} {} {} {:02}:{:02}:{:02} GMT",
-        DAYS[(days % 7) as usize],
-        d,
-        MONTHS[(m - 1) as usize],
-        y,
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-#[test]
-fn imf_fixdate_helper_is_right() {
-    assert_eq!(imf_fixdate(784_111_777), "Sun, 06 Nov 1994 08:49:37 GMT");
-}
-
 /// One `status` answer with `Retry-After: 1`, then success: the client waits at least ~1 s.
 fn waits_retry_after_once(status: u16, code: &'static str) -> Arc<Metrics> {
     let mock = Mock::new(move |_, i| {
@@ -76,7 +42,7 @@ fn a_429_waits_until_an_http_date() {
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    let date = imf_fixdate(now + 2);
+    let date = gc_emulator::http_date(now + 2);
     let mock = Mock::new(move |_, i| {
         if i == 0 {
             Reply::error(429, "too.many.requests").with("Retry-After", &date)

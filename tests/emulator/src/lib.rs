@@ -52,6 +52,8 @@ pub use holds::HoldId;
 pub use org::LoggedRequest;
 pub use presence::{PresenceConfig, PresenceHook, PresenceWrite};
 pub use users::UserConflict;
+/// IMF-fixdate (RFC 9110) of a Unix time, as the emulator writes `Retry-After` dates.
+pub use util::http_date;
 
 use http::{HttpServer, Reply};
 use serde_json::Value;
