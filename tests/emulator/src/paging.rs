@@ -85,16 +85,7 @@ pub fn listing(all: Vec<Value>, p: Page, path: &str) -> Value {
 
 /// The ISO-8601 UTC time now, as the routing objects' `dateCreated` / `dateModified`.
 pub fn now_iso() -> String {
-    let secs = crate::util::unix_now();
-    let days = secs / 86_400;
-    let rem = secs % 86_400;
-    let (y, m, d) = crate::util::civil_from_days(days as i64);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.000Z",
-        rem / 3600,
-        (rem / 60) % 60,
-        rem % 60
-    )
+    crate::util::iso8601_ms(crate::util::unix_now() as i64 * 1000)
 }
 
 #[cfg(test)]
