@@ -1,4 +1,4 @@
-//! A CONNECT proxy for tests (`tests/tls.rs`, `tests/genesys_client.rs`).
+//! A CONNECT proxy for tests (`tests/tls.rs`, `tests/genesys_client/`).
 
 use std::io::Write;
 use std::net::{TcpListener, TcpStream};
