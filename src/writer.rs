@@ -341,3 +341,6 @@ pub fn run(mut db: Db, shared: Arc<Shared>, rx: Receiver<Msg>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
