@@ -5,35 +5,6 @@ use super::*;
 use crate::kinds::CicObject;
 use crate::object::ObjectKey;
 use crate::queue::{Change, Priority, WorkQueue};
-use crate::settings::Settings;
-
-fn shared(writer: Sender<Msg>) -> Shared {
-    let get = |k: &str| {
-        Some(match k {
-            "api_base_url" | "login_base_url" => "http://127.0.0.1:9".to_string(),
-            "client_id" | "client_secret" => "x".into(),
-            "data_dir" => "/nonexistent/gcsync".into(),
-            _ => return None,
-        })
-    };
-    let host = crate::host::Host(crate::host::GcsyncHost {
-        abi_version: crate::host::GCSYNC_ABI_VERSION,
-        struct_size: std::mem::size_of::<crate::host::GcsyncHost>() as u32,
-        userdata: std::ptr::null_mut(),
-        get_setting: None,
-        log: None,
-        status_changed: None,
-        request_snapshot: None,
-    });
-    Shared::new(
-        WorkQueue::new(10_000, 0),
-        Default::default(),
-        Durability::new(0),
-        host,
-        Settings::load(&get).unwrap(),
-        writer,
-    )
-}
 
 fn user(id: &str) -> Change {
     let json = format!(
@@ -51,7 +22,7 @@ fn an_outcome_behind_a_backlog_of_chunks_is_written_after_its_change() {
     let dir = tempfile::tempdir().unwrap();
     let (db, _) = Db::open(dir.path()).unwrap();
     let (tx, rx) = crossbeam_channel::unbounded();
-    let shared = Arc::new(shared(tx.clone()));
+    let shared = Arc::new(Shared::for_tests(WorkQueue::new(10_000, 0), tx.clone()));
     // 3 000 changes of about 500 bytes: 1.5 MB, at least three chunks.
     let n = 3000;
     for i in 0..n {
