@@ -142,6 +142,9 @@ pub struct WorkQueue {
     wake_writer: (Sender<()>, Receiver<()>),
     nudge: (Sender<()>, Receiver<()>),
     max_pending: usize,
+    /// The writer's emptied set of unsaved changes, swapped in by its next take when everything
+    /// waiting fits in one chunk (only the writer locks it).
+    spare_unsaved: Mutex<unsaved::UnsavedChanges>,
     /// One tripwire per worker slot: shutdown and new settings trip them all (a change of the
     /// object a worker holds does not: it waits until the worker lets go).
     interrupts: Vec<crate::cancel::Cancel>,
@@ -206,6 +209,7 @@ impl WorkQueue {
             wake_writer: bounded(1),
             nudge: bounded(workers.max(1)),
             max_pending,
+            spare_unsaved: Mutex::default(),
             interrupts: (0..workers.max(1))
                 .map(|_| crate::cancel::Cancel::default())
                 .collect(),

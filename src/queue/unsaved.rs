@@ -8,6 +8,10 @@ use crossbeam_channel::Receiver;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+/// The most changes the writer moves under one hold of the queue's lock during a flood (each
+/// costs a hash-map removal: a hook waits for at most that many).
+const PER_TAKE: usize = 32;
+
 /// The accepted changes the writer has not taken yet: one per object (the latest), and the
 /// objects in the order they got their oldest change not taken yet, so the writer takes them
 /// oldest first a chunk at a time and knows up to where everything accepted is taken.
@@ -41,13 +45,15 @@ impl UnsavedChanges {
         self.map.is_empty()
     }
 
-    /// Moves the `n` oldest (at most) to the back of `out`.
-    fn take_oldest(&mut self, n: usize, out: &mut VecDeque<Taken>) {
+    /// Moves the `n` oldest (at most) to the back of `out`; the map's copies of their keys go
+    /// to `keys`, to be freed by the caller once the queue's lock is let go.
+    fn take_oldest(&mut self, n: usize, out: &mut VecDeque<Taken>, keys: &mut Vec<ObjectKey>) {
         for _ in 0..n {
             let Some((first, key)) = self.order.pop_front() else {
                 break;
             };
-            if let Some((seq, change)) = self.map.remove(&key) {
+            if let Some((copy, (seq, change))) = self.map.remove_entry(&key) {
+                keys.push(copy);
                 out.push_back((key, seq, first, change));
             }
         }
@@ -70,37 +76,65 @@ impl WorkQueue {
     /// number up to which everything accepted is taken (this batch or an earlier one).
     pub fn take_unsaved(&self) -> (Vec<Unsaved>, u64) {
         let mut out = VecDeque::new();
-        let mut g = self.lock();
-        let n = g.unsaved.map.len();
-        g.unsaved.take_oldest(n, &mut out);
+        self.take_some(usize::MAX, &mut out);
+        let g = self.lock();
         let upto = g.unsaved.taken_upto(g.seq);
         drop(g);
         let v = out.into_iter().map(|(k, s, _, c)| (k, s, c)).collect();
         (v, upto)
     }
 
+    /// Moves the oldest accepted changes, at most `room`, to the back of `out`. When all that
+    /// wait fit, they are swapped out whole with the writer's emptied spare (the queue's lock is
+    /// held for the swap only) and moved after it is let go; else (a flood) at most
+    /// [`PER_TAKE`] move under the lock.
+    fn take_some(&self, room: usize, out: &mut VecDeque<Taken>) {
+        let mut spare = self.spare_unsaved.lock().unwrap_or_else(|p| p.into_inner());
+        let mut keys = Vec::new();
+        let mut g = self.lock();
+        if g.unsaved.map.len() <= room {
+            std::mem::swap(&mut g.unsaved, &mut *spare);
+            drop(g);
+            let n = spare.map.len();
+            spare.take_oldest(n, out, &mut keys);
+            // Keep room for a burst like this one, not for the largest ever seen.
+            if spare.map.capacity() > 4 * n.max(1024) {
+                spare.map.shrink_to(n);
+                spare.order.shrink_to(n);
+            }
+        } else {
+            g.unsaved.take_oldest(PER_TAKE.min(room), out, &mut keys);
+            drop(g);
+        }
+        drop(spare);
+        drop(keys);
+    }
+
     /// Lets go of the room the map of unsaved changes and its order keep for a burst, when no
     /// change waits (after a flood: about 1 MB at 10 000 objects). The empty ones are freed
     /// after the queue's lock is let go.
     pub fn release_unsaved_room(&self) {
+        let mut spare = self.spare_unsaved.lock().unwrap_or_else(|p| p.into_inner());
+        let old_spare = std::mem::take(&mut *spare);
         let mut g = self.lock();
         let old = match g.unsaved.is_empty() {
             true => std::mem::take(&mut g.unsaved),
             false => Default::default(),
         };
         drop(g);
-        drop(old);
+        drop(spare);
+        drop((old, old_spare));
     }
 
     /// Fills the writer's `intake` up to `bound` with the oldest accepted changes (see
-    /// [`Intake::fill`]): the queue's lock is held to move a few dozen changes at a time,
-    /// each is encoded after it is let go. Oldest first matters for the bytes written: a new
-    /// object's row is numbered (its rowid) in the order the writer inserts it, and the workers
-    /// take objects in the order they were accepted, so rows synced one after the other share
-    /// pages. Returns the sequence number up to which everything accepted is in this batch or
+    /// [`Intake::fill`]): the queue's lock is held for one swap when they fit, else to move
+    /// [`PER_TAKE`] changes at a time; each is encoded after it is let go. Oldest first matters
+    /// for the bytes written: a new object's row is numbered (its rowid) in the order the writer
+    /// inserts it, and the workers take objects in the order they were accepted, so rows synced
+    /// one after the other share pages. Returns the sequence number up to which everything accepted is in this batch or
     /// an earlier one.
     pub fn take_unsaved_into(&self, intake: &mut Intake, bound: Bound) -> u64 {
-        let held = intake.fill(bound, |n, out| self.lock().unsaved.take_oldest(n, out));
+        let held = intake.fill(bound, |room, out| self.take_some(room, out));
         match held {
             Some(first) => first - 1,
             None => {
@@ -153,8 +187,13 @@ mod tests {
         flood(&q, 0..5000);
         assert_eq!(q.take_unsaved().0.len(), 5000);
         flood(&q, 5000..10_000);
+        // The set the first take emptied (the writer's spare) keeps its room for the next
+        // burst; the hooks fill the other one.
+        assert!(q.spare_unsaved.lock().unwrap().map.capacity() >= 5000);
+        assert!(q.lock().unsaved.map.capacity() >= 5000);
         put(&q, "late", "y");
         q.release_unsaved_room();
+        assert_eq!(q.spare_unsaved.lock().unwrap().map.capacity(), 0);
         assert!(
             q.lock().unsaved.map.capacity() >= 5000,
             "waiting changes keep their map"
@@ -165,14 +204,12 @@ mod tests {
             (taken[5000].0.id.as_str(), taken[5000].1, upto),
             ("late", 10_001, 10_001)
         );
-        assert!(q.lock().unsaved.map.capacity() >= 5000, "kept for a burst");
         q.release_unsaved_room();
-        let g = q.lock();
-        assert_eq!(
-            (g.unsaved.map.capacity(), g.unsaved.order.capacity()),
-            (0, 0)
-        );
-        drop(g);
+        let (g, spare) = (q.lock(), q.spare_unsaved.lock().unwrap());
+        for set in [&g.unsaved, &*spare] {
+            assert_eq!((set.map.capacity(), set.order.capacity()), (0, 0));
+        }
+        drop((g, spare));
         assert!(!q.has_unsaved());
     }
 

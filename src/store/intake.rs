@@ -12,8 +12,8 @@
 //! A batch is bounded ([`Bound`]: at most 1 000 changes and 512 KB of text by default): a flood's
 //! backlog is written in chunks, so the text a commit in flight holds is bounded too (a
 //! 10 000-row commit held about 4 MB). A change taken from the queue that would carry the text
-//! past the bound waits in [`Intake`], still decoded, and opens the next chunk (so do the few
-//! taken with it under one hold of the queue's lock).
+//! past the bound waits in [`Intake`], still decoded, and opens the next chunk (so do the others
+//! taken with it: at most a chunk's count).
 
 use super::codec;
 use crate::object::ObjectKey;
@@ -98,19 +98,17 @@ impl Intake {
     }
 
     /// Fills the batch up to `bound` from the changes held over from the last batch and then
-    /// from `take`, which moves at most the count it is given of the queue's oldest changes into
-    /// the deque (it holds the queue's lock once per call, encoding happens after). Returns the
+    /// from `take`, which moves some of the queue's oldest changes (at most the count it is
+    /// given: the room left) into the deque; encoding happens after it returns. Returns the
     /// first-change sequence number of the oldest change taken but not in the batch, if any.
     pub fn fill(
         &mut self,
         bound: Bound,
         mut take: impl FnMut(usize, &mut VecDeque<Taken>),
     ) -> Option<u64> {
-        /// The most changes taken under one hold of the queue's lock.
-        const PER_TAKE: usize = 64;
         while self.len() < bound.rows {
             if self.held.is_empty() {
-                take(PER_TAKE.min(bound.rows - self.len()), &mut self.held);
+                take(bound.rows - self.len(), &mut self.held);
             }
             let Some((key, seq, first, change)) = self.held.pop_front() else {
                 break;
