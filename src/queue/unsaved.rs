@@ -9,8 +9,9 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 /// The most changes the writer moves under one hold of the queue's lock during a flood (each
-/// costs a hash-map removal: a hook waits for at most that many).
-const PER_TAKE: usize = 32;
+/// costs a hash-map removal: a hook waits for at most that many, about 1 µs, short enough
+/// for a hook to spin rather than sleep on the lock).
+const PER_TAKE: usize = 16;
 
 /// The accepted changes the writer has not taken yet: one per object (the latest), and the
 /// objects in the order they got their oldest change not taken yet, so the writer takes them
@@ -90,7 +91,8 @@ impl WorkQueue {
     /// [`PER_TAKE`] move under the lock.
     fn take_some(&self, room: usize, out: &mut VecDeque<Taken>) {
         let mut spare = self.spare_unsaved.lock().unwrap_or_else(|p| p.into_inner());
-        let mut keys = Vec::new();
+        // Allocated before the lock is taken (a flood's holds push into it).
+        let mut keys = Vec::with_capacity(PER_TAKE);
         let mut g = self.lock();
         if g.unsaved.map.len() <= room {
             std::mem::swap(&mut g.unsaved, &mut *spare);
