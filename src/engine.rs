@@ -380,3 +380,30 @@ impl Shared {
         let _ = self.send_urgent(Msg::Stop);
     }
 }
+
+#[cfg(test)]
+impl Shared {
+    /// Shared state for unit tests: minimal settings (a closed port, no data directory), a host
+    /// without callbacks, `queue`, and `writer` as the writer's channel.
+    pub(crate) fn for_tests(queue: WorkQueue, writer: Sender<Msg>) -> Shared {
+        let host = Host(crate::host::GcsyncHost {
+            abi_version: crate::host::GCSYNC_ABI_VERSION,
+            struct_size: std::mem::size_of::<crate::host::GcsyncHost>() as u32,
+            userdata: std::ptr::null_mut(),
+            get_setting: None,
+            log: None,
+            status_changed: None,
+            request_snapshot: None,
+        });
+        let settings = Settings::for_tests();
+        let durability = Durability::new(queue.accepted_seq());
+        Shared::new(
+            queue,
+            Default::default(),
+            durability,
+            host,
+            settings,
+            writer,
+        )
+    }
+}

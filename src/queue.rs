@@ -4,8 +4,8 @@
 //! never blocks otherwise: the crossbeam channels are unbounded, but a key is sent only when it
 //! becomes pending, so the channels and the maps hold at most one entry per distinct object.
 //! Many changes to one object while it waits coalesce into one (the latest wins). Every accepted
-//! change gets a sequence number and lands in `unsaved`, which the writer thread takes whole
-//! (an O(1) swap) and group-commits; an event identical to the last accepted change of an
+//! change gets a sequence number and lands in `unsaved`, which the writer thread takes oldest
+//! first, a bounded chunk at a time, and group-commits; an event identical to the last accepted change of an
 //! object that synced costs nothing at all. Objects that failed transiently wait in `delayed`
 //! (ordered by their retry times, so the worker never scans; one entry per object) until their
 //! retry time. High-priority work (presence) is taken before normal work.
@@ -118,7 +118,7 @@ struct Inner {
     closed: bool,
     /// The last sequence number given out.
     seq: u64,
-    unsaved: KeyMap<(u64, Arc<Change>)>,
+    unsaved: unsaved::UnsavedChanges,
     /// Per object: the last change accepted, while it is pending or after it synced, and the
     /// sequence number of the last change accepted in this process (a full sync does not
     /// overwrite a change newer than its snapshot). One map, so each object's key is held once.
@@ -142,9 +142,9 @@ pub struct WorkQueue {
     wake_writer: (Sender<()>, Receiver<()>),
     nudge: (Sender<()>, Receiver<()>),
     max_pending: usize,
-    /// The emptied map of unsaved changes, swapped in by the writer's next take (only the
-    /// writer locks it).
-    spare_unsaved: Mutex<KeyMap<(u64, Arc<Change>)>>,
+    /// The writer's emptied set of unsaved changes, swapped in by its next take when everything
+    /// waiting fits in one chunk (only the writer locks it).
+    spare_unsaved: Mutex<unsaved::UnsavedChanges>,
     /// One tripwire per worker slot: shutdown and new settings trip them all (a change of the
     /// object a worker holds does not: it waits until the worker lets go).
     interrupts: Vec<crate::cancel::Cancel>,

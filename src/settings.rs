@@ -320,3 +320,20 @@ pub(crate) use read::{boolean, choice, invalid, number, text};
 use read::{millis, required};
 use urls::{base_url, proxy_url, region_contradiction};
 use validate::{bands, country_code, data_dir, division, level};
+
+#[cfg(test)]
+impl Settings {
+    /// Minimal valid settings for unit tests: a closed port, dummy credentials, a data directory
+    /// that does not exist; everything else at its default.
+    pub(crate) fn for_tests() -> Settings {
+        let get = |k: &str| {
+            Some(match k {
+                "api_base_url" | "login_base_url" => "http://127.0.0.1:9".to_string(),
+                "client_id" | "client_secret" => "x".into(),
+                "data_dir" => "/nonexistent/gcsync".into(),
+                _ => return None,
+            })
+        };
+        Settings::load(&get).expect("test settings")
+    }
+}

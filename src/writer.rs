@@ -1,7 +1,9 @@
 //! The writer thread: the only one that writes the database. It group-commits what the hooks
-//! accepted (taking the queue's unsaved changes whole, oldest first, encoded as they are taken:
-//! `store/intake.rs`) together with the workers'
-//! outcomes, in one transaction per batch. Accepted changes are committed as soon as the writer
+//! accepted (taking the queue's unsaved changes oldest first, encoded as they are taken, at
+//! most [`Bound::DEFAULT`] per commit: `store/intake.rs`) together with the workers'
+//! outcomes, in one transaction per batch. A backlog larger than a chunk (a flood) is written
+//! in consecutive chunk commits; the workers' outcomes ride with the chunk that completes every
+//! change accepted before them, never ahead of their own change. Accepted changes are committed as soon as the writer
 //! is free (those accepted during a commit go into the next one: durable within two commits);
 //! outcomes alone wait at most [`OUTCOME_GATHER`], unless an accepted change or a message
 //! someone waits for (a create intent, a flush, stop; its token on `Shared::urgent_wakeups`)
@@ -13,7 +15,7 @@ use crate::audit::AuditEntry;
 use crate::clock::unix_now;
 use crate::engine::Shared;
 use crate::result::{Failure, GcsyncResult};
-use crate::store::{Db, Extra, Intake, Retention, RowWrite};
+use crate::store::{Bound, Db, Extra, Intake, Retention, RowWrite};
 use crossbeam_channel::{Receiver, Sender};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -98,6 +100,9 @@ struct Batch {
     rows: Vec<RowWrite>,
     acks: Vec<Sender<Result<(), Failure>>>,
     upto: u64,
+    /// The sequence number up to which accepted changes must be durable before the messages
+    /// are written (an outcome's change was accepted before the outcome was sent).
+    needs: u64,
     extra: Extra,
     /// A flush asked for this batch: API counts are written too.
     flush: bool,
@@ -105,10 +110,30 @@ struct Batch {
 
 impl Batch {
     fn is_empty(&self) -> bool {
-        self.intake.is_empty()
-            && self.rows.is_empty()
-            && self.acks.is_empty()
-            && self.extra.is_empty()
+        self.intake.is_empty() && !self.has_messages()
+    }
+
+    fn has_messages(&self) -> bool {
+        !(self.rows.is_empty() && self.acks.is_empty() && self.extra.is_empty())
+    }
+}
+
+/// Takes the next chunk of accepted changes (at most [`Bound::DEFAULT`]) into `batch`. While
+/// older changes than the batch's messages need are still waiting behind it, the chunk is
+/// committed alone and the next one taken: a flood's backlog goes to the disk a bounded chunk
+/// at a time, and the messages ride with the chunk that completes what they need.
+fn take_chunks(db: &mut Db, shared: &Shared, batch: &mut Batch) -> Result<(), Failure> {
+    loop {
+        let upto = shared
+            .queue
+            .take_unsaved_into(&mut batch.intake, Bound::DEFAULT);
+        batch.upto = batch.upto.max(upto);
+        if batch.upto >= batch.needs {
+            return Ok(());
+        }
+        db.commit_with(&batch.intake, &[], &Extra::default())?;
+        shared.durability.set(batch.upto, None);
+        batch.intake.clear(true);
     }
 }
 
@@ -126,9 +151,15 @@ struct JournalState {
 }
 
 /// Adds the journal to a batch that is about to be committed: the API counts (at most once a
-/// minute, and at stop or flush), the allowance for the admin tool (when it changed) and, with
-/// audit entries, the retention in force.
-fn add_journal(shared: &Shared, batch: &mut Batch, state: &mut JournalState, stopping: bool) {
+/// minute, and at stop or flush), the allowance for the admin tool (when it changed), with
+/// audit entries the retention in force and, in the `last` batch at stop, the clean-stop marker.
+fn add_journal(
+    shared: &Shared,
+    batch: &mut Batch,
+    state: &mut JournalState,
+    stopping: bool,
+    last: bool,
+) {
     let settings = shared.settings().1;
     let due = state
         .usage_written
@@ -144,7 +175,7 @@ fn add_journal(shared: &Shared, batch: &mut Batch, state: &mut JournalState, sto
         batch.extra.meta.push((ALLOWANCE_KEY, value));
         *allowance_written = Some(settings.monthly_api_allowance);
     }
-    if stopping && !state.clean_stop_written {
+    if last && !state.clean_stop_written {
         state.clean_stop_written = true;
         // The clean-stop marker (`Db::mark_running` set it to `running` at the start).
         let key = crate::store::RUN_STATE_KEY;
@@ -175,6 +206,8 @@ pub fn run(mut db: Db, shared: Arc<Shared>, rx: Receiver<Msg>) {
     let mut stopping = false;
     let mut failures_after_stop = 0;
     let mut journal = JournalState::default();
+    // Accepted changes were left waiting by the last commit (its chunk was full).
+    let mut more = false;
     loop {
         let first = if carry.is_some() {
             // Back off after a failed commit, still accepting messages.
@@ -182,7 +215,7 @@ pub fn run(mut db: Db, shared: Arc<Shared>, rx: Receiver<Msg>) {
                 recv(rx) -> m => m.ok(),
                 default(Duration::from_millis(200)) => None,
             }
-        } else if stopping {
+        } else if stopping || more {
             None
         } else {
             crossbeam_channel::select! {
@@ -196,7 +229,11 @@ pub fn run(mut db: Db, shared: Arc<Shared>, rx: Receiver<Msg>) {
             ..Batch::default()
         });
         let msgs: Vec<Msg> = first.into_iter().collect();
-        if !retrying && !stopping && !msgs.iter().any(Msg::is_urgent) && !shared.queue.has_unsaved()
+        if !retrying
+            && !stopping
+            && !more
+            && !msgs.iter().any(Msg::is_urgent)
+            && !shared.queue.has_unsaved()
         {
             // Group commit. Accepted changes are committed at once: whatever arrives during a
             // commit goes into the next one, so a change a hook accepted is durable within two
@@ -236,27 +273,38 @@ pub fn run(mut db: Db, shared: Arc<Shared>, rx: Receiver<Msg>) {
                 Msg::Stop => stopping = true,
             }
         }
-        let upto = shared.queue.take_unsaved_into(&mut batch.intake);
-        batch.upto = batch.upto.max(upto);
-        if batch.is_empty() && !stopping {
-            shared.durability.set(batch.upto, None);
-            spare = batch.intake;
-            continue;
+        if batch.has_messages() {
+            batch.needs = shared.queue.accepted_seq();
         }
-        // API counts ride along with a batch that writes anyway (and the last one at stop).
-        add_journal(&shared, &mut batch, &mut journal, stopping);
-        if batch.is_empty() {
-            shared.durability.set(batch.upto, None);
-            return;
+        let taken = take_chunks(&mut db, &shared, &mut batch);
+        more = batch.intake.has_held() || shared.queue.has_unsaved();
+        if taken.is_ok() {
+            if batch.is_empty() && !stopping {
+                shared.durability.set(batch.upto, None);
+                spare = batch.intake;
+                continue;
+            }
+            // API counts ride along with a batch that writes anyway (and the last one at stop).
+            add_journal(
+                &shared,
+                &mut batch,
+                &mut journal,
+                stopping,
+                stopping && !more,
+            );
+            if batch.is_empty() && !more {
+                shared.durability.set(batch.upto, None);
+                return;
+            }
         }
-        match db.commit_with(&batch.intake, &batch.rows, &batch.extra) {
+        match taken.and_then(|()| db.commit_with(&batch.intake, &batch.rows, &batch.extra)) {
             Ok(()) => {
                 shared.durability.set(batch.upto, None);
                 for a in batch.acks {
                     let _ = a.send(Ok(()));
                 }
                 // Room kept for a flood is let go once nothing waits.
-                let more = shared.queue.has_unsaved();
+                more = batch.intake.has_held() || shared.queue.has_unsaved();
                 batch.intake.clear(more);
                 if !more {
                     shared.queue.release_unsaved_room();
@@ -293,3 +341,6 @@ pub fn run(mut db: Db, shared: Arc<Shared>, rx: Receiver<Msg>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -348,3 +348,44 @@ fn shutdown_with_nothing_pending_does_not_wait_for_a_tick() {
         start.elapsed()
     );
 }
+
+#[test]
+fn a_flush_after_a_backlog_of_many_chunks_returns_with_every_change_on_disk() {
+    let w = World::new();
+    // Nothing syncs (a closed port): every change stays pending, as in an outage.
+    set("api_base_url", "http://127.0.0.1:9");
+    set("login_base_url", "http://127.0.0.1:9");
+    w.start();
+    // 4 000 users of about 700 bytes: 2.8 MB, several chunks of at most 1 000 changes or
+    // 512 KB each, accepted faster than one commit of them is written.
+    let name = |i: usize, round: &str| format!("{round} {i} {}", "n".repeat(600));
+    let user = |i: usize, round: &str| {
+        let id = format!("b{i}");
+        cic_user(&id, &name(i, round), Some(&format!("{id}@example.com")))
+    };
+    for i in 0..4000 {
+        assert_eq!(user_changed(&user(i, "first")), GcsyncResult::Ok);
+    }
+    // A second change of some of them while the first ones are being written.
+    for i in (0..4000).step_by(7) {
+        assert_eq!(user_changed(&user(i, "second")), GcsyncResult::Ok);
+    }
+    assert_eq!(flush(), GcsyncResult::Ok, "{}", last_error());
+    // Read at once: everything accepted before the flush is durable, each user's latest.
+    let saved = pending_in_db(w.dir.path());
+    let field = "\"display_name\":\"";
+    let mut names: Vec<&str> = saved
+        .iter()
+        .map(|s| {
+            let from = s.find(field).expect("a name") + field.len();
+            &s[from..from + s[from..].find('"').unwrap()]
+        })
+        .collect();
+    names.sort_unstable();
+    let mut want: Vec<String> = (0..4000)
+        .map(|i| name(i, if i % 7 == 0 { "second" } else { "first" }))
+        .collect();
+    want.sort_unstable();
+    assert_eq!(names.len(), 4000);
+    assert!(names == want, "each user's latest change, once");
+}

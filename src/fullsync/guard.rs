@@ -55,15 +55,7 @@ mod tests {
     }
 
     fn settings(percent: u32, max: u64, on: bool) -> Settings {
-        let get = |k: &str| {
-            Some(match k {
-                "api_base_url" | "login_base_url" => "http://127.0.0.1:9".to_string(),
-                "client_id" | "client_secret" => "x".into(),
-                "data_dir" => "/nonexistent/gcsync".into(),
-                _ => return None,
-            })
-        };
-        let mut s = Settings::load(&get).unwrap();
+        let mut s = Settings::for_tests();
         s.full_sync.deletion_guard_percent = percent;
         s.full_sync.deletion_guard_max = max;
         s.full_sync.deletion_guard = on;

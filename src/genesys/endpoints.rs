@@ -171,7 +171,16 @@ pub const ENDPOINTS: &[Endpoint] = &[
     open(Put, "/api/v2/users/{userId}/routingstatus"),
 ];
 
+/// The user search: a POST that reads.
+pub const USER_SEARCH: &str = "/api/v2/users/search";
+
 fn matches(template: &str, path: &str) -> bool {
+    // Most templates differ from the path before their first placeholder: one comparison
+    // rules them out (each call is looked up against the whole table).
+    let literal = template.find('{').map_or(template, |i| &template[..i]);
+    if !path.starts_with(literal) {
+        return false;
+    }
     let mut t = template.split('/');
     let mut p = path.split('/');
     loop {

@@ -20,7 +20,8 @@ pub(super) fn superseded() -> ApiError {
 /// Whether a request writes, and whether it carries the object's version (a lost attempt that
 /// applied is then found out by the next write's conflict).
 pub(super) fn write_kind(method: Method, path: &str, body: Option<&Value>) -> WriteKind {
-    if method == Method::Get || endpoints::route(method, path) == "/api/v2/users/search" {
+    // The search is the one POST that reads (its route is the literal path: no table look-up).
+    if method == Method::Get || (method == Method::Post && path == endpoints::USER_SEARCH) {
         return WriteKind::Read;
     }
     match body {

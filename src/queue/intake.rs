@@ -25,22 +25,6 @@ pub(super) struct Replaced {
     pub(super) unsaved: Option<(ObjectKey, Arc<Change>)>,
 }
 
-/// Sets an object's unsaved change, handing back what it replaced (key included: freeing them
-/// is left to the caller).
-pub(super) fn unsaved_insert(
-    unsaved: &mut super::KeyMap<(u64, Arc<Change>)>,
-    key: ObjectKey,
-    v: (u64, Arc<Change>),
-) -> Option<(ObjectKey, Arc<Change>)> {
-    match unsaved.get_mut(&key) {
-        Some(slot) => Some((key, std::mem::replace(slot, v).1)),
-        None => {
-            unsaved.insert(key, v);
-            None
-        }
-    }
-}
-
 /// Where an accepted change goes: into the change waiting already, into the object's place
 /// among the waiting ones (taken from its retry time), or into a new place.
 enum Slot<'a> {
@@ -201,7 +185,7 @@ impl WorkQueue {
                     p.priority = Priority::High;
                 }
                 let c = p.change.clone();
-                old.unsaved = unsaved_insert(unsaved, key, (seq, c));
+                old.unsaved = unsaved.insert(key, (seq, c));
                 None
             }
             slot => {
@@ -213,7 +197,7 @@ impl WorkQueue {
                     }
                     _ => (change, 0),
                 };
-                old.unsaved = unsaved_insert(unsaved, key.clone(), (seq, change.clone()));
+                old.unsaved = unsaved.insert(key.clone(), (seq, change.clone()));
                 let p = Pending {
                     change,
                     seq,

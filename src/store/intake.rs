@@ -8,11 +8,40 @@
 //! commit ended: twice the changes at the heap's peak, freed afterwards into memory malloc keeps
 //! (issue 5's outage RSS). Encoded, a replaced change is freed when the hook replaces it, and
 //! the batch is one buffer of text.
+//!
+//! A batch is bounded ([`Bound`]: at most 1 000 changes and 512 KB of text by default): a flood's
+//! backlog is written in chunks, so the text a commit in flight holds is bounded too (a
+//! 10 000-row commit held about 4 MB). A change taken from the queue that would carry the text
+//! past the bound waits in [`Intake`], still decoded, and opens the next chunk (so do the others
+//! taken with it: at most a chunk's count).
 
 use super::codec;
 use crate::object::ObjectKey;
 use crate::queue::{Change, Unsaved};
+use std::collections::VecDeque;
 use std::sync::Arc;
+
+/// How large one batch of accepted changes may grow: at most `rows` changes, and text of at most
+/// `bytes` (a single change larger than that makes a chunk of its own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bound {
+    /// Changes.
+    pub rows: usize,
+    /// Bytes of encoded text.
+    pub bytes: usize,
+}
+
+impl Bound {
+    /// The writer's bound: 1 000 changes or 512 KB, whichever comes first.
+    pub const DEFAULT: Bound = Bound {
+        rows: 1000,
+        bytes: 512 * 1024,
+    };
+}
+
+/// A change taken from the queue: key, sequence number, the sequence number of the object's
+/// oldest change not taken before (for the durability watermark), and the change.
+pub type Taken = (ObjectKey, u64, u64, Arc<Change>);
 
 /// Accepted changes encoded for the store, oldest first (see the module doc).
 #[derive(Default)]
@@ -23,10 +52,12 @@ pub struct Intake {
     /// Changes whose encoding failed, kept decoded: the commit encodes them again and fails
     /// with the error, so they are retried and never dropped.
     unencodable: Vec<Unsaved>,
+    /// Changes taken from the queue that did not fit in this batch: they open the next one.
+    held: VecDeque<Taken>,
 }
 
 impl Intake {
-    /// Encodes `changes` (oldest first) and lets go of them.
+    /// Encodes `changes` (oldest first) and lets go of them, whatever their size.
     pub fn extend(&mut self, changes: Vec<Unsaved>) {
         self.rows.reserve(changes.len());
         for (key, seq, change) in changes {
@@ -36,14 +67,63 @@ impl Intake {
 
     /// Encodes one change and lets go of it.
     pub fn push(&mut self, key: ObjectKey, seq: u64, change: Arc<Change>) {
+        let _ = self.push_within(key, seq, change, usize::MAX);
+    }
+
+    /// Encodes one change unless that would carry a batch holding changes already past `bytes`
+    /// of text: then the change is handed back, untouched.
+    fn push_within(
+        &mut self,
+        key: ObjectKey,
+        seq: u64,
+        change: Arc<Change>,
+        bytes: usize,
+    ) -> Result<(), (ObjectKey, u64, Arc<Change>)> {
         let start = self.text.len();
         match codec::encode_change_into(&change, &mut self.text) {
-            Ok(()) => self.rows.push((key, seq, start..self.text.len())),
+            Ok(()) if self.text.len() > bytes && !self.is_empty() => {
+                self.text.truncate(start);
+                Err((key, seq, change))
+            }
+            Ok(()) => {
+                self.rows.push((key, seq, start..self.text.len()));
+                Ok(())
+            }
             Err(_) => {
                 self.text.truncate(start);
                 self.unencodable.push((key, seq, change));
+                Ok(())
             }
         }
+    }
+
+    /// Fills the batch up to `bound` from the changes held over from the last batch and then
+    /// from `take`, which moves some of the queue's oldest changes (at most the count it is
+    /// given: the room left) into the deque; encoding happens after it returns. Returns the
+    /// first-change sequence number of the oldest change taken but not in the batch, if any.
+    pub fn fill(
+        &mut self,
+        bound: Bound,
+        mut take: impl FnMut(usize, &mut VecDeque<Taken>),
+    ) -> Option<u64> {
+        while self.len() < bound.rows {
+            if self.held.is_empty() {
+                take(bound.rows - self.len(), &mut self.held);
+            }
+            let Some((key, seq, first, change)) = self.held.pop_front() else {
+                break;
+            };
+            if let Err((key, seq, change)) = self.push_within(key, seq, change, bound.bytes) {
+                self.held.push_front((key, seq, first, change));
+                break;
+            }
+        }
+        self.held.front().map(|h| h.2)
+    }
+
+    /// Whether changes taken from the queue wait for the next batch.
+    pub fn has_held(&self) -> bool {
+        !self.held.is_empty()
     }
 
     /// Whether there is nothing to write.
@@ -56,16 +136,9 @@ impl Intake {
         self.rows.len() + self.unencodable.len()
     }
 
-    /// How many changes are encoded (a mark for [`Intake::sort_from`]).
-    pub fn encoded(&self) -> usize {
-        self.rows.len()
-    }
-
-    /// Puts the changes encoded since there were `from` in order, oldest first (the ones before
-    /// are older: they were taken earlier).
-    pub fn sort_from(&mut self, from: usize) {
-        self.rows[from..].sort_unstable_by_key(|(_, seq, _)| *seq);
-        self.unencodable.sort_unstable_by_key(|(_, seq, _)| *seq);
+    /// Bytes of encoded text to write.
+    pub fn bytes(&self) -> usize {
+        self.text.len()
     }
 
     /// Every change's key, sequence number and stored text, in the order pushed.
@@ -80,9 +153,9 @@ impl Intake {
         &self.unencodable
     }
 
-    /// Empties it once committed. While `more` changes wait, it keeps room for a batch like
-    /// this one (not for the largest ever seen); once none waits, only a little: the text of a
-    /// flood's batch of 10 000 users is a few megabytes, not to be kept while nothing comes.
+    /// Empties it once committed (what is held for the next batch stays). While `more` changes
+    /// wait, it keeps room for a batch like this one (not for the largest ever seen); once none
+    /// waits, only a little.
     pub fn clear(&mut self, more: bool) {
         let (rows, bytes) = match more {
             true => (self.rows.len(), self.text.len()),

@@ -16,7 +16,7 @@ mod journal;
 mod migrate;
 mod schema;
 
-pub use intake::Intake;
+pub use intake::{Bound, Intake, Taken};
 pub use journal::{Extra, Retention};
 pub use schema::SCHEMA_VERSION;
 

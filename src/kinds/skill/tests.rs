@@ -6,32 +6,8 @@ use crate::queue::{Change, WorkQueue};
 use std::sync::Arc;
 
 fn shared() -> Shared {
-    let get = |k: &str| {
-        Some(match k {
-            "api_base_url" | "login_base_url" => "http://127.0.0.1:9".to_string(),
-            "client_id" | "client_secret" => "x".into(),
-            "data_dir" => "/nonexistent/gcsync".into(),
-            _ => return None,
-        })
-    };
-    let host = crate::host::Host(crate::host::GcsyncHost {
-        abi_version: crate::host::GCSYNC_ABI_VERSION,
-        struct_size: std::mem::size_of::<crate::host::GcsyncHost>() as u32,
-        userdata: std::ptr::null_mut(),
-        get_setting: None,
-        log: None,
-        status_changed: None,
-        request_snapshot: None,
-    });
     let (tx, _rx) = crossbeam_channel::unbounded();
-    Shared::new(
-        WorkQueue::new(100, 0),
-        Default::default(),
-        Default::default(),
-        host,
-        Settings::load(&get).unwrap(),
-        tx,
-    )
+    Shared::for_tests(WorkQueue::new(100, 0), tx)
 }
 
 #[test]
