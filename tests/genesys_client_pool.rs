@@ -79,11 +79,27 @@ fn one_401_causes_one_refresh_for_all_threads() {
     read_together(&client, &user, 1);
     assert_eq!(emu.call_count("POST", "/oauth/token"), 1);
     // Every thread still holds the same (now expired) token: they all meet a 401 at once.
+    // Each read is held until all of them were sent, so no thread comes late enough (on a
+    // loaded machine) to find the new token already fetched.
     emu.expire_all_tokens();
-    read_together(&client, &user, 1);
+    let holds: Vec<_> = (0..THREADS)
+        .map(|_| emu.hold("GET", "/api/v2/users/{userId}", false))
+        .collect();
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for h in &holds {
+                assert!(
+                    emu.wait_held(*h, Duration::from_secs(60)),
+                    "a read never came"
+                );
+            }
+            holds.iter().for_each(|h| emu.release(*h));
+        });
+        read_together(&client, &user, 1);
+    });
     assert_eq!(emu.call_count("POST", "/oauth/token"), 2);
     let unauthorized = emu.requests().iter().filter(|r| r.status == 401).count();
-    assert!(unauthorized >= 2, "{unauthorized} threads met the 401");
+    assert_eq!(unauthorized, THREADS, "every thread met the 401");
     assert_eq!(Metrics::get(&metrics.tokens_issued), 2);
     assert_eq!(Metrics::get(&metrics.retries), unauthorized as u64);
 }
