@@ -48,10 +48,17 @@ fn by_route(w: &World) -> std::collections::BTreeMap<String, usize> {
     m
 }
 
-fn sync_all(name: impl Fn(usize) -> String) {
+/// Sends every user in one burst, whatever the machine's load, and waits until settled: the
+/// first token waits until every hook was accepted, so the backlog is seen whole (on a loaded
+/// machine the hooks could otherwise trickle in one by one behind the workers, each user then
+/// looked up by external id first: 3 calls a user, the documented cost of a user arriving
+/// alone).
+fn sync_all(w: &World, name: impl Fn(usize) -> String) {
+    let token = w.emu.hold("POST", "/oauth/token", false);
     for i in 0..N {
         assert_eq!(user_changed(&user(i, &name(i))), GcsyncResult::Ok);
     }
+    w.emu.release(token);
     assert_eq!(gcsync::ffi::gcsync_wait_settled(120_000), GcsyncResult::Ok);
 }
 
@@ -72,19 +79,7 @@ fn assert_all_synced(w: &World) {
 fn an_initial_sync_into_an_empty_org_costs_a_create_and_an_external_id_per_user() {
     let w = world();
     w.start();
-    // A burst, whatever the machine's load: the first token waits until every hook was
-    // accepted, so the backlog is seen whole (on a loaded machine the hooks could otherwise
-    // trickle in one by one behind the workers, each user then looked up by external id
-    // first: 3 calls a user, the documented cost of a user arriving alone).
-    let token = w.emu.hold("POST", "/oauth/token", false);
-    for i in 0..N {
-        assert_eq!(
-            user_changed(&user(i, &format!("User {i}"))),
-            GcsyncResult::Ok
-        );
-    }
-    w.emu.release(token);
-    assert_eq!(gcsync::ffi::gcsync_wait_settled(120_000), GcsyncResult::Ok);
+    sync_all(&w, |i| format!("User {i}"));
     assert_all_synced(&w);
     let calls = w.emu.requests().len();
     // The floor: per user a create and its external id recorded (ownership in the org, README),
@@ -133,7 +128,7 @@ fn an_initial_sync_into_a_half_populated_org_patches_only_what_differs() {
             .seed_user(&name, &format!("u{i:04}@example.com"), "active");
     }
     w.start();
-    sync_all(|i| format!("User {i}"));
+    sync_all(&w, |i| format!("User {i}"));
     assert_all_synced(&w);
     let (creates, differ) = (N / 2, N / 4);
     // Plus the ownership in the org (README): an external id recorded on every user (created
@@ -167,7 +162,7 @@ fn an_initial_sync_into_a_half_populated_org_patches_only_what_differs() {
 fn one_changed_field_costs_one_call_and_a_forced_check_reads_in_bulk() {
     let w = world();
     w.start();
-    sync_all(|i| format!("User {i}"));
+    sync_all(&w, |i| format!("User {i}"));
     w.emu.clear_requests();
     assert_eq!(user_changed(&user(7, "Renamed")), GcsyncResult::Ok);
     wait_idle();

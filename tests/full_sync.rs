@@ -220,16 +220,18 @@ fn a_change_that_arrives_during_a_full_sync_wins() {
     let w = world();
     w.start();
     full_sync(&users(0..3));
-    // The org read is slow: the hook lands while the run reads.
-    w.emu.set_faults(gc_emulator::Faults {
-        latency_ms: 300,
-        ..Default::default()
-    });
+    // The hook lands while the run reads the org (its first read held in flight; before, a
+    // 300 ms latency: on a loaded machine the run could end before the hook came).
     let mut stale = users(0..3);
     stale[1]["display_name"] = "Old Name".into();
-    send(&stale, 10, Some(0));
     let fresh = cic_user("u1", "New Name", Some("u1@example.com"));
-    assert_eq!(user_changed(&fresh), GcsyncResult::Ok);
+    common::holds::while_in_flight(
+        &w.emu,
+        "GET",
+        "*",
+        || send(&stale, 10, Some(0)),
+        || assert_eq!(user_changed(&fresh), GcsyncResult::Ok),
+    );
     settle();
     assert_eq!(w.emu.user(&gid("u1")).unwrap()["name"], "New Name");
     assert!(

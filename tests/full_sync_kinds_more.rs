@@ -24,18 +24,19 @@ fn a_wrapup_code_changed_during_a_full_sync_keeps_the_hooks_version() {
     ];
     full_sync_kinds(&[(WrapupCode, codes.clone())]);
     assert_eq!(codes_named(&w.emu, "Sold").len(), 1);
-    // The org read is slow: the hook lands while the run reads.
-    w.emu.set_faults(gc_emulator::Faults {
-        latency_ms: 300,
-        ..Default::default()
-    });
+    // The hook lands while the run reads the org (its first read held in flight; before, a
+    // 300 ms latency: on a loaded machine the run could end before the hook came).
     let mut stale = codes;
     stale[0]["name"] = json!("Stale name");
-    send_kinds(&[(WrapupCode, stale)], 10, Some(0));
     let fresh = json!({"id": "W1", "name": "Fresh name"}).to_string();
-    assert_eq!(object_changed(WrapupCode, &fresh), GcsyncResult::Ok);
+    common::holds::while_in_flight(
+        &w.emu,
+        "GET",
+        "*",
+        || send_kinds(&[(WrapupCode, stale)], 10, Some(0)),
+        || assert_eq!(object_changed(WrapupCode, &fresh), GcsyncResult::Ok),
+    );
     settle();
-    w.emu.set_faults(gc_emulator::Faults::default());
     assert_eq!(codes_named(&w.emu, "Fresh name").len(), 1);
     assert!(codes_named(&w.emu, "Stale name").is_empty());
     assert!(

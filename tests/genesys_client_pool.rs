@@ -79,11 +79,27 @@ fn one_401_causes_one_refresh_for_all_threads() {
     read_together(&client, &user, 1);
     assert_eq!(emu.call_count("POST", "/oauth/token"), 1);
     // Every thread still holds the same (now expired) token: they all meet a 401 at once.
+    // Each read is held until all of them were sent, so no thread comes late enough (on a
+    // loaded machine) to find the new token already fetched.
     emu.expire_all_tokens();
-    read_together(&client, &user, 1);
+    let holds: Vec<_> = (0..THREADS)
+        .map(|_| emu.hold("GET", "/api/v2/users/{userId}", false))
+        .collect();
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for h in &holds {
+                assert!(
+                    emu.wait_held(*h, Duration::from_secs(60)),
+                    "a read never came"
+                );
+            }
+            holds.iter().for_each(|h| emu.release(*h));
+        });
+        read_together(&client, &user, 1);
+    });
     assert_eq!(emu.call_count("POST", "/oauth/token"), 2);
     let unauthorized = emu.requests().iter().filter(|r| r.status == 401).count();
-    assert!(unauthorized >= 2, "{unauthorized} threads met the 401");
+    assert_eq!(unauthorized, THREADS, "every thread met the 401");
     assert_eq!(Metrics::get(&metrics.tokens_issued), 2);
     assert_eq!(Metrics::get(&metrics.retries), unauthorized as u64);
 }
@@ -91,8 +107,16 @@ fn one_401_causes_one_refresh_for_all_threads() {
 #[test]
 fn a_failed_refresh_is_shared_not_repeated() {
     // The login service refuses: every waiting thread gets that answer from one token request.
-    let mock = Mock::raw(|s, _| {
+    // The refusal waits until every thread has begun its call (then 100 ms more, for the few
+    // instructions between that and waiting for the fetch): a thread the machine's load kept
+    // from starting until the fetch had failed would rightly fetch again.
+    let started = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let all_started = started.clone();
+    let mock = Mock::raw(move |s, _| {
         if s.is_token() {
+            while all_started.load(std::sync::atomic::Ordering::SeqCst) < THREADS {
+                std::thread::sleep(Duration::from_millis(5));
+            }
             std::thread::sleep(Duration::from_millis(100));
             Reply::json(401, r#"{"error":"invalid_client"}"#)
         } else {
@@ -100,7 +124,8 @@ fn a_failed_refresh_is_shared_not_repeated() {
         }
     });
     let client = Arc::new(Client::new(config(&mock.url), Arc::new(Metrics::default())).unwrap());
-    for r in together(&client, |c| {
+    for r in together(&client, move |c| {
+        started.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         c.request(Method::Get, "/api/v2/users", &[], None)
     }) {
         let e = r.unwrap_err();

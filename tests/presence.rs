@@ -332,15 +332,19 @@ fn a_missing_permission_is_a_distinct_error_that_is_not_retried() {
         1
     );
     assert_eq!(presence_status("p0")["reason"], s["reason"]);
-    // The bulk write: two agents while a third's write is in flight.
-    w.emu.set_faults(gc_emulator::Faults {
-        latency_ms: 300,
-        ..Default::default()
-    });
-    agent_status_changed("p2", &cic_status("At Lunch", false));
-    std::thread::sleep(Duration::from_millis(50));
-    agent_status_changed("p0", &cic_status("In a Meeting", false));
-    agent_status_changed("p1", &cic_status("In a Meeting", false));
+    // The bulk write: two agents while a third's write is in flight (held).
+    common::holds::while_in_flight(
+        &w.emu,
+        "PATCH",
+        "/api/v2/users/{userId}/presences/{sourceId}",
+        || {
+            agent_status_changed("p2", &cic_status("At Lunch", false));
+        },
+        || {
+            agent_status_changed("p0", &cic_status("In a Meeting", false));
+            agent_status_changed("p1", &cic_status("In a Meeting", false));
+        },
+    );
     wait_idle();
     assert_eq!(w.emu.call_count("PUT", "/api/v2/users/presences/bulk"), 1);
     for id in ["p0", "p1"] {

@@ -4,11 +4,14 @@
 
 mod common;
 
+use common::holds::while_in_flight;
 use common::*;
 use gc_emulator::Faults;
 use gcsync::result::GcsyncResult;
 use std::collections::BTreeMap;
-use std::time::Duration;
+
+/// The route of a single agent's presence write.
+const PRESENCE: &str = "/api/v2/users/{userId}/presences/{sourceId}";
 
 fn faults(latency_ms: u64, error_5xx_rate: f64) -> Faults {
     Faults {
@@ -37,9 +40,8 @@ fn a_thousand_changes_during_a_two_second_stall_cost_at_most_two_writes() {
     );
     wait_idle();
     let mark = w.emu.presence_writes().len();
-    w.emu.set_faults(faults(2000, 0.0));
-    for i in 0..1000 {
-        let status = if i % 2 == 0 {
+    let change = |i: usize| {
+        let status = if i.is_multiple_of(2) {
             "At Lunch"
         } else {
             "In a Meeting"
@@ -48,9 +50,16 @@ fn a_thousand_changes_during_a_two_second_stall_cost_at_most_two_writes() {
             agent_status_changed("s0", &cic_status(status, false)),
             GcsyncResult::Ok
         );
-    }
+    };
+    // The first change's write stalls (held in flight) while the other 999 come in.
+    while_in_flight(
+        &w.emu,
+        "PATCH",
+        PRESENCE,
+        || change(0),
+        || (1..1000).for_each(change),
+    );
     wait_idle();
-    w.emu.set_faults(Faults::default());
     let n = writes_since(&w, mark).values().sum::<usize>();
     assert!((1..=2).contains(&n), "{n} presence writes");
     assert_eq!(shown(&w.emu, &gid), "Meeting", "the latest status wins");
@@ -81,16 +90,20 @@ fn five_hundred_agents_changing_at_once_go_through_the_bulk_endpoint() {
         "{bulk} + {single}"
     );
     assert!(gids.iter().all(|g| shown(&w.emu, g) == "Available"));
-    // A shift change: one write in flight (a slow emulator) while 500 agents change.
+    // A shift change: one write in flight (held) while 500 agents change.
     w.emu.clear_requests();
-    w.emu.set_faults(faults(300, 0.0));
-    agent_status_changed(&format!("b{n}"), &cic_status("At Lunch", false));
-    std::thread::sleep(Duration::from_millis(50));
-    for i in 0..n {
-        agent_status_changed(&format!("b{i}"), &cic_status("At Lunch", false));
-    }
+    let lunch = |i: usize| {
+        let r = agent_status_changed(&format!("b{i}"), &cic_status("At Lunch", false));
+        assert_eq!(r, GcsyncResult::Ok);
+    };
+    while_in_flight(
+        &w.emu,
+        "PATCH",
+        PRESENCE,
+        || lunch(n),
+        || (0..n).for_each(lunch),
+    );
     wait_idle();
-    w.emu.set_faults(Faults::default());
     assert_eq!(
         w.emu.call_count("PUT", "/api/v2/users/presences/bulk"),
         n.div_ceil(50)
@@ -166,14 +179,21 @@ fn one_refused_entry_of_a_bulk_write_does_not_fail_the_others() {
     // The admin deletes the label gcsync maps At Lunch to; gcsync still has it cached.
     assert!(w.emu.delete_presence_definition(&lunch));
     w.emu.clear_requests();
-    w.emu.set_faults(faults(300, 0.0));
-    agent_status_changed("q3", &cic_status("In a Meeting", false));
-    std::thread::sleep(Duration::from_millis(50));
-    agent_status_changed("q0", &cic_status("At Lunch", false));
-    agent_status_changed("q1", &cic_status("In a Meeting", false));
-    agent_status_changed("q2", &cic_status("In a Meeting", false));
+    // q3's write in flight (held) while the other three change.
+    while_in_flight(
+        &w.emu,
+        "PATCH",
+        PRESENCE,
+        || {
+            agent_status_changed("q3", &cic_status("In a Meeting", false));
+        },
+        || {
+            agent_status_changed("q0", &cic_status("At Lunch", false));
+            agent_status_changed("q1", &cic_status("In a Meeting", false));
+            agent_status_changed("q2", &cic_status("In a Meeting", false));
+        },
+    );
     wait_idle();
-    w.emu.set_faults(Faults::default());
     // One bulk call refused for q0's entry, split: q0 alone, q1 and q2 together.
     assert!(w.emu.call_count("PUT", "/api/v2/users/presences/bulk") >= 2);
     for (i, gid) in gids.iter().enumerate().skip(1) {

@@ -4,6 +4,7 @@
 //! `cargo test`), while nextest gives each test its own process.
 #![allow(dead_code)]
 
+pub mod holds;
 pub mod proxy;
 pub mod rng;
 pub mod routing;
