@@ -71,6 +71,18 @@ mod tests {
         .join()
         .unwrap();
         assert_eq!(inner, (before + 5).min(19));
+        // SAFETY: reads the calling thread's policy.
+        let policy = spawn(
+            "gcsync-test".into(),
+            BackgroundPriority::BelowNormal,
+            || unsafe { libc::sched_getscheduler(0) },
+        )
+        .unwrap()
+        .join()
+        .unwrap();
+        assert_eq!(policy, libc::SCHED_BATCH);
+        // SAFETY: as above.
+        assert_eq!(unsafe { libc::sched_getscheduler(0) }, libc::SCHED_OTHER);
         assert_eq!(name.as_deref(), Some("gcsync-test"));
         assert_eq!(nice(), before);
         // A thread it starts inherits its priority (Linux): the full sync's thread, say.

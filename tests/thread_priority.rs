@@ -1,5 +1,5 @@
 //! gcsync's background threads run below the host's priority (`background_priority`, default
-//! `below_normal`: Linux nice +5 per thread), the host's threads keep theirs, and with
+//! `below_normal`: Linux nice +5 and `SCHED_BATCH` per thread), the host's threads keep theirs, and with
 //! `normal` nothing is lowered. Each thread's nice value is read as `ps` would, from field 19 of
 //! `/proc/self/task/<tid>/stat`; the threads are told apart by their names (`comm`, the first
 //! 15 bytes: `gcsync-fullsync` is both the full sync's timer and its run).
@@ -12,8 +12,19 @@ use common::*;
 use gc_emulator::Faults;
 use gcsync::result::GcsyncResult;
 
+/// `SCHED_BATCH`'s number in field 41 (policy) of `/proc/<pid>/task/<tid>/stat`.
+const SCHED_BATCH: i32 = 3;
+
 /// One thread of this process: (thread id, name, nice value).
 fn tasks() -> Vec<(i32, String, i32)> {
+    tasks_with_policy()
+        .into_iter()
+        .map(|(tid, name, nice, _)| (tid, name, nice))
+        .collect()
+}
+
+/// One thread of this process: (thread id, name, nice value, scheduling policy).
+fn tasks_with_policy() -> Vec<(i32, String, i32, i32)> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir("/proc/self/task").unwrap() {
         let dir = entry.unwrap().path();
@@ -24,11 +35,11 @@ fn tasks() -> Vec<(i32, String, i32)> {
             continue; // the thread ended while we listed them
         };
         // The name in parentheses may hold blanks: the fields follow the last ')'. Field 3
-        // (state) is the first after it, so field 19 (nice) is the 17th.
-        let rest = &stat[stat.rfind(')').unwrap() + 2..];
-        let nice: i32 = rest.split(' ').nth(16).unwrap().parse().unwrap();
+        // (state) is the first after it, so field 19 (nice) is the 17th, 41 (policy) the 39th.
+        let rest: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+        let (nice, policy) = (rest[16].parse().unwrap(), rest[38].parse().unwrap());
         let tid = dir.file_name().unwrap().to_str().unwrap().parse().unwrap();
-        out.push((tid, comm.trim_end().to_string(), nice));
+        out.push((tid, comm.trim_end().to_string(), nice, policy));
     }
     out
 }
@@ -39,6 +50,18 @@ fn gcsync_threads() -> Vec<(String, i32)> {
         .filter(|(_, name, _)| name.starts_with("gcsync-"))
         .map(|(_, name, nice)| (name, nice))
         .collect()
+}
+
+/// The scheduling policies of the gcsync threads (0: SCHED_OTHER) and of the others.
+fn policies() -> (Vec<i32>, Vec<i32>) {
+    let (mut ours, mut others) = (Vec::new(), Vec::new());
+    for (_, name, _, policy) in tasks_with_policy() {
+        match name.starts_with("gcsync-") {
+            true => ours.push(policy),
+            false => others.push(policy),
+        }
+    }
+    (ours, others)
 }
 
 fn own_tid() -> i32 {
@@ -93,6 +116,10 @@ fn background_threads_run_five_nice_steps_below_the_host_and_the_host_keeps_its_
         "the thread that called gcsync_init"
     );
     assert_eq!(nice_of(main), main_nice, "the process's main thread");
+    // SCHED_BATCH: a gcsync thread a hook wakes never preempts the host's thread.
+    let (ours, others) = policies();
+    assert!(ours.iter().all(|p| *p == SCHED_BATCH), "{ours:?}");
+    assert!(others.iter().all(|p| *p == 0), "{others:?}");
     // The hooks run on the host's thread at its priority; the user is synced by a lowered
     // worker, and the emulator's threads (another "process" in production) are untouched.
     assert_eq!(
@@ -146,4 +173,6 @@ fn with_background_priority_normal_nothing_is_lowered() {
     assert_eq!(names(&t), sorted(&STARTED));
     assert!(t.iter().all(|(_, n)| *n == host_nice), "{t:?}");
     assert_eq!(nice_of(host), host_nice);
+    let (ours, _) = policies();
+    assert!(ours.iter().all(|p| *p == 0), "{ours:?}");
 }
