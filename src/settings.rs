@@ -22,7 +22,7 @@ pub enum RemovalPolicy {
 /// The scheduling priority of gcsync's background threads (workers, writer, full sync).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BackgroundPriority {
-    /// One step below normal (default): Linux nice +5 per thread, Windows
+    /// One step below normal (default): Linux nice +5 and `SCHED_BATCH` per thread, Windows
     /// `THREAD_PRIORITY_BELOW_NORMAL`; the host's threads come first.
     BelowNormal,
     /// The priority of the host thread that started them.
