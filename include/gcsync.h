@@ -398,7 +398,9 @@ uint32_t gcsync_abi_version(void);
 
 /**
  * Starts gcsync: reads and validates the settings through `host->get_setting` (on this thread),
- * opens the data directory, resumes saved work and starts the worker thread. `host` is copied
+ * opens the data directory, resumes saved work and starts gcsync's threads (workers, writer,
+ * full sync timer; they run below normal priority unless the setting `background_priority` is
+ * `normal`, and the calling thread keeps its own). `host` is copied
  * (`abi_version` first, then `struct_size`, then at most `struct_size` bytes; see
  * `gcsync_host`); its `userdata` must stay valid until `gcsync_shutdown` returns. Fails with
  * `GCSYNC_RESULT_ABI_VERSION_MISMATCH` for another ABI version or a too small `struct_size`,

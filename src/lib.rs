@@ -37,6 +37,7 @@ pub mod secret;
 pub mod settings;
 pub mod status;
 pub mod store;
+pub mod threads;
 pub mod usage;
 pub mod user_sync;
 pub mod waiting;

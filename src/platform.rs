@@ -7,6 +7,7 @@
 //! | private directory | mode 0700 | protected DACL: one ACE, full control for the process token's user, inherited by what is created inside |
 //! | private file | mode 0600 | protected DACL: one ACE, full control for the token's user |
 //! | library stays mapped | linked with `-z nodelete` (build.rs) | [`pin_module`]: `GetModuleHandleExW` with `GET_MODULE_HANDLE_EX_FLAG_PIN` |
+//! | background thread priority | [`lower_thread_priority`]: `setpriority` on the thread id, nice +5, and `SCHED_BATCH` | `SetThreadPriority(THREAD_PRIORITY_BELOW_NORMAL)` |
 //!
 //! Windows paths go through `std::fs` (UTF-16 and long paths handled there); the security calls
 //! take the open handle, never a second look-up by name.
@@ -63,27 +64,57 @@ pub fn pin_module() {
     windows::pin_module();
 }
 
-/// Lowers the calling thread's scheduling priority one step (Linux: nice +5 for this thread;
-/// Windows: `THREAD_PRIORITY_BELOW_NORMAL`). The workers call it: their calls to Genesys Cloud
-/// are background work, and on a busy CIC server the host's own threads, gcsync's hooks and the
-/// writer that makes accepted changes durable must not wait behind them. Lowering needs no
-/// privilege; a failure is ignored (the thread just keeps the normal priority).
-pub fn lower_thread_priority() {
+/// Lowers the calling thread's scheduling priority one step (Linux: its nice value +5, at most
+/// 19, and the `SCHED_BATCH` policy, for this thread alone; Windows:
+/// `THREAD_PRIORITY_BELOW_NORMAL`). Background threads call it as they start
+/// (`crate::threads`): their work (calls to Genesys Cloud, commits of what the hooks accepted)
+/// can wait a little, and on a busy CIC server the host's own threads, and the hooks they call,
+/// must not wait behind it. On Windows a thread of lower priority that becomes ready never
+/// preempts a running one of higher priority; Linux's nice is a weight only, and a woken thread
+/// of any nice may preempt the thread that woke it (a hook waking the writer, measured in
+/// BENCHMARKS.md session 8): `SCHED_BATCH` threads never preempt on wakeup, they run at the next
+/// scheduler tick or when a core is free. Neither needs privilege. Other platforms: an
+/// `Unsupported` error (the thread keeps its priority).
+pub fn lower_thread_priority() -> io::Result<()> {
     #[cfg(target_os = "linux")]
-    // SAFETY: plain system calls on the calling thread's own id; no memory is passed.
-    unsafe {
-        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
-        let now = libc::getpriority(libc::PRIO_PROCESS, tid);
-        libc::setpriority(libc::PRIO_PROCESS, tid, (now + 5).min(19));
+    {
+        // SAFETY: plain system calls on the calling thread's own id; no memory is passed but
+        // errno's, which belongs to this thread.
+        unsafe {
+            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+            // getpriority may return -1 as a value: errno tells a failure from nice -1.
+            *libc::__errno_location() = 0;
+            let now = libc::getpriority(libc::PRIO_PROCESS, tid);
+            if now == -1 && *libc::__errno_location() != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            if libc::setpriority(libc::PRIO_PROCESS, tid, (now + 5).min(19)) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            // pid 0: the calling thread. The nice value set above is kept.
+            let param = libc::sched_param { sched_priority: 0 };
+            if libc::sched_setscheduler(0, libc::SCHED_BATCH, &param) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+        }
+        Ok(())
     }
     #[cfg(windows)]
-    // SAFETY: the pseudo-handle of the current thread needs no closing.
-    unsafe {
+    {
         use windows_sys::Win32::System::Threading::{
             GetCurrentThread, SetThreadPriority, THREAD_PRIORITY_BELOW_NORMAL,
         };
-        SetThreadPriority(GetCurrentThread(), THREAD_PRIORITY_BELOW_NORMAL);
+        // SAFETY: the pseudo-handle of the current thread needs no closing.
+        if unsafe { SetThreadPriority(GetCurrentThread(), THREAD_PRIORITY_BELOW_NORMAL) } == 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
     }
+    #[cfg(not(any(target_os = "linux", windows)))]
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "thread priorities are set on Linux and Windows only",
+    ))
 }
 
 #[cfg(windows)]

@@ -19,8 +19,18 @@ pub enum RemovalPolicy {
     Delete,
 }
 
+/// The scheduling priority of gcsync's background threads (workers, writer, full sync).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackgroundPriority {
+    /// One step below normal (default): Linux nice +5 and `SCHED_BATCH` per thread, Windows
+    /// `THREAD_PRIORITY_BELOW_NORMAL`; the host's threads come first.
+    BelowNormal,
+    /// The priority of the host thread that started them.
+    Normal,
+}
+
 /// Every setting key gcsync reads.
-pub const KEYS: [&str; 42] = [
+pub const KEYS: [&str; 43] = [
     "region",
     "client_id",
     "client_secret",
@@ -63,6 +73,7 @@ pub const KEYS: [&str; 42] = [
     "wem_org",
     "presence_map",
     "presence_bulk_max",
+    "background_priority",
 ];
 
 /// The validated settings of one plugin instance.
@@ -143,6 +154,8 @@ pub struct Settings {
     pub full_sync: crate::fullsync::config::FullSyncSettings,
     /// Agent presence: WEM org, the status map's overrides, the bulk size (`settings/presence.rs`).
     pub presence: crate::presence::PresenceSettings,
+    /// Priority of the background threads, applied as each starts (`crate::threads`).
+    pub background_priority: BackgroundPriority,
 }
 
 pub(crate) type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -260,6 +273,16 @@ impl Settings {
             proficiency_bands: bands(get)?,
             full_sync: crate::fullsync::config::load(get)?,
             presence: presence::load(get)?,
+            background_priority: choice(
+                get,
+                "background_priority",
+                &[
+                    ("below_normal", BackgroundPriority::BelowNormal),
+                    ("normal", BackgroundPriority::Normal),
+                ],
+                "below_normal or normal",
+            )?
+            .unwrap_or(BackgroundPriority::BelowNormal),
         })
     }
 

@@ -41,7 +41,6 @@ struct Worker {
 
 /// Runs one worker's loop until shutdown; called on worker thread `slot`.
 pub fn run(shared: Arc<Shared>, slot: usize) {
-    crate::platform::lower_thread_priority();
     let (settings_gen, settings) = shared.settings();
     let mut w = Worker {
         shared: shared.clone(),

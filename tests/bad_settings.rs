@@ -87,6 +87,8 @@ fn rows(dir: &std::path::Path) -> Vec<Row> {
         ("region", "mars_north_1"),
         ("user_removal_policy", "purge"),
         ("log_level", "verbose"),
+        ("background_priority", "high"),
+        ("background_priority", "idle"),
         ("division_id", "not-a-guid"),
         ("division_id", "5f4ae2b8-1d3c-4e7a-9b60-0c8d2e1f3a4"),
         ("default_country_code", "0"),

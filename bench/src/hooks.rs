@@ -4,14 +4,19 @@
 //!
 //! Each host thread loops: one `gcsync_on_user_changed` (a 1 KB user, a real change: two
 //! versions alternate), one `gcsync_object_status`, one `gcsync_overview`, each timed alone.
-//! Its context switches around every call tell a call that blocked (voluntary switch: a lock, a
-//! wait) from one the scheduler preempted (involuntary), which on a shared 2-core machine
-//! happens regardless of the code.
+//! Paced (the default, `--hook-rate`), a thread starts one such round every 1/rate s, as a
+//! CIC server sends change notifications as they happen, and sleeps in between; spinning
+//! (`--hook-rate 0`, the figures before session 8) it runs them back to back, so 4 host threads
+//! on 2 cores preempt each other whatever gcsync does. Its context switches around every call
+//! (read just before and just after it) tell a call that blocked (voluntary switch: a lock, a
+//! wait) from one the scheduler preempted (involuntary). The emulator runs in the parent
+//! process, started from a thread 5 nice steps down (its threads inherit that): the cloud is
+//! remote in production, so it should not take the host's cores first.
 
 use crate::child::{emit, Proc};
 use crate::host;
 use crate::org::{self, Rng, Sizes, SEED};
-use crate::probe::thread_switches;
+use crate::probe::{self, thread_switches};
 use crate::report::{num, Report, Target};
 use crate::stats::{summarise, Sample, Summary};
 use crate::Plan;
@@ -48,26 +53,59 @@ fn faults(condition: &str) -> Faults {
 
 const FNS: [&str; 3] = ["user hook", "object_status", "overview"];
 
-/// Times one call, noting whether the thread blocked or was preempted during it.
-fn timed(switches: &mut (u64, u64), f: impl FnOnce() -> GcsyncResult) -> (Sample, bool) {
+/// Times one call, noting whether the thread blocked or was preempted during it (the switch
+/// counts are read outside the timed span).
+fn timed(f: impl FnOnce() -> GcsyncResult) -> (Sample, bool) {
+    let before = thread_switches();
     let t = Instant::now();
     let ok = f() == GcsyncResult::Ok;
     let ns = t.elapsed().as_nanos() as u64;
     let now = thread_switches();
     let s = Sample {
         ns,
-        blocked: now.0 > switches.0,
-        preempted: now.1 > switches.1,
+        blocked: now.0 > before.0,
+        preempted: now.1 > before.1,
     };
-    *switches = now;
     (s, ok)
 }
 
-/// One host thread's loop; returns its samples per function and the calls that failed.
+/// Start times one every `1 / rate` s (none for rate 0: spin). A thread that falls more than a
+/// period behind starts again from now rather than bursting to catch up.
+struct Pacer {
+    period: Option<Duration>,
+    next: Instant,
+}
+
+impl Pacer {
+    fn new(rate: u64) -> Pacer {
+        Pacer {
+            period: (rate > 0).then(|| Duration::from_nanos(1_000_000_000 / rate)),
+            next: Instant::now(),
+        }
+    }
+
+    /// Sleeps until the next start time.
+    fn wait(&mut self) {
+        let Some(period) = self.period else {
+            return;
+        };
+        let now = Instant::now();
+        if self.next > now {
+            std::thread::sleep(self.next - now);
+        } else if now - self.next > period {
+            self.next = now;
+        }
+        self.next += period;
+    }
+}
+
+/// One host thread's loop (`rate` rounds a second, 0: back to back); returns its samples per
+/// function and the calls that failed.
 fn host_thread(
     payloads: &[[String; 2]],
     ids: &[String],
     iterations: usize,
+    rate: u64,
     seed: u64,
 ) -> ([Vec<Sample>; 3], usize) {
     let mut rng = Rng::new(seed);
@@ -77,18 +115,19 @@ fn host_thread(
     }
     let mut buf = vec![0u8; 4096];
     let mut failed = 0;
-    let mut sw = thread_switches();
+    let mut pacer = Pacer::new(rate);
     for k in 0..iterations {
+        pacer.wait();
         let u = rng.below(ids.len());
         let payload = &payloads[u][k & 1];
-        let (s, ok) = timed(&mut sw, || host::user_changed(payload));
+        let (s, ok) = timed(|| host::user_changed(payload));
         out[0].push(s);
         failed += usize::from(!ok);
         let id = &ids[rng.below(ids.len())];
-        let (s, ok) = timed(&mut sw, || host::user_status_into(id, &mut buf));
+        let (s, ok) = timed(|| host::user_status_into(id, &mut buf));
         out[1].push(s);
         failed += usize::from(!ok);
-        let (s, ok) = timed(&mut sw, || host::overview_into(&mut buf));
+        let (s, ok) = timed(|| host::overview_into(&mut buf));
         out[2].push(s);
         failed += usize::from(!ok);
     }
@@ -105,6 +144,7 @@ fn summary_json(s: &Summary) -> Value {
 pub fn child(p: &Value) {
     let n = p["waiting"].as_u64().unwrap() as usize;
     let iterations = p["iterations"].as_u64().unwrap() as usize;
+    let rate = p["rate"].as_u64().unwrap_or(0);
     let org = org::generate(SEED, Sizes::with_users(n));
     let payloads: Arc<Vec<[String; 2]>> = Arc::new(
         org.users
@@ -130,14 +170,20 @@ pub fn child(p: &Value) {
     }
     for threads in [1usize, 4] {
         let depth_before = host::overview()["queue_depth"].clone();
+        let started = Instant::now();
+        let (gcsync_before, machine_before) =
+            (probe::threads_cpu_ns("gcsync-"), probe::machine_ticks());
         let barrier = Arc::new(Barrier::new(threads));
         let handles: Vec<_> = (0..threads)
             .map(|t| {
                 let (payloads, ids, barrier) = (payloads.clone(), ids.clone(), barrier.clone());
-                std::thread::spawn(move || {
-                    barrier.wait();
-                    host_thread(&payloads, &ids, iterations, 1 + t as u64)
-                })
+                let spawned = std::thread::Builder::new().name(format!("bench-host-{t}"));
+                spawned
+                    .spawn(move || {
+                        barrier.wait();
+                        host_thread(&payloads, &ids, iterations, rate, 1 + t as u64)
+                    })
+                    .expect("host thread starts")
             })
             .collect();
         let mut all: [Vec<Sample>; 3] = Default::default();
@@ -149,8 +195,19 @@ pub fn child(p: &Value) {
                 a.extend(s);
             }
         }
+        let seconds = started.elapsed().as_secs_f64();
+        // Cores busy during the phase: the whole machine's, and gcsync's own threads'.
+        let busy = match (machine_before, probe::machine_ticks()) {
+            (Some(a), Some(b)) if b.1 > a.1 => {
+                (b.0 - a.0) as f64 / (b.1 - a.1) as f64 * cores() as f64
+            }
+            _ => f64::NAN,
+        };
+        let gcsync_cores =
+            (probe::threads_cpu_ns("gcsync-") - gcsync_before) as f64 / 1e9 / seconds;
         emit(json!({
-            "threads": threads, "failed": failed,
+            "threads": threads, "failed": failed, "seconds": seconds,
+            "machine_cores_busy": busy, "gcsync_cores_busy": gcsync_cores,
             "queue_depth": [depth_before, host::overview()["queue_depth"]],
             "fns": all.iter().map(|s| summary_json(&summarise(s))).collect::<Vec<_>>(),
         }));
@@ -167,23 +224,57 @@ fn targets(f: &str) -> [Option<f64>; 3] {
     }
 }
 
+/// The emulator, started from a thread 5 nice steps down so that its threads run below the
+/// host's (the cloud is remote in production).
+fn remote_emulator(faults: Faults) -> gc_emulator::Emulator {
+    std::thread::spawn(move || {
+        if !crate::probe::lower_thread_priority() {
+            eprintln!("gcsync-bench: could not lower the emulator's priority");
+        }
+        crate::emulator(faults)
+    })
+    .join()
+    .expect("emulator starts")
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// Parent: one condition.
 pub fn run(plan: &Plan, r: &mut Report, dir: &Path, condition: &str, title: &str) {
     let n = plan.hook_objects;
     r.section(&format!(
         "hooks and queries, {n} objects waiting, 1 KB user: {title}"
     ));
-    let emu = crate::emulator(faults(condition));
+    let emu = remote_emulator(faults(condition));
+    let rate = plan.hook_rate;
+    r.note(&match rate {
+        0 => "host threads spinning (each round right after the last)".to_string(),
+        _ => format!("host threads paced: {rate} rounds a second each (hook, status, overview)"),
+    });
     let mut c = Proc::spawn(
         "hooks",
-        &json!({"url": emu.base_url(), "dir": dir, "waiting": n, "iterations": plan.hook_iterations}),
+        &json!({"url": emu.base_url(), "dir": dir, "waiting": n,
+                "iterations": plan.hook_iterations, "rate": rate}),
     );
     for _ in 0..2 {
         let v = c.next(Duration::from_secs(1800));
         let threads = v["threads"].as_u64().unwrap_or(0);
+        let secs = v["seconds"].as_f64().unwrap_or(f64::NAN);
+        let calls = v["fns"][0]["n"].as_f64().unwrap_or(f64::NAN);
         r.note(&format!(
-            "{threads} thread(s), {} calls per function; queue depth {} → {}; {} calls failed",
-            v["fns"][0]["n"], v["queue_depth"][0], v["queue_depth"][1], v["failed"]
+            "{threads} thread(s), {calls} calls per function in {secs:.1} s ({:.0} hook calls/s); \
+             queue depth {} → {}; {} calls failed; load average {}; cores busy: machine {:.2} \
+             of {}, gcsync's threads {:.2}",
+            calls / secs,
+            v["queue_depth"][0],
+            v["queue_depth"][1],
+            v["failed"],
+            probe::load_average().unwrap_or_default(),
+            v["machine_cores_busy"].as_f64().unwrap_or(f64::NAN),
+            cores(),
+            v["gcsync_cores_busy"].as_f64().unwrap_or(f64::NAN),
         ));
         for (i, f) in FNS.iter().enumerate() {
             let s = &v["fns"][i];

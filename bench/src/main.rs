@@ -35,7 +35,7 @@ use std::path::{Path, PathBuf};
 
 const USAGE: &str =
     "usage: gcsync-bench [--quick] [--only cpu,startstop,outage,hooks,budget,routing,presence,floor] [--data-root DIR]
-                    [--sizes N,M] [--keep]
+                    [--sizes N,M] [--keep] [--hook-rate N (0: spin)] [--hook-iterations N]
        gcsync-bench org [--users N]";
 
 /// Sizes and switches of one run.
@@ -56,6 +56,8 @@ pub struct Plan {
     pub hook_objects: usize,
     /// Loop iterations per host thread in the hook measurements.
     pub hook_iterations: usize,
+    /// Rounds a second per host thread in the hook measurements (0: back to back).
+    pub hook_rate: u64,
     /// Unchanged events sent after a sync.
     pub unchanged: usize,
     /// Calls per query when comparing an empty and a full store.
@@ -78,7 +80,8 @@ impl Plan {
             outage_users: 10_000,
             outage_events: 1_000_000,
             hook_objects: 10_000,
-            hook_iterations: 50_000,
+            hook_iterations: 20_000,
+            hook_rate: 1_000,
             unchanged: 1_000,
             query_samples: 5_000,
             only: vec![],
@@ -141,6 +144,11 @@ fn fail(msg: &str) -> ! {
     std::process::exit(2)
 }
 
+fn count(v: Option<&String>, usage: &str) -> usize {
+    v.and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| fail(usage))
+}
+
 fn parse(args: &[String]) -> Plan {
     let quick = args.iter().any(|a| a == "--quick");
     let mut plan = if quick { Plan::quick() } else { Plan::full() };
@@ -188,6 +196,8 @@ fn parse(args: &[String]) -> Plan {
                 plan.outage_users = sizes[0];
                 plan.hook_objects = *sizes.iter().max().unwrap_or(&plan.hook_objects);
             }
+            "--hook-rate" => plan.hook_rate = count(it.next(), "--hook-rate N") as u64,
+            "--hook-iterations" => plan.hook_iterations = count(it.next(), "--hook-iterations N"),
             "--keep" => plan.keep = true,
             "--help" | "-h" => {
                 println!("{USAGE}");

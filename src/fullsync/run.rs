@@ -24,15 +24,16 @@ pub fn commit(shared: &Arc<Shared>, flags: u32) -> Result<(), Failure> {
     let seq = shared.queue.accepted_seq();
     if let Some(req) = shared.full_sync.commit(flags, seq)? {
         let for_run = shared.clone();
-        let h = std::thread::Builder::new()
-            .name("gcsync-fullsync".into())
-            .spawn(move || run_all(for_run, req))
-            .map_err(|e| {
-                Failure::new(
-                    crate::result::GcsyncResult::InternalError,
-                    format!("cannot start the full sync thread: {e}"),
-                )
-            })?;
+        let priority = shared.with_settings(|s| s.background_priority);
+        let h = crate::threads::spawn("gcsync-fullsync".into(), priority, move || {
+            run_all(for_run, req)
+        })
+        .map_err(|e| {
+            Failure::new(
+                crate::result::GcsyncResult::InternalError,
+                format!("cannot start the full sync thread: {e}"),
+            )
+        })?;
         shared.full_sync.keep_thread(h);
     } else {
         log::info!("a full sync is running; the new snapshot runs after it (coalesced)");

@@ -16,9 +16,10 @@ pub(crate) const REASON_TAKEOVER: u32 = 3;
 /// Starts the timer thread (it ends within a second of a shutdown request).
 pub fn start(shared: Arc<Shared>, unclean: bool) -> std::io::Result<()> {
     let for_thread = shared.clone();
-    let h = std::thread::Builder::new()
-        .name("gcsync-fullsync-timer".into())
-        .spawn(move || run(&for_thread, unclean))?;
+    let priority = shared.with_settings(|s| s.background_priority);
+    let h = crate::threads::spawn("gcsync-fullsync-timer".into(), priority, move || {
+        run(&for_thread, unclean)
+    })?;
     shared.full_sync.keep_thread(h);
     Ok(())
 }

@@ -74,7 +74,8 @@ fn resume(queue: &WorkQueue, loaded: &mut Loaded) -> usize {
 
 /// Starts the plugin (the host struct's ABI version and size were checked by
 /// `GcsyncHost::read` at the boundary): validates the settings, opens the store, re-queues
-/// unfinished work and starts the worker and writer threads.
+/// unfinished work and starts the worker and writer threads (below normal priority unless
+/// `background_priority` is `normal`: `crate::threads`).
 pub fn init(host: &GcsyncHost) -> Result<(), Failure> {
     let _t = TRANSITION.lock().unwrap_or_else(|p| p.into_inner());
     if matches!(
@@ -153,23 +154,23 @@ fn start_threads(
     writer_rx: Receiver<crate::writer::Msg>,
 ) -> std::io::Result<Threads> {
     let for_writer = shared.clone();
-    let writer = std::thread::Builder::new()
-        .name("gcsync-writer".into())
-        .spawn(move || crate::writer::run(db, for_writer, writer_rx))?;
+    let priority = shared.with_settings(|s| s.background_priority);
+    let writer = crate::threads::spawn("gcsync-writer".into(), priority, move || {
+        crate::writer::run(db, for_writer, writer_rx)
+    })?;
     let n = shared.queue.workers();
     let (done_tx, worker_done) = crossbeam_channel::bounded(n);
     let mut workers = Vec::with_capacity(n);
     for slot in 0..n {
         let (for_worker, done) = (shared.clone(), done_tx.clone());
-        let spawned = std::thread::Builder::new()
-            .name(match slot + 1 == n {
-                true => "gcsync-presence".to_string(),
-                false => format!("gcsync-worker-{slot}"),
-            })
-            .spawn(move || {
-                crate::worker::run(for_worker, slot);
-                let _ = done.send(());
-            });
+        let name = match slot + 1 == n {
+            true => "gcsync-presence".to_string(),
+            false => format!("gcsync-worker-{slot}"),
+        };
+        let spawned = crate::threads::spawn(name, priority, move || {
+            crate::worker::run(for_worker, slot);
+            let _ = done.send(());
+        });
         match spawned {
             Ok(w) => workers.push(w),
             Err(e) => {

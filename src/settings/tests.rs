@@ -366,3 +366,23 @@ fn proficiency_bands_are_four_ascending_thresholds() {
     }
     assert!(b("20,40,60,100").is_err() && b("a,b,c,d").is_err());
 }
+
+#[test]
+fn background_priority_is_below_normal_unless_set_to_normal() {
+    use crate::settings::BackgroundPriority::{BelowNormal, Normal};
+    assert_eq!(load(&[]).unwrap().background_priority, BelowNormal);
+    let p = |v: &str| load(&[("background_priority", v)]).map(|s| s.background_priority);
+    assert_eq!(p(" Normal ").unwrap(), Normal);
+    assert_eq!(p("below-normal").unwrap(), BelowNormal);
+    assert_eq!(p("").unwrap(), BelowNormal);
+    for bad in ["low", "high", "above_normal", "0"] {
+        let e = p(bad).unwrap_err();
+        assert_eq!(e.code, GcsyncResult::InvalidSetting, "{bad}");
+        assert!(
+            e.message.contains("background_priority")
+                && e.message.contains("below_normal or normal"),
+            "{}",
+            e.message
+        );
+    }
+}
