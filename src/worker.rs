@@ -468,6 +468,7 @@ mod queue_intents;
 pub(crate) use user_routing::execute as execute_assignments;
 mod queue_steps;
 mod skills;
+mod user_removal;
 mod user_routing;
 mod users;
 mod verify;

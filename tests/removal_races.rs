@@ -1,0 +1,165 @@
+//! A CIC user deletion racing a re-add of the same user whose step wrote to Genesys Cloud but
+//! did not record it (issue 12, the full-size storm's `deleted user stC06: its Genesys user is
+//! still active`): the deletion must leave the Genesys user inactive, whatever the step before
+//! it may have done. Each case holds the re-add's step at a known point with scripted faults,
+//! so none depends on timing.
+//!
+//! The windows: a user removed in CIC (its Genesys user deactivated, the record "removed") is
+//! added again; the step reactivates the Genesys user (a `state: active` PATCH applied, its
+//! answer lost), then is given up for the newer deletion (`queue/hold.rs`) or fails for good
+//! before it records the link; or a user never linked is added again and its create POST is
+//! applied with its answer lost before the step fails. The deletion that follows found the
+//! record "removed" and concluded there was nothing to remove.
+
+mod common;
+
+use common::*;
+use gc_emulator::{InjectedFault, RetryAfter};
+use gcsync::result::GcsyncResult;
+
+const EMAIL: &str = "again@example.com";
+const USER: &str = "/api/v2/users/{userId}";
+const USERS: &str = "/api/v2/users";
+
+fn named(name: &str) -> String {
+    cic_user("again", name, Some(EMAIL))
+}
+
+fn settle() {
+    assert_eq!(
+        gcsync::ffi::gcsync_wait_settled(60_000),
+        GcsyncResult::Ok,
+        "settled"
+    );
+}
+
+/// A world whose failed steps wait 30 s before their next attempt (so the deletion comes
+/// first), gcsync started.
+fn world() -> World {
+    let w = World::new();
+    set("retry_later_s", "30");
+    w.start();
+    w
+}
+
+/// The user synced, then deleted in CIC: its Genesys user inactive, the record removed.
+fn removed_after_sync(w: &World) {
+    assert_eq!(user_changed(&named("Again")), GcsyncResult::Ok);
+    settle();
+    assert_eq!(gc_user(&w.emu, EMAIL)["state"], "active");
+    assert_eq!(user_deleted("again"), GcsyncResult::Ok);
+    settle();
+    assert_eq!(gc_user(&w.emu, EMAIL)["state"], "inactive");
+    assert_eq!(status("again")["removed"], true);
+}
+
+/// `count` scripted faults on `method route`: an answer lost after the write was applied
+/// (`after_commit`), or a 503 that was not applied.
+fn fault(
+    w: &World,
+    method: &str,
+    route: &str,
+    after_commit: bool,
+    retry_after: RetryAfter,
+    count: u32,
+) {
+    w.emu.inject(InjectedFault {
+        method: method.into(),
+        route: route.into(),
+        status: 503,
+        retry_after,
+        count,
+        drop_connection: after_commit,
+        after_commit,
+        ..Default::default()
+    });
+}
+
+/// How many requests `method route` the emulator answered with `status`.
+fn answered(w: &World, method: &str, route: &str, status: u16) -> usize {
+    let r = w.emu.requests();
+    r.iter()
+        .filter(|r| r.method == method && r.route == route && r.status == status)
+        .count()
+}
+
+#[test]
+fn a_delete_after_a_readd_given_up_with_its_reactivation_unanswered_deactivates_the_user() {
+    let w = world();
+    removed_after_sync(&w);
+    // The re-add's `state: active` PATCH is applied, its answer lost; its retry gets a 503
+    // with a 2 s Retry-After: the worker holds the user, its versioned write unanswered.
+    fault(&w, "PATCH", USER, true, RetryAfter::Absent, 1);
+    fault(&w, "PATCH", USER, false, RetryAfter::Seconds(2), 1);
+    assert_eq!(user_changed(&named("Again")), GcsyncResult::Ok);
+    eventually("the PATCH retry answered 503", || {
+        answered(&w, "PATCH", USER, 503) == 1
+    });
+    assert_eq!(
+        gc_user(&w.emu, EMAIL)["state"],
+        "active",
+        "applied, answer lost"
+    );
+    // CIC deletes the user again while the step waits: it gives the re-add up.
+    assert_eq!(user_deleted("again"), GcsyncResult::Ok);
+    settle();
+    assert_eq!(gc_user(&w.emu, EMAIL)["state"], "inactive");
+    let s = status("again");
+    assert_eq!(
+        (s["removed"].clone(), s["state"].clone()),
+        (true.into(), "Synced".into()),
+        "{s}"
+    );
+}
+
+#[test]
+fn a_delete_after_a_readd_that_failed_after_reactivating_deactivates_the_user() {
+    let w = world();
+    removed_after_sync(&w);
+    // The re-add's `state: active` PATCH is applied, its answer lost, and its 5 retries get a
+    // 503: the step fails (next attempt in 30 s) without recording the link.
+    fault(&w, "PATCH", USER, true, RetryAfter::Absent, 1);
+    fault(&w, "PATCH", USER, false, RetryAfter::Absent, 5);
+    assert_eq!(user_changed(&named("Again")), GcsyncResult::Ok);
+    eventually("the re-add failed", || status("again")["state"] == "Error");
+    assert_eq!(
+        gc_user(&w.emu, EMAIL)["state"],
+        "active",
+        "applied, answer lost"
+    );
+    assert_eq!(user_deleted("again"), GcsyncResult::Ok);
+    settle();
+    assert_eq!(gc_user(&w.emu, EMAIL)["state"], "inactive");
+    let s = status("again");
+    assert_eq!(
+        (s["removed"].clone(), s["state"].clone()),
+        (true.into(), "Synced".into()),
+        "{s}"
+    );
+}
+
+#[test]
+fn a_delete_after_a_readd_whose_create_was_applied_unanswered_removes_the_created_user() {
+    let w = world();
+    // Deleted in CIC before it was ever linked: nothing to remove, the record "removed".
+    assert_eq!(user_deleted("again"), GcsyncResult::Ok);
+    settle();
+    assert_eq!(status("again")["removed"], true);
+    // Added (again): the create is applied, its answer lost, and its 5 retries get a 503: the
+    // step fails (next attempt in 30 s) with only the create intent recorded.
+    fault(&w, "POST", USERS, true, RetryAfter::Absent, 1);
+    fault(&w, "POST", USERS, false, RetryAfter::Absent, 5);
+    assert_eq!(user_changed(&named("Again")), GcsyncResult::Ok);
+    eventually("the create failed", || status("again")["state"] == "Error");
+    assert_eq!(
+        gc_user(&w.emu, EMAIL)["state"],
+        "active",
+        "created, answer lost"
+    );
+    assert_eq!(user_deleted("again"), GcsyncResult::Ok);
+    settle();
+    assert_eq!(gc_user(&w.emu, EMAIL)["state"], "inactive");
+    assert_eq!(w.emu.users().len(), 1, "one Genesys user");
+    let s = status("again");
+    assert_eq!(s["removed"], true, "{s}");
+}
