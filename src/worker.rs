@@ -365,7 +365,9 @@ impl Worker {
             (GcsyncObjectKind::Skill, Some(CicObject::Skill(skill))) => {
                 self.upsert_skill(key, &record, skill, force, pending)
             }
-            (GcsyncObjectKind::Skill, None) => self.remove_skill(key, &record, pending),
+            (GcsyncObjectKind::Skill, None) => {
+                self.remove_skill(key, &record, previous.as_deref(), pending)
+            }
             (GcsyncObjectKind::Workgroup, Some(CicObject::Workgroup(w))) => {
                 let before = workgroups::previous(previous.as_deref());
                 self.upsert_workgroup(key, &record, before, w, force, pending)
@@ -377,7 +379,9 @@ impl Worker {
             (GcsyncObjectKind::WrapupCode, Some(CicObject::WrapupCode(c))) => {
                 self.upsert_wrapup_code(key, &record, c, force, pending)
             }
-            (GcsyncObjectKind::WrapupCode, None) => self.remove_wrapup_code(key, &record, pending),
+            (GcsyncObjectKind::WrapupCode, None) => {
+                self.remove_wrapup_code(key, &record, previous.as_deref(), pending)
+            }
             (GcsyncObjectKind::AgentStatus, _) => self.agent_status_one(key, pending),
             (kind, Some(other)) => {
                 log::error!(

@@ -163,3 +163,62 @@ fn a_delete_after_a_readd_whose_create_was_applied_unanswered_removes_the_create
     let s = status("again");
     assert_eq!(s["removed"], true, "{s}");
 }
+
+#[test]
+fn a_delete_after_a_code_create_applied_unanswered_deletes_the_created_code() {
+    use common::routing::code;
+    use gcsync::object::GcsyncObjectKind::WrapupCode;
+    let w = World::new();
+    set("sync_advanced_platform_objects", "true");
+    set("retry_later_s", "30");
+    w.start();
+    // The code's create is applied, its answer lost, and its 5 retries get a 503: the step
+    // fails (next attempt in 30 s) without recording the link.
+    let create = "/api/v2/routing/wrapupcodes";
+    fault(&w, "POST", create, true, RetryAfter::Absent, 1);
+    fault(&w, "POST", create, false, RetryAfter::Absent, 5);
+    code("Z1", "Refund");
+    eventually("the create failed", || {
+        status_of(WrapupCode, "Z1")["state"] == "Error"
+    });
+    assert_eq!(common::routing::codes_named(&w.emu, "Refund").len(), 1);
+    assert_eq!(object_deleted(WrapupCode, "Z1"), GcsyncResult::Ok);
+    settle();
+    assert_eq!(
+        common::routing::codes_named(&w.emu, "Refund"),
+        Vec::<serde_json::Value>::new()
+    );
+    assert_eq!(status_of(WrapupCode, "Z1")["removed"], true);
+}
+
+#[test]
+fn a_delete_after_a_skill_create_applied_unanswered_deletes_the_created_skill() {
+    use gcsync::object::GcsyncObjectKind::Skill;
+    let w = World::new();
+    set("sync_advanced_platform_objects", "true");
+    set("retry_later_s", "30");
+    w.start();
+    let named = |emu: &gc_emulator::Emulator| -> Vec<String> {
+        let all = emu.dump("skills");
+        let list = all.as_array().unwrap();
+        list.iter()
+            .filter(|s| s["name"] == "Spanish" && s["state"] == "active")
+            .map(|s| s["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // The skill's create is applied, its answer lost, and its 5 retries get a 503: the step
+    // fails (next attempt in 30 s) without recording the link.
+    let create = "/api/v2/routing/skills";
+    fault(&w, "POST", create, true, RetryAfter::Absent, 1);
+    fault(&w, "POST", create, false, RetryAfter::Absent, 5);
+    let skill = serde_json::json!({"id": "Spanish", "treat_as_language": false});
+    assert_eq!(object_changed(Skill, &skill.to_string()), GcsyncResult::Ok);
+    eventually("the create failed", || {
+        status_of(Skill, "Spanish")["state"] == "Error"
+    });
+    assert_eq!(named(&w.emu).len(), 1, "created, answer lost");
+    assert_eq!(object_deleted(Skill, "Spanish"), GcsyncResult::Ok);
+    settle();
+    assert_eq!(named(&w.emu), Vec::<String>::new());
+    assert_eq!(status_of(Skill, "Spanish")["removed"], true);
+}
