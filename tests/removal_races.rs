@@ -1,15 +1,17 @@
-//! A CIC user deletion racing a re-add of the same user whose step wrote to Genesys Cloud but
-//! did not record it (issue 12, the full-size storm's `deleted user stC06: its Genesys user is
-//! still active`): the deletion must leave the Genesys user inactive, whatever the step before
-//! it may have done. Each case holds the re-add's step at a known point with scripted faults,
-//! so none depends on timing.
+//! A CIC deletion or re-add racing a step that wrote to Genesys Cloud but did not record it
+//! (issue 12, the full-size storm's `deleted user stC06: its Genesys user is still active`):
+//! the org must end as CIC says, whatever the step before may have done. Each case holds the
+//! step at a known point with scripted faults, so none depends on timing.
 //!
-//! The windows: a user removed in CIC (its Genesys user deactivated, the record "removed") is
-//! added again; the step reactivates the Genesys user (a `state: active` PATCH applied, its
-//! answer lost), then is given up for the newer deletion (`queue/hold.rs`) or fails for good
-//! before it records the link; or a user never linked is added again and its create POST is
-//! applied with its answer lost before the step fails. The deletion that follows found the
-//! record "removed" and concluded there was nothing to remove.
+//! The windows (each test but the last two failed before its fix): a user removed in CIC (its
+//! Genesys user deactivated, the record "removed") is added again and the step reactivates
+//! the Genesys user (a `state: active` PATCH applied, its answer lost), then is given up for
+//! the newer deletion (`queue/hold.rs`) or fails for good before it records the link; a user
+//! never linked is added again and its create is applied with its answer lost before the step
+//! fails; a wrap-up code's or skill's create is applied unanswered and the step fails. The
+//! deletion that followed found the record "removed" (or not linked) and removed nothing.
+//! Conversely a user write applied unanswered in a failed step (a deactivation, an update) left
+//! the known version as it was: the next change equal to what was last applied wrote nothing.
 
 mod common;
 
@@ -221,4 +223,89 @@ fn a_delete_after_a_skill_create_applied_unanswered_deletes_the_created_skill() 
     settle();
     assert_eq!(named(&w.emu), Vec::<String>::new());
     assert_eq!(status_of(Skill, "Spanish")["removed"], true);
+}
+
+#[test]
+fn an_update_applied_unanswered_that_failed_is_written_back_when_cic_reverts() {
+    let w = world();
+    assert_eq!(user_changed(&named("Version 1")), GcsyncResult::Ok);
+    settle();
+    // The PATCH of "Version 2" is applied, its answer lost, its 5 retries get a 503: the step
+    // fails, its known version still the one before. CIC goes back to "Version 1", what was
+    // last applied: it must still be written (Genesys holds "Version 2").
+    fault(&w, "PATCH", USER, true, RetryAfter::Absent, 1);
+    fault(&w, "PATCH", USER, false, RetryAfter::Absent, 5);
+    assert_eq!(user_changed(&named("Version 2")), GcsyncResult::Ok);
+    eventually("the update failed", || status("again")["state"] == "Error");
+    assert_eq!(gc_user(&w.emu, EMAIL)["name"], "Version 2", "applied");
+    assert_eq!(user_changed(&named("Version 1")), GcsyncResult::Ok);
+    settle();
+    assert_eq!(gc_user(&w.emu, EMAIL)["name"], "Version 1");
+    assert_eq!(status("again")["state"], "Synced");
+}
+
+#[test]
+fn a_readd_after_a_deactivation_applied_unanswered_that_failed_reactivates_the_user() {
+    let w = world();
+    assert_eq!(user_changed(&named("Again")), GcsyncResult::Ok);
+    settle();
+    // The deletion's PATCH is applied, its answer lost, its 5 retries get a 503: it fails.
+    fault(&w, "PATCH", USER, true, RetryAfter::Absent, 1);
+    fault(&w, "PATCH", USER, false, RetryAfter::Absent, 5);
+    assert_eq!(user_deleted("again"), GcsyncResult::Ok);
+    eventually("the deletion failed", || {
+        status("again")["state"] == "Error"
+    });
+    assert_eq!(gc_user(&w.emu, EMAIL)["state"], "inactive", "applied");
+    assert_eq!(user_changed(&named("Again")), GcsyncResult::Ok);
+    settle();
+    assert_eq!(gc_user(&w.emu, EMAIL)["state"], "active");
+    let s = status("again");
+    assert_eq!(
+        (s["removed"].clone(), s["state"].clone()),
+        (false.into(), "Synced".into()),
+        "{s}"
+    );
+}
+
+// The windows below were suspects too, and passed before these fixes (kept as guards).
+
+#[test]
+fn a_first_add_whose_create_was_applied_unanswered_then_deleted_deactivates_the_user() {
+    let w = world();
+    // The create is applied, its answer lost, and its 5 retries get a 503: only the intent is
+    // recorded when the deletion comes.
+    fault(&w, "POST", USERS, true, RetryAfter::Absent, 1);
+    fault(&w, "POST", USERS, false, RetryAfter::Absent, 5);
+    assert_eq!(user_changed(&named("Again")), GcsyncResult::Ok);
+    eventually("the create failed", || status("again")["state"] == "Error");
+    assert_eq!(user_deleted("again"), GcsyncResult::Ok);
+    settle();
+    assert_eq!(gc_user(&w.emu, EMAIL)["state"], "inactive");
+    assert_eq!(w.emu.users().len(), 1, "one Genesys user");
+}
+
+#[test]
+fn a_readd_after_a_deactivation_applied_unanswered_and_given_up_reactivates_the_user() {
+    let w = world();
+    assert_eq!(user_changed(&named("Again")), GcsyncResult::Ok);
+    settle();
+    // The deletion's `state: inactive` PATCH is applied, its answer lost; its retry waits out
+    // a 2 s Retry-After while CIC adds the user back: the deletion is given up.
+    fault(&w, "PATCH", USER, true, RetryAfter::Absent, 1);
+    fault(&w, "PATCH", USER, false, RetryAfter::Seconds(2), 1);
+    assert_eq!(user_deleted("again"), GcsyncResult::Ok);
+    eventually("the PATCH retry answered 503", || {
+        answered(&w, "PATCH", USER, 503) == 1
+    });
+    assert_eq!(gc_user(&w.emu, EMAIL)["state"], "inactive", "applied");
+    assert_eq!(user_changed(&named("Again")), GcsyncResult::Ok);
+    settle();
+    assert_eq!(gc_user(&w.emu, EMAIL)["state"], "active");
+    let s = status("again");
+    assert_eq!(
+        (s["removed"].clone(), s["state"].clone()),
+        (false.into(), "Synced".into()),
+        "{s}"
+    );
 }
