@@ -268,6 +268,33 @@ fn a_readd_after_a_deactivation_applied_unanswered_that_failed_reactivates_the_u
     );
 }
 
+#[test]
+fn a_code_rename_applied_unanswered_that_failed_is_undone_when_cic_reverts() {
+    use common::routing::{code, codes_named};
+    use gcsync::object::GcsyncObjectKind::WrapupCode;
+    let w = World::new();
+    set("sync_advanced_platform_objects", "true");
+    set("retry_later_s", "30");
+    w.start();
+    code("Z1", "Refund");
+    settle();
+    // The rename's PUT is applied, its answer lost, its 5 retries get a 503: the step fails.
+    let one = "/api/v2/routing/wrapupcodes/{codeId}";
+    fault(&w, "PUT", one, true, RetryAfter::Absent, 1);
+    fault(&w, "PUT", one, false, RetryAfter::Absent, 5);
+    code("Z1", "Credit");
+    eventually("the rename failed", || {
+        status_of(WrapupCode, "Z1")["state"] == "Error"
+    });
+    assert_eq!(codes_named(&w.emu, "Credit").len(), 1, "applied");
+    // CIC goes back to the name last applied: Genesys must have it again.
+    code("Z1", "Refund");
+    settle();
+    assert_eq!(codes_named(&w.emu, "Refund").len(), 1);
+    assert_eq!(codes_named(&w.emu, "Credit").len(), 0);
+    assert_eq!(status_of(WrapupCode, "Z1")["state"], "Synced");
+}
+
 // The windows below were suspects too, and passed before these fixes (kept as guards).
 
 #[test]

@@ -60,8 +60,11 @@ impl Worker {
         let shared = self.shared.clone();
         let owner_of = move |gid: &str| shared.objects.owner_of(GcsyncObjectKind::WrapupCode, gid);
         let last = before.clone();
+        // After a step that did not end synced (a rename applied with its answer lost, then a
+        // failure), the name last applied is not sure: the code is read, not trusted.
+        let check = force || record.status.state != SyncState::Synced;
         let result =
-            self.with_ctx(|ctx| sync_code(ctx, &name, link, last.as_deref(), force, &owner_of));
+            self.with_ctx(|ctx| sync_code(ctx, &name, link, last.as_deref(), check, &owner_of));
         match result {
             Ok((gid, origin)) => {
                 self.update(key, |r| {
