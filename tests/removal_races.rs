@@ -3,7 +3,7 @@
 //! the org must end as CIC says, whatever the step before may have done. Each case holds the
 //! step at a known point with scripted faults, so none depends on timing.
 //!
-//! The windows (each test but the last two failed before its fix): a user removed in CIC (its
+//! The windows (each test above the guards failed before its fix): a user removed in CIC (its
 //! Genesys user deactivated, the record "removed") is added again and the step reactivates
 //! the Genesys user (a `state: active` PATCH applied, its answer lost), then is given up for
 //! the newer deletion (`queue/hold.rs`) or fails for good before it records the link; a user
@@ -335,4 +335,34 @@ fn a_readd_after_a_deactivation_applied_unanswered_and_given_up_reactivates_the_
         (false.into(), "Synced".into()),
         "{s}"
     );
+}
+
+#[test]
+fn a_member_removal_applied_unanswered_is_undone_when_cic_reverts() {
+    use common::routing::{add_user, gid, member_ids, queue, workgroup, MEMBERS};
+    let w = World::new();
+    set("sync_advanced_platform_objects", "true");
+    set("retry_later_s", "30");
+    w.start();
+    add_user("ann");
+    add_user("bob");
+    workgroup("Sales", &["ann", "bob"], &[]);
+    settle();
+    let both = [gid("ann"), gid("bob")].into_iter().collect();
+    assert_eq!(member_ids(&queue(&w.emu, "Sales"), "user"), both);
+    // Bob's removal is applied, its answer lost, its 5 retries get a 503 (the queue's
+    // members are read then: the removal is seen done).
+    fault(&w, "POST", MEMBERS, true, RetryAfter::Absent, 1);
+    fault(&w, "POST", MEMBERS, false, RetryAfter::Absent, 5);
+    workgroup("Sales", &["ann"], &[]);
+    settle();
+    assert_eq!(
+        member_ids(&queue(&w.emu, "Sales"), "user").len(),
+        1,
+        "applied"
+    );
+    // CIC adds Bob back (what was last applied): the queue must have him again.
+    workgroup("Sales", &["ann", "bob"], &[]);
+    settle();
+    assert_eq!(member_ids(&queue(&w.emu, "Sales"), "user"), both);
 }
