@@ -164,8 +164,12 @@ impl Worker {
             Ok(o) => o,
             Err(_) => self.panicked(&key, &pending),
         };
-        if !matches!(outcome, Outcome::Done(true)) && self.hold.may_have_written() {
-            self.unrecorded_write(&key, before.as_ref());
+        if !matches!(outcome, Outcome::Done(true)) && !self.hold.yielded() {
+            match self.hold.may_have_written() {
+                true => self.unrecorded_write(&key, before.as_ref()),
+                // Nothing of it reached Genesys Cloud: a create it meant to send was not sent.
+                false => self.unpost(&key, before.as_ref(), posted),
+            }
         }
         self.report(key, pending, before, outcome);
     }

@@ -11,7 +11,9 @@
 //! fails; a wrap-up code's or skill's create is applied unanswered and the step fails. The
 //! deletion that followed found the record "removed" (or not linked) and removed nothing.
 //! Conversely a user write applied unanswered in a failed step (a deactivation, an update) left
-//! the known version as it was: the next change equal to what was last applied wrote nothing.
+//! the known version as it was: the next change equal to what was last applied wrote nothing;
+//! and a create refused every time (429) was taken as possibly sent: the deletion that followed
+//! looked for the user for 15 minutes, past any settle.
 
 mod common;
 
@@ -293,6 +295,32 @@ fn a_code_rename_applied_unanswered_that_failed_is_undone_when_cic_reverts() {
     assert_eq!(codes_named(&w.emu, "Refund").len(), 1);
     assert_eq!(codes_named(&w.emu, "Credit").len(), 0);
     assert_eq!(status_of(WrapupCode, "Z1")["state"], "Synced");
+}
+
+#[test]
+fn a_delete_after_a_create_refused_every_time_settles_at_once() {
+    let w = world();
+    // Every attempt of the create is refused with a 429 (not applied): the step fails with
+    // only the intent recorded. The deletion must not look for a user for 15 minutes.
+    w.emu.inject(InjectedFault {
+        method: "POST".into(),
+        route: USERS.into(),
+        status: 429,
+        retry_after: RetryAfter::Seconds(0),
+        count: 6,
+        ..Default::default()
+    });
+    assert_eq!(user_changed(&named("Again")), GcsyncResult::Ok);
+    eventually("the create failed", || status("again")["state"] == "Error");
+    assert_eq!(user_deleted("again"), GcsyncResult::Ok);
+    assert_eq!(
+        gcsync::ffi::gcsync_wait_settled(10_000),
+        GcsyncResult::Ok,
+        "settled: {}",
+        status("again")
+    );
+    assert!(w.emu.users().is_empty());
+    assert_eq!(status("again")["removed"], true);
 }
 
 // The windows below were suspects too, and passed before these fixes (kept as guards).

@@ -17,9 +17,11 @@ impl Worker {
     }
 
     /// A given-up step sent no create (a refused write is never sent, and a step with a write
-    /// applied or possibly applied unversioned is never given up): what `posted` said before
-    /// the step stands; an intent the step recorded itself was not sent.
-    fn unpost(&self, key: &ObjectKey, before: Option<&Record>, posted: Option<bool>) {
+    /// applied or possibly applied unversioned is never given up), nor did a step that failed
+    /// with every write refused (a create answered 429 each time): what `posted` said before
+    /// the step stands; an intent the step recorded itself was not sent (a deletion then
+    /// searches for nothing, rather than for 15 minutes).
+    pub(super) fn unpost(&self, key: &ObjectKey, before: Option<&Record>, posted: Option<bool>) {
         let mut p = self.shared.posted.lock().unwrap_or_else(|p| p.into_inner());
         match (posted, before.and_then(|b| b.intent.as_ref())) {
             (Some(v), _) => {
