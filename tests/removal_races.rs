@@ -50,11 +50,8 @@ fn world() -> World {
 fn removed_after_sync(w: &World) {
     assert_eq!(user_changed(&named("Again")), GcsyncResult::Ok);
     settle();
-    assert_eq!(gc_user(&w.emu, EMAIL)["state"], "active");
-    assert_eq!(user_deleted("again"), GcsyncResult::Ok);
-    settle();
-    assert_eq!(gc_user(&w.emu, EMAIL)["state"], "inactive");
-    assert_eq!(status("again")["removed"], true);
+    assert_eq!(gc_state(w), "active");
+    deleted_deactivates(w);
 }
 
 /// `count` scripted faults on `method route`: an answer lost after the write was applied
@@ -87,33 +84,71 @@ fn answered(w: &World, method: &str, route: &str, status: u16) -> usize {
         .count()
 }
 
+/// The next `method route` is applied with its answer lost, and its 5 retries get a 503: the
+/// step fails (next attempt in 30 s) without recording what it wrote.
+fn applied_then_failing(w: &World, method: &str, route: &str) {
+    fault(w, method, route, true, RetryAfter::Absent, 1);
+    fault(w, method, route, false, RetryAfter::Absent, 5);
+}
+
+/// The next user PATCH is applied with its answer lost, and its retry gets a 503 with a 2 s
+/// Retry-After: the worker holds the user, its versioned write unanswered.
+fn applied_then_held(w: &World) {
+    fault(w, "PATCH", USER, true, RetryAfter::Absent, 1);
+    fault(w, "PATCH", USER, false, RetryAfter::Seconds(2), 1);
+}
+
+/// Waits until the PATCH retry was answered 503 (the step holds the user).
+fn held(w: &World) {
+    eventually("the PATCH retry answered 503", || {
+        answered(w, "PATCH", USER, 503) == 1
+    });
+}
+
+/// The Genesys user's state.
+fn gc_state(w: &World) -> serde_json::Value {
+    gc_user(&w.emu, EMAIL)["state"].clone()
+}
+
+/// The CIC user deleted (again): its Genesys user must end inactive, the record removed and
+/// Synced.
+fn deleted_deactivates(w: &World) {
+    assert_eq!(user_deleted("again"), GcsyncResult::Ok);
+    settle();
+    assert_eq!(gc_state(w), "inactive");
+    let s = status("again");
+    assert_eq!(
+        (&s["removed"], &s["state"]),
+        (&true.into(), &"Synced".into()),
+        "{s}"
+    );
+}
+
+/// The CIC user added back: its Genesys user must end active, the record linked and Synced.
+fn added_back_reactivates(w: &World) {
+    assert_eq!(user_changed(&named("Again")), GcsyncResult::Ok);
+    settle();
+    assert_eq!(gc_state(w), "active");
+    let s = status("again");
+    assert_eq!(
+        (&s["removed"], &s["state"]),
+        (&false.into(), &"Synced".into()),
+        "{s}"
+    );
+}
+
 #[test]
 fn a_delete_after_a_readd_given_up_with_its_reactivation_unanswered_deactivates_the_user() {
     let w = world();
     removed_after_sync(&w);
     // The re-add's `state: active` PATCH is applied, its answer lost; its retry gets a 503
     // with a 2 s Retry-After: the worker holds the user, its versioned write unanswered.
-    fault(&w, "PATCH", USER, true, RetryAfter::Absent, 1);
-    fault(&w, "PATCH", USER, false, RetryAfter::Seconds(2), 1);
+    applied_then_held(&w);
     assert_eq!(user_changed(&named("Again")), GcsyncResult::Ok);
-    eventually("the PATCH retry answered 503", || {
-        answered(&w, "PATCH", USER, 503) == 1
-    });
-    assert_eq!(
-        gc_user(&w.emu, EMAIL)["state"],
-        "active",
-        "applied, answer lost"
-    );
+    held(&w);
+    assert_eq!(gc_state(&w), "active", "applied, answer lost");
     // CIC deletes the user again while the step waits: it gives the re-add up.
-    assert_eq!(user_deleted("again"), GcsyncResult::Ok);
-    settle();
-    assert_eq!(gc_user(&w.emu, EMAIL)["state"], "inactive");
-    let s = status("again");
-    assert_eq!(
-        (s["removed"].clone(), s["state"].clone()),
-        (true.into(), "Synced".into()),
-        "{s}"
-    );
+    deleted_deactivates(&w);
 }
 
 #[test]
@@ -122,24 +157,11 @@ fn a_delete_after_a_readd_that_failed_after_reactivating_deactivates_the_user() 
     removed_after_sync(&w);
     // The re-add's `state: active` PATCH is applied, its answer lost, and its 5 retries get a
     // 503: the step fails (next attempt in 30 s) without recording the link.
-    fault(&w, "PATCH", USER, true, RetryAfter::Absent, 1);
-    fault(&w, "PATCH", USER, false, RetryAfter::Absent, 5);
+    applied_then_failing(&w, "PATCH", USER);
     assert_eq!(user_changed(&named("Again")), GcsyncResult::Ok);
     eventually("the re-add failed", || status("again")["state"] == "Error");
-    assert_eq!(
-        gc_user(&w.emu, EMAIL)["state"],
-        "active",
-        "applied, answer lost"
-    );
-    assert_eq!(user_deleted("again"), GcsyncResult::Ok);
-    settle();
-    assert_eq!(gc_user(&w.emu, EMAIL)["state"], "inactive");
-    let s = status("again");
-    assert_eq!(
-        (s["removed"].clone(), s["state"].clone()),
-        (true.into(), "Synced".into()),
-        "{s}"
-    );
+    assert_eq!(gc_state(&w), "active", "applied, answer lost");
+    deleted_deactivates(&w);
 }
 
 #[test]
@@ -151,18 +173,13 @@ fn a_delete_after_a_readd_whose_create_was_applied_unanswered_removes_the_create
     assert_eq!(status("again")["removed"], true);
     // Added (again): the create is applied, its answer lost, and its 5 retries get a 503: the
     // step fails (next attempt in 30 s) with only the create intent recorded.
-    fault(&w, "POST", USERS, true, RetryAfter::Absent, 1);
-    fault(&w, "POST", USERS, false, RetryAfter::Absent, 5);
+    applied_then_failing(&w, "POST", USERS);
     assert_eq!(user_changed(&named("Again")), GcsyncResult::Ok);
     eventually("the create failed", || status("again")["state"] == "Error");
-    assert_eq!(
-        gc_user(&w.emu, EMAIL)["state"],
-        "active",
-        "created, answer lost"
-    );
+    assert_eq!(gc_state(&w), "active", "created, answer lost");
     assert_eq!(user_deleted("again"), GcsyncResult::Ok);
     settle();
-    assert_eq!(gc_user(&w.emu, EMAIL)["state"], "inactive");
+    assert_eq!(gc_state(&w), "inactive");
     assert_eq!(w.emu.users().len(), 1, "one Genesys user");
     let s = status("again");
     assert_eq!(s["removed"], true, "{s}");
@@ -179,8 +196,7 @@ fn a_delete_after_a_code_create_applied_unanswered_deletes_the_created_code() {
     // The code's create is applied, its answer lost, and its 5 retries get a 503: the step
     // fails (next attempt in 30 s) without recording the link.
     let create = "/api/v2/routing/wrapupcodes";
-    fault(&w, "POST", create, true, RetryAfter::Absent, 1);
-    fault(&w, "POST", create, false, RetryAfter::Absent, 5);
+    applied_then_failing(&w, "POST", create);
     code("Z1", "Refund");
     eventually("the create failed", || {
         status_of(WrapupCode, "Z1")["state"] == "Error"
@@ -213,8 +229,7 @@ fn a_delete_after_a_skill_create_applied_unanswered_deletes_the_created_skill() 
     // The skill's create is applied, its answer lost, and its 5 retries get a 503: the step
     // fails (next attempt in 30 s) without recording the link.
     let create = "/api/v2/routing/skills";
-    fault(&w, "POST", create, true, RetryAfter::Absent, 1);
-    fault(&w, "POST", create, false, RetryAfter::Absent, 5);
+    applied_then_failing(&w, "POST", create);
     let skill = serde_json::json!({"id": "Spanish", "treat_as_language": false});
     assert_eq!(object_changed(Skill, &skill.to_string()), GcsyncResult::Ok);
     eventually("the create failed", || {
@@ -235,8 +250,7 @@ fn an_update_applied_unanswered_that_failed_is_written_back_when_cic_reverts() {
     // The PATCH of "Version 2" is applied, its answer lost, its 5 retries get a 503: the step
     // fails, its known version still the one before. CIC goes back to "Version 1", what was
     // last applied: it must still be written (Genesys holds "Version 2").
-    fault(&w, "PATCH", USER, true, RetryAfter::Absent, 1);
-    fault(&w, "PATCH", USER, false, RetryAfter::Absent, 5);
+    applied_then_failing(&w, "PATCH", USER);
     assert_eq!(user_changed(&named("Version 2")), GcsyncResult::Ok);
     eventually("the update failed", || status("again")["state"] == "Error");
     assert_eq!(gc_user(&w.emu, EMAIL)["name"], "Version 2", "applied");
@@ -252,22 +266,13 @@ fn a_readd_after_a_deactivation_applied_unanswered_that_failed_reactivates_the_u
     assert_eq!(user_changed(&named("Again")), GcsyncResult::Ok);
     settle();
     // The deletion's PATCH is applied, its answer lost, its 5 retries get a 503: it fails.
-    fault(&w, "PATCH", USER, true, RetryAfter::Absent, 1);
-    fault(&w, "PATCH", USER, false, RetryAfter::Absent, 5);
+    applied_then_failing(&w, "PATCH", USER);
     assert_eq!(user_deleted("again"), GcsyncResult::Ok);
     eventually("the deletion failed", || {
         status("again")["state"] == "Error"
     });
-    assert_eq!(gc_user(&w.emu, EMAIL)["state"], "inactive", "applied");
-    assert_eq!(user_changed(&named("Again")), GcsyncResult::Ok);
-    settle();
-    assert_eq!(gc_user(&w.emu, EMAIL)["state"], "active");
-    let s = status("again");
-    assert_eq!(
-        (s["removed"].clone(), s["state"].clone()),
-        (false.into(), "Synced".into()),
-        "{s}"
-    );
+    assert_eq!(gc_state(&w), "inactive", "applied");
+    added_back_reactivates(&w);
 }
 
 #[test]
@@ -282,8 +287,7 @@ fn a_code_rename_applied_unanswered_that_failed_is_undone_when_cic_reverts() {
     settle();
     // The rename's PUT is applied, its answer lost, its 5 retries get a 503: the step fails.
     let one = "/api/v2/routing/wrapupcodes/{codeId}";
-    fault(&w, "PUT", one, true, RetryAfter::Absent, 1);
-    fault(&w, "PUT", one, false, RetryAfter::Absent, 5);
+    applied_then_failing(&w, "PUT", one);
     code("Z1", "Credit");
     eventually("the rename failed", || {
         status_of(WrapupCode, "Z1")["state"] == "Error"
@@ -330,13 +334,12 @@ fn a_first_add_whose_create_was_applied_unanswered_then_deleted_deactivates_the_
     let w = world();
     // The create is applied, its answer lost, and its 5 retries get a 503: only the intent is
     // recorded when the deletion comes.
-    fault(&w, "POST", USERS, true, RetryAfter::Absent, 1);
-    fault(&w, "POST", USERS, false, RetryAfter::Absent, 5);
+    applied_then_failing(&w, "POST", USERS);
     assert_eq!(user_changed(&named("Again")), GcsyncResult::Ok);
     eventually("the create failed", || status("again")["state"] == "Error");
     assert_eq!(user_deleted("again"), GcsyncResult::Ok);
     settle();
-    assert_eq!(gc_user(&w.emu, EMAIL)["state"], "inactive");
+    assert_eq!(gc_state(&w), "inactive");
     assert_eq!(w.emu.users().len(), 1, "one Genesys user");
 }
 
@@ -347,22 +350,11 @@ fn a_readd_after_a_deactivation_applied_unanswered_and_given_up_reactivates_the_
     settle();
     // The deletion's `state: inactive` PATCH is applied, its answer lost; its retry waits out
     // a 2 s Retry-After while CIC adds the user back: the deletion is given up.
-    fault(&w, "PATCH", USER, true, RetryAfter::Absent, 1);
-    fault(&w, "PATCH", USER, false, RetryAfter::Seconds(2), 1);
+    applied_then_held(&w);
     assert_eq!(user_deleted("again"), GcsyncResult::Ok);
-    eventually("the PATCH retry answered 503", || {
-        answered(&w, "PATCH", USER, 503) == 1
-    });
-    assert_eq!(gc_user(&w.emu, EMAIL)["state"], "inactive", "applied");
-    assert_eq!(user_changed(&named("Again")), GcsyncResult::Ok);
-    settle();
-    assert_eq!(gc_user(&w.emu, EMAIL)["state"], "active");
-    let s = status("again");
-    assert_eq!(
-        (s["removed"].clone(), s["state"].clone()),
-        (false.into(), "Synced".into()),
-        "{s}"
-    );
+    held(&w);
+    assert_eq!(gc_state(&w), "inactive", "applied");
+    added_back_reactivates(&w);
 }
 
 #[test]
@@ -380,8 +372,7 @@ fn a_member_removal_applied_unanswered_is_undone_when_cic_reverts() {
     assert_eq!(member_ids(&queue(&w.emu, "Sales"), "user"), both);
     // Bob's removal is applied, its answer lost, its 5 retries get a 503 (the queue's
     // members are read then: the removal is seen done).
-    fault(&w, "POST", MEMBERS, true, RetryAfter::Absent, 1);
-    fault(&w, "POST", MEMBERS, false, RetryAfter::Absent, 5);
+    applied_then_failing(&w, "POST", MEMBERS);
     workgroup("Sales", &["ann"], &[]);
     settle();
     assert_eq!(
