@@ -162,6 +162,13 @@ impl Worker {
             Ok(o) => o,
             Err(_) => self.panicked(&key, &pending),
         };
+        if !matches!(outcome, Outcome::Done(true)) && !self.hold.yielded() {
+            match self.hold.may_have_written() {
+                true => self.unrecorded_write(&key, before.as_ref()),
+                // Nothing of it reached Genesys Cloud: a create it meant to send was not sent.
+                false => self.unpost(&key, before.as_ref(), posted),
+            }
+        }
         self.report(key, pending, before, outcome);
     }
 
@@ -242,7 +249,9 @@ impl Worker {
             (GcsyncObjectKind::Skill, Some(CicObject::Skill(skill))) => {
                 self.upsert_skill(key, &record, skill, force, pending)
             }
-            (GcsyncObjectKind::Skill, None) => self.remove_skill(key, &record, pending),
+            (GcsyncObjectKind::Skill, None) => {
+                self.remove_skill(key, &record, previous.as_deref(), pending)
+            }
             (GcsyncObjectKind::Workgroup, Some(CicObject::Workgroup(w))) => {
                 let before = workgroups::previous(previous.as_deref());
                 self.upsert_workgroup(key, &record, before, w, force, pending)
@@ -254,7 +263,9 @@ impl Worker {
             (GcsyncObjectKind::WrapupCode, Some(CicObject::WrapupCode(c))) => {
                 self.upsert_wrapup_code(key, &record, c, force, pending)
             }
-            (GcsyncObjectKind::WrapupCode, None) => self.remove_wrapup_code(key, &record, pending),
+            (GcsyncObjectKind::WrapupCode, None) => {
+                self.remove_wrapup_code(key, &record, previous.as_deref(), pending)
+            }
             (GcsyncObjectKind::AgentStatus, _) => self.agent_status_one(key, pending),
             (kind, Some(other)) => {
                 log::error!(
@@ -285,6 +296,7 @@ pub(crate) use user_routing::execute as execute_assignments;
 mod queue_steps;
 mod report;
 mod skills;
+mod user_removal;
 mod user_routing;
 mod users;
 mod verify;

@@ -143,6 +143,17 @@ impl Drop for Keep {
     }
 }
 
+/// With `GCSYNC_STORM_KEEP`: the emulator's whole request log (`requests.jsonl`, one JSON
+/// request a line, in the order received) beside the host log, for reading a failure.
+fn keep_requests(emu: &Emulator, dir: &Path) {
+    let lines: Vec<String> = emu
+        .requests()
+        .iter()
+        .map(|r| serde_json::to_string(r).unwrap())
+        .collect();
+    std::fs::write(dir.join("requests.jsonl"), lines.join("\n") + "\n").unwrap();
+}
+
 #[test]
 fn a_fault_storm_over_every_kind_from_the_c_host_leaves_the_org_exactly_as_cic() {
     let seed = seed("GCSYNC_STORM_SEED");
@@ -232,6 +243,9 @@ fn a_fault_storm_over_every_kind_from_the_c_host_leaves_the_org_exactly_as_cic()
     }
     let status = child.wait().unwrap();
     let out = out.lock().unwrap().clone();
+    if std::env::var("GCSYNC_STORM_KEEP").is_ok() {
+        keep_requests(&emu, tmp.path());
+    }
     println!(
         "storm: settled (rc {settled}) {:.0} s after the stream",
         started.elapsed().as_secs_f64() - stream_s

@@ -104,6 +104,12 @@ impl Hold {
         self.0.fetch_or(bit, Ordering::SeqCst);
     }
 
+    /// Whether a write of the step was applied or may have been (answered with success, or
+    /// got no answer): a step that ends without recording it leaves Genesys ahead of the record.
+    pub fn may_have_written(&self) -> bool {
+        self.0.load(Ordering::SeqCst) & (WROTE | UNSURE | GUARDED_UNSURE) != 0
+    }
+
     /// Whether the step gave its object up (a write was refused).
     pub fn yielded(&self) -> bool {
         self.0.load(Ordering::SeqCst) & YIELDED != 0
@@ -165,6 +171,27 @@ mod tests {
         h.supersede();
         assert!(!h.may_send_write(WriteKind::Guarded));
         assert!(h.yielded() && h.maybe_applied());
+    }
+
+    #[test]
+    fn a_step_may_have_written_once_a_write_was_applied_or_went_unanswered() {
+        let h = Hold::default();
+        h.arm();
+        assert!(!h.may_have_written());
+        h.answered(WriteKind::Read, Answer::Applied);
+        h.answered(WriteKind::Guarded, Answer::Refused);
+        assert!(!h.may_have_written(), "a read or a refused write");
+        for (kind, answer) in [
+            (WriteKind::Guarded, Answer::Unknown),
+            (WriteKind::Unguarded, Answer::Unknown),
+            (WriteKind::Unguarded, Answer::Applied),
+        ] {
+            let h = Hold::default();
+            h.answered(kind, answer);
+            assert!(h.may_have_written(), "{kind:?} {answer:?}");
+            h.reset();
+            assert!(!h.may_have_written(), "a new step");
+        }
     }
 
     #[test]

@@ -17,9 +17,11 @@ impl Worker {
     }
 
     /// A given-up step sent no create (a refused write is never sent, and a step with a write
-    /// applied or possibly applied unversioned is never given up): what `posted` said before
-    /// the step stands; an intent the step recorded itself was not sent.
-    fn unpost(&self, key: &ObjectKey, before: Option<&Record>, posted: Option<bool>) {
+    /// applied or possibly applied unversioned is never given up), nor did a step that failed
+    /// with every write refused (a create answered 429 each time): what `posted` said before
+    /// the step stands; an intent the step recorded itself was not sent (a deletion then
+    /// searches for nothing, rather than for 15 minutes).
+    pub(super) fn unpost(&self, key: &ObjectKey, before: Option<&Record>, posted: Option<bool>) {
         let mut p = self.shared.posted.lock().unwrap_or_else(|p| p.into_inner());
         match (posted, before.and_then(|b| b.intent.as_ref())) {
             (Some(v), _) => {
@@ -95,5 +97,27 @@ impl Worker {
             }
         });
         Outcome::Interrupted
+    }
+
+    /// A step that did not end synced although a write of it was applied or may have been
+    /// (its answer lost, then the step failed, or was interrupted): when the user's known
+    /// version is the one the step started with, Genesys may hold more than what was last
+    /// applied (a deactivation applied unanswered, then a failure: the user added back in CIC
+    /// stayed inactive, as nothing differed from what was applied). It is marked unsure
+    /// ([`crate::user_sync::Known::unsure`]): the next step reads the user when nothing changed.
+    /// A step that recorded a new version (its user write answered) is left alone.
+    pub(super) fn unrecorded_write(&mut self, key: &ObjectKey, before: Option<&Record>) {
+        let known = |r: &Record| match &r.applied {
+            Some(kinds::Applied::User(a)) => a.known.clone(),
+            _ => None,
+        };
+        let started = before.and_then(known);
+        self.update(key, |r| {
+            if let Some(kinds::Applied::User(a)) = r.applied.as_mut() {
+                if let Some(k) = a.known.as_mut().filter(|k| Some(&**k) == started.as_ref()) {
+                    k.unsure = true;
+                }
+            }
+        });
     }
 }

@@ -330,15 +330,36 @@ impl Worker {
         &mut self,
         key: &ObjectKey,
         record: &Record,
+        previous: Option<&CicObject>,
         pending: &Pending,
     ) -> Outcome {
-        let linked = record
+        let mut linked = record
             .status
             .genesys_id
             .clone()
             .filter(|_| !record.status.removed);
-        let owned = matches!(record.origin, Some(Origin::Created | Origin::Adopted));
-        let language = matches!(&record.applied, Some(Applied::Skill(a)) if a.language);
+        let mut owned = matches!(record.origin, Some(Origin::Created | Origin::Adopted));
+        let mut language = matches!(&record.applied, Some(Applied::Skill(a)) if a.language);
+        if let (None, Some(CicObject::Skill(s))) = (&linked, previous) {
+            // The last change processed was an upsert that did not link the skill: its create
+            // may have been applied with its answer lost before the step failed (issue 12's
+            // storm). The object of its name and category, unless another CIC skill holds it,
+            // is the one to delete (what the upsert would have created or adopted).
+            let shared = self.shared.clone();
+            let owner = move |g: &str| shared.objects.owner_of(GcsyncObjectKind::Skill, g);
+            match self.with_ctx(|ctx| created_skill(ctx, &key.id, s.treat_as_language, &owner)) {
+                Ok(Some(found)) => {
+                    log::info!(
+                        "skill {}: Genesys {found} was created by a step that did not record it",
+                        key.id
+                    );
+                    self.update(key, |r| r.status.genesys_id = Some(found.clone()));
+                    (linked, owned, language) = (Some(found), true, s.treat_as_language);
+                }
+                Ok(None) => {}
+                Err(e) => return self.failed(key, e, pending),
+            }
+        }
         if let (Some(gid), true) = (linked, owned) {
             let cat = Category::of(language);
             match self.retire(key, &gid, cat, "being deleted".into()) {
@@ -364,4 +385,20 @@ impl Worker {
         });
         Outcome::Done(true)
     }
+}
+
+/// The Genesys skill (language, when `language`) named exactly `name` that no CIC skill holds:
+/// what a create whose answer was lost made (one listed late is not found: then there is none
+/// to delete).
+fn created_skill(
+    ctx: &mut crate::user_sync::Ctx,
+    name: &str,
+    language: bool,
+    owner_of: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<String>, SyncError> {
+    let listed = api::list_named(ctx.client, Category::of(language), name)?;
+    Ok(listed
+        .into_iter()
+        .find(|g| g.name == name && owner_of(&g.id).is_none())
+        .map(|g| g.id))
 }

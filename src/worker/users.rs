@@ -10,7 +10,7 @@ use crate::kinds::{Applied, CicObject};
 use crate::mapping::desired_user;
 use crate::mapping::same_email;
 use crate::object::{GcsyncObjectKind, ObjectKey};
-use crate::objects::{Intent, Origin, Record};
+use crate::objects::{Intent, Record};
 use crate::queue::{Change, Pending};
 use crate::status::{ObjectStatus, SyncState};
 use crate::store::RowWrite;
@@ -22,7 +22,7 @@ const ORG_INDEX_TTL: std::time::Duration = std::time::Duration::from_secs(600);
 impl Worker {
     /// Whether the intent recorded for `key` may have been followed by a POST: it was sent
     /// in this process, or it comes from an earlier one (unknown).
-    fn intent_may_have_been_sent(&self, key: &ObjectKey) -> bool {
+    pub(super) fn intent_may_have_been_sent(&self, key: &ObjectKey) -> bool {
         let p = self.shared.posted.lock().unwrap_or_else(|p| p.into_inner());
         p.get(key) != Some(&false)
     }
@@ -254,93 +254,6 @@ impl Worker {
                 log::warn!("could not read the org's users ({e}); creating users one by one");
                 None
             }
-        }
-    }
-
-    pub(super) fn remove_user(
-        &mut self,
-        key: &ObjectKey,
-        record: &Record,
-        pending: &Pending,
-    ) -> Outcome {
-        let mut gid = record
-            .status
-            .genesys_id
-            .clone()
-            .filter(|_| !record.status.removed);
-        if gid.is_none() && !record.status.removed {
-            // An intent recorded in this process for a create that was never sent (recorded
-            // ahead, in a batch) cannot have produced a user.
-            let sent_or_unknown = |_: &Intent| self.intent_may_have_been_sent(key);
-            if let Some(intent) = record.intent.clone().filter(sent_or_unknown) {
-                // A create may have reached Genesys Cloud before a crash: find it before
-                // concluding there is nothing to remove.
-                match self.with_ctx(|ctx| user_sync::find_created(ctx, &intent)) {
-                    Ok(Some(found)) => {
-                        log::info!(
-                            "linked Genesys user {found} to CIC user {} (created before a restart)",
-                            key.id
-                        );
-                        self.update(key, |r| {
-                            r.status.genesys_id = Some(found.clone());
-                            r.origin = Some(Origin::Created);
-                            r.intent = None;
-                        });
-                        gid = Some(found);
-                    }
-                    Ok(None) => {}
-                    Err(e) => return self.failed(key, e, pending),
-                }
-            }
-        }
-        let Some(gid) = gid else {
-            log::debug!(
-                "user {}: deleted in CIC; never linked to a Genesys user, so nothing to remove",
-                key.id
-            );
-            self.update(key, |r| {
-                r.status.removed = true;
-                r.status.reason = None;
-                r.intent = None;
-                if r.status.state == SyncState::Error {
-                    r.status.state = SyncState::NotSynced;
-                }
-            });
-            return Outcome::Done(true);
-        };
-        match self.with_ctx(|ctx| user_sync::remove(ctx, &gid)) {
-            Ok(done) => {
-                log::info!(
-                    "CIC user {} was deleted; Genesys user {gid} {}",
-                    key.id,
-                    done.describe()
-                );
-                // A deactivated (inactive) user keeps its skills, languages and memberships in
-                // Genesys Cloud: what gcsync assigned stays known, so a user back in CIC has the
-                // ones it no longer wants removed (forgetting them left them assigned for good).
-                let kept = matches!(
-                    done,
-                    user_sync::Removed::Deactivated | user_sync::Removed::AlreadyInactive
-                );
-                self.update(key, |r| {
-                    r.status.state = SyncState::Synced;
-                    r.status.removed = true;
-                    r.status.reason = None;
-                    r.status.last_synchronized = Some(unix_now());
-                    r.applied = match r.applied.take() {
-                        Some(Applied::User(a)) if kept => Some(Applied::User(AppliedUser {
-                            desired: a.desired,
-                            known: None,
-                            routing: a.routing,
-                            adding: a.adding,
-                            external_id: a.external_id,
-                        })),
-                        _ => None,
-                    };
-                });
-                Outcome::Done(true)
-            }
-            Err(e) => self.failed(key, e, pending),
         }
     }
 }

@@ -60,8 +60,11 @@ impl Worker {
         let shared = self.shared.clone();
         let owner_of = move |gid: &str| shared.objects.owner_of(GcsyncObjectKind::WrapupCode, gid);
         let last = before.clone();
+        // After a step that did not end synced (a rename applied with its answer lost, then a
+        // failure), the name last applied is not sure: the code is read, not trusted.
+        let check = force || record.status.state != SyncState::Synced;
         let result =
-            self.with_ctx(|ctx| sync_code(ctx, &name, link, last.as_deref(), force, &owner_of));
+            self.with_ctx(|ctx| sync_code(ctx, &name, link, last.as_deref(), check, &owner_of));
         match result {
             Ok((gid, origin)) => {
                 self.update(key, |r| {
@@ -99,13 +102,36 @@ impl Worker {
         &mut self,
         key: &ObjectKey,
         record: &Record,
+        previous: Option<&CicObject>,
         pending: &Pending,
     ) -> Outcome {
-        let gid = record
+        let mut gid = record
             .status
             .genesys_id
             .clone()
             .filter(|_| !record.status.removed);
+        if let (None, Some(CicObject::WrapupCode(c))) = (&gid, previous) {
+            // The last change processed was an upsert that did not link the code: its create
+            // may have been applied with its answer lost before the step failed (issue 12's
+            // storm). The code of its name, unless another CIC code holds it, is the one to
+            // delete (what the upsert would have linked).
+            let name = genesys_name(c).to_string();
+            let shared = self.shared.clone();
+            let owner = move |g: &str| shared.objects.owner_of(GcsyncObjectKind::WrapupCode, g);
+            match self.with_ctx(|ctx| created_code(ctx, &name, &owner)) {
+                Ok(Some(found)) => {
+                    log::info!(
+                        "wrap-up code {}: Genesys code {found} ({name}) was created by a step \
+                         that did not record it",
+                        key.id
+                    );
+                    self.update(key, |r| r.status.genesys_id = Some(found.clone()));
+                    gid = Some(found);
+                }
+                Ok(None) => {}
+                Err(e) => return self.failed(key, e, pending),
+            }
+        }
         let mut users = Vec::new();
         if let Some(gid) = &gid {
             // The queues gcsync manages that hold the code: the uses go first.
@@ -233,6 +259,20 @@ fn sync_code(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The Genesys code named exactly `name` that no CIC code holds: what a create of `name`
+/// whose answer was lost made (a code listed late is not found: then there is none to delete).
+fn created_code(
+    ctx: &mut Ctx,
+    name: &str,
+    owner_of: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<String>, SyncError> {
+    let found = wrapup_codes::find_by_name(ctx.client, name)?;
+    Ok(found
+        .into_iter()
+        .find(|c| c.name == name && owner_of(&c.id).is_none())
+        .map(|c| c.id))
 }
 
 /// `PUT` a new name on code `gid`; `Ok(None)` when the code is gone.
