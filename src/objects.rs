@@ -67,6 +67,12 @@ pub struct Intent {
 /// How a user's warning naming a skill its assignments wait for ends.
 pub const ASSIGNED_WHEN_SYNCED: &str = "assigned when it is";
 
+/// How a user's warning naming a workgroup ends whose change, accepted and not processed yet,
+/// gives the user skills (`workgroup W: skills inherited from …`): recorded with the
+/// assignments, so a restart looks at the user again ([`Record::assignments_wait`]) even if
+/// that change was replaced before the kill (who inherited it was known in memory only).
+pub const INHERITED_NOT_SYNCED: &str = "skills inherited from its change not synced yet";
+
 /// Everything gcsync remembers about one object.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Record {
@@ -106,10 +112,12 @@ impl Record {
     }
 
     /// Whether this user's skill and language assignments wait for a skill (its warnings say
-    /// [`ASSIGNED_WHEN_SYNCED`]). The wait itself is kept in memory only, so after a restart
-    /// such a user is processed again to wait anew (`runtime::resume`): otherwise the skill's
-    /// sync would never reach it (a kill while it waited, or a skill CIC sends later).
-    /// A record kept as text (users only) decodes its warnings for the check.
+    /// [`ASSIGNED_WHEN_SYNCED`]) or were made from a workgroup change not processed yet
+    /// ([`INHERITED_NOT_SYNCED`]). The wait, and who inherited a replaced workgroup change, are
+    /// kept in memory only, so after a restart such a user is processed again
+    /// (`runtime::resume`): otherwise the skill's sync would never reach it (a kill while it
+    /// waited, or a skill CIC sends later), or it would keep the skills of a workgroup version
+    /// never applied. A record kept as text (users only) decodes its warnings for the check.
     pub fn assignments_wait(&self) -> bool {
         let user = match &self.texts {
             Some(_) => self.has_source(),
@@ -119,7 +127,7 @@ impl Record {
             .status_shown()
             .warnings
             .iter()
-            .any(|w| w.ends_with(ASSIGNED_WHEN_SYNCED))
+            .any(|w| w.ends_with(ASSIGNED_WHEN_SYNCED) || w.ends_with(INHERITED_NOT_SYNCED))
     }
 
     /// Whether CIC's last word on this object has not reached Genesys Cloud: a change not

@@ -16,7 +16,9 @@ use crate::settings::Settings;
 use serde::{Deserialize, Serialize};
 
 mod grants;
+#[cfg(test)]
 use grants::inherited;
+use grants::inherited_noting;
 pub use grants::{grants_accepted, grants_given_up, grants_processed, take_superseded_grantees};
 
 /// The skill kind.
@@ -103,6 +105,10 @@ pub struct DesiredRouting {
     pub warnings: Vec<String>,
     /// The skills behind `routing`: CIC skill id, its Genesys id and whether it is a language.
     pub ready: Vec<(String, String, bool)>,
+    /// The workgroups (CIC ids) whose accepted, not processed change gives other skills than
+    /// their processed version: the user step notes them in the user's warnings
+    /// ([`crate::objects::INHERITED_NOT_SYNCED`]). Empty from [`routing_for`].
+    pub unprocessed: Vec<String>,
 }
 
 impl DesiredRouting {
@@ -151,11 +157,13 @@ pub fn routing_for(
 
 /// [`routing_for`] a CIC user, with the workgroups and skills of the object table.
 pub fn desired_routing(shared: &Shared, user: &CicUser, s: &Settings) -> DesiredRouting {
-    let from_groups = inherited(shared, &user.id);
+    let (from_groups, unprocessed) = inherited_noting(shared, &user.id);
     let refs: Vec<&[SkillRef]> = from_groups.iter().map(Vec::as_slice).collect();
-    routing_for(&user.skills, &refs, &s.proficiency_bands, &|id| {
+    let mut out = routing_for(&user.skills, &refs, &s.proficiency_bands, &|id| {
         skill_state(shared, id)
-    })
+    });
+    out.unprocessed = unprocessed;
+    out
 }
 
 /// Queues `users` (CIC user ids) again so their effective skills are worked out anew: for a

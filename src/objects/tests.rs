@@ -97,3 +97,24 @@ fn a_user_kept_as_text_reads_decoded_and_goes_back_to_text_when_done() {
     let wr = t.update(&w, |r| r.status.state = SyncState::Synced);
     assert!(t.compact(&w, wr).texts.is_none());
 }
+
+#[test]
+fn a_user_waiting_for_a_skill_or_holding_an_unprocessed_grant_is_looked_at_after_a_restart() {
+    let user = crate::cic::parse_user(r#"{"id":"a","business_email":"a@example.com"}"#);
+    let mut r = Record {
+        source: Some(Arc::new(CicObject::User(user.unwrap()))),
+        ..Record::default()
+    };
+    assert!(!r.assignments_wait());
+    r.status.warnings = vec!["phone x: dropped".into()];
+    assert!(!r.assignments_wait(), "another warning");
+    r.status
+        .warnings
+        .push(format!("workgroup W: {INHERITED_NOT_SYNCED}"));
+    assert!(r.assignments_wait());
+    r.status.warnings = vec![format!("skill S: not synced yet; {ASSIGNED_WHEN_SYNCED}")];
+    assert!(r.assignments_wait());
+    // Only a user's assignments wait.
+    r.source = None;
+    assert!(!r.assignments_wait());
+}

@@ -17,7 +17,7 @@ use crate::kinds::skill::{advanced_disabled, desired_routing, requeue_users_for_
 use crate::kinds::skill::{skill_state, DesiredRouting, SkillState};
 use crate::kinds::Applied;
 use crate::object::{GcsyncObjectKind, ObjectKey};
-use crate::objects::{Origin, Record, ASSIGNED_WHEN_SYNCED};
+use crate::objects::{Origin, Record, ASSIGNED_WHEN_SYNCED, INHERITED_NOT_SYNCED};
 use crate::queue::Pending;
 use crate::user_sync::{Ctx, SyncError};
 use std::collections::BTreeMap;
@@ -132,6 +132,9 @@ impl Worker {
                 m.id
             ));
         }
+        for w in &want.unprocessed {
+            warnings.push(format!("workgroup {w}: {INHERITED_NOT_SYNCED}"));
+        }
         let needed: Vec<ObjectKey> = want
             .pending
             .iter()
@@ -178,6 +181,12 @@ impl Worker {
                 .owner_of(GcsyncObjectKind::Skill, gid)
                 .unwrap_or_else(|| gid.to_string())
         };
+        if !want.unprocessed.is_empty() {
+            // Recorded durably with the additions below (`record_additions` writes the row
+            // ahead of the first write), so a kill after it leaves the note behind.
+            let noted = warnings.clone();
+            self.update(key, |r| r.status.warnings = noted);
+        }
         let mut now = applied.clone();
         let result = self.with_ctx(|ctx| {
             // A forced check reads what Genesys holds, for the categories the user has at all;

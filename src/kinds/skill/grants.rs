@@ -13,7 +13,17 @@ use std::sync::{Arc, RwLockWriteGuard};
 /// The skills every skill-granting object (workgroup) gives `user`: as CIC last sent it when
 /// that change is accepted and not processed yet ([`Shared::accepted_grants`]), else as
 /// processed (the object table).
+#[cfg(test)]
 pub(super) fn inherited(shared: &Shared, user: &str) -> Vec<Vec<SkillRef>> {
+    inherited_noting(shared, user).0
+}
+
+/// [`inherited`], and the CIC ids (sorted) of the workgroups whose accepted, not processed
+/// change gives `user` other skills than their processed version does. Such a change may be
+/// replaced before it is processed, and who inherited it is then noted in memory only
+/// ([`take_superseded_grantees`]): the user step records these ids durably, in the user's
+/// warnings, so a restart looks at the user again (`Record::assignments_wait`).
+pub(super) fn inherited_noting(shared: &Shared, user: &str) -> (Vec<Vec<SkillRef>>, Vec<String>) {
     let grants = |o: &CicObject| -> Option<Vec<SkillRef>> {
         o.skill_grants()
             .filter(|(members, skills)| !skills.is_empty() && members.iter().any(|m| m == user))
@@ -25,23 +35,32 @@ pub(super) fn inherited(shared: &Shared, user: &str) -> Vec<Vec<SkillRef>> {
         .read()
         .unwrap_or_else(|p| p.into_inner())
         .clone();
-    let mut out: Vec<Vec<SkillRef>> = accepted
-        .values()
-        .filter_map(|o| o.as_deref().and_then(grants))
-        .collect();
-    let processed = shared
+    let processed: HashMap<ObjectKey, Vec<SkillRef>> = shared
         .objects
         // Only workgroups give skills: the users (kept as text) are not decoded for this.
         .select_kind(GcsyncObjectKind::Workgroup, |r| {
             r.source.as_deref().and_then(grants).is_some()
-        });
+        })
+        .into_iter()
+        .filter_map(|(k, r)| r.source.as_deref().and_then(grants).map(|g| (k, g)))
+        .collect();
+    let (mut out, mut unprocessed) = (Vec::new(), Vec::new());
+    for (key, object) in &accepted {
+        if let Some(g) = object.as_deref().and_then(grants) {
+            if processed.get(key) != Some(&g) {
+                unprocessed.push(key.id.clone());
+            }
+            out.push(g);
+        }
+    }
     out.extend(
         processed
             .into_iter()
             .filter(|(k, _)| !accepted.contains_key(k))
-            .filter_map(|(_, r)| r.source.as_deref().and_then(grants)),
+            .map(|(_, g)| g),
     );
-    out
+    unprocessed.sort_unstable();
+    (out, unprocessed)
 }
 
 /// Accepted grants not processed yet, keyed by object; locked for writing when `key` is of a

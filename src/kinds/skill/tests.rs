@@ -145,6 +145,34 @@ fn members_of_a_version_given_up_are_handed_to_the_worker() {
     assert!(take_superseded_grantees(&sh, &user).is_empty());
 }
 
+#[test]
+fn an_accepted_version_granting_other_skills_than_the_processed_one_is_named() {
+    let sh = shared();
+    let (w, k) = (w_key(), r#"{"id":"K","proficiency":50}"#);
+    let noted = |user: &str| inherited_noting(&sh, user).1;
+    // Processed: ann has K from W; nothing accepted.
+    let v1 = wg(r#""ann""#, k);
+    sh.objects
+        .update(&w, |r| r.source = Some(Arc::new(v1.clone())));
+    assert!(noted("ann").is_empty());
+    // The same grant accepted again (a rename, say): nothing to name.
+    grants_accepted(&sh, &w, Some(&wg(r#""ann""#, k)));
+    assert!(noted("ann").is_empty());
+    // Bob joins in an accepted version: bob's grant comes from it alone; ann's is the same.
+    grants_accepted(&sh, &w, Some(&wg(r#""ann","bob""#, k)));
+    assert_eq!(noted("bob"), ["W"]);
+    assert!(noted("ann").is_empty());
+    // Another proficiency: every member's grant differs from the processed one.
+    let k90 = r#"{"id":"K","proficiency":90}"#;
+    grants_accepted(&sh, &w, Some(&wg(r#""ann","bob""#, k90)));
+    assert_eq!(noted("ann"), ["W"]);
+    assert_eq!(inherited(&sh, "ann"), vec![vec![sr("K", 90)]]);
+    // A member left out of the accepted version inherits nothing from it: nothing named.
+    grants_accepted(&sh, &w, Some(&wg(r#""bob""#, k90)));
+    assert!(noted("ann").is_empty());
+    assert!(noted("cat").is_empty());
+}
+
 fn sr(id: &str, p: i64) -> SkillRef {
     SkillRef {
         id: id.into(),
