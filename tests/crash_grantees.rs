@@ -57,12 +57,7 @@ fn wait_line() {
 // The child host.
 
 fn child(mode: &str) {
-    let url = std::env::var("GCSYNC_CRASH_URL").unwrap();
-    let dir = std::env::var("GCSYNC_CRASH_DIR").unwrap();
-    child_settings(&url, &dir);
-    set("sync_advanced_platform_objects", "true");
-    set("max_concurrent_requests", "1");
-    assert_eq!(init(), GcsyncResult::Ok, "child init: {}", last_error());
+    child_start_advanced(&[("max_concurrent_requests", "1")]);
     match mode {
         "open" | "open_replace" => {
             skill("Inherited");

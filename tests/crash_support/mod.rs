@@ -87,11 +87,18 @@ pub fn child_start(url: &str, dir: &str) {
 /// failed write is not sent again by the client: the worker's next attempt, a second later, is
 /// the only retry, and the kill comes before it); then `gcsync_init`.
 pub fn child_start_no_retries() {
+    child_start_advanced(&[("max_retries", "0")]);
+}
+
+/// The settings from the parent, advanced objects on and `extra`; then `gcsync_init`.
+pub fn child_start_advanced(extra: &[(&str, &str)]) {
     let url = std::env::var("GCSYNC_CRASH_URL").unwrap();
     let dir = std::env::var("GCSYNC_CRASH_DIR").unwrap();
     child_settings(&url, &dir);
     set("sync_advanced_platform_objects", "true");
-    set("max_retries", "0");
+    for (k, v) in extra {
+        set(k, v);
+    }
     assert_eq!(init(), GcsyncResult::Ok, "child init: {}", last_error());
 }
 
