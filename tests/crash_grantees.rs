@@ -26,6 +26,7 @@ use std::time::Duration;
 
 const ANN: &str = "gr_ann";
 const ZED: &str = "gr_zed";
+const YAN: &str = "gr_yan";
 
 fn email(id: &str) -> String {
     format!("{id}@crash.example.com")
@@ -57,7 +58,9 @@ fn wait_line() {
 // The child host.
 
 fn child(mode: &str) {
-    child_start_advanced(&[("max_concurrent_requests", "1")]);
+    // Two configuration workers for `given_up` (ann's step runs beside the workgroup's).
+    let workers = if mode == "given_up" { "2" } else { "1" };
+    child_start_advanced(&[("max_concurrent_requests", workers)]);
     match mode {
         "open" | "open_replace" => {
             skill("Inherited");
@@ -93,6 +96,31 @@ fn child(mode: &str) {
         "after_replace" => {
             workgroup(&[]);
             report_settled_and_exit(|| status(ANN))
+        }
+        // A version a worker took, then gave up for a newer change (`given_up` below).
+        "given_up" => {
+            skill("Inherited");
+            skill("Direct");
+            user(ANN, "Ann", json!([{"id": "Direct", "proficiency": 50}]));
+            user(ZED, "Zed", json!([]));
+            user(YAN, "Yan", json!([]));
+            workgroup(&[]);
+            assert!(settle(), "the skills, users and workgroup settle");
+            say("READY");
+            wait_line();
+            workgroup(&[ANN]);
+            say("QUEUED");
+            wait_line();
+            // Both ahead of the newer version, their updates held: no worker takes it.
+            user(ZED, "Zed Two", json!([]));
+            user(YAN, "Yan Two", json!([]));
+            workgroup(&[]);
+            say("REPLACED");
+            wait_line();
+            // Durable well before the kill (the writer commits within milliseconds).
+            std::thread::sleep(Duration::from_millis(500));
+            say(&format!("NOTED {}", status(ANN)));
+            wait_for_the_kill();
         }
         other => panic!("unknown child mode {other}"),
     }
@@ -198,4 +226,78 @@ fn a_member_of_a_version_replaced_before_a_kill_loses_its_skill() {
 #[test]
 fn a_member_of_a_resumed_version_replaced_after_the_restart_loses_its_skill() {
     kill_then("open", "after_replace");
+}
+
+/// Waits until `f` holds (polling), or panics with `what` after [`HELD`].
+fn until(what: &str, f: impl Fn() -> bool) {
+    let end = std::time::Instant::now() + HELD;
+    while !f() {
+        assert!(std::time::Instant::now() < end, "{what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The window of `grants_given_up`: the workgroup's step took the version naming ann (the
+/// object table held it) and is held on its first read, while ann's step (queued by it, on
+/// another worker) inherits the skill; two user updates, held, then a newer version without
+/// her are accepted; the step's first write is refused and it gives its version up (who
+/// inherited it noted in memory), its worker takes the second update, and the host is killed
+/// before any worker takes the newer version. Ann's
+/// own record must have named the version given up, so the restart looks at her again.
+#[test]
+fn a_member_of_a_version_given_up_before_a_kill_loses_its_skill() {
+    let emu = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let mut host = Host::start("given_up", &emu, dir.path(), &[]);
+    host.expect("READY", Duration::from_secs(60));
+    let ann = emu.user_by_email(&email(ANN)).expect("ann")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (inherited, direct) = (skill_gid(&emu, "Inherited"), skill_gid(&emu, "Direct"));
+    let read = emu.hold("GET", "/api/v2/routing/queues/{queueId}/members", false);
+    host.send("GO");
+    host.expect("QUEUED", Duration::from_secs(10));
+    assert!(emu.wait_held(read, HELD), "the workgroup's read never came");
+    until("ann never inherited from the version in flight", || {
+        skills_of(&emu, &ann) == json!({&inherited: 3.0, &direct: 3.0})
+    });
+    let updates = [
+        emu.hold("PATCH", "/api/v2/users/{userId}", false),
+        emu.hold("PATCH", "/api/v2/users/{userId}", false),
+    ];
+    host.send("GO");
+    host.expect("REPLACED", Duration::from_secs(10));
+    // The other worker is held by zed's update; the step gives its version up, and its worker
+    // takes yan's update (accepted before the newer version), held too.
+    assert!(emu.wait_held(updates[0], HELD), "zed's update never came");
+    emu.release(read);
+    assert!(emu.wait_held(updates[1], HELD), "yan's update never came");
+    host.send("GO");
+    let before: Value =
+        serde_json::from_str(&host.expect("NOTED", Duration::from_secs(10))).unwrap();
+    host.kill();
+    for u in updates {
+        emu.release(u);
+    }
+
+    let mut host = Host::start("after", &emu, dir.path(), &[]);
+    assert_eq!(host.expect("SETTLED", Duration::from_secs(90)), "true");
+    let status: Value =
+        serde_json::from_str(&host.expect("STATUS", Duration::from_secs(10))).unwrap();
+    drop(host.stdin.take());
+    host.expect("EXITED", Duration::from_secs(30));
+    host.finish();
+    assert_eq!(status["state"], "Synced", "{status}");
+    assert_eq!(
+        skills_of(&emu, &ann),
+        json!({&direct: 3.0}),
+        "ann keeps the skill of a version given up"
+    );
+    let noted = before["warnings"].to_string();
+    assert!(
+        noted.contains("workgroup GrW: skills inherited from its change not synced yet"),
+        "{before}"
+    );
+    assert_eq!(status["warnings"], json!([]), "{status}");
 }
