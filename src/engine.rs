@@ -95,6 +95,11 @@ pub struct Shared {
     /// version replaced before the worker processed them: users may have been given those
     /// versions' skills, so the worker queues them again with the object (`kinds::skill`).
     pub superseded_grantees: Mutex<HashMap<ObjectKey, std::collections::BTreeSet<String>>>,
+    /// Per skill-granting object, the versions a worker's step took (the object table holds
+    /// them meanwhile) and did not end yet, or gave up for a newer change until the object's
+    /// next step ends: not durable as processed, so a user given their skills is warned
+    /// (`kinds::skill::grants_taken`).
+    pub taken_grants: Mutex<HashMap<ObjectKey, Vec<Arc<crate::kinds::CicObject>>>>,
     /// Users' assignment locks ([`RoutingLocks`]).
     pub routing_locks: RoutingLocks,
     writer: Sender<Msg>,
@@ -153,6 +158,7 @@ impl Shared {
             full_sync: crate::fullsync::FullSync::default(),
             accepted_grants: RwLock::default(),
             superseded_grantees: Mutex::default(),
+            taken_grants: Mutex::default(),
             routing_locks: RoutingLocks::default(),
             live_workers: AtomicUsize::new(queue.workers()),
             waiting: Default::default(),

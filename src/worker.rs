@@ -162,6 +162,7 @@ impl Worker {
             Ok(o) => o,
             Err(_) => self.panicked(&key, &pending),
         };
+        kinds::skill::grants_step_ended(&self.shared, &key, self.hold.yielded());
         if !matches!(outcome, Outcome::Done(true)) && !self.hold.yielded() {
             match self.hold.may_have_written() {
                 true => self.unrecorded_write(&key, before.as_ref()),
@@ -222,6 +223,7 @@ impl Worker {
         // The CIC data processed before this change (a workgroup compares its members and
         // skills with it to re-queue the users whose inherited skills change).
         let mut previous = None;
+        kinds::skill::grants_taken(&self.shared, key, source.as_ref());
         let record = self.update(key, |r| {
             previous = std::mem::replace(&mut r.source, source.clone());
         });

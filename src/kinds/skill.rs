@@ -19,7 +19,10 @@ mod grants;
 #[cfg(test)]
 use grants::inherited;
 use grants::inherited_noting;
-pub use grants::{grants_accepted, grants_given_up, grants_processed, take_superseded_grantees};
+pub use grants::{
+    grants_accepted, grants_given_up, grants_processed, grants_step_ended, grants_taken,
+    take_superseded_grantees,
+};
 
 /// The skill kind.
 pub struct SkillKind;

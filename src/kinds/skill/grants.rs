@@ -45,6 +45,18 @@ pub(super) fn inherited_noting(shared: &Shared, user: &str) -> (Vec<Vec<SkillRef
         .filter_map(|(k, r)| r.source.as_deref().and_then(grants).map(|g| (k, g)))
         .collect();
     let (mut out, mut unprocessed) = (Vec::new(), Vec::new());
+    // Read after the table: a step sets its version here before the table holds it.
+    let taken = shared
+        .taken_grants
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    for (key, g) in &processed {
+        let versions = taken.get(key).into_iter().flatten();
+        if versions.filter_map(|v| grants(v)).any(|t| &t == g) {
+            unprocessed.push(key.id.clone());
+        }
+    }
     for (key, object) in &accepted {
         if let Some(g) = object.as_deref().and_then(grants) {
             if processed.get(key) != Some(&g) {
@@ -60,6 +72,7 @@ pub(super) fn inherited_noting(shared: &Shared, user: &str) -> (Vec<Vec<SkillRef
             .map(|(_, g)| g),
     );
     unprocessed.sort_unstable();
+    unprocessed.dedup();
     (out, unprocessed)
 }
 
@@ -122,6 +135,33 @@ fn hand_over_grantees(shared: &Shared, key: &ObjectKey, version: &CicObject) {
 pub fn grants_given_up(shared: &Shared, key: &ObjectKey, version: &CicObject) {
     if key.kind == GcsyncObjectKind::Workgroup {
         hand_over_grantees(shared, key, version);
+    }
+}
+
+/// A worker's step takes `source` of `key` (before the object table holds it): until the step
+/// ends ([`grants_step_ended`]), a user given its skills is warned as for an accepted version
+/// ([`inherited_noting`]), since a step given up leaves who inherited it in memory only
+/// ([`grants_given_up`]). Other kinds are ignored.
+pub fn grants_taken(shared: &Shared, key: &ObjectKey, source: Option<&Arc<CicObject>>) {
+    if let (GcsyncObjectKind::Workgroup, Some(s)) = (key.kind, source) {
+        let mut t = shared
+            .taken_grants
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        t.entry(key.clone()).or_default().push(s.clone());
+    }
+}
+
+/// The step of `key` ended: the versions taken are processed (the writer persists the record
+/// with the queue item), unless the step gave its version up (`given_up`), which stays taken
+/// until the next step (of the newer version, that queues its members again) ends.
+pub fn grants_step_ended(shared: &Shared, key: &ObjectKey, given_up: bool) {
+    if key.kind == GcsyncObjectKind::Workgroup && !given_up {
+        let mut t = shared
+            .taken_grants
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        t.remove(key);
     }
 }
 

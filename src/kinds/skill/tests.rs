@@ -173,6 +173,37 @@ fn an_accepted_version_granting_other_skills_than_the_processed_one_is_named() {
     assert!(noted("cat").is_empty());
 }
 
+#[test]
+fn a_version_taken_and_not_ended_or_given_up_is_named_while_the_table_holds_it() {
+    let sh = shared();
+    let (w, k) = (w_key(), r#"{"id":"K","proficiency":50}"#);
+    let noted = |user: &str| inherited_noting(&sh, user).1;
+    let (v0, v1) = (Arc::new(wg(r#""bob""#, k)), Arc::new(wg(r#""ann""#, k)));
+    sh.objects.update(&w, |r| r.source = Some(v0.clone()));
+    grants_taken(&sh, &w, Some(&v1));
+    // Taken, the table not holding it yet: ann inherits nothing from it, bob from v0.
+    assert!(noted("ann").is_empty());
+    assert!(noted("bob").is_empty());
+    sh.objects.update(&w, |r| r.source = Some(v1.clone()));
+    assert_eq!(noted("ann"), ["W"]);
+    // Given up: the table holds v0 again, v1 stays taken until the next step ends.
+    grants_step_ended(&sh, &w, true);
+    assert_eq!(noted("ann"), ["W"]);
+    sh.objects.update(&w, |r| r.source = Some(v0.clone()));
+    assert!(noted("ann").is_empty());
+    assert!(noted("bob").is_empty());
+    // The next step (v1 again) ends: processed, nothing named.
+    grants_taken(&sh, &w, Some(&v1));
+    sh.objects.update(&w, |r| r.source = Some(v1.clone()));
+    assert_eq!(noted("ann"), ["W"]);
+    grants_step_ended(&sh, &w, false);
+    assert!(noted("ann").is_empty());
+    // Another kind is never taken.
+    let user = ObjectKey::user("ann");
+    grants_taken(&sh, &user, Some(&v1));
+    assert!(sh.taken_grants.lock().unwrap().is_empty());
+}
+
 fn sr(id: &str, p: i64) -> SkillRef {
     SkillRef {
         id: id.into(),
