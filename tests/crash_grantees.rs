@@ -10,8 +10,9 @@
 //! (a direct skill) and the workgroup's version granting it a skill are accepted, in that
 //! order; once the code goes on, the member's step inherits the skill from the accepted version;
 //! the next object, another user's update, is held, so the version waits unprocessed; the
-//! newer version (without the member) is accepted, and the host is killed. Runs alone in
-//! nextest, as `crash`.
+//! newer version (without the member) is accepted, and the host is killed. A version a step
+//! took and gave up for a newer change (`grants_given_up`) is the third case (two workers: see
+//! its test). Runs alone in nextest, as `crash`.
 
 mod common;
 mod crash_support;
@@ -160,18 +161,28 @@ fn skills_of(emu: &gc_emulator::Emulator, gid: &str) -> Value {
     }
 }
 
-/// Opens the window (the child in `open`), kills the child, restarts it in `then`: ann must end
-/// with her direct skill only, and nothing noted in her warnings.
-fn kill_then(open: &str, then: &str) {
-    let emu = emulator();
-    let dir = tempfile::tempdir().unwrap();
-    let mut host = Host::start(open, &emu, dir.path(), &[]);
+/// Starts the child in `mode` until READY: the host, ann's Genesys id, the skills' (Inherited,
+/// Direct).
+fn ready(
+    mode: &str,
+    emu: &gc_emulator::Emulator,
+    dir: &std::path::Path,
+) -> (Host, String, String, String) {
+    let mut host = Host::start(mode, emu, dir, &[]);
     host.expect("READY", Duration::from_secs(60));
     let ann = emu.user_by_email(&email(ANN)).expect("ann")["id"]
         .as_str()
         .unwrap()
         .to_string();
-    let (inherited, direct) = (skill_gid(&emu, "Inherited"), skill_gid(&emu, "Direct"));
+    let (inherited, direct) = (skill_gid(emu, "Inherited"), skill_gid(emu, "Direct"));
+    (host, ann, inherited, direct)
+}
+
+/// Opens the window (the child in `open`), kills the child, restarts it in `then`: ann must end
+/// with her direct skill only, and nothing noted in her warnings.
+fn kill_then(open: &str, then: &str) {
+    let (emu, dir) = (emulator(), tempfile::tempdir().unwrap());
+    let (mut host, ann, inherited, direct) = ready(open, &emu, dir.path());
     let code = emu.hold("POST", "/api/v2/routing/wrapupcodes", false);
     host.send("GO");
     host.expect("CODE", Duration::from_secs(10));
@@ -193,7 +204,19 @@ fn kill_then(open: &str, then: &str) {
     host.kill();
     emu.release(zed);
 
-    let mut host = Host::start(then, &emu, dir.path(), &[]);
+    restart_and_check(&emu, dir.path(), then, &before, (&ann, &direct));
+}
+
+/// Restarts the child in `then` after the kill: ann (`gid`) must end with her `direct` skill
+/// only, her status `before` the kill naming the workgroup, and nothing noted after.
+fn restart_and_check(
+    emu: &gc_emulator::Emulator,
+    dir: &std::path::Path,
+    then: &str,
+    before: &Value,
+    (ann, direct): (&str, &str),
+) {
+    let mut host = Host::start(then, emu, dir, &[]);
     assert_eq!(host.expect("SETTLED", Duration::from_secs(90)), "true");
     let status: Value =
         serde_json::from_str(&host.expect("STATUS", Duration::from_secs(10))).unwrap();
@@ -202,8 +225,8 @@ fn kill_then(open: &str, then: &str) {
     host.finish();
     assert_eq!(status["state"], "Synced", "{status}");
     assert_eq!(
-        skills_of(&emu, &ann),
-        json!({&direct: 3.0}),
+        skills_of(emu, ann),
+        json!({direct: 3.0}),
         "ann keeps the skill of a version that was never applied"
     );
     // What made the restart look at ann again: her warnings named the version, durably.
@@ -246,15 +269,8 @@ fn until(what: &str, f: impl Fn() -> bool) {
 /// own record must have named the version given up, so the restart looks at her again.
 #[test]
 fn a_member_of_a_version_given_up_before_a_kill_loses_its_skill() {
-    let emu = emulator();
-    let dir = tempfile::tempdir().unwrap();
-    let mut host = Host::start("given_up", &emu, dir.path(), &[]);
-    host.expect("READY", Duration::from_secs(60));
-    let ann = emu.user_by_email(&email(ANN)).expect("ann")["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let (inherited, direct) = (skill_gid(&emu, "Inherited"), skill_gid(&emu, "Direct"));
+    let (emu, dir) = (emulator(), tempfile::tempdir().unwrap());
+    let (mut host, ann, inherited, direct) = ready("given_up", &emu, dir.path());
     let read = emu.hold("GET", "/api/v2/routing/queues/{queueId}/members", false);
     host.send("GO");
     host.expect("QUEUED", Duration::from_secs(10));
@@ -281,23 +297,5 @@ fn a_member_of_a_version_given_up_before_a_kill_loses_its_skill() {
         emu.release(u);
     }
 
-    let mut host = Host::start("after", &emu, dir.path(), &[]);
-    assert_eq!(host.expect("SETTLED", Duration::from_secs(90)), "true");
-    let status: Value =
-        serde_json::from_str(&host.expect("STATUS", Duration::from_secs(10))).unwrap();
-    drop(host.stdin.take());
-    host.expect("EXITED", Duration::from_secs(30));
-    host.finish();
-    assert_eq!(status["state"], "Synced", "{status}");
-    assert_eq!(
-        skills_of(&emu, &ann),
-        json!({&direct: 3.0}),
-        "ann keeps the skill of a version given up"
-    );
-    let noted = before["warnings"].to_string();
-    assert!(
-        noted.contains("workgroup GrW: skills inherited from its change not synced yet"),
-        "{before}"
-    );
-    assert_eq!(status["warnings"], json!([]), "{status}");
+    restart_and_check(&emu, dir.path(), "after", &before, (&ann, &direct));
 }

@@ -1,7 +1,8 @@
 //! The skills users inherit from skill-granting objects (workgroups), as CIC last sent them:
 //! an accepted change counts before the worker processes it ([`grants_accepted`],
 //! [`grants_processed`]), and the members of a version replaced unprocessed, or given up by its
-//! step ([`grants_given_up`]), are handed to the worker ([`take_superseded_grantees`]).
+//! step ([`grants_given_up`]), are handed to the worker ([`take_superseded_grantees`]); a
+//! version a step took counts as not processed until the step ends ([`grants_taken`]).
 
 use crate::engine::Shared;
 use crate::kinds::CicObject;
