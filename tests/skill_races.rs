@@ -195,3 +195,47 @@ fn a_member_given_a_skill_by_a_workgroup_version_given_up_loses_it() {
     assert_eq!(held(&w, "ann").1, json!({}), "ann keeps the language");
     assert_eq!(status_of(Workgroup, "W")["state"], "Synced");
 }
+
+/// A member's step that runs while her workgroup's step is in flight names the workgroup in
+/// her warnings (the version taken counts as not processed until its step ends:
+/// `Shared::taken_grants`). Once that step ends Synced, the note must go without waiting for
+/// her next change, and without a call: nothing about her changed. Before the fix she kept
+/// "workgroup W: skills inherited from its change not synced yet" until her next step.
+#[test]
+fn a_member_synced_while_her_workgroups_step_runs_loses_the_note_when_it_ends() {
+    let w = world();
+    skill("Sk", false);
+    user("ann", json!([]));
+    let sk = json!([{"id": "Sk", "proficiency": 30}]);
+    workgroup(&[], sk.clone());
+    wait_idle();
+    let ann = user_gid("ann");
+    let read = w.emu.hold("GET", MEMBERS, false);
+    workgroup(&["ann"], sk);
+    assert!(w.emu.wait_held(read, HELD), "the members never read");
+    let noted = "workgroup W: skills inherited from its change not synced yet";
+    eventually("ann named the workgroup in flight", || {
+        status("ann")["warnings"].to_string().contains(noted)
+    });
+    assert_eq!(held(&w, "ann").0, json!({gid("Sk"): 2.0}));
+    let calls = |w: &World| {
+        w.emu
+            .requests()
+            .iter()
+            .filter(|r| r.path.contains(&ann))
+            .count()
+    };
+    let before = calls(&w);
+    w.emu.release(read);
+    wait_idle();
+    assert_eq!(status_of(Workgroup, "W")["state"], "Synced");
+    let s = status("ann");
+    assert_eq!(s["warnings"], json!([]), "ann keeps the note: {s}");
+    assert_eq!(s["state"], "Synced", "{s}");
+    assert_eq!(
+        calls(&w),
+        before,
+        "a call about ann although nothing changed"
+    );
+    assert_eq!(held(&w, "ann").0, json!({gid("Sk"): 2.0}));
+}
