@@ -214,10 +214,14 @@ fn a_member_synced_while_her_workgroups_step_runs_loses_the_note_when_it_ends() 
     workgroup(&["ann"], sk);
     assert!(w.emu.wait_held(read, HELD), "the members never read");
     let noted = "workgroup W: skills inherited from its change not synced yet";
-    eventually("ann named the workgroup in flight", || {
-        status("ann")["warnings"].to_string().contains(noted)
-    });
-    assert_eq!(held(&w, "ann").0, json!({gid("Sk"): 2.0}));
+    let sk = gid("Sk");
+    eventually(
+        "ann given the skill, naming the workgroup in flight",
+        || {
+            status("ann")["warnings"].to_string().contains(noted)
+                && held(&w, "ann").0 == json!({&sk: 2.0})
+        },
+    );
     let calls = |w: &World| {
         w.emu
             .requests()
@@ -237,5 +241,5 @@ fn a_member_synced_while_her_workgroups_step_runs_loses_the_note_when_it_ends() 
         before,
         "a call about ann although nothing changed"
     );
-    assert_eq!(held(&w, "ann").0, json!({gid("Sk"): 2.0}));
+    assert_eq!(held(&w, "ann").0, json!({&sk: 2.0}));
 }

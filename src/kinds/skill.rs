@@ -21,7 +21,7 @@ use grants::inherited;
 use grants::inherited_noting;
 pub use grants::{
     grants_accepted, grants_given_up, grants_processed, grants_step_ended, grants_taken,
-    take_superseded_grantees,
+    inherited_note, noted_processed, take_superseded_grantees,
 };
 
 /// The skill kind.

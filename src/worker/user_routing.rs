@@ -14,10 +14,11 @@ use crate::genesys::skills::{self as api, Category};
 use crate::genesys::users;
 use crate::genesys::ApiError;
 use crate::kinds::skill::{advanced_disabled, desired_routing, requeue_users_for_skills};
+use crate::kinds::skill::{inherited_note, noted_processed};
 use crate::kinds::skill::{skill_state, DesiredRouting, SkillState};
 use crate::kinds::Applied;
 use crate::object::{GcsyncObjectKind, ObjectKey};
-use crate::objects::{Origin, Record, ASSIGNED_WHEN_SYNCED, INHERITED_NOT_SYNCED};
+use crate::objects::{Origin, Record, ASSIGNED_WHEN_SYNCED};
 use crate::queue::Pending;
 use crate::user_sync::{Ctx, SyncError};
 use std::collections::BTreeMap;
@@ -132,9 +133,7 @@ impl Worker {
                 m.id
             ));
         }
-        for w in &want.unprocessed {
-            warnings.push(format!("workgroup {w}: {INHERITED_NOT_SYNCED}"));
-        }
+        warnings.extend(want.unprocessed.iter().map(|w| inherited_note(w)));
         let needed: Vec<ObjectKey> = want
             .pending
             .iter()
@@ -163,6 +162,7 @@ impl Worker {
                 want.pending.len()
             );
             self.update(key, |r| r.status.warnings = warnings);
+            self.again_if_noted_processed(key, &want);
             return Outcome::Done(true);
         }
         if !force && want.routing == applied && adding.is_empty() {
@@ -249,6 +249,22 @@ impl Worker {
         if want.outdated(&self.shared) {
             log::debug!(
                 "user {}: a skill it was just given is moving; processed again",
+                key.id
+            );
+            requeue_users_for_skills(&self.shared, std::slice::from_ref(&key.id));
+        } else {
+            self.again_if_noted_processed(key, want);
+        }
+    }
+
+    /// After recording the warnings: a workgroup they name as not processed whose step ended
+    /// meanwhile looked at this user's warnings before they were recorded
+    /// (`kinds::skill::grants_step_ended`); the user is processed again, so the note goes
+    /// (no call when nothing else changed).
+    fn again_if_noted_processed(&self, key: &ObjectKey, want: &DesiredRouting) {
+        if noted_processed(&self.shared, &key.id, &want.unprocessed) {
+            log::debug!(
+                "user {}: a workgroup its warnings name was processed meanwhile; processed again",
                 key.id
             );
             requeue_users_for_skills(&self.shared, std::slice::from_ref(&key.id));

@@ -139,6 +139,14 @@ pub fn grants_given_up(shared: &Shared, key: &ObjectKey, version: &CicObject) {
     }
 }
 
+type Taken = HashMap<ObjectKey, Vec<Arc<CicObject>>>;
+fn lock_taken(shared: &Shared) -> std::sync::MutexGuard<'_, Taken> {
+    shared
+        .taken_grants
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+}
+
 /// A worker's step takes `source` of `key` (before the object table holds it): until the step
 /// ends ([`grants_step_ended`]), a user given its skills is warned as for an accepted version
 /// ([`inherited_noting`]), since a step given up leaves who inherited it in memory only
@@ -153,17 +161,55 @@ pub fn grants_taken(shared: &Shared, key: &ObjectKey, source: Option<&Arc<CicObj
     }
 }
 
+/// The note a user step records in the user's warnings for workgroup `w` (CIC id) whose change
+/// (accepted or taken, not processed) gives the user other skills than its processed version.
+pub fn inherited_note(w: &str) -> String {
+    format!("workgroup {w}: {}", crate::objects::INHERITED_NOT_SYNCED)
+}
+
 /// The step of `key` ended: the versions taken are processed (the writer persists the record
 /// with the queue item), unless the step gave its version up (`given_up`), which stays taken
-/// until the next step (of the newer version, that queues its members again) ends.
+/// until the next step (of the newer version, that queues its members again) ends. The
+/// members of the versions ended whose warnings name `key` (their step ran while this one did)
+/// are queued again, so the note goes now; nothing else changed for them, so that step costs
+/// no call. A member whose step records the note after this look sees the version ended
+/// itself ([`noted_processed`]).
 pub fn grants_step_ended(shared: &Shared, key: &ObjectKey, given_up: bool) {
-    if key.kind == GcsyncObjectKind::Workgroup && !given_up {
-        let mut t = shared
-            .taken_grants
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        t.remove(key);
+    if key.kind != GcsyncObjectKind::Workgroup || given_up {
+        return;
     }
+    let Some(ended) = lock_taken(shared).remove(key) else {
+        return;
+    };
+    let note = inherited_note(&key.id);
+    let mut members: Vec<&String> = ended
+        .iter()
+        .filter_map(|v| v.skill_grants())
+        .flat_map(|(members, _)| members)
+        .collect();
+    members.sort_unstable();
+    members.dedup();
+    let noted: Vec<String> = members
+        .into_iter()
+        .filter(|m| {
+            let key = ObjectKey::user(m.as_str());
+            (shared.objects).with_status(&key, |s| s.is_some_and(|s| s.warnings.contains(&note)))
+        })
+        .cloned()
+        .collect();
+    super::requeue_users_for_skills(shared, &noted);
+}
+
+/// Whether a workgroup among `noted` (those a step of `user` named, as [`inherited_noting`]
+/// gave them) is no longer unprocessed for it: called once the step recorded its warnings, so
+/// a workgroup step that ended after the user's read, and looked at the user's warnings
+/// before they were recorded ([`grants_step_ended`]), is not missed.
+pub fn noted_processed(shared: &Shared, user: &str, noted: &[String]) -> bool {
+    if noted.is_empty() {
+        return false;
+    }
+    let now = inherited_noting(shared, user).1;
+    noted.iter().any(|w| !now.contains(w))
 }
 
 /// The members of `key`'s versions that were accepted and replaced before being processed

@@ -204,6 +204,44 @@ fn a_version_taken_and_not_ended_or_given_up_is_named_while_the_table_holds_it()
     assert!(sh.taken_grants.lock().unwrap().is_empty());
 }
 
+/// At the end of a workgroup's step, the members of the versions it ended whose warnings name
+/// it are queued again (their note goes with that step); others are left alone.
+#[test]
+fn the_members_noted_while_a_step_ran_are_queued_again_when_it_ends() {
+    let sh = shared();
+    let (w, k) = (w_key(), r#"{"id":"K","proficiency":50}"#);
+    let v1 = Arc::new(wg(r#""ann","bob","cat""#, k));
+    for (id, note) in [("ann", true), ("bob", false), ("cat", true), ("dan", true)] {
+        let json = format!(r#"{{"id":"{id}","business_email":"{id}@example.com"}}"#);
+        let user = CicObject::User(crate::cic::parse_user(&json).unwrap());
+        sh.objects.update(&ObjectKey::user(id), |r| {
+            r.source = Some(Arc::new(user));
+            if note {
+                r.status.warnings.push(inherited_note("W"));
+            }
+        });
+    }
+    // cat's note names another workgroup.
+    sh.objects.update(&ObjectKey::user("cat"), |r| {
+        r.status.warnings = vec![inherited_note("V")]
+    });
+    grants_taken(&sh, &w, Some(&v1));
+    sh.objects.update(&w, |r| r.source = Some(v1.clone()));
+    // Given up: not ended, nobody queued.
+    grants_step_ended(&sh, &w, true);
+    assert!(!sh.queue.is_pending(&ObjectKey::user("ann")));
+    grants_step_ended(&sh, &w, false);
+    let pending = |id: &str| sh.queue.is_pending(&ObjectKey::user(id));
+    assert!(pending("ann"));
+    // Bob has no note, cat's names another workgroup, dan is no member of the version.
+    assert!(!pending("bob") && !pending("cat") && !pending("dan"));
+    // Nothing taken any more: a second end queues nobody.
+    let (k, _) = sh.queue.next(0, std::time::Duration::from_secs(1)).unwrap();
+    sh.queue.finish(&k, true);
+    grants_step_ended(&sh, &w, false);
+    assert!(!pending("ann"));
+}
+
 fn sr(id: &str, p: i64) -> SkillRef {
     SkillRef {
         id: id.into(),
