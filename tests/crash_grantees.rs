@@ -45,8 +45,14 @@ fn skill(id: &str) {
 }
 
 fn workgroup(members: &[&str]) {
+    workgroup_at(members, 50);
+}
+
+/// The workgroup granting Inherited at `proficiency`.
+fn workgroup_at(members: &[&str], proficiency: u32) {
     let j = json!({"id": "GrW", "members": members,
-                   "skills": [{"id": "Inherited", "proficiency": 50}], "wrapup_codes": []});
+                   "skills": [{"id": "Inherited", "proficiency": proficiency}],
+                   "wrapup_codes": []});
     assert_eq!(object_changed(Workgroup, &j.to_string()), GcsyncResult::Ok);
 }
 
@@ -122,6 +128,30 @@ fn child(mode: &str) {
             std::thread::sleep(Duration::from_millis(500));
             say(&format!("NOTED {}", status(ANN)));
             wait_for_the_kill();
+        }
+        // A version changing only the proficiency ann inherits (`proficiency` below).
+        "proficiency" => {
+            skill("Inherited");
+            skill("Direct");
+            user(ANN, "Ann", json!([]));
+            workgroup_at(&[ANN], 50);
+            assert!(settle(), "the skills, user and workgroup settle");
+            say("READY");
+            wait_line();
+            let code = json!({"id": "GrCode", "name": "GrCode"}).to_string();
+            assert_eq!(object_changed(WrapupCode, &code), GcsyncResult::Ok);
+            say("CODE");
+            wait_line();
+            // Ann's step (her new name) comes before the version's: it inherits 90 from it.
+            user(ANN, "Ann Two", json!([]));
+            workgroup_at(&[ANN], 90);
+            say("QUEUED");
+            wait_for_the_kill();
+        }
+        // After the restart the version is replaced by one setting the proficiency back.
+        "proficiency_back" => {
+            workgroup_at(&[ANN], 50);
+            report_settled_and_exit(|| status(ANN))
         }
         other => panic!("unknown child mode {other}"),
     }
@@ -298,4 +328,47 @@ fn a_member_of_a_version_given_up_before_a_kill_loses_its_skill() {
     }
 
     restart_and_check(&emu, dir.path(), "after", &before, (&ann, &direct));
+}
+
+/// The proficiency-only window: a version of the workgroup changing only the proficiency ann
+/// inherits (50 → 90) is accepted and not processed when her step runs, so her step PATCHes
+/// the new proficiency of an assignment gcsync already owns; Genesys applies it and the host
+/// is killed before the outcome is committed. After the restart the version is replaced by
+/// one setting the proficiency back (50): nothing ann inherits differs from what her row
+/// says gcsync applied, and the workgroup's step changes nothing for her, so before the fix
+/// nothing looked at her again and she kept 5 stars for good. The change is now recorded
+/// ahead of the write with the note (`adding`), so her restarted step reads her skills.
+#[test]
+fn a_member_given_a_new_proficiency_by_a_version_not_processed_gets_it_back_after_a_kill() {
+    let (emu, dir) = (emulator(), tempfile::tempdir().unwrap());
+    let (mut host, ann, inherited, _) = ready("proficiency", &emu, dir.path());
+    assert_eq!(skills_of(&emu, &ann), json!({&inherited: 3.0}));
+    let code = emu.hold("POST", "/api/v2/routing/wrapupcodes", false);
+    host.send("GO");
+    host.expect("CODE", Duration::from_secs(10));
+    assert!(emu.wait_held(code, HELD), "the code's create never came");
+    // Held once Genesys applied it: the step has no answer, nothing of its outcome recorded.
+    let patch = emu.hold("PATCH", "/api/v2/users/{userId}/routingskills/bulk", true);
+    host.send("GO");
+    host.expect("QUEUED", Duration::from_secs(10));
+    emu.release(code);
+    assert!(emu.wait_held(patch, HELD), "ann's skill PATCH never came");
+    assert_eq!(skills_of(&emu, &ann), json!({&inherited: 5.0}));
+    host.kill();
+    emu.release(patch);
+
+    let mut host = Host::start("proficiency_back", &emu, dir.path(), &[]);
+    assert_eq!(host.expect("SETTLED", Duration::from_secs(90)), "true");
+    let status: Value =
+        serde_json::from_str(&host.expect("STATUS", Duration::from_secs(10))).unwrap();
+    drop(host.stdin.take());
+    host.expect("EXITED", Duration::from_secs(30));
+    host.finish();
+    assert_eq!(status["state"], "Synced", "{status}");
+    assert_eq!(
+        skills_of(&emu, &ann),
+        json!({&inherited: 3.0}),
+        "ann keeps the proficiency of a version that was never applied"
+    );
+    assert_eq!(status["warnings"], json!([]), "{status}");
 }
