@@ -135,6 +135,23 @@ pub fn additions(
         .collect()
 }
 
+/// [`additions`], and the entries gcsync owns whose stars `ops` change: recorded ahead when
+/// the write gives skills of a workgroup change not processed yet (a kill before the outcome
+/// would leave the new stars unknown, and a next version setting them back would change
+/// nothing on record).
+pub fn additions_and_changes(
+    ops: &Ops,
+    desired: &BTreeMap<String, u8>,
+    applied: &BTreeMap<String, u8>,
+) -> BTreeMap<String, u8> {
+    let replaced = ops.replace.iter().flatten();
+    replaced
+        .chain(&ops.upsert)
+        .filter(|(id, v)| desired.contains_key(id) && applied.get(id) != Some(v))
+        .cloned()
+        .collect()
+}
+
 /// The diff of `desired` against `applied` (what gcsync last wrote) and, when read, `actual`
 /// (what Genesys holds). Only assignments gcsync made (in `applied`) are ever removed; others
 /// are left alone.

@@ -162,4 +162,13 @@ fn the_additions_recorded_ahead_are_the_new_wanted_entries_only() {
     };
     assert_eq!(additions(&ops, &desired, &applied), m(&[("new", 3)]));
     assert!(additions(&Ops::default(), &desired, &applied).is_empty());
+    // With the changes: the owned entry whose stars change too, never the admin's.
+    let both = additions_and_changes(&ops, &desired, &applied);
+    assert_eq!(both, m(&[("new", 3), ("owned", 4)]));
+    let same = Ops {
+        upsert: vec![("owned".into(), 2)],
+        ..Ops::default()
+    };
+    let owned2 = m(&[("owned", 2)]);
+    assert!(additions_and_changes(&same, &owned2, &applied).is_empty());
 }

@@ -214,6 +214,7 @@ pub fn check(
                 &key,
                 planned(&want.routing.skills, &applied.skills, &s_ops),
                 planned(&want.routing.languages, &applied.languages, &l_ops),
+                false,
             )?;
             let both = [
                 (

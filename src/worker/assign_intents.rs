@@ -5,7 +5,7 @@
 //! write) takes those the user holds as gcsync's, and removes them when CIC does.
 
 use super::queue_intents::write_ahead;
-use crate::assignments::{additions, settle, Ops, Routing};
+use crate::assignments::{additions, additions_and_changes, settle, Ops, Routing};
 use crate::engine::Shared;
 use crate::kinds::Applied;
 use crate::object::ObjectKey;
@@ -36,16 +36,24 @@ pub(crate) fn settle_read(
 /// Records durably, before the first write of a step, what `skills` and `languages` add beyond
 /// what gcsync owns, with the owned assignments as settled (the earlier additions the read
 /// found are part of them now). Nothing added, nothing written (removals need nothing ahead:
-/// what gcsync made stays recorded until their outcome is committed).
+/// what gcsync made stays recorded until their outcome is committed). `noted`: the user's
+/// warnings name a workgroup change not processed (`objects::INHERITED_NOT_SYNCED`), so the
+/// stars changed of owned entries are recorded too ([`additions_and_changes`]), and with them
+/// the note: after a kill before the outcome the restarted step reads the user's assignments.
 pub(crate) fn record_additions(
     shared: &Shared,
     key: &ObjectKey,
     skills: Planned,
     languages: Planned,
+    noted: bool,
 ) -> Result<(), SyncError> {
+    let pick = match noted {
+        true => additions_and_changes,
+        false => additions,
+    };
     let adding = Routing {
-        skills: additions(skills.ops, skills.want, skills.owned),
-        languages: additions(languages.ops, languages.want, languages.owned),
+        skills: pick(skills.ops, skills.want, skills.owned),
+        languages: pick(languages.ops, languages.want, languages.owned),
     };
     if adding.is_empty() {
         return Ok(());

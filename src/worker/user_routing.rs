@@ -182,8 +182,9 @@ impl Worker {
                 .unwrap_or_else(|| gid.to_string())
         };
         if !want.unprocessed.is_empty() {
-            // Recorded durably with the additions below (`record_additions` writes the row
-            // ahead of the first write), so a kill after it leaves the note behind.
+            // Recorded durably with the additions and changed stars below (`record_additions`
+            // writes the row ahead of the first write), so a kill after it leaves the note
+            // behind, and the restarted step reads what the write left.
             let noted = warnings.clone();
             self.update(key, |r| r.status.warnings = noted);
         }
@@ -210,13 +211,15 @@ impl Worker {
             settle_read(&mut now.languages, &adding.languages, actual_l.as_ref());
             let ops_s = plan_skills(want_s, &now.skills, actual_s.as_ref(), bulk_max());
             let ops_l = plan_languages(want_l, &now.languages, actual_l.as_ref());
-            // One durable record of both categories' additions before the first write.
+            // One durable record of both categories' additions before the first write (and of
+            // the stars changed, when the note is part of it).
             let planned = |want, owned, ops| Planned { want, owned, ops };
             record_additions(
                 &intents,
                 key,
                 planned(want_s, &now.skills, &ops_s),
                 planned(want_l, &now.languages, &ops_l),
+                !want.unprocessed.is_empty(),
             )?;
             let (n, w) = (&mut now.skills, &mut warnings);
             execute(ctx, Category::Skill, &gid, &ops_s, want_s, n, w, &name)?;
