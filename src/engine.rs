@@ -98,7 +98,7 @@ pub struct Shared {
     /// Per skill-granting object, the versions a worker's step took (the object table holds
     /// them meanwhile) and did not end yet, or gave up for a newer change until the object's
     /// next step ends: not durable as processed, so a user given their skills is warned
-    /// (`kinds::skill::grants_taken`).
+    /// (`kinds::skill::taking`).
     pub taken_grants: Mutex<HashMap<ObjectKey, Vec<Arc<crate::kinds::CicObject>>>>,
     /// Users' assignment locks ([`RoutingLocks`]).
     pub routing_locks: RoutingLocks,

@@ -223,9 +223,11 @@ impl Worker {
         // The CIC data processed before this change (a workgroup compares its members and
         // skills with it to re-queue the users whose inherited skills change).
         let mut previous = None;
-        kinds::skill::grants_taken(&self.shared, key, source.as_ref());
-        let record = self.update(key, |r| {
-            previous = std::mem::replace(&mut r.source, source.clone());
+        // The version is taken and put in the table at once (`kinds::skill::taking`).
+        let record = kinds::skill::taking(&self.shared, key, source.as_ref(), || {
+            self.update(key, |r| {
+                previous = std::mem::replace(&mut r.source, source.clone());
+            })
         });
         kinds::skill::grants_processed(&self.shared, key, source.as_deref());
         if let Some(why) = kinds::disabled(key.kind, &self.settings, source.is_none()) {

@@ -2,7 +2,7 @@
 //! an accepted change counts before the worker processes it ([`grants_accepted`],
 //! [`grants_processed`]), and the members of a version replaced unprocessed, or given up by its
 //! step ([`grants_given_up`]), are handed to the worker ([`take_superseded_grantees`]); a
-//! version a step took counts as not processed until the step ends ([`grants_taken`]).
+//! version a step took counts as not processed until the step ends ([`taking`]).
 
 use crate::engine::Shared;
 use crate::kinds::CicObject;
@@ -36,22 +36,24 @@ pub(super) fn inherited_noting(shared: &Shared, user: &str) -> (Vec<Vec<SkillRef
         .read()
         .unwrap_or_else(|p| p.into_inner())
         .clone();
-    let processed: HashMap<ObjectKey, Vec<SkillRef>> = shared
-        .objects
-        // Only workgroups give skills: the users (kept as text) are not decoded for this.
-        .select_kind(GcsyncObjectKind::Workgroup, |r| {
-            r.source.as_deref().and_then(grants).is_some()
-        })
-        .into_iter()
-        .filter_map(|(k, r)| r.source.as_deref().and_then(grants).map(|g| (k, g)))
-        .collect();
-    let (mut out, mut unprocessed) = (Vec::new(), Vec::new());
-    // Read after the table: a step sets its version here before the table holds it.
-    let taken = shared
-        .taken_grants
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .clone();
+    // The table and the versions taken, read under the map's lock: a step takes its version
+    // and puts it in the table under that lock ([`taking`]), and ends it under it, so a
+    // version the table holds was either ended before this read or is among `taken`.
+    let (processed, taken) = {
+        let taken = lock_taken(shared);
+        let processed: HashMap<ObjectKey, Vec<SkillRef>> = shared
+            .objects
+            // Only workgroups give skills: the users (kept as text) are not decoded for this.
+            .select_kind(GcsyncObjectKind::Workgroup, |r| {
+                r.source.as_deref().and_then(grants).is_some()
+            })
+            .into_iter()
+            .filter_map(|(k, r)| r.source.as_deref().and_then(grants).map(|g| (k, g)))
+            .collect();
+        (processed, taken.clone())
+    };
+    let mut out = Vec::new();
+    let mut unprocessed = Vec::new();
     for (key, g) in &processed {
         let versions = taken.get(key).into_iter().flatten();
         if versions.filter_map(|v| grants(v)).any(|t| &t == g) {
@@ -147,17 +149,24 @@ fn lock_taken(shared: &Shared) -> std::sync::MutexGuard<'_, Taken> {
         .unwrap_or_else(|p| p.into_inner())
 }
 
-/// A worker's step takes `source` of `key` (before the object table holds it): until the step
-/// ends ([`grants_step_ended`]), a user given its skills is warned as for an accepted version
-/// ([`inherited_noting`]), since a step given up leaves who inherited it in memory only
-/// ([`grants_given_up`]). Other kinds are ignored.
-pub fn grants_taken(shared: &Shared, key: &ObjectKey, source: Option<&Arc<CicObject>>) {
-    if let (GcsyncObjectKind::Workgroup, Some(s)) = (key.kind, source) {
-        let mut t = shared
-            .taken_grants
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        t.entry(key.clone()).or_default().push(s.clone());
+/// A worker's step takes `source` of `key`, and `put` puts it in the object table, both under
+/// the lock of [`Shared::taken_grants`] (a user step reads the table under it too:
+/// [`inherited_noting`]): until the step ends ([`grants_step_ended`]), a user given its skills
+/// is warned as for an accepted version, since a step given up leaves who inherited it in
+/// memory only ([`grants_given_up`]). For other kinds `put` runs alone.
+pub fn taking<R>(
+    shared: &Shared,
+    key: &ObjectKey,
+    source: Option<&Arc<CicObject>>,
+    put: impl FnOnce() -> R,
+) -> R {
+    match (key.kind, source) {
+        (GcsyncObjectKind::Workgroup, Some(s)) => {
+            let mut t = lock_taken(shared);
+            t.entry(key.clone()).or_default().push(s.clone());
+            put()
+        }
+        _ => put(),
     }
 }
 

@@ -179,12 +179,14 @@ fn a_version_taken_and_not_ended_or_given_up_is_named_while_the_table_holds_it()
     let (w, k) = (w_key(), r#"{"id":"K","proficiency":50}"#);
     let noted = |user: &str| inherited_noting(&sh, user).1;
     let (v0, v1) = (Arc::new(wg(r#""bob""#, k)), Arc::new(wg(r#""ann""#, k)));
+    let put = |v: &Arc<CicObject>| {
+        let (sh, v) = (&sh, v.clone());
+        move || sh.objects.update(&w_key(), |r| r.source = Some(v))
+    };
     sh.objects.update(&w, |r| r.source = Some(v0.clone()));
-    grants_taken(&sh, &w, Some(&v1));
-    // Taken, the table not holding it yet: ann inherits nothing from it, bob from v0.
-    assert!(noted("ann").is_empty());
     assert!(noted("bob").is_empty());
-    sh.objects.update(&w, |r| r.source = Some(v1.clone()));
+    // Taken and put in the table at once: named.
+    taking(&sh, &w, Some(&v1), put(&v1));
     assert_eq!(noted("ann"), ["W"]);
     // Given up: the table holds v0 again, v1 stays taken until the next step ends.
     grants_step_ended(&sh, &w, true);
@@ -193,14 +195,16 @@ fn a_version_taken_and_not_ended_or_given_up_is_named_while_the_table_holds_it()
     assert!(noted("ann").is_empty());
     assert!(noted("bob").is_empty());
     // The next step (v1 again) ends: processed, nothing named.
-    grants_taken(&sh, &w, Some(&v1));
-    sh.objects.update(&w, |r| r.source = Some(v1.clone()));
+    taking(&sh, &w, Some(&v1), put(&v1));
     assert_eq!(noted("ann"), ["W"]);
+    assert!(!noted_processed(&sh, "ann", &["W".into()]));
     grants_step_ended(&sh, &w, false);
     assert!(noted("ann").is_empty());
+    assert!(noted_processed(&sh, "ann", &["W".into()]));
+    assert!(!noted_processed(&sh, "ann", &[]));
     // Another kind is never taken.
     let user = ObjectKey::user("ann");
-    grants_taken(&sh, &user, Some(&v1));
+    assert_eq!(taking(&sh, &user, Some(&v1), || 7), 7);
     assert!(sh.taken_grants.lock().unwrap().is_empty());
 }
 
@@ -225,8 +229,8 @@ fn the_members_noted_while_a_step_ran_are_queued_again_when_it_ends() {
     sh.objects.update(&ObjectKey::user("cat"), |r| {
         r.status.warnings = vec![inherited_note("V")]
     });
-    grants_taken(&sh, &w, Some(&v1));
-    sh.objects.update(&w, |r| r.source = Some(v1.clone()));
+    let put = || sh.objects.update(&w, |r| r.source = Some(v1.clone()));
+    taking(&sh, &w, Some(&v1), put);
     // Given up: not ended, nobody queued.
     grants_step_ended(&sh, &w, true);
     assert!(!sh.queue.is_pending(&ObjectKey::user("ann")));
