@@ -37,6 +37,9 @@ struct Worker {
     lane: Lane,
     /// The presence worker's cache of the org's presence definitions and sources.
     presence: presence::Cache,
+    /// Users whose inherited skills the step changes (a workgroup's), queued again once the
+    /// step has ended (`Worker::requeue_after_step`).
+    after_step: Vec<String>,
 }
 
 /// Runs one worker's loop until shutdown; called on worker thread `slot`.
@@ -55,6 +58,7 @@ pub fn run(shared: Arc<Shared>, slot: usize) {
             false => Lane::Config,
         },
         presence: presence::Cache::default(),
+        after_step: Vec::new(),
     };
     loop {
         match catch_unwind(AssertUnwindSafe(|| w.run_until_stopped())) {
@@ -163,6 +167,9 @@ impl Worker {
             Err(_) => self.panicked(&key, &pending),
         };
         kinds::skill::grants_step_ended(&self.shared, &key, self.hold.yielded());
+        // Ahead of the outcome (durable with it), and after the version is ended: their steps
+        // see it processed.
+        self.requeue_after_step();
         if !matches!(outcome, Outcome::Done(true)) && !self.hold.yielded() {
             match self.hold.may_have_written() {
                 true => self.unrecorded_write(&key, before.as_ref()),

@@ -116,6 +116,9 @@ fn child(mode: &str) {
             say("READY");
             wait_line();
             workgroup(&[ANN]);
+            // Her own change: her step runs beside the workgroup's (which queues its members
+            // again only once it ends).
+            user(ANN, "Ann Two", json!([{"id": "Direct", "proficiency": 50}]));
             say("QUEUED");
             wait_line();
             // Both ahead of the newer version, their updates held: no worker takes it.
@@ -291,7 +294,7 @@ fn until(what: &str, f: impl Fn() -> bool) {
 }
 
 /// The window of `grants_given_up`: the workgroup's step took the version naming ann (the
-/// object table held it) and is held on its first read, while ann's step (queued by it, on
+/// object table held it) and is held on its first read, while ann's step (her own change, on
 /// another worker) inherits the skill; two user updates, held, then a newer version without
 /// her are accepted; the step's first write is refused and it gives its version up (who
 /// inherited it noted in memory), its worker takes the second update, and the host is killed

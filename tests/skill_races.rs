@@ -159,13 +159,20 @@ fn a_user_given_the_language_as_its_deletion_begins_ends_with_none() {
     a_user_given_the_language_while_it_moves(true);
 }
 
+/// A change of `id`'s name only (no skill): the user's step runs, nothing of its skills changes.
+fn renamed(id: &str) {
+    let json = json!({"id": id, "display_name": format!("{id} Two"),
+                      "business_email": format!("{id}@example.com"), "skills": []});
+    assert_eq!(user_changed(&json.to_string()), GcsyncResult::Ok);
+}
+
 fn workgroup(members: &[&str], skills: Value) {
     let j = json!({"id": "W", "members": members, "skills": skills, "wrapup_codes": []});
     assert_eq!(object_changed(Workgroup, &j.to_string()), GcsyncResult::Ok);
 }
 
-/// A workgroup change given up for a newer one (`worker/give_up.rs`): its step takes it (the
-/// users it affects are queued, and a member's step inherits its skills from it) and then stops
+/// A workgroup change given up for a newer one (`worker/give_up.rs`): its step takes it (a
+/// member's step, for her own change, inherits its skills from it) and then stops
 /// in a read before its first write; the newer change arrives meanwhile, so the step gives the
 /// version up and the record goes back to the version before. That version's members were
 /// given its skills, but neither the version before nor the newer one has them: before the fix
@@ -185,6 +192,8 @@ fn a_member_given_a_skill_by_a_workgroup_version_given_up_loses_it() {
     let read = w.emu.hold("GET", MEMBERS, false);
     workgroup(&["ann"], lang.clone());
     assert!(w.emu.wait_held(read, HELD), "the members never read");
+    // Her own change: her step runs beside the workgroup's (which queues her only once it ends).
+    renamed("ann");
     eventually("ann given the language", || {
         answered(&w, "PATCH", LANG_BULK, &ann)
     });
@@ -213,6 +222,8 @@ fn a_member_synced_while_her_workgroups_step_runs_loses_the_note_when_it_ends() 
     let read = w.emu.hold("GET", MEMBERS, false);
     workgroup(&["ann"], sk);
     assert!(w.emu.wait_held(read, HELD), "the members never read");
+    // Her own change: her step runs beside the workgroup's (which queues her only once it ends).
+    renamed("ann");
     let noted = "workgroup W: skills inherited from its change not synced yet";
     let sk = gid("Sk");
     eventually(

@@ -91,7 +91,7 @@ impl Worker {
         let empty = empty_like(wg);
         let mut users = plan::affected_users(before.unwrap_or(&empty), wg);
         users.extend(take_superseded_grantees(&self.shared, key));
-        self.requeue_users_once(users);
+        self.after_step.extend(users);
         let members = plan::resolve(GcsyncObjectKind::User, &wg.members, |k| self.ready_id(k));
         let codes = plan::resolve(GcsyncObjectKind::WrapupCode, &wg.wrapup_codes, |k| {
             self.ready_id(k)
@@ -246,7 +246,7 @@ impl Worker {
     ) -> Outcome {
         let mut users = before.map_or_else(Vec::new, |b| plan::affected_users(b, &empty_like(b)));
         users.extend(take_superseded_grantees(&self.shared, key));
-        self.requeue_users_once(users);
+        self.after_step.extend(users);
         let mut gid = record
             .status
             .genesys_id
@@ -296,9 +296,15 @@ impl Worker {
         });
     }
 
-    /// [`Self::requeue_users`], each user once (a user both affected by the change and a member of
-    /// a replaced version must not be queued twice: a worker may take it between the two).
-    fn requeue_users_once(&self, mut users: Vec<String>) {
+    /// Queues again the users a workgroup's step noted in `after_step` (whose inherited skills
+    /// it changes, and the members of versions replaced or given up), each once (a user both
+    /// affected by the change and a member of a replaced version must not be queued twice: a
+    /// worker may take it between the two). Called once the step has ended
+    /// (`kinds::skill::grants_step_ended`), so their steps do not run beside it and see its
+    /// version as not processed (which would name the workgroup in their warnings and cost
+    /// each a second step once it ends).
+    pub(super) fn requeue_after_step(&mut self) {
+        let mut users = std::mem::take(&mut self.after_step);
         users.sort_unstable();
         users.dedup();
         self.requeue_users(&users);
