@@ -127,10 +127,19 @@ pub fn additions(
     desired: &BTreeMap<String, u8>,
     applied: &BTreeMap<String, u8>,
 ) -> BTreeMap<String, u8> {
+    written_where(ops, desired, |id, _| !applied.contains_key(id))
+}
+
+/// The entries `ops` write (replace, then upsert) that gcsync wants (`desired`) and `keep` takes.
+fn written_where(
+    ops: &Ops,
+    desired: &BTreeMap<String, u8>,
+    keep: impl Fn(&String, &u8) -> bool,
+) -> BTreeMap<String, u8> {
     let replaced = ops.replace.iter().flatten();
     replaced
         .chain(&ops.upsert)
-        .filter(|(id, _)| desired.contains_key(id) && !applied.contains_key(id))
+        .filter(|(id, v)| desired.contains_key(id) && keep(id, v))
         .cloned()
         .collect()
 }
@@ -144,12 +153,7 @@ pub fn additions_and_changes(
     desired: &BTreeMap<String, u8>,
     applied: &BTreeMap<String, u8>,
 ) -> BTreeMap<String, u8> {
-    let replaced = ops.replace.iter().flatten();
-    replaced
-        .chain(&ops.upsert)
-        .filter(|(id, v)| desired.contains_key(id) && applied.get(id) != Some(v))
-        .cloned()
-        .collect()
+    written_where(ops, desired, |id, v| applied.get(id) != Some(v))
 }
 
 /// The diff of `desired` against `applied` (what gcsync last wrote) and, when read, `actual`

@@ -249,14 +249,7 @@ fn restart_and_check(
     before: &Value,
     (ann, direct): (&str, &str),
 ) {
-    let mut host = Host::start(then, emu, dir, &[]);
-    assert_eq!(host.expect("SETTLED", Duration::from_secs(90)), "true");
-    let status: Value =
-        serde_json::from_str(&host.expect("STATUS", Duration::from_secs(10))).unwrap();
-    drop(host.stdin.take());
-    host.expect("EXITED", Duration::from_secs(30));
-    host.finish();
-    assert_eq!(status["state"], "Synced", "{status}");
+    let status = restarted(emu, dir, then);
     assert_eq!(
         skills_of(emu, ann),
         json!({direct: 3.0}),
@@ -269,6 +262,19 @@ fn restart_and_check(
         "{before}"
     );
     assert_eq!(status["warnings"], json!([]), "{status}");
+}
+
+/// Restarts the child in `then` until it settled and exited: ann's status, Synced.
+fn restarted(emu: &gc_emulator::Emulator, dir: &std::path::Path, then: &str) -> Value {
+    let mut host = Host::start(then, emu, dir, &[]);
+    assert_eq!(host.expect("SETTLED", Duration::from_secs(90)), "true");
+    let status: Value =
+        serde_json::from_str(&host.expect("STATUS", Duration::from_secs(10))).unwrap();
+    drop(host.stdin.take());
+    host.expect("EXITED", Duration::from_secs(30));
+    host.finish();
+    assert_eq!(status["state"], "Synced", "{status}");
+    status
 }
 
 /// The version was replaced before the kill: who inherited it was noted in memory only.
@@ -360,14 +366,7 @@ fn a_member_given_a_new_proficiency_by_a_version_not_processed_gets_it_back_afte
     host.kill();
     emu.release(patch);
 
-    let mut host = Host::start("proficiency_back", &emu, dir.path(), &[]);
-    assert_eq!(host.expect("SETTLED", Duration::from_secs(90)), "true");
-    let status: Value =
-        serde_json::from_str(&host.expect("STATUS", Duration::from_secs(10))).unwrap();
-    drop(host.stdin.take());
-    host.expect("EXITED", Duration::from_secs(30));
-    host.finish();
-    assert_eq!(status["state"], "Synced", "{status}");
+    let status = restarted(&emu, dir.path(), "proficiency_back");
     assert_eq!(
         skills_of(&emu, &ann),
         json!({&inherited: 3.0}),
