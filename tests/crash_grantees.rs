@@ -211,19 +211,31 @@ fn ready(
     (host, ann, inherited, direct)
 }
 
+/// The child's wrap-up code create held (GO, CODE) while the changes behind it are accepted
+/// (GO, QUEUED), with a hold on (`method`, `route`, after the commit) set meanwhile; then the
+/// code goes on. Returns that hold.
+fn behind_the_code(
+    host: &mut Host,
+    emu: &gc_emulator::Emulator,
+    (method, route, after_commit): (&str, &str, bool),
+) -> gc_emulator::HoldId {
+    let code = emu.hold("POST", "/api/v2/routing/wrapupcodes", false);
+    host.send("GO");
+    host.expect("CODE", Duration::from_secs(10));
+    assert!(emu.wait_held(code, HELD), "the code's create never came");
+    let then = emu.hold(method, route, after_commit);
+    host.send("GO");
+    host.expect("QUEUED", Duration::from_secs(10));
+    emu.release(code);
+    then
+}
+
 /// Opens the window (the child in `open`), kills the child, restarts it in `then`: ann must end
 /// with her direct skill only, and nothing noted in her warnings.
 fn kill_then(open: &str, then: &str) {
     let (emu, dir) = (emulator(), tempfile::tempdir().unwrap());
     let (mut host, ann, inherited, direct) = ready(open, &emu, dir.path());
-    let code = emu.hold("POST", "/api/v2/routing/wrapupcodes", false);
-    host.send("GO");
-    host.expect("CODE", Duration::from_secs(10));
-    assert!(emu.wait_held(code, HELD), "the code's create never came");
-    let zed = emu.hold("PATCH", "/api/v2/users/{userId}", false);
-    host.send("GO");
-    host.expect("QUEUED", Duration::from_secs(10));
-    emu.release(code);
+    let zed = behind_the_code(&mut host, &emu, ("PATCH", "/api/v2/users/{userId}", false));
     assert!(emu.wait_held(zed, HELD), "zed's update never came");
     // Ann's step ran before zed's: the accepted version gave her the skill.
     assert_eq!(
@@ -352,15 +364,9 @@ fn a_member_given_a_new_proficiency_by_a_version_not_processed_gets_it_back_afte
     let (emu, dir) = (emulator(), tempfile::tempdir().unwrap());
     let (mut host, ann, inherited, _) = ready("proficiency", &emu, dir.path());
     assert_eq!(skills_of(&emu, &ann), json!({&inherited: 3.0}));
-    let code = emu.hold("POST", "/api/v2/routing/wrapupcodes", false);
-    host.send("GO");
-    host.expect("CODE", Duration::from_secs(10));
-    assert!(emu.wait_held(code, HELD), "the code's create never came");
     // Held once Genesys applied it: the step has no answer, nothing of its outcome recorded.
-    let patch = emu.hold("PATCH", "/api/v2/users/{userId}/routingskills/bulk", true);
-    host.send("GO");
-    host.expect("QUEUED", Duration::from_secs(10));
-    emu.release(code);
+    let route = "/api/v2/users/{userId}/routingskills/bulk";
+    let patch = behind_the_code(&mut host, &emu, ("PATCH", route, true));
     assert!(emu.wait_held(patch, HELD), "ann's skill PATCH never came");
     assert_eq!(skills_of(&emu, &ann), json!({&inherited: 5.0}));
     host.kill();
