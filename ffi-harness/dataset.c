@@ -53,6 +53,7 @@ static bool load_objects(const char *path, struct span doc, const char *key, uns
             free(elems);
             return false;
         }
+        stress_objects_prepare(o, elems[i]);
         g_nobjects++;
     }
     free(elems);
@@ -122,6 +123,10 @@ void dataset_free(void)
     for (size_t i = 0; i < g_nobjects; i++) {
         free(g_objects[i].json);
         free(g_objects[i].id);
+        free(g_objects[i].json16);
+        free(g_objects[i].id16);
+        free(g_objects[i].status16);
+        free(g_objects[i].status_json);
     }
     free(g_objects);
 }

@@ -105,8 +105,21 @@
     X(gcsync_on_user_deleted)                                                                      \
     X(gcsync_on_user_deleted_utf16)                                                                \
     X(gcsync_on_object_changed)                                                                    \
+    X(gcsync_on_object_changed_utf16)                                                              \
     X(gcsync_on_object_deleted)                                                                    \
+    X(gcsync_on_object_deleted_utf16)                                                              \
+    X(gcsync_on_workgroup_changed)                                                                 \
+    X(gcsync_on_workgroup_changed_utf16)                                                           \
+    X(gcsync_on_skill_changed)                                                                     \
+    X(gcsync_on_skill_changed_utf16)                                                               \
+    X(gcsync_on_skill_deleted)                                                                     \
+    X(gcsync_on_skill_deleted_utf16)                                                               \
+    X(gcsync_on_wrapup_code_changed)                                                               \
+    X(gcsync_on_wrapup_code_changed_utf16)                                                         \
+    X(gcsync_on_wrapup_code_deleted)                                                               \
+    X(gcsync_on_wrapup_code_deleted_utf16)                                                         \
     X(gcsync_on_status_changed)                                                                    \
+    X(gcsync_on_status_changed_utf16)                                                              \
     X(gcsync_on_settings_changed)                                                                  \
     X(gcsync_on_force_sync)                                                                        \
     X(gcsync_on_force_sync_utf16)                                                                  \
@@ -225,7 +238,13 @@ struct object {
     char *json; /* exactly len bytes, not NUL-terminated */
     size_t len;
     char *id;
-    bool accepted; /* the hook answered OK (a skill may be refused as an unknown kind) */
+    atomic_bool accepted; /* the hook answered OK (a skill may be refused as an unknown kind) */
+    /* For the stress mix: the JSON and id in UTF-16, and an agent status's JSON without its id
+     * (the gcsync_on_status_changed form), in UTF-8 and UTF-16. */
+    uint16_t *json16, *id16, *status16;
+    size_t units16, id_units, status_units;
+    char *status_json;
+    size_t status_len;
 };
 
 extern struct object *g_objects;
@@ -277,6 +296,23 @@ void check_expectations(struct counts c, const char *when);
 bool send_objects(void);
 /* Prints their status table; checks each accepted one is Synced. */
 void report_objects(bool print);
+
+/* ---- stress_objects.c ------------------------------------------------------------------------ */
+
+/* The stress mix's calls for the other kinds: counters of one sender thread. */
+struct object_calls {
+    long sent, failed, queries, queries_failed;
+    unsigned first_bad_rc;
+    char first_bad_detail[256];
+};
+/* Fills each object's UTF-16 and agent-status forms (dataset_load calls it). */
+void stress_objects_prepare(struct object *o, struct span elem);
+/* One round of thread `thread`: every object once (generic and named hooks, UTF-8 and UTF-16,
+ * every 5th call a malformed one that must be refused), a scratch wrap-up code and skill created
+ * and deleted, and every 7th call an object status query. */
+void stress_objects_round(int thread, int round, struct object_calls *c);
+/* After the run: every scratch object of `threads` threads shows removed. */
+void stress_objects_check_scratch(int threads);
 
 /* ---- session.c, abuse.c, abuse_callbacks.c -------------------------------------------------- */
 

@@ -10,6 +10,7 @@ struct sender {
     long sent, failed, queries, queries_failed;
     unsigned first_bad_rc;
     char first_bad_detail[256];
+    struct object_calls objects; /* stress: the other kinds' calls */
 };
 
 /* One hook call of the stress mix: the user in UTF-8 or UTF-16 (alternating), and every 5th call a
@@ -65,6 +66,7 @@ static void *sender_main(void *arg)
         if (s->with_queries) {
             for (size_t k = 0; k < g_nusers; k++)
                 send_one(s, ((size_t)s->index + k) % g_nusers);
+            stress_objects_round(s->index, r, &s->objects);
         } else {
             for (size_t i = (size_t)s->index; i < g_nusers; i += (size_t)O.threads)
                 send_one(s, i);
@@ -107,21 +109,30 @@ static bool send_users(bool with_queries, bool settings_reloads)
             sleep_ms(2);
         }
     }
-    long sent = 0, failed = 0, queries = 0, qfailed = 0;
+    long sent = 0, failed = 0, queries = 0, qfailed = 0, osent = 0, ofailed = 0;
     for (int i = 0; i < started; i++) {
         thread_join(s[i].thread);
         sent += s[i].sent;
         failed += s[i].failed;
-        queries += s[i].queries;
-        qfailed += s[i].queries_failed;
+        queries += s[i].queries + s[i].objects.queries;
+        qfailed += s[i].queries_failed + s[i].objects.queries_failed;
+        osent += s[i].objects.sent;
+        ofailed += s[i].objects.failed;
         if (s[i].failed || s[i].queries_failed)
             say("         thread %d: first failure %u %s (%s)", i, s[i].first_bad_rc, rname(s[i].first_bad_rc),
                 s[i].first_bad_detail);
+        if (s[i].objects.failed)
+            say("         thread %d: first failure of another kind %u %s (%s)", i, s[i].objects.first_bad_rc,
+                rname(s[i].objects.first_bad_rc), s[i].objects.first_bad_detail);
     }
     double dt = now_s() - t0;
     bool ok = check(failed == 0, "gcsync_on_user_changed x%ld from %d thread(s) (%zu users x %d repeats) -> OK "
                                  "(failed: %ld; %.3f s, %.0f calls/s)",
                     sent, started, g_nusers, O.repeat, failed, dt, dt > 0 ? (double)sent / dt : 0.0);
+    if (with_queries)
+        ok = check(ofailed == 0, "hooks of the other kinds x%ld (%ld a thread; generic and named, UTF-8 and UTF-16, "
+                                 "malformed ones refused, scratch objects created and deleted) -> OK (failed: %ld)",
+                   osent, started ? osent / started : 0, ofailed) && ok;
     if (with_queries)
         ok = check(qfailed == 0, "%ld concurrent status/overview queries during intake -> OK (failed: %ld)", queries,
                    qfailed) && ok;
@@ -169,8 +180,9 @@ void session(const char *label, bool stress, bool print)
     snprintf(what, sizeof what, "gcsync_wait_idle(%u ms) [took %.2f s]", O.timeout_ms, now_s() - t0);
     expect_rc(rc, RC_OK, what);
     struct counts c = report(print);
-    if (!stress)
-        report_objects(print);
+    report_objects(print);
+    if (stress && g_nobjects)
+        stress_objects_check_scratch(O.threads);
     check_expectations(c, label);
     t0 = now_s();
     rc = do_shutdown();

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # The C-ABI test suite: builds the debug library, the emulator and both hosts, then runs
-#   (a) demo mode, 8 threads x 50 repeats (plus stress mode: 16 threads, each sending every user
-#       STRESS_REPEAT times, mixed UTF-8 / UTF-16 / refused calls, queries, reloads, force sync)
+#   (a) demo mode, 8 threads x 50 repeats (plus stress mode: 16 threads, each sending every user and
+#       every other object of the dataset STRESS_REPEAT times through the generic and named hooks,
+#       mixed UTF-8 / UTF-16 / refused calls, scratch objects created and deleted, queries, reloads,
+#       force sync: 28 hook calls a round with the sample dataset)
 #   (b) abuse mode      (c) lifecycle mode, LIFECYCLE_LIVES lives (dlopen/init/shutdown/dlclose)
 #   (d) the same under AddressSanitizer + UBSan (host-asan, LeakSanitizer on)
 #   (e) demo, abuse and stress mode of the plain host under Valgrind memcheck
 # Every run's output and data directory are scanned for the client secret (runs.sh).
 # Sizes (CI defaults; issue 12's full sizes in parentheses, see README Testing):
-#   STRESS_REPEAT=50 (12500: 16 threads x 100 000 calls), ASAN_STRESS_REPEAT=50 (12500),
-#   VALGRIND_STRESS_REPEAT=5 (12500), LIFECYCLE_LIVES=100, ASAN_LIFECYCLE_LIVES=5 (100)
+#   STRESS_REPEAT=50 (3572: 16 threads x 100 016 hook calls), ASAN_STRESS_REPEAT=50 (3572),
+#   VALGRIND_STRESS_REPEAT=5 (3572), LIFECYCLE_LIVES=100, ASAN_LIFECYCLE_LIVES=5 (100)
 # Each run gets its own emulator and a fresh data dir. Ends with "harness: N passed, M failed"
 # summed over all runs (a run that crashes or whose tool reports errors counts one extra failure).
 #
