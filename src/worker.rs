@@ -37,6 +37,8 @@ struct Worker {
     lane: Lane,
     /// The presence worker's cache of the org's presence definitions and sources.
     presence: presence::Cache,
+    /// The Genesys user the step's user removal left removed, and how (`user_removal.rs`).
+    removal: Option<(String, crate::user_sync::Removed)>,
 }
 
 /// Runs one worker's loop until shutdown; called on worker thread `slot`.
@@ -55,6 +57,7 @@ pub fn run(shared: Arc<Shared>, slot: usize) {
             false => Lane::Config,
         },
         presence: presence::Cache::default(),
+        removal: None,
     };
     loop {
         match catch_unwind(AssertUnwindSafe(|| w.run_until_stopped())) {
@@ -142,6 +145,8 @@ impl Worker {
                 || new.client_id != self.settings.client_id
             {
                 self.presence = presence::Cache::default();
+                let noted = &self.shared.removed_unchanged;
+                noted.lock().unwrap_or_else(|p| p.into_inner()).clear();
             }
         }
 
@@ -169,6 +174,7 @@ impl Worker {
                 false => self.unpost(&key, before.as_ref(), posted),
             }
         }
+        self.note_removals(&key, before.as_ref(), &pending.change, &outcome);
         self.report(key, pending, before, outcome);
     }
 
