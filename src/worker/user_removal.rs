@@ -35,6 +35,7 @@ impl Worker {
         record: &Record,
         pending: &Pending,
     ) -> Outcome {
+        self.removal = None;
         let removed = record.status.removed;
         // The linked Genesys user; once removed, still it unless another CIC user holds it now
         // (its email came back on another user, who adopted it).
