@@ -76,6 +76,10 @@ pub struct Shared {
     /// ahead (in a batch) and never sent cannot have produced an object; one from an earlier
     /// process is not in the map and may have.
     pub posted: Mutex<HashMap<ObjectKey, bool>>,
+    /// Genesys users this process saw removed as a CIC user's removal ended (what it did), with
+    /// no step since that may have written to them (`worker/user_removal.rs`): a CIC deletion
+    /// of a removed user linked to one makes no call. Not kept across a restart.
+    pub removed_unchanged: Mutex<HashMap<String, crate::user_sync::Removed>>,
     /// Worker threads still running.
     pub live_workers: AtomicUsize,
     /// Objects waiting for other objects to be synced.
@@ -155,6 +159,7 @@ impl Shared {
     ) -> Shared {
         Shared {
             posted: Mutex::default(),
+            removed_unchanged: Mutex::default(),
             full_sync: crate::fullsync::FullSync::default(),
             accepted_grants: RwLock::default(),
             superseded_grantees: Mutex::default(),

@@ -40,6 +40,8 @@ struct Worker {
     /// Users whose inherited skills the step changes (a workgroup's), queued again once the
     /// step has ended (`Worker::requeue_after_step`).
     after_step: Vec<String>,
+    /// The Genesys user the step's user removal left removed, and how (`user_removal.rs`).
+    removal: Option<(String, crate::user_sync::Removed)>,
 }
 
 /// Runs one worker's loop until shutdown; called on worker thread `slot`.
@@ -59,6 +61,7 @@ pub fn run(shared: Arc<Shared>, slot: usize) {
         },
         presence: presence::Cache::default(),
         after_step: Vec::new(),
+        removal: None,
     };
     loop {
         match catch_unwind(AssertUnwindSafe(|| w.run_until_stopped())) {
@@ -146,6 +149,8 @@ impl Worker {
                 || new.client_id != self.settings.client_id
             {
                 self.presence = presence::Cache::default();
+                let noted = &self.shared.removed_unchanged;
+                noted.lock().unwrap_or_else(|p| p.into_inner()).clear();
             }
         }
 
@@ -177,6 +182,7 @@ impl Worker {
                 false => self.unpost(&key, before.as_ref(), posted),
             }
         }
+        self.note_removals(&key, before.as_ref(), &pending.change, &outcome);
         self.report(key, pending, before, outcome);
     }
 

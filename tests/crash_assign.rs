@@ -78,13 +78,7 @@ fn child(mode: &str) {
     }
 }
 
-#[test]
-#[ignore = "the child host of the crash tests; they start it with GCSYNC_CRASH_CHILD set"]
-fn crash_child() {
-    if let Ok(mode) = std::env::var(CHILD_ENV) {
-        child(&mode);
-    }
-}
+crash_child_entry!(child);
 
 // ---------------------------------------------------------------------------------------------
 // The parent.

@@ -1,5 +1,6 @@
 //! Phones as Genesys stores them (E.164 address, extension apart, `default_country_code`) and
-//! emails compared case-insensitively, end to end through the C API against the emulator.
+//! emails compared case-insensitively, end to end through the C API against the emulator (two
+//! CIC users whose emails differ only in case: `tests/user_sync/matching.rs`).
 
 mod common;
 
@@ -206,28 +207,6 @@ fn a_case_mismatched_email_behind_a_lagging_index_is_adopted_once_visible() {
     eventually("adopted", || status("jdoe")["state"] == "Synced");
     assert_eq!(status("jdoe")["genesys_id"], id.as_str());
     assert_eq!(w.emu.users().len(), 1);
-}
-
-#[test]
-fn emails_differing_only_in_case_are_one_email_between_cic_users() {
-    let w = World::new();
-    w.start();
-    assert_eq!(
-        user_changed(&cic_user("first", "First", Some("shared@example.com"))),
-        GcsyncResult::Ok
-    );
-    wait_idle();
-    assert_eq!(
-        user_changed(&cic_user("second", "Second", Some("SHARED@Example.COM"))),
-        GcsyncResult::Ok
-    );
-    wait_idle();
-    let s = status("second");
-    assert_eq!(s["state"], "Error");
-    let reason = s["reason"].as_str().unwrap();
-    assert!(reason.contains("already used by CIC user first"), "{s}");
-    assert_eq!(w.emu.users().len(), 1);
-    assert_eq!(gc_user(&w.emu, "shared@example.com")["name"], "First");
 }
 
 #[test]

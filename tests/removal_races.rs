@@ -327,6 +327,60 @@ fn a_delete_after_a_create_refused_every_time_settles_at_once() {
     assert_eq!(status("again")["removed"], true);
 }
 
+/// The re-add's read of the org's users gets a 503 on each of its 6 attempts (none applied):
+/// the step fails (next attempt in 30 s) having written nothing.
+fn readd_that_writes_nothing(w: &World) {
+    fault(w, "GET", USERS, false, RetryAfter::Absent, 6);
+    assert_eq!(user_changed(&named("Again")), GcsyncResult::Ok);
+    eventually("the re-add failed", || status("again")["state"] == "Error");
+    assert_eq!(answered(w, "GET", USERS, 503), 6, "the re-add's reads");
+}
+
+/// [`readd_that_writes_nothing`], then CIC deletes the user: returns the calls the deletion
+/// made (the user ends inactive, the record removed).
+fn deleted_after_a_readd_that_wrote_nothing(w: &World) -> Vec<String> {
+    readd_that_writes_nothing(w);
+    let before = w.emu.requests().len();
+    deleted_deactivates(w);
+    let calls = w.emu.requests();
+    let made = calls[before..].iter();
+    made.map(|r| format!("{} {}", r.method, r.route)).collect()
+}
+
+#[test]
+fn a_delete_of_a_removed_user_no_step_wrote_to_since_makes_no_call() {
+    let w = world();
+    removed_after_sync(&w);
+    assert_eq!(
+        deleted_after_a_readd_that_wrote_nothing(&w),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn after_a_restart_a_delete_of_a_removed_user_reads_its_genesys_user() {
+    let w = world();
+    removed_after_sync(&w);
+    assert_eq!(gcsync::ffi::gcsync_shutdown(5_000), GcsyncResult::Ok);
+    assert_eq!(init(), GcsyncResult::Ok, "init: {}", last_error());
+    // What a step of the process before wrote is not known: the user is read.
+    let calls = deleted_after_a_readd_that_wrote_nothing(&w);
+    assert_eq!(calls, [format!("GET {USER}")]);
+}
+
+#[test]
+fn a_delete_of_a_user_deactivated_before_the_policy_became_delete_deletes_it() {
+    let w = world();
+    removed_after_sync(&w);
+    set("user_removal_policy", "delete");
+    assert_eq!(gcsync::ffi::gcsync_on_settings_changed(), GcsyncResult::Ok);
+    readd_that_writes_nothing(&w);
+    assert_eq!(user_deleted("again"), GcsyncResult::Ok);
+    settle();
+    assert_eq!(gc_state(&w), "deleted");
+    assert_eq!(w.emu.call_count("DELETE", USER), 1);
+}
+
 // The windows below were suspects too, and passed before these fixes (kept as guards).
 
 #[test]

@@ -4,7 +4,9 @@
 
 use crate::org::{RefOrg, Sizes, Skill, StatusChange, User, Workgroup, PHONE_FIELDS};
 
-/// SplitMix64: small, fast and identical everywhere.
+/// SplitMix64: small, fast and identical everywhere. The emulator's `Rng` (`util.rs`) is the
+/// same generator, kept apart on purpose: a seed must draw the same reference org in every
+/// BENCHMARKS run, whatever the emulator's dice become.
 #[derive(Clone, Debug)]
 pub struct Rng(u64);
 

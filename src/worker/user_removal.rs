@@ -8,6 +8,14 @@
 //! storm: `deleted user stC06: its Genesys user is still active`). So a deletion of a removed
 //! user looks at its Genesys user again (one read; nothing is written when it is inactive), and
 //! at the user a create intent recorded since may have produced.
+//!
+//! Unless this process knows no step wrote since: a removal that ends with its Genesys user
+//! inactive or deleted notes it (`Shared::removed_unchanged`, with what it did), and any step
+//! that may have written to that Genesys user (`Hold::may_have_written`, of a step holding a
+//! CIC user linked to it before or after) forgets it. A deletion of a removed user whose
+//! Genesys user is noted costs no call (a re-add given up or failed before its first write,
+//! then a deletion: 5-8 reads per full-size storm before). After a restart nothing is noted:
+//! the read is made, as before.
 
 use super::{Outcome, Worker};
 use crate::clock::unix_now;
@@ -15,9 +23,10 @@ use crate::kinds::user::AppliedUser;
 use crate::kinds::Applied;
 use crate::object::{GcsyncObjectKind, ObjectKey};
 use crate::objects::{Intent, Origin, Record};
-use crate::queue::Pending;
+use crate::queue::{Change, Pending};
+use crate::settings::RemovalPolicy;
 use crate::status::SyncState;
-use crate::user_sync;
+use crate::user_sync::{self, Removed};
 
 impl Worker {
     pub(super) fn remove_user(
@@ -26,6 +35,7 @@ impl Worker {
         record: &Record,
         pending: &Pending,
     ) -> Outcome {
+        self.removal = None;
         let removed = record.status.removed;
         // The linked Genesys user; once removed, still it unless another CIC user holds it now
         // (its email came back on another user, who adopted it).
@@ -37,15 +47,6 @@ impl Worker {
                     .owner_of(GcsyncObjectKind::User, g)
                     .is_none()
         });
-        if removed {
-            if let Some(g) = &gid {
-                log::debug!(
-                    "user {}: deleted in CIC again; Genesys user {g}, removed before, is looked \
-                     at again (a step since may have made it active)",
-                    key.id
-                );
-            }
-        }
         // A create intent is dropped once the user is linked or removed: one still recorded
         // means a create may have reached Genesys Cloud since (its answer lost, or a crash),
         // unless it was recorded in this process for a create never sent (ahead, in a batch).
@@ -87,13 +88,35 @@ impl Worker {
             });
             return Outcome::Done(true);
         };
-        match self.with_ctx(|ctx| user_sync::remove(ctx, &gid)) {
+        let unchanged = self.unchanged_since_removal(&gid).filter(|_| removed);
+        let result = match unchanged {
+            Some(done) => {
+                log::debug!(
+                    "user {}: deleted in CIC again; Genesys user {gid} is as its removal left \
+                     it (no step wrote to it since): no call",
+                    key.id
+                );
+                Ok(done)
+            }
+            None => {
+                if removed {
+                    log::debug!(
+                        "user {}: deleted in CIC again; Genesys user {gid}, removed before, is \
+                         looked at again (a step since may have made it active)",
+                        key.id
+                    );
+                }
+                self.with_ctx(|ctx| user_sync::remove(ctx, &gid))
+            }
+        };
+        match result {
             Ok(done) => {
                 log::info!(
                     "CIC user {} was deleted; Genesys user {gid} {}",
                     key.id,
                     done.describe()
                 );
+                self.removal = Some((gid.clone(), done));
                 // A deactivated (inactive) user keeps its skills, languages and memberships in
                 // Genesys Cloud: what gcsync assigned stays known, so a user back in CIC has the
                 // ones it no longer wants removed (forgetting them left them assigned for good).
@@ -121,6 +144,55 @@ impl Worker {
                 Outcome::Done(true)
             }
             Err(e) => self.failed(key, e, pending),
+        }
+    }
+
+    /// What the removal noted for `gid` still holds: no step wrote to it since, and it
+    /// satisfies the removal policy in force (a user deactivated is not deleted yet).
+    fn unchanged_since_removal(&self, gid: &str) -> Option<Removed> {
+        let noted = self.shared.removed_unchanged.lock();
+        let done = *noted.unwrap_or_else(|p| p.into_inner()).get(gid)?;
+        let deleted = matches!(done, Removed::Deleted | Removed::AlreadyGone);
+        match self.settings.user_removal_policy {
+            RemovalPolicy::Deactivate => Some(done),
+            RemovalPolicy::Delete => deleted.then_some(done),
+        }
+    }
+
+    /// After a step of `key` (its record `before` it): the Genesys users it may have written
+    /// to (linked before or after) are no longer as a removal left them; a removal that ended
+    /// synced notes its own. Steps of other kinds change nothing here.
+    pub(super) fn note_removals(
+        &mut self,
+        key: &ObjectKey,
+        before: Option<&Record>,
+        change: &Change,
+        outcome: &Outcome,
+    ) {
+        let removal = self.removal.take();
+        if key.kind != GcsyncObjectKind::User {
+            return;
+        }
+        if self.hold.may_have_written() {
+            let after = (self.shared.objects).with_status(key, |s| s?.genesys_id.clone());
+            self.forget_removed(before.and_then(|r| r.status.genesys_id.as_deref()));
+            self.forget_removed(after.as_deref());
+        }
+        if let (Some((gid, done)), Outcome::Done(true), Change::Remove) = (removal, outcome, change)
+        {
+            let noted = &self.shared.removed_unchanged;
+            noted
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(gid, done);
+        }
+    }
+
+    /// A step may have written to Genesys user `gid`: it is no longer as a removal left it.
+    pub(super) fn forget_removed(&self, gid: Option<&str>) {
+        if let Some(g) = gid {
+            let noted = &self.shared.removed_unchanged;
+            noted.lock().unwrap_or_else(|p| p.into_inner()).remove(g);
         }
     }
 }

@@ -145,6 +145,7 @@ impl Worker {
             Ok(o) => o,
             Err(_) => self.panicked(&key, &pending),
         };
+        self.note_removals(&key, before.as_ref(), &pending.change, &outcome);
         self.report(key, pending, before, outcome);
     }
 
@@ -156,6 +157,7 @@ impl Worker {
             Verdict::Missing { .. } => return self.process_alone(c.key, c.pending),
             Verdict::Unchanged { known } => Ok(known),
             patch @ Verdict::PatchNeeded { .. } => {
+                self.forget_removed(Some(&c.gid));
                 let desired = c.desired.clone();
                 let fixed = catch_unwind(AssertUnwindSafe(|| {
                     self.with_ctx(|ctx| user_sync::fix_verified(ctx, &desired, patch))

@@ -2,8 +2,11 @@
 //! and what the emulator's org holds.
 
 use super::*;
+use gc_emulator::Emulator;
 use gcsync::object::GcsyncObjectKind::{Workgroup, WrapupCode};
+use gcsync::result::GcsyncResult;
 use serde_json::json;
+use serde_json::Value;
 use std::collections::BTreeSet;
 
 pub const MEMBERS: &str = "/api/v2/routing/queues/{queueId}/members";

@@ -3,7 +3,9 @@
 
 use super::*;
 use gcsync::object::GcsyncObjectKind::Skill;
+use gcsync::result::GcsyncResult;
 use serde_json::json;
+use serde_json::Value;
 
 pub fn world() -> World {
     let w = World::new();

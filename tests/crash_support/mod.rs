@@ -1,5 +1,5 @@
-//! The child host of the kill -9 tests (`tests/crash.rs`, `tests/crash_stream.rs`): the test
-//! binary run again with only its `#[ignore]`d test `crash_child` selected and
+//! The child host of the kill -9 tests (`tests/crash*.rs`): the test binary run again with
+//! only its `#[ignore]`d test `crash_child` ([`crash_child_entry`]) selected and
 //! `GCSYNC_CRASH_CHILD` naming what it does. It initialises gcsync through the exported
 //! functions and talks to the parent in stdout lines marked `@@ `; the parent answers on its
 //! stdin. A child still running when a test ends (or fails) is killed with it.
@@ -32,6 +32,24 @@ pub fn env_num(key: &str, default: u64) -> u64 {
 
 // ---------------------------------------------------------------------------------------------
 // The child host.
+
+/// The child host's entry in a crash test binary: the `#[ignore]`d test `crash_child` that
+/// the parent runs alone with [`CHILD_ENV`] set, handing its value (the mode) to `$child`
+/// (a `fn(&str)` of the binary): `crash_child_entry!(child);`
+#[allow(unused_macros)] // binaries that include this without a kill test (switchover)
+macro_rules! crash_child_entry {
+    ($child:path) => {
+        #[test]
+        #[ignore = "the child host of the crash tests; they start it with GCSYNC_CRASH_CHILD set"]
+        fn crash_child() {
+            if let Ok(mode) = std::env::var($crate::crash_support::CHILD_ENV) {
+                $child(&mode);
+            }
+        }
+    };
+}
+#[allow(unused_imports)] // as above
+pub(crate) use crash_child_entry;
 
 /// Writes one protocol line to the parent.
 pub fn say(line: &str) {

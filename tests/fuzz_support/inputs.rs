@@ -1,21 +1,10 @@
 //! The inputs of `tests/fuzz_exports.rs`: proptest strategies for texts of every shape, UTF-16
 //! forms with stray surrogates, and the ways a call passes its length.
 
+use crate::common::CIC_USER_FIELDS as FIELDS;
 use gcsync::result::GcsyncResult;
 use proptest::prelude::*;
 use proptest::sample::Index;
-
-/// The CIC user fields (README, CIC user JSON).
-pub const FIELDS: [&str; 8] = [
-    "id",
-    "display_name",
-    "business_email",
-    "business_phone",
-    "business_phone_2",
-    "mobile_phone",
-    "home_phone",
-    "fax",
-];
 
 pub fn leaf() -> impl Strategy<Value = String> {
     prop_oneof![

@@ -37,37 +37,24 @@ fn bulk_patch_and_put_take_at_most_50_with_proficiency_0_to_5() {
         refused(&r, 400, "bad.request", "50");
     }
     assert_eq!(emu.dump("assignments"), json!({}), "nothing applied");
-    let v = ok(api(
-        &emu,
-        &tok,
-        "PATCH",
-        &bulk,
-        Some(pairs(&skills[..50], 2.5)),
-    ));
+    let v = ok(patch(&emu, &tok, &bulk, pairs(&skills[..50], 2.5)));
     assert_eq!(v["total"], 50);
     for bad in [5.5, -1.0] {
-        let r = api(&emu, &tok, "PATCH", &bulk, Some(pairs(&skills[50..], bad)));
+        let r = patch(&emu, &tok, &bulk, pairs(&skills[50..], bad));
         refused(&r, 400, "bad.request", "proficiency");
     }
-    let r = api(
-        &emu,
-        &tok,
-        "PATCH",
-        &bulk,
-        Some(json!([{"id": skills[50]}])),
-    );
+    let r = patch(&emu, &tok, &bulk, json!([{"id": skills[50]}]));
     refused(&r, 400, "bad.request", "proficiency");
-    let r = api(
+    let r = patch(
         &emu,
         &tok,
-        "PATCH",
         &bulk,
-        Some(json!([{"id": skills[50], "proficiency": 1, "level": 2}])),
+        json!([{"id": skills[50], "proficiency": 1, "level": 2}]),
     );
     refused(&r, 400, "bad.request", "level");
     // PATCH adds and updates, never removes.
     let body = json!([{"id": skills[0], "proficiency": 5}, {"id": skills[50], "proficiency": 0}]);
-    ok(api(&emu, &tok, "PATCH", &bulk, Some(body)));
+    ok(patch(&emu, &tok, &bulk, body));
     let a = &emu.dump("assignments")[&user]["skills"];
     assert_eq!(a.as_object().unwrap().len(), 51);
     assert_eq!(
@@ -112,13 +99,7 @@ fn bulk_patch_and_put_take_at_most_50_with_proficiency_0_to_5() {
         "pageSize",
     );
     // PUT replaces everything; an empty PUT clears (PATCH needs at least one).
-    ok(api(
-        &emu,
-        &tok,
-        "PUT",
-        &bulk,
-        Some(pairs(&skills[..2], 4.0)),
-    ));
+    ok(put(&emu, &tok, &bulk, pairs(&skills[..2], 4.0)));
     assert_eq!(
         emu.dump("assignments")[&user]["skills"]
             .as_object()
@@ -126,13 +107,8 @@ fn bulk_patch_and_put_take_at_most_50_with_proficiency_0_to_5() {
             .len(),
         2
     );
-    refused(
-        &api(&emu, &tok, "PATCH", &bulk, Some(json!([]))),
-        400,
-        "bad.request",
-        "",
-    );
-    ok(api(&emu, &tok, "PUT", &bulk, Some(json!([]))));
+    refused(&patch(&emu, &tok, &bulk, json!([])), 400, "bad.request", "");
+    ok(put(&emu, &tok, &bulk, json!([])));
     assert_eq!(emu.dump("assignments"), json!({}));
     assert_eq!(
         emu.call_count("PUT", "/api/v2/users/{userId}/routingskills/bulk"),
@@ -150,31 +126,20 @@ fn unknown_deleted_or_repeated_skills_and_missing_users_are_refused() {
     let bulk = format!("{}/bulk", skills_path(&user));
     for id in ["nope", old.as_str()] {
         let body = json!([{"id": skills[0], "proficiency": 1}, {"id": id, "proficiency": 1}]);
-        refused(
-            &api(&emu, &tok, "PATCH", &bulk, Some(body)),
-            400,
-            "bad.request",
-            id,
-        );
+        refused(&patch(&emu, &tok, &bulk, body), 400, "bad.request", id);
     }
     let body = json!([{"id": skills[0], "proficiency": 1}, {"id": skills[0], "proficiency": 2}]);
-    refused(
-        &api(&emu, &tok, "PATCH", &bulk, Some(body)),
-        400,
-        "bad.request",
-        "twice",
-    );
+    refused(&patch(&emu, &tok, &bulk, body), 400, "bad.request", "twice");
     assert_eq!(emu.dump("assignments"), json!({}));
-    let r = api(
+    let r = patch(
         &emu,
         &tok,
-        "PATCH",
         "/api/v2/users/nobody/routingskills/bulk",
-        Some(pairs(&skills, 1.0)),
+        pairs(&skills, 1.0),
     );
     refused(&r, 404, "general.resource.not.found", "");
     // Single delete: 200, then 404 for a skill the user does not have.
-    ok(api(&emu, &tok, "PATCH", &bulk, Some(pairs(&skills, 1.0))));
+    ok(patch(&emu, &tok, &bulk, pairs(&skills, 1.0)));
     let one = format!("{}/{}", skills_path(&user), skills[0]);
     assert_eq!(api(&emu, &tok, "DELETE", &one, None).status, 200);
     refused(
@@ -211,25 +176,19 @@ fn user_languages_bulk_patch_round_and_delete() {
     let skill = emu.seed("skills", json!({"name": "Not a language"}));
     let bulk = format!("{}/bulk", langs_path(&user));
     refused(
-        &api(&emu, &tok, "PATCH", &bulk, Some(pairs(&langs, 3.0))),
+        &patch(&emu, &tok, &bulk, pairs(&langs, 3.0)),
         400,
         "bad.request",
         "50",
     );
     let body = json!([{"id": skill, "proficiency": 3}]);
     refused(
-        &api(&emu, &tok, "PATCH", &bulk, Some(body)),
+        &patch(&emu, &tok, &bulk, body),
         400,
         "bad.request",
         "language",
     );
-    let v = ok(api(
-        &emu,
-        &tok,
-        "PATCH",
-        &bulk,
-        Some(pairs(&langs[..2], 2.6)),
-    ));
+    let v = ok(patch(&emu, &tok, &bulk, pairs(&langs[..2], 2.6)));
     assert_eq!(
         v["entities"][0]["proficiency"].as_f64(),
         Some(3.0),
@@ -250,7 +209,7 @@ fn user_languages_bulk_patch_round_and_delete() {
         "",
     );
     assert!(emu.call_count("PUT", "/api/v2/users/{userId}/routinglanguages/bulk") == 0);
-    let r = api(&emu, &tok, "PUT", &bulk, Some(pairs(&langs[..1], 1.0)));
+    let r = put(&emu, &tok, &bulk, pairs(&langs[..1], 1.0));
     assert_eq!(r.status, 404, "no bulk PUT for languages");
 }
 
@@ -261,19 +220,17 @@ fn deleting_an_assigned_skill_follows_the_policy() {
     let user = seed_users(&emu, 1).remove(0);
     let skills = seed_skills(&emu, 3);
     let lang = emu.seed("languages", json!({"name": "Welsh"}));
-    ok(api(
+    ok(patch(
         &emu,
         &tok,
-        "PATCH",
         &format!("{}/bulk", skills_path(&user)),
-        Some(pairs(&skills, 2.0)),
+        pairs(&skills, 2.0),
     ));
-    ok(api(
+    ok(patch(
         &emu,
         &tok,
-        "PATCH",
         &format!("{}/bulk", langs_path(&user)),
-        Some(pairs(std::slice::from_ref(&lang), 2.0)),
+        pairs(std::slice::from_ref(&lang), 2.0),
     ));
     // Default keep: the user still lists the skill, with state deleted.
     ok(api(
@@ -338,12 +295,11 @@ fn assignment_permissions() {
     let user = seed_users(&emu, 1).remove(0);
     let skill = seed_skills(&emu, 1);
     let lang = emu.seed("languages", json!({"name": "Welsh"}));
-    let r = api(
+    let r = patch(
         &emu,
         &tok,
-        "PATCH",
         &format!("{}/bulk", skills_path(&user)),
-        Some(pairs(&skill, 1.0)),
+        pairs(&skill, 1.0),
     );
     refused(&r, 403, "missing.any.permissions", "[routing:skill:assign]");
     let r = api(
@@ -354,12 +310,11 @@ fn assignment_permissions() {
         None,
     );
     refused(&r, 403, "missing.permissions", "[routing:skill:assign]");
-    ok(api(
+    ok(patch(
         &emu,
         &tok,
-        "PATCH",
         &format!("{}/bulk", langs_path(&user)),
-        Some(pairs(&[lang], 1.0)),
+        pairs(&[lang], 1.0),
     ));
     ok(api(&emu, &tok, "GET", &skills_path(&user), None));
 }

@@ -29,23 +29,11 @@ fn injected_faults_in_order() {
     let date = r.header("Retry-After").unwrap();
     assert!(date.ends_with(" GMT") && date.len() == 29, "{date}");
     for _ in 0..2 {
-        let r = api(
-            &emu,
-            &tok,
-            "PATCH",
-            &p,
-            Some(json!({"version": 1, "name": "X"})),
-        );
+        let r = patch(&emu, &tok, &p, json!({"version": 1, "name": "X"}));
         assert_eq!((r.status, r.code().as_str()), (409, "general.conflict"));
         assert_eq!(r.header("Retry-After"), Some("3"));
     }
-    let r = api(
-        &emu,
-        &tok,
-        "PATCH",
-        &p,
-        Some(json!({"version": 1, "name": "X"})),
-    );
+    let r = patch(&emu, &tok, &p, json!({"version": 1, "name": "X"}));
     assert_eq!(r.status, 200);
     assert_eq!(emu.call_count("PATCH", route), 3);
     let statuses: Vec<u16> = emu.requests().iter().map(|r| r.status).collect();
@@ -76,17 +64,8 @@ fn injected_drop_and_login_faults() {
 }
 
 fn login_with_result(emu: &gc_emulator::Emulator) -> std::io::Result<Resp> {
-    let basic = format!("Basic {}", b64("gcsync-test:test-secret"));
-    request(
-        &emu.base_url(),
-        "POST",
-        "/oauth/token",
-        &[
-            ("Authorization", &basic),
-            ("Content-Type", "application/x-www-form-urlencoded"),
-        ],
-        Some(b"grant_type=client_credentials"),
-    )
+    let form = "grant_type=client_credentials";
+    try_login_with(emu, "gcsync-test", "test-secret", form)
 }
 
 #[test]
@@ -198,13 +177,7 @@ fn search_lags_behind_writes_when_configured() {
     let by_email =
         json!({"query": [{"type": "EXACT", "fields": ["email"], "value": "lag@example.com"}]});
     let hits = |emu: &gc_emulator::Emulator| {
-        let r = api(
-            emu,
-            &tok,
-            "POST",
-            "/api/v2/users/search",
-            Some(by_email.clone()),
-        );
+        let r = post(emu, &tok, "/api/v2/users/search", by_email.clone());
         assert_eq!(r.status, 200);
         r.json()["total"].as_i64().unwrap()
     };
@@ -250,7 +223,7 @@ fn after_commit_drop_applies_every_write_and_loses_the_answer() {
         .user_by_email("ann@example.com")
         .expect("the create was applied");
     let id = ann["id"].as_str().unwrap().to_string();
-    let r = api(&emu, &tok, "POST", U, Some(create));
+    let r = post(&emu, &tok, U, create);
     assert_eq!((r.status, r.code().as_str()), (409, "general.conflict"));
     let last = |n: usize| emu.requests()[emu.requests().len() - n].clone();
     assert_eq!((last(2).status, last(2).handled_status), (0, Some(200)));
@@ -258,10 +231,10 @@ fn after_commit_drop_applies_every_write_and_loses_the_answer() {
     // PATCH: applied (version 2); the retry with version 1 is a 409.
     let p = format!("{U}/{id}");
     lost("PATCH", "/api/v2/users/{userId}");
-    let patch = json!({"version": 1, "name": "Ann B"});
-    assert!(send("PATCH", &p, Some(patch.clone())).is_err());
+    let rename = json!({"version": 1, "name": "Ann B"});
+    assert!(send("PATCH", &p, Some(rename.clone())).is_err());
     assert_eq!(emu.user(&id).unwrap()["name"], "Ann B");
-    assert_eq!(api(&emu, &tok, "PATCH", &p, Some(patch)).status, 409);
+    assert_eq!(patch(&emu, &tok, &p, rename).status, 409);
     // POST / DELETE externalid: applied although unanswered.
     let ext = format!("{p}/externalid");
     lost("POST", "/api/v2/users/{userId}/externalid");
@@ -297,12 +270,11 @@ fn after_commit_status_reports_an_error_for_a_write_that_happened() {
         after_commit: true,
         ..InjectedFault::new("POST", U, 504)
     });
-    let r = api(
+    let r = post(
         &emu,
         &tok,
-        "POST",
         U,
-        Some(json!({"name": "Bo", "email": "bo@example.com"})),
+        json!({"name": "Bo", "email": "bo@example.com"}),
     );
     assert_eq!((r.status, r.code().as_str()), (504, "request.timeout"));
     assert!(emu.user_by_email("bo@example.com").is_some());
@@ -310,12 +282,11 @@ fn after_commit_status_reports_an_error_for_a_write_that_happened() {
     assert_eq!((log[1].status, log[1].handled_status), (504, Some(200)));
     // A plain (before-commit) fault replaces the handler: nothing is written.
     emu.inject(InjectedFault::new("POST", U, 503));
-    let r = api(
+    let r = post(
         &emu,
         &tok,
-        "POST",
         U,
-        Some(json!({"name": "Cy", "email": "cy@example.com"})),
+        json!({"name": "Cy", "email": "cy@example.com"}),
     );
     assert_eq!(r.status, 503);
     assert!(emu.user_by_email("cy@example.com").is_none());
@@ -383,19 +354,13 @@ fn listing_lags_like_search_but_id_lookups_are_current() {
     assert_eq!(by_id["total"], 1, "id look-ups are read-after-write");
     // Search is not lagging in this configuration.
     let q = json!({"query": [{"type": "EXACT", "fields": ["email"], "value": "lag@example.com"}]});
-    let r = api(&emu, &tok, "POST", "/api/v2/users/search", Some(q));
+    let r = post(&emu, &tok, "/api/v2/users/search", q);
     assert_eq!(r.json()["total"], 1);
     std::thread::sleep(Duration::from_millis(450));
     assert_eq!(listed(&emu), vec!["Lagging"]);
     // A rename is listed under the old name until the lag has passed; a deletion likewise.
     let p = format!("{U}/{id}");
-    let r = api(
-        &emu,
-        &tok,
-        "PATCH",
-        &p,
-        Some(json!({"version": 1, "name": "Renamed"})),
-    );
+    let r = patch(&emu, &tok, &p, json!({"version": 1, "name": "Renamed"}));
     assert_eq!(r.status, 200);
     assert_eq!(listed(&emu), vec!["Lagging"]);
     assert_eq!(api(&emu, &tok, "DELETE", &p, None).status, 200);

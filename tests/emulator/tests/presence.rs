@@ -111,10 +111,10 @@ fn secondary_definitions_are_seeded_listed_and_deleted() {
         (404, "general.resource.not.found")
     );
     let u = users(&emu, 1).remove(0);
-    let r = api(&emu, &tok, "PATCH", &purecloud(&u), Some(def(&lunch)));
+    let r = patch(&emu, &tok, &purecloud(&u), def(&lunch));
     assert_eq!(r.status, 400, "{}", r.body);
     assert!(r.json()["message"].as_str().unwrap().contains(&lunch));
-    let r = api(&emu, &tok, "PATCH", &purecloud(&u), Some(def(&old)));
+    let r = patch(&emu, &tok, &purecloud(&u), def(&old));
     assert_eq!(r.status, 400, "a deactivated definition is refused too");
     assert!(emu.presence_writes().is_empty());
 }
@@ -123,12 +123,11 @@ fn secondary_definitions_are_seeded_listed_and_deleted() {
 fn sources_create_list_duplicates_limit_and_delete() {
     let emu = start();
     let tok = token(&emu);
-    let r = api(
+    let r = post(
         &emu,
         &tok,
-        "POST",
         SOURCES,
-        Some(json!({"name": "PureConnect", "description": "CIC"})),
+        json!({"name": "PureConnect", "description": "CIC"}),
     );
     assert_eq!(r.status, 200, "{}", r.body);
     let src = r.json();
@@ -137,23 +136,11 @@ fn sources_create_list_duplicates_limit_and_delete() {
         (src["name"].as_str(), src["type"].as_str()),
         (Some("PureConnect"), Some("User"))
     );
-    let r = api(
-        &emu,
-        &tok,
-        "POST",
-        SOURCES,
-        Some(json!({"name": "pureconnect"})),
-    );
+    let r = post(&emu, &tok, SOURCES, json!({"name": "pureconnect"}));
     assert_eq!((r.status, r.code().as_str()), (409, "general.conflict"));
-    let r = api(
-        &emu,
-        &tok,
-        "POST",
-        SOURCES,
-        Some(json!({"description": "no name"})),
-    );
+    let r = post(&emu, &tok, SOURCES, json!({"description": "no name"}));
     assert_eq!(r.status, 400, "name is required by the schema");
-    let r = api(&emu, &tok, "POST", SOURCES, Some(json!({"name": " "})));
+    let r = post(&emu, &tok, SOURCES, json!({"name": " "}));
     assert_eq!(r.status, 400);
     let v = api(&emu, &tok, "GET", SOURCES, None).json();
     assert_eq!(
@@ -168,7 +155,7 @@ fn sources_create_list_duplicates_limit_and_delete() {
         max_sources: Some(1),
         ..PresenceConfig::default()
     });
-    let r = api(&emu, &tok, "POST", SOURCES, Some(json!({"name": "Other"})));
+    let r = post(&emu, &tok, SOURCES, json!({"name": "Other"}));
     assert_eq!(r.status, 400, "over the configured limit");
     assert_eq!(
         api(&emu, &tok, "DELETE", &format!("{SOURCES}/{id}"), None).status,
@@ -179,7 +166,7 @@ fn sources_create_list_duplicates_limit_and_delete() {
         404
     );
     assert_eq!(
-        api(&emu, &tok, "POST", SOURCES, Some(json!({"name": "Other"}))).status,
+        post(&emu, &tok, SOURCES, json!({"name": "Other"})).status,
         200
     );
 }
@@ -195,7 +182,7 @@ fn primary_source_defaults_to_purecloud_and_follows_puts() {
     assert_eq!(v["registered"], true);
     let sid = new_source(&emu, &tok, "PureConnect");
     let sid = sid.as_str();
-    let r = api(&emu, &tok, "PUT", &path, Some(json!({"sourceId": sid})));
+    let r = put(&emu, &tok, &path, json!({"sourceId": sid}));
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(
         (
@@ -205,28 +192,20 @@ fn primary_source_defaults_to_purecloud_and_follows_puts() {
         (Some(sid), Some(false))
     );
     assert_eq!(api(&emu, &tok, "GET", &path, None).json()["sourceId"], sid);
-    let r = api(
-        &emu,
-        &tok,
-        "PUT",
-        &path,
-        Some(json!({"sourceId": "no-such-source"})),
-    );
+    let r = put(&emu, &tok, &path, json!({"sourceId": "no-such-source"}));
     assert_eq!(r.status, 400);
-    let r = api(
+    let r = put(
         &emu,
         &tok,
-        "PUT",
         &path,
-        Some(json!({"sourceId": sid, "registered": true})),
+        json!({"sourceId": sid, "registered": true}),
     );
     assert_eq!(r.status, 400, "registered is the server's to say");
-    let r = api(
+    let r = put(
         &emu,
         &tok,
-        "PUT",
         "/api/v2/presence/users/nobody/primarysource",
-        Some(json!({"sourceId": sid})),
+        json!({"sourceId": sid}),
     );
     assert_eq!(r.status, 404);
     // Another integration takes the user over.

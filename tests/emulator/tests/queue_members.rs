@@ -52,11 +52,11 @@ fn add_and_remove_at_most_100_a_call_and_page_without_totals() {
     let q = emu.seed("queues", json!({"name": "Big"}));
     let path = members_path(&q);
     // 101 in one call: 400, nothing added.
-    let r = api(&emu, &tok, "POST", &path, Some(ids_body(&users[..101])));
+    let r = post(&emu, &tok, &path, ids_body(&users[..101]));
     refused(&r, 400, "bad.request", "at most 100");
     assert_eq!(emu.dump("queues")[0]["members"], json!([]));
     for chunk in users.chunks(100) {
-        let r = api(&emu, &tok, "POST", &path, Some(ids_body(chunk)));
+        let r = post(&emu, &tok, &path, ids_body(chunk));
         assert_eq!((r.status, r.body.as_str()), (200, ""));
     }
     assert_eq!(emu.call_count("POST", MEMBERS), 4);
@@ -97,21 +97,19 @@ fn add_and_remove_at_most_100_a_call_and_page_without_totals() {
     refused(&r, 400, "bad.request", "pageSize");
     assert_eq!(all_members(&emu, &tok, &q).len(), 250);
     // Re-adding is harmless; removing a non-member too; remove 100 with delete=true.
-    ok(api(&emu, &tok, "POST", &path, Some(ids_body(&users[..2]))));
-    let r = api(
+    ok(post(&emu, &tok, &path, ids_body(&users[..2])));
+    let r = post(
         &emu,
         &tok,
-        "POST",
         &format!("{path}?delete=true"),
-        Some(ids_body(&users[..100])),
+        ids_body(&users[..100]),
     );
     assert_eq!(r.status, 200, "{}", r.body);
-    ok(api(
+    ok(post(
         &emu,
         &tok,
-        "POST",
         &format!("{path}?delete=true"),
-        Some(ids_body(&users[..1])),
+        ids_body(&users[..1]),
     ));
     let left = all_members(&emu, &tok, &q);
     assert_eq!(left.len(), 150);
@@ -129,49 +127,32 @@ fn users_must_exist_and_bodies_are_strict() {
     let path = members_path(&q);
     let body = json!([{"id": users[0]}, {"id": "no-such-user"}]);
     refused(
-        &api(&emu, &tok, "POST", &path, Some(body)),
+        &post(&emu, &tok, &path, body),
         400,
         "bad.request",
         "no-such-user",
     );
     let body = json!([{"id": users[0]}, {"id": gone}]);
-    refused(
-        &api(&emu, &tok, "POST", &path, Some(body)),
-        400,
-        "bad.request",
-        &gone,
-    );
+    refused(&post(&emu, &tok, &path, body), 400, "bad.request", &gone);
     assert_eq!(
         emu.dump("queues")[0]["members"],
         json!([]),
         "nothing applied"
     );
     refused(
-        &api(&emu, &tok, "POST", &path, Some(json!([]))),
+        &post(&emu, &tok, &path, json!([])),
         400,
         "bad.request",
         "at least one",
     );
-    let r = api(
-        &emu,
-        &tok,
-        "POST",
-        &path,
-        Some(json!([{"id": users[0], "joined": true}])),
-    );
+    let r = post(&emu, &tok, &path, json!([{"id": users[0], "joined": true}]));
     refused(&r, 400, "bad.request", "joined");
     let r = api(&emu, &tok, "GET", &format!("{path}?skills=x"), None);
     refused(&r, 400, "bad.request", "not supported");
-    let r = api(
-        &emu,
-        &tok,
-        "POST",
-        &members_path("nope"),
-        Some(ids_body(&users)),
-    );
+    let r = post(&emu, &tok, &members_path("nope"), ids_body(&users));
     refused(&r, 404, "resource.not.found", "");
     // Deleting a user drops their memberships (a restored user gets none back).
-    ok(api(&emu, &tok, "POST", &path, Some(ids_body(&users))));
+    ok(post(&emu, &tok, &path, ids_body(&users)));
     ok(api(
         &emu,
         &tok,
@@ -208,15 +189,14 @@ fn group_members_are_reported_and_cannot_be_changed_directly() {
         None,
     ));
     assert_eq!(names(&v), ["User 000"]);
-    let r = api(
+    let r = post(
         &emu,
         &tok,
-        "POST",
         &format!("{path}?delete=true"),
-        Some(ids_body(&users[1..2])),
+        ids_body(&users[1..2]),
     );
     refused(&r, 400, "bad.request", "through a group");
-    let r = api(&emu, &tok, "POST", &path, Some(ids_body(&users[1..3])));
+    let r = post(&emu, &tok, &path, ids_body(&users[1..3]));
     refused(&r, 400, "bad.request", "through a group");
     assert_eq!(
         emu.dump("queues")[0]["members"].as_array().unwrap().len(),
@@ -232,13 +212,7 @@ fn member_permissions() {
     let users = seed_users(&emu, 1);
     let q = emu.seed("queues", json!({"name": "Q"}));
     ok(api(&emu, &tok, "GET", &members_path(&q), None));
-    let r = api(
-        &emu,
-        &tok,
-        "POST",
-        &members_path(&q),
-        Some(ids_body(&users)),
-    );
+    let r = post(&emu, &tok, &members_path(&q), ids_body(&users));
     refused(
         &r,
         403,
@@ -246,13 +220,7 @@ fn member_permissions() {
         "[routing:queue:edit, routing:queueMember:manage]",
     );
     emu.set_granted_permissions(Some(vec!["routing:queueMember:manage".into()]));
-    ok(api(
-        &emu,
-        &tok,
-        "POST",
-        &members_path(&q),
-        Some(ids_body(&users)),
-    ));
+    ok(post(&emu, &tok, &members_path(&q), ids_body(&users)));
 }
 
 #[test]
@@ -265,27 +233,16 @@ fn queue_wrapup_codes_add_up_to_100_and_remove_one_by_one() {
         .collect();
     let path = format!("/api/v2/routing/queues/{q}/wrapupcodes");
     refused(
-        &api(&emu, &tok, "POST", &path, Some(ids_body(&codes))),
+        &post(&emu, &tok, &path, ids_body(&codes)),
         400,
         "bad.request",
         "at most 100",
     );
-    let added = ok(api(
-        &emu,
-        &tok,
-        "POST",
-        &path,
-        Some(ids_body(&codes[..100])),
-    ));
+    let added = ok(post(&emu, &tok, &path, ids_body(&codes[..100])));
     assert_eq!(added.as_array().unwrap().len(), 100);
     assert_eq!(added[0]["name"], "Code 000");
     let body = json!([{"id": codes[100]}, {"id": "nope"}]);
-    refused(
-        &api(&emu, &tok, "POST", &path, Some(body)),
-        400,
-        "bad.request",
-        "nope",
-    );
+    refused(&post(&emu, &tok, &path, body), 400, "bad.request", "nope");
     let v = ok(api(
         &emu,
         &tok,
@@ -337,12 +294,11 @@ fn queue_wrapup_codes_add_up_to_100_and_remove_one_by_one() {
     let emu = start_granting(&["routing:queue:view"]);
     let tok = token(&emu);
     let q = emu.seed("queues", json!({"name": "Q"}));
-    let r = api(
+    let r = post(
         &emu,
         &tok,
-        "POST",
         &format!("/api/v2/routing/queues/{q}/wrapupcodes"),
-        Some(json!([{"id": "x"}])),
+        json!([{"id": "x"}]),
     );
     refused(&r, 403, "missing.permissions", "[routing:queue:edit]");
 }
@@ -373,13 +329,7 @@ fn faults_and_the_request_log_cover_the_new_routes() {
     );
     assert!(r.is_err(), "the connection closes without an answer");
     assert_eq!(all_members(&emu, &tok, &q).len(), 3);
-    ok(api(
-        &emu,
-        &tok,
-        "POST",
-        &members_path(&q),
-        Some(ids_body(&users)),
-    ));
+    ok(post(&emu, &tok, &members_path(&q), ids_body(&users)));
     assert_eq!(
         all_members(&emu, &tok, &q).len(),
         3,
@@ -398,12 +348,12 @@ fn faults_and_the_request_log_cover_the_new_routes() {
     let path = format!("/api/v2/users/{}/routingskills/bulk", users[0]);
     let body = json!([{"id": skill, "proficiency": 1}]);
     refused(
-        &api(&emu, &tok, "PATCH", &path, Some(body.clone())),
+        &patch(&emu, &tok, &path, body.clone()),
         503,
         "service.unavailable",
         "",
     );
     assert_eq!(emu.dump("assignments"), json!({}));
-    ok(api(&emu, &tok, "PATCH", &path, Some(body)));
+    ok(patch(&emu, &tok, &path, body));
     assert_eq!(emu.call_count("PATCH", route), 2);
 }

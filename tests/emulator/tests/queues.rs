@@ -11,7 +11,7 @@ fn create_get_update_delete_and_duplicate_names() {
     let emu = start();
     let tok = token(&emu);
     let body = json!({"name": "Sales", "description": "first", "skillEvaluationMethod": "BEST"});
-    let q = ok(api(&emu, &tok, "POST", Q, Some(body)));
+    let q = ok(post(&emu, &tok, Q, body));
     let id = q["id"].as_str().unwrap().to_string();
     assert_eq!(q["name"], "Sales");
     assert_eq!(q["description"], "first");
@@ -19,20 +19,19 @@ fn create_get_update_delete_and_duplicate_names() {
     assert_eq!(q["memberCount"], 0);
     assert_eq!(ok(api(&emu, &tok, "GET", &format!("{Q}/{id}"), None)), q);
     // Names are unique, case-insensitively: 400 duplicate.name on create and on update.
-    let r = api(&emu, &tok, "POST", Q, Some(json!({"name": "sales"})));
+    let r = post(&emu, &tok, Q, json!({"name": "sales"}));
     refused(&r, 400, "duplicate.name", "already exists");
-    let other = ok(api(&emu, &tok, "POST", Q, Some(json!({"name": "Support"}))));
-    let r = api(
+    let other = ok(post(&emu, &tok, Q, json!({"name": "Support"})));
+    let r = put(
         &emu,
         &tok,
-        "PUT",
         &format!("{Q}/{}", other["id"].as_str().unwrap()),
-        Some(json!({"name": "SALES"})),
+        json!({"name": "SALES"}),
     );
     refused(&r, 400, "duplicate.name", "already exists");
     // PUT replaces the whole object: the description not sent is gone.
-    let put = json!({"name": "Sales West"});
-    let u = ok(api(&emu, &tok, "PUT", &format!("{Q}/{id}"), Some(put)));
+    let whole = json!({"name": "Sales West"});
+    let u = ok(put(&emu, &tok, &format!("{Q}/{id}"), whole));
     assert_eq!(u["name"], "Sales West");
     assert!(u.get("description").is_none(), "{u}");
     assert_eq!(u["dateCreated"], q["dateCreated"]);
@@ -49,21 +48,9 @@ fn create_get_update_delete_and_duplicate_names() {
     refused(&r, 404, "resource.not.found", "");
     let r = api(&emu, &tok, "DELETE", &format!("{Q}/{id}"), None);
     refused(&r, 404, "resource.not.found", "");
-    let r = api(
-        &emu,
-        &tok,
-        "PUT",
-        &format!("{Q}/{id}"),
-        Some(json!({"name": "X"})),
-    );
+    let r = put(&emu, &tok, &format!("{Q}/{id}"), json!({"name": "X"}));
     refused(&r, 404, "resource.not.found", "");
-    ok(api(
-        &emu,
-        &tok,
-        "POST",
-        Q,
-        Some(json!({"name": "Sales West"})),
-    ));
+    ok(post(&emu, &tok, Q, json!({"name": "Sales West"})));
     assert_eq!(emu.call_count("POST", Q), 4);
     assert_eq!(emu.call_count("PUT", "/api/v2/routing/queues/{queueId}"), 3);
     assert_eq!(
@@ -76,48 +63,28 @@ fn create_get_update_delete_and_duplicate_names() {
 fn schema_and_field_checks() {
     let emu = start();
     let tok = token(&emu);
-    let r = api(
-        &emu,
-        &tok,
-        "POST",
-        Q,
-        Some(json!({"name": "A", "colour": "red"})),
-    );
+    let r = post(&emu, &tok, Q, json!({"name": "A", "colour": "red"}));
     refused(&r, 400, "bad.request", "colour");
-    let r = api(
-        &emu,
-        &tok,
-        "POST",
-        Q,
-        Some(json!({"description": "no name"})),
-    );
+    let r = post(&emu, &tok, Q, json!({"description": "no name"}));
     refused(&r, 400, "bad.request", "name");
-    let r = api(&emu, &tok, "POST", Q, Some(json!({"name": "  "})));
+    let r = post(&emu, &tok, Q, json!({"name": "  "}));
     refused(&r, 400, "required.field.missing", "name");
-    let r = api(
+    let r = post(
         &emu,
         &tok,
-        "POST",
         Q,
-        Some(json!({"name": "A", "skillEvaluationMethod": "SOME"})),
+        json!({"name": "A", "skillEvaluationMethod": "SOME"}),
     );
     refused(&r, 400, "bad.request", "skillEvaluationMethod");
-    let r = api(
+    let r = post(
         &emu,
         &tok,
-        "POST",
         Q,
-        Some(json!({"name": "A", "division": {"id": "elsewhere"}})),
+        json!({"name": "A", "division": {"id": "elsewhere"}}),
     );
     refused(&r, 400, "bad.request", "division");
     // Read-only counters sent by a client are ignored, not stored.
-    let q = ok(api(
-        &emu,
-        &tok,
-        "POST",
-        Q,
-        Some(json!({"name": "A", "memberCount": 7})),
-    ));
+    let q = ok(post(&emu, &tok, Q, json!({"name": "A", "memberCount": 7})));
     assert_eq!(q["memberCount"], 0);
     let r = api(&emu, &tok, "GET", &format!("{Q}?pageSize=abc"), None);
     refused(&r, 400, "bad.request", "pageSize");
@@ -212,7 +179,7 @@ fn lists_lag_behind_writes_but_get_by_id_is_current() {
     let old = emu.seed("queues", json!({"name": "Old"}));
     assert!(names(&ok(api(&emu, &tok, "GET", Q, None))).is_empty());
     std::thread::sleep(Duration::from_millis(450));
-    let new = ok(api(&emu, &tok, "POST", Q, Some(json!({"name": "New"}))));
+    let new = ok(post(&emu, &tok, Q, json!({"name": "New"})));
     let new_id = new["id"].as_str().unwrap();
     ok(api(&emu, &tok, "DELETE", &format!("{Q}/{old}"), None));
     // The list still shows the deleted queue and not the new one; GET and id= are current.
@@ -239,12 +206,11 @@ fn lists_lag_behind_writes_but_get_by_id_is_current() {
     let v = ok(api(&emu, &tok, "GET", Q, None));
     assert_eq!(names(&v), ["New"]);
     // A rename shows late too.
-    ok(api(
+    ok(put(
         &emu,
         &tok,
-        "PUT",
         &format!("{Q}/{new_id}"),
-        Some(json!({"name": "Renamed"})),
+        json!({"name": "Renamed"}),
     ));
     assert_eq!(names(&ok(api(&emu, &tok, "GET", Q, None))), ["New"]);
     std::thread::sleep(Duration::from_millis(450));
@@ -256,7 +222,7 @@ fn permissions_are_named() {
     let emu = start_granting(&["routing:queue:view"]);
     let tok = token(&emu);
     ok(api(&emu, &tok, "GET", Q, None));
-    let r = api(&emu, &tok, "POST", Q, Some(json!({"name": "A"})));
+    let r = post(&emu, &tok, Q, json!({"name": "A"}));
     refused(&r, 403, "missing.any.permissions", "[routing:queue:add]");
     let id = emu.seed("queues", json!({"name": "A"}));
     let r = api(&emu, &tok, "DELETE", &format!("{Q}/{id}"), None);

@@ -16,18 +16,12 @@ fn ooo(user: &str) -> String {
 fn set_presence(emu: &Emulator, tok: &str, user: &str, system_presence: &str) {
     let id = emu.presence_definition_id(system_presence).unwrap();
     let path = format!("/api/v2/users/{user}/presences/purecloud");
-    let r = api(
-        emu,
-        tok,
-        "PATCH",
-        &path,
-        Some(json!({"presenceDefinition": {"id": id}})),
-    );
+    let r = patch(emu, tok, &path, json!({"presenceDefinition": {"id": id}}));
     assert_eq!(r.status, 200, "{}", r.body);
 }
 
 fn put_status(emu: &Emulator, tok: &str, user: &str, status: &str) -> Resp {
-    api(emu, tok, "PUT", &rs(user), Some(json!({"status": status})))
+    put(emu, tok, &rs(user), json!({"status": status}))
 }
 
 #[test]
@@ -99,13 +93,7 @@ fn put_follows_the_transition_table() {
     emu.set_presence_config(cfg);
     assert_eq!(put_status(&emu, &tok, &u, "IDLE").status, 200);
     assert_eq!(put_status(&emu, &tok, &u, "OFF_QUEUE").status, 400);
-    let r = api(
-        &emu,
-        &tok,
-        "PUT",
-        &rs(&u),
-        Some(json!({"status": "IDLE", "extra": 1})),
-    );
+    let r = put(&emu, &tok, &rs(&u), json!({"status": "IDLE", "extra": 1}));
     assert_eq!(r.status, 400, "schema: unknown field");
 }
 
@@ -160,12 +148,11 @@ fn out_of_office_set_open_ended_dated_and_cleared() {
     );
     assert!(emu.out_of_office(&u).is_none());
     let start = "2026-12-07T08:00:00.000Z";
-    let r = api(
+    let r = put(
         &emu,
         &tok,
-        "PUT",
         &ooo(&u),
-        Some(json!({"active": true, "indefinite": true, "startDate": start})),
+        json!({"active": true, "indefinite": true, "startDate": start}),
     );
     assert_eq!(r.status, 200, "{}", r.body);
     let got = emu.out_of_office(&u).unwrap();
@@ -176,12 +163,12 @@ fn out_of_office_set_open_ended_dated_and_cleared() {
     assert_eq!(got["startDate"], start);
     let id = got["id"].clone();
     let dated = json!({"active": true, "startDate": start, "endDate": "2026-12-24T17:00:00Z"});
-    assert_eq!(api(&emu, &tok, "PUT", &ooo(&u), Some(dated)).status, 200);
+    assert_eq!(put(&emu, &tok, &ooo(&u), dated).status, 200);
     assert_eq!(
         emu.out_of_office(&u).unwrap()["endDate"],
         "2026-12-24T17:00:00Z"
     );
-    let r = api(&emu, &tok, "PUT", &ooo(&u), Some(json!({"active": false})));
+    let r = put(&emu, &tok, &ooo(&u), json!({"active": false}));
     assert_eq!(r.status, 200);
     let v = api(&emu, &tok, "GET", &ooo(&u), None).json();
     assert_eq!(
@@ -217,20 +204,17 @@ fn out_of_office_refusals() {
         json!({"active": "yes"}),
     ];
     for b in bad {
-        let r = api(&emu, &tok, "PUT", &ooo(&u), Some(b.clone()));
+        let r = put(&emu, &tok, &ooo(&u), b.clone());
         assert_eq!(r.status, 400, "{b}: {}", r.body);
     }
     assert!(emu.out_of_office(&u).is_none(), "nothing stored");
     let ok = json!({"active": true, "startDate": s, "indefinite": true});
-    assert_eq!(
-        api(&emu, &tok, "PUT", &ooo("nobody"), Some(ok.clone())).status,
-        404
-    );
+    assert_eq!(put(&emu, &tok, &ooo("nobody"), ok.clone()).status, 404);
     emu.set_presence_config(PresenceConfig {
         ooo_update_forbidden: true,
         ..PresenceConfig::default()
     });
-    let r = api(&emu, &tok, "PUT", &ooo(&u), Some(ok));
+    let r = put(&emu, &tok, &ooo(&u), ok);
     assert_eq!(
         (r.status, r.code().as_str()),
         (403, "outofoffice.update.error")

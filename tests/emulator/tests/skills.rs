@@ -11,7 +11,7 @@ const L: &str = "/api/v2/routing/languages";
 fn skills_create_conflict_soft_delete_and_reuse_of_a_deleted_name() {
     let emu = start();
     let tok = token(&emu);
-    let s = ok(api(&emu, &tok, "POST", S, Some(json!({"name": "Billing"}))));
+    let s = ok(post(&emu, &tok, S, json!({"name": "Billing"})));
     let id = s["id"].as_str().unwrap().to_string();
     assert_eq!(
         (s["state"].as_str(), s["version"].as_str()),
@@ -19,14 +19,13 @@ fn skills_create_conflict_soft_delete_and_reuse_of_a_deleted_name() {
     );
     assert_eq!(s["division"]["id"], emu.config().home_division_id);
     assert_eq!(ok(api(&emu, &tok, "GET", &format!("{S}/{id}"), None)), s);
-    let r = api(&emu, &tok, "POST", S, Some(json!({"name": "billing"})));
+    let r = post(&emu, &tok, S, json!({"name": "billing"}));
     refused(&r, 409, "general.conflict", "already exists");
-    let r = api(
+    let r = post(
         &emu,
         &tok,
-        "POST",
         S,
-        Some(json!({"name": "X", "divisionId": "elsewhere"})),
+        json!({"name": "X", "divisionId": "elsewhere"}),
     );
     refused(&r, 400, "bad.request", "divisionId");
     // Soft delete: GET shows state deleted, the list no longer has it, deleting again is 404.
@@ -51,28 +50,17 @@ fn skills_create_conflict_soft_delete_and_reuse_of_a_deleted_name() {
         "",
     );
     // The deleted skill's name may be used again: a new skill, a new id.
-    let again = ok(api(&emu, &tok, "POST", S, Some(json!({"name": "Billing"}))));
+    let again = ok(post(&emu, &tok, S, json!({"name": "Billing"})));
     assert_ne!(again["id"], s["id"]);
     assert_eq!(emu.dump("skills").as_array().unwrap().len(), 2);
     // Schema: unknown fields and missing names are refused.
     refused(
-        &api(
-            &emu,
-            &tok,
-            "POST",
-            S,
-            Some(json!({"name": "A", "state": "active"})),
-        ),
+        &post(&emu, &tok, S, json!({"name": "A", "state": "active"})),
         400,
         "bad.request",
         "state",
     );
-    refused(
-        &api(&emu, &tok, "POST", S, Some(json!({}))),
-        400,
-        "bad.request",
-        "name",
-    );
+    refused(&post(&emu, &tok, S, json!({})), 400, "bad.request", "name");
     assert_eq!(emu.call_count("POST", S), 6);
 }
 
@@ -122,35 +110,28 @@ fn skill_list_pages_with_a_prefix_filter() {
 fn languages_have_their_own_endpoints() {
     let emu = start();
     let tok = token(&emu);
-    let l = ok(api(&emu, &tok, "POST", L, Some(json!({"name": "German"}))));
+    let l = ok(post(&emu, &tok, L, json!({"name": "German"})));
     let id = l["id"].as_str().unwrap().to_string();
     assert!(l.get("division").is_none());
     assert_eq!(l["selfUri"], format!("{L}/{id}"));
     refused(
-        &api(&emu, &tok, "POST", L, Some(json!({"name": "GERMAN"}))),
+        &post(&emu, &tok, L, json!({"name": "GERMAN"})),
         409,
         "general.conflict",
         "",
     );
     refused(
-        &api(
-            &emu,
-            &tok,
-            "POST",
-            L,
-            Some(json!({"name": "X", "colour": 1})),
-        ),
+        &post(&emu, &tok, L, json!({"name": "X", "colour": 1})),
         400,
         "bad.request",
         "colour",
     );
     // Read-only fields of the Language schema are accepted and ignored.
-    let d = ok(api(
+    let d = ok(post(
         &emu,
         &tok,
-        "POST",
         L,
-        Some(json!({"name": "Dutch", "state": "deleted", "version": "9"})),
+        json!({"name": "Dutch", "state": "deleted", "version": "9"}),
     ));
     assert_eq!(
         (d["state"].as_str(), d["version"].as_str()),
@@ -191,7 +172,7 @@ fn skill_lists_lag_and_deletes_linger() {
         object_list_lag_ms: 300,
         ..Faults::default()
     });
-    let s = ok(api(&emu, &tok, "POST", S, Some(json!({"name": "Fresh"}))));
+    let s = ok(post(&emu, &tok, S, json!({"name": "Fresh"})));
     let id = s["id"].as_str().unwrap();
     assert!(names(&ok(api(&emu, &tok, "GET", S, None))).is_empty());
     assert_eq!(
@@ -218,7 +199,7 @@ fn skill_and_language_permissions() {
     let emu = start_granting(&["routing:skill:view"]);
     let tok = token(&emu);
     ok(api(&emu, &tok, "GET", S, None));
-    let r = api(&emu, &tok, "POST", S, Some(json!({"name": "A"})));
+    let r = post(&emu, &tok, S, json!({"name": "A"}));
     refused(
         &r,
         403,
@@ -233,7 +214,7 @@ fn skill_and_language_permissions() {
         "missing.any.permissions",
         "[routing:skill:manage, routing:skill:delete]",
     );
-    let r = api(&emu, &tok, "POST", L, Some(json!({"name": "A"})));
+    let r = post(&emu, &tok, L, json!({"name": "A"}));
     refused(&r, 403, "missing.any.permissions", "[routing:skill:manage]");
     ok(api(&emu, &tok, "GET", L, None));
     emu.set_granted_permissions(Some(vec![]));

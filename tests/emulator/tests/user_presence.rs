@@ -20,12 +20,11 @@ fn single_writes_are_checked_applied_and_recorded() {
         "never set: Offline"
     );
     let busy = emu.presence_definition_id("Busy").unwrap();
-    let r = api(
+    let r = patch(
         &emu,
         &tok,
-        "PATCH",
         &purecloud(&u),
-        Some(json!({"presenceDefinition": {"id": busy}, "message": "DND"})),
+        json!({"presenceDefinition": {"id": busy}, "message": "DND"}),
     );
     assert_eq!(r.status, 200, "{}", r.body);
     let v = r.json();
@@ -42,7 +41,7 @@ fn single_writes_are_checked_applied_and_recorded() {
     );
     assert!(v["modifiedDate"].as_str().unwrap().ends_with('Z'));
     let away = emu.presence_definition_id("Away").unwrap();
-    api(&emu, &tok, "PATCH", &purecloud(&u), Some(def(&away)));
+    patch(&emu, &tok, &purecloud(&u), def(&away));
     let v = api(&emu, &tok, "GET", &purecloud(&u), None).json();
     assert_eq!(
         (
@@ -79,10 +78,10 @@ fn single_writes_are_checked_applied_and_recorded() {
         (json!({"presenceDefinition": {"id": 7}}), 400),
     ];
     for (body, status) in cases {
-        let r = api(&emu, &tok, "PATCH", &purecloud(&u), Some(body.clone()));
+        let r = patch(&emu, &tok, &purecloud(&u), body.clone());
         assert_eq!(r.status, status, "{body}: {}", r.body);
     }
-    let r = api(&emu, &tok, "PATCH", &purecloud("nobody"), Some(def(&busy)));
+    let r = patch(&emu, &tok, &purecloud("nobody"), def(&busy));
     assert_eq!(r.status, 404);
     assert_eq!(emu.presence_writes().len(), 2, "no refused write applied");
     assert_eq!(
@@ -99,12 +98,11 @@ fn custom_source_writes_and_primary_flag() {
     let sid = new_source(&emu, &tok, "PureConnect");
     let path = format!("/api/v2/users/{u}/presences/{sid}");
     let meal = emu.presence_definition_id("Meal").unwrap();
-    let r = api(
+    let r = patch(
         &emu,
         &tok,
-        "PATCH",
         &path,
-        Some(json!({"presenceDefinition": {"id": meal}, "primary": true})),
+        json!({"presenceDefinition": {"id": meal}, "primary": true}),
     );
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(
@@ -116,17 +114,16 @@ fn custom_source_writes_and_primary_flag() {
         "Meal"
     );
     let registered = format!("/api/v2/users/{u}/presences/{}", emu.purecloud_source_id());
-    let r = api(&emu, &tok, "PATCH", &registered, Some(def(&meal)));
+    let r = patch(&emu, &tok, &registered, def(&meal));
     assert_eq!(
         r.status, 400,
         "registered sources are not supported on the generic path"
     );
-    let r = api(
+    let r = patch(
         &emu,
         &tok,
-        "PATCH",
         &format!("/api/v2/users/{u}/presences/nope"),
-        Some(def(&meal)),
+        def(&meal),
     );
     assert_eq!(r.status, 404);
     let dump = presence_control(&emu, "GET", "presences", Value::Null).json();
@@ -146,24 +143,18 @@ fn bulk_write_enforces_its_maximum_and_is_all_or_nothing() {
     let on_queue = emu.presence_definition_id("OnQueue").unwrap();
     let item = |u: &str| json!({"id": u, "sourceId": pc, "presenceDefinition": {"id": on_queue}});
     let all: Vec<Value> = ids.iter().map(|u| item(u)).collect();
-    let r = api(&emu, &tok, "PUT", BULK, Some(Value::Array(all.clone())));
+    let r = put(&emu, &tok, BULK, Value::Array(all.clone()));
     assert_eq!(r.status, 400, "51 is one over the default maximum of 50");
     assert!(r.json()["message"].as_str().unwrap().contains("50"));
     assert!(emu.presence_writes().is_empty());
-    let r = api(
-        &emu,
-        &tok,
-        "PUT",
-        BULK,
-        Some(Value::Array(all[..50].to_vec())),
-    );
+    let r = put(&emu, &tok, BULK, Value::Array(all[..50].to_vec()));
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json().as_array().unwrap().len(), 50);
     assert_eq!(emu.presence_writes().len(), 50);
     assert!(emu.presence_writes().iter().all(|w| w.route == BULK));
     // One bad entry refuses the call, naming it.
     let mut mixed = vec![item(&ids[50]), item("nobody")];
-    let r = api(&emu, &tok, "PUT", BULK, Some(Value::Array(mixed.clone())));
+    let r = put(&emu, &tok, BULK, Value::Array(mixed.clone()));
     assert_eq!(r.status, 400);
     assert!(
         r.json()["message"].as_str().unwrap().starts_with("[1]"),
@@ -172,43 +163,32 @@ fn bulk_write_enforces_its_maximum_and_is_all_or_nothing() {
     );
     mixed[1] = json!({"id": ids[0], "sourceId": pc, "presenceDefinition": {"id": "gone"}});
     assert_eq!(
-        api(&emu, &tok, "PUT", BULK, Some(Value::Array(mixed.clone()))).status,
+        put(&emu, &tok, BULK, Value::Array(mixed.clone())).status,
         400
     );
     mixed[1] = item(&ids[50]);
     assert_eq!(
-        api(&emu, &tok, "PUT", BULK, Some(Value::Array(mixed))).status,
+        put(&emu, &tok, BULK, Value::Array(mixed)).status,
         400,
         "duplicate"
     );
-    let r = api(
+    let r = put(
         &emu,
         &tok,
-        "PUT",
         BULK,
-        Some(json!([{"id": ids[0], "presenceDefinition": {"id": on_queue}}])),
+        json!([{"id": ids[0], "presenceDefinition": {"id": on_queue}}]),
     );
     assert_eq!(r.status, 400, "sourceId is required");
-    assert_eq!(api(&emu, &tok, "PUT", BULK, Some(json!([]))).status, 400);
+    assert_eq!(put(&emu, &tok, BULK, json!([])).status, 400);
     assert_eq!(
-        api(
-            &emu,
-            &tok,
-            "PUT",
-            BULK,
-            Some(json!([{"id": ids[0], "bogus": 1}]))
-        )
-        .status,
+        put(&emu, &tok, BULK, json!([{"id": ids[0], "bogus": 1}])).status,
         400
     );
     assert_eq!(emu.presence_writes().len(), 50);
     // The maximum is configurable (control endpoint).
     let r = presence_control(&emu, "POST", "presence-config", json!({"bulk_max": 60}));
     assert_eq!(r.status, 200);
-    assert_eq!(
-        api(&emu, &tok, "PUT", BULK, Some(Value::Array(all))).status,
-        200
-    );
+    assert_eq!(put(&emu, &tok, BULK, Value::Array(all)).status, 200);
     assert_eq!(emu.call_count("PUT", BULK), 9);
 }
 
@@ -218,7 +198,7 @@ fn bulk_reads_take_at_most_50_ids() {
     let tok = token(&emu);
     let ids = users(&emu, 2);
     let busy = emu.presence_definition_id("Busy").unwrap();
-    api(&emu, &tok, "PATCH", &purecloud(&ids[0]), Some(def(&busy)));
+    patch(&emu, &tok, &purecloud(&ids[0]), def(&busy));
     let q: Vec<String> = ids
         .iter()
         .chain(["nobody".to_string()].iter())
@@ -275,14 +255,14 @@ fn permissions_are_required_and_named() {
     let u = users(&emu, 1).remove(0);
     assert_eq!(api(&emu, &tok, "GET", DEFS, None).status, 200);
     let busy = emu.presence_definition_id("Busy").unwrap();
-    let r = api(&emu, &tok, "PATCH", &purecloud(&u), Some(def(&busy)));
+    let r = patch(&emu, &tok, &purecloud(&u), def(&busy));
     assert_eq!((r.status, r.code().as_str()), (403, "missing.permissions"));
     assert!(r.json()["message"]
         .as_str()
         .unwrap()
         .ends_with("[presence:userPresence:edit]"));
     let body = json!([{"id": u, "sourceId": emu.purecloud_source_id(), "presenceDefinition": {"id": busy}}]);
-    let r = api(&emu, &tok, "PUT", BULK, Some(body.clone()));
+    let r = put(&emu, &tok, BULK, body.clone());
     assert_eq!(
         (r.status, r.code().as_str()),
         (403, "missing.any.permissions")
@@ -314,7 +294,7 @@ fn permissions_are_required_and_named() {
         .ends_with("[presence:userPrimarySource:view]"));
     assert!(emu.presence_writes().is_empty());
     emu.set_granted_permissions(Some(vec!["presence:*:*".into()]));
-    assert_eq!(api(&emu, &tok, "PUT", BULK, Some(body)).status, 200);
+    assert_eq!(put(&emu, &tok, BULK, body).status, 200);
 }
 
 #[test]
@@ -332,10 +312,7 @@ fn the_hook_sees_each_write_as_it_is_applied() {
     let sent = Instant::now();
     for sp in ["Available", "Break"] {
         let id = emu.presence_definition_id(sp).unwrap();
-        assert_eq!(
-            api(&emu, &tok, "PATCH", &purecloud(&u), Some(def(&id))).status,
-            200
-        );
+        assert_eq!(patch(&emu, &tok, &purecloud(&u), def(&id)).status, 200);
     }
     let seen = seen.lock().unwrap().clone();
     let names: Vec<&str> = seen.iter().map(|(s, _)| s.as_str()).collect();
@@ -359,7 +336,7 @@ fn custom_source_bulk_primary_and_deletion_fallback() {
     let sid = new_source(&emu, &tok, "PureConnect");
     let busy = emu.presence_definition_id("Busy").unwrap();
     let body = json!([{"id": ids[0], "sourceId": sid, "presenceDefinition": {"id": busy}, "primary": true}]);
-    let r = api(&emu, &tok, "PUT", BULK, Some(body));
+    let r = put(&emu, &tok, BULK, body);
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json()[0]["primary"], true);
     let path = format!("/api/v2/presence/users/{}/primarysource", ids[0]);
@@ -410,10 +387,7 @@ fn the_request_log_times_each_call() {
     });
     let busy = emu.presence_definition_id("Busy").unwrap();
     let before = Instant::now();
-    assert_eq!(
-        api(&emu, &tok, "PATCH", &purecloud(&u), Some(def(&busy))).status,
-        200
-    );
+    assert_eq!(patch(&emu, &tok, &purecloud(&u), def(&busy)).status, 200);
     let log = emu.requests();
     let call = log.last().unwrap();
     assert_eq!(call.route, "/api/v2/users/{userId}/presences/purecloud");

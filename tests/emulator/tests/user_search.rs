@@ -79,21 +79,21 @@ fn search_by_email_and_state() {
     let gone = emu.seed_user("Old", "old@example.com", "deleted");
     let s = "/api/v2/users/search";
     let by_email = |e: &str| json!({"query": [{"type": "EXACT", "fields": ["email"], "value": e}]});
-    let v = api(&emu, &tok, "POST", s, Some(by_email("ANN@example.com"))).json();
+    let v = post(&emu, &tok, s, by_email("ANN@example.com")).json();
     assert_eq!(v["total"], 1);
     assert_eq!(v["types"], json!(["users"]));
     assert_eq!(v["results"][0]["email"], "ann@example.com");
     // Deleted users are hidden unless a state criterion asks for them.
     assert_eq!(
-        api(&emu, &tok, "POST", s, Some(by_email("old@example.com"))).json()["total"],
+        post(&emu, &tok, s, by_email("old@example.com")).json()["total"],
         0
     );
     let q = json!({"query": [{"type": "EXACT", "fields": ["email"], "value": "old@example.com"},
                              {"type": "EXACT", "fields": ["state"], "value": "deleted"}]});
-    let v = api(&emu, &tok, "POST", s, Some(q)).json();
+    let v = post(&emu, &tok, s, q).json();
     assert_eq!(v["results"][0]["id"], gone.as_str());
     let q = json!({"query": [{"type": "CONTAINS", "fields": ["email"], "value": "ann"}]});
-    assert_eq!(api(&emu, &tok, "POST", s, Some(q)).status, 400);
+    assert_eq!(post(&emu, &tok, s, q).status, 400);
 }
 
 #[test]
@@ -106,34 +106,31 @@ fn emails_are_unique_and_searched_case_insensitively() {
     let s = "/api/v2/users/search";
     let q = json!({"query": [{"type": "EXACT", "fields": ["email"],
         "values": ["nobody@example.com", "jane.doe@EXAMPLE.COM"]}]});
-    let v = api(&emu, &tok, "POST", s, Some(q)).json();
+    let v = post(&emu, &tok, s, q).json();
     assert_eq!(v["total"], 1);
     assert_eq!(v["results"][0]["email"], "Jane.Doe@Example.com");
     // Unique whatever the case: create, and PATCH onto another user's email.
-    let r = api(
+    let r = post(
         &emu,
         &tok,
-        "POST",
         U,
-        Some(json!({"name": "J", "email": "JANE.DOE@example.com"})),
+        json!({"name": "J", "email": "JANE.DOE@example.com"}),
     );
     assert_eq!((r.status, r.code().as_str()), (409, "general.conflict"));
     let p = format!("{U}/{id}");
-    let r = api(
+    let r = patch(
         &emu,
         &tok,
-        "PATCH",
         &p,
-        Some(json!({"version": 1, "email": "Other@Example.COM"})),
+        json!({"version": 1, "email": "Other@Example.COM"}),
     );
     assert_eq!(r.status, 409);
     // Changing only the case of one's own email is allowed.
-    let r = api(
+    let r = patch(
         &emu,
         &tok,
-        "PATCH",
         &p,
-        Some(json!({"version": 1, "email": "jane.doe@example.com"})),
+        json!({"version": 1, "email": "jane.doe@example.com"}),
     );
     assert_eq!(
         (r.status, r.json()["email"].as_str()),
@@ -141,12 +138,11 @@ fn emails_are_unique_and_searched_case_insensitively() {
     );
     // Non-ASCII letters compare case-insensitively too.
     emu.seed_user("Zoë", "ZOË@example.com", "active");
-    let r = api(
+    let r = post(
         &emu,
         &tok,
-        "POST",
         U,
-        Some(json!({"name": "Z", "email": "zoë@example.com"})),
+        json!({"name": "Z", "email": "zoë@example.com"}),
     );
     assert_eq!(r.status, 409);
 }
@@ -206,12 +202,11 @@ fn a_taken_email_is_refused_as_configured() {
     let tok = token(&emu);
     let id = emu.seed_user("Ann", "ann@example.com", "deleted");
     let create = || {
-        api(
+        post(
             &emu,
             &tok,
-            "POST",
             U,
-            Some(json!({"name": "Ann", "email": "ANN@example.com"})),
+            json!({"name": "Ann", "email": "ANN@example.com"}),
         )
     };
     // Default: 409 general.conflict, the holder not named.

@@ -14,7 +14,7 @@ fn create_get_and_contacts() {
     let tok = token(&emu);
     let body = json!({"name": "Ann Agent", "email": "Ann@Example.com",
         "addresses": [{"address": "+13175550100", "mediaType": "PHONE", "type": "WORK"}]});
-    let r = api(&emu, &tok, "POST", U, Some(body));
+    let r = post(&emu, &tok, U, body);
     assert_eq!(r.status, 200, "{}", r.body);
     let u = r.json();
     let id = u["id"].as_str().unwrap().to_string();
@@ -39,18 +39,17 @@ fn create_get_and_contacts() {
         (404, "general.resource.not.found")
     );
     // Email conflicts are case-insensitive.
-    let r = api(
+    let r = post(
         &emu,
         &tok,
-        "POST",
         U,
-        Some(json!({"name": "X", "email": "ann@example.com"})),
+        json!({"name": "X", "email": "ann@example.com"}),
     );
     assert_eq!((r.status, r.code().as_str()), (409, "general.conflict"));
     // The primary email cannot be given as an address.
     let bad = json!({"name": "B", "email": "b@example.com",
         "addresses": [{"address": "b@example.com", "mediaType": "EMAIL", "type": "PRIMARY"}]});
-    assert_eq!(api(&emu, &tok, "POST", U, Some(bad)).status, 400);
+    assert_eq!(post(&emu, &tok, U, bad).status, 400);
 }
 
 #[test]
@@ -59,13 +58,12 @@ fn patch_versions_and_fields() {
     let tok = token(&emu);
     let id = emu.seed_user("Ann", "ann@example.com", "active");
     let p = format!("{U}/{id}");
-    let r = api(
+    let r = patch(
         &emu,
         &tok,
-        "PATCH",
         &p,
-        Some(json!({"version": 1, "name": "Ann B", "title": "Agent",
-        "addresses": [{"address": "+3227001234", "mediaType": "PHONE", "type": "MOBILE"}]})),
+        json!({"version": 1, "name": "Ann B", "title": "Agent",
+        "addresses": [{"address": "+3227001234", "mediaType": "PHONE", "type": "MOBILE"}]}),
     );
     assert_eq!(r.status, 200, "{}", r.body);
     let v = r.json();
@@ -76,41 +74,22 @@ fn patch_versions_and_fields() {
     assert_eq!(v["title"], "Agent");
     assert_eq!(v["addresses"].as_array().unwrap().len(), 1);
     // Stale version.
-    let r = api(
-        &emu,
-        &tok,
-        "PATCH",
-        &p,
-        Some(json!({"version": 1, "name": "X"})),
-    );
+    let r = patch(&emu, &tok, &p, json!({"version": 1, "name": "X"}));
     assert_eq!((r.status, r.code().as_str()), (409, "general.conflict"));
     emu.bump_user_version(&id);
-    let r = api(
-        &emu,
-        &tok,
-        "PATCH",
-        &p,
-        Some(json!({"version": 2, "name": "X"})),
-    );
+    let r = patch(&emu, &tok, &p, json!({"version": 2, "name": "X"}));
     assert_eq!(r.status, 409);
     // Addresses replace all; EMAIL/PRIMARY entries are rejected.
-    let r = api(
-        &emu,
-        &tok,
-        "PATCH",
-        &p,
-        Some(json!({"version": 3, "addresses": []})),
-    );
+    let r = patch(&emu, &tok, &p, json!({"version": 3, "addresses": []}));
     assert_eq!(r.json()["addresses"], json!([]));
     let bad = json!({"version": 4, "addresses": [{"address": "a@b.c", "mediaType": "EMAIL", "type": "WORK"}]});
-    assert_eq!(api(&emu, &tok, "PATCH", &p, Some(bad)).status, 400);
+    assert_eq!(patch(&emu, &tok, &p, bad).status, 400);
     // State in a PATCH is the only change applied.
-    let r = api(
+    let r = patch(
         &emu,
         &tok,
-        "PATCH",
         &p,
-        Some(json!({"version": 4, "state": "inactive", "name": "Ignored"})),
+        json!({"version": 4, "state": "inactive", "name": "Ignored"}),
     );
     let v = r.json();
     assert_eq!(
@@ -123,12 +102,11 @@ fn patch_versions_and_fields() {
     );
     // Email change onto a taken email.
     emu.seed_user("Bob", "bob@example.com", "deleted");
-    let r = api(
+    let r = patch(
         &emu,
         &tok,
-        "PATCH",
         &p,
-        Some(json!({"version": 5, "email": "BOB@example.com"})),
+        json!({"version": 5, "email": "BOB@example.com"}),
     );
     assert_eq!(r.status, 409);
 }
@@ -137,12 +115,11 @@ fn patch_versions_and_fields() {
 fn soft_delete_conflict_and_restore() {
     let emu = start();
     let tok = token(&emu);
-    let r = api(
+    let r = post(
         &emu,
         &tok,
-        "POST",
         U,
-        Some(json!({"name": "Ann", "email": "ann@example.com"})),
+        json!({"name": "Ann", "email": "ann@example.com"}),
     );
     let id = r.json()["id"].as_str().unwrap().to_string();
     let p = format!("{U}/{id}");
@@ -156,33 +133,19 @@ fn soft_delete_conflict_and_restore() {
     assert_eq!(api(&emu, &tok, "GET", &p, None).status, 404);
     assert_eq!(api(&emu, &tok, "DELETE", &p, None).status, 404);
     // The email stays taken.
-    let r = api(
+    let r = post(
         &emu,
         &tok,
-        "POST",
         U,
-        Some(json!({"name": "Ann", "email": "ANN@example.com"})),
+        json!({"name": "Ann", "email": "ANN@example.com"}),
     );
     assert_eq!((r.status, r.code().as_str()), (409, "general.conflict"));
     // A non-state PATCH on a deleted user is refused; a state PATCH restores it.
     assert_eq!(
-        api(
-            &emu,
-            &tok,
-            "PATCH",
-            &p,
-            Some(json!({"version": 2, "name": "x"}))
-        )
-        .status,
+        patch(&emu, &tok, &p, json!({"version": 2, "name": "x"})).status,
         404
     );
-    let r = api(
-        &emu,
-        &tok,
-        "PATCH",
-        &p,
-        Some(json!({"version": 2, "state": "active"})),
-    );
+    let r = patch(&emu, &tok, &p, json!({"version": 2, "state": "active"}));
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json()["state"], "active");
     assert_eq!(emu.users().len(), 1);
@@ -198,12 +161,11 @@ fn phone_addresses_must_be_e164_and_extensions_digits() {
     let p = format!("{U}/{id}");
     let mut version = 1;
     let mut patch = |contact: serde_json::Value| {
-        let r = api(
+        let r = patch(
             &emu,
             &tok,
-            "PATCH",
             &p,
-            Some(json!({"version": version, "addresses": [contact]})),
+            json!({"version": version, "addresses": [contact]}),
         );
         if r.status == 200 {
             version += 1;
@@ -258,7 +220,7 @@ fn phone_addresses_must_be_e164_and_extensions_digits() {
     // The same rules on create.
     let body = json!({"name": "N", "email": "n@example.com",
         "addresses": [{"address": "(317) 555-0100", "mediaType": "PHONE", "type": "HOME"}]});
-    assert_eq!(api(&emu, &tok, "POST", U, Some(body)).status, 400);
+    assert_eq!(post(&emu, &tok, U, body).status, 400);
     assert!(emu.user_by_email("n@example.com").is_none());
 }
 
@@ -270,12 +232,11 @@ fn external_identifiers_and_a_204() {
     let other = emu.seed_user("Other", "other@example.com", "active");
     let ext = format!("{U}/{id}/externalid");
     let add = |path: &str, key: &str| {
-        api(
+        post(
             &emu,
             &tok,
-            "POST",
             path,
-            Some(json!({"authorityName": "cic", "externalKey": key})),
+            json!({"authorityName": "cic", "externalKey": key}),
         )
     };
     let r = add(&ext, "jdoe");
@@ -316,12 +277,6 @@ fn external_identifiers_and_a_204() {
     );
     assert_eq!(api(&emu, &tok, "GET", &ext, None).json(), json!([]));
     assert_eq!(add(&format!("{U}/nope/externalid"), "x").status, 404);
-    let r = api(
-        &emu,
-        &tok,
-        "POST",
-        &ext,
-        Some(json!({"authorityName": "cic"})),
-    );
+    let r = post(&emu, &tok, &ext, json!({"authorityName": "cic"}));
     assert_eq!(r.status, 400);
 }

@@ -16,7 +16,7 @@ fn rejected(r: &Resp, status: u16, code: &str, msg_part: &str) {
 fn schema_rejections() {
     let emu = start();
     let tok = token(&emu);
-    let post = |b| api(&emu, &tok, "POST", U, Some(b));
+    let post = |b| post(&emu, &tok, U, b);
     rejected(
         &post(json!({"name": "A", "email": "a@x.com", "foo": 1})),
         400,
@@ -55,13 +55,7 @@ fn schema_rejections() {
         "email",
     );
     let id = emu.seed_user("B", "b@x.com", "active");
-    let r = api(
-        &emu,
-        &tok,
-        "PATCH",
-        &format!("{U}/{id}"),
-        Some(json!({"name": "C"})),
-    );
+    let r = patch(&emu, &tok, &format!("{U}/{id}"), json!({"name": "C"}));
     rejected(&r, 400, "bad.request", "missing required field 'version'");
     assert!(emu.users().len() == 1, "nothing invalid was stored");
 }

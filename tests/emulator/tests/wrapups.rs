@@ -10,12 +10,11 @@ const W: &str = "/api/v2/routing/wrapupcodes";
 fn create_get_rename_delete_and_duplicate_names() {
     let emu = start();
     let tok = token(&emu);
-    let c = ok(api(
+    let c = ok(post(
         &emu,
         &tok,
-        "POST",
         W,
-        Some(json!({"name": "Sale made", "description": "yes"})),
+        json!({"name": "Sale made", "description": "yes"}),
     ));
     let id = c["id"].as_str().unwrap().to_string();
     assert_eq!(
@@ -24,32 +23,25 @@ fn create_get_rename_delete_and_duplicate_names() {
     );
     assert_eq!(ok(api(&emu, &tok, "GET", &format!("{W}/{id}"), None)), c);
     refused(
-        &api(&emu, &tok, "POST", W, Some(json!({"name": "SALE MADE"}))),
+        &post(&emu, &tok, W, json!({"name": "SALE MADE"})),
         400,
         "duplicate.name",
         "already exists",
     );
-    let other = ok(api(&emu, &tok, "POST", W, Some(json!({"name": "No sale"}))));
+    let other = ok(post(&emu, &tok, W, json!({"name": "No sale"})));
     let other_path = format!("{W}/{}", other["id"].as_str().unwrap());
     refused(
-        &api(
-            &emu,
-            &tok,
-            "PUT",
-            &other_path,
-            Some(json!({"name": "sale made"})),
-        ),
+        &put(&emu, &tok, &other_path, json!({"name": "sale made"})),
         400,
         "duplicate.name",
         "",
     );
     // Rename is allowed here (last writer wins), the description not sent is gone.
-    let u = ok(api(
+    let u = ok(put(
         &emu,
         &tok,
-        "PUT",
         &format!("{W}/{id}"),
-        Some(json!({"name": "Sale closed"})),
+        json!({"name": "Sale closed"}),
     ));
     assert_eq!(u["name"], "Sale closed");
     assert!(u.get("description").is_none());
@@ -68,50 +60,32 @@ fn create_get_rename_delete_and_duplicate_names() {
         "",
     );
     refused(
-        &api(
-            &emu,
-            &tok,
-            "PUT",
-            &format!("{W}/{id}"),
-            Some(json!({"name": "Z"})),
-        ),
+        &put(&emu, &tok, &format!("{W}/{id}"), json!({"name": "Z"})),
         404,
         "resource.not.found",
         "",
     );
     // Schema strictness and the division.
     refused(
-        &api(
-            &emu,
-            &tok,
-            "POST",
-            W,
-            Some(json!({"name": "A", "category": "x"})),
-        ),
+        &post(&emu, &tok, W, json!({"name": "A", "category": "x"})),
         400,
         "bad.request",
         "category",
     );
     refused(
-        &api(&emu, &tok, "POST", W, Some(json!({"description": "A"}))),
+        &post(&emu, &tok, W, json!({"description": "A"})),
         400,
         "bad.request",
         "name",
     );
     let body = json!({"name": "A", "division": {"id": "elsewhere"}});
-    refused(
-        &api(&emu, &tok, "POST", W, Some(body)),
-        400,
-        "bad.request",
-        "division",
-    );
+    refused(&post(&emu, &tok, W, body), 400, "bad.request", "division");
     let home = emu.config().home_division_id.clone();
-    let a = ok(api(
+    let a = ok(post(
         &emu,
         &tok,
-        "POST",
         W,
-        Some(json!({"name": "A", "division": {"id": home}})),
+        json!({"name": "A", "division": {"id": home}}),
     ));
     assert_eq!(a["division"]["id"], home.as_str());
 }
@@ -167,7 +141,7 @@ fn list_pages_filters_and_lags() {
         object_list_lag_ms: 300,
         ..Faults::default()
     });
-    let c = ok(api(&emu, &tok, "POST", W, Some(json!({"name": "Late"}))));
+    let c = ok(post(&emu, &tok, W, json!({"name": "Late"})));
     assert!(names(&ok(api(&emu, &tok, "GET", &format!("{W}?name=Late"), None))).is_empty());
     ok(api(
         &emu,
@@ -241,7 +215,7 @@ fn wrapup_permissions() {
     let tok = token(&emu);
     ok(api(&emu, &tok, "GET", W, None));
     refused(
-        &api(&emu, &tok, "POST", W, Some(json!({"name": "A"}))),
+        &post(&emu, &tok, W, json!({"name": "A"})),
         403,
         "missing.permissions",
         "[routing:wrapupCode:add]",
@@ -249,7 +223,7 @@ fn wrapup_permissions() {
     let id = emu.seed("wrapupcodes", json!({"name": "A"}));
     let path = format!("{W}/{id}");
     refused(
-        &api(&emu, &tok, "PUT", &path, Some(json!({"name": "B"}))),
+        &put(&emu, &tok, &path, json!({"name": "B"})),
         403,
         "missing.permissions",
         "[routing:wrapupCode:edit]",

@@ -101,6 +101,11 @@ pub fn start() -> Emulator {
 }
 
 pub fn login_with(emu: &Emulator, id: &str, secret: &str, form: &str) -> Resp {
+    try_login_with(emu, id, secret, form).unwrap()
+}
+
+/// [`login_with`] for a login whose answer a fault may lose: the connection's error, if any.
+pub fn try_login_with(emu: &Emulator, id: &str, secret: &str, form: &str) -> std::io::Result<Resp> {
     let basic = format!("Basic {}", b64(&format!("{id}:{secret}")));
     request(
         &emu.base_url(),
@@ -112,7 +117,6 @@ pub fn login_with(emu: &Emulator, id: &str, secret: &str, form: &str) -> Resp {
         ],
         Some(form.as_bytes()),
     )
-    .unwrap()
 }
 
 pub fn token(emu: &Emulator) -> String {
@@ -129,6 +133,21 @@ pub fn token(emu: &Emulator) -> String {
 /// An authenticated API call with a JSON body.
 pub fn api(emu: &Emulator, tok: &str, method: &str, path: &str, body: Option<Value>) -> Resp {
     try_api(emu, tok, method, path, body).unwrap()
+}
+
+/// A `POST` of `body` ([`api`]).
+pub fn post(emu: &Emulator, tok: &str, path: &str, body: Value) -> Resp {
+    api(emu, tok, "POST", path, Some(body))
+}
+
+/// A `PATCH` of `body` ([`api`]).
+pub fn patch(emu: &Emulator, tok: &str, path: &str, body: Value) -> Resp {
+    api(emu, tok, "PATCH", path, Some(body))
+}
+
+/// A `PUT` of `body` ([`api`]).
+pub fn put(emu: &Emulator, tok: &str, path: &str, body: Value) -> Resp {
+    api(emu, tok, "PUT", path, Some(body))
 }
 
 /// [`api`] for a call whose answer a fault may lose: the connection's error, if any.
