@@ -66,7 +66,9 @@ impl WorkQueue {
         let step = step?;
         let accepted = step.is_some();
         self.signal(step);
-        let _ = self.wake_writer.0.try_send(());
+        if accepted {
+            self.wake_parked_writer();
+        }
         Ok(accepted)
     }
 
@@ -97,7 +99,7 @@ impl WorkQueue {
         for step in steps {
             self.signal(step);
         }
-        let _ = self.wake_writer.0.try_send(());
+        self.wake_parked_writer();
         (accepted, refused)
     }
 

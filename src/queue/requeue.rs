@@ -96,7 +96,9 @@ impl WorkQueue {
         let step = step?;
         let queued = step.is_some();
         self.signal(step);
-        let _ = self.wake_writer.0.try_send(());
+        if queued {
+            self.wake_parked_writer();
+        }
         Ok(queued)
     }
 }
