@@ -25,6 +25,13 @@ pub(super) struct Replaced {
     pub(super) unsaved: Option<(ObjectKey, Arc<Change>)>,
 }
 
+/// What an object last accepted, read before the queue's lock was taken, and whether the new
+/// change is identical to it.
+pub(super) struct Known {
+    pub(super) what: Accepted,
+    pub(super) identical: bool,
+}
+
 /// Where an accepted change goes: into the change waiting already, into the object's place
 /// among the waiting ones (taken from its retry time), or into a new place.
 enum Slot<'a> {
@@ -57,10 +64,30 @@ impl WorkQueue {
         limit: u64,
     ) -> Result<bool, Failure> {
         let change = Arc::new(change);
+        // Whether the change is identical to what the object last accepted is found outside
+        // the lock: the comparison reads the whole older object, cold in memory (a 1 KB user
+        // is dozens of allocations), which every other hook and worker would wait for. Under
+        // the lock only a reference to it is taken; the answer is used if it is still the
+        // last one accepted (the same allocation: held here, so it cannot be a new one at the
+        // same address).
+        let last = self.lock().accepted.get(&key).and_then(|a| a.what.clone());
+        let known = last.map(|what| {
+            let identical = !change.is_forced() && what.is(&change);
+            Known { what, identical }
+        });
         let mut old = Replaced::default();
         let mut g = self.lock();
-        let step = self.accept(&mut g, key, change, priority, limit, &mut old);
+        let step = self.accept_known(
+            &mut g,
+            key,
+            change,
+            priority,
+            limit,
+            &mut old,
+            known.as_ref(),
+        );
         drop(g);
+        drop(known);
         // What the change replaced is freed after the lock is let go.
         drop(old);
         let step = step?;
@@ -115,6 +142,22 @@ impl WorkQueue {
         limit: u64,
         old: &mut Replaced,
     ) -> Result<Option<Signal>, Failure> {
+        self.accept_known(g, key, change, priority, limit, old, None)
+    }
+
+    /// [`WorkQueue::accept`], with whether the change is identical to `known.what` found
+    /// before the lock was taken (used if that is still the last change accepted).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn accept_known(
+        &self,
+        g: &mut Inner,
+        key: ObjectKey,
+        change: Arc<Change>,
+        priority: Priority,
+        limit: u64,
+        old: &mut Replaced,
+        known: Option<&Known>,
+    ) -> Result<Option<Signal>, Failure> {
         // One look-up per map (each hashes the key under the lock), the object's entries
         // borrowed side by side.
         let Inner {
@@ -137,12 +180,13 @@ impl WorkQueue {
                 "gcsync is shutting down; the change was not accepted",
             ));
         }
-        if !change.is_forced()
-            && last
-                .as_ref()
-                .and_then(|a| a.what.as_ref())
-                .is_some_and(|a| a.is(&change))
-        {
+        let identical = match (last.as_ref().and_then(|a| a.what.as_ref()), known) {
+            _ if change.is_forced() => false,
+            (Some(what), Some(k)) if what.same(&k.what) => k.identical,
+            (Some(what), _) => what.is(&change),
+            (None, _) => false,
+        };
+        if identical {
             return Ok(None);
         }
         let full = pending.len() + delayed.len() >= self.max_pending;
