@@ -352,6 +352,8 @@ impl WorkQueue {
 }
 
 #[cfg(test)]
+mod known_tests;
+#[cfg(test)]
 mod start_tests;
 #[cfg(test)]
 mod tests;

@@ -77,7 +77,7 @@ impl WorkQueue {
         });
         let mut old = Replaced::default();
         let mut g = self.lock();
-        let step = self.accept_known(
+        let step = self.accept(
             &mut g,
             key,
             change,
@@ -110,7 +110,15 @@ impl WorkQueue {
         let (mut steps, mut refused, mut olds) = (Vec::new(), None, Vec::new());
         for (key, change, priority) in changes {
             let mut old = Replaced::default();
-            let step = self.accept(&mut g, key, Arc::new(change), priority, u64::MAX, &mut old);
+            let step = self.accept(
+                &mut g,
+                key,
+                Arc::new(change),
+                priority,
+                u64::MAX,
+                &mut old,
+                None,
+            );
             olds.push(old);
             match step {
                 Ok(step) => steps.push(step),
@@ -132,23 +140,11 @@ impl WorkQueue {
 
     /// The locked part of accepting one change: `Ok(None)` when it is identical to what is
     /// accepted already, or a change newer than `limit` exists (nothing to do), else what to
-    /// signal once the lock is let go.
-    pub(super) fn accept(
-        &self,
-        g: &mut Inner,
-        key: ObjectKey,
-        change: Arc<Change>,
-        priority: Priority,
-        limit: u64,
-        old: &mut Replaced,
-    ) -> Result<Option<Signal>, Failure> {
-        self.accept_known(g, key, change, priority, limit, old, None)
-    }
-
-    /// [`WorkQueue::accept`], with whether the change is identical to `known.what` found
-    /// before the lock was taken (used if that is still the last change accepted).
+    /// signal once the lock is let go. `known`: whether the change is identical to
+    /// `known.what`, found before the lock was taken (used if that is still the last change
+    /// accepted; else, or without it, compared here).
     #[allow(clippy::too_many_arguments)]
-    pub(super) fn accept_known(
+    pub(super) fn accept(
         &self,
         g: &mut Inner,
         key: ObjectKey,

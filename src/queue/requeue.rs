@@ -85,6 +85,7 @@ impl WorkQueue {
             priority,
             u64::MAX,
             &mut old,
+            None,
         );
         if matches!(step, Ok(Some(_))) {
             if let Some(last) = g.accepted.get_mut(&key) {
