@@ -37,7 +37,9 @@ pub struct Metrics {
     pub worker_panics: AtomicU64,
     /// API usage per endpoint, month and hour, and the calls of the current item.
     pub usage: crate::usage::Usage,
-    last_error: Mutex<Option<LastError>>,
+    /// The most recent error, with its JSON as the overview shows it (written once, when it is
+    /// recorded, so an overview only copies a reference under the lock).
+    last_error: Mutex<Option<(LastError, std::sync::Arc<str>)>>,
     /// The mapping warnings last logged per object (only objects that have some).
     warned: Mutex<std::collections::HashMap<ObjectKey, Vec<String>>>,
 }
@@ -51,20 +53,24 @@ impl Metrics {
     /// Records the most recent error (the text must not contain secrets), about `object` or
     /// about gcsync itself (`None`).
     pub fn set_last_error(&self, object: Option<&ObjectKey>, text: impl Into<String>) {
-        if let Ok(mut g) = self.last_error.lock() {
-            *g = Some(LastError {
-                at: unix_now(),
-                object: object.cloned(),
-                message: text.into(),
-            });
-        }
+        let e = LastError {
+            at: unix_now(),
+            object: object.cloned(),
+            message: text.into(),
+        };
+        let json = error_json(&e);
+        // What it replaces is freed after the lock is let go.
+        let _old = match self.last_error.lock() {
+            Ok(mut g) => g.replace((e, json)),
+            Err(_) => None,
+        };
     }
 
     /// Clears the last error if it concerns `object` (which has just synced).
     pub fn clear_last_error_of(&self, object: &ObjectKey) {
         if let Ok(mut g) = self.last_error.lock() {
             if g.as_ref()
-                .is_some_and(|e| e.object.as_ref() == Some(object))
+                .is_some_and(|(e, _)| e.object.as_ref() == Some(object))
             {
                 *g = None;
             }
@@ -76,7 +82,7 @@ impl Metrics {
     pub fn clear_last_error_text(&self, text: &str) {
         if let Ok(mut g) = self.last_error.lock() {
             if g.as_ref()
-                .is_some_and(|e| e.object.is_none() && e.message == text)
+                .is_some_and(|(e, _)| e.object.is_none() && e.message == text)
             {
                 *g = None;
             }
@@ -105,7 +111,10 @@ impl Metrics {
 
     /// The most recent error, if any.
     pub fn last_error(&self) -> Option<LastError> {
-        self.last_error.lock().ok().and_then(|g| g.clone())
+        self.last_error
+            .lock()
+            .ok()
+            .and_then(|g| g.as_ref().map(|(e, _)| e.clone()))
     }
 
     /// The most recent error as the overview shows it: `{"at","kind","id","message"}` or null.
@@ -122,22 +131,16 @@ impl Metrics {
     }
 
     /// Writes the most recent error as [`Metrics::last_error_json`] shows it, under its lock
-    /// (nothing copied).
+    /// (its JSON was written when it was recorded: under the lock only a reference is taken).
     pub fn write_last_error(&self, out: &mut crate::json_out::JsonOut) {
-        let g = self.last_error.lock().ok();
-        match g.as_ref().and_then(|g| g.as_ref()) {
+        let json = self
+            .last_error
+            .lock()
+            .ok()
+            .and_then(|g| g.as_ref().map(|(_, j)| j.clone()));
+        match json {
             None => out.raw("null"),
-            Some(e) => {
-                out.raw("{\"at\":");
-                out.opt_utc(Some(e.at));
-                out.raw(",\"id\":");
-                out.opt_str(e.object.as_ref().map(|k| k.id.as_str()));
-                out.raw(",\"kind\":");
-                out.opt_str(e.object.as_ref().map(|k| k.kind.name()));
-                out.raw(",\"message\":");
-                out.str(&e.message);
-                out.raw("}");
-            }
+            Some(j) => out.raw(&j),
         }
     }
 
@@ -145,6 +148,21 @@ impl Metrics {
     pub fn get(counter: &AtomicU64) -> u64 {
         counter.load(Ordering::Relaxed)
     }
+}
+
+/// `{"at","id","kind","message"}` of an error, as the overview shows it.
+fn error_json(e: &LastError) -> std::sync::Arc<str> {
+    let mut out = crate::json_out::JsonOut::with_capacity(96 + e.message.len());
+    out.raw("{\"at\":");
+    out.opt_utc(Some(e.at));
+    out.raw(",\"id\":");
+    out.opt_str(e.object.as_ref().map(|k| k.id.as_str()));
+    out.raw(",\"kind\":");
+    out.opt_str(e.object.as_ref().map(|k| k.kind.name()));
+    out.raw(",\"message\":");
+    out.str(&e.message);
+    out.raw("}");
+    out.into_string().into()
 }
 
 #[cfg(test)]

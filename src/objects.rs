@@ -239,16 +239,33 @@ impl ObjectTable {
     /// Changes one record (created empty if absent) and returns a copy of the result, keeping
     /// the counts right.
     pub fn update(&self, key: &ObjectKey, f: impl FnOnce(&mut Record)) -> Record {
+        // A record kept as text is decoded before the write lock is taken (decoding a user
+        // takes microseconds that every query would wait for), from a copy taken under the
+        // read lock; the decoded copy is used if the row is still what was copied.
+        let copied = self
+            .read()
+            .get(key)
+            .filter(|r| r.texts.is_some())
+            .map(|r| Record::clone(r));
+        let predecoded = copied.map(|c| (c.clone().decoded(key.kind), c));
         let mut g = self.write();
         let (before, rec) = match g.get_mut(key) {
             Some(r) => (Some(bucket(&r.status)), r),
             None => (None, g.entry(key.clone()).or_default()),
         };
+        let mut replaced = None;
+        if let Some((decoded, copy)) = predecoded {
+            if **rec == copy {
+                replaced = Some(std::mem::replace(&mut **rec, decoded));
+            }
+        }
         rec.decode(key.kind);
         f(rec);
         let after = bucket(&rec.status);
         let copy = Record::clone(rec);
         drop(g);
+        // The text form is freed after the lock is let go.
+        drop(replaced);
         if before != Some(after) {
             let counts = &self.counts[key.kind.index()];
             if let Some(b) = before {

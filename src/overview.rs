@@ -9,6 +9,7 @@ use crate::object::GcsyncObjectKind;
 use crate::objects::Counts;
 use crate::usage::UsageState;
 use std::sync::atomic::Ordering;
+use std::sync::LazyLock;
 
 /// What the overview shows besides the metrics and `api_base_url`.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -27,15 +28,17 @@ struct Facts {
 
 /// The overview of a running instance.
 pub fn render(shared: &Shared) -> String {
-    let mut out = JsonOut::with_capacity(768);
+    let mut out = JsonOut::with_capacity(1024);
     out.raw("{\"api_base_url\":");
-    let (sync_user_objects, sync_advanced_platform_objects, allowance) =
-        shared.with_settings(|s| {
+    // One read of the settings, written from under their lock without copying them.
+    let (sync_user_objects, sync_advanced_platform_objects, allowance, per_minute) = shared
+        .with_settings(|s| {
             out.str(&s.api_base_url);
             (
                 s.sync_user_objects,
                 s.sync_advanced_platform_objects,
                 s.monthly_api_allowance,
+                s.requests_per_minute,
             )
         });
     let facts = Facts {
@@ -48,18 +51,23 @@ pub fn render(shared: &Shared) -> String {
         allowance,
     };
     write_rest(&mut out, &facts, &shared.metrics);
-    let mut text = out.into_string();
-    // The full sync's object goes last (`{...,"full_sync":{...}}`).
-    text.pop();
-    let mut fs = JsonOut::with_capacity(256);
-    fs.raw(",\"full_sync\":");
-    let per_minute = shared.with_settings(|s| s.requests_per_minute);
+    // The full sync's object goes last (`{...,"full_sync":{...}}`), in the same buffer.
+    out.raw(",\"full_sync\":");
     let calls = Metrics::get(&shared.metrics.api_calls);
-    shared.full_sync.render(&mut fs, calls, per_minute);
-    fs.raw("}");
-    text.push_str(&fs.into_string());
-    text
+    shared.full_sync.render(&mut out, calls, per_minute);
+    out.raw("}");
+    out.into_string()
 }
+
+/// The kinds by name, as a JSON map prints them (the numbers' order is not the names'), with
+/// their positions in [`GcsyncObjectKind::ALL`]: sorted once, not per overview.
+static BY_NAME: LazyLock<[(usize, GcsyncObjectKind); GcsyncObjectKind::ALL.len()]> =
+    LazyLock::new(|| {
+        let mut by_name: [(usize, GcsyncObjectKind); GcsyncObjectKind::ALL.len()] =
+            std::array::from_fn(|i| (i, GcsyncObjectKind::ALL[i]));
+        by_name.sort_by_key(|(_, k)| k.name());
+        by_name
+    });
 
 /// `calls` as a percentage of `allowance`, to one decimal.
 fn percent(calls: u64, allowance: Option<u64>) -> Option<f64> {
@@ -79,7 +87,7 @@ fn write_counts(out: &mut JsonOut, c: &Counts) {
     out.raw("}");
 }
 
-/// Writes the members after `api_base_url` and the closing brace.
+/// Writes the members after `api_base_url` (not `full_sync`, nor the closing brace).
 fn write_rest(out: &mut JsonOut, f: &Facts, m: &Metrics) {
     let (waiting, delayed, in_flight) = f.depth;
     let c = &f.counts;
@@ -102,11 +110,7 @@ fn write_rest(out: &mut JsonOut, f: &Facts, m: &Metrics) {
     out.raw("},\"in_flight\":");
     out.u64(in_flight as u64);
     out.raw(",\"kinds\":{");
-    // By name, as a JSON map is printed (the numbers' order is not the names').
-    let mut by_name: Vec<(usize, GcsyncObjectKind)> =
-        GcsyncObjectKind::ALL.iter().copied().enumerate().collect();
-    by_name.sort_by_key(|(_, k)| k.name());
-    for (n, (i, kind)) in by_name.into_iter().enumerate() {
+    for (n, &(i, kind)) in BY_NAME.iter().enumerate() {
         if n > 0 {
             out.raw(",");
         }
@@ -137,7 +141,6 @@ fn write_rest(out: &mut JsonOut, f: &Facts, m: &Metrics) {
     out.raw(",\"worker_alive\":");
     out.bool(m.worker_alive.load(Ordering::SeqCst));
     counter(out, ",\"worker_panics\":", &m.worker_panics);
-    out.raw("}");
 }
 
 #[cfg(test)]
@@ -188,6 +191,7 @@ mod tests {
         out.raw("{\"api_base_url\":");
         out.str(base_url);
         write_rest(&mut out, f, m);
+        out.raw("}");
         out.into_string()
     }
 

@@ -19,7 +19,7 @@
 use crate::kinds::CicObject;
 use crate::object::ObjectKey;
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -151,15 +151,20 @@ pub struct WorkQueue {
     /// One hold per worker slot: a newer change of the object a worker holds marks it, so a
     /// step that has not written yet gives its stale change up (`hold.rs`).
     holds: Vec<Arc<Hold>>,
-    /// (waiting now, waiting for a retry time, in flight), published by every holder of the
-    /// lock as it lets go ([`Locked`]), so [`WorkQueue::depth`] takes no lock.
-    depths: [AtomicUsize; 3],
+    /// (waiting now, waiting for a retry time, in flight, accepted changes the writer has not
+    /// taken), published by every holder of the lock as it lets go ([`Locked`]), so
+    /// [`WorkQueue::depth`] and the writer's look for changes take no lock.
+    depths: [AtomicUsize; 4],
+    /// The writer is blocked until woken (`unsaved.rs`): only then does an accepted change
+    /// send it a token. While changes flow it looks for them itself, so a hook does not pay
+    /// for a thread wakeup.
+    writer_parked: AtomicBool,
 }
 
 /// The queue's state, locked. Letting go publishes its depths for [`WorkQueue::depth`].
 struct Locked<'a> {
     g: MutexGuard<'a, Inner>,
-    depths: &'a [AtomicUsize; 3],
+    depths: &'a [AtomicUsize; 4],
 }
 
 impl std::ops::Deref for Locked<'_> {
@@ -178,7 +183,12 @@ impl std::ops::DerefMut for Locked<'_> {
 impl Drop for Locked<'_> {
     fn drop(&mut self) {
         let g = &*self.g;
-        let lens = [g.pending.len(), g.delayed.len(), g.in_flight.len()];
+        let lens = [
+            g.pending.len(),
+            g.delayed.len(),
+            g.in_flight.len(),
+            g.unsaved.len(),
+        ];
         for (a, n) in self.depths.iter().zip(lens) {
             a.store(n, Ordering::Relaxed);
         }
@@ -215,6 +225,7 @@ impl WorkQueue {
                 .collect(),
             holds: (0..workers.max(1)).map(|_| Arc::default()).collect(),
             depths: Default::default(),
+            writer_parked: AtomicBool::new(false),
         }
     }
 
@@ -324,7 +335,7 @@ impl WorkQueue {
     /// Read without the queue's lock (the overview): the depths as the last holder of the lock
     /// left them.
     pub fn depth(&self) -> (usize, usize, usize) {
-        let [w, d, f] = &self.depths;
+        let [w, d, f, _] = &self.depths;
         (
             w.load(Ordering::Relaxed),
             d.load(Ordering::Relaxed),
@@ -340,6 +351,8 @@ impl WorkQueue {
     }
 }
 
+#[cfg(test)]
+mod known_tests;
 #[cfg(test)]
 mod start_tests;
 #[cfg(test)]

@@ -8,7 +8,10 @@
 //! outcomes alone wait at most [`OUTCOME_GATHER`], unless an accepted change or a message
 //! someone waits for (a create intent, a flush, stop; its token on `Shared::urgent_wakeups`)
 //! comes first. While outcomes gather, the writer wakes only for such a token, the first
-//! accepted change, or the deadline, never once per hook or per outcome. Hooks never wait for it; the workers wait only for a
+//! accepted change, or the deadline, never once per hook or per outcome. While accepted changes
+//! flow (some taken within the last [`QUIET`]), no hook wakes it at all: it looks for them every
+//! [`POLL`] (a change is durable within a poll and a commit); only a parked writer is woken, by
+//! the first change after it parked. Hooks never wait for it; the workers wait only for a
 //! create intent to be durable. A failed commit is kept and retried (a change is never
 //! dropped), with the error logged once per message.
 use crate::audit::AuditEntry;
@@ -36,6 +39,15 @@ pub enum Msg {
 
 /// How long outcomes alone wait to share a commit (with the next create intent, say).
 pub const OUTCOME_GATHER: Duration = Duration::from_millis(50);
+
+/// While accepted changes flow, how often the writer looks for them itself (the hooks then
+/// send it nothing: a wakeup is a system call, and in a VM an interrupt to another core, paid
+/// by the hook that sends it).
+pub const POLL: Duration = Duration::from_millis(2);
+
+/// How long after the last accepted change it took the writer keeps looking every [`POLL`];
+/// then it parks, and the next accepted change wakes it.
+pub const QUIET: Duration = Duration::from_millis(50);
 
 impl Msg {
     fn is_urgent(&self) -> bool {
@@ -194,6 +206,34 @@ fn add_journal(
 /// The `meta` key holding `monthly_api_allowance`, for tools that read the database.
 pub const ALLOWANCE_KEY: &str = "monthly_api_allowance";
 
+/// Outcomes wait for company: returns at a token on `urgent` (a message someone waits for),
+/// when an accepted change waits, or after [`OUTCOME_GATHER`]. While changes flow the writer
+/// looks for them every [`POLL`]; else it parks and the first accepted change wakes it.
+fn gather(shared: &Shared, urgent: &Receiver<()>, wake: &Receiver<()>, flowing: bool) {
+    let deadline = Instant::now() + OUTCOME_GATHER;
+    loop {
+        let now = Instant::now();
+        if shared.queue.has_unsaved_now() || now >= deadline {
+            return;
+        }
+        if !flowing {
+            break;
+        }
+        crossbeam_channel::select! {
+            recv(urgent) -> _ => return,
+            default((deadline - now).min(POLL)) => {}
+        }
+    }
+    if shared.queue.park_writer() {
+        crossbeam_channel::select! {
+            recv(urgent) -> _ => {}
+            recv(wake) -> _ => {}
+            default(deadline.saturating_duration_since(Instant::now())) => {}
+        }
+        shared.queue.unpark_writer();
+    }
+}
+
 /// Runs on the `gcsync-writer` thread until [`Msg::Stop`] (or every sender is gone) and nothing
 /// is left to write; `Stop` is honoured even if the disk keeps failing after a few attempts.
 pub fn run(mut db: Db, shared: Arc<Shared>, rx: Receiver<Msg>) {
@@ -208,20 +248,33 @@ pub fn run(mut db: Db, shared: Arc<Shared>, rx: Receiver<Msg>) {
     let mut journal = JournalState::default();
     // Accepted changes were left waiting by the last commit (its chunk was full).
     let mut more = false;
+    // When the writer last took accepted changes (it parks QUIET after).
+    let mut last_change: Option<Instant> = None;
     loop {
+        let flowing = last_change.is_some_and(|t| t.elapsed() < QUIET);
         let first = if carry.is_some() {
             // Back off after a failed commit, still accepting messages.
             crossbeam_channel::select! {
                 recv(rx) -> m => m.ok(),
                 default(Duration::from_millis(200)) => None,
             }
-        } else if stopping || more {
+        } else if stopping || more || shared.queue.has_unsaved_now() {
             None
-        } else {
+        } else if flowing {
+            // Changes flow: look again after POLL (no hook wakes the writer).
             crossbeam_channel::select! {
                 recv(rx) -> m => Some(m.unwrap_or(Msg::Stop)),
-                recv(wake) -> _ => None,
+                default(POLL) => None,
             }
+        } else if shared.queue.park_writer() {
+            let m = crossbeam_channel::select! {
+                recv(rx) -> m => Some(m.unwrap_or(Msg::Stop)),
+                recv(wake) -> _ => None,
+            };
+            shared.queue.unpark_writer();
+            m
+        } else {
+            None
         };
         let retrying = carry.is_some();
         let mut batch = carry.take().unwrap_or_else(|| Batch {
@@ -233,25 +286,22 @@ pub fn run(mut db: Db, shared: Arc<Shared>, rx: Receiver<Msg>) {
             && !stopping
             && !more
             && !msgs.iter().any(Msg::is_urgent)
-            && !shared.queue.has_unsaved()
+            && !shared.queue.has_unsaved_now()
         {
             // Group commit. Accepted changes are committed at once: whatever arrives during a
             // commit goes into the next one, so a change a hook accepted is durable within two
             // commits (one fsync each) and bursts still share commits. Outcomes alone
             // (recoverable from their pending changes and intents) wait in the channel for the
             // next commit: a message someone waits for (its token on `urgent`), the first
-            // accepted change, or OUTCOME_GATHER.
-            crossbeam_channel::select! {
-                recv(urgent) -> _ => {}
-                recv(wake) -> _ => {}
-                default(OUTCOME_GATHER) => {}
-            }
+            // accepted change (looked for every POLL while changes flow), or OUTCOME_GATHER.
+            gather(&shared, &urgent, &wake, flowing);
         }
         // Tokens first, then the messages: a token is sent after its message, so every token
         // dropped here belongs to a message this batch takes (a later one stays for the next).
         while urgent.try_recv().is_ok() {}
         // A wakeup left from the gather is answered by this batch: drop it before taking the
-        // intake (a hook after this point wakes the writer again).
+        // intake (a change accepted after this point is found by the next look, or wakes the
+        // writer once it parks).
         while wake.try_recv().is_ok() {}
         // Messages first, then the intake: an outcome's change was accepted before the outcome
         // was sent, so its pending row is in this batch or an earlier one, never a later one.
@@ -277,6 +327,9 @@ pub fn run(mut db: Db, shared: Arc<Shared>, rx: Receiver<Msg>) {
             batch.needs = shared.queue.accepted_seq();
         }
         let taken = take_chunks(&mut db, &shared, &mut batch);
+        if !batch.intake.is_empty() {
+            last_change = Some(Instant::now());
+        }
         more = batch.intake.has_held() || shared.queue.has_unsaved();
         if taken.is_ok() {
             if batch.is_empty() && !stopping {

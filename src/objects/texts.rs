@@ -47,6 +47,11 @@ impl SharedText {
     pub fn bytes(&self) -> &[u8] {
         &self.buf[self.at.0 as usize..][..self.at.1 as usize]
     }
+
+    /// Whether `other` is this very text (the same buffer and part), not merely equal bytes.
+    pub fn same(&self, other: &SharedText) -> bool {
+        Arc::ptr_eq(&self.buf, &other.buf) && self.at == other.at
+    }
 }
 
 fn utf8(b: &[u8]) -> Result<&str, String> {

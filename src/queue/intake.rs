@@ -25,6 +25,13 @@ pub(super) struct Replaced {
     pub(super) unsaved: Option<(ObjectKey, Arc<Change>)>,
 }
 
+/// What an object last accepted, read before the queue's lock was taken, and whether the new
+/// change is identical to it.
+pub(super) struct Known {
+    pub(super) what: Accepted,
+    pub(super) identical: bool,
+}
+
 /// Where an accepted change goes: into the change waiting already, into the object's place
 /// among the waiting ones (taken from its retry time), or into a new place.
 enum Slot<'a> {
@@ -57,16 +64,38 @@ impl WorkQueue {
         limit: u64,
     ) -> Result<bool, Failure> {
         let change = Arc::new(change);
+        // Whether the change is identical to what the object last accepted is found outside
+        // the lock: the comparison reads the whole older object, cold in memory (a 1 KB user
+        // is dozens of allocations), which every other hook and worker would wait for. Under
+        // the lock only a reference to it is taken; the answer is used if it is still the
+        // last one accepted (the same allocation: held here, so it cannot be a new one at the
+        // same address).
+        let last = self.lock().accepted.get(&key).and_then(|a| a.what.clone());
+        let known = last.map(|what| {
+            let identical = !change.is_forced() && what.is(&change);
+            Known { what, identical }
+        });
         let mut old = Replaced::default();
         let mut g = self.lock();
-        let step = self.accept(&mut g, key, change, priority, limit, &mut old);
+        let step = self.accept(
+            &mut g,
+            key,
+            change,
+            priority,
+            limit,
+            &mut old,
+            known.as_ref(),
+        );
         drop(g);
+        drop(known);
         // What the change replaced is freed after the lock is let go.
         drop(old);
         let step = step?;
         let accepted = step.is_some();
         self.signal(step);
-        let _ = self.wake_writer.0.try_send(());
+        if accepted {
+            self.wake_parked_writer();
+        }
         Ok(accepted)
     }
 
@@ -81,7 +110,15 @@ impl WorkQueue {
         let (mut steps, mut refused, mut olds) = (Vec::new(), None, Vec::new());
         for (key, change, priority) in changes {
             let mut old = Replaced::default();
-            let step = self.accept(&mut g, key, Arc::new(change), priority, u64::MAX, &mut old);
+            let step = self.accept(
+                &mut g,
+                key,
+                Arc::new(change),
+                priority,
+                u64::MAX,
+                &mut old,
+                None,
+            );
             olds.push(old);
             match step {
                 Ok(step) => steps.push(step),
@@ -97,13 +134,16 @@ impl WorkQueue {
         for step in steps {
             self.signal(step);
         }
-        let _ = self.wake_writer.0.try_send(());
+        self.wake_parked_writer();
         (accepted, refused)
     }
 
     /// The locked part of accepting one change: `Ok(None)` when it is identical to what is
     /// accepted already, or a change newer than `limit` exists (nothing to do), else what to
-    /// signal once the lock is let go.
+    /// signal once the lock is let go. `known`: whether the change is identical to
+    /// `known.what`, found before the lock was taken (used if that is still the last change
+    /// accepted; else, or without it, compared here).
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn accept(
         &self,
         g: &mut Inner,
@@ -112,6 +152,7 @@ impl WorkQueue {
         priority: Priority,
         limit: u64,
         old: &mut Replaced,
+        known: Option<&Known>,
     ) -> Result<Option<Signal>, Failure> {
         // One look-up per map (each hashes the key under the lock), the object's entries
         // borrowed side by side.
@@ -135,12 +176,13 @@ impl WorkQueue {
                 "gcsync is shutting down; the change was not accepted",
             ));
         }
-        if !change.is_forced()
-            && last
-                .as_ref()
-                .and_then(|a| a.what.as_ref())
-                .is_some_and(|a| a.is(&change))
-        {
+        let identical = match (last.as_ref().and_then(|a| a.what.as_ref()), known) {
+            _ if change.is_forced() => false,
+            (Some(what), Some(k)) if what.same(&k.what) => k.identical,
+            (Some(what), _) => what.is(&change),
+            (None, _) => false,
+        };
+        if identical {
             return Ok(None);
         }
         let full = pending.len() + delayed.len() >= self.max_pending;

@@ -85,6 +85,7 @@ impl WorkQueue {
             priority,
             u64::MAX,
             &mut old,
+            None,
         );
         if matches!(step, Ok(Some(_))) {
             if let Some(last) = g.accepted.get_mut(&key) {
@@ -96,7 +97,9 @@ impl WorkQueue {
         let step = step?;
         let queued = step.is_some();
         self.signal(step);
-        let _ = self.wake_writer.0.try_send(());
+        if queued {
+            self.wake_parked_writer();
+        }
         Ok(queued)
     }
 }

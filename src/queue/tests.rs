@@ -178,9 +178,27 @@ fn every_accepted_change_is_numbered_and_handed_to_the_writer_once() {
     assert_eq!(taken[1].1, 45);
     assert!(q.take_unsaved().0.is_empty());
     assert!(
-        q.writer_wakeups().try_recv().is_ok(),
-        "the writer was woken"
+        q.writer_wakeups().try_recv().is_err(),
+        "a writer that is not parked is not woken"
     );
+    assert!(q.park_writer(), "nothing waits: the writer parks");
+    q.enqueue(ObjectKey::user("c"), user("c", "x"), Priority::Normal)
+        .unwrap();
+    assert!(
+        q.writer_wakeups().try_recv().is_ok(),
+        "the parked writer was woken"
+    );
+    q.enqueue(ObjectKey::user("d"), user("d", "x"), Priority::Normal)
+        .unwrap();
+    assert!(
+        q.writer_wakeups().try_recv().is_err(),
+        "once: the woken writer looks for changes itself"
+    );
+    assert!(!q.park_writer(), "changes wait: the writer does not park");
+    q.enqueue(ObjectKey::user("e"), user("e", "x"), Priority::Normal)
+        .unwrap();
+    assert!(q.writer_wakeups().try_recv().is_err());
+    assert_eq!(q.take_unsaved().0.len(), 3);
 }
 
 #[test]

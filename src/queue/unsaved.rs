@@ -6,6 +6,7 @@ use crate::object::ObjectKey;
 use crate::store::{Bound, Intake, Taken};
 use crossbeam_channel::Receiver;
 use std::collections::VecDeque;
+use std::sync::atomic::{fence, Ordering};
 use std::sync::Arc;
 
 /// The most changes the writer moves under one hold of the queue's lock during a flood (each
@@ -44,6 +45,10 @@ impl UnsavedChanges {
 
     pub(super) fn is_empty(&self) -> bool {
         self.map.is_empty()
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.map.len()
     }
 
     /// Moves the `n` oldest (at most) to the back of `out`; the map's copies of their keys go
@@ -152,14 +157,53 @@ impl WorkQueue {
         !self.lock().unsaved.is_empty()
     }
 
-    /// The channel on which hooks wake the writer.
+    /// Whether accepted changes wait for the writer, read without the queue's lock: as the
+    /// last holder of the lock left it (see [`WorkQueue::park_writer`] for why that is enough
+    /// for the writer).
+    pub fn has_unsaved_now(&self) -> bool {
+        self.depths[3].load(Ordering::Relaxed) > 0
+    }
+
+    /// The channel on which an accepted change wakes the writer while it is parked
+    /// ([`WorkQueue::park_writer`]).
     pub fn writer_wakeups(&self) -> Receiver<()> {
         self.wake_writer.1.clone()
     }
 
-    /// Wakes the writer (a flush was requested).
+    /// Wakes the writer whether it is parked or not (a flush was requested).
     pub fn wake_writer(&self) {
         let _ = self.wake_writer.0.try_send(());
+    }
+
+    /// The writer is about to block until a token on [`WorkQueue::writer_wakeups`]: from now
+    /// on an accepted change sends one. Returns `false` (not parked) when accepted changes
+    /// wait already. Either the change's hook sees the writer parked (and wakes it), or the
+    /// writer sees the change here: both sides publish, then fence, then look.
+    pub fn park_writer(&self) -> bool {
+        self.writer_parked.store(true, Ordering::Relaxed);
+        fence(Ordering::SeqCst);
+        if self.has_unsaved_now() {
+            self.writer_parked.store(false, Ordering::Relaxed);
+            return false;
+        }
+        true
+    }
+
+    /// The writer woke (by a token, a message or its timeout): accepted changes no longer
+    /// wake it.
+    pub fn unpark_writer(&self) {
+        self.writer_parked.store(false, Ordering::Relaxed);
+    }
+
+    /// After an accepted change (its lock let go): wakes the writer if it is parked, else
+    /// nothing (no system call: the writer, not parked, looks for changes itself).
+    pub(super) fn wake_parked_writer(&self) {
+        fence(Ordering::SeqCst);
+        if self.writer_parked.load(Ordering::Relaxed)
+            && self.writer_parked.swap(false, Ordering::Relaxed)
+        {
+            let _ = self.wake_writer.0.try_send(());
+        }
     }
 }
 

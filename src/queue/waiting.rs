@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 /// What an object last accepted: a change, or (loaded at start) the CIC object it synced with,
 /// shared with the object table's record rather than copied.
+#[derive(Clone)]
 pub(super) enum Accepted {
     Change(Arc<Change>),
     Synced(Arc<CicObject>),
@@ -37,6 +38,16 @@ impl Accepted {
                 },
             ) => object.encodes_as(text.bytes()),
             (Accepted::Synced(_) | Accepted::Stored(_), _) => false,
+        }
+    }
+
+    /// Whether `other` is this very value (the same allocation), not merely an equal one.
+    pub(super) fn same(&self, other: &Accepted) -> bool {
+        match (self, other) {
+            (Accepted::Change(a), Accepted::Change(b)) => Arc::ptr_eq(a, b),
+            (Accepted::Synced(a), Accepted::Synced(b)) => Arc::ptr_eq(a, b),
+            (Accepted::Stored(a), Accepted::Stored(b)) => a.same(b),
+            _ => false,
         }
     }
 }
