@@ -152,9 +152,29 @@ fn child(mode: &str) {
             wait_for_the_kill();
         }
         // After the restart the version is replaced by one setting the proficiency back.
-        "proficiency_back" => {
+        "proficiency_back" | "removal_back" => {
             workgroup_at(&[ANN], 50);
             report_settled_and_exit(|| status(ANN))
+        }
+        // A version taking the skill ann inherits away (`removal` below).
+        "removal" => {
+            skill("Inherited");
+            skill("Direct");
+            user(ANN, "Ann", json!([]));
+            workgroup_at(&[ANN], 50);
+            assert!(settle(), "the skill, user and workgroup settle");
+            say("READY");
+            wait_line();
+            let code = json!({"id": "GrCode", "name": "GrCode"}).to_string();
+            assert_eq!(object_changed(WrapupCode, &code), GcsyncResult::Ok);
+            say("CODE");
+            wait_line();
+            // Ann's step (her new name) comes before the version's: it inherits nothing.
+            user(ANN, "Ann Two", json!([]));
+            let j = json!({"id": "GrW", "members": [ANN], "skills": [], "wrapup_codes": []});
+            assert_eq!(object_changed(Workgroup, &j.to_string()), GcsyncResult::Ok);
+            say("QUEUED");
+            wait_for_the_kill();
         }
         other => panic!("unknown child mode {other}"),
     }
@@ -172,27 +192,6 @@ fn crash_child() {
 // The parent.
 
 const HELD: Duration = Duration::from_secs(30);
-
-/// The Genesys id of the skill named `name`.
-fn skill_gid(emu: &gc_emulator::Emulator, name: &str) -> String {
-    let all = emu.dump("skills");
-    let s = all.as_array().unwrap().iter().find(|s| s["name"] == name);
-    s.unwrap_or_else(|| panic!("no skill {name}: {all}"))["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
-/// The user's ACD skills in the emulator, id → proficiency.
-fn skills_of(emu: &gc_emulator::Emulator, gid: &str) -> Value {
-    let all = emu.dump("assignments");
-    let s = &all[gid]["skills"];
-    if s.is_null() {
-        json!({})
-    } else {
-        s.clone()
-    }
-}
 
 /// Starts the child in `mode` until READY: the host, ann's Genesys id, the skills' (Inherited,
 /// Direct).
@@ -377,6 +376,33 @@ fn a_member_given_a_new_proficiency_by_a_version_not_processed_gets_it_back_afte
         skills_of(&emu, &ann),
         json!({&inherited: 3.0}),
         "ann keeps the proficiency of a version that was never applied"
+    );
+    assert_eq!(status["warnings"], json!([]), "{status}");
+}
+
+/// The removal-only window: a version of the workgroup taking away the skill ann inherits is
+/// accepted and not processed when her step runs, so her step only DELETEs an assignment gcsync
+/// owns; Genesys applies it and the host is killed before the outcome is committed. After the
+/// restart the version is replaced by one giving the skill back: nothing ann inherits differs
+/// from what her row says gcsync applied, so before the fix (nothing recorded ahead of a
+/// removal, not even the note) she lost the skill for good.
+#[test]
+fn a_member_whose_skill_a_version_not_processed_takes_away_gets_it_back_after_a_kill() {
+    let (emu, dir) = (emulator(), tempfile::tempdir().unwrap());
+    let (mut host, ann, inherited, _) = ready("removal", &emu, dir.path());
+    assert_eq!(skills_of(&emu, &ann), json!({&inherited: 3.0}));
+    let route = "/api/v2/users/{userId}/routingskills/{skillId}";
+    let delete = behind_the_code(&mut host, &emu, ("DELETE", route, true));
+    assert!(emu.wait_held(delete, HELD), "ann's skill DELETE never came");
+    assert_eq!(skills_of(&emu, &ann), json!({}));
+    host.kill();
+    emu.release(delete);
+
+    let status = restarted(&emu, dir.path(), "removal_back");
+    assert_eq!(
+        skills_of(&emu, &ann),
+        json!({&inherited: 3.0}),
+        "ann lost the skill to a version that was never applied"
     );
     assert_eq!(status["warnings"], json!([]), "{status}");
 }
