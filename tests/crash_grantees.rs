@@ -379,6 +379,8 @@ fn kill_during_a_members_write(
     let write = behind_the_code(&mut host, &emu, (method, route, true));
     assert!(emu.wait_held(write, HELD), "ann's skill write never came");
     assert_eq!(skills_of(&emu, &ann), during(&inherited));
+    // The changes accepted durable before the kill (the writer commits within milliseconds).
+    std::thread::sleep(Duration::from_millis(300));
     host.kill();
     emu.release(write);
 
