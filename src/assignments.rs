@@ -98,18 +98,22 @@ fn same(actual: f64, stars: u8) -> bool {
     (actual - f64::from(stars)).abs() < 1e-9
 }
 
-/// Takes as gcsync's the additions it recorded before a write whose outcome was never
-/// committed (`adding`: a crash, a failed or unanswered write) that Genesys holds (`actual`):
-/// each goes into `applied` with the stars Genesys holds (0 when those are not whole stars, so
-/// a wanted one is written again). Those Genesys does not hold were never made; an assignment
-/// made by someone else is never in `adding`, so it stays someone else's.
+/// Settles what gcsync recorded before a write whose outcome was never committed (`adding`: a
+/// crash, a failed or unanswered write; [`written_ahead`]) against what Genesys holds
+/// (`actual`): each entry Genesys holds is gcsync's, in `applied` with the stars Genesys holds
+/// (0 when those are not whole stars, so a wanted one is written again); one it does not hold
+/// is not gcsync's (an addition never made, a removal made). An assignment made by someone
+/// else is never in `adding`, so it stays someone else's.
 pub fn settle(
     applied: &mut BTreeMap<String, u8>,
     adding: &BTreeMap<String, u8>,
     actual: &BTreeMap<String, f64>,
 ) {
     for (id, intended) in adding {
-        let Some(v) = actual.get(id) else { continue };
+        let Some(v) = actual.get(id) else {
+            applied.remove(id);
+            continue;
+        };
         let stars = match same(*v, *intended) {
             true => *intended,
             false if v.fract() == 0.0 && (1.0..=5.0).contains(v) => *v as u8,
@@ -119,41 +123,29 @@ pub fn settle(
     }
 }
 
-/// What `ops` adds that gcsync does not own yet (not in `applied`): the ids to record before
-/// the write. A replacing `PUT` counts only for what gcsync wants (`desired`); what it sends
-/// back of others' assignments stays theirs.
-pub fn additions(
+/// What `ops` are about to write that `owned` (what gcsync owns, settled) does not say: the
+/// record made durably before the write (README "Crash-consistent assignments"), so a step
+/// that stops short of its outcome makes the next one read the user. The entries added or
+/// whose stars change, with their new stars (a replacing `PUT` counts only for what gcsync
+/// wants, `desired`: what it sends back of others' assignments stays theirs), and the owned
+/// entries removed (by `DELETE`, or left out of a replacing `PUT`), with the stars owned.
+pub fn written_ahead(
     ops: &Ops,
     desired: &BTreeMap<String, u8>,
-    applied: &BTreeMap<String, u8>,
-) -> BTreeMap<String, u8> {
-    written_where(ops, desired, |id, _| !applied.contains_key(id))
-}
-
-/// The entries `ops` write (replace, then upsert) that gcsync wants (`desired`) and `keep` takes.
-fn written_where(
-    ops: &Ops,
-    desired: &BTreeMap<String, u8>,
-    keep: impl Fn(&String, &u8) -> bool,
+    owned: &BTreeMap<String, u8>,
 ) -> BTreeMap<String, u8> {
     let replaced = ops.replace.iter().flatten();
-    replaced
+    let mut out: BTreeMap<String, u8> = replaced
         .chain(&ops.upsert)
-        .filter(|(id, v)| desired.contains_key(id) && keep(id, v))
+        .filter(|(id, v)| desired.contains_key(id) && owned.get(id) != Some(v))
         .cloned()
-        .collect()
-}
-
-/// [`additions`], and the entries gcsync owns whose stars `ops` change: recorded ahead when
-/// the write gives skills of a workgroup change not processed yet (a kill before the outcome
-/// would leave the new stars unknown, and a next version setting them back would change
-/// nothing on record).
-pub fn additions_and_changes(
-    ops: &Ops,
-    desired: &BTreeMap<String, u8>,
-    applied: &BTreeMap<String, u8>,
-) -> BTreeMap<String, u8> {
-    written_where(ops, desired, |id, v| applied.get(id) != Some(v))
+        .collect();
+    // A replacing PUT leaves out every owned entry gcsync no longer wants (`plan_skills`).
+    let removed = owned.iter().filter(|(id, _)| {
+        ops.remove.contains(*id) || (ops.replace.is_some() && !desired.contains_key(*id))
+    });
+    out.extend(removed.map(|(id, v)| (id.clone(), *v)));
+    out
 }
 
 /// The diff of `desired` against `applied` (what gcsync last wrote) and, when read, `actual`

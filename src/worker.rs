@@ -299,7 +299,7 @@ impl Worker {
 
 mod assign_intents;
 /// The additions an assignment write records ahead (Force Complete Sync's check uses them too).
-pub(crate) use assign_intents::{record_additions, settle_read, Planned};
+pub(crate) use assign_intents::{record_ahead, settle_read, Planned};
 mod duplicates;
 mod external_ids;
 mod failures;

@@ -132,8 +132,9 @@ fn child(mode: &str) {
             say(&format!("NOTED {}", status(ANN)));
             wait_for_the_kill();
         }
-        // A version changing only the proficiency ann inherits (`proficiency` below).
-        "proficiency" => {
+        // A version changing only the proficiency ann inherits (`proficiency` below), or
+        // taking the skill away (`removal`).
+        "proficiency" | "removal" => {
             skill("Inherited");
             skill("Direct");
             user(ANN, "Ann", json!([]));
@@ -145,14 +146,21 @@ fn child(mode: &str) {
             assert_eq!(object_changed(WrapupCode, &code), GcsyncResult::Ok);
             say("CODE");
             wait_line();
-            // Ann's step (her new name) comes before the version's: it inherits 90 from it.
+            // Ann's step (her new name) comes before the version's: it inherits 90 from it,
+            // or nothing.
             user(ANN, "Ann Two", json!([]));
-            workgroup_at(&[ANN], 90);
+            let skills = match mode {
+                "proficiency" => json!([{"id": "Inherited", "proficiency": 90}]),
+                _ => json!([]),
+            };
+            let j = json!({"id": "GrW", "members": [ANN], "skills": skills, "wrapup_codes": []});
+            assert_eq!(object_changed(Workgroup, &j.to_string()), GcsyncResult::Ok);
             say("QUEUED");
             wait_for_the_kill();
         }
-        // After the restart the version is replaced by one setting the proficiency back.
-        "proficiency_back" => {
+        // After the restart the version is replaced by one setting the proficiency back
+        // (giving the skill back).
+        "proficiency_back" | "removal_back" => {
             workgroup_at(&[ANN], 50);
             report_settled_and_exit(|| status(ANN))
         }
@@ -166,27 +174,6 @@ crash_child_entry!(child);
 // The parent.
 
 const HELD: Duration = Duration::from_secs(30);
-
-/// The Genesys id of the skill named `name`.
-fn skill_gid(emu: &gc_emulator::Emulator, name: &str) -> String {
-    let all = emu.dump("skills");
-    let s = all.as_array().unwrap().iter().find(|s| s["name"] == name);
-    s.unwrap_or_else(|| panic!("no skill {name}: {all}"))["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
-/// The user's ACD skills in the emulator, id → proficiency.
-fn skills_of(emu: &gc_emulator::Emulator, gid: &str) -> Value {
-    let all = emu.dump("assignments");
-    let s = &all[gid]["skills"];
-    if s.is_null() {
-        json!({})
-    } else {
-        s.clone()
-    }
-}
 
 /// Starts the child in `mode` until READY: the host, ann's Genesys id, the skills' (Inherited,
 /// Direct).
@@ -355,22 +342,47 @@ fn a_member_of_a_version_given_up_before_a_kill_loses_its_skill() {
 /// ahead of the write with the note (`adding`), so her restarted step reads her skills.
 #[test]
 fn a_member_given_a_new_proficiency_by_a_version_not_processed_gets_it_back_after_a_kill() {
-    let (emu, dir) = (emulator(), tempfile::tempdir().unwrap());
-    let (mut host, ann, inherited, _) = ready("proficiency", &emu, dir.path());
-    assert_eq!(skills_of(&emu, &ann), json!({&inherited: 3.0}));
-    // Held once Genesys applied it: the step has no answer, nothing of its outcome recorded.
     let route = "/api/v2/users/{userId}/routingskills/bulk";
-    let patch = behind_the_code(&mut host, &emu, ("PATCH", route, true));
-    assert!(emu.wait_held(patch, HELD), "ann's skill PATCH never came");
-    assert_eq!(skills_of(&emu, &ann), json!({&inherited: 5.0}));
-    host.kill();
-    emu.release(patch);
+    kill_during_a_members_write("proficiency", ("PATCH", route), |i| json!({i: 5.0}));
+}
 
-    let status = restarted(&emu, dir.path(), "proficiency_back");
+/// The removal-only window: a version of the workgroup taking away the skill ann inherits is
+/// accepted and not processed when her step runs, so her step only DELETEs an assignment gcsync
+/// owns; Genesys applies it and the host is killed before the outcome is committed. After the
+/// restart the version is replaced by one giving the skill back: nothing ann inherits differs
+/// from what her row says gcsync applied, so before the fix (nothing recorded ahead of a
+/// removal, not even the note) she lost the skill for good.
+#[test]
+fn a_member_whose_skill_a_version_not_processed_takes_away_gets_it_back_after_a_kill() {
+    let route = "/api/v2/users/{userId}/routingskills/{skillId}";
+    kill_during_a_members_write("removal", ("DELETE", route), |_| json!({}));
+}
+
+/// Opens the window of `mode` (ann's write `(method, route)` held once Genesys applied it: the
+/// step has no answer, nothing of its outcome recorded; `during`, a function of Inherited's
+/// id, is what it left), kills the host, restarts it with the version set back (`{mode}_back`):
+/// ann must end with Inherited at 3 stars, and nothing noted.
+fn kill_during_a_members_write(
+    mode: &str,
+    (method, route): (&str, &str),
+    during: fn(&str) -> Value,
+) {
+    let (emu, dir) = (emulator(), tempfile::tempdir().unwrap());
+    let (mut host, ann, inherited, _) = ready(mode, &emu, dir.path());
+    assert_eq!(skills_of(&emu, &ann), json!({&inherited: 3.0}));
+    let write = behind_the_code(&mut host, &emu, (method, route, true));
+    assert!(emu.wait_held(write, HELD), "ann's skill write never came");
+    assert_eq!(skills_of(&emu, &ann), during(&inherited));
+    // The changes accepted durable before the kill (the writer commits within milliseconds).
+    std::thread::sleep(Duration::from_millis(300));
+    host.kill();
+    emu.release(write);
+
+    let status = restarted(&emu, dir.path(), &format!("{mode}_back"));
     assert_eq!(
         skills_of(&emu, &ann),
         json!({&inherited: 3.0}),
-        "ann keeps the proficiency of a version that was never applied"
+        "ann keeps what a version that was never applied gave"
     );
     assert_eq!(status["warnings"], json!([]), "{status}");
 }

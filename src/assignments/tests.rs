@@ -152,23 +152,51 @@ fn recorded_additions_the_user_holds_become_gcsyncs_and_others_stay_theirs() {
 }
 
 #[test]
-fn the_additions_recorded_ahead_are_the_new_wanted_entries_only() {
-    let desired = m(&[("new", 3), ("owned", 4)]);
-    let applied = m(&[("owned", 2), ("old", 1)]);
+fn what_is_recorded_ahead_is_every_wanted_entry_written_and_every_owned_one_removed() {
+    let desired = m(&[("new", 3), ("owned", 4), ("kept", 2)]);
+    let owned = m(&[("owned", 2), ("old", 1), ("kept", 2)]);
+    // A replacing PUT: the addition and the change, and the owned entry it leaves out with the
+    // stars owned; never the admin's it sends back, nor what it sends unchanged.
     let ops = Ops {
-        replace: Some(vec![("admin".into(), 2), ("new".into(), 3)]),
+        replace: Some(vec![
+            ("admin".into(), 2),
+            ("kept".into(), 2),
+            ("new".into(), 3),
+        ]),
         upsert: vec![("owned".into(), 4)],
         remove: vec![],
     };
-    assert_eq!(additions(&ops, &desired, &applied), m(&[("new", 3)]));
-    assert!(additions(&Ops::default(), &desired, &applied).is_empty());
-    // With the changes: the owned entry whose stars change too, never the admin's.
-    let both = additions_and_changes(&ops, &desired, &applied);
-    assert_eq!(both, m(&[("new", 3), ("owned", 4)]));
-    let same = Ops {
-        upsert: vec![("owned".into(), 2)],
+    let ahead = m(&[("new", 3), ("owned", 4), ("old", 1)]);
+    assert_eq!(written_ahead(&ops, &desired, &owned), ahead);
+    assert!(written_ahead(&Ops::default(), &desired, &owned).is_empty());
+    // The diff: a change only, a removal only.
+    let change = Ops {
+        upsert: vec![("owned".into(), 4)],
         ..Ops::default()
     };
-    let owned2 = m(&[("owned", 2)]);
-    assert!(additions_and_changes(&same, &owned2, &applied).is_empty());
+    let want = m(&[("owned", 4), ("kept", 2)]);
+    assert_eq!(written_ahead(&change, &want, &owned), m(&[("owned", 4)]));
+    let removal = Ops {
+        remove: vec!["old".into()],
+        ..Ops::default()
+    };
+    let want = m(&[("owned", 2), ("kept", 2)]);
+    assert_eq!(written_ahead(&removal, &want, &owned), m(&[("old", 1)]));
+}
+
+#[test]
+fn settled_changes_and_removals_follow_what_genesys_holds() {
+    // "up" was being changed 2 → 4 (Genesys applied it), "down" 4 → 1 (not applied); "gone"
+    // and "stays" were being removed: Genesys removed "gone", not "stays".
+    let mut owned = m(&[("up", 2), ("down", 4), ("gone", 3), ("stays", 1)]);
+    let ahead = m(&[("up", 4), ("down", 1), ("gone", 3), ("stays", 1)]);
+    let actual = a(&[("up", 4.0), ("down", 4.0), ("stays", 1.0)]);
+    settle(&mut owned, &ahead, &actual);
+    assert_eq!(owned, m(&[("up", 4), ("down", 4), ("stays", 1)]));
+    // CIC set "up" back and gives "gone" back: both written, "stays" removed.
+    let want = m(&[("up", 2), ("down", 4), ("gone", 3)]);
+    let ops = plan_languages(&want, &owned, Some(&actual));
+    let upsert = vec![("gone".to_string(), 3), ("up".to_string(), 2)];
+    assert_eq!(ops.upsert, upsert, "{ops:?}");
+    assert_eq!(ops.remove, vec!["stays".to_string()], "{ops:?}");
 }

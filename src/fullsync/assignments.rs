@@ -25,7 +25,7 @@ use crate::settings::Settings;
 use crate::status::SyncState;
 use crate::store::RowWrite;
 use crate::user_sync::{Ctx, SyncError};
-use crate::worker::{record_additions, settle_read, Planned};
+use crate::worker::{record_ahead, settle_read, Planned};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// What one user should hold. Today [`crate::kinds::skill::desired_routing`]: direct skills
@@ -139,7 +139,7 @@ pub fn check(
             // Skills on their way: the worker assigns them all once they are synced.
             continue;
         }
-        // What gcsync made, and what a step stopped short of its outcome was adding (those
+        // What gcsync made, and what a step stopped short of its outcome was writing (those
         // the user holds are gcsync's: README "Crash-consistent assignments").
         let (mut applied, adding) = match &record.applied {
             Some(Applied::User(a)) => (a.routing.clone(), a.adding.clone()),
@@ -209,12 +209,11 @@ pub fn check(
         };
         let result = (|| -> Result<(), SyncError> {
             let planned = |want, owned, ops| Planned { want, owned, ops };
-            record_additions(
+            record_ahead(
                 shared,
                 &key,
                 planned(&want.routing.skills, &applied.skills, &s_ops),
                 planned(&want.routing.languages, &applied.languages, &l_ops),
-                false,
             )?;
             let both = [
                 (

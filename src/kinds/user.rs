@@ -35,9 +35,10 @@ pub struct AppliedUser {
     /// The assignments gcsync made.
     #[serde(flatten)]
     pub routing: crate::assignments::Routing,
-    /// The assignments gcsync is about to make (recorded durably before the write: README
-    /// "Crash-consistent assignments"): after a crash before the outcome's commit, those the
-    /// user holds are taken as gcsync's; cleared with the outcome.
+    /// The assignments gcsync is about to add, change (with the new stars) or remove (with the
+    /// stars owned), recorded durably before the write (README "Crash-consistent
+    /// assignments"): after a crash before the outcome's commit, the next step reads the user;
+    /// those it holds are gcsync's, the others not. Cleared with the outcome.
     #[serde(default, skip_serializing_if = "crate::assignments::Routing::is_empty")]
     pub adding: crate::assignments::Routing,
     /// The authority under which the CIC id is recorded on this Genesys user as its external

@@ -1,11 +1,13 @@
 //! What a user's assignment step records durably ahead of its writes (README "Crash-consistent
-//! assignments"): the skills and languages it is about to add, in the user's row, one
-//! transaction for all of one step's additions (skills and languages, every bulk call), so a
+//! assignments"): the skills and languages it is about to add, change or remove, in the user's
+//! row, one transaction for all of one step's writes (skills and languages, every call), so a
 //! restart after a crash before the outcome's commit (or the step after a failed or unanswered
-//! write) takes those the user holds as gcsync's, and removes them when CIC does.
+//! write) reads what the user holds before deciding: an addition the user holds is gcsync's
+//! (removed when CIC removes it), a changed or removed one is written again when CIC sets it
+//! back.
 
 use super::queue_intents::write_ahead;
-use crate::assignments::{additions, additions_and_changes, settle, Ops, Routing};
+use crate::assignments::{settle, written_ahead, Ops, Routing};
 use crate::engine::Shared;
 use crate::kinds::Applied;
 use crate::object::ObjectKey;
@@ -33,27 +35,21 @@ pub(crate) fn settle_read(
     }
 }
 
-/// Records durably, before the first write of a step, what `skills` and `languages` add beyond
-/// what gcsync owns, with the owned assignments as settled (the earlier additions the read
-/// found are part of them now). Nothing added, nothing written (removals need nothing ahead:
-/// what gcsync made stays recorded until their outcome is committed). `noted`: the user's
-/// warnings name a workgroup change not processed (`objects::INHERITED_NOT_SYNCED`), so the
-/// stars changed of owned entries are recorded too ([`additions_and_changes`]), and with them
-/// the note: after a kill before the outcome the restarted step reads the user's assignments.
-pub(crate) fn record_additions(
+/// Records durably, before the first write of a step, what `skills` and `languages` add,
+/// change or remove of what gcsync owns ([`written_ahead`]), with the owned assignments as
+/// settled (the earlier entries the read found are part of them now), and with them the rest
+/// of the row as the step left it so far (the warnings naming a workgroup change not processed
+/// among them). Nothing written, nothing recorded. After a kill before the outcome the
+/// restarted step reads the user's assignments.
+pub(crate) fn record_ahead(
     shared: &Shared,
     key: &ObjectKey,
     skills: Planned,
     languages: Planned,
-    noted: bool,
 ) -> Result<(), SyncError> {
-    let pick = match noted {
-        true => additions_and_changes,
-        false => additions,
-    };
     let adding = Routing {
-        skills: pick(skills.ops, skills.want, skills.owned),
-        languages: pick(languages.ops, languages.want, languages.owned),
+        skills: written_ahead(skills.ops, skills.want, skills.owned),
+        languages: written_ahead(languages.ops, languages.want, languages.owned),
     };
     if adding.is_empty() {
         return Ok(());
@@ -68,5 +64,5 @@ pub(crate) fn record_additions(
             a.adding = adding;
         }
     });
-    write_ahead(shared, key, row, "the assignments being made")
+    write_ahead(shared, key, row, "the assignments being written")
 }

@@ -6,7 +6,7 @@
 //! way the user's warnings name the skill and it is queued again the moment the skill is synced.
 
 use super::item_faults::ItemFaults;
-use super::{record_additions, settle_read, Outcome, Planned, Worker};
+use super::{record_ahead, settle_read, Outcome, Planned, Worker};
 use crate::assignments::{bulk_max, plan_languages, plan_skills, skills_need_read, Ops};
 use crate::batch::run_bulk;
 use crate::cic::CicUser;
@@ -182,16 +182,16 @@ impl Worker {
                 .unwrap_or_else(|| gid.to_string())
         };
         if !want.unprocessed.is_empty() {
-            // Recorded durably with the additions and changed stars below (`record_additions`
-            // writes the row ahead of the first write), so a kill after it leaves the note
-            // behind, and the restarted step reads what the write left.
+            // Recorded durably with what the step writes below (`record_ahead` writes the row
+            // ahead of the first write), so a kill after it leaves the note behind, and the
+            // restarted step reads what the write left.
             let noted = warnings.clone();
             self.update(key, |r| r.status.warnings = noted);
         }
         let mut now = applied.clone();
         let result = self.with_ctx(|ctx| {
             // A forced check reads what Genesys holds, for the categories the user has at all;
-            // so do additions recorded by a step that stopped short of its outcome.
+            // so do writes recorded by a step that stopped short of its outcome.
             let read =
                 |w: &BTreeMap<String, u8>, a: &BTreeMap<String, u8>, adding: &BTreeMap<_, _>| {
                     (force && !(w.is_empty() && a.is_empty())) || !adding.is_empty()
@@ -211,15 +211,14 @@ impl Worker {
             settle_read(&mut now.languages, &adding.languages, actual_l.as_ref());
             let ops_s = plan_skills(want_s, &now.skills, actual_s.as_ref(), bulk_max());
             let ops_l = plan_languages(want_l, &now.languages, actual_l.as_ref());
-            // One durable record of both categories' additions before the first write (and of
-            // the stars changed, when the note is part of it).
+            // One durable record of what both categories add, change and remove, before the
+            // first write (with the note, when there is one).
             let planned = |want, owned, ops| Planned { want, owned, ops };
-            record_additions(
+            record_ahead(
                 &intents,
                 key,
                 planned(want_s, &now.skills, &ops_s),
                 planned(want_l, &now.languages, &ops_l),
-                !want.unprocessed.is_empty(),
             )?;
             let (n, w) = (&mut now.skills, &mut warnings);
             execute(ctx, Category::Skill, &gid, &ops_s, want_s, n, w, &name)?;

@@ -267,3 +267,24 @@ pub fn seed() -> u64 {
     println!("crash seed: {s} (GCSYNC_CRASH_SEED={s} replays these kill points)");
     s | 1
 }
+
+/// The Genesys id of the skill named `name`.
+pub fn skill_gid(emu: &gc_emulator::Emulator, name: &str) -> String {
+    let all = emu.dump("skills");
+    let s = all.as_array().unwrap().iter().find(|s| s["name"] == name);
+    s.unwrap_or_else(|| panic!("no skill {name}: {all}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// The user's ACD skills in the emulator, id → proficiency.
+pub fn skills_of(emu: &gc_emulator::Emulator, gid: &str) -> serde_json::Value {
+    let all = emu.dump("assignments");
+    let s = &all[gid]["skills"];
+    if s.is_null() {
+        serde_json::json!({})
+    } else {
+        s.clone()
+    }
+}
