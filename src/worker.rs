@@ -173,7 +173,12 @@ impl Worker {
     }
 
     /// Changes an object's record in the table (the writer persists it when the item ends).
-    fn update(&self, key: &ObjectKey, f: impl FnOnce(&mut Record)) -> Record {
+    fn update(&self, key: &ObjectKey, f: impl FnOnce(&mut Record)) {
+        self.shared.objects.change(key, f)
+    }
+
+    /// [`Worker::update`], returning a copy of the record afterwards.
+    fn update_get(&self, key: &ObjectKey, f: impl FnOnce(&mut Record)) -> Record {
         self.shared.objects.update(key, f)
     }
 
@@ -222,7 +227,7 @@ impl Worker {
         // The CIC data processed before this change (a workgroup compares its members and
         // skills with it to re-queue the users whose inherited skills change).
         let mut previous = None;
-        let record = self.update(key, |r| {
+        let record = self.update_get(key, |r| {
             previous = std::mem::replace(&mut r.source, source.clone());
         });
         kinds::skill::grants_processed(&self.shared, key, source.as_deref());

@@ -351,7 +351,7 @@ fn record_intent(shared: &Shared, key: &ObjectKey, email: &str) -> Result<(), Sy
         {
             p.entry(k.clone()).or_insert(false);
             // Another worker may have linked it meanwhile: a linked object needs no intent.
-            shared.objects.update(&k, |x| {
+            shared.objects.change(&k, |x| {
                 if x.status.genesys_id.is_none() {
                     x.intent = Some(i)
                 }
