@@ -113,6 +113,24 @@ impl<T: Transport> Coalesced<T> {
     }
 }
 
+impl<T: Transport> Coalesced<T> {
+    /// A read (`how`: ureq's `await_input` or `maybe_await_input` of the inner transport),
+    /// after sending what is held.
+    fn read(
+        &mut self,
+        timeout: NextTimeout,
+        how: impl FnOnce(&mut T, NextTimeout) -> Result<bool, Error>,
+    ) -> Result<bool, Error> {
+        let timeout = on_grid(timeout);
+        if !self.held.is_empty() {
+            self.send_held(timeout)?;
+        }
+        let read = how(&mut self.inner, timeout)?;
+        self.answered = true;
+        Ok(read)
+    }
+}
+
 impl<T: Transport> Transport for Coalesced<T> {
     fn buffers(&mut self) -> &mut dyn Buffers {
         self.inner.buffers()
@@ -129,23 +147,11 @@ impl<T: Transport> Transport for Coalesced<T> {
     }
 
     fn maybe_await_input(&mut self, timeout: NextTimeout) -> Result<bool, Error> {
-        let timeout = on_grid(timeout);
-        if !self.held.is_empty() {
-            self.send_held(timeout)?;
-        }
-        let read = self.inner.maybe_await_input(timeout)?;
-        self.answered = true;
-        Ok(read)
+        self.read(timeout, T::maybe_await_input)
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, Error> {
-        let timeout = on_grid(timeout);
-        if !self.held.is_empty() {
-            self.send_held(timeout)?;
-        }
-        let read = self.inner.await_input(timeout)?;
-        self.answered = true;
-        Ok(read)
+        self.read(timeout, T::await_input)
     }
 
     fn is_open(&mut self) -> bool {
