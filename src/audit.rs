@@ -87,10 +87,17 @@ pub struct AuditEntry {
 /// Field names (never values) that differ between two serialised values: top-level keys, and
 /// one level down inside objects (`phones.WORK`).
 fn changed_fields(before: &Value, after: &Value) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    changed_into(before, after, "", &mut out);
+    out
+}
+
+/// [`changed_fields`] below `prefix` (`""` or `name.`), into `out`; nothing is copied but the
+/// names.
+fn changed_into(before: &Value, after: &Value, prefix: &str, out: &mut BTreeSet<String>) {
     let empty = serde_json::Map::new();
     let b = before.as_object().unwrap_or(&empty);
     let a = after.as_object().unwrap_or(&empty);
-    let mut out = BTreeSet::new();
     for k in b.keys().chain(a.keys()) {
         let (x, y) = (b.get(k), a.get(k));
         if x == y {
@@ -98,20 +105,14 @@ fn changed_fields(before: &Value, after: &Value) -> BTreeSet<String> {
         }
         match (x.and_then(Value::as_object), y.and_then(Value::as_object)) {
             (Some(_), _) | (_, Some(_)) => {
-                let (x, y) = (
-                    x.cloned().unwrap_or(Value::Null),
-                    y.cloned().unwrap_or(Value::Null),
-                );
-                for sub in changed_fields(&x, &y) {
-                    out.insert(format!("{k}.{sub}"));
-                }
+                let (x, y) = (x.unwrap_or(&Value::Null), y.unwrap_or(&Value::Null));
+                changed_into(x, y, &format!("{prefix}{k}."), out);
             }
             _ => {
-                out.insert(k.clone());
+                out.insert(format!("{prefix}{k}"));
             }
         }
     }
-    out
 }
 
 fn applied_json(r: &Record) -> Value {

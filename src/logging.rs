@@ -37,7 +37,10 @@ fn level(l: log::Level) -> GcsyncLogLevel {
 pub fn scrub(line: &str, secrets: &[String]) -> String {
     let mut out = line.to_string();
     for s in secrets.iter().filter(|s| s.len() >= 4) {
-        out = out.replace(s.as_str(), "[redacted]");
+        // A line holds none, nearly always: looked for before a copy is made.
+        if out.contains(s.as_str()) {
+            out = out.replace(s.as_str(), "[redacted]");
+        }
     }
     out
 }
@@ -60,11 +63,14 @@ impl log::Log for Bridge {
         if sink.host.0.log.is_none() {
             return;
         }
-        let line = scrub(
+        let mut line = scrub(
             &format!("{}: {}", record.target(), record.args()),
             &sink.redact,
         );
-        let c = CString::new(line.replace('\0', " ")).unwrap_or_default();
+        if line.contains('\0') {
+            line = line.replace('\0', " ");
+        }
+        let c = CString::new(line).unwrap_or_default();
         sink.host.log(level(record.level()), &c);
     }
 

@@ -187,7 +187,12 @@ impl Worker {
     }
 
     /// Changes an object's record in the table (the writer persists it when the item ends).
-    fn update(&self, key: &ObjectKey, f: impl FnOnce(&mut Record)) -> Record {
+    fn update(&self, key: &ObjectKey, f: impl FnOnce(&mut Record)) {
+        self.shared.objects.change(key, f)
+    }
+
+    /// [`Worker::update`], returning a copy of the record afterwards.
+    fn update_get(&self, key: &ObjectKey, f: impl FnOnce(&mut Record)) -> Record {
         self.shared.objects.update(key, f)
     }
 
@@ -238,7 +243,7 @@ impl Worker {
         let mut previous = None;
         // The version is taken and put in the table at once (`kinds::skill::taking`).
         let record = kinds::skill::taking(&self.shared, key, source.as_ref(), || {
-            self.update(key, |r| {
+            self.update_get(key, |r| {
                 previous = std::mem::replace(&mut r.source, source.clone());
             })
         });

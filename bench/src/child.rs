@@ -11,6 +11,10 @@ use std::time::Duration;
 
 const MARK: &str = "@@ ";
 
+/// An environment variable holding a command to run every child under, e.g.
+/// `perf record -g -o child.data --` or `valgrind --tool=callgrind` (split on whitespace).
+pub const WRAP_ENV: &str = "GCSYNC_BENCH_CHILD_WRAP";
+
 /// Child side: reports one JSON object to the parent.
 pub fn emit(v: Value) {
     let mut out = std::io::stdout().lock();
@@ -34,10 +38,21 @@ pub struct Proc {
 }
 
 impl Proc {
-    /// Starts `--child name params`.
+    /// Starts `--child name params`; when [`WRAP_ENV`] is set, under that command (its words
+    /// before the executable: a profiler or `strace -c` sees the child alone, not the emulator).
     pub fn spawn(name: &str, params: &Value) -> Proc {
         let exe = std::env::current_exe().expect("own executable");
-        let mut child = Command::new(exe)
+        let wrap = std::env::var(WRAP_ENV).unwrap_or_default();
+        let mut words = wrap.split_whitespace();
+        let mut command = match words.next() {
+            Some(program) => {
+                let mut c = Command::new(program);
+                c.args(words).arg(exe);
+                c
+            }
+            None => Command::new(exe),
+        };
+        let mut child = command
             .args(["--child", name, &params.to_string()])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -144,13 +144,14 @@ pub fn run(plan: &Plan, r: &mut Report, emu: &Emulator, dir: &Path, n: usize) ->
     let per_1000 = cpu.map_or(f64::NAN, |c| c / (n as f64 / 1000.0));
     r.note(&format!(
         "{synced} of {n} Synced ({} error, {} not synced, {} hooks refused) in {} s; {} API calls \
-         ({} per user)",
+         ({} per user); CPU {:.3} s",
         objects["error"],
         objects["not_synced"],
         s["rejected"],
         num(s["sync_s"].as_f64().unwrap_or(0.0)),
         s["api_calls"],
-        num(s["api_calls"].as_f64().unwrap_or(0.0) / n as f64)
+        num(s["api_calls"].as_f64().unwrap_or(0.0) / n as f64),
+        cpu.unwrap_or(f64::NAN)
     ));
     for w in s["warnings"].as_array().into_iter().flatten().take(3) {
         r.note(&format!("last warnings: {w}"));

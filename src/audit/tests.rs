@@ -220,3 +220,19 @@ fn no_entry_without_an_object_afterwards() {
         None
     );
 }
+
+#[test]
+fn changed_fields_name_every_level_and_nothing_unchanged() {
+    use serde_json::json;
+    let b =
+        json!({"name": "a", "phones": {"WORK": "1", "HOME": "2"}, "x": {"y": {"z": 1}}, "gone": 1});
+    let a = json!({"name": "a", "phones": {"WORK": "3", "HOME": "2"}, "x": {"y": {"z": 2}, "w": 1}, "new": {"k": 1}});
+    let got: Vec<String> = super::changed_fields(&b, &a).into_iter().collect();
+    assert_eq!(got, ["gone", "new.k", "phones.WORK", "x.w", "x.y.z"]);
+    assert!(super::changed_fields(&a, &a).is_empty());
+    let from_nothing: Vec<String> =
+        super::changed_fields(&serde_json::Value::Null, &json!({"p": {"q": 1}, "r": 2}))
+            .into_iter()
+            .collect();
+    assert_eq!(from_nothing, ["p.q", "r"]);
+}

@@ -238,6 +238,56 @@ impl Client {
         query: &[(&str, &str)],
         body: Option<&Value>,
     ) -> Result<ApiResponse, ApiError> {
+        let call = Call {
+            lane,
+            cancel,
+            write: WriteKind::Read,
+        };
+        self.call(call, method, path, query, body, |c, out, raw| {
+            c.success(out, raw)
+        })
+    }
+
+    /// [`Client::request`], the 2xx answer read straight into `T` (no `Value` tree of fields
+    /// nobody reads: a created user's answer holds many more than [`super::users::GcUser`]).
+    /// An answer `T` cannot be read from gives exactly the error [`Client::request`] and
+    /// reading `T` from its `body` give (`what` names it: see [`super::users::parse`]).
+    pub fn request_as<T: serde::de::DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+        what: &str,
+    ) -> Result<T, ApiError> {
+        let call = Call {
+            lane: self.lane,
+            cancel: &self.cancel,
+            write: WriteKind::Read,
+        };
+        self.call(
+            call,
+            method,
+            path,
+            query,
+            body,
+            |c, out, raw| match serde_json::from_slice(&raw.body) {
+                Ok(t) => Ok(t),
+                Err(_) => super::users::parse(c.success(out, raw)?.body, what),
+            },
+        )
+    }
+
+    /// One API call (see [`Client::request_on`]); a 2xx answer goes to `answer`.
+    fn call<T>(
+        &self,
+        call: Call,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+        answer: impl FnOnce(&Self, &Outgoing, wire::Raw) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
         let slash = if path.starts_with('/') { "" } else { "/" };
         let path = format!("{slash}{path}");
         let url = format!(
@@ -250,13 +300,11 @@ impl Client {
             (_, Some(Value::Object(m))) => m.keys().cloned().collect(),
             _ => Vec::new(),
         };
-        let write = write_kind(method, &path, body);
-        let body = body.map(|v| v.to_string().into_bytes());
         let call = Call {
-            lane,
-            cancel,
-            write,
+            write: write_kind(method, &path, body),
+            ..call
         };
+        let body = body.map(|v| v.to_string().into_bytes());
         let mut replays = 0u32;
         // The newest token generation when this request last got a 401.
         let mut newest_at_401: Option<u64> = None;
@@ -294,7 +342,7 @@ impl Client {
                         .usage
                         .wrote(written.iter().map(String::as_str));
                 }
-                return self.success(&out, raw);
+                return answer(self, &out, raw);
             }
             let e = status_error(&raw, |t| self.redact(t));
             return Err(self.failed(&out, super::explain_forbidden(method, &path, e)));

@@ -24,8 +24,9 @@ pub fn lookup(client: &Client, authority: &str, key: &str) -> Result<Option<GcUs
 pub fn add(client: &Client, genesys_id: &str, authority: &str, key: &str) -> Result<(), ApiError> {
     let body = json!({"authorityName": authority, "externalKey": key});
     let path = format!("/api/v2/users/{genesys_id}/externalid");
+    // The answer (the user's external ids) is checked to be JSON, not kept.
     client
-        .request(Method::Post, &path, &[], Some(&body))
+        .request_as::<serde::de::IgnoredAny>(Method::Post, &path, &[], Some(&body), "external id")
         .map(|_| ())
 }
 

@@ -17,6 +17,7 @@ pub mod retry;
 pub mod setup;
 pub mod skills;
 pub mod token;
+pub mod transport;
 pub mod users;
 pub mod wire;
 pub mod wrapup_codes;

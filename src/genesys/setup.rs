@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use ureq::http::Uri;
 use ureq::tls::{parse_pem, Certificate, PemItem, RootCerts, TlsConfig};
-use ureq::unversioned::transport::DefaultConnector;
+use ureq::unversioned::transport::{Connector, DefaultConnector};
 use ureq::{Agent, Proxy};
 
 use super::resolver::InlineResolver;
+use super::transport::Coalesce;
 
 use super::ApiError;
 
@@ -148,7 +149,10 @@ pub fn agent(
         .max_idle_connections(connections.max(1) * 2)
         .tls_config(TlsConfig::builder().root_certs(roots).build())
         .build();
-    Agent::with_parts(config, DefaultConnector::new(), InlineResolver)
+    // ureq's own chain (proxies, TCP, TLS), each connection wrapped so that a request goes out
+    // in one write (`transport.rs`).
+    let connector = DefaultConnector::new().chain(Coalesce);
+    Agent::with_parts(config, connector, InlineResolver)
 }
 
 #[cfg(test)]

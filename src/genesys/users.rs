@@ -180,19 +180,19 @@ pub fn search_by_email(
 
 /// `POST /api/v2/users` with a `CreateUser` body.
 pub fn create(client: &Client, body: &Value) -> Result<GcUser, ApiError> {
-    let r = client.request(Method::Post, "/api/v2/users", &[], Some(body))?;
-    parse(r.body, "create user")
+    client.request_as(
+        Method::Post,
+        "/api/v2/users",
+        &[],
+        Some(body),
+        "create user",
+    )
 }
 
 /// `PATCH /api/v2/users/{id}` with an `UpdateUser` body (which must carry `version`).
 pub fn patch(client: &Client, id: &str, body: &Value) -> Result<GcUser, ApiError> {
-    let r = client.request(
-        Method::Patch,
-        &format!("/api/v2/users/{id}"),
-        &[],
-        Some(body),
-    )?;
-    parse(r.body, "update user")
+    let path = format!("/api/v2/users/{id}");
+    client.request_as(Method::Patch, &path, &[], Some(body), "update user")
 }
 
 /// `DELETE /api/v2/users/{id}` (a soft delete).

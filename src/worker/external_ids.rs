@@ -28,14 +28,19 @@ impl Worker {
     /// Genesys user, the user is gone) becomes a warning on the user and is tried again with its
     /// next change.
     pub(super) fn record_external_id(&mut self, key: &ObjectKey) -> Result<(), SyncError> {
-        let record = self.shared.objects.get(key).unwrap_or_default();
-        if self.external_id_recorded(&record) {
-            return Ok(());
-        }
+        // Read in place (the worker holds the object: its record is decoded), not copied.
+        let gid = self.shared.objects.with_record(key, |r| {
+            let none = Record::default();
+            let r = r.unwrap_or(&none);
+            match self.external_id_recorded(r) || r.status.removed {
+                true => None,
+                false => r.status.genesys_id.clone(),
+            }
+        });
         let Some(authority) = self.settings.full_sync.external_id_authority.clone() else {
             return Ok(());
         };
-        let Some(gid) = record.status.genesys_id.filter(|_| !record.status.removed) else {
+        let Some(gid) = gid else {
             return Ok(());
         };
         let added = self.with_ctx(|ctx| {

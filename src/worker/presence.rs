@@ -181,7 +181,7 @@ impl Worker {
             Change::Upsert { object, force } => (Some(Arc::new(object.clone())), *force),
             Change::Remove => (None, false),
         };
-        let record = self.update(key, |r| r.source = source.clone());
+        let record = self.update_get(key, |r| r.source = source.clone());
         if let Some(why) = kinds::disabled(key.kind, &self.settings, source.is_none()) {
             self.update(key, |r| {
                 r.status.state = SyncState::NotSynced;

@@ -310,7 +310,7 @@ impl Worker {
             if let Some(user_gid) = r.status.genesys_id.as_deref() {
                 self.with_ctx(|ctx| Ok(api::unassign(ctx.client, cat, user_gid, gid)?))?;
             }
-            let after = self.update(&user_key, |u| {
+            let after = self.update_get(&user_key, |u| {
                 if let Some(Applied::User(a)) = &mut u.applied {
                     a.routing.skills.remove(gid);
                     a.routing.languages.remove(gid);

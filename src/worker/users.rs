@@ -270,11 +270,10 @@ const INTENT_BATCH: usize = 64;
 /// learns which objects had a POST sent in this process.
 fn record_intent(shared: &Shared, key: &ObjectKey, email: &str) -> Result<(), SyncError> {
     let posted = &shared.posted;
-    let covered = shared
-        .objects
-        .get(key)
-        .and_then(|r| r.intent)
-        .is_some_and(|i| same_email(&i.email, email));
+    let covered = shared.objects.with_record(key, |r| {
+        r.and_then(|r| r.intent.as_ref())
+            .is_some_and(|i| same_email(&i.email, email))
+    });
     if !covered {
         let now = unix_now();
         let intent = |email: &str| Intent {
@@ -351,7 +350,7 @@ fn record_intent(shared: &Shared, key: &ObjectKey, email: &str) -> Result<(), Sy
         {
             p.entry(k.clone()).or_insert(false);
             // Another worker may have linked it meanwhile: a linked object needs no intent.
-            shared.objects.update(&k, |x| {
+            shared.objects.change(&k, |x| {
                 if x.status.genesys_id.is_none() {
                     x.intent = Some(i)
                 }

@@ -52,7 +52,7 @@ impl Worker {
             if !still {
                 continue;
             }
-            let record = self.update(&w, |r| r.status.reason = Some(reason));
+            let record = self.update_get(&w, |r| r.status.reason = Some(reason));
             self.shared.persist(RowWrite {
                 key: w.clone(),
                 record: Some(record),
