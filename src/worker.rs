@@ -278,7 +278,7 @@ impl Worker {
                 self.remove_workgroup(key, &record, before, pending)
             }
             (GcsyncObjectKind::WrapupCode, Some(CicObject::WrapupCode(c))) => {
-                self.upsert_wrapup_code(key, &record, c, force, pending)
+                self.upsert_wrapup_code(key, &record, c, (previous.as_deref(), force), pending)
             }
             (GcsyncObjectKind::WrapupCode, None) => {
                 self.remove_wrapup_code(key, &record, previous.as_deref(), pending)
