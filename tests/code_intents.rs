@@ -94,7 +94,17 @@ fn a_code_created_unanswered_then_renamed_is_renamed_not_created_again() {
     assert_eq!(w.emu.call_count("POST", CODES), 6, "the code was adopted");
     let logged = w.emu.requests();
     assert!(logged.iter().any(|r| r.method == "GET" && r.route == CODES));
-    assert!(!gid.is_empty());
+    // Linked now, the intent cleared: the next rename is a PUT alone, no look-up.
+    let gets = w.emu.call_count("GET", CODES);
+    code("Z1", "Code v5");
+    settle();
+    assert_eq!(codes_named(&w.emu, "Code v5")[0]["id"], gid.as_str());
+    assert_eq!(
+        w.emu.call_count("GET", CODES),
+        gets,
+        "no look-up once linked"
+    );
+    assert_eq!(w.emu.call_count("PUT", ONE), 2);
 }
 
 #[test]
