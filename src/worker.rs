@@ -264,7 +264,7 @@ impl Worker {
             }
             (GcsyncObjectKind::User, None) => self.remove_user(key, &record, pending),
             (GcsyncObjectKind::Skill, Some(CicObject::Skill(skill))) => {
-                self.upsert_skill(key, &record, skill, force, pending)
+                self.upsert_skill(key, &record, skill, (previous.as_deref(), force), pending)
             }
             (GcsyncObjectKind::Skill, None) => {
                 self.remove_skill(key, &record, previous.as_deref(), pending)

@@ -3,7 +3,9 @@
 //! unanswered, the step failed, the rename to v4 POSTed a second code). The code's record keeps
 //! a create intent (the name of a create that may have been sent) until the link is recorded:
 //! the next step looks for that name (exact) before creating, adopts what it finds and renames
-//! it with `PUT`. Each case holds the step at a known point with scripted faults.
+//! it with `PUT`. The same shape for a skill: its create applied unanswered, then "Treat as
+//! Language" toggled (the skill must not stay beside the new language). Each case holds the
+//! step at a known point with scripted faults.
 
 mod common;
 
@@ -158,4 +160,51 @@ fn a_code_created_unanswered_then_deleted_in_cic_is_deleted_after_a_rename_faile
     settle();
     assert_eq!(all_codes(&w), Vec::<serde_json::Value>::new());
     assert_eq!(status_of(WrapupCode, "Z1")["removed"], true);
+}
+
+/// The active Genesys objects of `kind` (`skills`, `languages`) named `name`.
+fn active_named(w: &World, kind: &str, name: &str) -> usize {
+    let all = w.emu.dump(kind);
+    let list = all.as_array().unwrap();
+    list.iter()
+        .filter(|s| s["name"] == name && s["state"] == "active")
+        .count()
+}
+
+#[test]
+fn a_skill_created_unanswered_then_made_a_language_leaves_no_skill() {
+    // The same shape for a skill (issue 12's check of the other kinds): its create applied with
+    // the answer lost, the step failed, then CIC toggles "Treat as Language". The skill the
+    // lost create made must not stay beside the new language.
+    use gcsync::object::GcsyncObjectKind::Skill;
+    let w = world();
+    let fault = |after_commit: bool, count| InjectedFault {
+        method: "POST".into(),
+        route: "/api/v2/routing/skills".into(),
+        status: 503,
+        count,
+        drop_connection: after_commit,
+        after_commit,
+        ..Default::default()
+    };
+    w.emu.inject(fault(true, 1));
+    w.emu.inject(fault(false, 5));
+    let skill = |language: bool| {
+        let j = serde_json::json!({"id": "Spanish", "treat_as_language": language});
+        assert_eq!(object_changed(Skill, &j.to_string()), GcsyncResult::Ok);
+    };
+    skill(false);
+    eventually("the create failed", || {
+        status_of(Skill, "Spanish")["state"] == "Error"
+    });
+    assert_eq!(active_named(&w, "skills", "Spanish"), 1, "applied");
+    skill(true);
+    settle();
+    assert_eq!(active_named(&w, "languages", "Spanish"), 1);
+    assert_eq!(status_of(Skill, "Spanish")["state"], "Synced");
+    assert_eq!(
+        active_named(&w, "skills", "Spanish"),
+        0,
+        "the lost create's skill"
+    );
 }
