@@ -52,13 +52,13 @@ impl Origin {
 /// A create that may have reached Genesys Cloud without its outcome being recorded. Written
 /// durably before the POST and cleared in the transaction that records the link, so a restart
 /// after a crash in between knows to look for the object (a user by email, a queue by name)
-/// before creating it again.
+/// before creating it again (a wrap-up code by the name its create sent).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Intent {
     /// What was about to be done (`create`).
     pub op: String,
     /// The email the new user was created with (empty for a workgroup's queue, which is
-    /// named as the workgroup).
+    /// named as the workgroup; the name sent for a wrap-up code, which can be renamed).
     pub email: String,
     /// Unix seconds when the intent was recorded.
     pub at: u64,

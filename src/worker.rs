@@ -269,7 +269,7 @@ impl Worker {
             }
             (GcsyncObjectKind::User, None) => self.remove_user(key, &record, pending),
             (GcsyncObjectKind::Skill, Some(CicObject::Skill(skill))) => {
-                self.upsert_skill(key, &record, skill, force, pending)
+                self.upsert_skill(key, &record, skill, (previous.as_deref(), force), pending)
             }
             (GcsyncObjectKind::Skill, None) => {
                 self.remove_skill(key, &record, previous.as_deref(), pending)
@@ -283,7 +283,7 @@ impl Worker {
                 self.remove_workgroup(key, &record, before, pending)
             }
             (GcsyncObjectKind::WrapupCode, Some(CicObject::WrapupCode(c))) => {
-                self.upsert_wrapup_code(key, &record, c, force, pending)
+                self.upsert_wrapup_code(key, &record, c, (previous.as_deref(), force), pending)
             }
             (GcsyncObjectKind::WrapupCode, None) => {
                 self.remove_wrapup_code(key, &record, previous.as_deref(), pending)

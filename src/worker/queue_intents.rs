@@ -61,6 +61,32 @@ pub(super) fn record_create_intent(
     persist_ahead(shared, key, prior, change, "the queue's create")
 }
 
+/// Records durably, before the POST that creates a wrap-up code named `name`, that it may be
+/// created (a create intent whose `email` is that name), unless that is recorded already: the
+/// next step, or a restart after a crash before the link's commit, looks for a code of that
+/// name before creating one (README "Crash-consistent queue members and codes").
+pub(super) fn record_code_intent(
+    shared: &Shared,
+    key: &ObjectKey,
+    prior: Option<Arc<CicObject>>,
+    name: &str,
+) -> Result<(), SyncError> {
+    let recorded = |r: Option<&Record>| {
+        r.and_then(|r| r.intent.as_ref())
+            .is_some_and(|i| i.email == name)
+    };
+    if shared.objects.with_record(key, recorded) {
+        return Ok(());
+    }
+    let intent = Intent {
+        op: "create".into(),
+        email: name.to_string(),
+        at: unix_now(),
+    };
+    let change = |r: &mut Record| r.intent = Some(intent);
+    persist_ahead(shared, key, prior, change, "the wrap-up code's create")
+}
+
 /// Changes `key`'s record with `change` and writes it durably, with the CIC data processed
 /// before (`prior`) so the change being processed stays new (see [`save_intent`]).
 fn persist_ahead(

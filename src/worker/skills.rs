@@ -64,7 +64,7 @@ impl Worker {
         key: &ObjectKey,
         record: &Record,
         skill: &CicSkill,
-        force: bool,
+        (previous, force): (Option<&CicObject>, bool),
         pending: &Pending,
     ) -> Outcome {
         let cat = Category::of(skill.treat_as_language);
@@ -116,10 +116,38 @@ impl Worker {
                 });
             }
         }
+        if let Some(CicObject::Skill(p)) = previous.filter(|_| record.status.genesys_id.is_none()) {
+            if p.treat_as_language != skill.treat_as_language {
+                if let Err(e) = self.retire_unrecorded(key, p.treat_as_language) {
+                    return self.failed(key, e, pending);
+                }
+            }
+        }
         if let Some(other) = self.duplicate_of(key, skill) {
             return self.skill_error(key, Self::duplicate_reason(cat, &skill.id, &other), pending);
         }
         self.link_skill(key, skill, cat, pending)
+    }
+
+    /// "Treat as Language" toggled after an upsert that did not link the skill: its create (of
+    /// the other category) may have been applied with its answer lost before the step failed.
+    /// The object of that name and category, unless another CIC skill holds it, is deleted
+    /// (what the toggle deletes when the skill is linked; issue 12).
+    fn retire_unrecorded(&mut self, key: &ObjectKey, language: bool) -> Result<(), SyncError> {
+        let shared = self.shared.clone();
+        let owner = move |g: &str| shared.objects.owner_of(GcsyncObjectKind::Skill, g);
+        let found = self.with_ctx(|ctx| created_skill(ctx, &key.id, language, &owner))?;
+        if let Some(gid) = found {
+            let old = Category::of(language);
+            let why = "its create's answer was lost before a toggle".to_string();
+            self.retire(key, &gid, old, why)?;
+            log::info!(
+                "skill {}: Genesys {} {gid} was created by a step that did not record it; deleted",
+                key.id,
+                old.name()
+            );
+        }
+        Ok(())
     }
 
     /// Creates the Genesys skill (language), or adopts the existing one of exactly this name.

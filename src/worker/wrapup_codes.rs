@@ -2,6 +2,7 @@
 //! name (created, adopted when one of exactly that name exists, renamed with PUT, deleted after
 //! its uses on gcsync's queues are removed).
 
+use super::queue_intents::record_code_intent;
 use super::workgroups::{claim_name, live_link};
 use super::{Outcome, Worker};
 use crate::clock::unix_now;
@@ -16,6 +17,7 @@ use crate::queue::Pending;
 use crate::status::SyncState;
 use crate::store::RowWrite;
 use crate::user_sync::{Ctx, SyncError};
+use std::sync::Arc;
 
 impl Worker {
     pub(super) fn upsert_wrapup_code(
@@ -23,7 +25,7 @@ impl Worker {
         key: &ObjectKey,
         record: &Record,
         code: &CicWrapupCode,
-        force: bool,
+        (previous, force): (Option<&CicObject>, bool),
         pending: &Pending,
     ) -> Outcome {
         let name = genesys_name(code).to_string();
@@ -63,11 +65,26 @@ impl Worker {
         // After a step that did not end synced (a rename applied with its answer lost, then a
         // failure), the name last applied is not sure: the code is read, not trusted.
         let check = force || record.status.state != SyncState::Synced;
-        let result =
-            self.with_ctx(|ctx| sync_code(ctx, &name, link, last.as_deref(), check, &owner_of));
+        // A create recorded (its intent) but never linked may have made a code of that name.
+        let doubt = record.intent.as_ref().map(|i| i.email.clone());
+        let doubt = doubt.filter(|d| link.is_none() && *d != name);
+        let (shared, prior) = (self.shared.clone(), previous.cloned().map(Arc::new));
+        let before_create = move |n: &str| record_code_intent(&shared, key, prior.clone(), n);
+        let result = self.with_ctx(|ctx| {
+            let doubt = doubt.as_deref();
+            let step = Step {
+                last: last.as_deref(),
+                check,
+                doubt,
+                owner_of: &owner_of,
+                before_create: &before_create,
+            };
+            sync_code(ctx, &name, link, &step)
+        });
         match result {
             Ok((gid, origin)) => {
                 self.update(key, |r| {
+                    r.intent = None;
                     r.applied = Some(Applied::WrapupCode(AppliedWrapupCode {
                         name: name.clone(),
                     }));
@@ -110,12 +127,18 @@ impl Worker {
             .genesys_id
             .clone()
             .filter(|_| !record.status.removed);
-        if let (None, Some(CicObject::WrapupCode(c))) = (&gid, previous) {
-            // The last change processed was an upsert that did not link the code: its create
-            // may have been applied with its answer lost before the step failed (issue 12's
-            // storm). The code of its name, unless another CIC code holds it, is the one to
-            // delete (what the upsert would have linked).
-            let name = genesys_name(c).to_string();
+        // The name of a create that may have been sent and was never linked: the create
+        // intent's, else (a record from before intents were kept for codes) the name of the
+        // last change processed, when it was an upsert that did not link the code.
+        let doubt = match (&record.intent, previous) {
+            (Some(i), _) => Some(i.email.clone()),
+            (None, Some(CicObject::WrapupCode(c))) => Some(genesys_name(c).to_string()),
+            _ => None,
+        };
+        if let (None, Some(name)) = (&gid, doubt) {
+            // Its create may have been applied with its answer lost before the step failed
+            // (issue 12's storm). The code of its name, unless another CIC code holds it, is
+            // the one to delete (what the upsert would have linked).
             let shared = self.shared.clone();
             let owner = move |g: &str| shared.objects.owner_of(GcsyncObjectKind::WrapupCode, g);
             match self.with_ctx(|ctx| created_code(ctx, &name, &owner)) {
@@ -174,6 +197,7 @@ impl Worker {
             );
         }
         self.mark_removed(key);
+        self.update(key, |r| r.intent = None);
         // The workgroups that still list the code in CIC now wait for it.
         for wk in users {
             self.requeue(&wk, false);
@@ -199,16 +223,30 @@ impl Worker {
     }
 }
 
+/// What a code's step knows besides the name it wants (see [`sync_code`]).
+struct Step<'a> {
+    /// The name last applied to the linked code.
+    last: Option<&'a str>,
+    /// Whether the linked code is read rather than trusted.
+    check: bool,
+    /// The name of a create that may have been sent and was never linked (the create intent),
+    /// when it differs from the name wanted.
+    doubt: Option<&'a str>,
+    owner_of: &'a dyn Fn(&str) -> Option<String>,
+    /// Records durably that a create of the name given is about to be sent.
+    before_create: &'a dyn Fn(&str) -> Result<(), SyncError>,
+}
+
 /// Brings the Genesys code to `name`: renames the linked one (PUT) when the name changed,
-/// verifies it when forced, else creates one or adopts the one of exactly that name.
+/// verifies it when forced; else renames the one a create in doubt made (found by its exact
+/// name), else creates one (its intent recorded first) or adopts the one of exactly that name.
 fn sync_code(
     ctx: &mut Ctx,
     name: &str,
     link: Option<(String, Origin)>,
-    last: Option<&str>,
-    force: bool,
-    owner_of: &dyn Fn(&str) -> Option<String>,
+    step: &Step,
 ) -> Result<(String, Origin), SyncError> {
+    let (last, force, owner_of) = (step.last, step.check, step.owner_of);
     if let Some((gid, origin)) = link {
         let found = if last == Some(name) {
             if !force {
@@ -228,7 +266,15 @@ fn sync_code(
         log::warn!(
             "wrap-up code {gid} ({name}) no longer exists in Genesys Cloud; creating it again"
         );
+    } else if let Some(sent) = step.doubt {
+        if let Some(gid) = created_code(ctx, sent, owner_of)? {
+            log::info!("wrap-up code {gid} ({sent}) was made by a create whose answer was lost");
+            if let Some(c) = rename(ctx, &gid, name)? {
+                return Ok((c.id, Origin::Created));
+            }
+        }
     }
+    (step.before_create)(name)?;
     match wrapup_codes::create(ctx.client, name) {
         Ok(c) => {
             log::info!("created wrap-up code {} ({name})", c.id);
