@@ -106,8 +106,6 @@ fn rows(dir: &std::path::Path) -> Vec<Row> {
             "https://login.mypurecloud.com/oauth/token",
         ),
         ("http_proxy", "ftp://proxy:21"),
-        ("http_proxy", "socks5://proxy:1080"),
-        ("http_proxy", "SOCKS5://user:pw@proxy:1080"),
         ("http_proxy", "http://proxy host:3128"),
         ("http_proxy", "proxy:3128"),
         ("ca_bundle", "/nonexistent/gcsync-ca.pem"),

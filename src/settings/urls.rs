@@ -39,20 +39,19 @@ fn without_userinfo(url: &str) -> String {
     }
 }
 
-/// `http_proxy`: unset, or an `http://` URL the HTTP client accepts. SOCKS proxies are refused:
-/// the HTTP client is built without SOCKS support (ureq would panic on every connection through
-/// one). Messages never show the proxy's user information.
+/// `http_proxy`: unset, or an `http://` / `socks5://` URL the HTTP client accepts. Messages
+/// never show the proxy's user information.
 pub(super) fn proxy_url(get: Lookup) -> Result<Option<String>, Failure> {
     let Some(p) = text(get, "http_proxy") else {
         return Ok(None);
     };
     let lower = p.to_ascii_lowercase();
-    let scheme_ok = lower.starts_with("http://");
+    let scheme_ok = lower.starts_with("http://") || lower.starts_with("socks5://");
     if !scheme_ok || crate::genesys::setup::proxy(Some(&p)).is_err() {
         return Err(invalid(
             "http_proxy",
             &without_userinfo(&p),
-            "an HTTP proxy URL such as http://proxy:3128 (SOCKS proxies are not supported)",
+            "a proxy URL such as http://proxy:3128 or socks5://proxy:1080",
         ));
     }
     Ok(Some(p))
