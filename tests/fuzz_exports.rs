@@ -28,7 +28,7 @@ mod run;
 mod staged;
 
 use gcsync::ffi::*;
-use gcsync::result::GcsyncResult::*;
+use gcsync::result::GcsyncResult::{self, *};
 use inputs::*;
 use proptest::prelude::*;
 use run::*;
@@ -169,6 +169,12 @@ fn queries_and_messages_with_any_arguments() {
                 let n = unsafe { gcsync_result_message(code, o.ptr(), blen) };
                 prop_assert!(n > 0);
                 o.check(if n < blen { Ok } else { BufferTooSmall }, n, false)?;
+                // Its code's fixed text (an unknown number gets UNKNOWN's), cut to fit.
+                let text = GcsyncResult::from_u32(code).message();
+                prop_assert_eq!(n, text.len());
+                if let Some(got) = o.text(n.min(blen.saturating_sub(1))) {
+                    prop_assert_eq!(got, &text.as_bytes()[..got.len()]);
+                }
                 let mut o = Out::new(blen, null);
                 let n = unsafe { gcsync_last_error_message(o.ptr(), blen) };
                 o.check(if n < blen { Ok } else { BufferTooSmall }, n, false)?;

@@ -101,9 +101,11 @@ pub fn all_fields() -> Vec<&'static str> {
     v
 }
 
-/// A valid id: never blank, never a tracked `fz-` id (no `-`).
+/// A valid id: never blank, never a tracked `fz-` id (no `-`); from a pool of about 4 000, so a
+/// long run changes and deletes the same objects again (and the org stays small enough to
+/// settle) rather than creating millions.
 pub fn good_id() -> impl Strategy<Value = String> {
-    "[a-z][a-z0-9 ._]{0,7}[a-z0-9]"
+    "[a-z][ ._]?[a-z0-9]?"
 }
 
 fn no_controls(s: String) -> String {

@@ -270,6 +270,10 @@ impl Out {
             self.buf.as_mut_ptr().cast()
         }
     }
+    /// The first `n` bytes written (None for a NULL or empty buffer).
+    pub fn text(&self, n: usize) -> Option<&[u8]> {
+        (!self.null && self.len > 0).then(|| &self.buf[..n])
+    }
     /// The JSON an OK call wrote (None otherwise, or for a NULL or empty buffer).
     pub fn json(&self, r: GcsyncResult, n: usize) -> Option<serde_json::Value> {
         if r != Ok || self.null || n >= self.len {
