@@ -7,11 +7,17 @@
 //! panic is caught anywhere (the worker's panic counter stays 0, no "caught panic" line), and a
 //! valid change accepted between the random ones is never lost: it reaches the emulator.
 //!
+//! Here: the user hooks, the force sync hook and the queries. `fuzz_support/`: the inputs
+//! (`inputs.rs`), every kind's payloads from one table of its fields (`kinds.rs`), the run and
+//! its tracked changes of every kind (`run.rs`), the other kinds' hooks and the generic ones
+//! (`kind_hooks.rs`), the staged full sync (`staged.rs`), settings, role, waits and status
+//! pages (`controls.rs`).
+//!
 //! Property tests (proptest) rather than cargo-fuzz: they run on the stable toolchain, inside
 //! the ordinary test suite and CI, against the real C API and emulator; cargo-fuzz needs
 //! nightly and a separate harness. Cases per property: `GCSYNC_FUZZ_CASES` (CI default 256;
-//! the long run: `GCSYNC_FUZZ_CASES=1000000 cargo nextest run --release --test fuzz_exports`,
-//! about a million inputs per export). A failure prints the shrunk input.
+//! the long run: `GCSYNC_FUZZ_CASES=100000 cargo nextest run --release -p gcsync --test
+//! fuzz_exports`, figures in BENCHMARKS.md). A failure prints the shrunk input.
 
 mod common;
 #[path = "fuzz_support/controls.rs"]

@@ -14,53 +14,6 @@ use gcsync::result::GcsyncResult::{self, *};
 use proptest::prelude::*;
 use std::cell::RefCell;
 
-/// Every setting gcsync reads (README, Settings).
-const KEYS: [&str; 43] = [
-    "region",
-    "api_base_url",
-    "login_base_url",
-    "client_id",
-    "client_secret",
-    "sync_user_objects",
-    "sync_advanced_platform_objects",
-    "data_dir",
-    "requests_per_minute",
-    "max_concurrent_requests",
-    "presence_reserved_share",
-    "user_removal_policy",
-    "http_proxy",
-    "ca_bundle",
-    "connect_timeout_ms",
-    "request_timeout_ms",
-    "max_retries",
-    "retry_base_ms",
-    "max_retry_after_s",
-    "version_conflict_retries",
-    "conflict_backoff_ms",
-    "retry_later_s",
-    "max_payload_bytes",
-    "max_pending_objects",
-    "log_level",
-    "division_id",
-    "audit_retention_days",
-    "audit_max_rows",
-    "monthly_api_allowance",
-    "proficiency_bands",
-    "external_id_authority",
-    "deletion_guard",
-    "deletion_guard_percent",
-    "deletion_guard_max",
-    "full_sync_expand_empty_is_missing",
-    "full_sync_period_hours",
-    "role",
-    "default_country_code",
-    "org_index_threshold",
-    "wem_org",
-    "presence_map",
-    "background_priority",
-    "presence_bulk_max",
-];
-
 const WORDS: [&str; 34] = [
     "true",
     "FALSE",
@@ -108,11 +61,12 @@ fn setting() -> impl Strategy<Value = (String, Option<String>)> {
         1 => any::<String>(),
         1 => "a{1000,5000}",
     ];
-    let key = prop_oneof![8 => prop::sample::select(&KEYS[..]).prop_map(str::to_string), 1 => any::<String>()];
-    (key, prop::option::weighted(0.9, value), "[A-Za-z0-9]{12}").prop_map(|(k, v, s)| {
-        // A client secret is scanned for in everything the test produced: make it findable.
+    let key = prop_oneof![8 => prop::sample::select(&gcsync::settings::KEYS[..]).prop_map(str::to_string), 1 => any::<String>()];
+    (key, prop::option::weighted(0.9, value), 0..8).prop_map(|(k, v, s)| {
+        // A client secret is scanned for in everything the test produced: make it findable,
+        // and one of a few (the scan at the end costs secrets × text).
         let v = if k == "client_secret" {
-            v.map(|_| format!("fzsecret{s}"))
+            v.map(|_| format!("fzsecret-{s}-7f3a"))
         } else {
             v
         };
@@ -122,8 +76,9 @@ fn setting() -> impl Strategy<Value = (String, Option<String>)> {
 
 /// Random settings (one to three keys changed) through `gcsync_on_settings_changed`: a
 /// documented code each time; a refused set leaves the settings in force as they were (the
-/// overview's), its message naming a key it changed; the good set, given back, is accepted;
-/// tracked changes made after it all reach the emulator.
+/// overview's) and running (a tracked change made then reaches the emulator), its message
+/// naming a key it changed; the good set, given back, is accepted; tracked changes made after
+/// it all reach the emulator.
 #[test]
 fn settings_changed_with_any_values() {
     let run = Run::tracking(&[User, Workgroup]);
@@ -144,6 +99,9 @@ fn settings_changed_with_any_values() {
                 let o = overview();
                 prop_assert_eq!(&o["api_base_url"], good["api_base_url"].as_str(), "{}", o);
                 prop_assert_eq!(&o["sync_advanced_platform_objects"], true, "{}", o);
+                // The last good configuration keeps running: this change must reach the
+                // emulator although the host's settings are bad now.
+                run.tracked_change();
                 if r != ConflictingSettings {
                     prop_assert!(
                         changes.iter().any(|(k, _)| msg.contains(k.as_str())),

@@ -39,6 +39,27 @@ fn utf16_of(s: &str) -> Vec<u16> {
     s.encode_utf16().collect()
 }
 
+/// A valid object must be accepted (OK) in both encodings.
+fn accepted(
+    what: &str,
+    ok: &str,
+    f8: impl Fn(&str) -> GcsyncResult,
+    f16: impl Fn(&[u16]) -> GcsyncResult,
+) -> Result<(), TestCaseError> {
+    let r = f8(ok);
+    prop_assert_eq!(r, Ok, "valid {} refused: {}: {}", what, ok, last_error());
+    let r = f16(&utf16_of(ok));
+    prop_assert_eq!(
+        r,
+        Ok,
+        "valid {} refused (UTF-16): {}: {}",
+        what,
+        ok,
+        last_error()
+    );
+    Result::Ok(())
+}
+
 /// Random changes and deletions through a kind's named hooks, a valid object of the kind
 /// between them (which must be accepted in both encodings), then a tracked change.
 fn named_hooks(h: Named, tracked: &[GcsyncObjectKind]) {
@@ -63,18 +84,12 @@ fn named_hooks(h: Named, tracked: &[GcsyncObjectKind]) {
                 let r = call(&d16, &hd16, |p, n| unsafe { (h.deleted.1)(p, n) });
                 run.check(&format!("{name}_deleted_utf16"), r, &HOOK_CODES)?;
                 let ok = Value::Object(ok).to_string();
-                let r = unsafe { (h.changed.0)(ok.as_ptr().cast(), ok.len()) };
-                prop_assert_eq!(r, Ok, "valid {} refused: {}: {}", name, ok, last_error());
-                let u = utf16_of(&ok);
-                let r = unsafe { (h.changed.1)(u.as_ptr(), u.len()) };
-                prop_assert_eq!(
-                    r,
-                    Ok,
-                    "valid {} refused (UTF-16): {}: {}",
+                accepted(
                     name,
-                    ok,
-                    last_error()
-                );
+                    &ok,
+                    |t| unsafe { (h.changed.0)(t.as_ptr().cast(), t.len()) },
+                    |u| unsafe { (h.changed.1)(u.as_ptr(), u.len()) },
+                )?;
                 run.tracked_change();
                 Result::Ok(())
             },
@@ -167,18 +182,12 @@ fn object_hooks_with_any_kind_in_both_encodings() {
                 });
                 run.check("object_deleted_utf16", r, &allowed)?;
                 let ok = Value::Object(ok).to_string();
-                let r = unsafe { gcsync_on_object_changed(vk, ok.as_ptr().cast(), ok.len()) };
-                prop_assert_eq!(r, Ok, "valid kind {} refused: {}: {}", vk, ok, last_error());
-                let u = utf16_of(&ok);
-                let r = unsafe { gcsync_on_object_changed_utf16(vk, u.as_ptr(), u.len()) };
-                prop_assert_eq!(
-                    r,
-                    Ok,
-                    "valid kind {} refused (UTF-16): {}: {}",
-                    vk,
-                    ok,
-                    last_error()
-                );
+                accepted(
+                    &format!("kind {vk}"),
+                    &ok,
+                    |t| unsafe { gcsync_on_object_changed(vk, t.as_ptr().cast(), t.len()) },
+                    |u| unsafe { gcsync_on_object_changed_utf16(vk, u.as_ptr(), u.len()) },
+                )?;
                 run.tracked_change();
                 Result::Ok(())
             },
@@ -223,26 +232,15 @@ fn status_hook_in_both_encodings() {
                 run.check("status_changed_utf16", r, &HOOK_CODES)?;
                 ok.remove("id");
                 let ok = Value::Object(ok).to_string();
-                let r = agent_status_changed(&id, &ok);
-                prop_assert_eq!(
-                    r,
-                    Ok,
-                    "valid status refused: {} {}: {}",
-                    id,
-                    ok,
-                    last_error()
-                );
-                let (i, s) = (utf16_of(&id), utf16_of(&ok));
-                let r = unsafe {
-                    gcsync_on_status_changed_utf16(i.as_ptr(), i.len(), s.as_ptr(), s.len())
-                };
-                prop_assert_eq!(
-                    r,
-                    Ok,
-                    "valid status refused (UTF-16): {}: {}",
-                    ok,
-                    last_error()
-                );
+                let i = utf16_of(&id);
+                accepted(
+                    &format!("status of {id}"),
+                    &ok,
+                    |t| agent_status_changed(&id, t),
+                    |u| unsafe {
+                        gcsync_on_status_changed_utf16(i.as_ptr(), i.len(), u.as_ptr(), u.len())
+                    },
+                )?;
                 run.tracked_change();
                 Result::Ok(())
             },
