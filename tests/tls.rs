@@ -295,6 +295,23 @@ fn requests_reach_the_emulator_through_the_proxy_over_tls() {
     assert!(w.emu.call_count("POST", "/api/v2/users") == 1);
 }
 
+/// A `socks5://` proxy (documented as valid for `http_proxy`) carries the requests. Before the
+/// HTTP client was built with SOCKS support, each request panicked in the worker ("Enable
+/// feature socks-proxy"), caught as an internal error: found by the settings fuzz.
+#[test]
+fn requests_reach_the_emulator_through_a_socks5_proxy() {
+    let w = World::new();
+    let (proxy, relayed) = common::proxy::socks5_proxy();
+    set("http_proxy", &proxy);
+    set("max_retries", "1");
+    w.start();
+    let s = sync_one("viasocks");
+    assert_eq!(s["state"], "Synced", "{s}");
+    assert!(relayed.load(Ordering::SeqCst) >= 1);
+    assert_eq!(overview()["worker_panics"], 0);
+    assert!(w.emu.call_count("POST", "/api/v2/users") == 1);
+}
+
 #[test]
 fn a_dead_proxy_is_named_in_the_error() {
     let w = World::new();
