@@ -18,14 +18,6 @@ use gcsync::result::GcsyncResult;
 const CODES: &str = "/api/v2/routing/wrapupcodes";
 const ONE: &str = "/api/v2/routing/wrapupcodes/{codeId}";
 
-fn settle() {
-    assert_eq!(
-        gcsync::ffi::gcsync_wait_settled(60_000),
-        GcsyncResult::Ok,
-        "settled"
-    );
-}
-
 /// A world syncing wrap-up codes whose failed steps wait 30 s before their next attempt (so
 /// the next CIC change comes first), gcsync started.
 fn world() -> World {
@@ -71,7 +63,7 @@ fn created_in_doubt_then_renamed(w: &World, applied: bool) {
     let made = usize::from(applied);
     assert_eq!(codes_named(&w.emu, "Code v3").len(), made, "applied?");
     code("Z1", "Code v4");
-    settle();
+    assert_settled();
 }
 
 /// Exactly one Genesys code, named "Code v4", linked to `Z1`.
@@ -99,7 +91,7 @@ fn a_code_created_unanswered_then_renamed_is_renamed_not_created_again() {
     // Linked now, the intent cleared: the next rename is a PUT alone, no look-up.
     let gets = w.emu.call_count("GET", CODES);
     code("Z1", "Code v5");
-    settle();
+    assert_settled();
     assert_eq!(codes_named(&w.emu, "Code v5")[0]["id"], gid.as_str());
     assert_eq!(
         w.emu.call_count("GET", CODES),
@@ -123,9 +115,9 @@ fn a_code_whose_create_was_not_applied_then_renamed_is_created_once() {
 fn a_code_created_and_renamed_without_doubt_adds_no_look_up() {
     let w = world();
     code("Z1", "Code v3");
-    settle();
+    assert_settled();
     code("Z1", "Code v4");
-    settle();
+    assert_settled();
     one_code_v4_linked(&w);
     // One POST, one PUT, no search: the intent costs no API call when no create is in doubt.
     assert_eq!(w.emu.call_count("POST", CODES), 1);
@@ -157,7 +149,7 @@ fn a_code_created_unanswered_then_deleted_in_cic_is_deleted_after_a_rename_faile
             && status_of(WrapupCode, "Z1")["state"] == "Error"
     });
     assert_eq!(object_deleted(WrapupCode, "Z1"), GcsyncResult::Ok);
-    settle();
+    assert_settled();
     assert_eq!(all_codes(&w), Vec::<serde_json::Value>::new());
     assert_eq!(status_of(WrapupCode, "Z1")["removed"], true);
 }
@@ -199,7 +191,7 @@ fn a_skill_created_unanswered_then_made_a_language_leaves_no_skill() {
     });
     assert_eq!(active_named(&w, "skills", "Spanish"), 1, "applied");
     skill(true);
-    settle();
+    assert_settled();
     assert_eq!(active_named(&w, "languages", "Spanish"), 1);
     assert_eq!(status_of(Skill, "Spanish")["state"], "Synced");
     assert_eq!(

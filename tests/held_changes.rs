@@ -18,20 +18,12 @@ fn named(name: &str) -> String {
     cic_user("held", name, Some(EMAIL))
 }
 
-fn settle() {
-    assert_eq!(
-        gcsync::ffi::gcsync_wait_settled(60_000),
-        GcsyncResult::Ok,
-        "settled"
-    );
-}
-
 /// A world with the user synced as "Version 1" and the request log cleared.
 fn synced() -> World {
     let w = World::new();
     w.start();
     assert_eq!(user_changed(&named("Version 1")), GcsyncResult::Ok);
-    settle();
+    assert_settled();
     assert_eq!(status("held")["state"], "Synced");
     w.emu.clear_requests();
     w
@@ -103,7 +95,7 @@ fn a_holder_waiting_out_a_429_takes_the_newest_change_and_writes_once() {
     assert_eq!(user_changed(&named("Version 2")), GcsyncResult::Ok);
     wait_for_patch_answered(&w, 429);
     assert_eq!(user_changed(&named("Version 3")), GcsyncResult::Ok);
-    settle();
+    assert_settled();
     let p = patches(&w);
     let written: Vec<&(u16, Option<u16>, String)> = p.iter().filter(|p| p.0 == 200).collect();
     assert_eq!(written.len(), 1, "one write: {p:?}");
@@ -123,7 +115,7 @@ fn a_holder_retrying_an_unanswered_versioned_write_takes_the_newest_change_and_w
     assert_eq!(user_changed(&named("Version 2")), GcsyncResult::Ok);
     wait_for_patch_answered(&w, 503);
     assert_eq!(user_changed(&named("Version 3")), GcsyncResult::Ok);
-    settle();
+    assert_settled();
     let p = patches(&w);
     let written: Vec<_> = p.iter().filter(|p| p.0 == 200).collect();
     assert_eq!(written.len(), 1, "one write: {p:?}");
@@ -152,7 +144,7 @@ fn a_given_up_write_that_was_applied_is_not_taken_for_synced() {
         "applied, answer lost"
     );
     assert_eq!(user_changed(&named("Version 1")), GcsyncResult::Ok);
-    settle();
+    assert_settled();
     assert_eq!(
         gc_user(&w.emu, EMAIL)["name"],
         "Version 1",
@@ -175,7 +167,7 @@ fn a_holder_whose_write_is_in_flight_is_followed_by_exactly_one_write_of_the_new
         || assert_eq!(user_changed(&named("Version 2")), GcsyncResult::Ok),
         || assert_eq!(user_changed(&named("Version 3")), GcsyncResult::Ok),
     );
-    settle();
+    assert_settled();
     let p = patches(&w);
     let names: Vec<&str> = p.iter().map(|p| p.2.as_str()).collect();
     assert!(p.iter().all(|p| p.0 == 200), "{p:?}");
@@ -201,7 +193,7 @@ fn a_new_user_held_before_its_create_is_created_once_with_the_newest_data() {
     assert_eq!(user_changed(&named("Version 1")), GcsyncResult::Ok);
     eventually("the create answered 429", || creates(&w).contains(&429));
     assert_eq!(user_changed(&named("Version 2")), GcsyncResult::Ok);
-    settle();
+    assert_settled();
     // The given-up create was never sent: the next step POSTs at once, it does not search for
     // a user created before (which would find none and wait).
     assert_eq!(creates(&w), [429, 200]);

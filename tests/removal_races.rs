@@ -29,14 +29,6 @@ fn named(name: &str) -> String {
     cic_user("again", name, Some(EMAIL))
 }
 
-fn settle() {
-    assert_eq!(
-        gcsync::ffi::gcsync_wait_settled(60_000),
-        GcsyncResult::Ok,
-        "settled"
-    );
-}
-
 /// A world whose failed steps wait 30 s before their next attempt (so the deletion comes
 /// first), gcsync started.
 fn world() -> World {
@@ -49,7 +41,7 @@ fn world() -> World {
 /// The user synced, then deleted in CIC: its Genesys user inactive, the record removed.
 fn removed_after_sync(w: &World) {
     assert_eq!(user_changed(&named("Again")), GcsyncResult::Ok);
-    settle();
+    assert_settled();
     assert_eq!(gc_state(w), "active");
     deleted_deactivates(w);
 }
@@ -114,7 +106,7 @@ fn gc_state(w: &World) -> serde_json::Value {
 /// Synced.
 fn deleted_deactivates(w: &World) {
     assert_eq!(user_deleted("again"), GcsyncResult::Ok);
-    settle();
+    assert_settled();
     assert_eq!(gc_state(w), "inactive");
     let s = status("again");
     assert_eq!(
@@ -127,7 +119,7 @@ fn deleted_deactivates(w: &World) {
 /// The CIC user added back: its Genesys user must end active, the record linked and Synced.
 fn added_back_reactivates(w: &World) {
     assert_eq!(user_changed(&named("Again")), GcsyncResult::Ok);
-    settle();
+    assert_settled();
     assert_eq!(gc_state(w), "active");
     let s = status("again");
     assert_eq!(
@@ -169,7 +161,7 @@ fn a_delete_after_a_readd_whose_create_was_applied_unanswered_removes_the_create
     let w = world();
     // Deleted in CIC before it was ever linked: nothing to remove, the record "removed".
     assert_eq!(user_deleted("again"), GcsyncResult::Ok);
-    settle();
+    assert_settled();
     assert_eq!(status("again")["removed"], true);
     // Added (again): the create is applied, its answer lost, and its 5 retries get a 503: the
     // step fails (next attempt in 30 s) with only the create intent recorded.
@@ -178,7 +170,7 @@ fn a_delete_after_a_readd_whose_create_was_applied_unanswered_removes_the_create
     eventually("the create failed", || status("again")["state"] == "Error");
     assert_eq!(gc_state(&w), "active", "created, answer lost");
     assert_eq!(user_deleted("again"), GcsyncResult::Ok);
-    settle();
+    assert_settled();
     assert_eq!(gc_state(&w), "inactive");
     assert_eq!(w.emu.users().len(), 1, "one Genesys user");
     let s = status("again");
@@ -203,7 +195,7 @@ fn a_delete_after_a_code_create_applied_unanswered_deletes_the_created_code() {
     });
     assert_eq!(common::routing::codes_named(&w.emu, "Refund").len(), 1);
     assert_eq!(object_deleted(WrapupCode, "Z1"), GcsyncResult::Ok);
-    settle();
+    assert_settled();
     assert_eq!(
         common::routing::codes_named(&w.emu, "Refund"),
         Vec::<serde_json::Value>::new()
@@ -237,7 +229,7 @@ fn a_delete_after_a_skill_create_applied_unanswered_deletes_the_created_skill() 
     });
     assert_eq!(named(&w.emu).len(), 1, "created, answer lost");
     assert_eq!(object_deleted(Skill, "Spanish"), GcsyncResult::Ok);
-    settle();
+    assert_settled();
     assert_eq!(named(&w.emu), Vec::<String>::new());
     assert_eq!(status_of(Skill, "Spanish")["removed"], true);
 }
@@ -246,7 +238,7 @@ fn a_delete_after_a_skill_create_applied_unanswered_deletes_the_created_skill() 
 fn an_update_applied_unanswered_that_failed_is_written_back_when_cic_reverts() {
     let w = world();
     assert_eq!(user_changed(&named("Version 1")), GcsyncResult::Ok);
-    settle();
+    assert_settled();
     // The PATCH of "Version 2" is applied, its answer lost, its 5 retries get a 503: the step
     // fails, its known version still the one before. CIC goes back to "Version 1", what was
     // last applied: it must still be written (Genesys holds "Version 2").
@@ -255,7 +247,7 @@ fn an_update_applied_unanswered_that_failed_is_written_back_when_cic_reverts() {
     eventually("the update failed", || status("again")["state"] == "Error");
     assert_eq!(gc_user(&w.emu, EMAIL)["name"], "Version 2", "applied");
     assert_eq!(user_changed(&named("Version 1")), GcsyncResult::Ok);
-    settle();
+    assert_settled();
     assert_eq!(gc_user(&w.emu, EMAIL)["name"], "Version 1");
     assert_eq!(status("again")["state"], "Synced");
 }
@@ -264,7 +256,7 @@ fn an_update_applied_unanswered_that_failed_is_written_back_when_cic_reverts() {
 fn a_readd_after_a_deactivation_applied_unanswered_that_failed_reactivates_the_user() {
     let w = world();
     assert_eq!(user_changed(&named("Again")), GcsyncResult::Ok);
-    settle();
+    assert_settled();
     // The deletion's PATCH is applied, its answer lost, its 5 retries get a 503: it fails.
     applied_then_failing(&w, "PATCH", USER);
     assert_eq!(user_deleted("again"), GcsyncResult::Ok);
@@ -284,7 +276,7 @@ fn a_code_rename_applied_unanswered_that_failed_is_undone_when_cic_reverts() {
     set("retry_later_s", "30");
     w.start();
     code("Z1", "Refund");
-    settle();
+    assert_settled();
     // The rename's PUT is applied, its answer lost, its 5 retries get a 503: the step fails.
     let one = "/api/v2/routing/wrapupcodes/{codeId}";
     applied_then_failing(&w, "PUT", one);
@@ -295,7 +287,7 @@ fn a_code_rename_applied_unanswered_that_failed_is_undone_when_cic_reverts() {
     assert_eq!(codes_named(&w.emu, "Credit").len(), 1, "applied");
     // CIC goes back to the name last applied: Genesys must have it again.
     code("Z1", "Refund");
-    settle();
+    assert_settled();
     assert_eq!(codes_named(&w.emu, "Refund").len(), 1);
     assert_eq!(codes_named(&w.emu, "Credit").len(), 0);
     assert_eq!(status_of(WrapupCode, "Z1")["state"], "Synced");
@@ -376,7 +368,7 @@ fn a_delete_of_a_user_deactivated_before_the_policy_became_delete_deletes_it() {
     assert_eq!(gcsync::ffi::gcsync_on_settings_changed(), GcsyncResult::Ok);
     readd_that_writes_nothing(&w);
     assert_eq!(user_deleted("again"), GcsyncResult::Ok);
-    settle();
+    assert_settled();
     assert_eq!(gc_state(&w), "deleted");
     assert_eq!(w.emu.call_count("DELETE", USER), 1);
 }
@@ -392,7 +384,7 @@ fn a_first_add_whose_create_was_applied_unanswered_then_deleted_deactivates_the_
     assert_eq!(user_changed(&named("Again")), GcsyncResult::Ok);
     eventually("the create failed", || status("again")["state"] == "Error");
     assert_eq!(user_deleted("again"), GcsyncResult::Ok);
-    settle();
+    assert_settled();
     assert_eq!(gc_state(&w), "inactive");
     assert_eq!(w.emu.users().len(), 1, "one Genesys user");
 }
@@ -401,7 +393,7 @@ fn a_first_add_whose_create_was_applied_unanswered_then_deleted_deactivates_the_
 fn a_readd_after_a_deactivation_applied_unanswered_and_given_up_reactivates_the_user() {
     let w = world();
     assert_eq!(user_changed(&named("Again")), GcsyncResult::Ok);
-    settle();
+    assert_settled();
     // The deletion's `state: inactive` PATCH is applied, its answer lost; its retry waits out
     // a 2 s Retry-After while CIC adds the user back: the deletion is given up.
     applied_then_held(&w);
@@ -421,14 +413,14 @@ fn a_member_removal_applied_unanswered_is_undone_when_cic_reverts() {
     add_user("ann");
     add_user("bob");
     workgroup("Sales", &["ann", "bob"], &[]);
-    settle();
+    assert_settled();
     let both = [gid("ann"), gid("bob")].into_iter().collect();
     assert_eq!(member_ids(&queue(&w.emu, "Sales"), "user"), both);
     // Bob's removal is applied, its answer lost, its 5 retries get a 503 (the queue's
     // members are read then: the removal is seen done).
     applied_then_failing(&w, "POST", MEMBERS);
     workgroup("Sales", &["ann"], &[]);
-    settle();
+    assert_settled();
     assert_eq!(
         member_ids(&queue(&w.emu, "Sales"), "user").len(),
         1,
@@ -436,6 +428,6 @@ fn a_member_removal_applied_unanswered_is_undone_when_cic_reverts() {
     );
     // CIC adds Bob back (what was last applied): the queue must have him again.
     workgroup("Sales", &["ann", "bob"], &[]);
-    settle();
+    assert_settled();
     assert_eq!(member_ids(&queue(&w.emu, "Sales"), "user"), both);
 }

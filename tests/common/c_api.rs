@@ -7,6 +7,11 @@ use gcsync::result::GcsyncResult;
 use serde_json::Value;
 use std::ffi::c_char;
 
+/// Waits (up to 60 s) until every accepted change reached a final state; fails the test if not.
+pub fn assert_settled() {
+    assert_eq!(gcsync_wait_settled(60_000), GcsyncResult::Ok, "settled");
+}
+
 pub fn user_changed(json: &str) -> GcsyncResult {
     unsafe { gcsync_on_user_changed(json.as_ptr().cast(), json.len()) }
 }
