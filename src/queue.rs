@@ -1,8 +1,11 @@
 //! The work queue between the hooks and the worker, and the intake log the writer persists.
 //!
-//! Hooks call [`WorkQueue::enqueue`], which holds one mutex for a few hash-map operations and
-//! never blocks otherwise: the crossbeam channels are unbounded, but a key is sent only when it
-//! becomes pending, so the channels and the maps hold at most one entry per distinct object.
+//! Hooks call [`WorkQueue::offer`], which takes no lock: it pushes the change onto the inbox
+//! (`inbox.rs`), and every holder of the queue's mutex applies the inbox first
+//! ([`WorkQueue::drain_inbox`]), as the hook used to under the mutex ([`WorkQueue::enqueue`],
+//! still used by the engine and by the kinds whose hooks need the answer at once). The
+//! crossbeam channels are unbounded, but a key is sent only when it becomes pending, so the
+//! channels and the maps hold at most one entry per distinct object.
 //! Many changes to one object while it waits coalesce into one (the latest wins). Every accepted
 //! change gets a sequence number and lands in `unsaved`, which the writer thread takes oldest
 //! first, a bounded chunk at a time, and group-commits; an event identical to the last accepted change of an
@@ -14,16 +17,19 @@
 //! `taking` (the workers' side: take, hold, let go, batches, planning), `retry` (retry times),
 //! `requeue` (processing an object again), `waiting` (the maps of waiting objects and of what
 //! each object last accepted), `hold` (what a newer change of a held object means for the
-//! worker's step). This file: the types, the shared state, and the waits.
+//! worker's step), `inbox` (the hooks' lock-free way in). This file: the types, the shared
+//! state, the lock, and the waits.
 
 use crate::kinds::CicObject;
 use crate::object::ObjectKey;
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
+use std::mem::ManuallyDrop;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 mod hold;
+mod inbox;
 mod intake;
 mod requeue;
 mod retry;
@@ -159,12 +165,17 @@ pub struct WorkQueue {
     /// send it a token. While changes flow it looks for them itself, so a hook does not pay
     /// for a thread wakeup.
     writer_parked: AtomicBool,
+    /// The hooks' changes not yet applied (`inbox.rs`).
+    inbox: inbox::Inbox,
 }
 
-/// The queue's state, locked. Letting go publishes its depths for [`WorkQueue::depth`].
+/// The queue's state, locked, with the inbox applied. Letting go publishes its depths for
+/// [`WorkQueue::depth`], then (the mutex let go) sends what the inbox's changes signal and
+/// frees what they replaced.
 struct Locked<'a> {
-    g: MutexGuard<'a, Inner>,
-    depths: &'a [AtomicUsize; 4],
+    g: ManuallyDrop<MutexGuard<'a, Inner>>,
+    q: &'a WorkQueue,
+    after: intake::AfterDrain,
 }
 
 impl std::ops::Deref for Locked<'_> {
@@ -182,16 +193,18 @@ impl std::ops::DerefMut for Locked<'_> {
 
 impl Drop for Locked<'_> {
     fn drop(&mut self) {
-        let g = &*self.g;
-        let lens = [
-            g.pending.len(),
-            g.delayed.len(),
-            g.in_flight.len(),
-            g.unsaved.len(),
-        ];
-        for (a, n) in self.depths.iter().zip(lens) {
-            a.store(n, Ordering::Relaxed);
+        self.q.publish(&self.g);
+        // The applied changes are counted by the depths now: only then do they leave the
+        // inbox's count (a hook deciding QueueFull never counts them less than once).
+        if self.after.drained > 0 {
+            self.q
+                .inbox
+                .len
+                .fetch_sub(self.after.drained, Ordering::SeqCst);
         }
+        // SAFETY: dropped once, here, and never used again.
+        unsafe { ManuallyDrop::drop(&mut self.g) };
+        self.q.after_drain(std::mem::take(&mut self.after));
     }
 }
 
@@ -226,13 +239,37 @@ impl WorkQueue {
             holds: (0..workers.max(1)).map(|_| Arc::default()).collect(),
             depths: Default::default(),
             writer_parked: AtomicBool::new(false),
+            inbox: Default::default(),
         }
     }
 
+    /// Locks the queue and applies the inbox: every change a hook was told OK for before is
+    /// then in the maps.
     fn lock(&self) -> Locked<'_> {
-        Locked {
-            g: self.inner.lock().unwrap_or_else(|p| p.into_inner()),
-            depths: &self.depths,
+        self.locked(self.inner.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    fn locked<'a>(&'a self, g: MutexGuard<'a, Inner>) -> Locked<'a> {
+        let mut l = Locked {
+            g: ManuallyDrop::new(g),
+            q: self,
+            after: Default::default(),
+        };
+        self.drain_inbox(&mut l.g, &mut l.after);
+        l
+    }
+
+    /// Publishes the depths of `g` (the waiting, delayed, in-flight and unsaved counts) for the
+    /// readers that take no lock.
+    fn publish(&self, g: &Inner) {
+        let lens = [
+            g.pending.len(),
+            g.delayed.len(),
+            g.in_flight.len(),
+            g.unsaved.len(),
+        ];
+        for (a, n) in self.depths.iter().zip(lens) {
+            a.store(n, Ordering::SeqCst);
         }
     }
 
@@ -279,6 +316,9 @@ impl WorkQueue {
     /// Stops intake: every later `enqueue` fails with `ShutDown`; a worker blocked in `next`
     /// returns at once.
     pub fn close(&self) {
+        // Every change a hook was told OK for is applied under this lock (and then saved by
+        // the writer's last commit); every later hook is refused.
+        self.close_inbox();
         self.lock().closed = true;
         // Dropping the sender makes the stop channel ready for good.
         self.stop.0.lock().unwrap_or_else(|p| p.into_inner()).take();
@@ -287,9 +327,17 @@ impl WorkQueue {
 
     fn wait_until(&self, timeout: Duration, done: impl Fn(&Inner) -> bool) -> bool {
         let deadline = Instant::now() + timeout;
-        // Waiting changes nothing: the plain guard (the condition variable needs it).
-        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         loop {
+            // The inbox applied first: a change a hook accepted before is seen.
+            if done(&self.lock()) {
+                return true;
+            }
+            // Waiting changes nothing: the plain guard (the condition variable needs it). A
+            // hook's change that came meanwhile is applied by the next round.
+            let g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+            if !self.inbox.rx.is_empty() {
+                continue;
+            }
             if done(&g) {
                 return true;
             }
@@ -297,11 +345,11 @@ impl WorkQueue {
             if now >= deadline {
                 return false;
             }
-            g = self
-                .idle
-                .wait_timeout(g, deadline - now)
-                .map(|(g, _)| g)
-                .unwrap_or_else(|p| p.into_inner().0);
+            drop(
+                self.idle
+                    .wait_timeout(g, deadline - now)
+                    .unwrap_or_else(|p| p.into_inner()),
+            );
         }
     }
 
@@ -317,16 +365,24 @@ impl WorkQueue {
         self.wait_until(timeout, |g| g.idle() && g.delayed.is_empty())
     }
 
-    /// Whether an object has work waiting, delayed or in flight.
+    /// Whether an object has work waiting (in the maps or, a hook's change not yet applied, in
+    /// the inbox), delayed or in flight. Applies nothing: the inbox is looked at first, without
+    /// a lock (a change applied meanwhile is in the maps by the time the lock is taken).
     pub fn is_pending(&self, key: &ObjectKey) -> bool {
-        let g = self.lock();
+        if self.in_inbox(key) {
+            return true;
+        }
+        let g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         g.pending.contains_key(key) || g.delayed.contains_key(key) || g.in_flight.contains_key(key)
     }
 
-    /// Whether an object has a change waiting (now or for a retry time), not counting the one a
-    /// worker holds.
+    /// Whether an object has a change waiting (now or for a retry time, or in the inbox), not
+    /// counting the one a worker holds.
     pub fn has_waiting(&self, key: &ObjectKey) -> bool {
-        let g = self.lock();
+        if self.in_inbox(key) {
+            return true;
+        }
+        let g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         g.pending.contains_key(key) || g.delayed.contains_key(key)
     }
 

@@ -20,8 +20,8 @@ mod grants;
 use grants::inherited;
 use grants::inherited_noting;
 pub use grants::{
-    grants_accepted, grants_given_up, grants_processed, grants_step_ended, inherited_note,
-    noted_processed, take_superseded_grantees, taking,
+    grants_accepted, grants_given_up, grants_processed, grants_skills, grants_step_ended,
+    inherited_note, noted_processed, take_superseded_grantees, taking,
 };
 
 /// The skill kind.

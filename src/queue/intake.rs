@@ -8,6 +8,25 @@ use crate::object::ObjectKey;
 use crate::result::{Failure, GcsyncResult};
 use std::sync::Arc;
 
+/// What the changes applied from the inbox need once the queue's lock is let go.
+#[derive(Default)]
+pub(super) struct AfterDrain {
+    /// How many were applied (they leave the inbox's count once the depths are published).
+    pub(super) drained: usize,
+    signals: Vec<Signal>,
+    replaced: Vec<Replaced>,
+}
+
+/// Whether [`WorkQueue::accept`] may refuse the change.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Mode {
+    /// A caller still waiting for the answer: refused when closed or full.
+    Ask,
+    /// A hook's change from the inbox: the hook was told OK already, so neither shutdown (its
+    /// close applies the inbox before it closes) nor the limit (decided by the hook) refuses it.
+    Told,
+}
+
 /// What an accepted change needs once the queue's lock is let go.
 pub(super) enum Signal {
     /// Send the key of a newly waiting object to the workers.
@@ -81,8 +100,7 @@ impl WorkQueue {
             &mut g,
             key,
             change,
-            priority,
-            limit,
+            (priority, limit, Mode::Ask),
             &mut old,
             known.as_ref(),
         );
@@ -114,8 +132,7 @@ impl WorkQueue {
                 &mut g,
                 key,
                 Arc::new(change),
-                priority,
-                u64::MAX,
+                (priority, u64::MAX, Mode::Ask),
                 &mut old,
                 None,
             );
@@ -143,14 +160,12 @@ impl WorkQueue {
     /// signal once the lock is let go. `known`: whether the change is identical to
     /// `known.what`, found before the lock was taken (used if that is still the last change
     /// accepted; else, or without it, compared here).
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn accept(
         &self,
         g: &mut Inner,
         key: ObjectKey,
         change: Arc<Change>,
-        priority: Priority,
-        limit: u64,
+        (priority, limit, mode): (Priority, u64, Mode),
         old: &mut Replaced,
         known: Option<&Known>,
     ) -> Result<Option<Signal>, Failure> {
@@ -170,7 +185,7 @@ impl WorkQueue {
         if last.as_ref().is_some_and(|a| a.seq > limit) {
             return Ok(None);
         }
-        if *closed {
+        if *closed && mode == Mode::Ask {
             return Err(Failure::new(
                 GcsyncResult::ShutDown,
                 "gcsync is shutting down; the change was not accepted",
@@ -185,7 +200,7 @@ impl WorkQueue {
         if identical {
             return Ok(None);
         }
-        let full = pending.len() + delayed.len() >= self.max_pending;
+        let full = pending.len() + delayed.len() >= self.max_pending && mode == Mode::Ask;
         let slot = match pending.get_mut(&key) {
             Some(p) => Slot::Waiting(p),
             None => match delayed.remove(&key) {
@@ -263,6 +278,32 @@ impl WorkQueue {
             (None, Some(key)) => Signal::Send(key, priority),
             _ => Signal::Nothing,
         }))
+    }
+
+    /// Applies every change waiting in the inbox, oldest first, as [`WorkQueue::enqueue`] would
+    /// have under this lock (numbering, coalescing, the identical-change check, unsaved); what
+    /// they signal and replace goes to `after`, for when the lock is let go.
+    pub(super) fn drain_inbox(&self, g: &mut Inner, after: &mut AfterDrain) {
+        while let Ok(e) = self.inbox.rx.try_recv() {
+            let mut old = Replaced::default();
+            let mode = (e.priority, u64::MAX, Mode::Told);
+            // `Told` is never refused.
+            if let Ok(step) = self.accept(g, e.key, e.change, mode, &mut old, None) {
+                after.signals.extend(step);
+            }
+            self.inbox.marks.remove(e.mark);
+            after.drained += 1;
+            after.replaced.push(old);
+        }
+    }
+
+    /// After the lock: sends what the changes applied from the inbox signal, frees what they
+    /// replaced.
+    pub(super) fn after_drain(&self, after: AfterDrain) {
+        for step in after.signals {
+            self.signal(Some(step));
+        }
+        drop(after.replaced);
     }
 
     /// After the lock: a newly waiting object's key goes to the workers (one held by a worker

@@ -21,8 +21,7 @@ fn an_identity_answer_found_before_the_lock_is_used_only_for_the_change_it_was_f
             &mut g,
             a.clone(),
             change,
-            Priority::Normal,
-            u64::MAX,
+            (Priority::Normal, u64::MAX, super::intake::Mode::Ask),
             &mut old,
             Some(known),
         );

@@ -82,8 +82,7 @@ impl WorkQueue {
             &mut g,
             key.clone(),
             Arc::new(change),
-            priority,
-            u64::MAX,
+            (priority, u64::MAX, super::intake::Mode::Ask),
             &mut old,
             None,
         );

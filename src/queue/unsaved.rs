@@ -158,10 +158,10 @@ impl WorkQueue {
     }
 
     /// Whether accepted changes wait for the writer, read without the queue's lock: as the
-    /// last holder of the lock left it (see [`WorkQueue::park_writer`] for why that is enough
-    /// for the writer).
+    /// last holder of the lock left it, or in the hooks' inbox (see [`WorkQueue::park_writer`]
+    /// for why that is enough for the writer).
     pub fn has_unsaved_now(&self) -> bool {
-        self.depths[3].load(Ordering::Relaxed) > 0
+        self.depths[3].load(Ordering::SeqCst) > 0 || self.inbox.len.load(Ordering::SeqCst) > 0
     }
 
     /// The channel on which an accepted change wakes the writer while it is parked

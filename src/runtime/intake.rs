@@ -20,6 +20,11 @@ pub fn object_changed(kind: GcsyncObjectKind, json: &str) -> Result<(), Failure>
         object,
         force: false,
     };
+    if !kinds::skill::grants_skills(kind) {
+        // Through the inbox: no lock taken (`queue/inbox.rs`).
+        return shared.queue.offer(key, change, kinds::priority(kind));
+    }
+    // A skill-granting kind needs to know at once whether the change was new.
     let queued = shared
         .queue
         .enqueue(key.clone(), change, kinds::priority(kind))?;
@@ -37,6 +42,11 @@ pub fn object_deleted(kind: GcsyncObjectKind, id: &str) -> Result<(), Failure> {
         kind,
         id: id.to_string(),
     };
+    if !kinds::skill::grants_skills(kind) {
+        return shared
+            .queue
+            .offer(key, Change::Remove, kinds::priority(kind));
+    }
     if shared
         .queue
         .enqueue(key.clone(), Change::Remove, kinds::priority(kind))?

@@ -82,8 +82,14 @@ pub(super) fn inherited_noting(shared: &Shared, user: &str) -> (Vec<Vec<SkillRef
 /// Accepted grants not processed yet, keyed by object; locked for writing when `key` is of a
 /// skill-granting kind (workgroup), `None` for any other kind.
 type Grants = HashMap<ObjectKey, Option<Arc<CicObject>>>;
+/// Whether objects of `kind` grant skills to their members (their hooks note each accepted
+/// change: [`grants_accepted`]).
+pub fn grants_skills(kind: GcsyncObjectKind) -> bool {
+    kind == GcsyncObjectKind::Workgroup
+}
+
 fn grants_of<'a>(shared: &'a Shared, key: &ObjectKey) -> Option<RwLockWriteGuard<'a, Grants>> {
-    (key.kind == GcsyncObjectKind::Workgroup).then(|| {
+    grants_skills(key.kind).then(|| {
         shared
             .accepted_grants
             .write()
