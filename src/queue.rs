@@ -408,8 +408,16 @@ impl WorkQueue {
 }
 
 #[cfg(test)]
+mod inbox_tests;
+#[cfg(test)]
 mod known_tests;
+#[cfg(test)]
+mod requeue_tests;
 #[cfg(test)]
 mod start_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod wait_tests;
+#[cfg(test)]
+mod worker_tests;

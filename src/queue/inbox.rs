@@ -47,6 +47,10 @@ pub(super) struct Inbox {
     entering: AtomicUsize,
     closed: AtomicBool,
     pub(super) marks: Marks,
+    /// Tests: how long a hook dwells between its look at `closed` and its push (µs), to widen
+    /// the window a shutdown races.
+    #[cfg(test)]
+    pub(super) dwell_us: std::sync::atomic::AtomicU64,
 }
 
 impl Default for Inbox {
@@ -59,6 +63,8 @@ impl Default for Inbox {
             entering: AtomicUsize::new(0),
             closed: AtomicBool::new(false),
             marks: Marks::default(),
+            #[cfg(test)]
+            dwell_us: Default::default(),
         }
     }
 }
@@ -96,6 +102,10 @@ impl WorkQueue {
                 "gcsync is shutting down; the change was not accepted",
             ));
         }
+        #[cfg(test)]
+        std::thread::sleep(std::time::Duration::from_micros(
+            inbox.dwell_us.load(Ordering::Relaxed),
+        ));
         let queued = inbox.len.fetch_add(1, Ordering::SeqCst);
         let [waiting, delayed, _, _] = &self.depths;
         let objects = waiting.load(Ordering::SeqCst) + delayed.load(Ordering::SeqCst);
