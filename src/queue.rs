@@ -389,11 +389,12 @@ impl WorkQueue {
     /// (waiting now, waiting for a retry time, in flight).
     ///
     /// Read without the queue's lock (the overview): the depths as the last holder of the lock
-    /// left them.
+    /// left them; the hooks' changes not yet applied count as waiting objects (one each, as
+    /// for `max_pending_objects`, until a holder of the lock applies them).
     pub fn depth(&self) -> (usize, usize, usize) {
         let [w, d, f, _] = &self.depths;
         (
-            w.load(Ordering::Relaxed),
+            w.load(Ordering::Relaxed) + self.inbox.len.load(Ordering::Relaxed),
             d.load(Ordering::Relaxed),
             f.load(Ordering::Relaxed),
         )
