@@ -196,7 +196,9 @@ enum gcsync_result
   GCSYNC_RESULT_BUFFER_TOO_SMALL = 8301,
   /**
    * The pending queue holds `max_pending_objects` distinct objects already; the change was not
-   * accepted (the hook never blocks instead).
+   * accepted (the hook never blocks instead). Changes a hook handed over that the queue has
+   * not taken in yet (a few ms' worth) count as objects, so the limit may refuse slightly
+   * early, never late.
    */
   GCSYNC_RESULT_QUEUE_FULL = 8302,
 };

@@ -31,6 +31,7 @@ use std::time::{Duration, Instant};
 mod hold;
 mod inbox;
 mod intake;
+mod members;
 mod requeue;
 mod retry;
 mod taking;
@@ -129,6 +130,8 @@ struct Inner {
     /// sequence number of the last change accepted in this process (a full sync does not
     /// overwrite a change newer than its snapshot). One map, so each object's key is held once.
     accepted: KeyMap<Last>,
+    /// The writers' side of [`WorkQueue::members`].
+    members: members::Tables,
 }
 
 impl Inner {
@@ -167,6 +170,8 @@ pub struct WorkQueue {
     writer_parked: AtomicBool,
     /// The hooks' changes not yet applied (`inbox.rs`).
     inbox: inbox::Inbox,
+    /// Which objects are waiting, delayed or in flight, read without the lock (`members.rs`).
+    members: members::Members,
 }
 
 /// The queue's state, locked, with the inbox applied. Letting go publishes its depths for
@@ -193,6 +198,7 @@ impl std::ops::DerefMut for Locked<'_> {
 
 impl Drop for Locked<'_> {
     fn drop(&mut self) {
+        self.q.members.grow_if_needed(&mut self.g);
         self.q.publish(&self.g);
         // The applied changes are counted by the depths now: only then do they leave the
         // inbox's count (a hook deciding QueueFull never counts them less than once).
@@ -240,6 +246,7 @@ impl WorkQueue {
             depths: Default::default(),
             writer_parked: AtomicBool::new(false),
             inbox: Default::default(),
+            members: Default::default(),
         }
     }
 
@@ -366,11 +373,16 @@ impl WorkQueue {
     }
 
     /// Whether an object has work waiting (in the maps or, a hook's change not yet applied, in
-    /// the inbox), delayed or in flight. Applies nothing: the inbox is looked at first, without
-    /// a lock (a change applied meanwhile is in the maps by the time the lock is taken).
+    /// the inbox), delayed or in flight. Takes no lock and applies nothing: the inbox is looked
+    /// at first (a change applied meanwhile is a member by the time the members are read),
+    /// then the members (`members.rs`; the maps under the lock only in the practically
+    /// unreachable case of an overflowed window).
     pub fn is_pending(&self, key: &ObjectKey) -> bool {
         if self.in_inbox(key) {
             return true;
+        }
+        if let Some(member) = self.members.contains(key) {
+            return member;
         }
         let g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         g.pending.contains_key(key) || g.delayed.contains_key(key) || g.in_flight.contains_key(key)

@@ -80,7 +80,9 @@ pub enum GcsyncResult {
     /// The output buffer is too small; the needed length was written to `out_len`.
     BufferTooSmall = 8301,
     /// The pending queue holds `max_pending_objects` distinct objects already; the change was not
-    /// accepted (the hook never blocks instead).
+    /// accepted (the hook never blocks instead). Changes a hook handed over that the queue has
+    /// not taken in yet (a few ms' worth) count as objects, so the limit may refuse slightly
+    /// early, never late.
     QueueFull = 8302,
 }
 

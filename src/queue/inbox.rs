@@ -71,6 +71,7 @@ impl Default for Inbox {
 
 /// Above this many changes in the inbox a hook applies it itself if the queue's lock is free
 /// (`try_lock`: it never waits), so a flood faster than the writer's poll does not pile up.
+/// A presence change (high priority) is applied by its hook in the same way.
 const SELF_DRAIN: usize = 4096;
 
 impl WorkQueue {
@@ -85,7 +86,10 @@ impl WorkQueue {
         inbox.entering.fetch_sub(1, Ordering::SeqCst);
         let backlog = pushed?;
         self.wake_parked_writer();
-        if backlog >= SELF_DRAIN {
+        // A presence change goes out at once (README "Presence"): applied here when the lock is
+        // free, which sends its key to the presence worker; else the holder's next look, the
+        // writer's poll or a worker's take applies it. A flood is applied when it piles up.
+        if priority == Priority::High || backlog >= SELF_DRAIN {
             if let Ok(g) = self.inner.try_lock() {
                 drop(self.locked(g));
             }

@@ -189,3 +189,25 @@ fn hooks_racing_close_are_refused_or_applied_never_accepted_and_lost() {
         );
     }
 }
+
+#[test]
+fn status_answers_while_another_thread_holds_the_queue_s_lock() {
+    let q = WorkQueue::new(10, 0);
+    let (a, b, c) = (
+        ObjectKey::user("a"),
+        ObjectKey::user("b"),
+        ObjectKey::user("c"),
+    );
+    q.enqueue(a.clone(), user("a", "1"), Priority::Normal)
+        .unwrap();
+    offer(&q, "b", "1").unwrap();
+    // A holder preempted while it holds the lock (a writer applying the inbox, say).
+    let held = q.inner.lock().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::scope(|s| {
+        s.spawn(|| tx.send([&a, &b, &c].map(|k| q.is_pending(k))).unwrap());
+        let answer = rx.recv_timeout(Duration::from_secs(5));
+        drop(held);
+        assert_eq!(answer, Ok([true, true, false]), "answered without the lock");
+    });
+}

@@ -179,6 +179,7 @@ impl WorkQueue {
             seq,
             unsaved,
             accepted,
+            members,
             ..
         } = g;
         let last = accepted.get_mut(&key);
@@ -246,6 +247,7 @@ impl WorkQueue {
                 None
             }
             slot => {
+                let was_delayed = matches!(slot, Slot::Delayed(_));
                 let (change, attempts) = match slot {
                     Slot::Delayed(d) => {
                         let merged = Change::merge(&d.change, change);
@@ -262,6 +264,9 @@ impl WorkQueue {
                     priority,
                 };
                 pending.insert_new(key.clone(), p);
+                if holder.is_none() && !was_delayed {
+                    self.members.add(members, &key);
+                }
                 Some(key)
             }
         };
@@ -329,6 +334,13 @@ impl WorkQueue {
         g.seq = g.seq.max(seq);
         let change = Arc::new(change);
         g.accepted.entry(key.clone()).or_default().what = Some(Accepted::Change(change.clone()));
+        if !(g.pending.contains_key(&key)
+            || g.delayed.contains_key(&key)
+            || g.in_flight.contains_key(&key))
+        {
+            let Inner { members, .. } = &mut *g;
+            self.members.add(members, &key);
+        }
         g.pending.insert(
             key.clone(),
             Pending {

@@ -30,6 +30,10 @@ impl Delayed {
         self.by_key.contains_key(key)
     }
 
+    pub(super) fn keys(&self) -> impl Iterator<Item = &ObjectKey> {
+        self.by_key.keys()
+    }
+
     /// The change waiting for a retry time, to amend in place (its time stays).
     pub(super) fn get_mut(&mut self, key: &ObjectKey) -> Option<&mut Pending> {
         self.by_key.get_mut(key).map(|(_, p)| p)

@@ -104,6 +104,10 @@ impl WorkQueue {
         let mut g = self.lock();
         g.in_flight.remove(key);
         let newer = g.pending.get(key).map(|p| p.priority);
+        if newer.is_none() && !g.delayed.contains_key(key) {
+            let super::Inner { members, .. } = &mut *g;
+            self.members.remove(members, key);
+        }
         if !synced && newer.is_none() {
             if let Some(a) = g.accepted.get_mut(key) {
                 a.what = None;

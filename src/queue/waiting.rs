@@ -85,6 +85,10 @@ impl Waiting {
         self.by_key.contains_key(key)
     }
 
+    pub(super) fn keys(&self) -> impl Iterator<Item = &ObjectKey> {
+        self.by_key.keys()
+    }
+
     pub(super) fn get(&self, key: &ObjectKey) -> Option<&Pending> {
         self.by_key.get(key).map(|(_, p)| p)
     }
