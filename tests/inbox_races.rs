@@ -10,17 +10,6 @@ use gcsync::result::GcsyncResult;
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Points gcsync at a closed port: nothing reaches Genesys Cloud, every change stays pending.
-fn cloud_down() {
-    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let dead_url = format!("http://{}", dead.local_addr().unwrap());
-    drop(dead);
-    set("api_base_url", &dead_url);
-    set("login_base_url", &dead_url);
-    set("max_retries", "0");
-    set("retry_later_s", "3600");
-}
-
 fn email(id: &str) -> String {
     format!("{id}@example.com")
 }

@@ -121,14 +121,7 @@ fn init_shutdown_cycles_keep_state_and_threads_end() {
 #[test]
 fn pending_work_survives_a_restart() {
     let w = World::new();
-    // Point at a closed port: nothing can be synced.
-    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let dead_url = format!("http://{}", dead.local_addr().unwrap());
-    drop(dead);
-    set("api_base_url", &dead_url);
-    set("login_base_url", &dead_url);
-    set("max_retries", "0");
-    set("retry_later_s", "3600");
+    cloud_down();
     w.start();
     assert_eq!(
         user_changed(&cic_user("later", "Later", Some("later@example.com"))),

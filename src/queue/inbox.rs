@@ -72,7 +72,13 @@ impl Default for Inbox {
 /// Above this many changes in the inbox a hook applies it itself if the queue's lock is free
 /// (`try_lock`: it never waits), so a flood faster than the writer's poll does not pile up.
 /// A presence change (high priority) is applied by its hook in the same way.
-const SELF_DRAIN: usize = 4096;
+const SELF_DRAIN: usize = 256;
+
+/// Above this many a hook applies the inbox itself, waiting for the queue's lock if need be:
+/// only a flood faster than the holders apply it (a host thread sending 250 000 changes a
+/// second while the writer, below normal priority, is preempted holding the lock) gets here,
+/// and memory stays bounded (about 1.5 KB a change) rather than the hook's latency.
+pub(super) const FORCE_DRAIN: usize = 1024;
 
 impl WorkQueue {
     /// The hooks' way in: hands a change over to the queue without taking any lock and returns.
@@ -89,7 +95,9 @@ impl WorkQueue {
         // A presence change goes out at once (README "Presence"): applied here when the lock is
         // free, which sends its key to the presence worker; else the holder's next look, the
         // writer's poll or a worker's take applies it. A flood is applied when it piles up.
-        if priority == Priority::High || backlog >= SELF_DRAIN {
+        if backlog >= FORCE_DRAIN {
+            drop(self.lock());
+        } else if priority == Priority::High || backlog >= SELF_DRAIN {
             if let Ok(g) = self.inner.try_lock() {
                 drop(self.locked(g));
             }

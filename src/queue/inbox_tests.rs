@@ -211,3 +211,48 @@ fn status_answers_while_another_thread_holds_the_queue_s_lock() {
         assert_eq!(answer, Ok([true, true, false]), "answered without the lock");
     });
 }
+
+#[test]
+fn a_presence_change_is_applied_by_its_hook_when_the_lock_is_free() {
+    let q = WorkQueue::new(10, 0);
+    let key = ObjectKey::user("agent");
+    q.offer(key.clone(), user("agent", "away"), Priority::High)
+        .unwrap();
+    assert!(q.inbox.rx.is_empty(), "applied by the hook");
+    assert_eq!(q.high.1.len(), 1, "its key is with the presence worker");
+    // With the lock held elsewhere the hook does not wait: the change waits in the inbox.
+    let held = q.inner.lock().unwrap();
+    q.offer(ObjectKey::user("b"), user("b", "x"), Priority::High)
+        .unwrap();
+    assert_eq!(q.inbox.rx.len(), 1);
+    drop(held);
+    // A configuration change is left to the next holder of the lock.
+    offer(&q, "c", "x").unwrap();
+    assert_eq!(q.inbox.rx.len(), 2);
+    assert_eq!(q.next_high(0, Duration::from_millis(10)).unwrap().0, key);
+    assert!(q.inbox.rx.is_empty());
+}
+
+#[test]
+fn a_flood_of_hooks_keeps_the_inbox_bounded_even_while_the_lock_is_held() {
+    let q = WorkQueue::new(1_000_000, 0);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::scope(|s| {
+        let q = &q;
+        // A holder preempted for 100 ms while it holds the lock.
+        s.spawn(move || {
+            let held = q.inner.lock().unwrap();
+            tx.send(()).unwrap();
+            std::thread::sleep(Duration::from_millis(100));
+            drop(held);
+        });
+        rx.recv().unwrap();
+        let mut most = 0;
+        for i in 0..5000 {
+            offer(q, &format!("u{i}"), "x").unwrap();
+            most = most.max(q.inbox.rx.len());
+        }
+        assert!(most <= super::inbox::FORCE_DRAIN, "{most} changes piled up");
+    });
+    assert_eq!(q.accepted_seq(), 5000);
+}

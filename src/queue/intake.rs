@@ -287,9 +287,14 @@ impl WorkQueue {
 
     /// Applies every change waiting in the inbox, oldest first, as [`WorkQueue::enqueue`] would
     /// have under this lock (numbering, coalescing, the identical-change check, unsaved); what
-    /// they signal and replace goes to `after`, for when the lock is let go.
+    /// they signal and replace goes to `after`, for when the lock is let go. Only those pushed
+    /// before the lock was taken (the others are concurrent with this holder): a flood of
+    /// hooks cannot keep a holder applying for ever.
     pub(super) fn drain_inbox(&self, g: &mut Inner, after: &mut AfterDrain) {
-        while let Ok(e) = self.inbox.rx.try_recv() {
+        for _ in 0..self.inbox.rx.len() {
+            let Ok(e) = self.inbox.rx.try_recv() else {
+                break;
+            };
             let mut old = Replaced::default();
             let mode = (e.priority, u64::MAX, Mode::Told);
             // `Told` is never refused.

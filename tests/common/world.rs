@@ -151,3 +151,15 @@ pub fn pending_in_db(dir: &std::path::Path) -> Vec<String> {
     let rows = stmt.query_map([], |r| r.get::<_, String>(0)).unwrap();
     rows.map(Result::unwrap).collect()
 }
+
+/// Points gcsync at a closed port, with no retry for an hour: nothing reaches Genesys Cloud,
+/// every change stays pending (set before `World::start`).
+pub fn cloud_down() {
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_url = format!("http://{}", dead.local_addr().unwrap());
+    drop(dead);
+    set("api_base_url", &dead_url);
+    set("login_base_url", &dead_url);
+    set("max_retries", "0");
+    set("retry_later_s", "3600");
+}
