@@ -340,21 +340,24 @@ impl WorkQueue {
                 return true;
             }
             // Waiting changes nothing: the plain guard (the condition variable needs it). A
-            // hook's change that came meanwhile is applied by the next round.
+            // hook's change that came meanwhile is applied by the next round, after a short
+            // wait (a flood of hooks does not make this loop spin).
             let g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-            if !self.inbox.rx.is_empty() {
-                continue;
-            }
-            if done(&g) {
+            let quiet = self.inbox.rx.is_empty();
+            if quiet && done(&g) {
                 return true;
             }
             let now = Instant::now();
             if now >= deadline {
                 return false;
             }
+            let wait = match quiet {
+                true => deadline - now,
+                false => (deadline - now).min(Duration::from_millis(2)),
+            };
             drop(
                 self.idle
-                    .wait_timeout(g, deadline - now)
+                    .wait_timeout(g, wait)
                     .unwrap_or_else(|p| p.into_inner()),
             );
         }
