@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 /// gcsync thread runs.
 pub fn shutdown(timeout: Duration) -> Result<(), Failure> {
     let _t = TRANSITION.lock().unwrap_or_else(|p| p.into_inner());
+    // No call borrows the instance from here on (the calls in progress end first).
+    super::current::withdraw();
     let running = {
         let mut g = LIFECYCLE.write().unwrap_or_else(|p| p.into_inner());
         match std::mem::replace(&mut *g, Lifecycle::ShutDown) {
