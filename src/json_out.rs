@@ -85,9 +85,17 @@ impl JsonOut {
     /// Appends Unix seconds as a `"YYYY-MM-DDTHH:MM:SSZ"` string (UTC), or `null`.
     pub fn opt_utc(&mut self, unix: Option<u64>) {
         match unix {
-            Some(t) => {
-                let _ = write!(self.buf, "\"{}\"", Utc(t));
-            }
+            Some(t) => match Utc(t).ascii() {
+                // Copied as bytes, without the formatting machinery.
+                Some(text) => {
+                    self.buf.push(b'"');
+                    self.buf.extend_from_slice(&text);
+                    self.buf.push(b'"');
+                }
+                None => {
+                    let _ = write!(self.buf, "\"{}\"", Utc(t));
+                }
+            },
             None => self.raw("null"),
         }
     }

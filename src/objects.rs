@@ -165,7 +165,8 @@ pub struct Counts {
 }
 
 impl Counts {
-    fn add(&mut self, o: &Counts) {
+    /// Adds `o`'s counts to these.
+    pub fn add(&mut self, o: &Counts) {
         self.synced += o.synced;
         self.error += o.error;
         self.not_synced += o.not_synced;

@@ -8,8 +8,12 @@ use crate::metrics::Metrics;
 use crate::object::GcsyncObjectKind;
 use crate::objects::Counts;
 use crate::usage::UsageState;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::LazyLock;
+
+/// The length of the last overview written, so the next one's buffer is allocated once at a
+/// size that holds it (a long last error made it grow, and copy itself, past a fixed guess).
+static LAST_LEN: AtomicUsize = AtomicUsize::new(1024);
 
 /// What the overview shows besides the metrics and `api_base_url`.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -28,7 +32,7 @@ struct Facts {
 
 /// The overview of a running instance.
 pub fn render(shared: &Shared) -> String {
-    let mut out = JsonOut::with_capacity(1024);
+    let mut out = JsonOut::with_capacity(LAST_LEN.load(Ordering::Relaxed) + 256);
     out.raw("{\"api_base_url\":");
     // One read of the settings, written from under their lock without copying them.
     let (sync_user_objects, sync_advanced_platform_objects, allowance, per_minute) = shared
@@ -41,10 +45,14 @@ pub fn render(shared: &Shared) -> String {
                 s.requests_per_minute,
             )
         });
+    // Each kind's counts read once; the total is their sum (as `ObjectTable::counts` adds them).
+    let kinds = GcsyncObjectKind::ALL.map(|k| shared.objects.kind_counts(k));
+    let mut counts = Counts::default();
+    kinds.iter().for_each(|k| counts.add(k));
     let facts = Facts {
         depth: shared.queue.depth(),
-        counts: shared.objects.counts(),
-        kinds: GcsyncObjectKind::ALL.map(|k| shared.objects.kind_counts(k)),
+        counts,
+        kinds,
         last_run: shared.last_run(),
         sync_user_objects,
         sync_advanced_platform_objects,
@@ -56,7 +64,11 @@ pub fn render(shared: &Shared) -> String {
     let calls = Metrics::get(&shared.metrics.api_calls);
     shared.full_sync.render(&mut out, calls, per_minute);
     out.raw("}");
-    out.into_string()
+    let text = out.into_string();
+    if text.len() > LAST_LEN.load(Ordering::Relaxed) {
+        LAST_LEN.store(text.len(), Ordering::Relaxed);
+    }
+    text
 }
 
 /// The kinds by name, as a JSON map prints them (the numbers' order is not the names'), with
