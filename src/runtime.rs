@@ -46,8 +46,8 @@ pub mod full;
 use current::{current, current_owned};
 pub use intake::{force_sync, object_changed, object_deleted};
 pub use queries::{
-    flush, list_status, list_status_page, object_status, overview, wait_idle, wait_settled,
-    MAX_PAGE_ITEMS,
+    flush, list_status, list_status_page, object_status, overview, overview_with, wait_idle,
+    wait_settled, MAX_PAGE_ITEMS,
 };
 pub use settings::{max_payload, settings_changed};
 pub use start::init;

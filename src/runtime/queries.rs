@@ -125,3 +125,8 @@ fn write_status_array(
 pub fn overview() -> Result<String, Failure> {
     Ok(crate::overview::render(&*current()?))
 }
+
+/// The overview JSON handed to `f`, written into the calling thread's reused buffer.
+pub fn overview_with<R>(f: impl FnOnce(&str) -> R) -> Result<R, Failure> {
+    Ok(crate::overview::with_rendered(&*current()?, f))
+}
