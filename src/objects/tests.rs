@@ -130,7 +130,7 @@ fn a_user_kept_as_text_reads_decoded_and_goes_back_to_text_when_done() {
     assert!(stored.status.warnings.is_empty(), "kept in the texts");
     assert_eq!(t.status(&k), Some(decoded.status.clone()));
     assert!(t.with_status(&k, |s| s == Some(&decoded.status)));
-    assert_eq!(t.list(GcsyncObjectKind::User)[0].1, decoded.status);
+    assert_eq!(*t.list(GcsyncObjectKind::User)[0].1, decoded.status);
     assert_eq!(t.get(&k), Some(decoded.clone()));
     assert!(t.with_record(&k, |r| r == Some(&decoded)));
     assert_eq!(

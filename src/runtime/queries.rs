@@ -108,7 +108,7 @@ pub fn list_status_page(
 fn write_status_array(
     shared: &Shared,
     out: &mut JsonOut,
-    items: &[(ObjectKey, crate::status::ObjectStatus)],
+    items: &[(ObjectKey, std::sync::Arc<crate::status::ObjectStatus>)],
 ) {
     out.raw("[");
     for (i, (key, s)) in items.iter().enumerate() {
