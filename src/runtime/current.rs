@@ -5,11 +5,14 @@
 //! How: [`FAST`] points at the running [`Shared`] (null when nothing runs, or while init or
 //! shutdown change that). A call first counts itself in one of [`SLOTS`] padded counters
 //! (its thread's own, most of the time alone on its line), then reads [`FAST`]; shutdown (and an
-//! init that fails after publishing) clears [`FAST`] and then waits until the counters show no
-//! call in progress ([`drain`]) before the `Shared` can be dropped. Both sides are `SeqCst`, so
-//! either the call sees null (and takes the slow path: the lock and a clone, as before) or
-//! shutdown sees its count and waits for it. Only calls that cannot block use it: the waits
-//! (`wait_idle`, `flush`, ...) hold an `Arc` as before, so shutdown never waits for them.
+//! init that fails after publishing) clears [`FAST`] ([`withdraw`]) and then lets the `Shared`
+//! be dropped only once the counters show no call in progress ([`release`]). Both sides are
+//! `SeqCst`, so either the call sees null (and takes the slow path: the lock and a clone, as
+//! before) or shutdown sees its count. Shutdown waits a moment for such calls (they are short)
+//! and otherwise keeps a reference in [`LINGER`] until a later transition finds none in
+//! progress: a call descheduled for long never holds shutdown up on this account, and never
+//! outlives what it borrowed. Only calls that cannot block use it: the waits (`wait_idle`,
+//! `flush`, ...) hold an `Arc` as before.
 
 use super::{Lifecycle, LIFECYCLE};
 use crate::engine::Shared;
@@ -17,8 +20,8 @@ use crate::result::{Failure, GcsyncResult};
 use std::cell::Cell;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering::SeqCst};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// The running instance's shared state while calls may borrow it without a count.
 static FAST: AtomicPtr<Shared> = AtomicPtr::new(std::ptr::null_mut());
@@ -31,6 +34,9 @@ struct Padded(AtomicUsize);
 /// Calls in progress holding a [`Current::Fast`], by their thread's slot.
 static IN_CALLS: [Padded; SLOTS] = [const { Padded(AtomicUsize::new(0)) }; SLOTS];
 static NEXT_SLOT: AtomicUsize = AtomicUsize::new(0);
+
+/// Instances shut down while a call still borrowed them, kept until no call borrows any.
+static LINGER: Mutex<Vec<Arc<Shared>>> = Mutex::new(Vec::new());
 
 thread_local! {
     /// This thread's slot, and how many fast references it holds (nested calls: a host
@@ -118,19 +124,89 @@ pub fn publish(shared: &Arc<Shared>) {
     FAST.store(Arc::as_ptr(shared).cast_mut(), SeqCst);
 }
 
-/// Stops new calls from borrowing the instance and waits until no call borrows it any more
-/// (calls in progress are short: nothing that holds a [`Current`] blocks). The calling thread's
-/// own borrows (a shutdown refused from inside a call would not get here) are not waited for.
+/// Stops new calls from borrowing the instance (they take the slow path from here on).
 pub fn withdraw() {
     FAST.store(std::ptr::null_mut(), SeqCst);
-    let own = THREAD.with(|t| t.1.get());
+}
+
+/// Whether a call of another thread borrows an instance through [`FAST`] (the calling
+/// thread's own borrows excluded: a transition refused from inside a call does not get here).
+fn borrowed_elsewhere() -> bool {
+    let own = THREAD.try_with(|t| t.1.get()).unwrap_or(0);
+    IN_CALLS.iter().map(|c| c.0.load(SeqCst)).sum::<usize>() > own
+}
+
+/// After [`withdraw`]: waits up to 2 ms for the calls borrowing `shared` to end; if some have
+/// not, keeps a reference to it in [`LINGER`] so it outlives them. Instances kept earlier are
+/// let go once no call borrows any.
+pub fn release(shared: &Arc<Shared>) {
+    let start = Instant::now();
     let mut spins = 0u32;
-    while IN_CALLS.iter().map(|c| c.0.load(SeqCst)).sum::<usize>() > own {
+    while borrowed_elsewhere() && start.elapsed() < Duration::from_millis(2) {
         spins += 1;
         match spins {
             0..=100 => std::hint::spin_loop(),
-            101..=1000 => std::thread::yield_now(),
-            _ => std::thread::sleep(Duration::from_micros(50)),
+            _ => std::thread::yield_now(),
         }
+    }
+    let mut kept = LINGER.lock().unwrap_or_else(|p| p.into_inner());
+    if borrowed_elsewhere() {
+        kept.push(shared.clone());
+    } else {
+        let gone = std::mem::take(&mut *kept);
+        drop(kept);
+        drop(gone);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::queue::WorkQueue;
+    use std::sync::mpsc;
+
+    fn instance() -> Arc<Shared> {
+        let (tx, _rx) = crossbeam_channel::unbounded();
+        Arc::new(Shared::for_tests(WorkQueue::new(10, 0), tx))
+    }
+
+    /// A call that borrowed the instance before its withdrawal keeps it alive until the call
+    /// ends, however long it takes; a new call no longer borrows it; the next transition that
+    /// finds no call in progress lets it go.
+    #[test]
+    fn an_instance_borrowed_across_its_withdrawal_lives_until_the_borrow_ends() {
+        let shared = instance();
+        let gone = Arc::downgrade(&shared);
+        publish(&shared);
+        let (borrowed_tx, borrowed) = mpsc::channel();
+        let (end, end_rx) = mpsc::channel::<()>();
+        let caller = std::thread::spawn(move || {
+            let c = current().expect("borrowed");
+            assert!(matches!(c, Current::Fast { .. }));
+            borrowed_tx.send(()).unwrap();
+            end_rx.recv().unwrap();
+            c.max_payload()
+        });
+        borrowed.recv().unwrap();
+        withdraw();
+        // The slow path: nothing runs in LIFECYCLE here.
+        assert!(
+            current().is_err(),
+            "a new call does not borrow a withdrawn instance"
+        );
+        release(&shared);
+        let expected = shared.max_payload();
+        drop(shared);
+        assert!(gone.upgrade().is_some(), "kept while a call borrows it");
+        end.send(()).unwrap();
+        assert_eq!(caller.join().unwrap(), expected);
+        let next = instance();
+        publish(&next);
+        let c = current().expect("the next instance");
+        drop(c);
+        withdraw();
+        release(&next);
+        assert!(gone.upgrade().is_none(), "let go once no call borrows any");
+        assert!(LINGER.lock().unwrap().is_empty());
     }
 }

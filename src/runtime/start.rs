@@ -132,6 +132,7 @@ pub fn init(host: &GcsyncHost) -> Result<(), Failure> {
         Ok(t) => *running.threads.lock().unwrap_or_else(|p| p.into_inner()) = Some(t),
         Err(e) => {
             super::current::withdraw();
+            super::current::release(&running.shared);
             *LIFECYCLE.write().unwrap_or_else(|p| p.into_inner()) = previous;
             logging::disconnect();
             return Err(Failure::new(
