@@ -24,7 +24,7 @@ pub struct Utc(pub u64);
 impl Utc {
     /// The 20 bytes `YYYY-MM-DDTHH:MM:SSZ`, when the year has four digits (every time before
     /// the year 10000).
-    fn ascii(self) -> Option<[u8; 20]> {
+    pub fn ascii(self) -> Option<[u8; 20]> {
         let days = (self.0 / 86_400) as i64;
         let secs = self.0 % 86_400;
         let (y, m, d) = civil_from_days(days);

@@ -113,6 +113,9 @@ pub struct Shared {
     /// Read on every hook (the payload limit) and by the workers and writer: readers never
     /// wait for each other.
     settings: RwLock<(u64, Arc<Settings>)>,
+    /// `max_payload_bytes` of the settings in force, read by every hook without their lock
+    /// (stored under the settings' write lock, before `replace_settings` returns).
+    max_payload: AtomicUsize,
     stop: Mutex<Option<Instant>>,
     last_run: AtomicU64,
 }
@@ -176,6 +179,7 @@ impl Shared {
             host,
             writer,
             urgent: crossbeam_channel::bounded(1),
+            max_payload: AtomicUsize::new(settings.max_payload_bytes),
             settings: RwLock::new((1, Arc::new(settings))),
             stop: Mutex::new(None),
             last_run: AtomicU64::new(0),
@@ -186,6 +190,11 @@ impl Shared {
     pub fn settings(&self) -> (u64, Arc<Settings>) {
         let g = self.settings.read().unwrap_or_else(|p| p.into_inner());
         (g.0, g.1.clone())
+    }
+
+    /// `max_payload_bytes` of the settings in force (a hook's limit), without their lock.
+    pub fn max_payload(&self) -> usize {
+        self.max_payload.load(Ordering::Acquire)
     }
 
     /// Runs `f` on the current settings under their lock (for a quick read that needs no
@@ -208,6 +217,8 @@ impl Shared {
         let remap = new.default_country_code != g.1.default_country_code
             || new.proficiency_bands != g.1.proficiency_bands
             || (new.sync_advanced_platform_objects && !g.1.sync_advanced_platform_objects);
+        self.max_payload
+            .store(new.max_payload_bytes, Ordering::Release);
         *g = (g.0 + 1, Arc::new(new));
         drop(g);
         // New settings may be what the admin changed to fix an error (credentials, region,

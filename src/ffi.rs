@@ -319,9 +319,8 @@ pub unsafe extern "C" fn gcsync_overview(
     out_len: *mut usize,
 ) -> GcsyncResult {
     ffi_boundary!({
-        let text = runtime::overview()?;
         // SAFETY: forwarded caller guarantee.
-        unsafe { write_json(&text, buf, buf_len, out_len) }
+        runtime::overview_with(|text| unsafe { write_json(text, buf, buf_len, out_len) })?
     })
 }
 

@@ -22,6 +22,24 @@ impl JsonOut {
         }
     }
 
+    /// An empty text written into `buf` (its contents dropped, its room kept), to reuse a
+    /// buffer from one query to the next ([`JsonOut::into_vec`] gives it back).
+    pub fn reusing(mut buf: Vec<u8>) -> JsonOut {
+        buf.clear();
+        JsonOut { buf }
+    }
+
+    /// The text written so far.
+    pub fn as_str(&self) -> &str {
+        // Only UTF-8 was appended (see `into_string`).
+        std::str::from_utf8(&self.buf).unwrap_or_default()
+    }
+
+    /// The buffer, to reuse.
+    pub fn into_vec(self) -> Vec<u8> {
+        self.buf
+    }
+
     /// Appends JSON syntax or a member name as is (the caller's literal, already valid JSON).
     pub fn raw(&mut self, text: &str) {
         self.buf.extend_from_slice(text.as_bytes());
@@ -85,9 +103,17 @@ impl JsonOut {
     /// Appends Unix seconds as a `"YYYY-MM-DDTHH:MM:SSZ"` string (UTC), or `null`.
     pub fn opt_utc(&mut self, unix: Option<u64>) {
         match unix {
-            Some(t) => {
-                let _ = write!(self.buf, "\"{}\"", Utc(t));
-            }
+            Some(t) => match Utc(t).ascii() {
+                // Copied as bytes, without the formatting machinery.
+                Some(text) => {
+                    self.buf.push(b'"');
+                    self.buf.extend_from_slice(&text);
+                    self.buf.push(b'"');
+                }
+                None => {
+                    let _ = write!(self.buf, "\"{}\"", Utc(t));
+                }
+            },
             None => self.raw("null"),
         }
     }
@@ -150,5 +176,20 @@ mod tests {
                 u64::MAX
             )
         );
+    }
+
+    /// A reused buffer starts empty and keeps its room; what is written reads back as text.
+    #[test]
+    fn a_reused_buffer_holds_only_the_new_text() {
+        let mut o = JsonOut::reusing(b"{\"old\":1}".to_vec());
+        assert_eq!(o.as_str(), "");
+        o.raw("{\"a\":");
+        o.opt_utc(Some(0));
+        o.raw("}");
+        assert_eq!(o.as_str(), "{\"a\":\"1970-01-01T00:00:00Z\"}");
+        let buf = o.into_vec();
+        let again = JsonOut::reusing(buf);
+        assert_eq!(again.as_str(), "");
+        assert!(again.into_vec().capacity() >= 28);
     }
 }

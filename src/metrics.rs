@@ -4,7 +4,7 @@ use crate::clock::{format_utc, unix_now};
 use crate::object::ObjectKey;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, RwLock};
 
 /// The most recent error: when, about which object (none for errors of gcsync itself, such as
 /// a disk that cannot be written), and the admin-facing text.
@@ -38,8 +38,9 @@ pub struct Metrics {
     /// API usage per endpoint, month and hour, and the calls of the current item.
     pub usage: crate::usage::Usage,
     /// The most recent error, with its JSON as the overview shows it (written once, when it is
-    /// recorded, so an overview only copies a reference under the lock).
-    last_error: Mutex<Option<(LastError, std::sync::Arc<str>)>>,
+    /// recorded, so an overview only copies a reference under the lock). Read shared: the
+    /// overviews of several host threads never wait for each other.
+    last_error: RwLock<Option<(LastError, std::sync::Arc<str>)>>,
     /// The mapping warnings last logged per object (only objects that have some).
     warned: Mutex<std::collections::HashMap<ObjectKey, Vec<String>>>,
 }
@@ -60,7 +61,7 @@ impl Metrics {
         };
         let json = error_json(&e);
         // What it replaces is freed after the lock is let go.
-        let _old = match self.last_error.lock() {
+        let _old = match self.last_error.write() {
             Ok(mut g) => g.replace((e, json)),
             Err(_) => None,
         };
@@ -68,10 +69,16 @@ impl Metrics {
 
     /// Clears the last error if it concerns `object` (which has just synced).
     pub fn clear_last_error_of(&self, object: &ObjectKey) {
-        if let Ok(mut g) = self.last_error.lock() {
-            if g.as_ref()
+        let concerns = |g: &Option<(LastError, std::sync::Arc<str>)>| {
+            g.as_ref()
                 .is_some_and(|(e, _)| e.object.as_ref() == Some(object))
-            {
+        };
+        // Looked at shared first: most objects that sync had no error.
+        if !self.last_error.read().is_ok_and(|g| concerns(&g)) {
+            return;
+        }
+        if let Ok(mut g) = self.last_error.write() {
+            if concerns(&g) {
                 *g = None;
             }
         }
@@ -80,7 +87,7 @@ impl Metrics {
     /// Clears the last error if it is an error of gcsync itself with this text (the condition,
     /// e.g. a disk write failure, has gone away).
     pub fn clear_last_error_text(&self, text: &str) {
-        if let Ok(mut g) = self.last_error.lock() {
+        if let Ok(mut g) = self.last_error.write() {
             if g.as_ref()
                 .is_some_and(|(e, _)| e.object.is_none() && e.message == text)
             {
@@ -112,7 +119,7 @@ impl Metrics {
     /// The most recent error, if any.
     pub fn last_error(&self) -> Option<LastError> {
         self.last_error
-            .lock()
+            .read()
             .ok()
             .and_then(|g| g.as_ref().map(|(e, _)| e.clone()))
     }
@@ -135,7 +142,7 @@ impl Metrics {
     pub fn write_last_error(&self, out: &mut crate::json_out::JsonOut) {
         let json = self
             .last_error
-            .lock()
+            .read()
             .ok()
             .and_then(|g| g.as_ref().map(|(_, j)| j.clone()));
         match json {

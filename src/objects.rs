@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 mod queries;
+mod status_index;
 mod texts;
 pub use texts::{kept_as_text, SharedText, Texts};
 
@@ -164,7 +165,8 @@ pub struct Counts {
 }
 
 impl Counts {
-    fn add(&mut self, o: &Counts) {
+    /// Adds `o`'s counts to these.
+    pub fn add(&mut self, o: &Counts) {
         self.synced += o.synced;
         self.error += o.error;
         self.not_synced += o.not_synced;
@@ -175,7 +177,8 @@ impl Counts {
 const KINDS: usize = crate::object::GcsyncObjectKind::ALL.len();
 
 /// The table. Locks are held for map operations only, never across I/O; queries take the
-/// lock shared, so they never wait for each other, only for the workers' short updates.
+/// lock shared, so they never wait for each other, only for the workers' short updates. A
+/// status query reads the [`status_index::StatusIndex`] instead, and never waits for them.
 #[derive(Default)]
 pub struct ObjectTable {
     /// Boxed: a bucket of the map is then a key and a pointer, not a 400-byte record, so the
@@ -183,16 +186,23 @@ pub struct ObjectTable {
     rows: RwLock<HashMap<ObjectKey, Box<Record>>>,
     /// Per kind (by [`crate::object::GcsyncObjectKind::index`]) and bucket.
     counts: [[AtomicU64; 4]; KINDS],
+    /// What [`Record::status_shown`] says of each record, kept as records change.
+    statuses: status_index::StatusIndex,
 }
 
 impl ObjectTable {
     /// A table holding `rows` (loaded from the store).
     pub fn new(rows: HashMap<ObjectKey, Box<Record>>) -> ObjectTable {
-        let t = ObjectTable::default();
+        let mut t = ObjectTable {
+            statuses: status_index::StatusIndex::build(
+                rows.iter().map(|(k, r)| (k, r.status_shown().into_owned())),
+            ),
+            ..ObjectTable::default()
+        };
         for (k, r) in &rows {
             t.counts[k.kind.index()][bucket(&r.status)].fetch_add(1, Ordering::Relaxed);
         }
-        *t.write() = rows;
+        *t.rows.get_mut().unwrap_or_else(|p| p.into_inner()) = rows;
         t
     }
 
@@ -212,13 +222,13 @@ impl ObjectTable {
 
     /// One record's status.
     pub fn status(&self, key: &ObjectKey) -> Option<ObjectStatus> {
-        self.read().get(key).map(|r| r.status_shown().into_owned())
+        self.statuses.get(key).map(Arc::unwrap_or_clone)
     }
 
-    /// Runs `f` on one record's status (or `None`) under the table's lock, copying nothing;
-    /// `f` must be quick and take no other lock.
+    /// Runs `f` on one record's status (or `None`), from the status index: neither waits for
+    /// a writer of the table nor holds a lock while `f` runs.
     pub fn with_status<R>(&self, key: &ObjectKey, f: impl FnOnce(Option<&ObjectStatus>) -> R) -> R {
-        f(self.read().get(key).map(|r| r.status_shown()).as_deref())
+        f(self.statuses.get(key).as_deref())
     }
 
     /// Runs `f` on one record (or `None`) under the table's lock, copying nothing; `f` must be
@@ -273,6 +283,9 @@ impl ObjectTable {
         rec.decode(key.kind);
         f(rec);
         let after = bucket(&rec.status);
+        // Decoded, so what it shows is its status. Under the write lock: two updates of one
+        // object reach the index in the order they were made.
+        self.statuses.set(key, &rec.status);
         drop(g);
         // The text form is freed after the lock is let go.
         drop(replaced);

@@ -8,8 +8,16 @@ use crate::metrics::Metrics;
 use crate::object::GcsyncObjectKind;
 use crate::objects::Counts;
 use crate::usage::UsageState;
+use std::cell::Cell;
 use std::sync::atomic::Ordering;
 use std::sync::LazyLock;
+
+thread_local! {
+    /// Each host thread's overview buffer, kept from one call to the next: a fresh buffer of
+    /// 1-2 KB per call is past glibc's per-thread cache (and regrew past 1 KB with a long last
+    /// error).
+    static BUF: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
 
 /// What the overview shows besides the metrics and `api_base_url`.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -28,7 +36,22 @@ struct Facts {
 
 /// The overview of a running instance.
 pub fn render(shared: &Shared) -> String {
-    let mut out = JsonOut::with_capacity(1024);
+    let mut out = JsonOut::with_capacity(2048);
+    write(shared, &mut out);
+    out.into_string()
+}
+
+/// Writes the overview into this thread's reused buffer and hands it to `f` (which must not
+/// ask for an overview itself: it would get a buffer of its own, not this one).
+pub fn with_rendered<R>(shared: &Shared, f: impl FnOnce(&str) -> R) -> R {
+    let mut out = JsonOut::reusing(BUF.try_with(Cell::take).unwrap_or_default());
+    write(shared, &mut out);
+    let r = f(out.as_str());
+    let _ = BUF.try_with(|b| b.set(out.into_vec()));
+    r
+}
+
+fn write(shared: &Shared, out: &mut JsonOut) {
     out.raw("{\"api_base_url\":");
     // One read of the settings, written from under their lock without copying them.
     let (sync_user_objects, sync_advanced_platform_objects, allowance, per_minute) = shared
@@ -41,22 +64,25 @@ pub fn render(shared: &Shared) -> String {
                 s.requests_per_minute,
             )
         });
+    // Each kind's counts read once; the total is their sum (as `ObjectTable::counts` adds them).
+    let kinds = GcsyncObjectKind::ALL.map(|k| shared.objects.kind_counts(k));
+    let mut counts = Counts::default();
+    kinds.iter().for_each(|k| counts.add(k));
     let facts = Facts {
         depth: shared.queue.depth(),
-        counts: shared.objects.counts(),
-        kinds: GcsyncObjectKind::ALL.map(|k| shared.objects.kind_counts(k)),
+        counts,
+        kinds,
         last_run: shared.last_run(),
         sync_user_objects,
         sync_advanced_platform_objects,
         allowance,
     };
-    write_rest(&mut out, &facts, &shared.metrics);
+    write_rest(out, &facts, &shared.metrics);
     // The full sync's object goes last (`{...,"full_sync":{...}}`), in the same buffer.
     out.raw(",\"full_sync\":");
     let calls = Metrics::get(&shared.metrics.api_calls);
-    shared.full_sync.render(&mut out, calls, per_minute);
+    shared.full_sync.render(out, calls, per_minute);
     out.raw("}");
-    out.into_string()
 }
 
 /// The kinds by name, as a JSON map prints them (the numbers' order is not the names'), with

@@ -3,10 +3,10 @@
 //! does the C conversions.
 //!
 //! Locking: `LIFECYCLE` is an `RwLock` held only to clone or swap an `Arc`, never across I/O;
-//! `TRANSITION` serialises init and shutdown (which do I/O) without blocking hooks.
+//! `TRANSITION` serialises init and shutdown (which do I/O) without blocking hooks. Hooks and
+//! quick queries borrow the running instance without that lock ([`current`]: `runtime/current.rs`).
 
 use crate::engine::Shared;
-use crate::result::{Failure, GcsyncResult};
 use crossbeam_channel::Receiver;
 use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
@@ -32,21 +32,7 @@ enum Lifecycle {
 static LIFECYCLE: RwLock<Lifecycle> = RwLock::new(Lifecycle::NotInitialized);
 static TRANSITION: Mutex<()> = Mutex::new(());
 
-fn current() -> Result<Arc<Shared>, Failure> {
-    let g = LIFECYCLE.read().unwrap_or_else(|p| p.into_inner());
-    match &*g {
-        Lifecycle::Running(r) => Ok(r.shared.clone()),
-        Lifecycle::NotInitialized => Err(Failure::new(
-            GcsyncResult::NotInitialized,
-            "call gcsync_init first",
-        )),
-        Lifecycle::ShutDown => Err(Failure::new(
-            GcsyncResult::ShutDown,
-            "gcsync has been shut down; call gcsync_init to start it again",
-        )),
-    }
-}
-
+mod current;
 mod intake;
 mod queries;
 mod settings;
@@ -57,10 +43,11 @@ mod stop;
 /// `gcsync_force_sync_begin` / `_add` / `_commit` / `_abort` / `_release_held` / `_plan`.
 pub mod full;
 
+use current::{current, current_owned};
 pub use intake::{force_sync, object_changed, object_deleted};
 pub use queries::{
-    flush, list_status, list_status_page, object_status, overview, wait_idle, wait_settled,
-    MAX_PAGE_ITEMS,
+    flush, list_status, list_status_page, object_status, overview, overview_with, wait_idle,
+    wait_settled, MAX_PAGE_ITEMS,
 };
 pub use settings::{max_payload, settings_changed};
 pub use start::init;

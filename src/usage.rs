@@ -7,6 +7,7 @@
 
 use crate::clock::{unix_now, Month};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 /// The `YYYY-MM` (UTC) of a Unix time.
@@ -113,6 +114,25 @@ struct Inner {
 #[derive(Debug, Default)]
 pub struct Usage {
     inner: Mutex<Inner>,
+    /// `Inner`'s month and its calls in one word ([`pack`]), stored under its lock as they
+    /// change: the overview reads them without the lock the client takes per answered call.
+    month_calls: AtomicU64,
+}
+
+/// Bits of [`Usage::month_calls`] that hold the count (the month is above them).
+const CALL_BITS: u32 = 44;
+
+/// A month (`YYYY-MM`) and its calls in one word (0: none recorded).
+fn pack(month: &str, calls: u64) -> u64 {
+    (month_key(month) << CALL_BITS) | calls.min((1 << CALL_BITS) - 1)
+}
+
+/// `YYYY-MM` as `year * 12 + month` (1-based month, so never 0 for a real month).
+fn month_key(month: &str) -> u64 {
+    let n = |r: std::ops::Range<usize>| -> u64 {
+        month.get(r).and_then(|t| t.parse().ok()).unwrap_or(0)
+    };
+    n(0..4) * 12 + n(5..7)
 }
 
 impl Usage {
@@ -125,6 +145,8 @@ impl Usage {
         let mut g = self.lock();
         g.month = month.to_string();
         g.month_calls = calls;
+        self.month_calls
+            .store(pack(month, calls), Ordering::Release);
     }
 
     /// Counts one answered call at `now` (Unix seconds).
@@ -144,6 +166,8 @@ impl Usage {
             g.month_calls = 0;
         }
         g.month_calls += 1;
+        self.month_calls
+            .store(pack(&g.month, g.month_calls), Ordering::Release);
         let e = g
             .unsaved
             .endpoints
@@ -194,11 +218,10 @@ impl Usage {
     /// [`Usage::month`] without allocating.
     pub fn month_now(&self) -> (Month, u64) {
         let now = Month::of(unix_now());
-        let g = self.lock();
-        let calls = if g.month == now.as_str() {
-            g.month_calls
-        } else {
-            0
+        let packed = self.month_calls.load(Ordering::Acquire);
+        let calls = match packed >> CALL_BITS == month_key(now.as_str()) {
+            true => packed & ((1 << CALL_BITS) - 1),
+            false => 0,
         };
         (now, calls)
     }
@@ -247,6 +270,25 @@ mod tests {
         assert_eq!(d.hours[&(t / 3600)], (2, 1));
         assert_eq!(d.hours[&(t / 3600 + 1)], (1, 0));
         assert!(u.take_unsaved().is_empty());
+    }
+
+    /// The month's calls read without the lock follow every answered call and the seed, and
+    /// count only for the month they were made in.
+    #[test]
+    fn the_months_calls_read_without_the_lock_are_this_months() {
+        let u = Usage::default();
+        let now = unix_now();
+        assert_eq!(u.month_now().1, 0);
+        u.seed_month(&month_of(now), 41);
+        u.answered(now, "GET", "/api/v2/users", 200, None);
+        assert_eq!(u.month_now(), (crate::clock::Month::of(now), 42));
+        assert_eq!(u.month().1, 42);
+        // Counted in an earlier month: this month has none yet.
+        u.seed_month("2025-01", 7);
+        assert_eq!(u.month_now().1, 0);
+        u.answered(now, "GET", "/api/v2/users", 200, None);
+        assert_eq!(u.month_now().1, 1, "a new month starts from zero");
+        assert_eq!(month_key("2026-12") + 1, month_key("2027-01"));
     }
 
     #[test]

@@ -224,12 +224,13 @@ fn targets(f: &str) -> [Option<f64>; 3] {
     }
 }
 
-/// The emulator, started from a thread 5 nice steps down so that its threads run below the
-/// host's (the cloud is remote in production).
-fn remote_emulator(faults: Faults) -> gc_emulator::Emulator {
+/// The emulator, started from a thread 5 nice steps down (or SCHED_BATCH / SCHED_IDLE:
+/// `--cloud-sched`) so that its threads run below the host's (the cloud is remote in
+/// production).
+fn remote_emulator(faults: Faults, sched: crate::probe::CloudSched) -> gc_emulator::Emulator {
     std::thread::spawn(move || {
-        if !crate::probe::lower_thread_priority() {
-            eprintln!("gcsync-bench: could not lower the emulator's priority");
+        if !sched.apply() {
+            eprintln!("gcsync-bench: could not set the emulator's scheduling ({sched:?})");
         }
         crate::emulator(faults)
     })
@@ -247,7 +248,11 @@ pub fn run(plan: &Plan, r: &mut Report, dir: &Path, condition: &str, title: &str
     r.section(&format!(
         "hooks and queries, {n} objects waiting, 1 KB user: {title}"
     ));
-    let emu = remote_emulator(faults(condition));
+    let emu = remote_emulator(faults(condition), plan.cloud_sched);
+    r.note(&format!(
+        "emulator threads: {} (--cloud-sched)",
+        plan.cloud_sched.name()
+    ));
     let rate = plan.hook_rate;
     r.note(&match rate {
         0 => "host threads spinning (each round right after the last)".to_string(),

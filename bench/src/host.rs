@@ -163,6 +163,54 @@ pub fn overview_into(buf: &mut [u8]) -> GcsyncResult {
     unsafe { gcsync_overview(buf.as_mut_ptr().cast(), buf.len(), &mut n) }
 }
 
+/// One walk over every user's status with `gcsync_list_status_page`, `max` a page, into `buf`
+/// (grown when a page needs more): the number of pages and of items. Items are counted only
+/// when `count` (parsing the pages is not part of a timed walk).
+pub fn walk_user_statuses(max: u32, buf: &mut Vec<u8>, count: bool) -> (usize, usize) {
+    let (mut after, mut pages, mut items) = (None::<String>, 0, 0);
+    loop {
+        let mut n = 0usize;
+        let (p, l) = after
+            .as_deref()
+            .map_or((std::ptr::null(), 0), |a| (a.as_ptr().cast(), a.len()));
+        // SAFETY: the cursor is readable for its length (or NULL with 0), buf writable for its
+        // length, n writable.
+        let r = unsafe {
+            gcsync_list_status_page(
+                GcsyncObjectKind::User as u32,
+                p,
+                l,
+                max,
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                &mut n,
+            )
+        };
+        if r == GcsyncResult::BufferTooSmall {
+            buf.resize(n + 1, 0);
+            continue;
+        }
+        assert_eq!(r, GcsyncResult::Ok, "{}", last_error());
+        pages += 1;
+        let text = &buf[..n];
+        if count {
+            let v: Value = serde_json::from_slice(text).expect("a status page is JSON");
+            items += v["items"].as_array().map_or(0, Vec::len);
+        }
+        // The page ends with `"next_after":<id or null>}`.
+        let key = b"\"next_after\":";
+        let at = text
+            .windows(key.len())
+            .rposition(|w| w == key)
+            .expect("a page names its next cursor");
+        let next: Value = serde_json::from_slice(&text[at + key.len()..n - 1]).expect("cursor");
+        match next.as_str() {
+            Some(a) => after = Some(a.to_string()),
+            None => return (pages, items),
+        }
+    }
+}
+
 /// The overview, parsed.
 pub fn overview() -> Value {
     let mut buf = vec![0u8; 64 * 1024];

@@ -36,6 +36,7 @@ use std::path::{Path, PathBuf};
 const USAGE: &str =
     "usage: gcsync-bench [--quick] [--only cpu,startstop,outage,hooks,budget,routing,presence,floor] [--data-root DIR]
                     [--sizes N,M] [--keep] [--hook-rate N (0: spin)] [--hook-iterations N]
+                    [--cloud-sched nice|batch|idle (the hook scenario's emulator threads)]
        gcsync-bench org [--users N]";
 
 /// Sizes and switches of one run.
@@ -68,6 +69,8 @@ pub struct Plan {
     pub data_root: PathBuf,
     /// Keep the data directories after the run (to time `gcsync_init` on them again).
     pub keep: bool,
+    /// How the hook scenario runs its emulator's threads ([`probe::CloudSched`]).
+    pub cloud_sched: probe::CloudSched,
 }
 
 impl Plan {
@@ -87,6 +90,7 @@ impl Plan {
             only: vec![],
             data_root: std::env::temp_dir(),
             keep: false,
+            cloud_sched: probe::CloudSched::Nice,
         }
     }
 
@@ -199,6 +203,11 @@ fn parse(args: &[String]) -> Plan {
             "--hook-rate" => plan.hook_rate = count(it.next(), "--hook-rate N") as u64,
             "--hook-iterations" => plan.hook_iterations = count(it.next(), "--hook-iterations N"),
             "--keep" => plan.keep = true,
+            "--cloud-sched" => {
+                let v = it.next().map(String::as_str).unwrap_or_default();
+                plan.cloud_sched = probe::CloudSched::parse(v)
+                    .unwrap_or_else(|| fail("--cloud-sched nice|batch|idle"));
+            }
             "--help" | "-h" => {
                 println!("{USAGE}");
                 std::process::exit(0);

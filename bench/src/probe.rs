@@ -187,6 +187,58 @@ pub fn lower_thread_priority() -> bool {
     false
 }
 
+/// How the hook scenario runs the emulator's threads (`--cloud-sched`). The cloud is remote in
+/// production, so its CPU is not the CIC server's: the default (`nice`, the figures before
+/// session 10) lowers it by 5 nice steps; `batch` runs it SCHED_BATCH (no wake-up preemption of
+/// the host's threads) and `idle` SCHED_IDLE (only on a core nothing else wants), which models a
+/// remote cloud more closely but stretches its answers on a busy machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloudSched {
+    Nice,
+    Batch,
+    Idle,
+}
+
+impl CloudSched {
+    pub fn parse(s: &str) -> Option<CloudSched> {
+        match s {
+            "nice" => Some(CloudSched::Nice),
+            "batch" => Some(CloudSched::Batch),
+            "idle" => Some(CloudSched::Idle),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            CloudSched::Nice => "5 nice steps down",
+            CloudSched::Batch => "SCHED_BATCH",
+            CloudSched::Idle => "SCHED_IDLE",
+        }
+    }
+
+    /// Applies this to the calling thread (threads it starts inherit it); false where it could
+    /// not.
+    pub fn apply(self) -> bool {
+        let policy = match self {
+            CloudSched::Nice => return lower_thread_priority(),
+            CloudSched::Batch => libc::SCHED_BATCH,
+            CloudSched::Idle => libc::SCHED_IDLE,
+        };
+        #[cfg(target_os = "linux")]
+        // SAFETY: a plain system call on the calling thread (pid 0), with a valid parameter.
+        unsafe {
+            let param = libc::sched_param { sched_priority: 0 };
+            libc::sched_setscheduler(0, policy, &param) == 0
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = policy;
+            false
+        }
+    }
+}
+
 /// The machine's load averages (1, 5, 15 minutes) as `/proc/loadavg` shows them.
 pub fn load_average() -> Option<String> {
     let t = std::fs::read_to_string("/proc/loadavg").ok()?;

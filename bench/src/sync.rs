@@ -49,6 +49,24 @@ fn query_p50s(org: &org::RefOrg, samples: usize) -> (f64, f64) {
     (overview, status)
 }
 
+/// Median wall time (ms) of a walk over every user's status, pages of 1 000
+/// (`gcsync_list_status_page`), over `walks` walks; and the items one walk saw.
+fn list_walk_ms(walks: usize) -> (f64, usize) {
+    let mut buf = vec![0u8; 1 << 20];
+    let (_, items) = host::walk_user_statuses(1_000, &mut buf, true);
+    let s: Vec<Sample> = (0..walks)
+        .map(|_| {
+            let t = Instant::now();
+            host::walk_user_statuses(1_000, &mut buf, false);
+            Sample {
+                ns: t.elapsed().as_nanos() as u64,
+                ..Sample::default()
+            }
+        })
+        .collect();
+    (summarise(&s).p50 / 1000.0, items)
+}
+
 /// Child: the sync run.
 pub fn child(p: &Value) {
     let n = p["users"].as_u64().unwrap() as usize;
@@ -70,6 +88,7 @@ pub fn child(p: &Value) {
     let (cpu1, io1) = (probe::cpu_seconds(), probe::io());
     let ov = host::overview();
     let (overview_full, status_full) = query_p50s(&org, samples);
+    let (list_ms, listed) = list_walk_ms(11);
     let delta = |a: Option<probe::Io>, b: Option<probe::Io>| match (a, b) {
         (Some(a), Some(b)) => {
             json!({"net": b.net_since(&a), "gross": b.write_bytes - a.write_bytes})
@@ -82,6 +101,7 @@ pub fn child(p: &Value) {
         "cpu_s": cpu0.zip(cpu1).map(|(a, b)| b - a),
         "written": delta(io0, io1),
         "overview_p50": [overview_empty, overview_full], "status_p50": [status_empty, status_full],
+        "list_walk_ms": list_ms, "listed": listed,
         "warnings": host::warnings(),
     }));
     let k = p["unchanged"].as_u64().unwrap() as usize;
@@ -228,6 +248,16 @@ pub fn run(plan: &Plan, r: &mut Report, emu: &Emulator, dir: &Path, n: usize) ->
             "{} µs / {} µs",
             num(st[1].as_f64().unwrap_or(0.0)),
             num(st[0].as_f64().unwrap_or(0.0))
+        ),
+    );
+    r.figure(
+        &format!("status list walk with {n} stored (pages of 1 000)"),
+        s["list_walk_ms"].as_f64().unwrap_or(f64::NAN),
+        "ms",
+        Target::Info,
+        &format!(
+            "median of 11 walks over gcsync_list_status_page; {} items a walk",
+            s["listed"]
         ),
     );
     let u = c.next(timeout);

@@ -10,7 +10,7 @@ use crate::object::GcsyncObjectKind;
 use crate::result::{Failure, GcsyncResult};
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
 /// What a full sync is doing.
@@ -70,8 +70,11 @@ struct Inner {
 /// The full sync of one running instance.
 #[derive(Default)]
 pub struct FullSync {
-    inner: Mutex<Inner>,
-    finished: Condvar,
+    /// Read shared by the overview (the host threads' overviews never wait for each other).
+    inner: RwLock<Inner>,
+    /// Notified when a run ends with none waiting (`running` set false), taken by the notifier
+    /// after that change and held by a waiter from its check to its wait: no wake-up is lost.
+    finished: (Mutex<()>, Condvar),
     /// The run thread and the timer thread, joined at shutdown.
     threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
     /// Tripped at shutdown: ends the run's requests and waits.
@@ -83,8 +86,12 @@ pub struct FullSync {
 }
 
 impl FullSync {
-    fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> RwLockWriteGuard<'_, Inner> {
+        self.inner.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, Inner> {
+        self.inner.read().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Whether this instance is standby (makes no Genesys Cloud call).
@@ -176,7 +183,8 @@ impl FullSync {
             g.phase = Phase::Idle;
         }
         drop(g);
-        self.finished.notify_all();
+        drop(self.finished.0.lock().unwrap_or_else(|p| p.into_inner()));
+        self.finished.1.notify_all();
         if next.is_none() {
             notify(shared);
         }
@@ -230,23 +238,33 @@ impl FullSync {
 
     /// When the last real full sync completed.
     pub fn last_completed(&self) -> Option<std::time::Instant> {
-        self.lock().last_completed
+        self.read().last_completed
     }
 
     /// Waits until no run is going or waiting; false after `timeout`.
     pub fn wait(&self, timeout: Duration) -> bool {
-        let g = self.lock();
-        let (g, r) = self
-            .finished
-            .wait_timeout_while(g, timeout, |g| g.running)
-            .unwrap_or_else(|p| p.into_inner());
-        drop(g);
-        !r.timed_out()
+        let deadline = std::time::Instant::now() + timeout;
+        let mut w = self.finished.0.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if !self.read().running {
+                return true;
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            w = self
+                .finished
+                .1
+                .wait_timeout(w, left)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
     }
 
     /// Writes the overview's `full_sync` object.
     pub fn render(&self, out: &mut JsonOut, calls_now: u64, per_minute: u32) {
-        let g = self.lock();
+        let g = self.read();
         let recommended = g.recommended;
         let calls = if g.phase == Phase::Idle {
             0
@@ -295,7 +313,7 @@ impl FullSync {
     /// cursor `after` (`kind/id`, as `next_after` gives it), at most `max`.
     pub fn plan_page(&self, after: Option<&str>, max: usize) -> Result<String, Failure> {
         let (plan, held) = {
-            let g = self.lock();
+            let g = self.read();
             let p = g.plan.clone().ok_or_else(|| {
                 Failure::new(
                     GcsyncResult::InvalidArgument,

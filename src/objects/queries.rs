@@ -5,21 +5,26 @@ use super::{ObjectTable, Record};
 use crate::kinds::CicObject;
 use crate::object::ObjectKey;
 use crate::status::ObjectStatus;
+use std::sync::Arc;
 
 impl ObjectTable {
     /// Keys and statuses of every record of a kind, sorted by id.
-    pub fn list(&self, kind: crate::object::GcsyncObjectKind) -> Vec<(ObjectKey, ObjectStatus)> {
+    pub fn list(
+        &self,
+        kind: crate::object::GcsyncObjectKind,
+    ) -> Vec<(ObjectKey, Arc<ObjectStatus>)> {
         self.page(kind, None, usize::MAX)
     }
 
     /// At most `max` records of a kind whose id sorts after `after` (all when `None`), sorted
-    /// by id: one pass over the table keeping the `max` smallest, O(n log max).
+    /// by id: one pass over the table keeping the `max` smallest, O(n log max). The statuses
+    /// are the status index's (shared, not copied), looked up after the table's lock is let go.
     pub fn page(
         &self,
         kind: crate::object::GcsyncObjectKind,
         after: Option<&str>,
         max: usize,
-    ) -> Vec<(ObjectKey, ObjectStatus)> {
+    ) -> Vec<(ObjectKey, Arc<ObjectStatus>)> {
         let g = self.read();
         let mut best: std::collections::BinaryHeap<&ObjectKey> = Default::default();
         for k in g.keys() {
@@ -33,13 +38,13 @@ impl ObjectTable {
                 best.push(k);
             }
         }
-        let mut v: Vec<(ObjectKey, ObjectStatus)> = best
-            .into_iter()
-            .map(|k| (k.clone(), g[k].status_shown().into_owned()))
-            .collect();
+        let mut keys: Vec<ObjectKey> = best.into_iter().cloned().collect();
         drop(g);
-        v.sort_by(|a, b| a.0.cmp(&b.0));
-        v
+        keys.sort();
+        // Every record of the table has its status in the index (rows are never removed).
+        keys.into_iter()
+            .filter_map(|k| self.statuses.get(&k).map(|s| (k, s)))
+            .collect()
     }
 
     /// The CIC id (of `kind`) linked to a Genesys id, other than removed ones.

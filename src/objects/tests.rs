@@ -20,6 +20,62 @@ fn counts_follow_updates() {
     assert_eq!(t.counts().synced, 0);
     let again = ObjectTable::new(HashMap::from([(k.clone(), Box::new(t.get(&k).unwrap()))]));
     assert_eq!(again.counts().removed, 1);
+    assert_index_matches(&t);
+    assert_index_matches(&again);
+}
+
+/// The status index holds exactly what each record of the table shows, and nothing else.
+fn assert_index_matches(t: &ObjectTable) {
+    let rows = t.read();
+    assert_eq!(t.statuses.len(), rows.len(), "one status per record");
+    for (k, r) in rows.iter() {
+        let shown = t.statuses.get(k).map(|s| (*s).clone());
+        assert_eq!(shown.as_ref(), Some(&*r.status_shown()), "{k:?}");
+    }
+}
+
+/// A status query never waits for a writer of the table: while a worker's update holds the
+/// table's write lock, the statuses of that object (as last recorded) and of others still read.
+#[test]
+fn a_status_read_does_not_wait_for_a_writer_of_the_table() {
+    let t = Arc::new(ObjectTable::default());
+    let (a, b) = (ObjectKey::user("a"), ObjectKey::user("b"));
+    t.update(&a, |r| r.status.state = SyncState::Synced);
+    t.update(&b, |r| r.status.reason = Some("b".into()));
+    let (inside, release) = (std::sync::mpsc::channel(), std::sync::mpsc::channel::<()>());
+    let writer = {
+        let (t, a, inside, release) = (t.clone(), a.clone(), inside.0, release.1);
+        std::thread::spawn(move || {
+            t.change(&a, |r| {
+                inside.send(()).unwrap();
+                release.recv().unwrap();
+                r.status.state = SyncState::Error;
+            })
+        })
+    };
+    inside.1.recv().unwrap();
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let reader = {
+        let (t, a, b) = (t.clone(), a.clone(), b.clone());
+        std::thread::spawn(move || {
+            let seen = (
+                t.status(&a).map(|s| s.state),
+                t.status(&b).map(|s| s.reason),
+            );
+            let ready = t.with_status(&ObjectKey::user("none"), |s| s.is_none());
+            done_tx.send((seen, ready)).unwrap();
+        })
+    };
+    let got = done_rx.recv_timeout(std::time::Duration::from_secs(5));
+    release.0.send(()).unwrap();
+    writer.join().unwrap();
+    reader.join().unwrap();
+    let (seen, unknown) = got.expect("the status reads returned while the write lock was held");
+    assert_eq!(seen, (Some(SyncState::Synced), Some(Some("b".into()))));
+    assert!(unknown);
+    assert_eq!(t.status(&a).map(|s| s.state), Some(SyncState::Error));
+    assert_eq!(t.counts().error, 1);
+    assert_index_matches(&t);
 }
 
 #[test]
@@ -44,6 +100,7 @@ fn pages_cover_every_object_of_the_kind_once_in_id_order() {
     want.sort();
     assert_eq!(seen, want);
     assert_eq!(t.list(crate::object::GcsyncObjectKind::User).len(), 97);
+    assert_index_matches(&t);
 }
 
 fn user(id: &str, name: &str) -> Arc<CicObject> {
@@ -73,7 +130,7 @@ fn a_user_kept_as_text_reads_decoded_and_goes_back_to_text_when_done() {
     assert!(stored.status.warnings.is_empty(), "kept in the texts");
     assert_eq!(t.status(&k), Some(decoded.status.clone()));
     assert!(t.with_status(&k, |s| s == Some(&decoded.status)));
-    assert_eq!(t.list(GcsyncObjectKind::User)[0].1, decoded.status);
+    assert_eq!(*t.list(GcsyncObjectKind::User)[0].1, decoded.status);
     assert_eq!(t.get(&k), Some(decoded.clone()));
     assert!(t.with_record(&k, |r| r == Some(&decoded)));
     assert_eq!(
@@ -92,10 +149,12 @@ fn a_user_kept_as_text_reads_decoded_and_goes_back_to_text_when_done() {
     assert_eq!(done.texts, Some(texts));
     assert!(held(&t));
     assert_eq!(t.get(&k), Some(after));
+    assert_index_matches(&t);
     // Only users are kept as text.
     let w = ObjectKey::wrapup_code("w");
     let wr = t.update(&w, |r| r.status.state = SyncState::Synced);
     assert!(t.compact(&w, wr).texts.is_none());
+    assert_index_matches(&t);
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Force Complete Sync in parts (README, "Force Complete Sync"): the operations behind
 //! `gcsync_force_sync_begin` / `_add` / `_commit` / `_abort` / `_release_held` / `_plan`.
 
-use super::current;
+use super::current_owned as current;
 use crate::object::GcsyncObjectKind;
 use crate::result::Failure;
 use std::time::Duration;

@@ -1,6 +1,6 @@
 //! Waits, flush and status queries.
 
-use super::current;
+use super::{current, current_owned};
 use crate::engine::Shared;
 use crate::json_out::JsonOut;
 use crate::object::{GcsyncObjectKind, ObjectKey};
@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 /// Waits until the queue is idle (objects waiting for a retry time do not count).
 pub fn wait_idle(timeout: Duration) -> Result<(), Failure> {
-    let shared = current()?;
+    let shared = current_owned()?;
     if shared.queue.wait_idle(timeout) {
         Ok(())
     } else {
@@ -24,7 +24,7 @@ pub fn wait_idle(timeout: Duration) -> Result<(), Failure> {
 /// Waits until every change accepted so far reached a final state: nothing waits, is in flight
 /// or waits for a retry time.
 pub fn wait_settled(timeout: Duration) -> Result<(), Failure> {
-    let shared = current()?;
+    let shared = current_owned()?;
     if shared.queue.wait_settled(timeout) {
         return Ok(());
     }
@@ -41,7 +41,7 @@ pub fn wait_settled(timeout: Duration) -> Result<(), Failure> {
 /// Waits until every change accepted before the call, and every status recorded so far, is
 /// durable in the data directory.
 pub fn flush(timeout: Duration) -> Result<(), Failure> {
-    let shared = current()?;
+    let shared = current_owned()?;
     let start = Instant::now();
     let upto = shared.queue.accepted_seq();
     shared.queue.wake_writer();
@@ -108,7 +108,7 @@ pub fn list_status_page(
 fn write_status_array(
     shared: &Shared,
     out: &mut JsonOut,
-    items: &[(ObjectKey, crate::status::ObjectStatus)],
+    items: &[(ObjectKey, std::sync::Arc<crate::status::ObjectStatus>)],
 ) {
     out.raw("[");
     for (i, (key, s)) in items.iter().enumerate() {
@@ -124,4 +124,9 @@ fn write_status_array(
 /// The overview JSON (see [`crate::overview`]).
 pub fn overview() -> Result<String, Failure> {
     Ok(crate::overview::render(&*current()?))
+}
+
+/// The overview JSON handed to `f`, written into the calling thread's reused buffer.
+pub fn overview_with<R>(f: impl FnOnce(&str) -> R) -> Result<R, Failure> {
+    Ok(crate::overview::with_rendered(&*current()?, f))
 }

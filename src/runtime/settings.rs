@@ -1,7 +1,7 @@
 //! New settings while running (`gcsync_on_settings_changed`) and the limits they set.
 
-use super::current;
 use super::start::{check_connection, load_settings, redactions};
+use super::{current, current_owned};
 use crate::logging;
 use crate::result::{Failure, GcsyncResult};
 
@@ -9,7 +9,7 @@ use crate::result::{Failure, GcsyncResult};
 /// next change it takes (and ends any wait it is in), so every change accepted after this
 /// returns is applied with them.
 pub fn settings_changed() -> Result<(), Failure> {
-    let shared = current()?;
+    let shared = current_owned()?;
     let new = load_settings(&shared.host)?;
     check_connection(&new)?;
     let (level, redact) = (new.log_level, redactions(&new));
@@ -30,5 +30,5 @@ pub fn settings_changed() -> Result<(), Failure> {
 /// The payload limit in force. The C layer enforces it before it validates UTF-8, so the
 /// functions here take payloads already checked.
 pub fn max_payload() -> Result<usize, Failure> {
-    Ok(current()?.with_settings(|s| s.max_payload_bytes))
+    Ok(current()?.max_payload())
 }

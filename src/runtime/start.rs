@@ -125,11 +125,14 @@ pub fn init(host: &GcsyncHost) -> Result<(), Failure> {
         &mut *LIFECYCLE.write().unwrap_or_else(|p| p.into_inner()),
         Lifecycle::Running(running.clone()),
     );
+    super::current::publish(&shared);
     crate::platform::pin_module();
     let for_timer = shared.clone();
     match start_threads(shared, db, writer_rx) {
         Ok(t) => *running.threads.lock().unwrap_or_else(|p| p.into_inner()) = Some(t),
         Err(e) => {
+            super::current::withdraw();
+            super::current::release(&running.shared);
             *LIFECYCLE.write().unwrap_or_else(|p| p.into_inner()) = previous;
             logging::disconnect();
             return Err(Failure::new(

@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 /// gcsync thread runs.
 pub fn shutdown(timeout: Duration) -> Result<(), Failure> {
     let _t = TRANSITION.lock().unwrap_or_else(|p| p.into_inner());
+    // No new call borrows the instance from here on.
+    super::current::withdraw();
     let running = {
         let mut g = LIFECYCLE.write().unwrap_or_else(|p| p.into_inner());
         match std::mem::replace(&mut *g, Lifecycle::ShutDown) {
@@ -30,6 +32,8 @@ pub fn shutdown(timeout: Duration) -> Result<(), Failure> {
             }
         }
     };
+    // The calls that borrowed it end before it can be dropped (or it is kept until they do).
+    super::current::release(&running.shared);
     let shared = running.shared.clone();
     shared.request_stop(Instant::now() + timeout);
     shared.queue.close();
