@@ -140,7 +140,7 @@ fn summary_json(s: &Summary) -> Value {
            "p999_unpreempted": s.p999_unpreempted})
 }
 
-/// Child: enqueue N users, then measure from 1 and 4 threads.
+/// Child: enqueue N users, then measure from the thread counts asked for (`threads`).
 pub fn child(p: &Value) {
     let n = p["waiting"].as_u64().unwrap() as usize;
     let iterations = p["iterations"].as_u64().unwrap() as usize;
@@ -168,7 +168,16 @@ pub fn child(p: &Value) {
             host::last_error()
         );
     }
-    for threads in [1usize, 4] {
+    let counts: Vec<usize> = p["threads"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|t| t.as_u64())
+                .map(|t| t as usize)
+                .collect()
+        })
+        .unwrap_or_else(|| vec![1, 4]);
+    for threads in counts {
         let depth_before = host::overview()["queue_depth"].clone();
         let started = Instant::now();
         let (gcsync_before, machine_before) =
@@ -248,7 +257,6 @@ pub fn run(plan: &Plan, r: &mut Report, dir: &Path, condition: &str, title: &str
     r.section(&format!(
         "hooks and queries, {n} objects waiting, 1 KB user: {title}"
     ));
-    let emu = remote_emulator(faults(condition), plan.cloud_sched);
     r.note(&format!(
         "emulator threads: {} (--cloud-sched)",
         plan.cloud_sched.name()
@@ -258,55 +266,66 @@ pub fn run(plan: &Plan, r: &mut Report, dir: &Path, condition: &str, title: &str
         0 => "host threads spinning (each round right after the last)".to_string(),
         _ => format!("host threads paced: {rate} rounds a second each (hook, status, overview)"),
     });
-    let mut c = Proc::spawn(
-        "hooks",
-        &json!({"url": emu.base_url(), "dir": dir, "waiting": n,
-                "iterations": plan.hook_iterations, "rate": rate}),
-    );
-    for _ in 0..2 {
-        let v = c.next(Duration::from_secs(1800));
-        let threads = v["threads"].as_u64().unwrap_or(0);
-        let secs = v["seconds"].as_f64().unwrap_or(f64::NAN);
-        let calls = v["fns"][0]["n"].as_f64().unwrap_or(f64::NAN);
-        r.note(&format!(
-            "{threads} thread(s), {calls} calls per function in {secs:.1} s ({:.0} hook calls/s); \
-             queue depth {} → {}; {} calls failed; load average {}; cores busy: machine {:.2} \
-             of {}, gcsync's threads {:.2}",
-            calls / secs,
-            v["queue_depth"][0],
-            v["queue_depth"][1],
-            v["failed"],
-            probe::load_average().unwrap_or_default(),
-            v["machine_cores_busy"].as_f64().unwrap_or(f64::NAN),
-            cores(),
-            v["gcsync_cores_busy"].as_f64().unwrap_or(f64::NAN),
-        ));
-        for (i, f) in FNS.iter().enumerate() {
-            let s = &v["fns"][i];
-            let get = |k: &str| s[k].as_f64().unwrap_or(f64::NAN);
-            let mut cells = vec![format!("p50 {}", num(get("p50")))];
-            for ((k, label), limit) in [("p99", "p99"), ("p999", "p99.9"), ("max", "max")]
-                .into_iter()
-                .zip(targets(f))
-            {
-                let name = format!("{f}, {threads} thread(s), {condition}: {label}");
-                let target = limit.map_or(Target::Info, Target::AtMost);
-                let verdict = r.score(&name, get(k), "µs", target);
-                cells.push(if verdict.is_empty() {
-                    format!("{label} {}", num(get(k)))
-                } else {
-                    format!("{label} {} [{verdict}]", num(get(k)))
-                });
-            }
-            r.note(&format!(
-                "  {f:<14} {}  (µs; blocked {}, preempted {}, p99.9 / max without preemption {} / {})",
-                cells.join("  "),
-                s["blocked"],
-                s["preempted"],
-                num(get("p999_unpreempted")),
-                num(get("max_unpreempted"))
-            ));
+    // Each thread count gets a fresh cloud and data directory, so that it too starts with N
+    // objects waiting and the sync running (one instance for both drained the queue during
+    // the 1-thread phase: the 4-thread idle phase ran with under 1 000 waiting).
+    for threads in [1usize, 4] {
+        let emu = remote_emulator(faults(condition), plan.cloud_sched);
+        let sub = dir.join(format!("threads-{threads}"));
+        let c = Proc::spawn(
+            "hooks",
+            &json!({"url": emu.base_url(), "dir": sub, "waiting": n,
+                    "iterations": plan.hook_iterations, "rate": rate, "threads": [threads]}),
+        );
+        report_phase(r, c, condition);
+        drop(emu);
+    }
+}
+
+/// Reads one phase's figures from the child and reports them against the targets.
+fn report_phase(r: &mut Report, mut c: Proc, condition: &str) {
+    let v = c.next(Duration::from_secs(1800));
+    let threads = v["threads"].as_u64().unwrap_or(0);
+    let secs = v["seconds"].as_f64().unwrap_or(f64::NAN);
+    let calls = v["fns"][0]["n"].as_f64().unwrap_or(f64::NAN);
+    r.note(&format!(
+        "{threads} thread(s), {calls} calls per function in {secs:.1} s ({:.0} hook calls/s); \
+         queue depth {} → {}; {} calls failed; load average {}; cores busy: machine {:.2} \
+         of {}, gcsync's threads {:.2}",
+        calls / secs,
+        v["queue_depth"][0],
+        v["queue_depth"][1],
+        v["failed"],
+        probe::load_average().unwrap_or_default(),
+        v["machine_cores_busy"].as_f64().unwrap_or(f64::NAN),
+        cores(),
+        v["gcsync_cores_busy"].as_f64().unwrap_or(f64::NAN),
+    ));
+    for (i, f) in FNS.iter().enumerate() {
+        let s = &v["fns"][i];
+        let get = |k: &str| s[k].as_f64().unwrap_or(f64::NAN);
+        let mut cells = vec![format!("p50 {}", num(get("p50")))];
+        for ((k, label), limit) in [("p99", "p99"), ("p999", "p99.9"), ("max", "max")]
+            .into_iter()
+            .zip(targets(f))
+        {
+            let name = format!("{f}, {threads} thread(s), {condition}: {label}");
+            let target = limit.map_or(Target::Info, Target::AtMost);
+            let verdict = r.score(&name, get(k), "µs", target);
+            cells.push(if verdict.is_empty() {
+                format!("{label} {}", num(get(k)))
+            } else {
+                format!("{label} {} [{verdict}]", num(get(k)))
+            });
         }
+        r.note(&format!(
+            "  {f:<14} {}  (µs; blocked {}, preempted {}, p99.9 / max without preemption {} / {})",
+            cells.join("  "),
+            s["blocked"],
+            s["preempted"],
+            num(get("p999_unpreempted")),
+            num(get("max_unpreempted"))
+        ));
     }
     c.finish();
 }
