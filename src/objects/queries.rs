@@ -41,9 +41,10 @@ impl ObjectTable {
         let mut keys: Vec<ObjectKey> = best.into_iter().cloned().collect();
         drop(g);
         keys.sort();
-        // Every record of the table has its status in the index (rows are never removed).
+        // Every record of the table has its status in the index once it is filled (rows are
+        // never removed); before, the table answers for those not in it yet.
         keys.into_iter()
-            .filter_map(|k| self.statuses.get(&k).map(|s| (k, s)))
+            .filter_map(|k| self.indexed_status(&k).map(|s| (k, s)))
             .collect()
     }
 

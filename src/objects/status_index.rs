@@ -11,6 +11,7 @@ use crate::object::ObjectKey;
 use crate::status::ObjectStatus;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 const STRIPES: usize = 64;
@@ -27,6 +28,10 @@ pub struct StatusIndex {
     /// Picks the stripe (a seed of its own, so a stripe's keys spread over its map).
     pick: foldhash::fast::FixedState,
     stripes: Box<[Stripe]>,
+    /// Whether every record of the table has its status here. A table loaded at start fills
+    /// its index after `gcsync_init` returned ([`super::ObjectTable::fill_status_index`]);
+    /// until then a status missing here is read from the table.
+    complete: AtomicBool,
 }
 
 impl Default for StatusIndex {
@@ -34,6 +39,7 @@ impl Default for StatusIndex {
         StatusIndex {
             pick: foldhash::fast::FixedState::with_seed(0x5eed_57a7_u64),
             stripes: (0..STRIPES).map(|_| Stripe::default()).collect(),
+            complete: AtomicBool::new(true),
         }
     }
 }
@@ -51,18 +57,34 @@ impl StatusIndex {
         self.stripe(key).write().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// An index of `statuses` (no locking: nothing else sees it yet).
-    pub fn build<'a>(statuses: impl Iterator<Item = (&'a ObjectKey, ObjectStatus)>) -> Self {
-        let mut index = StatusIndex::default();
-        for (key, status) in statuses {
-            let i = (index.pick.hash_one(key) % STRIPES as u64) as usize;
-            let map = index.stripes[i]
-                .0
-                .get_mut()
-                .unwrap_or_else(|p| p.into_inner());
-            map.insert(key.clone(), Arc::new(status));
-        }
+    /// An empty index that the table's loaded records are still to fill.
+    pub fn incomplete() -> Self {
+        let index = StatusIndex::default();
+        index.complete.store(false, Ordering::Relaxed);
         index
+    }
+
+    /// Whether every record of the table has its status here.
+    pub fn is_complete(&self) -> bool {
+        self.complete.load(Ordering::Acquire)
+    }
+
+    /// Marks the index complete (the fill is done).
+    pub fn set_complete(&self) {
+        self.complete.store(true, Ordering::Release);
+    }
+
+    /// Records `status` for `key` unless the index has one already (the fill: an update made
+    /// since the start recorded a newer one; the caller holds the table's read lock, so no
+    /// update of `key` runs meanwhile).
+    pub fn insert_absent(&self, key: &ObjectKey, status: impl FnOnce() -> ObjectStatus) {
+        if self.read(key).contains_key(key) {
+            return;
+        }
+        let mut g = self.write(key);
+        if !g.contains_key(key) {
+            g.insert(key.clone(), Arc::new(status()));
+        }
     }
 
     /// The status of `key` (`None`: no such object), holding its stripe's lock for a lookup

@@ -21,7 +21,59 @@ fn counts_follow_updates() {
     let again = ObjectTable::new(HashMap::from([(k.clone(), Box::new(t.get(&k).unwrap()))]));
     assert_eq!(again.counts().removed, 1);
     assert_index_matches(&t);
+    again.fill_status_index(|| false);
     assert_index_matches(&again);
+}
+
+/// A table loaded at start answers status queries from its records until the index is filled,
+/// the fill keeps a status recorded by an update made meanwhile, and a stopped fill leaves the
+/// table answering.
+#[test]
+fn a_loaded_table_answers_before_its_index_is_filled_and_the_fill_keeps_newer_statuses() {
+    let keys: Vec<ObjectKey> = (0..2000)
+        .map(|i| ObjectKey::user(format!("u{i}")))
+        .collect();
+    let rows: HashMap<ObjectKey, Box<Record>> = keys
+        .iter()
+        .map(|k| {
+            let mut r = Record::default();
+            r.status.state = SyncState::Synced;
+            r.status.reason = Some(format!("loaded {}", k.id));
+            (k.clone(), Box::new(r))
+        })
+        .collect();
+    let t = ObjectTable::new(rows.clone());
+    assert_eq!(t.statuses.len(), 0, "nothing indexed at load");
+    assert!(!t.statuses.is_complete());
+    let s = t
+        .status(&keys[7])
+        .expect("read from the table before the fill");
+    assert_eq!(s.reason.as_deref(), Some("loaded u7"));
+    assert!(t.status(&ObjectKey::user("nobody")).is_none());
+    assert_eq!(t.page(GcsyncObjectKind::User, None, 5000).len(), 2000);
+    // An update before the fill: the fill must not put the loaded status back.
+    t.change(&keys[3], |r| r.status.state = SyncState::Error);
+    // A fill told to stop does nothing and leaves the index incomplete.
+    t.fill_status_index(|| true);
+    assert!(!t.statuses.is_complete());
+    t.fill_status_index(|| false);
+    assert!(t.statuses.is_complete());
+    assert_index_matches(&t);
+    assert_eq!(t.status(&keys[3]).unwrap().state, SyncState::Error);
+    assert!(t.status(&ObjectKey::user("nobody")).is_none());
+    // Filled concurrently with updates: every status ends as its record shows it.
+    let t = Arc::new(ObjectTable::new(rows));
+    let updater = {
+        let (t, keys) = (t.clone(), keys.clone());
+        std::thread::spawn(move || {
+            for k in keys.iter().step_by(3) {
+                t.change(k, |r| r.status.reason = Some("updated".into()));
+            }
+        })
+    };
+    t.fill_status_index(|| false);
+    updater.join().unwrap();
+    assert_index_matches(&t);
 }
 
 /// The status index holds exactly what each record of the table shows, and nothing else.

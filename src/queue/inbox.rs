@@ -154,6 +154,11 @@ impl WorkQueue {
         }
     }
 
+    /// Whether [`WorkQueue::close`] began (read without any lock).
+    pub fn is_closed(&self) -> bool {
+        self.inbox.closed.load(Ordering::SeqCst)
+    }
+
     /// Whether a hook's change of `key` waits in the inbox (read without any lock).
     pub(super) fn in_inbox(&self, key: &ObjectKey) -> bool {
         self.inbox.marks.contains(key)

@@ -170,7 +170,13 @@ fn start_threads(
             true => "gcsync-presence".to_string(),
             false => format!("gcsync-worker-{slot}"),
         };
+        let fill = slot + 1 == n;
         let spawned = crate::threads::spawn(name, priority, move || {
+            // The presence worker, idle most of the time, first fills the status index.
+            if fill {
+                let queue = &for_worker.queue;
+                for_worker.objects.fill_status_index(|| queue.is_closed());
+            }
             crate::worker::run(for_worker, slot);
             let _ = done.send(());
         });
